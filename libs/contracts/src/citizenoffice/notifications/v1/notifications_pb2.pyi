@@ -1,0 +1,70 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ListInboxRequest(_message.Message):
+    __slots__ = ("citizen_id", "page_size")
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    page_size: int
+    def __init__(self, citizen_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class InboxItem(_message.Message):
+    __slots__ = ("item_id", "event_id", "kind", "language", "subject", "body", "read", "created_at")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    event_id: str
+    kind: str
+    language: str
+    subject: str
+    body: str
+    read: bool
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., language: _Optional[str] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., read: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Inbox(_message.Message):
+    __slots__ = ("items", "unread")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[InboxItem]
+    unread: int
+    def __init__(self, items: _Optional[_Iterable[_Union[InboxItem, _Mapping]]] = ..., unread: _Optional[int] = ...) -> None: ...
+
+class MarkReadRequest(_message.Message):
+    __slots__ = ("citizen_id", "item_id")
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    item_id: str
+    def __init__(self, citizen_id: _Optional[str] = ..., item_id: _Optional[str] = ...) -> None: ...
+
+class MarkReadResponse(_message.Message):
+    __slots__ = ("changed",)
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    changed: bool
+    def __init__(self, changed: _Optional[bool] = ...) -> None: ...
+
+class NotificationDelivered(_message.Message):
+    __slots__ = ("delivery_id", "source_event_id", "channel")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    source_event_id: str
+    channel: str
+    def __init__(self, delivery_id: _Optional[str] = ..., source_event_id: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
