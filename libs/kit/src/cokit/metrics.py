@@ -1,0 +1,334 @@
+"""Prometheus metrics for every entrypoint of a nameko service.
+
+Declared once on a service class::
+
+    class Tickets:
+        name = "tickets"
+        metrics = Metrics()
+
+        @grpc
+        def Submit(self, request, context):
+            backlog = self.metrics.gauge("citizenoffice_outbox_backlog", "Unpublished events")
+            ...
+
+Each container gets its own registry and its own /metrics listener on METRICS_PORT (0 picks a
+free port; read it back from ``self.metrics.port`` or :func:`metrics_port`). The global default
+registry is not used so that several containers in one process (tests, ``nameko run a b``) keep
+separate series.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from enum import Enum
+from typing import Iterable, Optional, Sequence
+
+import eventlet
+import eventlet.wsgi
+from nameko import config as nameko_config
+from nameko.extensions import DependencyProvider
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    make_wsgi_app,
+)
+
+__all__ = [
+    "LATENCY_BUCKETS",
+    "Metrics",
+    "MetricsHandle",
+    "entrypoint_kind",
+    "entrypoint_method",
+    "error_code",
+    "metrics_port",
+]
+
+_log = logging.getLogger(__name__)
+
+METRICS_PORT_KEY = "METRICS_PORT"
+METRICS_HOST_KEY = "METRICS_HOST"
+DEFAULT_METRICS_PORT = 9100
+DEFAULT_METRICS_HOST = "0.0.0.0"
+
+# From a cache hit (about 1 ms) to a slow cross-service call or upload (10 s); beyond that the
+# +Inf bucket is enough to see that something is wrong.
+LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)
+
+KINDS = ("grpc", "http", "kafka", "timer", "other")
+
+# Matched against the module and name of every class in the entrypoint's MRO, so subclasses
+# (the kit's own gRPC entrypoint, cokit.events consumers) are classified without importing them.
+_KIND_HINTS = (
+    ("grpc", ("grpc",)),
+    ("kafka", ("kafka", "cokit.events")),
+    ("http", ("http", "nameko.web")),
+    ("timer", ("timer",)),
+)
+
+
+def entrypoint_kind(entrypoint) -> str:
+    """grpc/http/kafka/timer/other for an entrypoint instance.
+
+    An entrypoint class may declare ``metrics_kind = "kafka"`` to say it explicitly.
+    """
+    declared = getattr(type(entrypoint), "metrics_kind", None)
+    if declared in KINDS:
+        return declared
+    for cls in type(entrypoint).__mro__:
+        text = f"{cls.__module__}.{cls.__qualname__}".lower()
+        for kind, hints in _KIND_HINTS:
+            if any(hint in text for hint in hints):
+                return kind
+    return "other"
+
+
+def entrypoint_method(entrypoint, kind: Optional[str] = None) -> str:
+    """The gRPC method path (/package.Service/Method) or else the service method name."""
+    kind = kind or entrypoint_kind(entrypoint)
+    if kind == "grpc":
+        try:
+            path = getattr(entrypoint, "method_path", None)
+        except Exception:  # a stub the inspector cannot read must not break the worker
+            path = None
+        if path:
+            return path
+    return entrypoint.method_name
+
+
+def error_code(exc: BaseException, kind: str) -> str:
+    """The status code a gRPC client sees for this exception, '' for other kinds."""
+    code = getattr(exc, "code", None)
+    if callable(code):  # grpc.RpcError exposes code() as a method
+        try:
+            code = code()
+        except Exception:
+            code = None
+    if isinstance(code, Enum):
+        return code.name
+    if kind == "grpc":
+        # nameko-grpc turns any other exception into UNKNOWN for the client
+        return "UNKNOWN"
+    return ""
+
+
+class MetricsHandle:
+    """What a worker sees as ``self.metrics``: the container's registry and metric factories.
+
+    The factories are idempotent by name, so a service may declare its metrics where it uses
+    them (in a worker, every call) without tripping prometheus_client's duplicate check.
+    """
+
+    def __init__(self, registry: CollectorRegistry, service: str, provider: "Metrics"):
+        self.registry = registry
+        self.service = service
+        self._provider = provider
+        self._declared = {}
+        self._lock = threading.Lock()
+
+    @property
+    def port(self) -> Optional[int]:
+        return self._provider.port
+
+    def counter(self, name: str, documentation: str, labelnames: Sequence[str] = ()):
+        return self._declare(Counter, name, documentation, labelnames)
+
+    def gauge(self, name: str, documentation: str, labelnames: Sequence[str] = (), **kwargs):
+        return self._declare(Gauge, name, documentation, labelnames, **kwargs)
+
+    def histogram(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str] = (),
+        buckets: Iterable[float] = LATENCY_BUCKETS,
+    ):
+        return self._declare(Histogram, name, documentation, labelnames, buckets=tuple(buckets))
+
+    def _declare(self, cls, name, documentation, labelnames, **kwargs):
+        labelnames = tuple(labelnames)
+        with self._lock:
+            existing = self._declared.get(name)
+            if existing is not None:
+                metric, existing_labels = existing
+                if not isinstance(metric, cls) or existing_labels != labelnames:
+                    raise ValueError(
+                        f"metric {name} already declared as {type(metric).__name__}"
+                        f" with labels {existing_labels}"
+                    )
+                return metric
+            metric = cls(name, documentation, labelnames, registry=self.registry, **kwargs)
+            self._declared[name] = (metric, labelnames)
+            return metric
+
+
+def _wsgi_app(registry: CollectorRegistry):
+    exporter = make_wsgi_app(registry)
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO", "/") in ("/", "/metrics"):
+            return exporter(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
+
+    return app
+
+
+class Metrics(DependencyProvider):
+    """Records calls, latency, errors and in-flight workers of every entrypoint of the service
+    and serves the container's registry on /metrics.
+
+    ``port`` and ``host`` override METRICS_PORT / METRICS_HOST for this service only (nameko's
+    config is process-wide, so two services hosted by one runner need distinct ports).
+    ``service`` overrides the service label, which defaults to the nameko service name.
+    """
+
+    def __init__(
+        self,
+        port: Optional[int] = None,
+        host: Optional[str] = None,
+        service: Optional[str] = None,
+        process_metrics: bool = True,
+    ):
+        self._port_override = port
+        self._host_override = host
+        self._service_override = service
+        self._process_metrics = process_metrics
+        self.registry: Optional[CollectorRegistry] = None
+        self.handle: Optional[MetricsHandle] = None
+        self.port: Optional[int] = None
+        self._socket = None
+        self._server_thread = None
+        self._started_at = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def setup(self):
+        self.service = self._service_override or self.container.service_name
+        self.registry = CollectorRegistry(auto_describe=True)
+        if self._process_metrics:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
+
+        labels = ("service", "kind", "method")
+        self.calls = Counter(
+            "citizenoffice_entrypoint_calls",
+            "Entrypoint calls handled, by outcome.",
+            labels + ("outcome",),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "citizenoffice_entrypoint_latency_seconds",
+            "Time from worker setup to result, in seconds.",
+            labels + ("outcome",),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "citizenoffice_entrypoint_errors",
+            "Entrypoint calls that raised, by exception type and gRPC status code.",
+            labels + ("exception", "code"),
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "citizenoffice_entrypoint_in_flight",
+            "Workers currently running.",
+            labels,
+            registry=self.registry,
+        )
+        self.handle = MetricsHandle(self.registry, self.service, self)
+
+        # Bound here rather than in start() so that a taken port fails the container start
+        # with a clear error before any entrypoint accepts work.
+        host = self._host_override or nameko_config.get(METRICS_HOST_KEY) or DEFAULT_METRICS_HOST
+        port = self._port_override
+        if port is None:
+            port = nameko_config.get(METRICS_PORT_KEY, DEFAULT_METRICS_PORT)
+        try:
+            self._socket = eventlet.listen((host, int(port)), reuse_addr=True)
+        except OSError as exc:
+            raise RuntimeError(
+                f"metrics of {self.service}: cannot listen on {host}:{port}: {exc}"
+            ) from exc
+        self.port = self._socket.getsockname()[1]
+
+    def start(self):
+        self._server_thread = self.container.spawn_managed_thread(
+            self._serve, identifier=f"{self.service}.metrics"
+        )
+        _log.info("metrics of %s on port %s", self.service, self.port)
+
+    def _serve(self):
+        eventlet.wsgi.server(
+            self._socket,
+            _wsgi_app(self.registry),
+            log=_log,
+            log_output=False,
+            debug=False,
+        )
+
+    def stop(self):
+        self._shutdown()
+
+    def kill(self):
+        self._shutdown()
+
+    def _shutdown(self):
+        thread, self._server_thread = self._server_thread, None
+        if thread is not None:
+            thread.kill()
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def get_dependency(self, worker_ctx):
+        return self.handle
+
+    def _labels(self, worker_ctx):
+        entrypoint = worker_ctx.entrypoint
+        kind = entrypoint_kind(entrypoint)
+        return kind, entrypoint_method(entrypoint, kind)
+
+    def worker_setup(self, worker_ctx):
+        kind, method = self._labels(worker_ctx)
+        self._started_at[worker_ctx] = (time.perf_counter(), kind, method)
+        self.in_flight.labels(self.service, kind, method).inc()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started_at.pop(worker_ctx, None)
+        if started is None:  # worker_setup of this provider did not run
+            return
+        started_at, kind, method = started
+        elapsed = time.perf_counter() - started_at
+        self.in_flight.labels(self.service, kind, method).dec()
+
+        outcome = "ok" if exc_info is None else "error"
+        self.calls.labels(self.service, kind, method, outcome).inc()
+        self.latency.labels(self.service, kind, method, outcome).observe(elapsed)
+        if exc_info is not None:
+            exc = exc_info[1]
+            self.errors.labels(
+                self.service, kind, method, type(exc).__name__, error_code(exc, kind)
+            ).inc()
+
+
+def metrics_port(container) -> Optional[int]:
+    """The port the container's Metrics provider listens on."""
+    for provider in container.dependencies:
+        if isinstance(provider, Metrics):
+            return provider.port
+    return None

@@ -1,0 +1,270 @@
+"""Metrics provider in real nameko containers, scraped over HTTP like Prometheus does."""
+
+import eventlet
+
+# nameko's pytest plugin no longer patches; the containers and the gRPC server need a green
+# socket module before anything imports it.
+if not eventlet.patcher.is_monkey_patched("socket"):
+    eventlet.monkey_patch()
+
+import socket  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+import requests  # noqa: E402
+from nameko import config as nameko_config  # noqa: E402
+from nameko.extensions import Entrypoint  # noqa: E402
+from nameko.testing.services import entrypoint_hook  # noqa: E402
+from nameko.testing.utils import find_free_port  # noqa: E402
+from nameko.timer import timer  # noqa: E402
+from nameko.web.handlers import http  # noqa: E402
+from nameko_grpc.entrypoint import Grpc  # noqa: E402
+from nameko_grpc.errors import GrpcError  # noqa: E402
+from grpc import StatusCode  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+from cokit.metrics import Metrics, entrypoint_kind, metrics_port  # noqa: E402
+
+# the health service: a stable proto that every service serves anyway
+grpc = Grpc.implementing(health_pb2_grpc.HealthStub)
+
+CHECK_PATH = "/grpc.health.v1.Health/Check"
+WATCH_PATH = "/grpc.health.v1.Health/Watch"
+
+
+class KafkaConsumer(Entrypoint):
+    """Stands in for cokit.events: any Entrypoint subclass named after Kafka."""
+
+
+class Custom(Entrypoint):
+    pass
+
+
+kafka_handler = KafkaConsumer.decorator
+custom = Custom.decorator
+
+release = eventlet.event.Event()
+
+
+class Sample:
+    name = "sample"
+    metrics = Metrics()
+
+    @http("GET", "/ok")
+    def ok(self, request):
+        return "fine"
+
+    @http("GET", "/slow")
+    def slow(self, request):
+        eventlet.sleep(0.05)
+        return "slow"
+
+    @http("GET", "/boom")
+    def boom(self, request):
+        raise ValueError("broken")
+
+    @http("GET", "/count")
+    def count(self, request):
+        # declared on every call: must stay one series
+        counter = self.metrics.counter(
+            "citizenoffice_sample_things", "Things counted by the sample.", ["colour"]
+        )
+        counter.labels("blue").inc()
+        return "counted"
+
+    @http("GET", "/wait")
+    def wait(self, request):
+        release.wait()
+        return "released"
+
+    @grpc
+    def Check(self, request, context):
+        raise GrpcError(code=StatusCode.NOT_FOUND, message=f"no service {request.service}")
+
+    @grpc
+    def Watch(self, request, context):
+        raise RuntimeError("store down")
+
+    @kafka_handler
+    def on_event(self, payload):
+        return payload
+
+    @custom
+    def other(self):
+        return "x"
+
+    @timer(interval=3600, eager=False)
+    def tick(self):
+        return "tick"
+
+
+@pytest.fixture
+def config(web_config):
+    with nameko_config.patch({"METRICS_PORT": 0, "GRPC_BIND_PORT": find_free_port()}):
+        yield
+
+
+@pytest.fixture
+def container(config, container_factory):
+    container = container_factory(Sample)
+    container.start()
+    return container
+
+
+def scrape(container):
+    response = requests.get(f"http://127.0.0.1:{metrics_port(container)}/metrics", timeout=5)
+    response.raise_for_status()
+    samples = []
+    for family in text_string_to_metric_families(response.text):
+        samples.extend(family.samples)
+    return samples
+
+
+def value(samples, name, **labels):
+    """Sum of the samples named `name` whose labels include `labels` (0 when none)."""
+    total = 0.0
+    for sample in samples:
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+            total += sample.value
+    return total
+
+
+def get(path):
+    port = nameko_config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
+    return requests.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+
+
+def test_http_calls_errors_and_latency_over_http(container):
+    for _ in range(3):
+        assert get("/ok").status_code == 200
+    for _ in range(2):
+        assert get("/boom").status_code == 500
+    assert get("/slow").status_code == 200
+
+    samples = scrape(container)
+    base = dict(service="sample", kind="http")
+    calls = "citizenoffice_entrypoint_calls_total"
+    assert value(samples, calls, method="ok", outcome="ok", **base) == 3
+    assert value(samples, calls, method="ok", outcome="error", **base) == 0
+    assert value(samples, calls, method="boom", outcome="error", **base) == 2
+    errors = "citizenoffice_entrypoint_errors_total"
+    assert value(samples, errors, method="boom", exception="ValueError", code="", **base) == 2
+    assert value(samples, errors, method="ok", **base) == 0
+
+    bucket = "citizenoffice_entrypoint_latency_seconds_bucket"
+    slow = dict(method="slow", outcome="ok", **base)
+    # the 50 ms sleep lands above 25 ms and within 100 ms
+    assert value(samples, bucket, le="0.025", **slow) == 0
+    assert value(samples, bucket, le="0.1", **slow) == 1
+    assert value(samples, bucket, le="+Inf", **slow) == 1
+    assert value(samples, "citizenoffice_entrypoint_latency_seconds_count", **slow) == 1
+    assert value(samples, "citizenoffice_entrypoint_latency_seconds_sum", **slow) >= 0.05
+    ok = dict(method="ok", outcome="ok", **base)
+    assert value(samples, bucket, le="10.0", **ok) == 3
+    assert value(samples, "citizenoffice_entrypoint_in_flight", method="ok", **base) == 0
+
+
+def test_in_flight_counts_running_workers(container):
+    global release
+    release = eventlet.event.Event()
+    pending = eventlet.spawn(get, "/wait")
+    deadline = time.monotonic() + 5
+    while True:
+        samples = scrape(container)
+        running = value(samples, "citizenoffice_entrypoint_in_flight", method="wait")
+        if running == 1 or time.monotonic() > deadline:
+            break
+        eventlet.sleep(0.01)
+    assert running == 1
+    release.send()
+    assert pending.wait().text == "released"
+    assert value(scrape(container), "citizenoffice_entrypoint_in_flight", method="wait") == 0
+
+
+def test_grpc_status_code_over_real_grpc(container):
+    from nameko_grpc.client import Client
+
+    target = f"//127.0.0.1:{nameko_config['GRPC_BIND_PORT']}"
+    with Client(target, health_pb2_grpc.HealthStub) as client:
+        with pytest.raises(GrpcError) as not_found:
+            client.Check(health_pb2.HealthCheckRequest(service="tickets"))
+        assert not_found.value.code == StatusCode.NOT_FOUND
+        with pytest.raises(GrpcError) as unknown:
+            list(client.Watch(health_pb2.HealthCheckRequest(service="tickets")))
+        assert unknown.value.code == StatusCode.UNKNOWN
+
+    samples = scrape(container)
+    errors = "citizenoffice_entrypoint_errors_total"
+    assert value(
+        samples, errors, kind="grpc", method=CHECK_PATH, exception="GrpcError", code="NOT_FOUND"
+    ) == 1
+    assert value(
+        samples, errors, kind="grpc", method=WATCH_PATH, exception="RuntimeError", code="UNKNOWN"
+    ) == 1
+    assert value(
+        samples, "citizenoffice_entrypoint_calls_total", kind="grpc", method=CHECK_PATH,
+        outcome="error",
+    ) == 1
+
+
+def test_kind_follows_entrypoint_class(container):
+    with entrypoint_hook(container, "on_event") as on_event:
+        assert on_event({"a": 1}) == {"a": 1}
+    with entrypoint_hook(container, "other") as other:
+        assert other() == "x"
+    with entrypoint_hook(container, "tick") as tick:
+        assert tick() == "tick"
+
+    samples = scrape(container)
+    calls = "citizenoffice_entrypoint_calls_total"
+    assert value(samples, calls, kind="kafka", method="on_event", outcome="ok") == 1
+    assert value(samples, calls, kind="other", method="other", outcome="ok") == 1
+    assert value(samples, calls, kind="timer", method="tick", outcome="ok") == 1
+    kinds = {
+        entrypoint.method_name: entrypoint_kind(entrypoint) for entrypoint in container.entrypoints
+    }
+    assert kinds["ok"] == "http" and kinds["Check"] == "grpc"
+
+
+def test_service_metrics_declared_on_the_registry(container):
+    for _ in range(2):
+        assert get("/count").text == "counted"
+    samples = scrape(container)
+    assert value(samples, "citizenoffice_sample_things_total", colour="blue") == 2
+
+    with entrypoint_hook(container, "other"):
+        pass
+    handle = next(iter(container.dependencies)).handle
+    with pytest.raises(ValueError):
+        handle.gauge("citizenoffice_sample_things", "Same name, other type.", ["colour"])
+
+
+def test_two_containers_keep_separate_registries(config, container_factory):
+    first = container_factory(Sample)
+    first.start()
+    # the second container hosts the same service; it only needs its own ports
+    with nameko_config.patch(
+        {"GRPC_BIND_PORT": find_free_port(), "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"}
+    ):
+        second = container_factory(Sample)
+        second.start()
+    assert metrics_port(first) != metrics_port(second)
+
+    with entrypoint_hook(second, "other") as other:
+        other()
+        other()
+    with entrypoint_hook(first, "other") as other:
+        other()
+
+    calls = "citizenoffice_entrypoint_calls_total"
+    assert value(scrape(first), calls, method="other") == 1
+    assert value(scrape(second), calls, method="other") == 2
+
+
+def test_listener_closes_when_container_stops(container):
+    port = metrics_port(container)
+    assert scrape(container)
+    container.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
