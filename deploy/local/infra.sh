@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Local infrastructure for development and the e2e tests: the real servers as plain
+# processes on 127.0.0.1 (no container engine needed).
+#
+#   deploy/local/infra.sh up|down|status [kafka|s3|postgres|smtp|all]
+#
+# up is idempotent and writes .local/infra/env (KEY=value lines to source);
+# status exits 0 when every named server runs, 3 otherwise.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ALL=(kafka)
+
+usage() {
+  echo "usage: $0 up|down|status [${ALL[*]// /|}|all]" >&2
+  exit 2
+}
+
+write_env() {
+  local tmp="$STATE/env.tmp"
+  cat >"$tmp" <<EOF
+# Written by deploy/local/infra.sh up: endpoints of the local servers.
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
+EOF
+  mv "$tmp" "$STATE/env"
+}
+
+action=${1:-}
+target=${2:-all}
+case "$action" in up | down | status) ;; *) usage ;; esac
+if [ "$target" = all ]; then
+  servers=("${ALL[@]}")
+else
+  [[ " ${ALL[*]} " == *" $target "* ]] || usage
+  servers=("$target")
+fi
+
+case "$action" in
+  up)
+    for s in "${servers[@]}"; do bash "$HERE/$s.sh" up; done
+    write_env
+    info "environment: $(rel "$STATE/env")"
+    ;;
+  down)
+    for s in "${servers[@]}"; do bash "$HERE/$s.sh" down; done
+    ;;
+  status)
+    rc=0
+    for s in "${servers[@]}"; do bash "$HERE/$s.sh" status || rc=3; done
+    exit "$rc"
+    ;;
+esac
