@@ -1,0 +1,53 @@
+"""The service's own database through SQLAlchemy Core.
+
+SQLite (embedded default of `make dev`) or PostgreSQL through pg8000, a pure-Python driver:
+its socket I/O goes through eventlet's green sockets, so a slow query parks one green
+thread instead of freezing the whole service (libpq would block in C).
+"""
+from __future__ import annotations
+
+import pathlib
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+
+
+def create_engine(url: str) -> sa.Engine:
+    if not url:
+        raise ValueError("DATABASE_URL is empty")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+pg8000://" + url.split("://", 1)[1]
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, poolclass=sa.pool.NullPool
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def is_postgres(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+class Database(DependencyProvider):
+    """One engine per container, from DATABASE_URL; workers get the engine."""
+
+    def setup(self):
+        self.engine = create_engine(self.container.config["DATABASE_URL"])
+
+    def stop(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.engine

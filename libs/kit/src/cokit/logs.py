@@ -1,0 +1,89 @@
+"""JSON logs, one object per line, carrying the trace id of the call or event being handled.
+
+The trace id travels in nameko's context data: over gRPC as x-nameko-trace_id metadata
+(nameko-grpc copies context data both ways), over Kafka in the Envelope. TraceContext is
+a dependency provider that makes sure every worker has one and exposes it to log records.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+import uuid
+
+from nameko.extensions import DependencyProvider
+
+TRACE_KEY = "trace_id"
+_current_trace: contextvars.ContextVar[str] = contextvars.ContextVar("trace_id", default="")
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def current_trace_id() -> str:
+    return _current_trace.get()
+
+
+def set_trace_id(trace_id: str) -> contextvars.Token:
+    return _current_trace.set(trace_id)
+
+
+def new_trace_id() -> str:
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        trace = getattr(record, TRACE_KEY, "") or current_trace_id()
+        if trace:
+            entry[TRACE_KEY] = trace
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and key != TRACE_KEY and not key.startswith("_"):
+                entry[key] = value if isinstance(value, (str, int, float, bool)) else str(value)
+        if record.exc_info:
+            # Exception type and message only: a traceback may quote personal data from locals.
+            exc_type, exc, _ = record.exc_info
+            entry["error"] = f"{exc_type.__name__}: {exc}"
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(service))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("kafka", "nameko_grpc", "h2", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class TraceContext(DependencyProvider):
+    """Gives every worker a trace id: the caller's when it sent one, a new one otherwise."""
+
+    def worker_setup(self, worker_ctx):
+        trace = worker_ctx.context_data.get(TRACE_KEY)
+        if not isinstance(trace, str) or not trace:
+            trace = new_trace_id()
+            worker_ctx.context_data[TRACE_KEY] = trace
+        set_trace_id(trace)
+
+    def worker_teardown(self, worker_ctx):
+        set_trace_id("")
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.context_data[TRACE_KEY]

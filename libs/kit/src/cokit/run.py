@@ -1,0 +1,83 @@
+"""Run one service: `python -m cokit.run <service>` (e.g. tickets).
+
+The service's package provides `<service>.service` with a `Settings` dataclass and the
+nameko service class named in `SERVICE`. Settings come from the environment; a bad or
+missing variable stops the start with every problem listed, before anything listens.
+`python -m cokit.run <service> --migrate` creates or upgrades the service's schema and
+exits: clusters run it as a Helm hook Job, never at container start.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import errno  # noqa: E402
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+import nameko  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from cokit import errors, logs, settings as settings_mod  # noqa: E402
+
+log = logging.getLogger("cokit.run")
+
+
+def load_service(name: str):
+    module = importlib.import_module(f"{name}.service")
+    try:
+        cfg = settings_mod.load(module.Settings)
+    except settings_mod.SettingsError as exc:
+        print(f"cannot start {name}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return module, cfg
+
+
+def serve(module, cfg) -> None:
+    import cokit.grpc  # noqa: F401  (installs the nameko-grpc latency fix)
+
+    errors.install()
+    nameko.config.setup(cfg.nameko_config())
+    runner = ServiceRunner()
+    runner.add_service(module.SERVICE)
+
+    def shutdown(signum, frame):
+        # Signal handlers run on the main loop and cannot use eventlet primitives.
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    log.info("service started", extra={"grpc_port": cfg.grpc_port, "metrics_port": cfg.metrics_port})
+    waiter = eventlet.spawn(runner.wait)
+    while True:
+        try:
+            waiter.wait()
+            break
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise
+    log.info("service stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cokit.run")
+    parser.add_argument("service")
+    parser.add_argument("--migrate", action="store_true", help="create or upgrade the schema, then exit")
+    opts = parser.parse_args(argv)
+    module, cfg = load_service(opts.service)
+    logs.configure(cfg.service_name, cfg.log_level, cfg.log_format)
+    if opts.migrate:
+        module.migrate(cfg)
+        log.info("schema up to date")
+        return 0
+    serve(module, cfg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The gateway: HTTP for citizens, staff, the public and Open311 clients, over gRPC services.
+
+It owns no data. Every request gets a request id (also the trace id passed to the
+services), every error becomes a problem body, and nothing a service raises reaches the
+client as a stack trace.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+
+import nameko
+from nameko.web.handlers import http
+from nameko_grpc.errors import GrpcError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from citizenoffice.documents.v1 import documents_pb2 as documents_pb
+from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
+from citizenoffice.identity.v1 import identity_pb2 as identity_pb
+from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
+from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
+from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
+from cokit.clients import ServiceClient
+from cokit.logs import TraceContext
+from cokit.metrics import Metrics
+from cokit.settings import ServiceSettings
+
+from . import portal
+from .problems import from_grpc_error, problem
+from .translate import office_json, receipt_json, status_json, submission_from_form
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings(ServiceSettings):
+    service_name: str = "gateway"
+    http_port: int = 8080
+    http_bind_address: str = "0.0.0.0"
+    max_request_bytes: int = 12 * 1024 * 1024
+    identity_grpc_target: str = "127.0.0.1:50051"
+    registry_grpc_target: str = "127.0.0.1:50052"
+    tickets_grpc_target: str = "127.0.0.1:50053"
+    documents_grpc_target: str = "127.0.0.1:50054"
+    notifications_grpc_target: str = "127.0.0.1:50055"
+    public_base_url: str = "http://127.0.0.1:8080"
+
+    def nameko_config(self) -> dict:
+        config = super().nameko_config()
+        config["WEB_SERVER_ADDRESS"] = f"{self.http_bind_address}:{self.http_port}"
+        return config
+
+
+def json_response(body, status: int = 200, request_id: str = "") -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def guarded(method):
+    """Turn every failure into a problem body; tag every response with the request id."""
+
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        request_id = self.trace_id
+        try:
+            request.max_content_length = self.max_request_bytes
+            if request.content_length and request.content_length > self.max_request_bytes:
+                raise RequestEntityTooLarge()
+            response = method(self, request, *args, **kwargs)
+        except GrpcError as error:
+            response = from_grpc_error(error, request_id)
+        except RequestEntityTooLarge:
+            response = problem(
+                413, "REQUEST_TOO_LARGE",
+                f"requests are limited to {self.max_request_bytes // (1024 * 1024)} MB", request_id,
+            )
+        except Exception:
+            log.exception("unhandled error in gateway")
+            response = problem(500, "INTERNAL", "something went wrong on our side; please try again", request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    return wrapper
+
+
+class GatewayService:
+    name = "gateway"
+
+    trace_id = TraceContext()
+    metrics = Metrics()
+    identity = ServiceClient("identity", IdentityServiceStub)
+    registry = ServiceClient("registry", RegistryServiceStub)
+    tickets = ServiceClient("tickets", TicketsServiceStub)
+    documents = ServiceClient("documents", DocumentsServiceStub)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(nameko.config.get("MAX_REQUEST_BYTES", Settings.max_request_bytes))
+
+    # --- REST API -------------------------------------------------------------------------
+
+    @http("GET", "/api/v1/offices")
+    @guarded
+    def list_offices(self, request):
+        reply = self.registry.ListOffices(registry_pb.ListOfficesRequest(status=request.args.get("status", "")))
+        return json_response({"items": [office_json(o) for o in reply.offices]})
+
+    @http("POST", "/api/v1/tickets")
+    @guarded
+    def submit_ticket(self, request):
+        receipt = self._submit(request, channel=tickets_pb.WEB)
+        return json_response(receipt_json(receipt), status=201)
+
+    @http("GET", "/api/v1/tickets/track/<string:code>")
+    @guarded
+    def track_ticket(self, request, code):
+        status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
+        return json_response(status_json(status))
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return Response("ok\n", mimetype="text/plain")
+
+    # --- portal ---------------------------------------------------------------------------
+
+    @http("GET", "/")
+    @guarded
+    def home(self, request):
+        offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
+        return portal.home(request, offices)
+
+    @http("POST", "/submit")
+    @guarded
+    def portal_submit(self, request):
+        try:
+            receipt = self._submit(request, channel=tickets_pb.WEB)
+        except GrpcError as error:
+            offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
+            return portal.home(request, offices, error=error, status=400)
+        return portal.receipt(request, receipt)
+
+    @http("GET", "/track")
+    @guarded
+    def portal_track(self, request):
+        code = request.args.get("code", "")
+        if not code:
+            return portal.track(request, None)
+        try:
+            status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
+        except GrpcError as error:
+            return portal.track(request, None, error=error, status=404 if error.code.name == "NOT_FOUND" else 400)
+        return portal.track(request, status)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _submit(self, request, channel):
+        """Contact to identity, files to documents, then the ticket: only pseudonyms and
+        attachment ids reach tickets."""
+        form = submission_from_form(request)
+        citizen_id = ""
+        if form.contact is not None:
+            citizen = self.identity.UpsertCitizen(identity_pb.UpsertCitizenRequest(**form.contact))
+            citizen_id = citizen.citizen_id
+        office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=form.office))
+        attachment_ids = []
+        for upload in form.files:
+            stored = self.documents.StoreAttachment(
+                documents_pb.StoreAttachmentRequest(
+                    office_id=office.office_id, filename=upload.filename,
+                    declared_content_type=upload.content_type, content=upload.content,
+                )
+            )
+            attachment_ids.append(stored.attachment_id)
+        return self.tickets.Submit(
+            tickets_pb.SubmitRequest(
+                office_id=office.office_id, kind=form.kind, category=form.category,
+                description=form.description, citizen_id=citizen_id, attachment_ids=attachment_ids,
+                location=form.location, channel=channel, language=form.language,
+            )
+        )
+
+
+SERVICE = GatewayService

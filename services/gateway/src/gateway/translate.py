@@ -1,0 +1,135 @@
+"""HTTP input to gRPC requests and gRPC replies to JSON, in one place."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
+from cokit.errors import invalid_argument
+
+KINDS = {"complaint": tickets_pb.COMPLAINT, "observation": tickets_pb.OBSERVATION, "suggestion": tickets_pb.SUGGESTION}
+KIND_NAMES = {value: name for name, value in KINDS.items()}
+MAX_FILES = 5
+
+
+@dataclasses.dataclass
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclasses.dataclass
+class SubmissionForm:
+    office: str
+    kind: int
+    category: str
+    description: str
+    language: str
+    contact: dict | None
+    location: tickets_pb.Location | None
+    files: list[Upload]
+
+
+def _number(values, name: str) -> float | None:
+    raw = values.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise invalid_argument("NUMBER_INVALID", f"{name} must be a number", field=name) from None
+
+
+def submission_from_form(request) -> SubmissionForm:
+    """Read a submission from multipart/form-data, a URL-encoded form or a JSON body."""
+    if request.mimetype == "application/json":
+        try:
+            values = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            raise invalid_argument("JSON_MALFORMED", "the body is not valid JSON") from None
+        if not isinstance(values, dict):
+            raise invalid_argument("JSON_MALFORMED", "the body must be a JSON object")
+        files = []
+    else:
+        values = request.form
+        files = [
+            Upload(f.filename or "upload", f.mimetype or "", f.read())
+            for f in request.files.getlist("photo") + request.files.getlist("attachment")
+            if f and (f.filename or f.mimetype)
+        ]
+    if len(files) > MAX_FILES:
+        raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {MAX_FILES} files", field="photo")
+    kind_name = str(values.get("kind") or "complaint")
+    if kind_name not in KINDS:
+        raise invalid_argument("KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind")
+    office = str(values.get("office") or values.get("office_id") or "").strip()
+    if not office:
+        raise invalid_argument("OFFICE_REQUIRED", "choose the office the request is for", field="office")
+    email, phone = str(values.get("email") or ""), str(values.get("phone") or "")
+    language = str(values.get("language") or "ar")
+    contact = None
+    if email or phone:
+        contact = {"email": email, "phone": phone, "display_name": str(values.get("name") or ""), "language": language}
+    latitude, longitude = _number(values, "latitude"), _number(values, "longitude")
+    location = None
+    if latitude is not None or longitude is not None or values.get("address"):
+        location = tickets_pb.Location(
+            latitude=latitude if latitude is not None else float("nan"),
+            longitude=longitude if longitude is not None else float("nan"),
+            address=str(values.get("address") or ""),
+        )
+    return SubmissionForm(
+        office=office, kind=KINDS[kind_name], category=str(values.get("category") or ""),
+        description=str(values.get("description") or ""), language=language,
+        contact=contact, location=location, files=files,
+    )
+
+
+def iso(ts: Timestamp) -> str | None:
+    if not ts.seconds and not ts.nanos:
+        return None
+    return ts.ToDatetime().replace(microsecond=0).isoformat() + "Z"
+
+
+def receipt_json(receipt) -> dict:
+    return {
+        "ticket_id": receipt.ticket_id,
+        "tracking_code": receipt.tracking_code,
+        "status": receipt.status,
+        "submitted_at": iso(receipt.submitted_at),
+        "acknowledge_by": iso(receipt.acknowledge_by),
+        "answer_by": iso(receipt.answer_by),
+    }
+
+
+def status_json(status) -> dict:
+    return {
+        "ticket_id": status.ticket_id,
+        "tracking_code": status.tracking_code,
+        "office_id": status.office_id,
+        "kind": KIND_NAMES.get(status.kind, "complaint"),
+        "category": status.category,
+        "status": status.status,
+        "submitted_at": iso(status.submitted_at),
+        "acknowledge_by": iso(status.acknowledge_by),
+        "answer_by": iso(status.answer_by),
+        "updated_at": iso(status.updated_at),
+        "attachment_count": status.attachment_count,
+    }
+
+
+def office_json(office) -> dict:
+    return {
+        "office_id": office.office_id,
+        "slug": office.slug,
+        "commune_code": office.commune_code,
+        "name": {k: v for k, v in (("ar", office.name.ar), ("fr", office.name.fr), ("zgh", office.name.zgh), ("en", office.name.en)) if v},
+        "status": office.status,
+        "phase": registry_pb.Phase.Name(office.phase).lower(),
+        "timezone": office.timezone,
+    }
+

@@ -1,0 +1,143 @@
+"""Rules for citizen requests: kinds, statuses, tracking codes and legal deadlines.
+
+Plain Python: no nameko, no I/O, so the rules can be read and tested on their own.
+Practice of the national complaints portal (decree 2-17-265): complaint, observation or
+suggestion; acknowledgement within 15 days; processing within two months at most.
+"""
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import secrets
+
+from cokit.errors import invalid_argument
+
+KINDS = ("complaint", "observation", "suggestion")
+CHANNELS = ("web", "mobile", "open311", "walk_in")
+LANGUAGES = ("ar", "fr", "en", "zgh")
+
+SUBMITTED = "submitted"
+
+ACKNOWLEDGE_WITHIN_DAYS = 15
+ANSWER_WITHIN_MONTHS = 2
+
+DESCRIPTION_MIN = 10
+DESCRIPTION_MAX = 5000
+CATEGORY_MAX = 64
+MAX_ATTACHMENTS = 5
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or typed on a phone keypad
+# is hard to get wrong; the check character (Luhn mod 32) catches any single wrong
+# character and most swaps of two neighbours.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+CODE_BODY_LENGTH = 8
+
+
+def _check_character(body: str) -> str:
+    n = len(ALPHABET)
+    total, factor = 0, 2
+    for char in reversed(body):
+        addend = factor * ALPHABET.index(char)
+        addend = addend // n + addend % n
+        total += addend
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(n - total % n) % n]
+
+
+def new_tracking_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(CODE_BODY_LENGTH))
+    return format_tracking_code(body + _check_character(body))
+
+
+def format_tracking_code(raw: str) -> str:
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_tracking_code(text: str) -> str:
+    """Accept what a citizen types (lower case, spaces, O for 0) and return the canonical
+    code, or raise INVALID_ARGUMENT when it cannot be one of ours."""
+    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum()).translate(_CONFUSABLE)
+    if len(raw) != CODE_BODY_LENGTH + 1 or any(ch not in ALPHABET for ch in raw):
+        raise invalid_argument(
+            "TRACKING_CODE_MALFORMED", "a tracking code has 9 letters or digits, like 7K3M-9QX2-B"
+        )
+    if _check_character(raw[:-1]) != raw[-1]:
+        raise invalid_argument(
+            "TRACKING_CODE_CHECK_FAILED", "this tracking code has a typing error; check each character"
+        )
+    return format_tracking_code(raw)
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deadlines:
+    acknowledge_by: dt.datetime
+    answer_by: dt.datetime
+
+
+def complaint_deadlines(submitted_at: dt.datetime) -> Deadlines:
+    return Deadlines(
+        acknowledge_by=submitted_at + dt.timedelta(days=ACKNOWLEDGE_WITHIN_DAYS),
+        answer_by=add_months(submitted_at, ANSWER_WITHIN_MONTHS),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    office_id: str
+    kind: str
+    category: str
+    description: str
+    citizen_id: str
+    channel: str
+    language: str
+    attachment_ids: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = ""
+
+
+def validate_submission(sub: Submission) -> Submission:
+    """Return the submission cleaned up, or raise INVALID_ARGUMENT naming the field."""
+    if not sub.office_id:
+        raise invalid_argument("OFFICE_REQUIRED", "choose the office the request is for", field="office_id")
+    if sub.kind not in KINDS:
+        raise invalid_argument(
+            "KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind"
+        )
+    category = sub.category.strip()
+    if not category or len(category) > CATEGORY_MAX:
+        raise invalid_argument("CATEGORY_REQUIRED", "choose a category", field="category")
+    description = sub.description.strip()
+    if len(description) < DESCRIPTION_MIN:
+        raise invalid_argument(
+            "DESCRIPTION_TOO_SHORT",
+            f"describe the request in at least {DESCRIPTION_MIN} characters",
+            field="description",
+        )
+    if len(description) > DESCRIPTION_MAX:
+        raise invalid_argument(
+            "DESCRIPTION_TOO_LONG", f"the description is limited to {DESCRIPTION_MAX} characters",
+            field="description",
+        )
+    if sub.channel not in CHANNELS:
+        raise invalid_argument("CHANNEL_UNKNOWN", f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    language = sub.language if sub.language in LANGUAGES else "ar"
+    if len(sub.attachment_ids) > MAX_ATTACHMENTS:
+        raise invalid_argument(
+            "TOO_MANY_ATTACHMENTS", f"at most {MAX_ATTACHMENTS} attachments", field="attachment_ids"
+        )
+    if (sub.latitude is None) != (sub.longitude is None):
+        raise invalid_argument("LOCATION_INCOMPLETE", "a location needs both latitude and longitude", field="location")
+    if sub.latitude is not None:
+        if not (-90.0 <= sub.latitude <= 90.0) or not (-180.0 <= sub.longitude <= 180.0):
+            raise invalid_argument("LOCATION_OUT_OF_RANGE", "latitude or longitude out of range", field="location")
+    return dataclasses.replace(sub, category=category, description=description, language=language)

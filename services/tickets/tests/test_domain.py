@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+from grpc import StatusCode
+
+from cokit.errors import DomainError
+from tickets import domain
+
+
+def submission(**changes):
+    base = dict(
+        office_id="tetouan", kind="complaint", category="lighting",
+        description="Street light broken near the school", citizen_id="c1",
+        channel="web", language="ar",
+    )
+    base.update(changes)
+    return domain.Submission(**base)
+
+
+def test_tracking_codes_pass_their_own_check():
+    for _ in range(200):
+        code = domain.new_tracking_code()
+        assert domain.normalise_tracking_code(code) == code
+
+
+def test_tracking_code_accepts_what_people_type():
+    code = domain.new_tracking_code()
+    typed = code.lower().replace("-", " ")
+    assert domain.normalise_tracking_code(typed) == code
+
+
+def test_tracking_code_single_wrong_character_is_caught():
+    code = domain.new_tracking_code().replace("-", "")
+    for position in range(len(code)):
+        for replacement in domain.ALPHABET:
+            if replacement == code[position]:
+                continue
+            wrong = code[:position] + replacement + code[position + 1:]
+            with pytest.raises(DomainError) as err:
+                domain.normalise_tracking_code(wrong)
+            assert err.value.reason == "TRACKING_CODE_CHECK_FAILED"
+
+
+def test_malformed_tracking_code_is_invalid_argument():
+    with pytest.raises(DomainError) as err:
+        domain.normalise_tracking_code("12")
+    assert err.value.code is StatusCode.INVALID_ARGUMENT
+    assert err.value.reason == "TRACKING_CODE_MALFORMED"
+
+
+def test_complaint_deadlines():
+    at = dt.datetime(2026, 12, 31, 10, 0, tzinfo=dt.timezone.utc)
+    deadlines = domain.complaint_deadlines(at)
+    assert deadlines.acknowledge_by == dt.datetime(2027, 1, 15, 10, 0, tzinfo=dt.timezone.utc)
+    # two months after 31 December is the last day of February
+    assert deadlines.answer_by == dt.datetime(2027, 2, 28, 10, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"office_id": ""}, "OFFICE_REQUIRED"),
+        ({"kind": "rant"}, "KIND_UNKNOWN"),
+        ({"category": "  "}, "CATEGORY_REQUIRED"),
+        ({"description": "short"}, "DESCRIPTION_TOO_SHORT"),
+        ({"description": "x" * 5001}, "DESCRIPTION_TOO_LONG"),
+        ({"channel": "fax"}, "CHANNEL_UNKNOWN"),
+        ({"latitude": 35.5}, "LOCATION_INCOMPLETE"),
+        ({"latitude": 95.0, "longitude": -5.3}, "LOCATION_OUT_OF_RANGE"),
+        ({"attachment_ids": tuple(str(i) for i in range(6))}, "TOO_MANY_ATTACHMENTS"),
+    ],
+)
+def test_bad_submissions_name_the_reason(changes, reason):
+    with pytest.raises(DomainError) as err:
+        domain.validate_submission(submission(**changes))
+    assert err.value.reason == reason
+    assert err.value.code is StatusCode.INVALID_ARGUMENT
+
+
+def test_submission_is_cleaned_and_keeps_tifinagh():
+    clean = domain.validate_submission(
+        submission(description="  ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ  ", language="xx")
+    )
+    assert clean.description == "ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ"
+    assert clean.language == "ar"
