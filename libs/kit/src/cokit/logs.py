@@ -73,17 +73,24 @@ def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
 
 
 class TraceContext(DependencyProvider):
-    """Gives every worker a trace id: the caller's when it sent one, a new one otherwise."""
+    """Gives every worker a trace id: the caller's when it sent one, a new one otherwise.
 
-    def worker_setup(self, worker_ctx):
+    nameko injects dependencies before worker_setup, so whichever runs first creates it.
+    """
+
+    @staticmethod
+    def _ensure(worker_ctx) -> str:
         trace = worker_ctx.context_data.get(TRACE_KEY)
         if not isinstance(trace, str) or not trace:
             trace = new_trace_id()
             worker_ctx.context_data[TRACE_KEY] = trace
-        set_trace_id(trace)
+        return trace
+
+    def worker_setup(self, worker_ctx):
+        set_trace_id(self._ensure(worker_ctx))
 
     def worker_teardown(self, worker_ctx):
         set_trace_id("")
 
     def get_dependency(self, worker_ctx):
-        return worker_ctx.context_data[TRACE_KEY]
+        return self._ensure(worker_ctx)

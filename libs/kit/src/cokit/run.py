@@ -72,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     module, cfg = load_service(opts.service)
     logs.configure(cfg.service_name, cfg.log_level, cfg.log_format)
     if opts.migrate:
-        module.migrate(cfg)
+        migrate = getattr(module, "migrate", None)
+        if migrate is None:
+            log.info("no database: nothing to migrate")
+            return 0
+        migrate(cfg)
         log.info("schema up to date")
         return 0
     serve(module, cfg)

@@ -1,8 +1,6 @@
 """What an attachment may be: its type decided by its bytes, never by its name."""
 from __future__ import annotations
 
-import datetime as dt
-
 from cokit.errors import invalid_argument
 
 MAX_SMALL_UPLOAD = 8 * 1024 * 1024  # larger files go through presigned uploads
@@ -44,6 +42,3 @@ def check_attachment(content: bytes, declared_content_type: str) -> str:
         )
     return detected
 
-
-def object_key(instance_id: str, office_id: str, attachment_id: str, at: dt.datetime) -> str:
-    return f"{instance_id}/{office_id}/{at:%Y/%m/%d}/{attachment_id}"

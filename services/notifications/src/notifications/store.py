@@ -31,11 +31,59 @@ deliveries = sa.Table(
     sa.Column("event_id", sa.String(36), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("citizen_id", sa.String(36), nullable=False),
-    # pending: to send; sent: the server accepted it; failed: gave up after the last retry
-    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    # The template's fields (ids, codes, dates): no personal data, the address is looked
+    # up in identity at send time.
+    sa.Column("fields", sa.Text, nullable=False),
+    # pending: to send; sending: claimed by a sender; sent: the server accepted it;
+    # skipped: nowhere to send; failed: gave up after the last retry
+    sa.Column("state", sa.String(16), nullable=False, index=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.String(300), nullable=False, default=""),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("event_id", "channel", "citizen_id", name="uq_delivery"),
 )
+
+
+def insert_ignoring_duplicate(conn: sa.Connection, table: sa.Table, row: dict) -> bool:
+    """Insert unless the unique key exists already; True when inserted."""
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**row))
+        return True
+    except sa.exc.IntegrityError:
+        return False
+
+
+def claim_due(conn: sa.Connection, now, stale_before, limit: int) -> list[dict]:
+    """Claim deliveries that are due, and those whose sender died mid-send.
+
+    Each row is claimed by a conditional update, so two senders (two replicas, or a
+    timer run overlapping the previous one) never both take the same delivery.
+    """
+    stale = sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < stale_before)
+    due = sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
+    candidates = conn.execute(
+        sa.select(deliveries).where(sa.or_(due, stale)).order_by(deliveries.c.created_at).limit(limit)
+    ).mappings().all()
+    claimed = []
+    for row in candidates:
+        result = conn.execute(
+            deliveries.update()
+            .where(
+                deliveries.c.delivery_id == row["delivery_id"],
+                deliveries.c.state == row["state"],
+                deliveries.c.attempts == row["attempts"],
+                deliveries.c.claimed_at.is_(None)
+                if row["claimed_at"] is None
+                else deliveries.c.claimed_at == row["claimed_at"],
+            )
+            .values(state="sending", claimed_at=now)
+        )
+        if result.rowcount == 1:
+            claimed.append(dict(row))
+    return claimed

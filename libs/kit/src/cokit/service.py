@@ -1,0 +1,48 @@
+"""What every gRPC service of the platform declares, in one base.
+
+`kit_service(tickets_pb2)` gives a nameko service class: health and reflection for the
+named services, a trace id per worker, metrics for every entrypoint and the service's
+database engine. `migrator(metadata)` gives the `--migrate` step of `cokit.run`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from cokit.db import Database, create_engine
+from cokit.grpc.standard import standard_services
+from cokit.logs import TraceContext
+from cokit.metrics import Metrics
+
+
+def kit_service(*grpc_modules) -> type:
+    class KitService(standard_services(*grpc_modules)):
+        trace_id = TraceContext()
+        metrics = Metrics()
+        db = Database()
+
+    return KitService
+
+
+def migrator(metadata: sa.MetaData, after: Callable[[sa.Connection, object], None] | None = None):
+    """Create the missing tables (idempotent), then run `after` (e.g. seed data)."""
+
+    def migrate(settings) -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            metadata.create_all(engine)
+            if after is not None:
+                with engine.begin() as conn:
+                    after(conn, settings)
+        finally:
+            engine.dispose()
+
+    return migrate
+
+
+def instance_id() -> str:
+    """The federated instance this process belongs to (INSTANCE_ID)."""
+    import nameko
+
+    return nameko.config.get("INSTANCE_ID") or "ma"

@@ -1,0 +1,207 @@
+"""The notifications service: events in, inbox items and e-mails out.
+
+The Kafka handler only writes to this service's database (inbox item, delivery row and
+the processed-event marker in one transaction), so an unreachable mail server or
+identity service never turns an event into a dead letter. A sender (timer) then claims
+due deliveries, looks the address up in identity, sends, and retries with back-off.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+
+import sqlalchemy as sa
+from google.protobuf.timestamp_pb2 import Timestamp
+from nameko.timer import timer
+from nameko_grpc.entrypoint import Grpc
+from nameko_grpc.errors import GrpcError
+
+from citizenoffice.identity.v1 import identity_pb2
+from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from citizenoffice.notifications.v1 import notifications_pb2 as pb
+from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.tickets.v1 import tickets_pb2
+from cokit.clients import ServiceClient
+from cokit.errors import invalid_argument
+from cokit.events.consumer import consume
+from cokit.events.envelope import topic_for
+from cokit.events.relay import OutboxRelay
+from cokit.events.tables import add_event_tables
+from cokit.ids import uuid7
+from cokit.service import kit_service, migrator
+from cokit.settings import ServiceSettings
+
+from . import domain, store
+from .mailer import MailError, MailerProvider
+
+grpc = Grpc.implementing(NotificationsServiceStub)
+add_event_tables(store.metadata)
+log = logging.getLogger(__name__)
+
+GROUP = "notifications"
+MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 600
+CLAIM_STALE_SECONDS = 60
+SEND_BATCH = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings(ServiceSettings):
+    service_name: str = "notifications"
+    grpc_port: int = 50055
+    metrics_port: int = 9105
+    database_url: str = "sqlite:///.local/data/notifications.db"
+    identity_grpc_target: str = "127.0.0.1:50051"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0
+
+
+def _iso_day(ts: Timestamp) -> str:
+    return ts.ToDatetime().strftime("%Y-%m-%d")
+
+
+def ticket_fields(event, payload: tickets_pb2.TicketSubmitted) -> dict:
+    return {
+        "tracking_code": payload.tracking_code,
+        "kind": tickets_pb2.TicketKind.Name(payload.kind).lower(),
+        "submitted_on": event.envelope.occurred_at.ToDatetime().strftime("%Y-%m-%d"),
+        "acknowledge_by": _iso_day(payload.acknowledge_by),
+        "answer_by": _iso_day(payload.answer_by),
+    }
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(2 ** attempts, MAX_BACKOFF_SECONDS)
+
+
+class NotificationsService(kit_service(pb)):
+    name = "notifications"
+    events = OutboxRelay(engine="db")
+    identity = ServiceClient("identity", IdentityServiceStub)
+    mailer = MailerProvider()
+
+    @consume(topic_for("tickets"), group=GROUP)
+    def on_ticket_event(self, event):
+        if event.type != "ticket.submitted" or not event.payload.citizen_id:
+            return  # anonymous requests have nobody to notify
+        payload = event.payload
+        fields = ticket_fields(event, payload)
+        message = domain.render(event.type, payload.language, fields)
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.db.begin() as conn:
+            if not event.mark_processed(conn):
+                return
+            store.insert_ignoring_duplicate(conn, store.inbox_items, {
+                "item_id": uuid7(), "citizen_id": payload.citizen_id, "event_id": event.event_id,
+                "kind": event.type, "language": message.language, "subject": message.subject,
+                "body": message.body, "read": False, "created_at": now,
+            })
+            store.insert_ignoring_duplicate(conn, store.deliveries, {
+                "delivery_id": uuid7(), "event_id": event.event_id, "channel": "email",
+                "citizen_id": payload.citizen_id, "kind": event.type, "language": payload.language,
+                "fields": json.dumps(fields), "state": "pending", "attempts": 0, "last_error": "",
+                "next_attempt_at": now, "created_at": now,
+            })
+
+    @timer(interval=1.0)
+    def send_due(self):
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.db.begin() as conn:
+            claimed = store.claim_due(conn, now, now - dt.timedelta(seconds=CLAIM_STALE_SECONDS), SEND_BATCH)
+        for delivery in claimed:
+            self._send(delivery)
+
+    def _send(self, delivery: dict) -> None:
+        try:
+            citizen = self.identity.GetCitizen(identity_pb2.GetCitizenRequest(citizen_id=delivery["citizen_id"]))
+        except GrpcError as exc:
+            if exc.code.name == "NOT_FOUND":
+                return self._finish(delivery, "skipped", "citizen erased or unknown")
+            return self._retry(delivery, f"identity: {exc.code.name}")
+        if not citizen.email:
+            return self._finish(delivery, "skipped", "no e-mail address")
+        language = citizen.language or delivery["language"]
+        message = domain.render(delivery["kind"], language, json.loads(delivery["fields"]))
+        try:
+            self.mailer.send(
+                citizen.email, message.subject, message.body, message.language,
+                message_id=f"<{delivery['delivery_id']}@citizenoffice>",
+            )
+        except MailError as exc:
+            return self._retry(delivery, str(exc))
+        self._finish(delivery, "sent", "")
+
+    def _finish(self, delivery: dict, state: str, note: str) -> None:
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.db.begin() as conn:
+            conn.execute(
+                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                .values(state=state, last_error=note[:300], attempts=delivery["attempts"] + 1,
+                        sent_at=now if state == "sent" else None, claimed_at=None)
+            )
+            if state == "sent":
+                self.events.add(conn, "notification.delivered", delivery["delivery_id"], pb.NotificationDelivered(
+                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"], channel="email"))
+        log.info("delivery finished", extra={"delivery_id": delivery["delivery_id"], "state": state})
+
+    def _retry(self, delivery: dict, error: str) -> None:
+        attempts = delivery["attempts"] + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.warning("delivery failed for good", extra={"delivery_id": delivery["delivery_id"], "error": error})
+            return self._finish(delivery, "failed", error)
+        next_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=backoff_seconds(attempts))
+        with self.db.begin() as conn:
+            conn.execute(
+                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                .values(state="pending", attempts=attempts, last_error=error[:300], next_attempt_at=next_at,
+                        claimed_at=None)
+            )
+        log.info("delivery will be retried", extra={"delivery_id": delivery["delivery_id"], "attempts": attempts})
+
+    @grpc
+    def ListInbox(self, request, context):
+        if not request.citizen_id:
+            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+        size = request.page_size if 0 < request.page_size <= 100 else 20
+        items = store.inbox_items
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                sa.select(items).where(items.c.citizen_id == request.citizen_id)
+                .order_by(items.c.created_at.desc()).limit(size)
+            ).mappings().all()
+            unread = conn.execute(
+                sa.select(sa.func.count()).select_from(items)
+                .where(items.c.citizen_id == request.citizen_id, items.c.read.is_(False))
+            ).scalar_one()
+        return pb.Inbox(items=[_inbox_message(r) for r in rows], unread=unread)
+
+    @grpc
+    def MarkRead(self, request, context):
+        items = store.inbox_items
+        with self.db.begin() as conn:
+            result = conn.execute(
+                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == request.citizen_id,
+                                     items.c.read.is_(False)).values(read=True)
+            )
+        return pb.MarkReadResponse(changed=result.rowcount == 1)
+
+
+def _inbox_message(row) -> pb.InboxItem:
+    created = Timestamp()
+    value = row["created_at"]
+    created.FromDatetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+    return pb.InboxItem(
+        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=row["language"],
+        subject=row["subject"], body=row["body"], read=row["read"], created_at=created,
+    )
+
+
+SERVICE = NotificationsService
+migrate = migrator(store.metadata)
