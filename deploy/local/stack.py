@@ -20,11 +20,8 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LOCAL = ROOT / ".local"
-LOGS = LOCAL / "logs"
-PIDS = LOCAL / "pids"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-INFRA_ENV = LOCAL / "infra" / "env"
+INFRA_ENV = ROOT / ".local" / "infra" / "env"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +40,7 @@ SERVICES = (
     Service("notifications", 50055, 9105),
     Service("gateway", None, 9106, http_port=8080),
 )
-BY_NAME = {s.name: s for s in SERVICES}
+NAMES = tuple(s.name for s in SERVICES)
 
 
 def read_env_file(path: pathlib.Path) -> dict[str, str]:
@@ -57,112 +54,174 @@ def read_env_file(path: pathlib.Path) -> dict[str, str]:
     return values
 
 
-def service_env(service: Service, infra: dict[str, str], postgres: bool, overrides: dict | None = None) -> dict:
-    env = dict(os.environ)
-    env.update({k: v for k, v in infra.items() if not k.startswith("DATABASE_URL_")})
-    env["SERVICE_NAME"] = service.name
-    env["METRICS_PORT"] = str(service.metrics_port)
-    if service.grpc_port:
-        env["GRPC_PORT"] = str(service.grpc_port)
-    if service.http_port:
-        env["HTTP_PORT"] = str(service.http_port)
-    for other in SERVICES:
-        if other.grpc_port:
-            env[f"{other.name.upper()}_GRPC_TARGET"] = f"127.0.0.1:{other.grpc_port}"
-    db_key = f"DATABASE_URL_{service.name.upper()}"
-    if postgres:
-        if db_key not in infra:
-            raise SystemExit(f"{db_key} missing from {INFRA_ENV}: run `make infra-up` first")
-        env["DATABASE_URL"] = infra[db_key]
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{LOCAL / 'data' / (service.name + '.db')}"
-    env.update(overrides or {})
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
+class Stack:
+    """One set of service processes: its ports, its folder for logs, pids and SQLite files.
 
+    `make dev` uses the default set; the e2e tests use another (ports + 100, .local/e2e), so
+    both can run on one machine.
+    """
 
-def pid_of(name: str) -> int | None:
-    path = PIDS / f"{name}.pid"
-    try:
-        pid = int(path.read_text())
-        os.kill(pid, 0)
+    def __init__(self, state_dir: pathlib.Path | None = None, port_offset: int = 0,
+                 postgres: bool = False, infra: dict[str, str] | None = None,
+                 overrides: dict[str, str] | None = None):
+        self.state_dir = state_dir or ROOT / ".local"
+        self.logs = self.state_dir / "logs"
+        self.pids = self.state_dir / "pids"
+        self.postgres = postgres
+        self.infra = read_env_file(INFRA_ENV) if infra is None else infra
+        self.overrides = overrides or {}
+        self.services = {
+            s.name: Service(
+                s.name,
+                s.grpc_port + port_offset if s.grpc_port else None,
+                s.metrics_port + port_offset,
+                s.http_port + port_offset if s.http_port else None,
+            )
+            for s in SERVICES
+        }
+
+    def service(self, name: str) -> Service:
+        return self.services[name]
+
+    def grpc_target(self, name: str) -> str:
+        return f"127.0.0.1:{self.services[name].grpc_port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.services['gateway'].http_port}"
+
+    def log_path(self, name: str) -> pathlib.Path:
+        return self.logs / f"{name}.log"
+
+    def env(self, name: str) -> dict[str, str]:
+        service = self.services[name]
+        env = dict(os.environ)
+        env.update({k: v for k, v in self.infra.items() if not k.startswith("DATABASE_URL_")})
+        env["SERVICE_NAME"] = name
+        env["METRICS_PORT"] = str(service.metrics_port)
+        if service.grpc_port:
+            env["GRPC_PORT"] = str(service.grpc_port)
+        if service.http_port:
+            env["HTTP_PORT"] = str(service.http_port)
+        for other in self.services.values():
+            if other.grpc_port:
+                env[f"{other.name.upper()}_GRPC_TARGET"] = f"127.0.0.1:{other.grpc_port}"
+        if name != "gateway":
+            db_key = f"DATABASE_URL_{name.upper()}"
+            if self.postgres:
+                if db_key not in self.infra:
+                    raise SystemExit(f"{db_key} is not known: run `make infra-up` first")
+                env["DATABASE_URL"] = self.infra[db_key]
+            else:
+                env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
+        env.update(self.overrides)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+    def pid_of(self, name: str) -> int | None:
+        try:
+            pid = int((self.pids / f"{name}.pid").read_text())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            return None
+        _reap(pid)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
         return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-        return None
 
+    def is_ready(self, name: str, timeout: float = 1.0) -> bool:
+        service = self.services[name]
+        if service.http_port:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{service.http_port}/healthz", timeout=timeout) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-def is_ready(service: Service, timeout: float = 1.0) -> bool:
-    if service.http_port:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{service.http_port}/healthz", timeout=timeout) as r:
-                return r.status == 200
-        except OSError:
-            return False
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
+        with grpc.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
+            try:
+                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+            except grpc.RpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
 
-    with grpc.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
-        try:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
-        except grpc.RpcError:
-            return False
-        return reply.status == health_pb2.HealthCheckResponse.SERVING
+    def migrate(self, name: str) -> None:
+        result = subprocess.run(
+            [str(PYTHON), "-m", "cokit.run", name, "--migrate"], cwd=ROOT, env=self.env(name),
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"migration of {name} failed:\n{result.stdout}{result.stderr}")
 
+    def start(self, name: str) -> int:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.pids.mkdir(parents=True, exist_ok=True)
+        existing = self.pid_of(name)
+        if existing:
+            return existing
+        log = open(self.log_path(name), "ab")
+        proc = subprocess.Popen(
+            [str(PYTHON), "-m", "cokit.run", name], cwd=ROOT, env=self.env(name),
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        log.close()
+        (self.pids / f"{name}.pid").write_text(str(proc.pid))
+        return proc.pid
 
-def migrate(service: Service, env: dict) -> None:
-    result = subprocess.run(
-        [str(PYTHON), "-m", "cokit.run", service.name, "--migrate"], cwd=ROOT, env=env,
-        capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"migration of {service.name} failed:\n{result.stdout}{result.stderr}")
+    def wait_ready(self, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.is_ready(name):
+                return
+            if not self.pid_of(name):
+                break
+            time.sleep(0.2)
+        tail = ""
+        log = self.log_path(name)
+        if log.exists():
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        raise RuntimeError(f"{name} did not become ready; log {log}:\n{tail}")
 
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        pid = self.pid_of(name)
+        if pid is not None:
+            os.kill(pid, sig)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.pid_of(name):
+                time.sleep(0.1)
+            if self.pid_of(name):
+                os.kill(pid, signal.SIGKILL)
+                time.sleep(0.2)
+                _reap(pid)
+        (self.pids / f"{name}.pid").unlink(missing_ok=True)
 
-def start(service: Service, env: dict) -> int:
-    LOGS.mkdir(parents=True, exist_ok=True)
-    PIDS.mkdir(parents=True, exist_ok=True)
-    existing = pid_of(service.name)
-    if existing:
-        return existing
-    log = open(LOGS / f"{service.name}.log", "ab")
-    proc = subprocess.Popen(
-        [str(PYTHON), "-m", "cokit.run", service.name], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    (PIDS / f"{service.name}.pid").write_text(str(proc.pid))
-    return proc.pid
+    def up(self, names=None) -> None:
+        chosen = list(names or NAMES)
+        for name in chosen:
+            self.migrate(name)
+        for name in chosen:
+            self.start(name)
+        for name in chosen:
+            self.wait_ready(name)
 
+    def down(self, names=None) -> None:
+        for name in reversed(list(names or NAMES)):
+            self.stop(name)
 
-def wait_ready(service: Service, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if is_ready(service):
-            return
-        if not pid_of(service.name):
-            break
-        time.sleep(0.2)
-    tail = ""
-    log = LOGS / f"{service.name}.log"
-    if log.exists():
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-    raise RuntimeError(f"{service.name} did not become ready; log {log}:\n{tail}")
-
-
-def stop(name: str, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
-    pid = pid_of(name)
-    if pid is None:
-        (PIDS / f"{name}.pid").unlink(missing_ok=True)
-        return
-    os.kill(pid, sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and pid_of(name):
-        _reap(pid)
-        time.sleep(0.1)
-    if pid_of(name):
-        os.kill(pid, signal.SIGKILL)
-        time.sleep(0.2)
-        _reap(pid)
-    (PIDS / f"{name}.pid").unlink(missing_ok=True)
+    def status(self) -> int:
+        rc = 0
+        for name, service in self.services.items():
+            pid = self.pid_of(name)
+            ready = pid is not None and self.is_ready(name)
+            where = f"http://127.0.0.1:{service.http_port}" if service.http_port else f"grpc 127.0.0.1:{service.grpc_port}"
+            state = "ready" if ready else ("starting" if pid else "stopped")
+            print(f"{name:14} {state:9} pid={pid or '-':<8} {where:28} log={self.log_path(name)}")
+            rc = rc if ready else 3
+        return rc
 
 
 def _reap(pid: int) -> None:
@@ -172,48 +231,20 @@ def _reap(pid: int) -> None:
         pass
 
 
-def up(postgres: bool, names=None, overrides: dict | None = None) -> None:
-    infra = read_env_file(INFRA_ENV)
-    chosen = [BY_NAME[n] for n in names] if names else list(SERVICES)
-    envs = {s.name: service_env(s, infra, postgres, overrides) for s in chosen}
-    for service in chosen:
-        migrate(service, envs[service.name])
-    for service in chosen:
-        start(service, envs[service.name])
-    for service in chosen:
-        wait_ready(service)
-
-
-def down(names=None) -> None:
-    for service in reversed([BY_NAME[n] for n in names] if names else SERVICES):
-        stop(service.name)
-
-
-def status() -> int:
-    rc = 0
-    for service in SERVICES:
-        pid = pid_of(service.name)
-        ready = pid is not None and is_ready(service)
-        where = f"http://127.0.0.1:{service.http_port}" if service.http_port else f"grpc 127.0.0.1:{service.grpc_port}"
-        state = "ready" if ready else ("starting" if pid else "stopped")
-        print(f"{service.name:14} {state:9} pid={pid or '-':<8} {where:28} log={LOGS / (service.name + '.log')}")
-        rc = rc if ready else 3
-    return rc
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="stack.py")
     parser.add_argument("action", choices=("up", "down", "status"))
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of the embedded SQLite")
-    parser.add_argument("services", nargs="*")
+    parser.add_argument("services", nargs="*", help=f"some of {', '.join(NAMES)} (default: all)")
     opts = parser.parse_args(argv)
+    stack = Stack(postgres=opts.postgres)
     if opts.action == "up":
-        up(opts.postgres, opts.services or None)
-        return status()
+        stack.up(opts.services or None)
+        return stack.status()
     if opts.action == "down":
-        down(opts.services or None)
+        stack.down(opts.services or None)
         return 0
-    return status()
+    return stack.status()
 
 
 if __name__ == "__main__":
