@@ -1,0 +1,34 @@
+"""gRPC transport of the Citizen Office services (nameko-grpc).
+
+Importing this package installs the low-latency connection loop (see ``fastpath``) for every
+nameko-grpc server and client connection opened afterwards, so services import it before
+their containers start.
+"""
+from cokit.grpc import fastpath
+from cokit.grpc.fastpath import install, installed, uninstall
+
+install()
+
+from cokit.grpc.standard import (  # noqa: E402  (the loop is installed first on purpose)
+    HEALTH_SERVICE,
+    REFLECTION_V1,
+    REFLECTION_V1ALPHA,
+    HealthState,
+    StandardServicesMixin,
+    service_names,
+    standard_services,
+)
+
+__all__ = [
+    "HEALTH_SERVICE",
+    "REFLECTION_V1",
+    "REFLECTION_V1ALPHA",
+    "HealthState",
+    "StandardServicesMixin",
+    "fastpath",
+    "install",
+    "installed",
+    "service_names",
+    "standard_services",
+    "uninstall",
+]

@@ -1,0 +1,260 @@
+"""Low-latency connection loop for nameko-grpc 1.3.0.
+
+nameko-grpc's ConnectionManager.run_forever only looks at its send streams at the top of
+each loop turn and then sleeps in ``select(..., 0.01)`` on the socket alone. A reply that a
+worker queues while the loop sleeps waits for that timeout, so every unary call on a quiet
+connection pays about 10 ms.
+
+The managers here select on a wake-up socketpair beside the connection socket. Anything that
+gives the loop work from outside it (a message or the end of a send stream, a new client
+request, a stop) writes one byte to the pair; the loop drains it and runs its turn at once.
+Everything else (h2 state, flow control, stream bookkeeping, termination) is nameko-grpc's own
+code, reached through the base classes.
+
+``install()`` swaps the managers into ``nameko_grpc.channel``, which is where both the server
+side (GrpcServer) and the client side (Client, GrpcProxy) build their connections, so every
+connection opened afterwards uses the fast loop. It works under eventlet (green sockets and
+select) and with native threads (nameko-grpc's standalone Client).
+"""
+from __future__ import annotations
+
+import select
+import socket
+import threading
+from logging import getLogger
+
+from h2.events import (
+    ConnectionTerminated,
+    DataReceived,
+    RemoteSettingsChanged,
+    RequestReceived,
+    ResponseReceived,
+    SettingsAcknowledged,
+    StreamEnded,
+    StreamReset,
+    TrailersReceived,
+    WindowUpdated,
+)
+from nameko_grpc import channel as _channel
+from nameko_grpc import connection as _connection
+
+log = getLogger(__name__)
+
+# The wake-up pair makes the timeout a safety net only. While terminating the loop has to
+# notice streams being consumed by workers, which nothing signals, so it polls as before.
+IDLE_TIMEOUT = 0.5
+TERMINATING_TIMEOUT = _connection.SELECT_TIMEOUT
+RECV_SIZE = 65535
+
+_DISPATCH = (
+    (RequestReceived, "request_received"),
+    (ResponseReceived, "response_received"),
+    (DataReceived, "data_received"),
+    (StreamEnded, "stream_ended"),
+    (StreamReset, "stream_reset"),
+    (WindowUpdated, "window_updated"),
+    (RemoteSettingsChanged, "settings_changed"),
+    (SettingsAcknowledged, "settings_acknowledged"),
+    (TrailersReceived, "trailers_received"),
+    (ConnectionTerminated, "connection_terminated"),
+)
+_HANDLERS = {event_type: name for event_type, name in _DISPATCH}
+
+
+class _Waker:
+    """A socketpair whose read end becomes readable when the loop has work to do."""
+
+    def __init__(self):
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
+        # Coalesces wake-ups: many messages queued during one loop turn cost one byte.
+        self.pending = False
+        self.closed = False
+
+    def fileno(self):
+        return self._read.fileno()
+
+    def wake(self):
+        if self.pending or self.closed:
+            return
+        self.pending = True
+        try:
+            self._write.send(b"\0")
+        except (BlockingIOError, InterruptedError):
+            pass  # the pair is full, so a wake-up is already on its way
+        except OSError:
+            pass  # closed under us while the connection shut down
+
+    def drain(self):
+        try:
+            while self._read.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            pass
+        # Cleared after draining: a wake() racing with the drain (native threads) leaves
+        # at worst a spurious byte, never a lost wake-up.
+        self.pending = False
+
+    def close(self):
+        self.closed = True
+        self._read.close()
+        self._write.close()
+
+
+def _hook_queue(stream, wake):
+    """Make every put on a SendStream's queue (messages, end of stream, errors) wake the
+    loop. Streams are created inside nameko-grpc's own methods, so the hook is attached to
+    the instance rather than through a subclass."""
+    queue = stream.queue
+    put = queue.put
+
+    def put_and_wake(item, *args, **kwargs):
+        put(item, *args, **kwargs)
+        wake()
+
+    queue.put = put_and_wake
+
+
+class FastLoopMixin:
+    """Replaces run_forever of a nameko-grpc ConnectionManager with a loop that sleeps
+    until the socket is readable or the connection has something to send."""
+
+    fastpath = True
+
+    def _init_fastpath(self):
+        self._waker = _Waker()
+        self._goaway_requested = False
+        self._goaway_sent = False
+        # Frames now leave as soon as they are queued, often as several small writes per
+        # call (a client's HEADERS, then its DATA); with Nagle's algorithm the second write
+        # waits for the peer's delayed ACK, about 40 ms.
+        try:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass  # not a TCP socket (tests with socketpairs, unix sockets)
+
+    def wake(self):
+        self._waker.wake()
+
+    def run_forever(self):
+        log.debug("connection initiated %s", self)
+        self.conn.initiate_connection()
+        waker = self._waker
+        sock = self.sock
+        readers = [sock, waker]
+        try:
+            with self.cleanup_on_exit():
+                while self.run:
+                    self.on_iteration()
+                    if self._goaway_requested and not self._goaway_sent:
+                        # Sent from the loop, after the turn above flushed what the
+                        # streams had queued: h2 refuses frames once GOAWAY is out.
+                        self._goaway_sent = True
+                        self.conn.close_connection()
+
+                    # Flushed before leaving too: the turn that finds every stream
+                    # exhausted has just queued their last frames.
+                    outbound = self.conn.data_to_send()
+                    if outbound:
+                        sock.sendall(outbound)
+                    if not self.run:
+                        break
+
+                    # TLS sockets may hold decrypted bytes that select cannot see.
+                    pending = getattr(sock, "pending", None)
+                    if pending is not None and pending():
+                        ready = [sock]
+                    else:
+                        timeout = (
+                            TERMINATING_TIMEOUT if self.terminating else IDLE_TIMEOUT
+                        )
+                        ready = select.select(readers, [], [], timeout)[0]
+                    if not ready:
+                        continue
+                    if waker in ready:
+                        waker.drain()
+                    if sock not in ready:
+                        continue
+
+                    data = sock.recv(RECV_SIZE)
+                    if not data:
+                        break
+                    self._dispatch(self.conn.receive_data(data))
+        finally:
+            waker.close()
+
+    def _dispatch(self, events):
+        for event in events:
+            name = _HANDLERS.get(type(event))
+            if name is None:
+                for event_type, candidate in _DISPATCH:
+                    if isinstance(event, event_type):
+                        name = candidate
+                        break
+                else:
+                    continue
+            getattr(self, name)(event)
+
+    def request_received(self, event):
+        super().request_received(event)
+        send_stream = self.send_streams.get(event.stream_id)
+        if send_stream is not None:
+            _hook_queue(send_stream, self._waker.wake)
+
+    def stop(self):
+        # The loop sends the GOAWAY itself (see run_forever); the wake keeps the stop from
+        # waiting for a select timeout.
+        self._goaway_requested = True
+        self.terminating = True
+        self._waker.wake()
+        log.debug("waiting for connection to terminate (Timeout 5s)")
+        self.stopped.wait(5)
+
+
+class FastClientConnectionManager(FastLoopMixin, _connection.ClientConnectionManager):
+    def __init__(self, sock):
+        super().__init__(sock)
+        self._init_fastpath()
+
+    def send_request(self, request_headers):
+        request_stream, response_stream = super().send_request(request_headers)
+        _hook_queue(request_stream, self._waker.wake)
+        self._waker.wake()
+        return request_stream, response_stream
+
+
+class FastServerConnectionManager(FastLoopMixin, _connection.ServerConnectionManager):
+    def __init__(self, sock, handle_request):
+        super().__init__(sock, handle_request)
+        self._init_fastpath()
+
+
+_lock = threading.Lock()
+_originals = {}
+
+
+def installed() -> bool:
+    return _channel.ClientConnectionManager is FastClientConnectionManager
+
+
+def install() -> None:
+    """Use the fast loop for every nameko-grpc connection opened from now on. Idempotent."""
+    with _lock:
+        if installed():
+            return
+        _originals["client"] = _channel.ClientConnectionManager
+        _originals["server"] = _channel.ServerConnectionManager
+        _channel.ClientConnectionManager = FastClientConnectionManager
+        _channel.ServerConnectionManager = FastServerConnectionManager
+
+
+def uninstall() -> None:
+    """Restore nameko-grpc's own loop for new connections (benchmarks and tests)."""
+    with _lock:
+        if not installed():
+            return
+        _channel.ClientConnectionManager = _originals.pop("client")
+        _channel.ServerConnectionManager = _originals.pop("server")
