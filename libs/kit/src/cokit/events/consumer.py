@@ -1,0 +1,416 @@
+"""Kafka consumer entrypoint for nameko services: at-least-once, idempotent, ordered.
+
+    class Notifications:
+        name = "notifications"
+        db = Database()
+
+        @consume("tickets.events.v1", group="notifications")
+        def on_ticket_event(self, event):      # event: ReceivedEvent
+            ...
+
+Threading design (why the consumer is not a green thread):
+kafka-python 3 runs its network IO loop, which also sends the group
+heartbeats, on a ``threading.Thread`` started inside ``KafkaConsumer()``,
+and its own modules do ``import threading, socket, selectors``. Under the
+runner's eventlet monkey patching those names are eventlet's green versions,
+so a consumer created on the service hub would heartbeat from a green thread
+that any busy or blocking worker can starve past session.timeout.ms (the
+evictions of dpkp/kafka-python 851, 1515, 1687, 1867). Here the consumer is
+created on a dedicated real OS thread. Eventlet keeps one hub per OS thread,
+so the client's "IO thread" becomes a green thread of that thread's private
+hub, isolated from the service's workers. That hub turns whenever the loop
+below waits inside a Kafka call (poll/commit wait on green events in it), and
+the loop never blocks that thread any other way, so heartbeats keep flowing
+while workers run for as long as they need. Partitions with records in the
+hands of workers are paused, so poll() keeps being called (no
+max.poll.interval expiry) without fetching more. Records cross to the hub and
+results come back through bridge.Mailbox (deque + wake-up pipe), so no hub
+function is ever called from the Kafka thread. Only that thread touches the
+KafkaConsumer (it is not thread safe). Dead letters go through a
+ProducerThread, another real OS thread.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import eventlet
+from eventlet import event as _event
+from google.protobuf.message import Message
+from nameko import config as nameko_config
+from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import Entrypoint
+
+from cokit.events import processed as _processed
+from cokit.events._engine import EngineSpec, resolve_engine
+from cokit.events.bridge import HubCaller, Mailbox, join_os_thread, start_os_thread
+from cokit.events.envelope import DeadLetter, Envelope, EnvelopeError, decode, dlq_topic
+from cokit.events.producer import ProducerThread, Record
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 500
+
+
+@dataclass
+class ReceivedEvent:
+    """What a handler receives."""
+
+    envelope: Envelope
+    payload: Optional[Message]
+    topic: str
+    partition: int
+    offset: int
+    group: str
+
+    @property
+    def event_id(self) -> str:
+        return self.envelope.event_id
+
+    @property
+    def type(self) -> str:
+        return self.envelope.type
+
+    def mark_processed(self, conn) -> bool:
+        """Mark this event handled in the handler's own transaction.
+
+        Returns False when it already was: the handler can then skip its
+        state change, which makes state and marker commit together.
+        """
+        return _processed.mark_processed(conn, self.event_id, self.group)
+
+
+def error_text(exc: BaseException) -> str:
+    """Exception type and message only: dead letters carry no stack traces."""
+    text = "%s: %s" % (type(exc).__name__, exc)
+    return text[:MAX_ERROR_CHARS]
+
+
+@dataclass
+class ConsumerStats:
+    """Counters for tests and metrics; written by the hub and the Kafka thread."""
+
+    assigned: frozenset = frozenset()
+    assignments: int = 0
+    revocations: int = 0
+    records: int = 0
+    handled: int = 0
+    duplicates: int = 0
+    retries: int = 0
+    dead_lettered: int = 0
+    commits: int = 0
+    committed: dict = field(default_factory=dict)
+
+
+class _Stop(Exception):
+    pass
+
+
+class KafkaConsumerEntrypoint(Entrypoint):
+    def __init__(self, topic: str, group: str, *, engine: EngineSpec = "db",
+                 max_attempts: int = 3, retry_backoff: float = 0.5, max_retry_backoff: float = 10.0,
+                 session_timeout_ms: int = 10_000, heartbeat_interval_ms: Optional[int] = None,
+                 max_poll_records: int = 100, auto_offset_reset: str = "earliest",
+                 stop_timeout: float = 30.0, consumer_options: Optional[dict] = None,
+                 **kwargs) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.topic = topic
+        self.group = group
+        self.engine_spec = engine
+        self.max_attempts = max_attempts
+        self.retry_backoff = retry_backoff
+        self.max_retry_backoff = max_retry_backoff
+        self.session_timeout_ms = session_timeout_ms
+        self.heartbeat_interval_ms = heartbeat_interval_ms or max(session_timeout_ms // 3, 100)
+        self.max_poll_records = max_poll_records
+        self.auto_offset_reset = auto_offset_reset
+        self.stop_timeout = stop_timeout
+        self.consumer_options = consumer_options or {}
+        super().__init__(**kwargs)
+
+    # --- nameko lifecycle (service hub) -----------------------------------
+
+    def setup(self) -> None:
+        self.bootstrap = nameko_config.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+        self.service_name = nameko_config.get("SERVICE_NAME") or self.container.service_name
+        self.instance_id = nameko_config.get("INSTANCE_ID", "")
+        self.stats = ConsumerStats()
+        self._stopping = False
+        self._thread = None
+        self._engine = None
+
+    def start(self) -> None:
+        self._engine = resolve_engine(self.container, self.engine_spec)
+        self._hub = HubCaller()
+        self.container.spawn_managed_thread(self._hub.run, identifier="kafka-consumer-hub")
+        self._results = Mailbox()  # hub -> Kafka thread: finished batches
+        self._dlq = ProducerThread(
+            self._hub, name="%s-%s-dlq" % (self.service_name, self.group),
+            bootstrap_servers=self.bootstrap,
+            client_id="%s-%s-dlq" % (self.service_name, self.instance_id or "x"),
+        )
+        self._dlq.start()
+        self._thread_done = _event.Event()
+        self._thread = start_os_thread(self._run, "kafka-consumer-%s-%s" % (self.group, self.topic))
+
+    def stop(self) -> None:
+        # Workers finish the record in hand; its batch reports what was done,
+        # the Kafka thread commits that and leaves the group.
+        self._stopping = True
+        if self._thread is not None:
+            with eventlet.Timeout(self.stop_timeout, False):
+                self._thread_done.wait()
+            join_os_thread(self._thread, 5.0)
+        self._shutdown()
+
+    def kill(self) -> None:
+        self._stopping = True
+        if self._thread is not None:
+            join_os_thread(self._thread, 5.0)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        dlq = getattr(self, "_dlq", None)
+        if dlq is not None:
+            dlq.stop(timeout=5.0)
+        hub = getattr(self, "_hub", None)
+        if hub is not None:
+            hub.stop()
+
+    # --- the Kafka thread -------------------------------------------------
+
+    def _consumer_config(self) -> dict:
+        cfg = dict(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group,
+            client_id="%s-%s-%s" % (self.service_name, self.instance_id or "x", self.group),
+            enable_auto_commit=False,
+            auto_offset_reset=self.auto_offset_reset,
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=self.heartbeat_interval_ms,
+            max_poll_records=self.max_poll_records,
+            bootstrap_timeout_ms=5_000,
+            reconnect_backoff_max_ms=2_000,
+        )
+        cfg.update(self.consumer_options)
+        return cfg
+
+    def _run(self) -> None:
+        consumer = None
+        try:
+            consumer = self._connect()
+            if consumer is not None:
+                self._consume(consumer)
+        except Exception:
+            log.exception("Kafka consumer %s/%s crashed", self.group, self.topic)
+        finally:
+            if consumer is not None:
+                try:
+                    # Leaves the group so the partitions move at once.
+                    consumer.close(autocommit=False, timeout_ms=5_000)
+                except Exception:
+                    log.warning("closing the Kafka consumer failed", exc_info=True)
+            self._results.close()
+            self._hub.resolve(self._thread_done, True)
+
+    def _connect(self):
+        from kafka import KafkaConsumer
+        from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+        stats = self.stats
+
+        class Listener(ConsumerRebalanceListener):
+            # Runs on the client's IO loop in the Kafka thread: bookkeeping only.
+            def on_partitions_revoked(self, revoked):
+                if revoked:
+                    stats.revocations += 1
+                stats.assigned = frozenset()
+
+            def on_partitions_assigned(self, assigned):
+                stats.assignments += 1
+                stats.assigned = frozenset(assigned)
+
+        backoff = 0.5
+        while not self._stopping:
+            try:
+                consumer = KafkaConsumer(**self._consumer_config())
+                consumer.subscribe([self.topic], listener=Listener())
+                return consumer
+            except Exception as exc:
+                log.warning("Kafka consumer %s: cannot connect (%s), retrying", self.group, exc)
+                self._idle(backoff)
+                backoff = min(backoff * 2, 10.0)
+        return None
+
+    def _idle(self, seconds: float) -> None:
+        # Sleep in this thread's hub (time.sleep is green here), in short steps
+        # so stop is noticed.
+        end = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < end:
+            eventlet.sleep(0.05)
+
+    def _consume(self, consumer) -> None:
+        from kafka.structs import OffsetAndMetadata
+
+        inflight: dict = {}
+
+        def finish_batches() -> None:
+            for tp, next_offset in self._results.take_all():
+                inflight.pop(tp, None)
+                assigned = consumer.assignment()
+                if next_offset is not None and tp in assigned:
+                    try:
+                        consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
+                        self.stats.commits += 1
+                        self.stats.committed[(tp.topic, tp.partition)] = next_offset
+                    except Exception as exc:
+                        # Lost the partition meanwhile: its new owner gets the
+                        # records again and skips the ones marked processed.
+                        log.warning("commit of %s@%s failed: %s", tp, next_offset, exc)
+                if tp in assigned and not self._stopping:
+                    consumer.resume(tp)
+
+        while not self._stopping:
+            finish_batches()
+            assigned = consumer.assignment()
+            for tp in inflight:
+                # A rebalance that hands a partition back clears its pause.
+                if tp in assigned and tp not in consumer.paused():
+                    consumer.pause(tp)
+            batches = consumer.poll(timeout_ms=20 if inflight else 200,
+                                    max_records=self.max_poll_records)
+            for tp, records in batches.items():
+                if not records:
+                    continue
+                if tp in inflight:
+                    # Never two batches of one partition at once: fetch again later.
+                    consumer.seek(tp, records[0].offset)
+                    consumer.pause(tp)
+                    continue
+                consumer.pause(tp)
+                inflight[tp] = True
+                self.stats.records += len(records)
+                self._hub.call_soon(self._start_batch, tp, records)
+
+        # Stopping: fetch nothing more, keep the session alive until workers
+        # report, and commit what they finished.
+        deadline = time.monotonic() + self.stop_timeout
+        while inflight and time.monotonic() < deadline:
+            assigned = consumer.assignment()
+            if assigned:
+                consumer.pause(*assigned)
+            consumer.poll(timeout_ms=20)
+            finish_batches()
+
+    # --- on the service hub -----------------------------------------------
+
+    def _start_batch(self, tp, records) -> None:
+        self.container.spawn_managed_thread(
+            lambda: self._process_batch(tp, records), identifier="kafka-batch-%s" % (tp,)
+        )
+
+    def _process_batch(self, tp, records) -> None:
+        next_offset = None
+        try:
+            for rec in records:
+                if self._stopping:
+                    break
+                self._handle_record(rec)
+                next_offset = rec.offset + 1
+        except _Stop:
+            pass
+        except Exception:
+            log.exception("batch of %s stopped", tp)
+        finally:
+            self._results.put((tp, next_offset))
+
+    def _handle_record(self, rec) -> None:
+        try:
+            decoded = decode(rec.value)
+        except EnvelopeError as exc:
+            self._dead_letter(rec, exc)
+            return
+        env = decoded.envelope
+        if self._retrying(lambda: _processed.is_processed_in(self._engine, env.event_id, self.group)):
+            self.stats.duplicates += 1
+            return
+        event = ReceivedEvent(env, decoded.payload, rec.topic, rec.partition, rec.offset, self.group)
+        attempt = 0
+        while True:
+            attempt += 1
+            exc = self._run_worker(event)
+            if exc is None:
+                try:
+                    _processed.mark_processed_in(self._engine, env.event_id, self.group)
+                    self.stats.handled += 1
+                    return
+                except Exception as mark_exc:
+                    exc = mark_exc
+            if attempt >= self.max_attempts:
+                self._dead_letter(rec, exc)
+                return
+            self.stats.retries += 1
+            self._pause(min(self.retry_backoff * 2 ** (attempt - 1), self.max_retry_backoff))
+
+    def _run_worker(self, event: ReceivedEvent) -> Optional[BaseException]:
+        done = _event.Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            done.send(exc_info[1] if exc_info else None)
+            return result, exc_info
+
+        context = {"trace_id": event.envelope.trace_id} if event.envelope.trace_id else {}
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=context,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            raise _Stop()
+        return done.wait()
+
+    def _dead_letter(self, rec, exc: BaseException) -> None:
+        letter = DeadLetter(
+            topic=rec.topic, partition=rec.partition, offset=rec.offset,
+            key=rec.key or b"", value=rec.value or b"", error=error_text(exc),
+            consumer_group=self.group,
+        )
+        letter.failed_at.FromDatetime(_dt.datetime.now(_dt.timezone.utc))
+        record = Record(dlq_topic(rec.topic), rec.key, letter.SerializeToString())
+        backoff = self.retry_backoff
+        while True:
+            try:
+                err = self._dlq.publish([record])[0]
+            except Exception as e:
+                err = e
+            if err is None:
+                self.stats.dead_lettered += 1
+                log.warning("dead-lettered %s[%s]@%s: %s", rec.topic, rec.partition, rec.offset,
+                            letter.error)
+                return
+            # Without the dead letter stored the offset must not move on.
+            log.warning("dead letter for %s@%s not stored (%s); retrying", rec.topic, rec.offset, err)
+            self._pause(backoff)
+            backoff = min(backoff * 2, self.max_retry_backoff)
+
+    def _retrying(self, fn):
+        backoff = self.retry_backoff
+        while True:
+            try:
+                return fn()
+            except Exception as exc:
+                log.warning("consumer %s: %s; retrying", self.group, error_text(exc))
+                self._pause(backoff)
+                backoff = min(backoff * 2, self.max_retry_backoff)
+
+    def _pause(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if self._stopping:
+                raise _Stop()
+            eventlet.sleep(min(0.05, end - time.monotonic()))
+
+
+consume = KafkaConsumerEntrypoint.decorator

@@ -1,0 +1,210 @@
+import collections
+import time
+
+import eventlet
+import pytest
+import sqlalchemy as sa
+from eventlet import patcher
+from google.protobuf import struct_pb2
+from nameko.testing.utils import get_extension
+
+from citizenoffice.events.v1 import envelope_pb2
+from cokit.db import Database
+from cokit.events.consumer import KafkaConsumerEntrypoint, consume
+from cokit.events.envelope import build_envelope, encode
+from cokit.events.processed import is_processed
+
+from .kafka_helpers import produce, read_all, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def make_service(topic, group, behaviour, **options):
+    class Reader:
+        name = "reader"
+        db = Database()
+
+        @consume(topic, group=group, retry_backoff=0.1, **options)
+        def on_event(self, event):
+            behaviour(self, event)
+
+    return Reader
+
+
+def envelope_bytes(key, note, event_id=None):
+    payload = struct_pb2.Struct()
+    payload.update({"note": note})
+    env = build_envelope("note.added", key, payload, instance_id="other", event_id=event_id)
+    return env.event_id, encode(env)
+
+
+def consumer_of(container):
+    return get_extension(container, KafkaConsumerEntrypoint)
+
+
+def test_failure_is_redelivered_and_commits_only_after_success(
+        container_factory, service_config, unique, kafka):
+    topic, group = "kit-c1-%s" % unique, "g-%s" % unique
+    events = [envelope_bytes("agg-1", "n%d" % i) for i in range(5)]
+    produce(kafka, topic, [(b"agg-1", value) for _, value in events])
+    seen = []
+    failed = set()
+
+    def behaviour(service, event):
+        note = event.payload["note"]
+        if note == "n2" and note not in failed:
+            failed.add(note)
+            raise RuntimeError("transient")
+        seen.append(note)
+
+    container = container_factory(make_service(topic, group, behaviour), service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: len(seen) == 5, timeout=30)
+    assert seen == ["n0", "n1", "n2", "n3", "n4"], "in order, the failed one handled on retry"
+    assert ext.stats.retries == 1 and ext.stats.dead_lettered == 0
+    assert wait_for(lambda: sum(ext.stats.committed.values()) == 5, timeout=10)
+    container.stop()
+
+    # A new container of the same group starts after the committed offset and
+    # does not even see the records again (not only skipped as duplicates).
+    seen.clear()
+    container2 = container_factory(make_service(topic, group, behaviour), service_config)
+    container2.start()
+    ext2 = consumer_of(container2)
+    more = envelope_bytes("agg-1", "n5")
+    produce(kafka, topic, [(b"agg-1", more[1])])
+    assert wait_for(lambda: seen == ["n5"], timeout=30)
+    eventlet.sleep(0.5)
+    assert seen == ["n5"]
+    assert ext2.stats.records == 1 and ext2.stats.duplicates == 0
+
+
+def test_commit_is_not_made_when_the_handler_never_succeeded(
+        container_factory, service_config, unique, kafka):
+    # The handler hangs: stopping the container must not commit the record,
+    # so the next container gets it again.
+    topic, group = "kit-c2-%s" % unique, "g-%s" % unique
+    produce(kafka, topic, [(b"k", envelope_bytes("k", "only")[1])])
+    started = []
+
+    def slow(service, event):
+        started.append(event.offset)
+        eventlet.sleep(60)
+
+    container = container_factory(make_service(topic, group, slow, stop_timeout=3), service_config)
+    container.start()
+    assert wait_for(lambda: started, timeout=30)
+    container.kill()
+    assert consumer_of(container).stats.commits == 0
+
+    handled = []
+    container2 = container_factory(
+        make_service(topic, group, lambda s, e: handled.append(e.offset)), service_config)
+    container2.start()
+    assert wait_for(lambda: handled == [0], timeout=30)
+
+
+def test_duplicate_event_id_is_handled_once(container_factory, service_config, unique, kafka):
+    topic, group = "kit-c3-%s" % unique, "g-%s" % unique
+    event_id, value = envelope_bytes("agg", "dup")
+    _, other = envelope_bytes("agg", "other")
+    produce(kafka, topic, [(b"agg", value), (b"agg", value), (b"agg", other), (b"agg", value)])
+    handled = []
+
+    def behaviour(service, event):
+        with service.db.begin() as conn:
+            # State and marker in one transaction: the kit's own marker after
+            # success is then a no-op.
+            if event.mark_processed(conn):
+                conn.execute(sa.text("INSERT INTO notes (id, text) VALUES (:i, 'x')"),
+                             {"i": event.event_id})
+        handled.append(event.payload["note"])
+
+    container = container_factory(make_service(topic, group, behaviour), service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: ext.stats.handled + ext.stats.duplicates == 4, timeout=30)
+    assert handled == ["dup", "other"]
+    assert ext.stats.duplicates == 2
+    engine = sa.create_engine(service_config["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert is_processed(conn, event_id, group)
+        assert conn.execute(sa.text("SELECT count(*) FROM notes")).scalar() == 2
+    engine.dispose()
+
+
+def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
+        container_factory, service_config, unique, kafka):
+    topic, group = "kit-c4-%s" % unique, "g-%s" % unique
+    _, good1 = envelope_bytes("agg", "good1")
+    _, bad = envelope_bytes("agg", "explode")
+    _, good2 = envelope_bytes("agg", "good2")
+    produce(kafka, topic, [(b"agg", good1), (b"agg", b"\xff\xfegarbage"), (b"agg", bad),
+                           (b"agg", good2)])
+    handled, attempts = [], collections.Counter()
+
+    def behaviour(service, event):
+        note = event.payload["note"]
+        attempts[note] += 1
+        if note == "explode":
+            raise ValueError("cannot route category 42")
+        handled.append(note)
+
+    container = container_factory(make_service(topic, group, behaviour, max_attempts=3),
+                                  service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: handled == ["good1", "good2"], timeout=30)
+    assert attempts["explode"] == 3
+    letters = read_all(kafka, topic + ".dlq", expect=2, timeout=20)
+    assert len(letters) == 2
+    decoded = [envelope_pb2.DeadLetter.FromString(r.value) for r in letters]
+    by_offset = {d.offset: d for d in decoded}
+    assert by_offset[1].value == b"\xff\xfegarbage"
+    assert by_offset[1].error.startswith("EnvelopeError: ")
+    assert by_offset[2].error == "ValueError: cannot route category 42"
+    assert by_offset[2].value == bad and by_offset[2].topic == topic
+    assert by_offset[2].consumer_group == group and by_offset[2].key == b"agg"
+    assert "Traceback" not in by_offset[2].error
+    assert wait_for(lambda: ext.stats.committed.get((topic, letters[0].partition)) is not None
+                    or sum(ext.stats.committed.values()) == 4, timeout=10)
+    assert sum(ext.stats.committed.values()) == 4
+
+
+def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
+        container_factory, service_config, unique, kafka):
+    topic, group = "kit-soak-%s" % unique, "g-%s" % unique
+    handled = []
+    real_sleep = patcher.original("time").sleep
+
+    def behaviour(service, event):
+        note = event.payload["note"]
+        if note == "busy-green":
+            eventlet.sleep(8)        # a worker busy longer than the session
+        elif note == "busy-blocking":
+            real_sleep(10)           # a worker freezing the whole service hub
+        handled.append(note)
+
+    container = container_factory(
+        make_service(topic, group, behaviour, session_timeout_ms=6000, heartbeat_interval_ms=1000),
+        service_config)
+    container.start()
+    ext = consumer_of(container)
+    produce(kafka, topic, [(b"a", envelope_bytes("a", "first")[1])])
+    assert wait_for(lambda: handled == ["first"], timeout=30)
+    assignments, assigned = ext.stats.assignments, ext.stats.assigned
+    assert assigned
+
+    time.sleep(15)  # idle (green sleep) far past session.timeout.ms
+    produce(kafka, topic, [(b"a", envelope_bytes("a", "busy-green")[1])])
+    assert wait_for(lambda: "busy-green" in handled, timeout=20)
+    produce(kafka, topic, [(b"a", envelope_bytes("a", "busy-blocking")[1])])
+    assert wait_for(lambda: "busy-blocking" in handled, timeout=20)
+    produce(kafka, topic, [(b"a", envelope_bytes("a", "after")[1])])
+    assert wait_for(lambda: handled[-1:] == ["after"], timeout=10)
+
+    assert handled == ["first", "busy-green", "busy-blocking", "after"]
+    assert ext.stats.revocations == 0, "the group rebalanced: the consumer was evicted"
+    assert ext.stats.assignments == assignments
+    assert ext.stats.assigned == assigned
