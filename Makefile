@@ -2,17 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
-UV := $(shell command -v uv 2>/dev/null || echo .cache/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+UV = $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.cache/bin/uv)
 PY := .venv/bin/python
+PYTEST := $(PY) -m pytest
+# DB=postgres runs the services on the local PostgreSQL instead of embedded SQLite.
+DB ?= sqlite
+STACK_FLAGS := $(if $(filter postgres,$(DB)),--postgres,)
+DEV_SERVERS := kafka s3 smtp $(if $(filter postgres,$(DB)),postgres,)
 
 .PHONY: help
-help:
+help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
 
 .PHONY: venv
-venv: ## install the Python workspace (uv, locked)
+venv: ## install the Python workspace from the lock file
 	@bash deploy/local/ensure-uv.sh
-	@$(UV) sync --frozen --all-packages
+	@$(UV) sync --frozen --all-packages --quiet
 
 .PHONY: protos
 protos: venv ## regenerate the Python code from protos/
@@ -21,3 +27,45 @@ protos: venv ## regenerate the Python code from protos/
 .PHONY: protos-check
 protos-check: venv ## fail when the committed generated code is stale
 	@$(PY) tools/gen_protos.py --check
+
+.PHONY: infra-up infra-down infra-status
+infra-up: venv ## start Kafka, the S3 server, PostgreSQL and SMTP (downloads once, cached in .cache/)
+	@bash deploy/local/infra.sh up all
+infra-down: ## stop the local servers (data kept in .local/infra)
+	@bash deploy/local/infra.sh down all
+infra-status: ## one line per local server
+	@bash deploy/local/infra.sh status all
+
+.PHONY: dev stop status
+dev: venv ## run the platform: servers, the six services (SQLite; DB=postgres for PostgreSQL), seed data
+	@for s in $(DEV_SERVERS); do bash deploy/local/infra.sh up $$s || exit 1; done
+	@$(PY) deploy/local/stack.py up $(STACK_FLAGS)
+	@echo
+	@echo "Citizen portal:  http://127.0.0.1:8080/   (API: http://127.0.0.1:8080/api/v1/offices)"
+	@echo "Logs:            .local/logs/<service>.log    Mail received: .local/infra/mail/"
+	@echo "Stop:            make stop   (servers: make infra-down)"
+stop: ## stop the six services of `make dev`
+	@$(PY) deploy/local/stack.py down
+status: ## state of the services and servers
+	@$(PY) deploy/local/stack.py status || true
+	@bash deploy/local/infra.sh status all || true
+
+.PHONY: test test-unit test-e2e
+test: venv protos-check test-unit test-e2e ## everything CI runs: unit tests, then e2e on the real servers
+
+test-unit: venv ## domain rules and the service kit (the kit's Kafka/S3 tests start the servers they need)
+	@bash deploy/local/infra.sh up all
+	@$(PYTEST) -q libs services
+
+test-e2e: venv ## the platform end to end on the real servers, one shared set per session
+	@bash deploy/local/infra.sh up all
+	@$(PYTEST) -q e2e_tests
+
+.PHONY: bench
+bench: venv ## benchmarks, each figure as a ratio against a baseline measured in the same run
+	@$(PY) bench/grpc_unary.py
+
+.PHONY: clean
+clean: stop ## stop everything and remove local state (keeps the download cache)
+	@bash deploy/local/infra.sh down all || true
+	@rm -rf .local

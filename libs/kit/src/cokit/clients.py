@@ -20,6 +20,8 @@ from nameko_grpc.context import metadata_from_context_data
 from nameko_grpc.dependency_provider import GrpcProxy
 from nameko_grpc.errors import GrpcError
 
+from cokit.logs import ensure_trace
+
 CONNECT_TIMEOUT = 2.0
 DEFAULT_DEADLINE = 15.0
 
@@ -96,4 +98,5 @@ class ServiceClient(GrpcProxy):
         self.channel.start()
 
     def get_dependency(self, worker_ctx):
+        ensure_trace(worker_ctx)
         return _Proxy(self, worker_ctx.context_data)
