@@ -96,6 +96,7 @@ class ConsumerStats:
     assigned: frozenset = frozenset()
     assignments: int = 0
     revocations: int = 0
+    lost: int = 0
     records: int = 0
     handled: int = 0
     duplicates: int = 0
@@ -228,6 +229,13 @@ class KafkaConsumerEntrypoint(Entrypoint):
             def on_partitions_revoked(self, revoked):
                 if revoked:
                     stats.revocations += 1
+                stats.assigned = frozenset()
+
+            def on_partitions_lost(self, lost):
+                # Evicted from the group (session expired): the failure the
+                # real-thread design exists to prevent.
+                if lost:
+                    stats.lost += 1
                 stats.assigned = frozenset()
 
             def on_partitions_assigned(self, assigned):
