@@ -2,17 +2,18 @@
 # Local infrastructure for development and the e2e tests: the real servers as plain
 # processes on 127.0.0.1 (no container engine needed).
 #
-#   deploy/local/infra.sh up|down|status [kafka|s3|postgres|smtp|all]
+#   deploy/local/infra.sh up|down|status|fetch [kafka|s3|postgres|smtp|all]
 #
 # up is idempotent and writes .local/infra/env (KEY=value lines to source);
-# status exits 0 when every named server runs, 3 otherwise.
+# status exits 0 when every named server runs, 3 otherwise;
+# fetch only downloads and installs what up needs (to warm a cache ahead of time).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ALL=(kafka s3 postgres smtp)
 
 usage() {
-  echo "usage: $0 up|down|status [${ALL[*]// /|}|all]" >&2
+  echo "usage: $0 up|down|status|fetch [$(IFS='|'; echo "${ALL[*]}")|all]" >&2
   exit 2
 }
 
@@ -39,7 +40,7 @@ EOF
 
 action=${1:-}
 target=${2:-all}
-case "$action" in up | down | status) ;; *) usage ;; esac
+case "$action" in up | down | status | fetch) ;; *) usage ;; esac
 if [ "$target" = all ]; then
   servers=("${ALL[@]}")
 else
@@ -55,6 +56,9 @@ case "$action" in
     ;;
   down)
     for s in "${servers[@]}"; do bash "$HERE/$s.sh" down; done
+    ;;
+  fetch)
+    for s in "${servers[@]}"; do bash "$HERE/$s.sh" fetch; done
     ;;
   status)
     rc=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka (KRaft, combined broker and controller) on 127.0.0.1:9092.
-# Usage: kafka.sh up|down|status
+# Usage: kafka.sh up|down|status|fetch
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -84,13 +84,26 @@ format_storage() {
   if [ -f "$DIR/cluster.id" ]; then
     cluster_id=$(cat "$DIR/cluster.id")
   else
-    cluster_id=$(java_run kafka.tools.StorageTool random-uuid 2>>"$OUT" | tail -n 1)
+    # Kafka's own random-uuid format (URL-safe base64 of 16 random bytes, no leading dash)
+    # without starting a second JVM.
+    cluster_id=$(python3 -c 'import base64, uuid
+while True:
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break')
     echo "$cluster_id" >"$DIR/cluster.id"
   fi
   info "kafka: formatting storage in $(rel "$DATA") (cluster $cluster_id)"
   java_run kafka.tools.StorageTool format --standalone -t "$cluster_id" \
     -c "$DIR/server.properties" --ignore-formatted >>"$OUT" 2>&1 ||
     die "kafka: formatting storage failed; see $OUT"
+}
+
+# The port check first: a client started before the listener exists waits out its whole
+# request timeout instead of failing fast.
+answers() {
+  port_open "$PORT" && "$PY" "$HERE/probe.py" kafka "127.0.0.1:$PORT"
 }
 
 up() {
@@ -104,12 +117,13 @@ up() {
     port_open "$p" && fail_port_taken kafka "$p"
   done
   fetch
+  prune_other_dists "$DIST"
   write_config
   format_storage
   info "kafka: starting Apache Kafka $KAFKA_VERSION on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT)"
   : >>"$LOG"
   spawn "$NAME" "$OUT" java "${JAVA_OPTS[@]}" kafka.Kafka "$DIR/server.properties"
-  wait_until "$NAME" "${KAFKA_START_TIMEOUT:-90}" "$LOG" "$PY" "$HERE/probe.py" kafka "127.0.0.1:$PORT"
+  wait_until "$NAME" "${KAFKA_START_TIMEOUT:-90}" "$LOG" answers
   info "kafka: ready (pid $(cat "$STATE/$NAME.pid")); log: $LOG"
 }
 
@@ -132,5 +146,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  fetch) fetch ;;
+  *) die "usage: $0 up|down|status|fetch" ;;
 esac

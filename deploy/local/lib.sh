@@ -132,10 +132,16 @@ mvn_fetch() {
   mv "$dest.tmp" "$dest"
 }
 
+# Removes the jars of earlier pins next to $1. Called only while the server is stopped:
+# a running JVM may still open jars from the folder it started with.
+prune_other_dists() {
+  find "$(dirname "$1")" -mindepth 1 -maxdepth 1 -type d ! -path "$1" -exec rm -rf {} +
+}
+
 # Short content hash: the cache folder of a download follows the file that pins it,
 # so changing a pinned version fetches again instead of reusing stale jars.
 pin_hash() {
-  sha256sum "$@" | sha256sum | cut -c1-12
+  cat "$@" | sha256sum | cut -c1-12
 }
 
 rel() { printf '%s' "${1#"$ROOT"/}"; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Private PostgreSQL cluster on 127.0.0.1:55432 with one database per service.
-# Usage: postgres.sh up|down|status
+# Usage: postgres.sh up|down|status|fetch
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -165,5 +165,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  fetch) find_pgbin >/dev/null ;;
+  *) die "usage: $0 up|down|status|fetch" ;;
 esac

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # S3-compatible object storage (S3Proxy over the local filesystem) on http://127.0.0.1:9000.
-# Usage: s3.sh up|down|status
+# Usage: s3.sh up|down|status|fetch
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -59,6 +59,7 @@ up() {
   need_python
   port_open "$PORT" && fail_port_taken s3 "$PORT"
   fetch
+  prune_other_dists "$DIST"
   write_config
   info "s3: starting S3Proxy $S3PROXY_VERSION on $ENDPOINT (data in $(rel "$DATA"))"
   spawn "$NAME" "$LOG" java -Xms64m -Xmx256m -XX:+UseSerialGC -Djava.awt.headless=true \
@@ -88,5 +89,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  fetch) fetch ;;
+  *) die "usage: $0 up|down|status|fetch" ;;
 esac

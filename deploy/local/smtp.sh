@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local SMTP server on 127.0.0.1:1025 that stores every message in .local/infra/mail/.
-# Usage: smtp.sh up|down|status
+# Usage: smtp.sh up|down|status|fetch
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -9,15 +9,19 @@ PORT=1025
 MAIL_DIR="$STATE/mail"
 LOG="$STATE/smtp.log"
 
+check_python() {
+  need_python
+  "$PY" -c 'import aiosmtpd' 2>/dev/null ||
+    die "smtp: aiosmtpd is missing from .venv; run: uv sync --all-packages (it is in the dev group)"
+}
+
 up() {
   local pid
   if pid=$(live_pid "$NAME"); then
     info "smtp: already running (pid $pid) on 127.0.0.1:$PORT; mail in $(rel "$MAIL_DIR"); log: $LOG"
     return 0
   fi
-  need_python
-  "$PY" -c 'import aiosmtpd' 2>/dev/null ||
-    die "smtp: aiosmtpd is missing from .venv; run: uv sync --all-packages (it is in the dev group)"
+  check_python
   port_open "$PORT" && fail_port_taken smtp "$PORT"
   mkdir -p "$MAIL_DIR"
   info "smtp: starting the mail sink on 127.0.0.1:$PORT (mail in $(rel "$MAIL_DIR"))"
@@ -44,5 +48,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  fetch) check_python ;;
+  *) die "usage: $0 up|down|status|fetch" ;;
 esac
