@@ -32,6 +32,7 @@ class BenchService(cokit.grpc.standard_services(bench_pb2)):
 
     @rpc
     def Echo(self, request, context):
+        eventlet.sleep(request.delay_ms / 1000)
         if request.reply_size:
             return bench_pb2.EchoReply(payload=b"r" * request.reply_size)
         return bench_pb2.EchoReply(payload=request.payload)
@@ -39,6 +40,7 @@ class BenchService(cokit.grpc.standard_services(bench_pb2)):
     @rpc
     def Stream(self, request, context):
         for seq in range(request.count):
+            eventlet.sleep(request.delay_ms / 1000)
             yield bench_pb2.EchoReply(payload=b"s" * request.reply_size, seq=seq)
 
     @rpc

@@ -115,3 +115,28 @@ def test_fast_loop_removes_the_idle_wait(bench, spawn_server):
     assert fast < 0.004 and fast < slow / 3, (fast, slow)
     # Relay crosses two fast server loops and one fast client loop.
     assert relay < 0.010, relay
+
+
+def test_deadlines_expire_on_both_sides(server):
+    """Deadlines are watched with a backed-off poll (fastpath) and still expire in time,
+    on the client (nameko-grpc's Client) and on the server (nameko service)."""
+    from nameko_grpc.errors import GrpcError
+
+    slow = Req(payload=b"late", delay_ms=1500)
+    with Client(f"//{server.target}", bench_pb2_grpc.BenchStub) as client:
+        start = time.perf_counter()
+        with pytest.raises(GrpcError) as info:
+            client.Echo(slow, timeout=0.3)
+        assert info.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert time.perf_counter() - start < 1.0
+        replies = client.Stream.future(Req(count=50, delay_ms=100), timeout=0.5)
+        with pytest.raises(GrpcError) as info:
+            list(replies.result())
+        assert info.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        # Only the header, no client-side timer: the server has to end the call.
+        start = time.perf_counter()
+        with pytest.raises(GrpcError) as info:
+            client.Echo(slow, metadata=[("grpc-timeout", "300m")])
+        assert info.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert time.perf_counter() - start < 1.0
+        assert client.Echo(Req(payload=b"after")).payload == b"after"

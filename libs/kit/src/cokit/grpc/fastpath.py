@@ -13,7 +13,8 @@ code, reached through the base classes.
 
 ``install()`` swaps the managers into ``nameko_grpc.channel``, which is where both the server
 side (GrpcServer) and the client side (Client, GrpcProxy) build their connections, so every
-connection opened afterwards uses the fast loop. It works under eventlet (green sockets and
+connection opened afterwards uses the fast loop; it also replaces the 1 ms polling of call
+deadlines (see MAX_DEADLINE_POLL). It works under eventlet (green sockets and
 select) and with native threads (nameko-grpc's standalone Client).
 """
 from __future__ import annotations
@@ -21,7 +22,10 @@ from __future__ import annotations
 import select
 import socket
 import threading
+import time
 from logging import getLogger
+
+from grpc import StatusCode
 
 from h2.events import (
     ConnectionTerminated,
@@ -37,6 +41,9 @@ from h2.events import (
 )
 from nameko_grpc import channel as _channel
 from nameko_grpc import connection as _connection
+from nameko_grpc.client import ClientBase
+from nameko_grpc.entrypoint import GrpcServer
+from nameko_grpc.errors import GrpcError
 
 log = getLogger(__name__)
 
@@ -232,6 +239,43 @@ class FastServerConnectionManager(FastLoopMixin, _connection.ServerConnectionMan
         self._init_fastpath()
 
 
+# Deadlines. nameko-grpc watches every call that carries a deadline (grpcio clients usually
+# send one) with a thread that polls its streams every millisecond until they close: with
+# 64 calls in flight that is 64,000 wake-ups a second on the server's one core. Backing off
+# from 1 ms keeps short calls cheap to retire and long ones nearly free, while still
+# expiring the call at its deadline.
+MAX_DEADLINE_POLL = 0.05
+
+
+def _expired(stream, other, deadline) -> bool:
+    """Waits until both streams closed (False) or the deadline passed (True)."""
+    start = time.time()
+    step = 0.001
+    while not (stream.closed and other.closed):
+        remaining = deadline - (time.time() - start)
+        if remaining <= 0:
+            return True
+        time.sleep(min(step, remaining))
+        step = min(step * 2, MAX_DEADLINE_POLL)
+    return False
+
+
+def _deadline_error():
+    return GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded")
+
+
+def _server_timeout(self, request_stream, response_stream, deadline):
+    if _expired(request_stream, response_stream, deadline):
+        request_stream.close()
+        response_stream.close(_deadline_error())
+
+
+def _client_timeout(self, send_stream, response_stream, deadline):
+    if _expired(send_stream, response_stream, deadline):
+        response_stream.close(_deadline_error())
+        send_stream.close()
+
+
 _lock = threading.Lock()
 _originals = {}
 
@@ -247,8 +291,12 @@ def install() -> None:
             return
         _originals["client"] = _channel.ClientConnectionManager
         _originals["server"] = _channel.ServerConnectionManager
+        _originals["server_timeout"] = GrpcServer.timeout
+        _originals["client_timeout"] = ClientBase.timeout
         _channel.ClientConnectionManager = FastClientConnectionManager
         _channel.ServerConnectionManager = FastServerConnectionManager
+        GrpcServer.timeout = _server_timeout
+        ClientBase.timeout = _client_timeout
 
 
 def uninstall() -> None:
@@ -258,3 +306,5 @@ def uninstall() -> None:
             return
         _channel.ClientConnectionManager = _originals.pop("client")
         _channel.ServerConnectionManager = _originals.pop("server")
+        GrpcServer.timeout = _originals.pop("server_timeout")
+        ClientBase.timeout = _originals.pop("client_timeout")

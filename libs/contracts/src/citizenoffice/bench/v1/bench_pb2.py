@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"citizenoffice/bench/v1/bench.proto\x12\x16\x63itizenoffice.bench.v1\"A\n\x0b\x45\x63hoRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x12\n\nreply_size\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\r\")\n\tEchoReply\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x0b\n\x03seq\x18\x02 \x01(\r2\xd0\x02\n\x05\x42\x65nch\x12N\n\x04\x45\x63ho\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply\x12R\n\x06Stream\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply0\x01\x12R\n\x04\x43hat\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply(\x01\x30\x01\x12O\n\x05Relay\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"citizenoffice/bench/v1/bench.proto\x12\x16\x63itizenoffice.bench.v1\"S\n\x0b\x45\x63hoRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x12\n\nreply_size\x18\x02 \x01(\r\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\x10\n\x08\x64\x65lay_ms\x18\x04 \x01(\r\")\n\tEchoReply\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x0b\n\x03seq\x18\x02 \x01(\r2\xd0\x02\n\x05\x42\x65nch\x12N\n\x04\x45\x63ho\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply\x12R\n\x06Stream\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply0\x01\x12R\n\x04\x43hat\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReply(\x01\x30\x01\x12O\n\x05Relay\x12#.citizenoffice.bench.v1.EchoRequest\x1a!.citizenoffice.bench.v1.EchoReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,9 +32,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'citizenoffice.bench.v1.benc
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ECHOREQUEST']._serialized_start=62
-  _globals['_ECHOREQUEST']._serialized_end=127
-  _globals['_ECHOREPLY']._serialized_start=129
-  _globals['_ECHOREPLY']._serialized_end=170
-  _globals['_BENCH']._serialized_start=173
-  _globals['_BENCH']._serialized_end=509
+  _globals['_ECHOREQUEST']._serialized_end=145
+  _globals['_ECHOREPLY']._serialized_start=147
+  _globals['_ECHOREPLY']._serialized_end=188
+  _globals['_BENCH']._serialized_start=191
+  _globals['_BENCH']._serialized_end=527
 # @@protoc_insertion_point(module_scope)
