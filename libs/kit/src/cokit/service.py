@@ -10,7 +10,11 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from nameko_grpc.entrypoint import Grpc
+from nameko_grpc.errors import GrpcError
+
 from cokit.db import Database, create_engine
+from cokit.errors import DomainError
 from cokit.grpc.standard import standard_services
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
@@ -23,6 +27,15 @@ def kit_service(*grpc_modules) -> type:
         db = Database()
 
     return KitService
+
+
+def rpc(stub):
+    """Decorator for a service's gRPC methods, named after the method they implement.
+
+    Domain errors and statuses passed on from other services are outcomes the caller is
+    told about, not faults of this service: nameko logs them as expected, not as errors.
+    """
+    return Grpc.decorator(stub, expected_exceptions=(DomainError, GrpcError))
 
 
 def migrator(metadata: sa.MetaData, after: Callable[[sa.Connection, object], None] | None = None):

@@ -13,14 +13,13 @@ from cokit.errors import invalid_argument, not_found, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
-from cokit.service import instance_id as current_instance, kit_service, migrator
+from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 from cokit.storage import Storage, StorageError, object_key
-from nameko_grpc.entrypoint import Grpc
 
 from . import domain, store
 
-grpc = Grpc.implementing(DocumentsServiceStub)
+grpc = rpc(DocumentsServiceStub)
 DOWNLOAD_URL_SECONDS = 300
 add_event_tables(store.metadata)
 log = logging.getLogger(__name__)

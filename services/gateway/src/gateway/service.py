@@ -26,6 +26,7 @@ from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
+from cokit.errors import DomainError
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
@@ -76,6 +77,8 @@ def guarded(method):
             response = method(self, request, *args, **kwargs)
         except GrpcError as error:
             response = from_grpc_error(error, request_id)
+        except DomainError as error:
+            response = from_grpc_error(GrpcError(error.code, error.message, error.to_status()), request_id)
         except RequestEntityTooLarge:
             response = problem(
                 413, "REQUEST_TOO_LARGE",

@@ -8,13 +8,12 @@ from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from cokit.errors import not_found
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
-from cokit.service import instance_id as current_instance, kit_service, migrator
+from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
-from nameko_grpc.entrypoint import Grpc
 
 from . import domain, store
 
-grpc = Grpc.implementing(IdentityServiceStub)
+grpc = rpc(IdentityServiceStub)
 add_event_tables(store.metadata)
 
 

@@ -15,7 +15,6 @@ import logging
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
 from nameko.timer import timer
-from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2
@@ -30,13 +29,13 @@ from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
-from cokit.service import kit_service, migrator
+from cokit.service import kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
 from . import domain, store
 from .mailer import MailError, MailerProvider
 
-grpc = Grpc.implementing(NotificationsServiceStub)
+grpc = rpc(NotificationsServiceStub)
 add_event_tables(store.metadata)
 log = logging.getLogger(__name__)
 

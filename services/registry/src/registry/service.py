@@ -7,13 +7,12 @@ from citizenoffice.registry.v1 import registry_pb2 as pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from cokit.errors import not_found
 from cokit.events.tables import add_event_tables
-from cokit.service import kit_service, migrator
+from cokit.service import kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
-from nameko_grpc.entrypoint import Grpc
 
 from . import store
 
-grpc = Grpc.implementing(RegistryServiceStub)
+grpc = rpc(RegistryServiceStub)
 add_event_tables(store.metadata)
 
 

@@ -17,13 +17,12 @@ from cokit.errors import failed_precondition, invalid_argument, not_found
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
-from cokit.service import instance_id as current_instance, kit_service, migrator
+from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
-from nameko_grpc.entrypoint import Grpc
 
 from . import domain, store
 
-grpc = Grpc.implementing(TicketsServiceStub)
+grpc = rpc(TicketsServiceStub)
 add_event_tables(store.metadata)
 
 KIND_NAMES = {pb.COMPLAINT: "complaint", pb.OBSERVATION: "observation", pb.SUGGESTION: "suggestion"}
