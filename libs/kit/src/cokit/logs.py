@@ -72,25 +72,27 @@ def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
-class TraceContext(DependencyProvider):
-    """Gives every worker a trace id: the caller's when it sent one, a new one otherwise.
+def ensure_trace(worker_ctx) -> str:
+    """The worker's trace id: the caller's when it sent one, a new one otherwise.
 
-    nameko injects dependencies before worker_setup, so whichever runs first creates it.
+    nameko injects dependencies in no fixed order and before worker_setup, so every
+    provider that passes the trace on (clients, the outbox) asks through here.
     """
+    trace = worker_ctx.context_data.get(TRACE_KEY)
+    if not isinstance(trace, str) or not trace:
+        trace = new_trace_id()
+        worker_ctx.context_data[TRACE_KEY] = trace
+    return trace
 
-    @staticmethod
-    def _ensure(worker_ctx) -> str:
-        trace = worker_ctx.context_data.get(TRACE_KEY)
-        if not isinstance(trace, str) or not trace:
-            trace = new_trace_id()
-            worker_ctx.context_data[TRACE_KEY] = trace
-        return trace
+
+class TraceContext(DependencyProvider):
+    """Puts the worker's trace id on its log records; workers get the id itself."""
 
     def worker_setup(self, worker_ctx):
-        set_trace_id(self._ensure(worker_ctx))
+        set_trace_id(ensure_trace(worker_ctx))
 
     def worker_teardown(self, worker_ctx):
         set_trace_id("")
 
     def get_dependency(self, worker_ctx):
-        return self._ensure(worker_ctx)
+        return ensure_trace(worker_ctx)
