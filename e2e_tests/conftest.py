@@ -3,6 +3,7 @@ shared by every test (see e2e_tests/infra.py for the backends)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -47,19 +48,21 @@ _ROOT = _HERE.parent
 sys.path.insert(0, str(_ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
 
-E2E_PORT_OFFSET = 100
+# Several e2e sessions can share one machine (and its servers) when each has its own offset.
+E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 
 
 @pytest.fixture(scope="session")
 def platform(infra: infra_module.Endpoints):
     """All six services on PostgreSQL, Kafka, the S3 server and SMTP of `infra`, on their
-    own ports (+100) and folder (.local/e2e), so a running `make dev` is left alone."""
+    own ports (+100), folder (.local/e2e-100) and Kafka consumer groups, so a running
+    `make dev` is left alone."""
     stack = stack_module.Stack(
-        state_dir=_ROOT / ".local" / "e2e",
+        state_dir=_ROOT / ".local" / f"e2e-{E2E_PORT_OFFSET}",
         port_offset=E2E_PORT_OFFSET,
         postgres=True,
         infra=infra.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO"},
+        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}."},
     )
     stack.down()
     stack.up()

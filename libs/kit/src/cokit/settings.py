@@ -71,6 +71,7 @@ class ServiceSettings:
     metrics_port: int = 0
     database_url: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_group_prefix: str = ""
     log_level: str = "INFO"
     log_format: str = "json"
 

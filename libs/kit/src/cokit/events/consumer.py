@@ -120,7 +120,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.topic = topic
-        self.group = group
+        self.group = self.declared_group = group
         self.engine_spec = engine
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
@@ -139,6 +139,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self.bootstrap = nameko_config.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
         self.service_name = nameko_config.get("SERVICE_NAME") or self.container.service_name
         self.instance_id = nameko_config.get("INSTANCE_ID", "")
+        # Two stacks sharing one broker (development beside an e2e session) each need their
+        # own group, or they would split the partitions and each miss half the events.
+        self.group = nameko_config.get("KAFKA_GROUP_PREFIX", "") + self.declared_group
         self.stats = ConsumerStats()
         self._stopping = False
         self._thread = None
