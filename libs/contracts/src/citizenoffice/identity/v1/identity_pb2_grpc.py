@@ -44,6 +44,101 @@ class IdentityServiceStub:
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GetCitizenRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.FromString,
                 _registered_method=True)
+        self.Register = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Register',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterReply.FromString,
+                _registered_method=True)
+        self.Verify = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Verify',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
+                _registered_method=True)
+        self.Login = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Login',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.FromString,
+                _registered_method=True)
+        self.Refresh = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Refresh',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.FromString,
+                _registered_method=True)
+        self.Logout = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Logout',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.RequestPasswordReset = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/RequestPasswordReset',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/ResetPassword',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetConfirm.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.GetTrustState = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/GetTrustState',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TrustState.FromString,
+                _registered_method=True)
+        self.RotateSigningKey = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/RotateSigningKey',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RotateSigningKeyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
+                _registered_method=True)
+        self.GrantRole = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/GrantRole',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GrantRoleRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.FromString,
+                _registered_method=True)
+        self.RevokeRole = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/RevokeRole',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeRoleRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.FromString,
+                _registered_method=True)
+        self.ListRoles = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/ListRoles',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesReply.FromString,
+                _registered_method=True)
+        self.ListSecurityEvents = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/ListSecurityEvents',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditReply.FromString,
+                _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/CreateApiKey',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/RevokeApiKey',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.FromString,
+                _registered_method=True)
+        self.AuthenticateApiKey = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/AuthenticateApiKey',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuthenticateApiKeyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.MachineCaller.FromString,
+                _registered_method=True)
+        self.RecordConsent = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/RecordConsent',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RecordConsentRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
+        self.Rectify = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/Rectify',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RectifyRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.FromString,
+                _registered_method=True)
+        self.ExportMyData = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/ExportMyData',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -61,6 +156,120 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Register(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Verify(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Login(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Refresh(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Logout(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPasswordReset(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrustState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateSigningKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GrantRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeRole(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRoles(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSecurityEvents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthenticateApiKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordConsent(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Rectify(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMyData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +282,101 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetCitizen,
                     request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GetCitizenRequest.FromString,
                     response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.SerializeToString,
+            ),
+            'Register': grpc.unary_unary_rpc_method_handler(
+                    servicer.Register,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterReply.SerializeToString,
+            ),
+            'Verify': grpc.unary_unary_rpc_method_handler(
+                    servicer.Verify,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.SerializeToString,
+            ),
+            'Login': grpc.unary_unary_rpc_method_handler(
+                    servicer.Login,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.SerializeToString,
+            ),
+            'Refresh': grpc.unary_unary_rpc_method_handler(
+                    servicer.Refresh,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.SerializeToString,
+            ),
+            'Logout': grpc.unary_unary_rpc_method_handler(
+                    servicer.Logout,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'RequestPasswordReset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPasswordReset,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetConfirm.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'GetTrustState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrustState,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TrustState.SerializeToString,
+            ),
+            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningKey,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RotateSigningKeyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.SerializeToString,
+            ),
+            'GrantRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantRole,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GrantRoleRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.SerializeToString,
+            ),
+            'RevokeRole': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeRole,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeRoleRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.SerializeToString,
+            ),
+            'ListRoles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRoles,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesReply.SerializeToString,
+            ),
+            'ListSecurityEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSecurityEvents,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditReply.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.SerializeToString,
+            ),
+            'AuthenticateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthenticateApiKey,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuthenticateApiKeyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.MachineCaller.SerializeToString,
+            ),
+            'RecordConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordConsent,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RecordConsentRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            ),
+            'Rectify': grpc.unary_unary_rpc_method_handler(
+                    servicer.Rectify,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RectifyRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.SerializeToString,
+            ),
+            'ExportMyData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMyData,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +433,519 @@ class IdentityService:
             '/citizenoffice.identity.v1.IdentityService/GetCitizen',
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GetCitizenRequest.SerializeToString,
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Register(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Register',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RegisterReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Verify(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Verify',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Login(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Login',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Refresh(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Refresh',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RefreshRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TokenPair.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Logout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Logout',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPasswordReset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/RequestPasswordReset',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/ResetPassword',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.PasswordResetConfirm.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrustState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/GetTrustState',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.TrustState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/RotateSigningKey',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RotateSigningKeyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.SigningKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/GrantRole',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.GrantRoleRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeRole(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/RevokeRole',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeRoleRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RoleBinding.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRoles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/ListRoles',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ListRolesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSecurityEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/ListSecurityEvents',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuditReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/CreateApiKey',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.CreateApiKeyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/RevokeApiKey',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RevokeApiKeyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ApiKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthenticateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/AuthenticateApiKey',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AuthenticateApiKeyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.MachineCaller.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/RecordConsent',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RecordConsentRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Rectify(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/Rectify',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.RectifyRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Citizen.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMyData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/ExportMyData',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,191 @@
+"""The one place that decides who may do what, where.
+
+Roles are bound to a scope: an instance (the federated platform), a commune in it, or an
+office in a commune. A binding covers its scope and everything under it, never a sibling
+and never another instance. Actions are data: a service adding an action adds a row to
+ACTIONS (or calls `register_action`) and asks `decide`/`require`; no service keeps its own
+list of who may do what.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from grpc import StatusCode
+
+from cokit.errors import DomainError
+
+OFFICE, COMMUNE, INSTANCE = "office", "commune", "instance"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    instance: str
+    commune: str = ""
+    office: str = ""
+
+    @property
+    def level(self) -> str:
+        return OFFICE if self.office else COMMUNE if self.commune else INSTANCE
+
+    def covers(self, target: "Scope") -> bool:
+        if self.instance != target.instance:
+            return False
+        if self.commune and self.commune != target.commune:
+            return False
+        if self.office and self.office != target.office:
+            return False
+        return True
+
+    def as_dict(self) -> dict:
+        return {"instance": self.instance, "commune": self.commune, "office": self.office}
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleBinding:
+    role: str
+    scope: Scope
+
+
+@dataclasses.dataclass(frozen=True)
+class Role:
+    level: str          # the scope level a binding of this role names
+    machine: bool = False
+
+
+ROLES: dict[str, Role] = {
+    "staff": Role(OFFICE),
+    "office_manager": Role(OFFICE),
+    "information_officer": Role(COMMUNE),
+    "deputy_information_officer": Role(COMMUNE),
+    "commune_admin": Role(COMMUNE),
+    "national_admin": Role(INSTANCE),
+    "auditor": Role(INSTANCE),
+    "open311_client": Role(OFFICE, machine=True),
+    "partner_instance": Role(INSTANCE, machine=True),
+}
+
+_OFFICE_READERS = frozenset({
+    "staff", "office_manager", "information_officer", "deputy_information_officer",
+    "commune_admin", "national_admin", "auditor",
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    roles: frozenset[str]
+    public: bool = False      # anyone, signed in or not
+    citizen: bool = False     # any verified account, on its own data only
+
+
+ACTIONS: dict[str, Action] = {
+    "ticket.submit": Action(frozenset(), public=True),
+    "ticket.read": Action(_OFFICE_READERS),
+    "ticket.queue.read": Action(_OFFICE_READERS),
+    "role.read": Action(frozenset({"office_manager", "commune_admin", "national_admin", "auditor"})),
+    "role.grant": Action(frozenset({"office_manager", "commune_admin", "national_admin"})),
+    "role.revoke": Action(frozenset({"office_manager", "commune_admin", "national_admin"})),
+    "audit.read": Action(frozenset({"office_manager", "commune_admin", "national_admin", "auditor"})),
+    "api_key.manage": Action(frozenset({"commune_admin", "national_admin"})),
+    "signing_key.rotate": Action(frozenset({"national_admin"})),
+    "office.activity.record": Action(frozenset({"staff", "office_manager", "commune_admin", "national_admin"})),
+    "self.data": Action(frozenset(), citizen=True),
+}
+
+# Who may hand out which role (always within the granter's own scope).
+GRANTABLE: dict[str, frozenset[str]] = {
+    "office_manager": frozenset({"staff"}),
+    "commune_admin": frozenset({
+        "staff", "office_manager", "information_officer", "deputy_information_officer", "open311_client",
+    }),
+    "national_admin": frozenset(ROLES),
+}
+
+
+def register_action(name: str, roles, *, public: bool = False, citizen: bool = False) -> None:
+    """For services that add their own actions (e.g. ticket.transition)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles for {name}: {sorted(unknown)}")
+    ACTIONS[name] = Action(frozenset(roles), public=public, citizen=citizen)
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    subject: str                  # account id (citizen_id) or API key id; '' when anonymous
+    kind: str                     # "user", "machine" or "anonymous"
+    instance: str
+    bindings: tuple[RoleBinding, ...] = ()
+    session: str = ""
+
+    @property
+    def authenticated(self) -> bool:
+        return self.kind != "anonymous"
+
+    @classmethod
+    def anonymous(cls, instance: str) -> "Caller":
+        return cls("", "anonymous", instance)
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> "Caller":
+        return cls(
+            subject=claims["sub"], kind=claims.get("kind", "user"), instance=claims.get("ins", ""),
+            bindings=tuple(binding_from_claim(b) for b in claims.get("roles", [])),
+            session=claims.get("sid", ""),
+        )
+
+
+def binding_claim(binding: RoleBinding) -> dict:
+    return {"r": binding.role, "i": binding.scope.instance, "c": binding.scope.commune, "o": binding.scope.office}
+
+
+def binding_from_claim(claim: dict) -> RoleBinding:
+    return RoleBinding(claim["r"], Scope(claim.get("i", ""), claim.get("c", ""), claim.get("o", "")))
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    via: RoleBinding | None = None
+
+
+def check_binding(role: str, scope: Scope) -> str:
+    """'' when `role` may be bound to `scope`, else the reason it may not."""
+    if role not in ROLES:
+        return "UNKNOWN_ROLE"
+    if ROLES[role].level != scope.level:
+        return "SCOPE_LEVEL_MISMATCH"
+    return ""
+
+
+def decide(caller: Caller, action: str, target: Scope, *, owner: str = "", granted_role: str = "") -> Decision:
+    """May `caller` do `action` on something in `target`? Deny unless a rule allows."""
+    rule = ACTIONS.get(action)
+    if rule is None:
+        return Decision(False, "UNKNOWN_ACTION")
+    if rule.public:
+        return Decision(True, "PUBLIC")
+    if not caller.authenticated:
+        return Decision(False, "AUTHENTICATION_REQUIRED")
+    if caller.instance and caller.instance != target.instance:
+        return Decision(False, "OTHER_INSTANCE")
+    if rule.citizen and owner and owner == caller.subject and caller.kind == "user":
+        return Decision(True, "OWNER")
+    for binding in caller.bindings:
+        if binding.role not in rule.roles or not binding.scope.covers(target):
+            continue
+        if action in ("role.grant", "role.revoke") and granted_role not in GRANTABLE.get(binding.role, ()):
+            continue
+        return Decision(True, "ROLE", binding)
+    return Decision(False, "NOT_ALLOWED")
+
+
+def require(caller: Caller, action: str, target: Scope, **kwargs) -> Decision:
+    decision = decide(caller, action, target, **kwargs)
+    if decision.allowed:
+        return decision
+    if decision.reason == "AUTHENTICATION_REQUIRED":
+        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
+    raise DomainError(
+        StatusCode.PERMISSION_DENIED, "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
+    )
