@@ -60,7 +60,7 @@ def test_failure_is_redelivered_and_commits_only_after_success(
     container = container_factory(make_service(topic, group, behaviour), service_config)
     container.start()
     ext = consumer_of(container)
-    assert wait_for(lambda: len(seen) == 5, timeout=30)
+    assert wait_for(lambda: len(seen) == 5, timeout=60)
     assert seen == ["n0", "n1", "n2", "n3", "n4"], "in order, the failed one handled on retry"
     assert ext.stats.retries == 1 and ext.stats.dead_lettered == 0
     assert wait_for(lambda: sum(ext.stats.committed.values()) == 5, timeout=10)
