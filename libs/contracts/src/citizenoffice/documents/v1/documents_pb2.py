@@ -25,23 +25,59 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*citizenoffice/documents/v1/documents.proto\x12\x1a\x63itizenoffice.documents.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\x16StoreAttachmentRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x1d\n\x15\x64\x65\x63lared_content_type\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x0c\"\xad\x01\n\nAttachment\x12\x15\n\rattachment_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\x12\n\nobject_key\x18\x06 \x01(\t\x12-\n\tstored_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x14GetAttachmentRequest\x12\x15\n\rattachment_id\x18\x01 \x01(\t\"J\n\x0b\x44ownloadUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x0e\x44ocumentStored\x12\x15\n\rattachment_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t2\xd9\x02\n\x10\x44ocumentsService\x12m\n\x0fStoreAttachment\x12\x32.citizenoffice.documents.v1.StoreAttachmentRequest\x1a&.citizenoffice.documents.v1.Attachment\x12i\n\rGetAttachment\x12\x30.citizenoffice.documents.v1.GetAttachmentRequest\x1a&.citizenoffice.documents.v1.Attachment\x12k\n\x0eGetDownloadUrl\x12\x30.citizenoffice.documents.v1.GetAttachmentRequest\x1a\'.citizenoffice.documents.v1.DownloadUrlb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*citizenoffice/documents/v1/documents.proto\x12\x1a\x63itizenoffice.documents.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x01\n\x16StoreAttachmentRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x1d\n\x15\x64\x65\x63lared_content_type\x18\x03 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\x0c\x12\x36\n\x08\x63\x61tegory\x18\x05 \x01(\x0e\x32$.citizenoffice.documents.v1.Category\x12\x18\n\x10owner_citizen_id\x18\x06 \x01(\t\"\xb0\x02\n\nAttachment\x12\x15\n\rattachment_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\x12\n\nobject_key\x18\x06 \x01(\t\x12-\n\tstored_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0freceived_sha256\x18\x08 \x01(\t\x12\x19\n\x11metadata_stripped\x18\t \x01(\x08\x12\x15\n\rthumbnail_key\x18\n \x01(\t\x12\x36\n\x08\x63\x61tegory\x18\x0b \x01(\x0e\x32$.citizenoffice.documents.v1.Category\"-\n\x14GetAttachmentRequest\x12\x15\n\rattachment_id\x18\x01 \x01(\t\"a\n\x0b\x44ownloadUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rthumbnail_url\x18\x03 \x01(\t\"c\n\x0f\x41ttachmentChunk\x12\x42\n\x06header\x18\x01 \x01(\x0b\x32\x32.citizenoffice.documents.v1.StoreAttachmentRequest\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\xc8\x01\n\x12StartUploadRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x1d\n\x15\x64\x65\x63lared_content_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\x36\n\x08\x63\x61tegory\x18\x06 \x01(\x0e\x32$.citizenoffice.documents.v1.Category\x12\x18\n\x10owner_citizen_id\x18\x07 \x01(\t\"<\n\nUploadPart\x12\x13\n\x0bpart_number\x18\x01 \x01(\x05\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"\xba\x01\n\x0cUploadTicket\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x35\n\x05parts\x18\x03 \x03(\x0b\x32&.citizenoffice.documents.v1.UploadPart\x12\x11\n\tpart_size\x18\x04 \x01(\x03\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08max_size\x18\x06 \x01(\x03\"a\n\x15\x43ompleteUploadRequest\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x35\n\x05parts\x18\x02 \x03(\x0b\x32&.citizenoffice.documents.v1.UploadPart\"\xd0\x01\n\x0ePublishRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x39\n\x04kind\x18\x02 \x01(\x0e\x32+.citizenoffice.documents.v1.PublicationKind\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x15\n\rdocument_date\x18\x06 \x01(\t\x12\x15\n\rattachment_id\x18\x07 \x01(\t\x12\x10\n\x08keywords\x18\x08 \x03(\t\"\xcd\x02\n\x11PublishedDocument\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x39\n\x04kind\x18\x03 \x01(\x0e\x32+.citizenoffice.documents.v1.PublicationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x10\n\x08language\x18\x06 \x01(\t\x12\x15\n\rdocument_date\x18\x07 \x01(\t\x12\x30\n\x0cpublished_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x63ontent_type\x18\t \x01(\t\x12\x0c\n\x04size\x18\n \x01(\x03\x12\x0e\n\x06sha256\x18\x0b \x01(\t\x12\x10\n\x08keywords\x18\x0c \x03(\t\x12\x14\n\x0c\x64ownload_url\x18\r \x01(\t\"\xd0\x01\n\x14ListPublishedRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x39\n\x04kind\x18\x02 \x01(\x0e\x32+.citizenoffice.documents.v1.PublicationKind\x12\x10\n\x08language\x18\x03 \x01(\t\x12\r\n\x05query\x18\x04 \x01(\t\x12\x11\n\tfrom_date\x18\x05 \x01(\t\x12\x0f\n\x07to_date\x18\x06 \x01(\t\x12\x11\n\tpage_size\x18\x07 \x01(\x05\x12\x12\n\npage_token\x18\x08 \x01(\t\"r\n\x15ListPublishedResponse\x12@\n\tdocuments\x18\x01 \x03(\x0b\x32-.citizenoffice.documents.v1.PublishedDocument\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x13GetPublishedRequest\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\";\n\x16\x45xportPublishedRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"@\n\x17\x45xportPublishedResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\":\n\x1e\x45raseCitizenAttachmentsRequest\x12\x18\n\x10owner_citizen_id\x18\x01 \x01(\t\"1\n\x1f\x45raseCitizenAttachmentsResponse\x12\x0e\n\x06\x65rased\x18\x01 \x01(\x05\"n\n\x0e\x44ocumentStored\x12\x15\n\rattachment_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\"H\n\x10\x44ocumentRejected\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x97\x01\n\x11\x44ocumentPublished\x12\x13\n\x0b\x64ocument_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x39\n\x04kind\x18\x03 \x01(\x0e\x32+.citizenoffice.documents.v1.PublicationKind\x12\r\n\x05title\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t*T\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\t\n\x05PHOTO\x10\x01\x12\x0c\n\x08\x44OCUMENT\x10\x02\x12\x15\n\x11PHOTO_OR_DOCUMENT\x10\x03*\x98\x01\n\x0fPublicationKind\x12 \n\x1cPUBLICATION_KIND_UNSPECIFIED\x10\x00\x12\n\n\x06\x42UDGET\x10\x01\x12\x18\n\x14\x43OUNCIL_DELIBERATION\x10\x02\x12\r\n\tPROCEDURE\x10\x03\x12\n\n\x06TENDER\x10\x04\x12\x16\n\x12RECRUITMENT_RESULT\x10\x05\x12\n\n\x06REPORT\x10\x06\x32\xf7\t\n\x10\x44ocumentsService\x12m\n\x0fStoreAttachment\x12\x32.citizenoffice.documents.v1.StoreAttachmentRequest\x1a&.citizenoffice.documents.v1.Attachment\x12i\n\x10StreamAttachment\x12+.citizenoffice.documents.v1.AttachmentChunk\x1a&.citizenoffice.documents.v1.Attachment(\x01\x12i\n\rGetAttachment\x12\x30.citizenoffice.documents.v1.GetAttachmentRequest\x1a&.citizenoffice.documents.v1.Attachment\x12k\n\x0eGetDownloadUrl\x12\x30.citizenoffice.documents.v1.GetAttachmentRequest\x1a\'.citizenoffice.documents.v1.DownloadUrl\x12g\n\x0bStartUpload\x12..citizenoffice.documents.v1.StartUploadRequest\x1a(.citizenoffice.documents.v1.UploadTicket\x12k\n\x0e\x43ompleteUpload\x12\x31.citizenoffice.documents.v1.CompleteUploadRequest\x1a&.citizenoffice.documents.v1.Attachment\x12\x64\n\x07Publish\x12*.citizenoffice.documents.v1.PublishRequest\x1a-.citizenoffice.documents.v1.PublishedDocument\x12t\n\rListPublished\x12\x30.citizenoffice.documents.v1.ListPublishedRequest\x1a\x31.citizenoffice.documents.v1.ListPublishedResponse\x12n\n\x0cGetPublished\x12/.citizenoffice.documents.v1.GetPublishedRequest\x1a-.citizenoffice.documents.v1.PublishedDocument\x12z\n\x0f\x45xportPublished\x12\x32.citizenoffice.documents.v1.ExportPublishedRequest\x1a\x33.citizenoffice.documents.v1.ExportPublishedResponse\x12\x92\x01\n\x17\x45raseCitizenAttachments\x12:.citizenoffice.documents.v1.EraseCitizenAttachmentsRequest\x1a;.citizenoffice.documents.v1.EraseCitizenAttachmentsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'citizenoffice.documents.v1.documents_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STOREATTACHMENTREQUEST']._serialized_start=107
-  _globals['_STOREATTACHMENTREQUEST']._serialized_end=216
-  _globals['_ATTACHMENT']._serialized_start=219
-  _globals['_ATTACHMENT']._serialized_end=392
-  _globals['_GETATTACHMENTREQUEST']._serialized_start=394
-  _globals['_GETATTACHMENTREQUEST']._serialized_end=439
-  _globals['_DOWNLOADURL']._serialized_start=441
-  _globals['_DOWNLOADURL']._serialized_end=515
-  _globals['_DOCUMENTSTORED']._serialized_start=517
-  _globals['_DOCUMENTSTORED']._serialized_end=627
-  _globals['_DOCUMENTSSERVICE']._serialized_start=630
-  _globals['_DOCUMENTSSERVICE']._serialized_end=975
+  _globals['_CATEGORY']._serialized_start=2904
+  _globals['_CATEGORY']._serialized_end=2988
+  _globals['_PUBLICATIONKIND']._serialized_start=2991
+  _globals['_PUBLICATIONKIND']._serialized_end=3143
+  _globals['_STOREATTACHMENTREQUEST']._serialized_start=108
+  _globals['_STOREATTACHMENTREQUEST']._serialized_end=299
+  _globals['_ATTACHMENT']._serialized_start=302
+  _globals['_ATTACHMENT']._serialized_end=606
+  _globals['_GETATTACHMENTREQUEST']._serialized_start=608
+  _globals['_GETATTACHMENTREQUEST']._serialized_end=653
+  _globals['_DOWNLOADURL']._serialized_start=655
+  _globals['_DOWNLOADURL']._serialized_end=752
+  _globals['_ATTACHMENTCHUNK']._serialized_start=754
+  _globals['_ATTACHMENTCHUNK']._serialized_end=853
+  _globals['_STARTUPLOADREQUEST']._serialized_start=856
+  _globals['_STARTUPLOADREQUEST']._serialized_end=1056
+  _globals['_UPLOADPART']._serialized_start=1058
+  _globals['_UPLOADPART']._serialized_end=1118
+  _globals['_UPLOADTICKET']._serialized_start=1121
+  _globals['_UPLOADTICKET']._serialized_end=1307
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_start=1309
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_end=1406
+  _globals['_PUBLISHREQUEST']._serialized_start=1409
+  _globals['_PUBLISHREQUEST']._serialized_end=1617
+  _globals['_PUBLISHEDDOCUMENT']._serialized_start=1620
+  _globals['_PUBLISHEDDOCUMENT']._serialized_end=1953
+  _globals['_LISTPUBLISHEDREQUEST']._serialized_start=1956
+  _globals['_LISTPUBLISHEDREQUEST']._serialized_end=2164
+  _globals['_LISTPUBLISHEDRESPONSE']._serialized_start=2166
+  _globals['_LISTPUBLISHEDRESPONSE']._serialized_end=2280
+  _globals['_GETPUBLISHEDREQUEST']._serialized_start=2282
+  _globals['_GETPUBLISHEDREQUEST']._serialized_end=2324
+  _globals['_EXPORTPUBLISHEDREQUEST']._serialized_start=2326
+  _globals['_EXPORTPUBLISHEDREQUEST']._serialized_end=2385
+  _globals['_EXPORTPUBLISHEDRESPONSE']._serialized_start=2387
+  _globals['_EXPORTPUBLISHEDRESPONSE']._serialized_end=2451
+  _globals['_ERASECITIZENATTACHMENTSREQUEST']._serialized_start=2453
+  _globals['_ERASECITIZENATTACHMENTSREQUEST']._serialized_end=2511
+  _globals['_ERASECITIZENATTACHMENTSRESPONSE']._serialized_start=2513
+  _globals['_ERASECITIZENATTACHMENTSRESPONSE']._serialized_end=2562
+  _globals['_DOCUMENTSTORED']._serialized_start=2564
+  _globals['_DOCUMENTSTORED']._serialized_end=2674
+  _globals['_DOCUMENTREJECTED']._serialized_start=2676
+  _globals['_DOCUMENTREJECTED']._serialized_end=2748
+  _globals['_DOCUMENTPUBLISHED']._serialized_start=2751
+  _globals['_DOCUMENTPUBLISHED']._serialized_end=2902
+  _globals['_DOCUMENTSSERVICE']._serialized_start=3146
+  _globals['_DOCUMENTSSERVICE']._serialized_end=4417
 # @@protoc_insertion_point(module_scope)

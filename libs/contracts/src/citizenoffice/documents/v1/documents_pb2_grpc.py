@@ -39,6 +39,11 @@ class DocumentsServiceStub:
                 request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StoreAttachmentRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
                 _registered_method=True)
+        self.StreamAttachment = channel.stream_unary(
+                '/citizenoffice.documents.v1.DocumentsService/StreamAttachment',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.AttachmentChunk.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
+                _registered_method=True)
         self.GetAttachment = channel.unary_unary(
                 '/citizenoffice.documents.v1.DocumentsService/GetAttachment',
                 request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.SerializeToString,
@@ -48,6 +53,41 @@ class DocumentsServiceStub:
                 '/citizenoffice.documents.v1.DocumentsService/GetDownloadUrl',
                 request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.DownloadUrl.FromString,
+                _registered_method=True)
+        self.StartUpload = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/StartUpload',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StartUploadRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.UploadTicket.FromString,
+                _registered_method=True)
+        self.CompleteUpload = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/CompleteUpload',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.CompleteUploadRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
+                _registered_method=True)
+        self.Publish = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/Publish',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.FromString,
+                _registered_method=True)
+        self.ListPublished = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/ListPublished',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedResponse.FromString,
+                _registered_method=True)
+        self.GetPublished = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/GetPublished',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetPublishedRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.FromString,
+                _registered_method=True)
+        self.ExportPublished = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/ExportPublished',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedResponse.FromString,
+                _registered_method=True)
+        self.EraseCitizenAttachments = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/EraseCitizenAttachments',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.FromString,
                 _registered_method=True)
 
 
@@ -60,6 +100,12 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamAttachment(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetAttachment(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -67,6 +113,49 @@ class DocumentsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDownloadUrl(self, request, context):
+        """Caller from the call's context data (`caller`): the owner citizen or the office's staff.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartUpload(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteUpload(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Publish(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublished(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPublished(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportPublished(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseCitizenAttachments(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -80,6 +169,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StoreAttachmentRequest.FromString,
                     response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.SerializeToString,
             ),
+            'StreamAttachment': grpc.stream_unary_rpc_method_handler(
+                    servicer.StreamAttachment,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.AttachmentChunk.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.SerializeToString,
+            ),
             'GetAttachment': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAttachment,
                     request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.FromString,
@@ -89,6 +183,41 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.GetDownloadUrl,
                     request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.FromString,
                     response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.DownloadUrl.SerializeToString,
+            ),
+            'StartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartUpload,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StartUploadRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.UploadTicket.SerializeToString,
+            ),
+            'CompleteUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteUpload,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.CompleteUploadRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.SerializeToString,
+            ),
+            'Publish': grpc.unary_unary_rpc_method_handler(
+                    servicer.Publish,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.SerializeToString,
+            ),
+            'ListPublished': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublished,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedResponse.SerializeToString,
+            ),
+            'GetPublished': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPublished,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetPublishedRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.SerializeToString,
+            ),
+            'ExportPublished': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportPublished,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedResponse.SerializeToString,
+            ),
+            'EraseCitizenAttachments': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseCitizenAttachments,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -117,6 +246,33 @@ class DocumentsService:
             target,
             '/citizenoffice.documents.v1.DocumentsService/StoreAttachment',
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StoreAttachmentRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamAttachment(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/StreamAttachment',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.AttachmentChunk.SerializeToString,
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
             options,
             channel_credentials,
@@ -172,6 +328,195 @@ class DocumentsService:
             '/citizenoffice.documents.v1.DocumentsService/GetDownloadUrl',
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetAttachmentRequest.SerializeToString,
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.DownloadUrl.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/StartUpload',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.StartUploadRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.UploadTicket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/CompleteUpload',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.CompleteUploadRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.Attachment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Publish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/Publish',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublished(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/ListPublished',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ListPublishedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPublished(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/GetPublished',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.GetPublishedRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.PublishedDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportPublished(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/ExportPublished',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportPublishedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseCitizenAttachments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/EraseCitizenAttachments',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

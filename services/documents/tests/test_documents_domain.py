@@ -1,0 +1,83 @@
+import datetime as dt
+
+import pytest
+
+from cokit.errors import DomainError
+from documents import domain
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 32
+
+
+def reason(call, *args):
+    with pytest.raises(DomainError) as err:
+        call(*args)
+    return err.value.reason
+
+
+def test_type_comes_from_the_bytes_not_the_name():
+    assert domain.check_attachment(PDF, "application/pdf") == "application/pdf"
+    assert domain.check_attachment(JPEG, "") == "image/jpeg"
+    # a PDF renamed photo.jpg and sent as image/jpeg
+    assert reason(domain.check_attachment, PDF, "image/jpeg") == "ATTACHMENT_TYPE_MISMATCH"
+    assert reason(domain.check_attachment, b"#!/bin/sh\n", "image/jpeg") == "ATTACHMENT_TYPE_NOT_ALLOWED"
+
+
+def test_each_category_accepts_its_types_and_sizes():
+    assert reason(domain.check_attachment, PDF, "application/pdf", "PHOTO") == "ATTACHMENT_TYPE_NOT_ALLOWED"
+    assert reason(domain.check_attachment, JPEG, "image/jpeg", "DOCUMENT") == "ATTACHMENT_TYPE_NOT_ALLOWED"
+    assert domain.check_content(PDF, 90 * domain.MiB, "application/pdf", "DOCUMENT") == "application/pdf"
+    assert reason(domain.check_content, PDF, 101 * domain.MiB, "application/pdf", "DOCUMENT") == "ATTACHMENT_TOO_LARGE"
+    assert reason(domain.check_content, JPEG, 9 * domain.MiB, "image/jpeg", "PHOTO") == "ATTACHMENT_TOO_LARGE"
+    assert reason(domain.check_attachment, b"", "image/jpeg") == "ATTACHMENT_EMPTY"
+    assert reason(domain.check_attachment, PDF + b"\0" * (8 * domain.MiB), "application/pdf") == "ATTACHMENT_TOO_LARGE"
+
+
+def test_an_upload_must_be_what_was_announced():
+    digest = "a" * 64
+    domain.check_received(10, digest, 10, digest)
+    assert reason(domain.check_received, 10, digest, 11, digest) == "UPLOAD_SIZE_MISMATCH"
+    assert reason(domain.check_received, 10, digest, 10, "b" * 64) == "UPLOAD_SHA256_MISMATCH"
+    assert reason(domain.check_announced_upload, 10, "XYZ", "PHOTO") == "SHA256_MALFORMED"
+
+
+def test_large_uploads_are_split_in_parts():
+    assert domain.part_count(domain.MULTIPART_THRESHOLD) == 1
+    assert domain.part_count(domain.MULTIPART_THRESHOLD + 1) == 3
+    assert domain.part_count(100 * domain.MiB) == 13
+
+
+OFFICE, OTHER = "office-1", "office-2"
+
+
+@pytest.mark.parametrize("caller, allowed", [
+    ({"kind": "citizen", "id": "cit-1"}, True),
+    ({"kind": "citizen", "id": "cit-2"}, False),
+    ({"kind": "staff", "id": "agent", "offices": [OFFICE]}, True),
+    ({"kind": "staff", "id": "agent", "offices": [OTHER]}, False),
+    ({"kind": "citizen", "id": "cit-1", "offices": [OFFICE]}, True),
+    ({"kind": "admin", "id": "x"}, False),
+    ({"kind": "staff", "id": "agent", "offices": OFFICE}, False),  # a string, not a list
+    (None, False),
+    ("staff", False),
+])
+def test_download_policy(caller, allowed):
+    assert domain.may_download(domain.caller_from_context(caller), OFFICE, "cit-1") is allowed
+
+
+def test_a_citizen_never_matches_an_attachment_without_owner():
+    assert not domain.may_download(domain.Caller("citizen", "cit-1"), OFFICE, "")
+    assert reason(domain.authorize_download, domain.ANONYMOUS, OFFICE, "cit-1") == "ATTACHMENT_FORBIDDEN"
+
+
+def test_publication_rules():
+    assert domain.check_publication("BUDGET", "Budget 2026", "ar", "2026-01-15") == dt.date(2026, 1, 15)
+    assert reason(domain.check_publication, "PUBLICATION_KIND_UNSPECIFIED", "Budget", "ar", "2026-01-15") \
+        == "PUBLICATION_KIND_REQUIRED"
+    assert reason(domain.check_publication, "BUDGET", "Budget", "de", "2026-01-15") == "LANGUAGE_UNSUPPORTED"
+    assert reason(domain.check_publication, "BUDGET", "Budget", "fr", "15/01/2026") == "DATE_MALFORMED"
+    assert reason(domain.authorize_publication, domain.Caller("citizen", "c"), OFFICE) == "PUBLICATION_FORBIDDEN"
+
+
+def test_search_words_keep_arabic_and_tifinagh():
+    assert domain.search_words("الميزانية  Budget ⵜⴰⵎⴰⵡⴰⵙⵜ a") == ["الميزانية", "budget", "ⵜⴰⵎⴰⵡⴰⵙⵜ"]
