@@ -18,7 +18,7 @@ help: ## list the targets
 .PHONY: venv
 venv: ## install the Python workspace from the lock file
 	@bash deploy/local/ensure-uv.sh
-	@$(UV) sync --frozen --all-packages --quiet
+	@$(UV) sync --frozen --all-packages
 
 .PHONY: protos
 protos: venv ## regenerate the Python code from protos/

@@ -133,13 +133,7 @@ down() {
 }
 
 status() {
-  local pid
-  if pid=$(live_pid "$NAME"); then
-    printf '%-9s running  pid %-8s 127.0.0.1:%-6s log %s\n' kafka "$pid" "$PORT" "$LOG"
-  else
-    printf '%-9s stopped  pid %-8s 127.0.0.1:%-6s log %s\n' kafka - "$PORT" "$LOG"
-    return 1
-  fi
+  status_line kafka "$PORT" "$LOG" "$(live_pid "$NAME" || true)"
 }
 
 case "${1:-}" in

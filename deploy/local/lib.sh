@@ -145,3 +145,14 @@ pin_hash() {
 }
 
 rel() { printf '%s' "${1#"$ROOT"/}"; }
+
+# One status line: `status_line LABEL PORT LOG [PID]`; no PID means stopped (returns 1).
+status_line() {
+  local label=$1 port=$2 log=$3 pid=${4:-}
+  if [ -n "$pid" ]; then
+    printf '%-9s running  pid %-8s 127.0.0.1:%-6s log %s\n' "$label" "$pid" "$port" "$log"
+  else
+    printf '%-9s stopped  pid %-8s 127.0.0.1:%-6s log %s\n' "$label" - "$port" "$log"
+    return 1
+  fi
+}

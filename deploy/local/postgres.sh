@@ -153,12 +153,9 @@ down() {
 status() {
   # status must not install anything, so a missing server simply reads as stopped.
   PGBIN=$(installed_pgbin)
-  if [ -n "$PGBIN" ] && running; then
-    printf '%-9s running  pid %-8s 127.0.0.1:%-6s log %s\n' postgres "$(server_pid)" "$PORT" "$LOG"
-  else
-    printf '%-9s stopped  pid %-8s 127.0.0.1:%-6s log %s\n' postgres - "$PORT" "$LOG"
-    return 1
-  fi
+  local pid=""
+  if [ -n "$PGBIN" ] && running; then pid=$(server_pid); fi
+  status_line postgres "$PORT" "$LOG" "$pid"
 }
 
 case "${1:-}" in

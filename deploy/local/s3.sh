@@ -76,13 +76,7 @@ down() {
 }
 
 status() {
-  local pid
-  if pid=$(live_pid "$NAME"); then
-    printf '%-9s running  pid %-8s 127.0.0.1:%-6s log %s\n' s3 "$pid" "$PORT" "$LOG"
-  else
-    printf '%-9s stopped  pid %-8s 127.0.0.1:%-6s log %s\n' s3 - "$PORT" "$LOG"
-    return 1
-  fi
+  status_line s3 "$PORT" "$LOG" "$(live_pid "$NAME" || true)"
 }
 
 case "${1:-}" in
