@@ -1,0 +1,12 @@
+{{/* The umbrella chart runs no service of its own. */}}
+{{- define "citizenoffice.facts" -}}
+grpcPort: 0
+httpPort: 0
+calls: []
+calledBy: []
+{{- end -}}
+
+{{/* Services that own a database. */}}
+{{- define "citizenoffice.dbServices" -}}
+[identity, registry, tickets, documents, notifications]
+{{- end -}}

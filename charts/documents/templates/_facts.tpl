@@ -1,0 +1,11 @@
+{{/* What the code of documents fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "documents.facts" -}}
+grpcPort: 50054
+httpPort: 0
+calls: []
+calledBy: ["gateway"]
+database: true
+s3: true
+smtp: false
+{{- end -}}

@@ -1,0 +1,11 @@
+{{/* What the code of gateway fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "gateway.facts" -}}
+grpcPort: 0
+httpPort: 8080
+calls: ["identity", "registry", "tickets", "documents"]
+calledBy: []
+database: false
+s3: false
+smtp: false
+{{- end -}}

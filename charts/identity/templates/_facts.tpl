@@ -1,0 +1,11 @@
+{{/* What the code of identity fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "identity.facts" -}}
+grpcPort: 50051
+httpPort: 0
+calls: []
+calledBy: ["gateway", "notifications"]
+database: true
+s3: false
+smtp: false
+{{- end -}}

@@ -1,0 +1,11 @@
+{{/* What the code of notifications fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "notifications.facts" -}}
+grpcPort: 50055
+httpPort: 0
+calls: ["identity"]
+calledBy: []
+database: true
+s3: false
+smtp: true
+{{- end -}}

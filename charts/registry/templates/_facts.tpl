@@ -1,0 +1,11 @@
+{{/* What the code of registry fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "registry.facts" -}}
+grpcPort: 50052
+httpPort: 0
+calls: []
+calledBy: ["gateway", "tickets"]
+database: true
+s3: false
+smtp: false
+{{- end -}}

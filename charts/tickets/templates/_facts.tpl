@@ -1,0 +1,11 @@
+{{/* What the code of tickets fixes: its ports, the services it calls and is called by,
+     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{- define "tickets.facts" -}}
+grpcPort: 50053
+httpPort: 0
+calls: ["registry"]
+calledBy: ["gateway"]
+database: true
+s3: false
+smtp: false
+{{- end -}}
