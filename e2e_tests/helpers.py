@@ -20,8 +20,13 @@ def eventually(probe: Callable[[], T], timeout: float = 30.0, interval: float = 
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
-def jpeg_bytes(marker: bytes = b"") -> bytes:
-    """A small but well-formed JPEG (SOI ... EOI) with `marker` in a comment segment."""
-    comment = b"citizen-office-test" + marker
-    segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + segment + b"\xff\xd9"
+def jpeg_bytes(seed: bytes = b"") -> bytes:
+    """A real 64x48 JPEG whose pixels depend on `seed`, so each test's photo is its own."""
+    import io
+
+    from PIL import Image
+
+    colour = tuple((seed or b"\x40\x80\xc0")[i % max(len(seed), 1)] for i in range(3))
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG", quality=85)
+    return out.getvalue()
