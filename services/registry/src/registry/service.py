@@ -1,16 +1,23 @@
-"""The registry service: offices over gRPC."""
+"""The registry service: territory, offices and their phases, activities and figures,
+service catalogue and working-day calendars over gRPC."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
+
+from grpc import StatusCode
 
 from citizenoffice.registry.v1 import registry_pb2 as pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
-from cokit.errors import not_found
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found
+from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
-from cokit.service import kit_service, migrator, rpc
+from cokit.ids import uuid7
+from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
-from . import store
+from . import calendar, domain, store, territory, transfer
 
 grpc = rpc(RegistryServiceStub)
 add_event_tables(store.metadata)
@@ -24,32 +31,513 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///.local/data/registry.db"
 
 
+def phase_value(name: str) -> int:
+    return pb.Phase.Value(name.upper())
+
+
+def phase_name(value: int, default: str = "") -> str:
+    if value == pb.PHASE_UNSPECIFIED:
+        return default
+    try:
+        return pb.Phase.Name(value).lower()
+    except ValueError:
+        return "?"
+
+
+def parse_date(text: str, field: str, default: dt.date | None = None) -> dt.date:
+    if not text and default is not None:
+        return default
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise invalid_argument("BAD_DATE", f"{field} must be a date YYYY-MM-DD", field=field) from None
+
+
+def localized(row) -> pb.LocalizedName:
+    return pb.LocalizedName(ar=row["name_ar"], fr=row["name_fr"], zgh=row.get("name_zgh", ""), en=row.get("name_en", ""))
+
+
 def office_message(row) -> pb.Office:
     return pb.Office(
         office_id=row["office_id"], slug=row["slug"], commune_code=row["commune_code"],
         name=pb.LocalizedName(ar=row["name_ar"], fr=row["name_fr"], zgh=row["name_zgh"], en=row["name_en"]),
-        phase=pb.Phase.Value(row["phase"].upper()), status=row["status"], timezone=row["timezone"],
+        phase=phase_value(row["phase"]), status=row["status"], timezone=row["timezone"],
         instance_id=row["instance_id"],
     )
 
 
+def details_from(request, base: domain.OfficeDetails | None = None) -> domain.OfficeDetails:
+    base = base or domain.OfficeDetails()
+    lat, lon = base.latitude, base.longitude
+    if request.HasField("location"):
+        lat, lon = request.location.latitude, request.location.longitude
+    hours = tuple(domain.Hours(h.weekday, h.opens, h.closes) for h in request.opening_hours) or base.opening_hours
+    return domain.OfficeDetails(
+        address=request.address.strip() or base.address, latitude=lat, longitude=lon, opening_hours=hours,
+        phone=request.phone.strip() or base.phone, email=request.email.strip() or base.email,
+    )
+
+
+def unit_message(row) -> pb.TerritoryUnit:
+    population = row["population"]
+    signatures = None
+    if row["level"] == "commune":
+        signatures = territory.petition_signatures_required(population, row["commune_type"])
+    return pb.TerritoryUnit(
+        code=row["code"], level=row["level"], parent_code=row["parent_code"], name=localized(row),
+        population=-1 if population is None else population, commune_type=row["commune_type"],
+        petition_signatures=signatures or 0,
+    )
+
+
+def entry_message(entry: domain.CatalogueEntry) -> pb.CatalogueEntry:
+    return pb.CatalogueEntry(
+        code=entry.code, request_type=entry.request_type, category=entry.category,
+        name=pb.LocalizedName(fr=entry.name_fr, ar=entry.name_ar, zgh=entry.name_zgh, en=entry.name_en),
+        deadline_count=entry.deadline_count, deadline_unit=entry.deadline_unit, legal_basis=entry.legal_basis,
+        department=entry.department, requires_location=entry.requires_location,
+        requires_attachments=entry.requires_attachments, active=entry.active,
+    )
+
+
+def activity_message(row) -> pb.Activity:
+    return pb.Activity(
+        activity_id=row["activity_id"], office_id=row["office_id"], kind=row["kind"], theme=row["theme"],
+        held_on=row["held_on"].isoformat(), place=row["place"], title=row["title"],
+        participants=pb.Participants(women=row["women"], men=row["men"], others=row["others"]),
+        document_ids=json.loads(row["document_ids"] or "[]"),
+        phase=phase_value(domain.ACTIVITY_PHASE[row["kind"]]), instance_id=row["instance_id"],
+    )
+
+
+def rule_message(rule: calendar.HolidayRule) -> pb.HolidayRule:
+    return pb.HolidayRule(
+        key=rule.key, name_fr=rule.name_fr, name_ar=rule.name_ar, month=rule.month, day=rule.day,
+        date=rule.on_date.isoformat() if rule.on_date else "", from_year=rule.from_year,
+        religious=rule.religious, confirmed=rule.confirmed,
+    )
+
+
+def reckoning_message(reckoning) -> pb.WorkingDaysReply:
+    return pb.WorkingDaysReply(
+        date=reckoning.day.isoformat(), working_days=reckoning.working_days, provisional=reckoning.provisional,
+        holidays_crossed=[pb.CalendarHoliday(date=h.day.isoformat(), name=h.name, confirmed=h.confirmed)
+                          for h in reckoning.holidays],
+    )
+
+
+def raise_problems(problems) -> None:
+    domain.raise_first(problems)
+
+
 class RegistryService(kit_service(pb)):
     name = "registry"
+    events = OutboxRelay(engine="db")
+
+    # --- offices ---------------------------------------------------------------------------
+
+    def _office(self, conn, key: str):
+        key = key.strip()
+        row = store.get_office(conn, key) if key else None
+        if row is None:
+            raise not_found("OFFICE_NOT_FOUND", f"no office {key!r}", office_id=key)
+        return row
+
+    def _profile(self, conn, row) -> pb.OfficeProfile:
+        details = store.details_of(store.get_profile(conn, row["office_id"]))
+        parents, levels = store.territory_parents(conn), store.territory_levels(conn)
+        province = parents.get(row["commune_code"], "")
+        reply = pb.OfficeProfile(
+            office=office_message(row), address=details.address,
+            opening_hours=[pb.OpeningHours(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours],
+            phone=details.phone, email=details.email,
+            staff=[pb.StaffMember(account_id=s["account_id"], role=s["role"]) for s in store.staff_of(conn, row["office_id"])],
+            phase_history=[
+                pb.PhaseStep(phase=phase_value(s["phase"]), changed_on=s["changed_on"].isoformat(), reason=s["reason"],
+                             changed_by=s["changed_by"])
+                for s in store.phase_history(conn, row["office_id"])
+            ],
+            region_code=store.region_of(parents, levels, row["commune_code"]), province_code=province,
+        )
+        if details.latitude is not None:
+            reply.location.CopyFrom(pb.Location(latitude=details.latitude, longitude=details.longitude))
+        return reply
 
     @grpc
     def GetOffice(self, request, context):
-        key = request.office_id.strip()
         with self.db.connect() as conn:
-            row = store.get_office(conn, key) if key else None
-        if row is None:
-            raise not_found("OFFICE_NOT_FOUND", f"no office {key!r}", office_id=key)
-        return office_message(row)
+            return office_message(self._office(conn, request.office_id))
 
     @grpc
     def ListOffices(self, request, context):
         with self.db.connect() as conn:
             rows = store.list_offices(conn, request.status)
         return pb.ListOfficesResponse(offices=[office_message(r) for r in rows])
+
+    @grpc
+    def GetOfficeProfile(self, request, context):
+        with self.db.connect() as conn:
+            return self._profile(conn, self._office(conn, request.office_id))
+
+    @grpc
+    def CreateOffice(self, request, context):
+        phase = phase_name(request.phase, "creation")
+        status = request.status or "planned"
+        name = request.name
+        raise_problems(domain.office_problems(request.slug, name.fr, name.ar, status, phase))
+        if name.zgh and not territory.TIFINAGH.match(name.zgh):
+            raise invalid_argument("NOT_TIFINAGH", "the Amazigh name must be written in Tifinagh", field="name.zgh")
+        details = details_from(request)
+        raise_problems(domain.details_problems(details))
+        office_id = uuid7()
+        with self.db.begin() as conn:
+            unit = store.get_unit(conn, request.commune_code)
+            if unit is None or unit["level"] != "commune":
+                raise not_found("COMMUNE_NOT_FOUND", f"no commune {request.commune_code!r}",
+                                commune_code=request.commune_code)
+            if store.get_office(conn, request.slug) is not None:
+                raise DomainError(StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS", f"an office {request.slug!r} exists",
+                                  slug=request.slug)
+            self._create(conn, dict(
+                office_id=office_id, instance_id=current_instance(), slug=request.slug,
+                commune_code=request.commune_code, name_ar=name.ar, name_fr=name.fr, name_zgh=name.zgh,
+                name_en=name.en, phase=phase, status=status, timezone="Africa/Casablanca", created_at=store.now(),
+            ), details, request.actor or "admin")
+            return self._profile(conn, store.get_office(conn, office_id))
+
+    def _create(self, conn, row, details, actor):
+        store.insert_office(conn, row)
+        store.save_profile(conn, row["office_id"], details)
+        store.add_phase_step(conn, row["office_id"], row["phase"], row["created_at"].date(), "", actor)
+        for entry in domain.DEFAULT_CATALOGUE:
+            store.upsert_entry(conn, row["office_id"], entry)
+        self.events.add(conn, "office.created", row["office_id"], pb.OfficeCreated(office=office_message(row)),
+                        office_id=row["office_id"])
+
+    @grpc
+    def UpdateOffice(self, request, context):
+        with self.db.begin() as conn:
+            row = self._office(conn, request.office_id)
+            details = details_from(request, store.details_of(store.get_profile(conn, row["office_id"])))
+            raise_problems(domain.details_problems(details))
+            if request.status:
+                if request.status not in domain.STATUSES:
+                    raise invalid_argument("BAD_STATUS", f"status must be one of {', '.join(domain.STATUSES)}", field="status")
+                store.update_office(conn, row["office_id"], status=request.status)
+            store.save_profile(conn, row["office_id"], details)
+            if request.replace_staff:
+                members = [(s.account_id.strip(), s.role.strip() or "agent") for s in request.staff]
+                if any(not a for a, _ in members) or len({a for a, _ in members}) != len(members):
+                    raise invalid_argument("BAD_STAFF", "every staff member needs one distinct account_id", field="staff")
+                store.replace_staff(conn, row["office_id"], members)
+            return self._profile(conn, store.get_office(conn, row["office_id"]))
+
+    @grpc
+    def ChangePhase(self, request, context):
+        new = phase_name(request.phase, "")
+        changed_on = parse_date(request.changed_on, "changed_on", dt.date.today())
+        with self.db.begin() as conn:
+            row = self._office(conn, request.office_id)
+            domain.check_phase_change(row["phase"], new, request.reason)
+            store.update_office(conn, row["office_id"], phase=new)
+            store.add_phase_step(conn, row["office_id"], new, changed_on, request.reason.strip(), request.actor or "admin")
+            self.events.add(conn, "office.phase_changed", row["office_id"], pb.OfficePhaseChanged(
+                office_id=row["office_id"], from_phase=phase_value(row["phase"]), to_phase=phase_value(new),
+                reason=request.reason.strip(), changed_on=changed_on.isoformat(),
+            ), office_id=row["office_id"])
+            return self._profile(conn, store.get_office(conn, row["office_id"]))
+
+    # --- activities and figures ------------------------------------------------------------
+
+    @grpc
+    def RecordActivity(self, request, context):
+        a = request.activity
+        p = a.participants
+        activity = domain.Activity(
+            kind=a.kind, held_on=parse_date(a.held_on, "held_on"), place=a.place, title=a.title, theme=a.theme,
+            women=p.women, men=p.men, others=p.others, document_ids=tuple(a.document_ids),
+        )
+        raise_problems(domain.activity_problems(activity))
+        with self.db.begin() as conn:
+            office_id = self._office(conn, a.office_id)["office_id"] if a.office_id.strip() else ""
+            row = dict(
+                activity_id=uuid7(), instance_id=current_instance(), office_id=office_id, kind=activity.kind,
+                theme=activity.theme, held_on=activity.held_on, place=activity.place.strip(), title=activity.title.strip(),
+                women=activity.women, men=activity.men, others=activity.others,
+                document_ids=json.dumps(list(activity.document_ids)), recorded_at=store.now(),
+            )
+            store.insert_activity(conn, row)
+            message = activity_message(row)
+            self.events.add(conn, "activity.recorded", row["activity_id"], pb.ActivityRecorded(activity=message),
+                            office_id=office_id)
+        return message
+
+    @grpc
+    def ListActivities(self, request, context):
+        from_date = parse_date(request.from_date, "from_date") if request.from_date else None
+        to_date = parse_date(request.to_date, "to_date") if request.to_date else None
+        with self.db.connect() as conn:
+            office_id = self._office(conn, request.office_id)["office_id"] if request.office_id else ""
+            rows = store.list_activities(conn, office_id, request.kind, from_date, to_date)
+        return pb.ListActivitiesResponse(activities=[activity_message(r) for r in rows])
+
+    @grpc
+    def AchievementsInFigures(self, request, context):
+        scope = request.scope or "instance"
+        with self.db.connect() as conn:
+            offices = store.list_offices(conn)
+            instance = current_instance()
+            if scope == "office":
+                chosen = [self._office(conn, request.key)]
+                activity_rows = store.activity_figures(conn, office_ids=[chosen[0]["office_id"]])
+            elif scope == "region":
+                levels, parents = store.territory_levels(conn), store.territory_parents(conn)
+                if levels.get(request.key) != "region":
+                    raise not_found("REGION_NOT_FOUND", f"no region {request.key!r}", region=request.key)
+                chosen = [o for o in offices if store.region_of(parents, levels, o["commune_code"]) == request.key]
+                activity_rows = store.activity_figures(conn, office_ids=[o["office_id"] for o in chosen])
+            elif scope == "instance":
+                chosen = [o for o in offices if o["instance_id"] == instance]
+                activity_rows = store.activity_figures(conn, instance_id=instance)
+            elif scope == "federation":
+                # Partner instances' offices and activities are here only once shared with
+                # this registry (public figures, no personal data).
+                chosen = list(offices)
+                activity_rows = store.activity_figures(conn)
+            else:
+                raise invalid_argument("BAD_SCOPE", "scope must be office, region, instance or federation", field="scope")
+        figures = domain.achievements(
+            [(o["status"], o["phase"]) for o in chosen], [tuple(int(x) if i > 1 else x for i, x in enumerate(r)) for r in activity_rows]
+        )
+        return pb.Achievements(
+            scope=scope, key=request.key, offices_total=len(chosen), offices_by_status=figures.offices_by_status,
+            phases=[
+                pb.PhaseFigures(
+                    phase=phase_value(phase), offices=figures.offices_by_phase.get(phase, 0),
+                    activities=sum(figures.activities.get(phase, {}).values()),
+                    by_kind=[pb.KindCount(kind=k, count=c) for k, c in sorted(figures.activities.get(phase, {}).items())],
+                )
+                for phase in domain.PHASES
+            ],
+            workshops_by_theme=figures.themes,
+            participants=pb.Participants(women=figures.women, men=figures.men, others=figures.others),
+            activities_total=figures.activities_total,
+            instances=sorted({o["instance_id"] for o in chosen}),
+        )
+
+    # --- territory -------------------------------------------------------------------------
+
+    @grpc
+    def ListTerritory(self, request, context):
+        with self.db.connect() as conn:
+            rows = store.list_units(conn, request.parent_code, request.level)
+        return pb.ListTerritoryResponse(units=[unit_message(r) for r in rows])
+
+    @grpc
+    def GetTerritoryUnit(self, request, context):
+        with self.db.connect() as conn:
+            row = store.get_unit(conn, request.code.strip())
+        if row is None:
+            raise not_found("TERRITORY_NOT_FOUND", f"no territory unit {request.code!r}", code=request.code)
+        return unit_message(row)
+
+    # --- catalogue -------------------------------------------------------------------------
+
+    @grpc
+    def ListCategories(self, request, context):
+        with self.db.connect() as conn:
+            office = self._office(conn, request.office_id)
+            rows = store.entries_of(conn, office["office_id"], include_inactive=request.include_inactive)
+        return pb.ListCategoriesResponse(
+            office_id=office["office_id"], entries=[entry_message(store.entry_of(r)) for r in rows]
+        )
+
+    @grpc
+    def SetCatalogueEntry(self, request, context):
+        e = request.entry
+        entry = domain.CatalogueEntry(
+            code=e.code, request_type=e.request_type, category=e.category, name_fr=e.name.fr, name_ar=e.name.ar,
+            name_zgh=e.name.zgh, name_en=e.name.en, deadline_count=e.deadline_count,
+            deadline_unit=e.deadline_unit or "working_days", legal_basis=e.legal_basis, department=e.department,
+            requires_location=e.requires_location, requires_attachments=e.requires_attachments, active=e.active,
+        )
+        raise_problems(domain.entry_problems(entry))
+        with self.db.begin() as conn:
+            office_id = self._office(conn, request.office_id)["office_id"]
+            store.upsert_entry(conn, office_id, entry)
+            self.events.add(conn, "catalogue.changed", office_id,
+                            pb.CatalogueChanged(office_id=office_id, codes=[entry.code]), office_id=office_id)
+        return entry_message(entry)
+
+    # --- calendars -------------------------------------------------------------------------
+
+    def _calendar(self, conn, from_year=2000, to_year=2100):
+        instance = current_instance()
+        rules = store.holiday_rules(conn, instance)
+        weekend = store.weekend_of(conn, instance)
+        return rules, weekend, calendar.working_calendar(rules, weekend, from_year, to_year)
+
+    def _calendar_reply(self, conn, from_year: int, to_year: int) -> pb.Calendar:
+        if to_year < from_year or to_year - from_year > 50:
+            raise invalid_argument("BAD_YEARS", "to_year must be within 0..50 years after from_year", field="to_year")
+        rules, weekend, cal = self._calendar(conn, from_year, to_year)
+        return pb.Calendar(
+            instance_id=current_instance(), weekend_days=sorted(weekend),
+            holidays=[pb.CalendarHoliday(date=d.isoformat(), name=h.name, confirmed=h.confirmed)
+                      for d, h in sorted(cal.holidays.items())],
+            covered_years=sorted(cal.covered_years), rules=[rule_message(r) for r in rules],
+        )
+
+    @grpc
+    def GetCalendar(self, request, context):
+        this_year = dt.date.today().year
+        first = request.from_year or this_year
+        with self.db.connect() as conn:
+            return self._calendar_reply(conn, first, request.to_year or first + 1)
+
+    @grpc
+    def SetHoliday(self, request, context):
+        r = request.rule
+        rule = calendar.validate_rule(calendar.HolidayRule(
+            key=r.key, name_fr=r.name_fr, name_ar=r.name_ar, month=r.month, day=r.day,
+            on_date=parse_date(r.date, "date") if r.date else None, from_year=r.from_year,
+            religious=r.religious, confirmed=r.confirmed,
+        ))
+        with self.db.begin() as conn:
+            store.upsert_holiday(conn, current_instance(), rule)
+            year = rule.on_date.year if rule.on_date else dt.date.today().year
+            return self._calendar_reply(conn, year, year)
+
+    @grpc
+    def DeleteHoliday(self, request, context):
+        with self.db.begin() as conn:
+            if not store.delete_holiday(conn, current_instance(), request.key):
+                raise not_found("HOLIDAY_NOT_FOUND", f"no holiday {request.key!r}", key=request.key)
+            year = dt.date.today().year
+            return self._calendar_reply(conn, year, year)
+
+    @grpc
+    def SetWeekend(self, request, context):
+        days = set(request.weekend_days)
+        if not days <= set(range(7)) or len(days) >= 7:
+            raise invalid_argument("BAD_WEEKEND", "weekend days are 0 (Monday) to 6, not all seven", field="weekend_days")
+        with self.db.begin() as conn:
+            store.set_weekend(conn, current_instance(), days)
+            year = dt.date.today().year
+            return self._calendar_reply(conn, year, year)
+
+    @grpc
+    def WorkingDaysBetween(self, request, context):
+        start = parse_date(request.from_date, "from_date")
+        end = parse_date(request.to_date, "to_date")
+        with self.db.connect() as conn:
+            _, _, cal = self._calendar(conn)
+        try:
+            return reckoning_message(cal.working_days_between(start, end))
+        except ValueError as exc:
+            raise invalid_argument("SPAN_OUT_OF_RANGE", str(exc), field="to_date") from None
+
+    @grpc
+    def AddWorkingDays(self, request, context):
+        start = parse_date(request.from_date, "from_date")
+        with self.db.connect() as conn:
+            _, _, cal = self._calendar(conn)
+        try:
+            return reckoning_message(cal.add_working_days(start, request.days))
+        except ValueError as exc:
+            raise invalid_argument("BAD_DAYS", str(exc), field="days") from None
+
+    # --- import and export -----------------------------------------------------------------
+
+    @grpc
+    def Import(self, request, context):
+        try:
+            rows = transfer.read_rows(request.kind, request.format, request.content)
+        except transfer.FileError as exc:
+            raise invalid_argument(exc.reason, exc.message, field="content") from None
+        with self.db.begin() as conn:
+            if request.kind == "territory":
+                units, errors = transfer.validate_territory(rows, store.territory_levels(conn))
+                apply = lambda: store.upsert_units(conn, units, current_instance())  # noqa: E731
+            elif request.kind == "offices":
+                communes = {c for c, level in store.territory_levels(conn).items() if level == "commune"}
+                current = {o["slug"]: o["phase"] for o in store.list_offices(conn)}
+                offices, errors = transfer.validate_offices(rows, communes, current)
+                apply = lambda: self._import_offices(conn, offices)  # noqa: E731
+            else:
+                slugs = {o["slug"]: o["office_id"] for o in store.list_offices(conn)}
+                entries, errors = transfer.validate_catalogue(rows, set(slugs))
+                apply = lambda: self._import_catalogue(conn, entries, slugs)  # noqa: E731
+            reply = pb.ImportReply(rows=len(rows), errors=[pb.RowError(**dataclasses.asdict(e)) for e in errors])
+            if errors or request.dry_run:
+                return reply
+            reply.created, reply.updated = apply()
+            reply.applied = True
+            return reply
+
+    def _import_offices(self, conn, offices) -> tuple[int, int]:
+        created = updated = 0
+        for office in offices:
+            row = store.get_office(conn, office.slug)
+            if row is None:
+                self._create(conn, dict(
+                    office_id=uuid7(), instance_id=current_instance(), slug=office.slug,
+                    commune_code=office.commune_code, name_ar=office.name_ar, name_fr=office.name_fr,
+                    name_zgh=office.name_zgh, name_en=office.name_en, phase=office.phase, status=office.status,
+                    timezone="Africa/Casablanca", created_at=store.now(),
+                ), office.details, "import")
+                created += 1
+                continue
+            store.update_office(conn, row["office_id"], commune_code=office.commune_code, name_ar=office.name_ar,
+                                name_fr=office.name_fr, name_zgh=office.name_zgh, name_en=office.name_en,
+                                status=office.status, phase=office.phase)
+            store.save_profile(conn, row["office_id"], office.details)
+            if office.phase != row["phase"]:
+                today = dt.date.today()
+                store.add_phase_step(conn, row["office_id"], office.phase, today, "", "import")
+                self.events.add(conn, "office.phase_changed", row["office_id"], pb.OfficePhaseChanged(
+                    office_id=row["office_id"], from_phase=phase_value(row["phase"]),
+                    to_phase=phase_value(office.phase), changed_on=today.isoformat(),
+                ), office_id=row["office_id"])
+            updated += 1
+        return created, updated
+
+    def _import_catalogue(self, conn, entries, slugs) -> tuple[int, int]:
+        created = updated = 0
+        changed: dict[str, list[str]] = {}
+        for slug, entry in entries:
+            office_id = slugs[slug]
+            if store.upsert_entry(conn, office_id, entry):
+                created += 1
+            else:
+                updated += 1
+            changed.setdefault(office_id, []).append(entry.code)
+        for office_id, codes in changed.items():
+            self.events.add(conn, "catalogue.changed", office_id,
+                            pb.CatalogueChanged(office_id=office_id, codes=codes), office_id=office_id)
+        return created, updated
+
+    @grpc
+    def Export(self, request, context):
+        if request.kind not in transfer.KINDS:
+            raise invalid_argument("BAD_KIND", f"kind must be one of {', '.join(transfer.KINDS)}", field="kind")
+        if request.format not in transfer.FORMATS:
+            raise invalid_argument("BAD_FORMAT", f"format must be one of {', '.join(transfer.FORMATS)}", field="format")
+        with self.db.connect() as conn:
+            if request.kind == "territory":
+                rows = [dict(r) for r in store.list_units(conn)]
+            elif request.kind == "offices":
+                rows = []
+                for office in store.list_offices(conn):
+                    details = store.details_of(store.get_profile(conn, office["office_id"]))
+                    rows.append(dict(office, address=details.address, latitude=details.latitude,
+                                     longitude=details.longitude, phone=details.phone, email=details.email))
+            else:
+                slug_of = {o["office_id"]: o["slug"] for o in store.list_offices(conn)}
+                rows = [dict(r, office=slug_of.get(r["office_id"], "")) for r in store.entries_of(conn)]
+        content = transfer.write_rows(request.kind, request.format, rows)
+        media = "text/csv; charset=utf-8" if request.format == "csv" else "application/json"
+        return pb.ExportReply(content=content, rows=len(rows), media_type=media)
 
 
 SERVICE = RegistryService

@@ -44,6 +44,101 @@ class RegistryServiceStub:
                 request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesResponse.FromString,
                 _registered_method=True)
+        self.CreateOffice = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/CreateOffice',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CreateOfficeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+                _registered_method=True)
+        self.UpdateOffice = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/UpdateOffice',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.UpdateOfficeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+                _registered_method=True)
+        self.GetOfficeProfile = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/GetOfficeProfile',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetOfficeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+                _registered_method=True)
+        self.ChangePhase = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/ChangePhase',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ChangePhaseRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+                _registered_method=True)
+        self.RecordActivity = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/RecordActivity',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RecordActivityRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Activity.FromString,
+                _registered_method=True)
+        self.ListActivities = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/ListActivities',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesResponse.FromString,
+                _registered_method=True)
+        self.AchievementsInFigures = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/AchievementsInFigures',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.FromString,
+                _registered_method=True)
+        self.ListTerritory = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/ListTerritory',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryResponse.FromString,
+                _registered_method=True)
+        self.GetTerritoryUnit = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/GetTerritoryUnit',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.FromString,
+                _registered_method=True)
+        self.ListCategories = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/ListCategories',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesResponse.FromString,
+                _registered_method=True)
+        self.SetCatalogueEntry = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/SetCatalogueEntry',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetCatalogueEntryRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CatalogueEntry.FromString,
+                _registered_method=True)
+        self.GetCalendar = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/GetCalendar',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetCalendarRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+                _registered_method=True)
+        self.SetHoliday = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/SetHoliday',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetHolidayRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+                _registered_method=True)
+        self.DeleteHoliday = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/DeleteHoliday',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.DeleteHolidayRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+                _registered_method=True)
+        self.SetWeekend = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/SetWeekend',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetWeekendRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+                _registered_method=True)
+        self.WorkingDaysBetween = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/WorkingDaysBetween',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysBetweenRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.FromString,
+                _registered_method=True)
+        self.AddWorkingDays = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/AddWorkingDays',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AddWorkingDaysRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.FromString,
+                _registered_method=True)
+        self.Import = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/Import',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportReply.FromString,
+                _registered_method=True)
+        self.Export = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/Export',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportReply.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -61,6 +156,120 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateOffice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOffice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOfficeProfile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePhase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordActivity(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListActivities(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AchievementsInFigures(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTerritory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTerritoryUnit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCategories(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCatalogueEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCalendar(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetHoliday(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteHoliday(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWeekend(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WorkingDaysBetween(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddWorkingDays(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Import(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Export(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +282,101 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.ListOffices,
                     request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesRequest.FromString,
                     response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesResponse.SerializeToString,
+            ),
+            'CreateOffice': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOffice,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CreateOfficeRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.SerializeToString,
+            ),
+            'UpdateOffice': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOffice,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.UpdateOfficeRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.SerializeToString,
+            ),
+            'GetOfficeProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOfficeProfile,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetOfficeRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.SerializeToString,
+            ),
+            'ChangePhase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePhase,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ChangePhaseRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.SerializeToString,
+            ),
+            'RecordActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordActivity,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RecordActivityRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Activity.SerializeToString,
+            ),
+            'ListActivities': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListActivities,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesResponse.SerializeToString,
+            ),
+            'AchievementsInFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.AchievementsInFigures,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.SerializeToString,
+            ),
+            'ListTerritory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTerritory,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryResponse.SerializeToString,
+            ),
+            'GetTerritoryUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTerritoryUnit,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.SerializeToString,
+            ),
+            'ListCategories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCategories,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesResponse.SerializeToString,
+            ),
+            'SetCatalogueEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCatalogueEntry,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetCatalogueEntryRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CatalogueEntry.SerializeToString,
+            ),
+            'GetCalendar': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCalendar,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetCalendarRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.SerializeToString,
+            ),
+            'SetHoliday': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetHoliday,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetHolidayRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.SerializeToString,
+            ),
+            'DeleteHoliday': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteHoliday,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.DeleteHolidayRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.SerializeToString,
+            ),
+            'SetWeekend': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWeekend,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetWeekendRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.SerializeToString,
+            ),
+            'WorkingDaysBetween': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkingDaysBetween,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysBetweenRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.SerializeToString,
+            ),
+            'AddWorkingDays': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddWorkingDays,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AddWorkingDaysRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.SerializeToString,
+            ),
+            'Import': grpc.unary_unary_rpc_method_handler(
+                    servicer.Import,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportReply.SerializeToString,
+            ),
+            'Export': grpc.unary_unary_rpc_method_handler(
+                    servicer.Export,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +433,519 @@ class RegistryService:
             '/citizenoffice.registry.v1.RegistryService/ListOffices',
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesRequest.SerializeToString,
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListOfficesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOffice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/CreateOffice',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CreateOfficeRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOffice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/UpdateOffice',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.UpdateOfficeRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOfficeProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/GetOfficeProfile',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetOfficeRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePhase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/ChangePhase',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ChangePhaseRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.OfficeProfile.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/RecordActivity',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RecordActivityRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Activity.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListActivities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/ListActivities',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListActivitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AchievementsInFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/AchievementsInFigures',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTerritory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/ListTerritory',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTerritoryUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/GetTerritoryUnit',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCategories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/ListCategories',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCatalogueEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/SetCatalogueEntry',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetCatalogueEntryRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.CatalogueEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCalendar(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/GetCalendar',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetCalendarRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetHoliday(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/SetHoliday',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetHolidayRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteHoliday(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/DeleteHoliday',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.DeleteHolidayRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWeekend(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/SetWeekend',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.SetWeekendRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Calendar.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkingDaysBetween(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/WorkingDaysBetween',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysBetweenRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddWorkingDays(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/AddWorkingDays',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AddWorkingDaysRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.WorkingDaysReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Import(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/Import',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ImportReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Export(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/Export',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ExportReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,114 @@
+import datetime as dt
+import math
+
+import pytest
+
+from cokit.errors import DomainError
+from registry import domain, territory
+
+
+def test_phase_moves_forward_freely_but_back_only_with_a_reason():
+    domain.check_phase_change("creation", "implementation", "")
+    domain.check_phase_change("implementation", "evaluation", "")
+    with pytest.raises(DomainError) as err:
+        domain.check_phase_change("evaluation", "implementation", "  ")
+    assert err.value.reason == "PHASE_BACKWARDS_NEEDS_REASON"
+    assert err.value.code.name == "FAILED_PRECONDITION"
+    domain.check_phase_change("evaluation", "implementation", "office moved to a new building")
+
+
+def test_same_or_unknown_phase_is_refused():
+    with pytest.raises(DomainError) as err:
+        domain.check_phase_change("creation", "creation", "")
+    assert err.value.reason == "PHASE_UNCHANGED"
+    with pytest.raises(DomainError) as err:
+        domain.check_phase_change("creation", "?", "")
+    assert err.value.reason == "BAD_PHASE"
+
+
+@pytest.mark.parametrize("lat, lon", [(91, 0), (0, 181), (-90.5, 0), (math.nan, 5), (35.5, math.inf), (35.5, None)])
+def test_bad_coordinates(lat, lon):
+    problems = domain.details_problems(domain.OfficeDetails(latitude=lat, longitude=lon))
+    assert [p[1] for p in problems] == ["BAD_COORDINATES"]
+
+
+def test_good_details_have_no_problem():
+    details = domain.OfficeDetails(
+        address="Avenue Mohammed V", latitude=35.5785, longitude=-5.3684,
+        opening_hours=(domain.Hours("mon", "08:30", "16:30"),), phone="+212 539 00 00 00", email="bc@tetouan.ma",
+    )
+    assert domain.details_problems(details) == []
+
+
+def test_bad_opening_hours():
+    for hours in (domain.Hours("lun", "08:00", "16:00"), domain.Hours("mon", "16:00", "08:00"),
+                  domain.Hours("mon", "8h", "16:00")):
+        assert [p[1] for p in domain.details_problems(domain.OfficeDetails(opening_hours=(hours,)))] == ["BAD_OPENING_HOURS"]
+
+
+def test_workshops_need_a_theme_and_other_kinds_none():
+    base = dict(held_on=dt.date(2026, 3, 2), place="Tétouan")
+    assert domain.activity_problems(domain.Activity("strategic_workshop", theme="participation", **base)) == []
+    assert [p[1] for p in domain.activity_problems(domain.Activity("strategic_workshop", **base))] == ["BAD_THEME"]
+    assert [p[1] for p in domain.activity_problems(domain.Activity("forum", theme="participation", **base))] == ["BAD_THEME"]
+    assert [p[1] for p in domain.activity_problems(domain.Activity("party", **base))] == ["BAD_ACTIVITY_KIND"]
+    assert [p[1] for p in domain.activity_problems(domain.Activity("forum", held_on=dt.date(2026, 1, 1), place=" ", women=-1))] == [
+        "PLACE_REQUIRED", "BAD_PARTICIPANTS"]
+
+
+def test_achievements_count_per_phase_kind_and_gender():
+    figures = domain.achievements(
+        [("operational", "implementation"), ("operational", "evaluation"), ("being_implemented", "creation")],
+        [("strategic_workshop", "participation", 1, 10, 12, 0), ("strategic_workshop", "access_to_information", 2, 5, 5, 1),
+         ("forum", "", 1, 40, 60, 0), ("exchange_visit", "", 3, 1, 2, 0)],
+    )
+    assert figures.offices_by_status["operational"] == 2 and figures.offices_by_status["being_implemented"] == 1
+    assert figures.offices_by_phase["evaluation"] == 1
+    assert figures.activities["operationalization"] == {"strategic_workshop": 3, "forum": 1}
+    assert figures.activities["institutionalization"] == {"exchange_visit": 3}
+    assert figures.activities_total == 7
+    assert figures.themes == {"access_to_information": 2, "participation": 1, "facilitation_of_administration": 0}
+    assert (figures.women, figures.men, figures.others) == (56, 79, 1)
+
+
+def test_default_catalogue_is_valid_and_feeds_open311():
+    codes = [e.code for e in domain.DEFAULT_CATALOGUE]
+    assert len(codes) == len(set(codes))
+    for entry in domain.DEFAULT_CATALOGUE:
+        assert domain.entry_problems(entry) == [], entry.code
+    services = domain.open311_services(domain.DEFAULT_CATALOGUE)
+    assert {"roads", "lighting", "waste", "water", "civil-status", "urbanism"} <= {s["service_code"] for s in services}
+    assert "information" not in {s["service_code"] for s in services}  # not a GeoReport request
+    info = next(e for e in domain.DEFAULT_CATALOGUE if e.request_type == "information_request")
+    assert (info.deadline_count, info.deadline_unit) == (20, "working_days") and "31-13" in info.legal_basis
+
+
+def test_catalogue_entry_problems():
+    entry = domain.CatalogueEntry("Roads!", "complaint", "roads", "", deadline_count=0, deadline_unit="weeks")
+    assert {p[1] for p in domain.entry_problems(entry)} == {"BAD_CODE", "NAME_REQUIRED", "BAD_DEADLINE"}
+
+
+def test_petition_thresholds():
+    assert territory.petition_signatures_required(31_147, "urban") == 100
+    assert territory.petition_signatures_required(380_787, "urban") == 200
+    assert territory.petition_signatures_required(None, "with_arrondissements") == 400
+    assert territory.petition_signatures_required(None, "rural") is None
+
+
+def test_seed_territory_is_consistent():
+    units = {u.code: u for u in territory.SEED_UNITS}
+    assert len(units) == len(territory.SEED_UNITS)
+    assert sum(u.level == "region" for u in units.values()) == 12
+    for unit in units.values():
+        assert territory.unit_problems(unit) == [], unit.code
+        parent = units.get(unit.parent_code)
+        assert territory.parent_problem(unit, parent.level if parent else None) is None, unit.code
+    for office in domain.SEED_OFFICES:
+        assert units[office.commune_code].level == "commune"
+    assert sum(o.status == "operational" for o in domain.SEED_OFFICES) == 5
+
+
+def test_amazigh_names_must_be_tifinagh():
+    unit = territory.Unit("x", "region", "ma", "X", name_zgh="Tamazight")
+    assert [p[1] for p in territory.unit_problems(unit)] == ["NOT_TIFINAGH"]
+    assert territory.unit_problems(territory.Unit("x", "region", "ma", "X", name_zgh="ⵜⴰⵎⴰⵣⵉⵖⵜ")) == []
