@@ -83,3 +83,37 @@ def test_submission_is_cleaned_and_keeps_tifinagh():
     )
     assert clean.description == "ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ"
     assert clean.language == "ar"
+
+
+def test_information_request_needs_an_identified_requester():
+    with pytest.raises(DomainError) as err:
+        domain.validate_submission(submission(kind="information_request", citizen_id=""))
+    assert err.value.reason == "REQUESTER_REQUIRED"
+    with pytest.raises(DomainError) as err:
+        domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin", id_number="x"))
+    assert err.value.reason == "ID_NUMBER_INVALID"
+    ok = domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin",
+                                               id_number="ab 123456"))
+    assert ok.id_number == "AB123456"
+
+
+def test_anonymous_complaint_is_accepted_but_never_an_id_number():
+    assert domain.validate_submission(submission(citizen_id="")).anonymous
+    with pytest.raises(DomainError) as err:
+        domain.validate_submission(submission(id_number="AB123456"))
+    assert err.value.reason == "ID_NUMBER_NOT_ALLOWED"
+
+
+def test_walk_in_names_who_registered_it():
+    with pytest.raises(DomainError) as err:
+        domain.validate_submission(submission(channel="walk_in", citizen_id=""))
+    assert err.value.reason == "REGISTERED_BY_REQUIRED"
+    assert domain.validate_submission(submission(channel="walk_in", citizen_id="", registered_by="agent-7"))
+
+
+def test_only_information_requests_are_urgent_and_with_a_reason():
+    for changes in (dict(urgent=True), dict(urgent=True, kind="information_request", requester_name="A",
+                                               id_kind="cin", id_number="AB123456")):
+        with pytest.raises(DomainError) as err:
+            domain.validate_submission(submission(**changes))
+        assert err.value.reason == "URGENCY_UNFOUNDED"

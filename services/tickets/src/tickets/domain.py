@@ -2,7 +2,10 @@
 
 Plain Python: no nameko, no I/O, so the rules can be read and tested on their own.
 Practice of the national complaints portal (decree 2-17-265): complaint, observation or
-suggestion; acknowledgement within 15 days; processing within two months at most.
+suggestion; acknowledgement within 15 days; processing within two months at most. Access-to-
+information requests (Law 31-13), administrative requests and petitions to the communal
+council (Organic Law 113-14) share the submission rules; their workflows are in `workflow`,
+their deadlines in `deadlines`.
 """
 from __future__ import annotations
 
@@ -13,7 +16,12 @@ import secrets
 
 from cokit.errors import invalid_argument
 
-KINDS = ("complaint", "observation", "suggestion")
+KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
+# Who asks for information or petitions the council must be identified by law; a complaint
+# about a street light need not be.
+ANONYMOUS_KINDS = frozenset({"complaint", "observation", "suggestion"})
+ID_KINDS = ("cin", "residence_permit")
+PREFERRED_FORMATS = ("electronic", "paper", "on_site")
 CHANNELS = ("web", "mobile", "open311", "walk_in")
 LANGUAGES = ("ar", "fr", "en", "zgh")
 
@@ -103,6 +111,19 @@ class Submission:
     latitude: float | None = None
     longitude: float | None = None
     address: str = ""
+    urgent: bool = False
+    urgency_reason: str = ""
+    requester_name: str = ""
+    requester_address: str = ""
+    id_kind: str = ""
+    id_number: str = ""
+    preferred_format: str = ""
+    registered_by: str = ""      # the staff member who took a walk-in request
+    public: bool = False
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.citizen_id and not self.requester_name
 
 
 def validate_submission(sub: Submission) -> Submission:
@@ -140,4 +161,49 @@ def validate_submission(sub: Submission) -> Submission:
     if sub.latitude is not None:
         if not (-90.0 <= sub.latitude <= 90.0) or not (-180.0 <= sub.longitude <= 180.0):
             raise invalid_argument("LOCATION_OUT_OF_RANGE", "latitude or longitude out of range", field="location")
-    return dataclasses.replace(sub, category=category, description=description, language=language)
+    if sub.anonymous and sub.kind not in ANONYMOUS_KINDS:
+        raise invalid_argument(
+            "REQUESTER_REQUIRED", f"a {sub.kind} needs an identified requester", field="requester"
+        )
+    if sub.channel == "walk_in" and not sub.registered_by:
+        raise invalid_argument(
+            "REGISTERED_BY_REQUIRED", "a walk-in request names the staff member who registered it",
+            field="registered_by",
+        )
+    if sub.urgent and (sub.kind != "information_request" or not sub.urgency_reason.strip()):
+        raise invalid_argument(
+            "URGENCY_UNFOUNDED", "only an information request can be urgent, with its reason (life, safety, freedom)",
+            field="urgency_reason",
+        )
+    id_number = sub.id_number
+    if sub.kind == "information_request":
+        _validate_information_requester(sub)
+        id_number = "".join(sub.id_number.split()).upper()
+    elif sub.id_number:
+        # Law 09-08: the ID number is collected only where Law 31-13 asks for it.
+        raise invalid_argument("ID_NUMBER_NOT_ALLOWED", "an ID number is only asked for information requests",
+                               field="id_number")
+    return dataclasses.replace(sub, category=category, description=description, language=language,
+                               id_number=id_number, requester_name=sub.requester_name.strip())
+
+
+def _validate_information_requester(sub: Submission) -> None:
+    if not sub.requester_name.strip():
+        raise invalid_argument("REQUESTER_NAME_REQUIRED", "an information request carries the requester's name",
+                               field="requester_name")
+    if sub.id_kind not in ID_KINDS:
+        raise invalid_argument("ID_KIND_UNKNOWN", f"id_kind must be one of {', '.join(ID_KINDS)}", field="id_kind")
+    number = "".join(sub.id_number.split()).upper()
+    if not (4 <= len(number) <= 20) or not number.isalnum():
+        raise invalid_argument("ID_NUMBER_INVALID", "the national ID or residence-permit number is not valid",
+                               field="id_number")
+    if sub.preferred_format and sub.preferred_format not in PREFERRED_FORMATS:
+        raise invalid_argument("FORMAT_UNKNOWN", f"preferred_format must be one of {', '.join(PREFERRED_FORMATS)}",
+                               field="preferred_format")
+
+
+def signature_threshold(population: int, commune_type: str) -> int:
+    """Organic Law 113-14's minimum signatures for a petition (to be checked against the decree)."""
+    if commune_type == "with_arrondissements":
+        return 400
+    return 200 if population > 35_000 else 100
