@@ -58,7 +58,7 @@ test: venv protos-check test-unit test-e2e ## everything CI runs: unit tests, th
 # storage tests run monkey patched, like the services themselves.
 test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use the local servers)
 	@bash deploy/local/infra.sh up all
-	@$(PYTEST) -q services
+	@$(PYTEST) -q services libs/kit/tests/test_logs.py
 	@$(PYTEST) -q libs/kit/tests/grpc
 	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py
 

@@ -32,6 +32,23 @@ def new_trace_id() -> str:
     return uuid.uuid4().hex
 
 
+def describe_exception(exc_type, exc, tb) -> dict:
+    """What a log may say about an exception: its type and where it was raised.
+
+    Not its message: a driver's message can quote the row it refused (an e-mail address,
+    a national ID number). Our own DomainError messages are written for citizens and hold
+    no personal data, so they are kept.
+    """
+    described = {"error": exc_type.__name__ if exc_type else "Exception"}
+    if exc is not None and getattr(exc, "reason", None) and hasattr(exc, "code"):
+        described["error"] += f": {exc}"
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        described["where"] = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    return described
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str):
         super().__init__()
@@ -53,14 +70,26 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and key != TRACE_KEY and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (str, int, float, bool)) else str(value)
         if record.exc_info:
-            # Exception type and message only: a traceback may quote personal data from locals.
-            exc_type, exc, _ = record.exc_info
-            entry["error"] = f"{exc_type.__name__}: {exc}"
+            entry.update(describe_exception(*record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+class WorkerErrorFilter(logging.Filter):
+    """nameko logs "error handling worker <ctx>: <exception text>"; the text can quote
+    personal data, so the line keeps the worker and the exception is described by
+    describe_exception (type and place) instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.args, tuple) and len(record.args) == 2 and \
+                str(record.msg).endswith("error handling worker %s: %s"):
+            record.msg = str(record.msg)[: -len(": %s")]
+            record.args = record.args[:1]
+        return True
 
 
 def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(WorkerErrorFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter(service))
     else:

@@ -1,0 +1,59 @@
+import json
+import logging
+
+from cokit.errors import invalid_argument
+from cokit.logs import JsonFormatter, set_trace_id
+
+
+def render(exc: BaseException | None = None, **extra) -> dict:
+    record = logging.LogRecord("t", logging.ERROR, __file__, 1, "boom %s", ("x",), None)
+    if exc is not None:
+        try:
+            raise exc
+        except BaseException as caught:  # noqa: BLE001
+            import sys
+
+            record.exc_info = sys.exc_info()
+            assert caught is exc
+    record.__dict__.update(extra)
+    return json.loads(JsonFormatter("tickets").format(record))
+
+
+def test_a_line_is_json_with_service_and_trace():
+    set_trace_id("abc123")
+    try:
+        entry = render(ticket_id="t-1")
+    finally:
+        set_trace_id("")
+    assert entry["msg"] == "boom x" and entry["service"] == "tickets"
+    assert entry["trace_id"] == "abc123" and entry["ticket_id"] == "t-1"
+
+
+def test_foreign_exception_messages_are_not_logged():
+    entry = render(ValueError('duplicate key (email)=(amina@example.ma)'))
+    assert entry["error"] == "ValueError"
+    assert "amina" not in json.dumps(entry)
+    assert entry["where"].startswith("test_logs.py:")
+
+
+def test_domain_error_messages_are_kept():
+    entry = render(invalid_argument("DESCRIPTION_TOO_SHORT", "describe the request in at least 10 characters"))
+    assert entry["error"] == "DomainError: describe the request in at least 10 characters"
+
+
+def test_nameko_worker_error_lines_drop_the_exception_text():
+    from cokit.logs import WorkerErrorFilter
+
+    try:
+        raise KeyError("cin=AB123456")
+    except KeyError:
+        import sys
+
+        record = logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1,
+                                   "error handling worker %s: %s", ("<ctx tickets.Submit>", KeyError("cin=AB123456")),
+                                   sys.exc_info())
+    assert WorkerErrorFilter().filter(record)
+    line = JsonFormatter("tickets").format(record)
+    assert "AB123456" not in line
+    assert json.loads(line)["msg"] == "error handling worker <ctx tickets.Submit>"
+    assert json.loads(line)["error"] == "KeyError"
