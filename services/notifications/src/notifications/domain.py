@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import string
+import zoneinfo
+
+from cokit.errors import invalid_argument
 
 FALLBACK_LANGUAGES = ("ar", "fr", "en")
 
@@ -69,3 +72,68 @@ def render(event_type: str, language: str, fields: dict) -> Message:
         subject=string.Template(subject).safe_substitute(values),
         body=string.Template(body).safe_substitute(values),
     )
+
+
+# --- channels, preferences, quiet hours, retries ----------------------------------------
+
+EMAIL, SMS = "email", "sms"
+CHANNELS = (EMAIL, SMS)
+ANY_KIND = "*"
+MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 600
+SMS_MAX_CHARS = 320  # two concatenated SMS in UCS-2 (Arabic) is 134 chars; longer costs more
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(2 ** attempts, MAX_BACKOFF_SECONDS)
+
+
+def opted_out(opt_outs: set[tuple[str, str]], channel: str, kind: str) -> bool:
+    return (channel, kind) in opt_outs or (channel, ANY_KIND) in opt_outs
+
+
+def check_opt_out(channel: str, kind: str) -> tuple[str, str]:
+    if channel not in CHANNELS:
+        raise invalid_argument("CHANNEL_UNKNOWN", "channel is email or sms", field="channel")
+    if kind != ANY_KIND and kind not in TEMPLATES:
+        raise invalid_argument("KIND_UNKNOWN", "kind is * or a kind of message", field="kind")
+    return channel, kind
+
+
+def parse_clock(value: str) -> int:
+    """Minutes after midnight of HH:MM."""
+    try:
+        hours, minutes = value.split(":")
+        total = int(hours) * 60 + int(minutes)
+        if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+            raise ValueError
+    except ValueError:
+        raise invalid_argument("TIME_MALFORMED", "times are HH:MM", field="quiet_hours") from None
+    return total
+
+
+def check_timezone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name or "Africa/Casablanca")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise invalid_argument("TIMEZONE_UNKNOWN", "timezone is an IANA name like Africa/Casablanca",
+                               field="quiet_hours") from None
+
+
+def quiet_until(now: dt.datetime, start: int, end: int, timezone: str) -> dt.datetime | None:
+    """When quiet hours hold at `now` (UTC), the UTC moment they end; otherwise None."""
+    if start == end:
+        return None
+    local = now.astimezone(check_timezone(timezone))
+    minute = local.hour * 60 + local.minute
+    inside = start <= minute < end if start < end else (minute >= start or minute < end)
+    if not inside:
+        return None
+    end_day = local.date() if minute < end else local.date() + dt.timedelta(days=1)
+    end_local = dt.datetime.combine(end_day, dt.time(end // 60, end % 60), tzinfo=local.tzinfo)
+    return end_local.astimezone(dt.timezone.utc)
+
+
+def sms_text(message: Message) -> str:
+    """An SMS says what the subject says; the full text is in the e-mail and the inbox."""
+    return message.subject[:SMS_MAX_CHARS]

@@ -1,9 +1,11 @@
-"""The notifications service: events in, inbox items and e-mails out.
+"""The notifications service: events in, inbox items, e-mails and SMS out.
 
-The Kafka handler only writes to this service's database (inbox item, delivery row and
-the processed-event marker in one transaction), so an unreachable mail server or
-identity service never turns an event into a dead letter. A sender (timer) then claims
-due deliveries, looks the address up in identity, sends, and retries with back-off.
+The Kafka handler only writes to this service's database (inbox item, one delivery row
+per channel and the processed-event marker in one transaction), so an unreachable mail
+server, SMS provider or identity service never turns an event into a dead letter. A
+sender (timer) then claims due deliveries, looks the address up in identity, applies the
+recipient's preferences and quiet hours, sends, and retries with back-off; after the last
+attempt it records notification.failed.
 """
 from __future__ import annotations
 
@@ -34,14 +36,14 @@ from cokit.settings import ServiceSettings
 
 from . import domain, store
 from .mailer import MailError, MailerProvider
+from .sms import SmsError, SmsProvider, SmsRejected
 
 grpc = rpc(NotificationsServiceStub)
 add_event_tables(store.metadata)
 log = logging.getLogger(__name__)
 
 GROUP = "notifications"
-MAX_ATTEMPTS = 10
-MAX_BACKOFF_SECONDS = 600
+MAX_ATTEMPTS = domain.MAX_ATTEMPTS
 CLAIM_STALE_SECONDS = 60
 SEND_BATCH = 50
 
@@ -60,6 +62,10 @@ class Settings(ServiceSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout: float = 10.0
+    sms_provider_url: str = ""  # empty: no SMS channel
+    sms_api_key: str = ""
+    sms_sender: str = "BureauCitoyen"
+    sms_timeout: float = 10.0
 
 
 def _iso_day(ts: Timestamp) -> str:
@@ -76,8 +82,7 @@ def ticket_fields(event, payload: tickets_pb2.TicketSubmitted) -> dict:
     }
 
 
-def backoff_seconds(attempts: int) -> int:
-    return min(2 ** attempts, MAX_BACKOFF_SECONDS)
+backoff_seconds = domain.backoff_seconds
 
 
 class NotificationsService(kit_service(pb)):
@@ -85,6 +90,7 @@ class NotificationsService(kit_service(pb)):
     events = OutboxRelay(engine="db")
     identity = ServiceClient("identity", IdentityServiceStub)
     mailer = MailerProvider()
+    sms = SmsProvider()
 
     @consume(topic_for("tickets"), group=GROUP)
     def on_ticket_event(self, event):
@@ -102,12 +108,16 @@ class NotificationsService(kit_service(pb)):
                 "kind": event.type, "language": message.language, "subject": message.subject,
                 "body": message.body, "read": False, "created_at": now,
             })
-            store.insert_ignoring_duplicate(conn, store.deliveries, {
-                "delivery_id": uuid7(), "event_id": event.event_id, "channel": "email",
-                "citizen_id": payload.citizen_id, "kind": event.type, "language": payload.language,
-                "fields": json.dumps(fields), "state": "pending", "attempts": 0, "last_error": "",
-                "next_attempt_at": now, "created_at": now,
-            })
+            for channel in self._channels():
+                store.insert_ignoring_duplicate(conn, store.deliveries, {
+                    "delivery_id": uuid7(), "event_id": event.event_id, "channel": channel,
+                    "citizen_id": payload.citizen_id, "kind": event.type, "language": payload.language,
+                    "fields": json.dumps(fields), "state": "pending", "attempts": 0, "last_error": "",
+                    "next_attempt_at": now, "created_at": now,
+                })
+
+    def _channels(self) -> tuple[str, ...]:
+        return domain.CHANNELS if self.sms is not None else (domain.EMAIL,)
 
     @timer(interval=1.0)
     def send_due(self):
@@ -118,24 +128,51 @@ class NotificationsService(kit_service(pb)):
             self._send(delivery)
 
     def _send(self, delivery: dict) -> None:
+        channel = delivery["channel"]
+        with self.db.connect() as conn:
+            opt_outs = store.opt_outs_of(conn, delivery["citizen_id"])
+            quiet = store.quiet_hours_of(conn, delivery["citizen_id"]) if channel == domain.SMS else None
+        if domain.opted_out(opt_outs, channel, delivery["kind"]):
+            return self._finish(delivery, "skipped", "opted out")
+        if quiet is not None:
+            until = domain.quiet_until(dt.datetime.now(dt.timezone.utc), quiet["start_minute"], quiet["end_minute"],
+                                       quiet["timezone"])
+            if until is not None:
+                return self._postpone(delivery, until)
         try:
             citizen = self.identity.GetCitizen(identity_pb2.GetCitizenRequest(citizen_id=delivery["citizen_id"]))
         except GrpcError as exc:
             if exc.code.name == "NOT_FOUND":
                 return self._finish(delivery, "skipped", "citizen erased or unknown")
             return self._retry(delivery, f"identity: {exc.code.name}")
-        if not citizen.email:
-            return self._finish(delivery, "skipped", "no e-mail address")
+        address = citizen.email if channel == domain.EMAIL else citizen.phone
+        if not address:
+            return self._finish(delivery, "skipped", f"no {channel} address")
         language = citizen.language or delivery["language"]
         message = domain.render(delivery["kind"], language, json.loads(delivery["fields"]))
         try:
-            self.mailer.send(
-                citizen.email, message.subject, message.body, message.language,
-                message_id=f"<{delivery['delivery_id']}@citizenoffice>",
-            )
-        except MailError as exc:
+            if channel == domain.EMAIL:
+                self.mailer.send(
+                    address, message.subject, message.body, message.language,
+                    message_id=f"<{delivery['delivery_id']}@citizenoffice>",
+                )
+            elif self.sms is None:
+                return self._finish(delivery, "skipped", "no SMS provider configured")
+            else:
+                self.sms.send(address, domain.sms_text(message), reference=delivery["delivery_id"])
+        except SmsRejected as exc:
+            return self._finish(delivery, "failed", str(exc))
+        except (MailError, SmsError) as exc:
             return self._retry(delivery, str(exc))
         self._finish(delivery, "sent", "")
+
+    def _postpone(self, delivery: dict, until: dt.datetime) -> None:
+        """Quiet hours: wait without spending an attempt."""
+        with self.db.begin() as conn:
+            conn.execute(
+                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                .values(state="pending", next_attempt_at=until, claimed_at=None)
+            )
 
     def _finish(self, delivery: dict, state: str, note: str) -> None:
         now = dt.datetime.now(dt.timezone.utc)
@@ -147,8 +184,14 @@ class NotificationsService(kit_service(pb)):
             )
             if state == "sent":
                 self.events.add(conn, "notification.delivered", delivery["delivery_id"], pb.NotificationDelivered(
-                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"], channel="email"))
-        log.info("delivery finished", extra={"delivery_id": delivery["delivery_id"], "state": state})
+                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
+                    channel=delivery["channel"]))
+            elif state == "failed":
+                self.events.add(conn, "notification.failed", delivery["delivery_id"], pb.NotificationFailed(
+                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
+                    channel=delivery["channel"], attempts=delivery["attempts"] + 1, error=note[:300]))
+        log.info("delivery finished", extra={"delivery_id": delivery["delivery_id"], "channel": delivery["channel"],
+                                             "state": state})
 
     def _retry(self, delivery: dict, error: str) -> None:
         attempts = delivery["attempts"] + 1
@@ -190,6 +233,47 @@ class NotificationsService(kit_service(pb)):
                                      items.c.read.is_(False)).values(read=True)
             )
         return pb.MarkReadResponse(changed=result.rowcount == 1)
+
+    @grpc
+    def GetPreferences(self, request, context):
+        return self._preferences(_citizen(request.citizen_id))
+
+    @grpc
+    def SetPreferences(self, request, context):
+        citizen_id = _citizen(request.citizen_id)
+        opt_outs = {domain.check_opt_out(o.channel, o.kind or domain.ANY_KIND) for o in request.opt_outs}
+        quiet = request.quiet_hours
+        quiet_row = None
+        if quiet.start or quiet.end:
+            domain.check_timezone(quiet.timezone)
+            quiet_row = {"citizen_id": citizen_id, "start_minute": domain.parse_clock(quiet.start),
+                         "end_minute": domain.parse_clock(quiet.end), "timezone": quiet.timezone or "Africa/Casablanca"}
+        with self.db.begin() as conn:
+            conn.execute(store.opt_outs.delete().where(store.opt_outs.c.citizen_id == citizen_id))
+            for channel, kind in sorted(opt_outs):
+                conn.execute(store.opt_outs.insert().values(citizen_id=citizen_id, channel=channel, kind=kind))
+            conn.execute(store.quiet_hours.delete().where(store.quiet_hours.c.citizen_id == citizen_id))
+            if quiet_row:
+                conn.execute(store.quiet_hours.insert().values(**quiet_row))
+        return self._preferences(citizen_id)
+
+    def _preferences(self, citizen_id: str) -> pb.Preferences:
+        with self.db.connect() as conn:
+            opt_outs = store.opt_outs_of(conn, citizen_id)
+            quiet = store.quiet_hours_of(conn, citizen_id)
+        reply = pb.Preferences(citizen_id=citizen_id,
+                               opt_outs=[pb.OptOut(channel=c, kind=k) for c, k in sorted(opt_outs)])
+        if quiet:
+            reply.quiet_hours.CopyFrom(pb.QuietHours(
+                start=f"{quiet['start_minute'] // 60:02d}:{quiet['start_minute'] % 60:02d}",
+                end=f"{quiet['end_minute'] // 60:02d}:{quiet['end_minute'] % 60:02d}", timezone=quiet["timezone"]))
+        return reply
+
+
+def _citizen(citizen_id: str) -> str:
+    if not citizen_id:
+        raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+    return citizen_id
 
 
 def _inbox_message(row) -> pb.InboxItem:

@@ -48,6 +48,33 @@ deliveries = sa.Table(
     sa.UniqueConstraint("event_id", "channel", "citizen_id", name="uq_delivery"),
 )
 
+# A row per channel and kind the recipient does not want ("*" = every kind).
+opt_outs = sa.Table(
+    "opt_outs",
+    metadata,
+    sa.Column("citizen_id", sa.String(36), primary_key=True),
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(64), primary_key=True),
+)
+
+quiet_hours = sa.Table(
+    "quiet_hours",
+    metadata,
+    sa.Column("citizen_id", sa.String(36), primary_key=True),
+    sa.Column("start_minute", sa.Integer, nullable=False),
+    sa.Column("end_minute", sa.Integer, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+)
+
+
+def opt_outs_of(conn: sa.Connection, citizen_id: str) -> set[tuple[str, str]]:
+    rows = conn.execute(sa.select(opt_outs.c.channel, opt_outs.c.kind).where(opt_outs.c.citizen_id == citizen_id))
+    return {(r.channel, r.kind) for r in rows}
+
+
+def quiet_hours_of(conn: sa.Connection, citizen_id: str):
+    return conn.execute(sa.select(quiet_hours).where(quiet_hours.c.citizen_id == citizen_id)).mappings().first()
+
 
 def insert_ignoring_duplicate(conn: sa.Connection, table: sa.Table, row: dict) -> bool:
     """Insert unless the unique key exists already; True when inserted."""

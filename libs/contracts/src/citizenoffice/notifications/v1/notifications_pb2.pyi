@@ -59,6 +59,40 @@ class MarkReadResponse(_message.Message):
     changed: bool
     def __init__(self, changed: _Optional[bool] = ...) -> None: ...
 
+class OptOut(_message.Message):
+    __slots__ = ("channel", "kind")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    kind: str
+    def __init__(self, channel: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class QuietHours(_message.Message):
+    __slots__ = ("start", "end", "timezone")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    end: str
+    timezone: str
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ..., timezone: _Optional[str] = ...) -> None: ...
+
+class Preferences(_message.Message):
+    __slots__ = ("citizen_id", "opt_outs", "quiet_hours")
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    OPT_OUTS_FIELD_NUMBER: _ClassVar[int]
+    QUIET_HOURS_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    opt_outs: _containers.RepeatedCompositeFieldContainer[OptOut]
+    quiet_hours: QuietHours
+    def __init__(self, citizen_id: _Optional[str] = ..., opt_outs: _Optional[_Iterable[_Union[OptOut, _Mapping]]] = ..., quiet_hours: _Optional[_Union[QuietHours, _Mapping]] = ...) -> None: ...
+
+class GetPreferencesRequest(_message.Message):
+    __slots__ = ("citizen_id",)
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...
+
 class NotificationDelivered(_message.Message):
     __slots__ = ("delivery_id", "source_event_id", "channel")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -68,3 +102,17 @@ class NotificationDelivered(_message.Message):
     source_event_id: str
     channel: str
     def __init__(self, delivery_id: _Optional[str] = ..., source_event_id: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+
+class NotificationFailed(_message.Message):
+    __slots__ = ("delivery_id", "source_event_id", "channel", "attempts", "error")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    source_event_id: str
+    channel: str
+    attempts: int
+    error: str
+    def __init__(self, delivery_id: _Optional[str] = ..., source_event_id: _Optional[str] = ..., channel: _Optional[str] = ..., attempts: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...

@@ -44,6 +44,16 @@ class NotificationsServiceStub:
                 request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadResponse.FromString,
                 _registered_method=True)
+        self.GetPreferences = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/GetPreferences',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.GetPreferencesRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
+                _registered_method=True)
+        self.SetPreferences = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/SetPreferences',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
+                _registered_method=True)
 
 
 class NotificationsServiceServicer:
@@ -61,6 +71,19 @@ class NotificationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPreferences(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPreferences(self, request, context):
+        """Replaces the citizen's preferences as a whole.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -73,6 +96,16 @@ def add_NotificationsServiceServicer_to_server(servicer, server):
                     servicer.MarkRead,
                     request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadRequest.FromString,
                     response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadResponse.SerializeToString,
+            ),
+            'GetPreferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPreferences,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.GetPreferencesRequest.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
+            ),
+            'SetPreferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPreferences,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -129,6 +162,60 @@ class NotificationsService:
             '/citizenoffice.notifications.v1.NotificationsService/MarkRead',
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadRequest.SerializeToString,
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.MarkReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPreferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/GetPreferences',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.GetPreferencesRequest.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPreferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/SetPreferences',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,62 @@
+import datetime as dt
+
+import pytest
+
+from cokit.errors import DomainError
+from notifications import domain
+
+FIELDS = {"tracking_code": "7K3M-9QX2-B", "kind": "complaint", "submitted_on": "2026-11-25",
+          "acknowledge_by": "2026-12-10", "answer_by": "2027-01-25"}
+UTC = dt.timezone.utc
+
+
+def test_rendered_in_the_citizens_language_with_arabic_for_amazigh_until_translated():
+    assert domain.render("ticket.submitted", "ar", FIELDS).subject == "تم استلام طلبكم رقم 7K3M-9QX2-B"
+    assert "réclamation" in domain.render("ticket.submitted", "fr", FIELDS).body
+    zgh = domain.render("ticket.submitted", "zgh", FIELDS)
+    assert zgh.language == "ar" and "7K3M-9QX2-B" in zgh.body
+    assert domain.render("ticket.submitted", "", FIELDS).language == "ar"
+
+
+def test_sms_text_is_the_subject_and_bounded():
+    text = domain.sms_text(domain.render("ticket.submitted", "ar", FIELDS))
+    assert "7K3M-9QX2-B" in text and len(text) <= domain.SMS_MAX_CHARS
+
+
+def test_opt_outs_per_channel_and_kind():
+    outs = {("sms", "*"), ("email", "ticket.submitted")}
+    assert domain.opted_out(outs, "sms", "ticket.submitted")
+    assert domain.opted_out(outs, "email", "ticket.submitted")
+    assert not domain.opted_out({("sms", "ticket.submitted")}, "email", "ticket.submitted")
+    with pytest.raises(DomainError):
+        domain.check_opt_out("pigeon", "*")
+    with pytest.raises(DomainError):
+        domain.check_opt_out("sms", "no.such.kind")
+
+
+@pytest.mark.parametrize("now_utc, expected_utc", [
+    # Casablanca is UTC+1 all year except during Ramadan
+    (dt.datetime(2026, 11, 25, 21, 30, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),  # 22:30 local
+    (dt.datetime(2026, 11, 26, 3, 0, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),    # 04:00 local
+    (dt.datetime(2026, 11, 26, 12, 0, tzinfo=UTC), None),                                          # 13:00 local
+    (dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC), None),                                           # 07:00 sharp
+])
+def test_quiet_hours_across_midnight(now_utc, expected_utc):
+    start, end = domain.parse_clock("22:00"), domain.parse_clock("07:00")
+    assert domain.quiet_until(now_utc, start, end, "Africa/Casablanca") == expected_utc
+
+
+def test_quiet_hours_within_a_day_and_bad_input():
+    start, end = domain.parse_clock("13:00"), domain.parse_clock("15:00")
+    assert domain.quiet_until(dt.datetime(2026, 1, 5, 13, 30, tzinfo=UTC), start, end, "UTC") == \
+        dt.datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+    for bad in ("25:00", "7h", ""):
+        with pytest.raises(DomainError):
+            domain.parse_clock(bad)
+    with pytest.raises(DomainError):
+        domain.check_timezone("Mars/Olympus")
+
+
+def test_backoff_grows_and_is_capped():
+    assert [domain.backoff_seconds(n) for n in (1, 2, 3)] == [2, 4, 8]
+    assert domain.backoff_seconds(30) == domain.MAX_BACKOFF_SECONDS
