@@ -338,7 +338,7 @@ class RegistryService(kit_service(pb)):
         with self.db.connect() as conn:
             row = store.get_unit(conn, request.code.strip())
         if row is None:
-            raise not_found("TERRITORY_NOT_FOUND", f"no territory unit {request.code!r}", code=request.code)
+            raise not_found("TERRITORY_NOT_FOUND", f"no territory unit {request.code!r}", unit=request.code)
         return unit_message(row)
 
     # --- catalogue -------------------------------------------------------------------------
