@@ -32,6 +32,7 @@ from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
 
 from . import portal
+from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
 from .problems import from_grpc_error, problem
 from .translate import office_json, receipt_json, status_json, submission_from_form
@@ -94,7 +95,7 @@ def guarded(method):
     return wrapper
 
 
-class GatewayService(DocumentsRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes):
     name = "gateway"
 
     trace_id = TraceContext()

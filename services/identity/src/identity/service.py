@@ -1,20 +1,39 @@
-"""The identity service: citizens' contacts (accounts, roles and tokens come next)."""
+"""The identity service: contacts, accounts, sessions, signing keys, roles in scopes, API keys,
+consents and the security audit trail.
+
+Calls made for a person carry the caller's bearer token (context data `authorization`);
+identity verifies it with the same cokit.auth Verifier every service uses and asks the shared
+policy, never a rule of its own.
+"""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
+import logging
+
+import eventlet.tpool
+import sqlalchemy as sa
+from grpc import StatusCode
+from nameko_grpc.context import context_data_from_metadata
 
 from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
-from cokit.errors import not_found
+from cokit.auth import policy
+from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
+from cokit.auth.tokens import TrustState, Verifier
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
+from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
-from . import domain, store
+from . import domain, mail, store
 
 grpc = rpc(IdentityServiceStub)
 add_event_tables(store.metadata)
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +42,20 @@ class Settings(ServiceSettings):
     grpc_port: int = 50051
     metrics_port: int = 9101
     database_url: str = "sqlite:///.local/data/identity.db"
+    access_token_ttl: int = 300
+    refresh_token_days: int = 30
+    login_backoff_after: int = 3
+    login_lock_after: int = 5
+    login_base_delay: float = 1.0
+    login_lock_minutes: int = 15
+    login_source_limit: int = 50
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0
 
 
 def citizen_message(row) -> pb.Citizen:
@@ -32,9 +65,167 @@ def citizen_message(row) -> pb.Citizen:
     )
 
 
+def unauthenticated(reason: str, message: str) -> DomainError:
+    return DomainError(StatusCode.UNAUTHENTICATED, reason, message)
+
+
+def too_many(reason: str, message: str, retry_after: float) -> DomainError:
+    return DomainError(StatusCode.RESOURCE_EXHAUSTED, reason, message, retry_after=max(1, int(retry_after + 0.999)))
+
+
+def scope_of(message: pb.Scope) -> policy.Scope:
+    return policy.Scope(message.instance_id, message.commune_code, message.office_id)
+
+
+def scope_message(scope: policy.Scope) -> pb.Scope:
+    return pb.Scope(instance_id=scope.instance, commune_code=scope.commune, office_id=scope.office)
+
+
+def row_scope(row) -> policy.Scope:
+    return policy.Scope(row["instance_id"], row["commune_code"], row["office_id"])
+
+
+def binding_message(row) -> pb.RoleBinding:
+    return pb.RoleBinding(
+        binding_id=row["binding_id"], citizen_id=row["citizen_id"], role=row["role"],
+        scope=scope_message(row_scope(row)), granted_by=row["granted_by"],
+    )
+
+
+def _in_scope(table, scope: policy.Scope):
+    cond = [table.c.instance_id == scope.instance]
+    if scope.commune:
+        cond.append(table.c.commune_code == scope.commune)
+    if scope.office:
+        cond.append(table.c.office_id == scope.office)
+    return sa.and_(*cond)
+
+
+def lockout() -> domain.Lockout:
+    import nameko
+
+    c = nameko.config
+    return domain.Lockout(
+        backoff_after=int(c.get("LOGIN_BACKOFF_AFTER", 3)), lock_after=int(c.get("LOGIN_LOCK_AFTER", 5)),
+        base_delay=float(c.get("LOGIN_BASE_DELAY", 1.0)),
+        lock_for=dt.timedelta(minutes=int(c.get("LOGIN_LOCK_MINUTES", 15))),
+        source_limit=int(c.get("LOGIN_SOURCE_LIMIT", 50)),
+    )
+
+
+def _config(key: str, default):
+    import nameko
+
+    return type(default)(nameko.config.get(key, default))
+
+
+# --- signing keys ------------------------------------------------------------------------------
+
+def ensure_signing_key(conn, settings=None) -> None:
+    """An instance always has one active key (created at migration, or lazily)."""
+    active = conn.execute(sa.select(store.signing_keys.c.kid).where(store.signing_keys.c.status == "active")).first()
+    if active is None:
+        kid, pem, jwk = domain.generate_signing_key()
+        at = store.now()
+        conn.execute(store.signing_keys.insert().values(
+            kid=kid, private_pem=pem, public_jwk=json.dumps(jwk), status="active", created_at=at, activated_at=at,
+        ))
+
+
+def trust_state(conn) -> tuple[dict, list[str]]:
+    keys = store.published_keys(conn)
+    # Revoked sessions matter only while their access tokens can still be valid.
+    since = store.now() - dt.timedelta(seconds=_config("ACCESS_TOKEN_TTL", 300) + 60)
+    return {"keys": [json.loads(k["public_jwk"]) for k in keys]}, store.revoked_sessions_since(conn, since)
+
+
+_VERIFIERS: dict[int, Verifier] = {}
+
+
 class IdentityService(kit_service(pb)):
     name = "identity"
     events = OutboxRelay(engine="db")
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _verifier(self) -> Verifier:
+        verifier = _VERIFIERS.get(id(self.db))
+        if verifier is None:
+            engine = self.db
+
+            def fetch() -> TrustState:
+                with engine.connect() as conn:
+                    jwks, revoked = trust_state(conn)
+                return TrustState(jwks, frozenset(revoked))
+
+            verifier = _VERIFIERS[id(self.db)] = Verifier(issuer_of(current_instance()), AUDIENCE, fetch)
+        return verifier
+
+    def _caller(self, context) -> policy.Caller:
+        data = context_data_from_metadata(context.invocation_metadata())
+        return caller_from_context(data, self._verifier(), current_instance())
+
+    def _user(self, context) -> policy.Caller:
+        caller = self._caller(context)
+        if caller.kind != "user":
+            raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+        return caller
+
+    def _issue(self, conn, citizen_id: str, session_id: str) -> pb.TokenPair:
+        ensure_signing_key(conn)
+        key = conn.execute(
+            sa.select(store.signing_keys).where(store.signing_keys.c.status == "active")
+            .order_by(store.signing_keys.c.activated_at.desc())
+        ).mappings().first()
+        at = store.now()
+        ttl = _config("ACCESS_TOKEN_TTL", 300)
+        instance = current_instance()
+        bindings = [
+            policy.binding_claim(policy.RoleBinding(b["role"], row_scope(b)))
+            for b in store.active_bindings(conn, citizen_id)
+        ]
+        claims = domain.access_claims(
+            issuer=issuer_of(instance), audience=AUDIENCE, subject=citizen_id, session_id=session_id,
+            instance=instance, bindings=bindings, ttl=ttl, now=at,
+        )
+        access = domain.mint_access_token(key["private_pem"], key["kid"], claims)
+        refresh = domain.new_refresh_token()
+        conn.execute(store.refresh_tokens.insert().values(
+            token_hash=domain.hash_secret_fast(refresh), session_id=session_id, issued_at=at,
+            expires_at=at + dt.timedelta(days=_config("REFRESH_TOKEN_DAYS", 30)),
+        ))
+        return pb.TokenPair(access_token=access, refresh_token=refresh, expires_in=ttl, token_type="Bearer")
+
+    def _new_code(self, conn, citizen_id: str, purpose: str) -> str:
+        code = domain.new_code()
+        conn.execute(store.one_time_codes.update().where(
+            store.one_time_codes.c.citizen_id == citizen_id, store.one_time_codes.c.purpose == purpose,
+            store.one_time_codes.c.used_at.is_(None),
+        ).values(used_at=store.now()))
+        conn.execute(store.one_time_codes.insert().values(
+            code_id=uuid7(), citizen_id=citizen_id, purpose=purpose, attempts=0,
+            code_hash=eventlet.tpool.execute(domain.hash_secret_slow, code),
+            expires_at=store.now() + domain.CODE_TTL,
+        ))
+        return code
+
+    def _check_code(self, citizen_id: str, purpose: str, code: str) -> None:
+        """Raises unless `code` is the live code; each wrong try counts, five end the code."""
+        with self.db.begin() as conn:
+            row = conn.execute(sa.select(store.one_time_codes).where(
+                store.one_time_codes.c.citizen_id == citizen_id, store.one_time_codes.c.purpose == purpose,
+                store.one_time_codes.c.used_at.is_(None),
+            ).order_by(store.one_time_codes.c.expires_at.desc())).mappings().first()
+            if row is None or store.as_utc(row["expires_at"]) < store.now() or row["attempts"] >= domain.CODE_MAX_ATTEMPTS:
+                raise invalid_argument("CODE_EXPIRED", "this code has expired; ask for a new one", field="code")
+            if not eventlet.tpool.execute(domain.verify_secret_slow, row["code_hash"], (code or "").strip()):
+                conn.execute(store.one_time_codes.update().where(store.one_time_codes.c.code_id == row["code_id"])
+                             .values(attempts=row["attempts"] + 1))
+                raise invalid_argument("CODE_INVALID", "this code is not right", field="code")
+            conn.execute(store.one_time_codes.update().where(store.one_time_codes.c.code_id == row["code_id"])
+                         .values(used_at=store.now()))
+
+    # --- contacts (used by the gateway's anonymous submissions and by notifications) ----------
 
     @grpc
     def UpsertCitizen(self, request, context):
@@ -57,6 +248,446 @@ class IdentityService(kit_service(pb)):
             raise not_found("CITIZEN_NOT_FOUND", "no such citizen")
         return citizen_message(row)
 
+    # --- accounts ------------------------------------------------------------------------------
+
+    @grpc
+    def Register(self, request, context):
+        contact = domain.clean_contact(request.email, request.phone, request.display_name, request.language)
+        domain.check_password_rules(request.password)
+        password_hash = eventlet.tpool.execute(domain.hash_secret_slow, request.password)
+        instance = current_instance()
+        with self.db.begin() as conn:
+            existing = store.find_by_login(conn, contact.email or contact.phone)
+            account = store.get_account(conn, existing["citizen_id"]) if existing else None
+            if account is not None and account["status"] != "pending_verification":
+                # Same answer as a new registration: whether an address has an account is private.
+                store.record(conn, "register.existing", instance_id=instance, subject=account["citizen_id"])
+                return pb.RegisterReply(citizen_id="", status="pending_verification")
+            row, created = store.upsert_citizen(conn, contact, instance)
+            citizen_id = row["citizen_id"]
+            if account is None:
+                conn.execute(store.accounts.insert().values(
+                    citizen_id=citizen_id, password_hash=password_hash, status="pending_verification",
+                    failed_logins=0, created_at=store.now(),
+                ))
+            else:
+                conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == citizen_id)
+                             .values(password_hash=password_hash))
+            if created:
+                self.events.add(conn, "user.registered", citizen_id,
+                                pb.UserRegistered(citizen_id=citizen_id, language=row["language"]))
+            code = self._new_code(conn, citizen_id, "verify")
+            store.record(conn, "register", instance_id=instance, subject=citizen_id)
+        # SMS delivery for phone-only accounts is not built yet; the code then waits unused.
+        mail.send(row["email"] or "", "verify", row["language"], code=code)
+        return pb.RegisterReply(citizen_id=citizen_id, status="pending_verification")
+
+    @grpc
+    def Verify(self, request, context):
+        with self.db.connect() as conn:
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+        if account is None:
+            raise invalid_argument("CODE_INVALID", "this code is not right", field="code")
+        if account["status"] == "active":
+            return pb.AccountStatus(citizen_id=account["citizen_id"], status="active")
+        self._check_code(account["citizen_id"], "verify", request.code)
+        with self.db.begin() as conn:
+            conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == account["citizen_id"])
+                         .values(status="active", verified_at=store.now()))
+            self.events.add(conn, "user.verified", account["citizen_id"], pb.UserVerified(citizen_id=account["citizen_id"]))
+            store.record(conn, "verified", instance_id=current_instance(), subject=account["citizen_id"])
+        return pb.AccountStatus(citizen_id=account["citizen_id"], status="active")
+
+    @grpc
+    def Login(self, request, context):
+        rules = lockout()
+        instance = current_instance()
+        source = domain.source_key(request.source)
+        now = store.now()
+        with self.db.begin() as conn:
+            src = conn.execute(sa.select(store.source_failures).where(store.source_failures.c.source_key == source)).mappings().first()
+            if src is not None and store.as_utc(src["window_start"]) + rules.source_window > now and src["failures"] >= rules.source_limit:
+                store.record(conn, "login.source_blocked", instance_id=instance, source_key=source)
+                wait = (store.as_utc(src["window_start"]) + rules.source_window - now).total_seconds()
+                raise too_many("SOURCE_THROTTLED", "too many failed sign-ins from your network; try again later", wait)
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+            if account is not None:
+                gate = rules.account_gate(account["failed_logins"], store.as_utc(account["last_failure_at"]),
+                                          store.as_utc(account["locked_until"]), now)
+                if gate is not None:
+                    store.record(conn, "login.refused", instance_id=instance, subject=account["citizen_id"],
+                                 source_key=source, reason=gate[0])
+                    message = ("this account is locked after repeated failed sign-ins; try again later"
+                               if gate[0] == "ACCOUNT_LOCKED" else "too many failed sign-ins; wait before trying again")
+                    raise too_many(gate[0], message, gate[1])
+        ok = eventlet.tpool.execute(domain.verify_secret_slow, account["password_hash"] if account else None, request.password)
+        notify_lock = None
+        with self.db.begin() as conn:
+            if ok and account["status"] == "active":
+                conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == account["citizen_id"])
+                             .values(failed_logins=0, last_failure_at=None, locked_until=None))
+                session_id = uuid7()
+                conn.execute(store.sessions.insert().values(session_id=session_id, citizen_id=account["citizen_id"], created_at=now))
+                store.record(conn, "login", instance_id=instance, subject=account["citizen_id"], source_key=source)
+                return self._issue(conn, account["citizen_id"], session_id)
+            if ok:
+                raise failed_precondition("ACCOUNT_NOT_VERIFIED", "confirm your account with the code we sent first")
+            self._count_source_failure(conn, source, src, now, rules)
+            if account is not None:
+                fresh_start = account["locked_until"] is not None and store.as_utc(account["locked_until"]) <= now
+                failures = (0 if fresh_start else account["failed_logins"]) + 1
+                locked_until = now + rules.lock_for if rules.locks_at(failures) else None
+                conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == account["citizen_id"])
+                             .values(failed_logins=failures, last_failure_at=now, locked_until=locked_until))
+                store.record(conn, "login.failed", instance_id=instance, subject=account["citizen_id"],
+                             source_key=source, failures=failures)
+                if locked_until is not None:
+                    store.record(conn, "account.locked", instance_id=instance, subject=account["citizen_id"], source_key=source)
+                    notify_lock = row
+            else:
+                store.record(conn, "login.failed", instance_id=instance, source_key=source, known=False)
+        if notify_lock is not None:
+            mail.send(notify_lock["email"] or "", "locked", notify_lock["language"], minutes=int(rules.lock_for.total_seconds() // 60))
+        raise unauthenticated("INVALID_CREDENTIALS", "this login and password do not match")
+
+    def _count_source_failure(self, conn, source, src, now, rules) -> None:
+        if src is None:
+            conn.execute(store.source_failures.insert().values(source_key=source, failures=1, window_start=now))
+        elif store.as_utc(src["window_start"]) + rules.source_window <= now:
+            conn.execute(store.source_failures.update().where(store.source_failures.c.source_key == source)
+                         .values(failures=1, window_start=now))
+        else:
+            conn.execute(store.source_failures.update().where(store.source_failures.c.source_key == source)
+                         .values(failures=store.source_failures.c.failures + 1))
+
+    @grpc
+    def Refresh(self, request, context):
+        token_hash = domain.hash_secret_fast(request.refresh_token or "")
+        instance = current_instance()
+        now = store.now()
+        with self.db.begin() as conn:
+            row = conn.execute(
+                sa.select(store.refresh_tokens, store.sessions.c.citizen_id, store.sessions.c.revoked_at)
+                .join(store.sessions, store.sessions.c.session_id == store.refresh_tokens.c.session_id)
+                .where(store.refresh_tokens.c.token_hash == token_hash)
+            ).mappings().first()
+            if row is None or row["revoked_at"] is not None or store.as_utc(row["expires_at"]) < now:
+                raise unauthenticated("REFRESH_TOKEN_INVALID", "this refresh token is not valid; sign in again")
+            if row["used_at"] is not None:
+                # A rotated-out token came back: someone holds a copy. End the whole family.
+                conn.execute(store.sessions.update().where(store.sessions.c.session_id == row["session_id"])
+                             .values(revoked_at=now, revoked_reason="refresh_reuse"))
+                store.record(conn, "refresh.reuse", instance_id=instance, subject=row["citizen_id"])
+                raise unauthenticated("REFRESH_TOKEN_REUSED", "this refresh token was already used; the session is ended, sign in again")
+            claimed = conn.execute(store.refresh_tokens.update().where(
+                store.refresh_tokens.c.token_hash == token_hash, store.refresh_tokens.c.used_at.is_(None),
+            ).values(used_at=now)).rowcount
+            if claimed != 1:
+                raise unauthenticated("REFRESH_TOKEN_REUSED", "this refresh token was already used")
+            account = store.get_account(conn, row["citizen_id"])
+            if account is None or account["status"] != "active":
+                raise unauthenticated("REFRESH_TOKEN_INVALID", "this account cannot sign in")
+            return self._issue(conn, row["citizen_id"], row["session_id"])
+
+    @grpc
+    def Logout(self, request, context):
+        caller = self._caller(context)
+        with self.db.begin() as conn:
+            session_id = caller.session if caller.kind == "user" else ""
+            if not session_id and request.refresh_token:
+                session_id = conn.execute(sa.select(store.refresh_tokens.c.session_id).where(
+                    store.refresh_tokens.c.token_hash == domain.hash_secret_fast(request.refresh_token))).scalar() or ""
+            if not session_id:
+                raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+            conn.execute(store.sessions.update().where(store.sessions.c.session_id == session_id,
+                                                       store.sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=store.now(), revoked_reason="logout"))
+            store.record(conn, "logout", instance_id=current_instance(), subject=caller.subject)
+        return pb.Empty()
+
+    @grpc
+    def RequestPasswordReset(self, request, context):
+        with self.db.begin() as conn:
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+            if account is None or account["status"] == "erased":
+                return pb.Empty()  # same answer either way
+            code = self._new_code(conn, account["citizen_id"], "reset")
+            store.record(conn, "password_reset.requested", instance_id=current_instance(), subject=account["citizen_id"])
+        mail.send(row["email"] or "", "reset", row["language"], code=code)
+        return pb.Empty()
+
+    @grpc
+    def ResetPassword(self, request, context):
+        domain.check_password_rules(request.new_password)
+        with self.db.connect() as conn:
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+        if account is None or account["status"] == "erased":
+            raise invalid_argument("CODE_INVALID", "this code is not right", field="code")
+        self._check_code(account["citizen_id"], "reset", request.code)
+        password_hash = eventlet.tpool.execute(domain.hash_secret_slow, request.new_password)
+        with self.db.begin() as conn:
+            conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == account["citizen_id"]).values(
+                password_hash=password_hash, failed_logins=0, last_failure_at=None, locked_until=None,
+                # the code reached the owner's mailbox, which proves the address as well
+                status="active" if account["status"] == "pending_verification" else account["status"],
+            ))
+            # A new password ends every session opened with the old one.
+            conn.execute(store.sessions.update().where(store.sessions.c.citizen_id == account["citizen_id"],
+                                                       store.sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=store.now(), revoked_reason="password_reset"))
+            store.record(conn, "password_reset", instance_id=current_instance(), subject=account["citizen_id"])
+        return pb.Empty()
+
+    # --- keys --------------------------------------------------------------------------------
+
+    @grpc
+    def GetTrustState(self, request, context):
+        with self.db.begin() as conn:
+            ensure_signing_key(conn)
+            jwks, revoked = trust_state(conn)
+        return pb.TrustState(jwks_json=json.dumps(jwks), revoked_session_ids=revoked)
+
+    @grpc
+    def RotateSigningKey(self, request, context):
+        """stage: publish a new key; activate: sign with it (the old one stays published);
+        retire: stop publishing keys retired longer than an access token lives (or now, with force)."""
+        caller = self._caller(context)
+        instance = current_instance()
+        policy.require(caller, "signing_key.rotate", policy.Scope(instance))
+        at = store.now()
+        keys = store.signing_keys
+        with self.db.begin() as conn:
+            if request.step == "stage":
+                conn.execute(keys.update().where(keys.c.status == "next").values(status="removed", retired_at=at))
+                kid, pem, jwk = domain.generate_signing_key()
+                conn.execute(keys.insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
+                                                  status="next", created_at=at))
+            elif request.step == "activate":
+                staged = conn.execute(sa.select(keys.c.kid).where(keys.c.status == "next")).scalar()
+                if staged is None:
+                    raise failed_precondition("NO_STAGED_KEY", "stage a key first, so verifiers know it before it signs")
+                conn.execute(keys.update().where(keys.c.status == "active").values(status="retired", retired_at=at))
+                conn.execute(keys.update().where(keys.c.kid == staged).values(status="active", activated_at=at))
+            elif request.step == "retire":
+                cutoff = at if request.force else at - dt.timedelta(seconds=_config("ACCESS_TOKEN_TTL", 300) + 60)
+                conn.execute(keys.update().where(keys.c.status == "retired", keys.c.retired_at <= cutoff)
+                             .values(status="removed"))
+            else:
+                raise invalid_argument("STEP_INVALID", "step is stage, activate or retire", field="step")
+            store.record(conn, "signing_key." + request.step, instance_id=instance, actor=caller.subject)
+            rows = conn.execute(sa.select(keys.c.kid, keys.c.status).order_by(keys.c.created_at)).mappings().all()
+        return pb.SigningKeys(keys=[pb.SigningKey(kid=r["kid"], status=r["status"]) for r in rows])
+
+    # --- roles ---------------------------------------------------------------------------------
+
+    @grpc
+    def GrantRole(self, request, context):
+        caller = self._caller(context)
+        scope = scope_of(request.scope)
+        policy.require(caller, "role.grant", scope, granted_role=request.role)
+        problem = policy.check_binding(request.role, scope)
+        if problem:
+            raise invalid_argument(problem, f"the role {request.role} is bound to a {policy.ROLES[request.role].level}"
+                                   if problem == "SCOPE_LEVEL_MISMATCH" else "no such role", field="role")
+        if policy.ROLES[request.role].machine:
+            raise invalid_argument("MACHINE_ROLE", "machine roles are given to API keys", field="role")
+        with self.db.begin() as conn:
+            account = store.get_account(conn, request.citizen_id)
+            if account is None or account["status"] != "active":
+                raise not_found("ACCOUNT_NOT_FOUND", "no active account has this id")
+            row = {"binding_id": uuid7(), "citizen_id": request.citizen_id, "role": request.role,
+                   "instance_id": scope.instance, "commune_code": scope.commune, "office_id": scope.office,
+                   "granted_by": caller.subject, "granted_at": store.now()}
+            conn.execute(store.role_bindings.insert().values(**row))
+            self.events.add(conn, "role.granted", row["binding_id"], pb.RoleChanged(
+                binding_id=row["binding_id"], citizen_id=row["citizen_id"], role=row["role"],
+                scope=scope_message(scope), actor=caller.subject), office_id=scope.office)
+            store.record(conn, "role.granted", instance_id=scope.instance, commune_code=scope.commune,
+                         office_id=scope.office, subject=request.citizen_id, actor=caller.subject, role=request.role)
+        return binding_message(row)
+
+    @grpc
+    def RevokeRole(self, request, context):
+        caller = self._caller(context)
+        with self.db.begin() as conn:
+            row = conn.execute(sa.select(store.role_bindings).where(
+                store.role_bindings.c.binding_id == request.binding_id, store.role_bindings.c.revoked_at.is_(None))).mappings().first()
+            if row is None:
+                raise not_found("BINDING_NOT_FOUND", "no active role binding has this id")
+            scope = row_scope(row)
+            policy.require(caller, "role.revoke", scope, granted_role=row["role"])
+            conn.execute(store.role_bindings.update().where(store.role_bindings.c.binding_id == row["binding_id"])
+                         .values(revoked_at=store.now()))
+            self.events.add(conn, "role.revoked", row["binding_id"], pb.RoleChanged(
+                binding_id=row["binding_id"], citizen_id=row["citizen_id"], role=row["role"],
+                scope=scope_message(scope), actor=caller.subject), office_id=scope.office)
+            store.record(conn, "role.revoked", instance_id=scope.instance, commune_code=scope.commune,
+                         office_id=scope.office, subject=row["citizen_id"], actor=caller.subject, role=row["role"])
+        return binding_message(row)
+
+    @grpc
+    def ListRoles(self, request, context):
+        caller = self._caller(context)
+        scope = scope_of(request.scope)
+        policy.require(caller, "role.read", scope)
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(store.role_bindings).where(
+                _in_scope(store.role_bindings, scope), store.role_bindings.c.revoked_at.is_(None))
+                .order_by(store.role_bindings.c.granted_at)).mappings().all()
+        return pb.ListRolesReply(bindings=[binding_message(r) for r in rows])
+
+    @grpc
+    def ListSecurityEvents(self, request, context):
+        caller = self._caller(context)
+        scope = scope_of(request.scope)
+        policy.require(caller, "audit.read", scope)
+        limit = min(max(request.limit or 100, 1), 500)
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(store.security_events).where(_in_scope(store.security_events, scope))
+                                .order_by(store.security_events.c.at.desc()).limit(limit)).mappings().all()
+        return pb.AuditReply(events=[pb.SecurityEvent(
+            event_id=r["event_id"], kind=r["kind"], subject=r["subject"], actor=r["actor"],
+            at=store.as_utc(r["at"]).isoformat(), detail_json=r["detail"]) for r in rows])
+
+    # --- API keys ------------------------------------------------------------------------------
+
+    @grpc
+    def CreateApiKey(self, request, context):
+        caller = self._caller(context)
+        scope = scope_of(request.scope)
+        policy.require(caller, "api_key.manage", scope)
+        role = request.role or "open311_client"
+        if role not in policy.ROLES or not policy.ROLES[role].machine:
+            raise invalid_argument("ROLE_INVALID", "an API key has a machine role", field="role")
+        if policy.check_binding(role, scope):
+            raise invalid_argument("SCOPE_LEVEL_MISMATCH", f"the role {role} is bound to a {policy.ROLES[role].level}", field="scope")
+        key_id = uuid7()
+        secret = domain.new_api_key_secret(key_id)
+        label = " ".join((request.label or "").split())[:120]
+        with self.db.begin() as conn:
+            conn.execute(store.api_keys.insert().values(
+                key_id=key_id, secret_hash=domain.hash_secret_fast(secret), label=label, role=role,
+                instance_id=scope.instance, commune_code=scope.commune, office_id=scope.office,
+                created_by=caller.subject, created_at=store.now(),
+            ))
+            store.record(conn, "api_key.created", instance_id=scope.instance, commune_code=scope.commune,
+                         office_id=scope.office, subject=key_id, actor=caller.subject, role=role)
+        return pb.ApiKey(key_id=key_id, secret=secret, label=label, role=role, scope=scope_message(scope))
+
+    @grpc
+    def RevokeApiKey(self, request, context):
+        caller = self._caller(context)
+        with self.db.begin() as conn:
+            row = conn.execute(sa.select(store.api_keys).where(store.api_keys.c.key_id == request.key_id)).mappings().first()
+            if row is None:
+                raise not_found("API_KEY_NOT_FOUND", "no API key has this id")
+            scope = row_scope(row)
+            policy.require(caller, "api_key.manage", scope)
+            conn.execute(store.api_keys.update().where(store.api_keys.c.key_id == row["key_id"]).values(revoked_at=store.now()))
+            store.record(conn, "api_key.revoked", instance_id=scope.instance, commune_code=scope.commune,
+                         office_id=scope.office, subject=row["key_id"], actor=caller.subject)
+        return pb.ApiKey(key_id=row["key_id"], label=row["label"], role=row["role"], scope=scope_message(scope), revoked=True)
+
+    @grpc
+    def AuthenticateApiKey(self, request, context):
+        key_id = domain.api_key_id_of(request.secret)
+        with self.db.begin() as conn:
+            row = conn.execute(sa.select(store.api_keys).where(store.api_keys.c.key_id == key_id)).mappings().first() if key_id else None
+            if row is None or row["revoked_at"] is not None or row["secret_hash"] != domain.hash_secret_fast(request.secret):
+                store.record(conn, "api_key.refused", instance_id=current_instance(), subject=row["key_id"] if row else "",
+                             source_key=domain.source_key(request.source))
+                raise unauthenticated("API_KEY_INVALID", "this API key is not valid or was revoked")
+            at = store.now()
+            conn.execute(store.api_keys.update().where(store.api_keys.c.key_id == key_id).values(last_used_at=at))
+            scope = row_scope(row)
+            store.record(conn, "api_key.used", instance_id=scope.instance, commune_code=scope.commune,
+                         office_id=scope.office, subject=key_id, source_key=domain.source_key(request.source))
+        return pb.MachineCaller(key_id=key_id, role=row["role"], scope=scope_message(scope))
+
+    # --- data-subject rights (Law 09-08) ----------------------------------------------------------
+
+    @grpc
+    def RecordConsent(self, request, context):
+        caller = self._user(context)
+        purpose = (request.purpose or "").strip()
+        if not purpose or len(purpose) > 64:
+            raise invalid_argument("PURPOSE_REQUIRED", "name the purpose of the consent", field="purpose")
+        with self.db.begin() as conn:
+            conn.execute(store.consents.insert().values(consent_id=uuid7(), citizen_id=caller.subject, purpose=purpose,
+                                                        granted=request.granted, recorded_at=store.now()))
+            store.record(conn, "consent." + ("granted" if request.granted else "withdrawn"),
+                         instance_id=current_instance(), subject=caller.subject, purpose=purpose)
+        return pb.Empty()
+
+    @grpc
+    def Rectify(self, request, context):
+        caller = self._user(context)
+        with self.db.begin() as conn:
+            current = store.get_citizen(conn, caller.subject)
+            if current is None:
+                raise not_found("CITIZEN_NOT_FOUND", "no such citizen")
+            contact = domain.clean_contact(request.email or current["email"] or "", request.phone or current["phone"] or "",
+                                           request.display_name or current["display_name"], request.language or current["language"])
+            try:
+                conn.execute(store.citizens.update().where(store.citizens.c.citizen_id == caller.subject).values(
+                    email=contact.email or None, phone=contact.phone or None, display_name=contact.display_name,
+                    language=contact.language, updated_at=store.now()))
+            except sa.exc.IntegrityError:
+                raise failed_precondition("CONTACT_TAKEN", "another account uses this e-mail or phone") from None
+            store.record(conn, "rectified", instance_id=current_instance(), subject=caller.subject)
+            row = store.get_citizen(conn, caller.subject)
+        return citizen_message(row)
+
+    @grpc
+    def ExportMyData(self, request, context):
+        caller = self._user(context)
+        with self.db.connect() as conn:
+            citizen = store.get_citizen(conn, caller.subject)
+            account = store.get_account(conn, caller.subject)
+            consents = conn.execute(sa.select(store.consents).where(store.consents.c.citizen_id == caller.subject)
+                                    .order_by(store.consents.c.recorded_at)).mappings().all()
+            bindings = store.active_bindings(conn, caller.subject)
+            events = conn.execute(sa.select(store.security_events).where(store.security_events.c.subject == caller.subject)
+                                  .order_by(store.security_events.c.at)).mappings().all()
+
+        def when(value):
+            return store.as_utc(value).isoformat() if value is not None else None
+
+        data = {
+            "contact": {k: citizen[k] for k in ("citizen_id", "email", "phone", "display_name", "language")} if citizen else None,
+            "account": {"status": account["status"], "created_at": when(account["created_at"]),
+                        "verified_at": when(account["verified_at"])} if account else None,
+            "consents": [{"purpose": c["purpose"], "granted": c["granted"], "at": when(c["recorded_at"])} for c in consents],
+            "roles": [{"role": b["role"], "scope": row_scope(b).as_dict()} for b in bindings],
+            "security_events": [{"kind": e["kind"], "at": when(e["at"])} for e in events],
+        }
+        return pb.ExportReply(json=json.dumps(data, ensure_ascii=False))
+
+    @grpc
+    def EraseMe(self, request, context):
+        """Forget the person: contact fields cleared, credentials and sessions ended, the id kept
+        as a bare pseudonym so other services' anonymised records and counts stay consistent."""
+        caller = self._user(context)
+        at = store.now()
+        with self.db.begin() as conn:
+            conn.execute(store.citizens.update().where(store.citizens.c.citizen_id == caller.subject)
+                         .values(email=None, phone=None, display_name="", updated_at=at))
+            conn.execute(store.accounts.update().where(store.accounts.c.citizen_id == caller.subject)
+                         .values(password_hash=None, status="erased"))
+            conn.execute(store.sessions.update().where(store.sessions.c.citizen_id == caller.subject,
+                                                       store.sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=at, revoked_reason="erased"))
+            conn.execute(store.one_time_codes.delete().where(store.one_time_codes.c.citizen_id == caller.subject))
+            conn.execute(store.role_bindings.update().where(store.role_bindings.c.citizen_id == caller.subject,
+                                                            store.role_bindings.c.revoked_at.is_(None)).values(revoked_at=at))
+            self.events.add(conn, "user.erased", caller.subject, pb.UserErased(citizen_id=caller.subject))
+            store.record(conn, "erased", instance_id=current_instance(), subject=caller.subject)
+        return pb.AccountStatus(citizen_id=caller.subject, status="erased")
+
 
 SERVICE = IdentityService
-migrate = migrator(store.metadata)
+migrate = migrator(store.metadata, after=ensure_signing_key)

@@ -347,3 +347,9 @@ class RoleChanged(_message.Message):
     scope: Scope
     actor: str
     def __init__(self, binding_id: _Optional[str] = ..., citizen_id: _Optional[str] = ..., role: _Optional[str] = ..., scope: _Optional[_Union[Scope, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class UserErased(_message.Message):
+    __slots__ = ("citizen_id",)
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...

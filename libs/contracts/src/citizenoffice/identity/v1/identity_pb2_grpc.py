@@ -139,6 +139,11 @@ class IdentityServiceStub:
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.FromString,
                 _registered_method=True)
+        self.EraseMe = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/EraseMe',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -270,6 +275,12 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseMe(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -377,6 +388,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ExportMyData,
                     request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
                     response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.SerializeToString,
+            ),
+            'EraseMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseMe,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -946,6 +962,33 @@ class IdentityService:
             '/citizenoffice.identity.v1.IdentityService/ExportMyData',
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ExportReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/EraseMe',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
             options,
             channel_credentials,
             insecure,
