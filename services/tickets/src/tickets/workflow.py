@@ -303,3 +303,20 @@ def decide(facts: Facts, action: str, actor: Actor, fields: Mapping[str, str], c
     for guard in step.guards:
         guard(facts, fields, ctx)
     return step
+
+
+def event_type(step: Transition) -> str:
+    """The event a transition publishes: specific names for what consumers act on."""
+    specific = {
+        "acknowledge": "ticket.acknowledged",
+        "extend": "ticket.extended",
+        "refuse_implicitly": "ticket.implicitly_refused",
+        "appeal": "ticket.appealed",
+    }
+    if step.action in specific:
+        return specific[step.action]
+    if step.closes:
+        return "ticket.closed"
+    if step.decision:
+        return "ticket.answered"
+    return "ticket.status_changed"

@@ -25,31 +25,49 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&citizenoffice/tickets/v1/tickets.proto\x12\x18\x63itizenoffice.tickets.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n\x08Location\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\"\xa5\x02\n\rSubmitRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x32\n\x04kind\x18\x02 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x12\n\ncitizen_id\x18\x05 \x01(\t\x12\x16\n\x0e\x61ttachment_ids\x18\x06 \x03(\t\x12\x34\n\x08location\x18\x07 \x01(\x0b\x32\".citizenoffice.tickets.v1.Location\x12\x32\n\x07\x63hannel\x18\x08 \x01(\x0e\x32!.citizenoffice.tickets.v1.Channel\x12\x10\n\x08language\x18\t \x01(\t\"\xd8\x01\n\x07Receipt\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x30\n\x0csubmitted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x61\x63knowledge_by\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x06 \x01(\t\"+\n\x12TrackByCodeRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\"%\n\x10GetTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"\x80\x03\n\x0cTicketStatus\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x11\n\toffice_id\x18\x03 \x01(\t\x12\x32\n\x04kind\x18\x04 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x61\x63knowledge_by\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61ttachment_count\x18\n \x01(\x05\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xeb\x02\n\x0fTicketSubmitted\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x11\n\toffice_id\x18\x03 \x01(\t\x12\x32\n\x04kind\x18\x04 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x12\n\ncitizen_id\x18\x06 \x01(\t\x12\x32\n\x07\x63hannel\x18\x07 \x01(\x0e\x32!.citizenoffice.tickets.v1.Channel\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x32\n\x0e\x61\x63knowledge_by\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61ttachment_count\x18\x0b \x01(\x05*Y\n\nTicketKind\x12\x1b\n\x17TICKET_KIND_UNSPECIFIED\x10\x00\x12\r\n\tCOMPLAINT\x10\x01\x12\x0f\n\x0bOBSERVATION\x10\x02\x12\x0e\n\nSUGGESTION\x10\x03*Q\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x07\n\x03WEB\x10\x01\x12\n\n\x06MOBILE\x10\x02\x12\x0b\n\x07OPEN311\x10\x03\x12\x0b\n\x07WALK_IN\x10\x04\x32\xa6\x02\n\x0eTicketsService\x12T\n\x06Submit\x12\'.citizenoffice.tickets.v1.SubmitRequest\x1a!.citizenoffice.tickets.v1.Receipt\x12\x63\n\x0bTrackByCode\x12,.citizenoffice.tickets.v1.TrackByCodeRequest\x1a&.citizenoffice.tickets.v1.TicketStatus\x12Y\n\x03Get\x12*.citizenoffice.tickets.v1.GetTicketRequest\x1a&.citizenoffice.tickets.v1.TicketStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&citizenoffice/tickets/v1/tickets.proto\x12\x18\x63itizenoffice.tickets.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"@\n\x08Location\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\"\xac\x03\n\rSubmitRequest\x12\x11\n\toffice_id\x18\x01 \x01(\t\x12\x32\n\x04kind\x18\x02 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x12\n\ncitizen_id\x18\x05 \x01(\t\x12\x16\n\x0e\x61ttachment_ids\x18\x06 \x03(\t\x12\x34\n\x08location\x18\x07 \x01(\x0b\x32\".citizenoffice.tickets.v1.Location\x12\x32\n\x07\x63hannel\x18\x08 \x01(\x0e\x32!.citizenoffice.tickets.v1.Channel\x12\x10\n\x08language\x18\t \x01(\t\x12\x36\n\trequester\x18\n \x01(\x0b\x32#.citizenoffice.tickets.v1.Requester\x12\x0e\n\x06urgent\x18\x0b \x01(\x08\x12\x16\n\x0eurgency_reason\x18\x0c \x01(\t\x12\x15\n\rregistered_by\x18\r \x01(\t\x12\x0e\n\x06public\x18\x0e \x01(\x08\"y\n\tRequester\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0f\n\x07id_kind\x18\x03 \x01(\t\x12\x11\n\tid_number\x18\x04 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x05 \x01(\t\x12\x18\n\x10preferred_format\x18\x06 \x01(\t\"\x8c\x02\n\x07Receipt\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x30\n\x0csubmitted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x61\x63knowledge_by\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x32\n\x04kind\x18\x07 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\"+\n\x12TrackByCodeRequest\x12\x15\n\rtracking_code\x18\x01 \x01(\t\"%\n\x10GetTicketRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\"\xbd\x03\n\x0cTicketStatus\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x11\n\toffice_id\x18\x03 \x01(\t\x12\x32\n\x04kind\x18\x04 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x30\n\x0csubmitted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x61\x63knowledge_by\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61ttachment_count\x18\n \x01(\x05\x12.\n\nupdated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x65xtended\x18\x0c \x01(\x08\x12\x0e\n\x06urgent\x18\r \x01(\x08\x12\x19\n\x11\x61vailable_actions\x18\x0e \x03(\t\"!\n\x05\x41\x63tor\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\"\x8e\x02\n\x11TransitionRequest\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12.\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x1f.citizenoffice.tickets.v1.Actor\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x05 \x01(\t\x12\x0f\n\x07outcome\x18\x06 \x01(\t\x12\x16\n\x0e\x65xception_code\x18\x07 \x01(\t\x12\x10\n\x08remedies\x18\x08 \x01(\t\x12\x11\n\tredaction\x18\t \x01(\t\x12\x0f\n\x07message\x18\n \x01(\t\x12\x11\n\tcommittee\x18\x0b \x01(\t\x12\x14\n\x0csession_date\x18\x0c \x01(\t\"\x82\x01\n\x0cHistoryEntry\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x02 \x01(\t\x12\x11\n\tto_status\x18\x03 \x01(\t\x12\x12\n\nactor_role\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x0cHistoryReply\x12\x37\n\x07\x65ntries\x18\x01 \x03(\x0b\x32&.citizenoffice.tickets.v1.HistoryEntry\"\x15\n\x13RunDeadlinesRequest\"E\n\x11RunDeadlinesReply\x12\x0c\n\x04near\x18\x01 \x01(\x05\x12\x0f\n\x07overdue\x18\x02 \x01(\x05\x12\x11\n\tautomatic\x18\x03 \x01(\x05\"\xeb\x02\n\x0fTicketSubmitted\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x15\n\rtracking_code\x18\x02 \x01(\t\x12\x11\n\toffice_id\x18\x03 \x01(\t\x12\x32\n\x04kind\x18\x04 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x12\n\ncitizen_id\x18\x06 \x01(\t\x12\x32\n\x07\x63hannel\x18\x07 \x01(\x0e\x32!.citizenoffice.tickets.v1.Channel\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x32\n\x0e\x61\x63knowledge_by\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tanswer_by\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61ttachment_count\x18\x0b \x01(\x05\"\x94\x02\n\x12TicketTransitioned\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x32\n\x04kind\x18\x03 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x13\n\x0b\x66rom_status\x18\x05 \x01(\t\x12\x11\n\tto_status\x18\x06 \x01(\t\x12\x12\n\nactor_role\x18\x07 \x01(\t\x12-\n\tanswer_by\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rtracking_code\x18\t \x01(\t\x12\x12\n\ncitizen_id\x18\n \x01(\t\"\xc1\x01\n\x0eTicketDeadline\x12\x11\n\tticket_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x32\n\x04kind\x18\x03 \x01(\x0e\x32$.citizenoffice.tickets.v1.TicketKind\x12\x0e\n\x06status\x18\x04 \x01(\t\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11working_days_left\x18\x06 \x01(\x05*\x9c\x01\n\nTicketKind\x12\x1b\n\x17TICKET_KIND_UNSPECIFIED\x10\x00\x12\r\n\tCOMPLAINT\x10\x01\x12\x0f\n\x0bOBSERVATION\x10\x02\x12\x0e\n\nSUGGESTION\x10\x03\x12\x17\n\x13INFORMATION_REQUEST\x10\x04\x12\x1a\n\x16\x41\x44MINISTRATIVE_REQUEST\x10\x05\x12\x0c\n\x08PETITION\x10\x06*Q\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x07\n\x03WEB\x10\x01\x12\n\n\x06MOBILE\x10\x02\x12\x0b\n\x07OPEN311\x10\x03\x12\x0b\n\x07WALK_IN\x10\x04\x32\xd4\x04\n\x0eTicketsService\x12T\n\x06Submit\x12\'.citizenoffice.tickets.v1.SubmitRequest\x1a!.citizenoffice.tickets.v1.Receipt\x12\x63\n\x0bTrackByCode\x12,.citizenoffice.tickets.v1.TrackByCodeRequest\x1a&.citizenoffice.tickets.v1.TicketStatus\x12Y\n\x03Get\x12*.citizenoffice.tickets.v1.GetTicketRequest\x1a&.citizenoffice.tickets.v1.TicketStatus\x12\x61\n\nTransition\x12+.citizenoffice.tickets.v1.TransitionRequest\x1a&.citizenoffice.tickets.v1.TicketStatus\x12]\n\x07History\x12*.citizenoffice.tickets.v1.GetTicketRequest\x1a&.citizenoffice.tickets.v1.HistoryReply\x12j\n\x0cRunDeadlines\x12-.citizenoffice.tickets.v1.RunDeadlinesRequest\x1a+.citizenoffice.tickets.v1.RunDeadlinesReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'citizenoffice.tickets.v1.tickets_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TICKETKIND']._serialized_start=1519
-  _globals['_TICKETKIND']._serialized_end=1608
-  _globals['_CHANNEL']._serialized_start=1610
-  _globals['_CHANNEL']._serialized_end=1691
+  _globals['_TICKETKIND']._serialized_start=2974
+  _globals['_TICKETKIND']._serialized_end=3130
+  _globals['_CHANNEL']._serialized_start=3132
+  _globals['_CHANNEL']._serialized_end=3213
   _globals['_LOCATION']._serialized_start=101
   _globals['_LOCATION']._serialized_end=165
   _globals['_SUBMITREQUEST']._serialized_start=168
-  _globals['_SUBMITREQUEST']._serialized_end=461
-  _globals['_RECEIPT']._serialized_start=464
-  _globals['_RECEIPT']._serialized_end=680
-  _globals['_TRACKBYCODEREQUEST']._serialized_start=682
-  _globals['_TRACKBYCODEREQUEST']._serialized_end=725
-  _globals['_GETTICKETREQUEST']._serialized_start=727
-  _globals['_GETTICKETREQUEST']._serialized_end=764
-  _globals['_TICKETSTATUS']._serialized_start=767
-  _globals['_TICKETSTATUS']._serialized_end=1151
-  _globals['_TICKETSUBMITTED']._serialized_start=1154
-  _globals['_TICKETSUBMITTED']._serialized_end=1517
-  _globals['_TICKETSSERVICE']._serialized_start=1694
-  _globals['_TICKETSSERVICE']._serialized_end=1988
+  _globals['_SUBMITREQUEST']._serialized_end=596
+  _globals['_REQUESTER']._serialized_start=598
+  _globals['_REQUESTER']._serialized_end=719
+  _globals['_RECEIPT']._serialized_start=722
+  _globals['_RECEIPT']._serialized_end=990
+  _globals['_TRACKBYCODEREQUEST']._serialized_start=992
+  _globals['_TRACKBYCODEREQUEST']._serialized_end=1035
+  _globals['_GETTICKETREQUEST']._serialized_start=1037
+  _globals['_GETTICKETREQUEST']._serialized_end=1074
+  _globals['_TICKETSTATUS']._serialized_start=1077
+  _globals['_TICKETSTATUS']._serialized_end=1522
+  _globals['_ACTOR']._serialized_start=1524
+  _globals['_ACTOR']._serialized_end=1557
+  _globals['_TRANSITIONREQUEST']._serialized_start=1560
+  _globals['_TRANSITIONREQUEST']._serialized_end=1830
+  _globals['_HISTORYENTRY']._serialized_start=1833
+  _globals['_HISTORYENTRY']._serialized_end=1963
+  _globals['_HISTORYREPLY']._serialized_start=1965
+  _globals['_HISTORYREPLY']._serialized_end=2036
+  _globals['_RUNDEADLINESREQUEST']._serialized_start=2038
+  _globals['_RUNDEADLINESREQUEST']._serialized_end=2059
+  _globals['_RUNDEADLINESREPLY']._serialized_start=2061
+  _globals['_RUNDEADLINESREPLY']._serialized_end=2130
+  _globals['_TICKETSUBMITTED']._serialized_start=2133
+  _globals['_TICKETSUBMITTED']._serialized_end=2496
+  _globals['_TICKETTRANSITIONED']._serialized_start=2499
+  _globals['_TICKETTRANSITIONED']._serialized_end=2775
+  _globals['_TICKETDEADLINE']._serialized_start=2778
+  _globals['_TICKETDEADLINE']._serialized_end=2971
+  _globals['_TICKETSSERVICE']._serialized_start=3216
+  _globals['_TICKETSSERVICE']._serialized_end=3812
 # @@protoc_insertion_point(module_scope)

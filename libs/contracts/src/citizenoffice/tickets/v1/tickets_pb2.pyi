@@ -16,6 +16,9 @@ class TicketKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPLAINT: _ClassVar[TicketKind]
     OBSERVATION: _ClassVar[TicketKind]
     SUGGESTION: _ClassVar[TicketKind]
+    INFORMATION_REQUEST: _ClassVar[TicketKind]
+    ADMINISTRATIVE_REQUEST: _ClassVar[TicketKind]
+    PETITION: _ClassVar[TicketKind]
 
 class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -28,6 +31,9 @@ TICKET_KIND_UNSPECIFIED: TicketKind
 COMPLAINT: TicketKind
 OBSERVATION: TicketKind
 SUGGESTION: TicketKind
+INFORMATION_REQUEST: TicketKind
+ADMINISTRATIVE_REQUEST: TicketKind
+PETITION: TicketKind
 CHANNEL_UNSPECIFIED: Channel
 WEB: Channel
 MOBILE: Channel
@@ -45,7 +51,7 @@ class Location(_message.Message):
     def __init__(self, latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language")
+    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public")
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +61,11 @@ class SubmitRequest(_message.Message):
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    URGENT_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_REASON_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
     office_id: str
     kind: TicketKind
     category: str
@@ -64,23 +75,46 @@ class SubmitRequest(_message.Message):
     location: Location
     channel: Channel
     language: str
-    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ...) -> None: ...
+    requester: Requester
+    urgent: bool
+    urgency_reason: str
+    registered_by: str
+    public: bool
+    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+
+class Requester(_message.Message):
+    __slots__ = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    ID_KIND_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    address: str
+    id_kind: str
+    id_number: str
+    contact: str
+    preferred_format: str
+    def __init__(self, name: _Optional[str] = ..., address: _Optional[str] = ..., id_kind: _Optional[str] = ..., id_number: _Optional[str] = ..., contact: _Optional[str] = ..., preferred_format: _Optional[str] = ...) -> None: ...
 
 class Receipt(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "submitted_at", "acknowledge_by", "answer_by", "status")
+    __slots__ = ("ticket_id", "tracking_code", "submitted_at", "acknowledge_by", "answer_by", "status", "kind")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGE_BY_FIELD_NUMBER: _ClassVar[int]
     ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     submitted_at: _timestamp_pb2.Timestamp
     acknowledge_by: _timestamp_pb2.Timestamp
     answer_by: _timestamp_pb2.Timestamp
     status: str
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ...) -> None: ...
+    kind: TicketKind
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ...) -> None: ...
 
 class TrackByCodeRequest(_message.Message):
     __slots__ = ("tracking_code",)
@@ -95,7 +129,7 @@ class GetTicketRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ...) -> None: ...
 
 class TicketStatus(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at")
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +141,9 @@ class TicketStatus(_message.Message):
     ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
     ATTACHMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXTENDED_FIELD_NUMBER: _ClassVar[int]
+    URGENT_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     office_id: str
@@ -118,7 +155,80 @@ class TicketStatus(_message.Message):
     answer_by: _timestamp_pb2.Timestamp
     attachment_count: int
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    extended: bool
+    urgent: bool
+    available_actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Actor(_message.Message):
+    __slots__ = ("id", "role")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    role: str
+    def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class TransitionRequest(_message.Message):
+    __slots__ = ("ticket_id", "action", "actor", "reason", "answer", "outcome", "exception_code", "remedies", "redaction", "message", "committee", "session_date")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    EXCEPTION_CODE_FIELD_NUMBER: _ClassVar[int]
+    REMEDIES_FIELD_NUMBER: _ClassVar[int]
+    REDACTION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    COMMITTEE_FIELD_NUMBER: _ClassVar[int]
+    SESSION_DATE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    action: str
+    actor: Actor
+    reason: str
+    answer: str
+    outcome: str
+    exception_code: str
+    remedies: str
+    redaction: str
+    message: str
+    committee: str
+    session_date: str
+    def __init__(self, ticket_id: _Optional[str] = ..., action: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., reason: _Optional[str] = ..., answer: _Optional[str] = ..., outcome: _Optional[str] = ..., exception_code: _Optional[str] = ..., remedies: _Optional[str] = ..., redaction: _Optional[str] = ..., message: _Optional[str] = ..., committee: _Optional[str] = ..., session_date: _Optional[str] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("action", "from_status", "to_status", "actor_role", "at")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class HistoryReply(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
+
+class RunDeadlinesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RunDeadlinesReply(_message.Message):
+    __slots__ = ("near", "overdue", "automatic")
+    NEAR_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    AUTOMATIC_FIELD_NUMBER: _ClassVar[int]
+    near: int
+    overdue: int
+    automatic: int
+    def __init__(self, near: _Optional[int] = ..., overdue: _Optional[int] = ..., automatic: _Optional[int] = ...) -> None: ...
 
 class TicketSubmitted(_message.Message):
     __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count")
@@ -145,3 +255,43 @@ class TicketSubmitted(_message.Message):
     answer_by: _timestamp_pb2.Timestamp
     attachment_count: int
     def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., citizen_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ...) -> None: ...
+
+class TicketTransitioned(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "action", "from_status", "to_status", "actor_role", "answer_by", "tracking_code", "citizen_id")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
+    kind: TicketKind
+    action: str
+    from_status: str
+    to_status: str
+    actor_role: str
+    answer_by: _timestamp_pb2.Timestamp
+    tracking_code: str
+    citizen_id: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_code: _Optional[str] = ..., citizen_id: _Optional[str] = ...) -> None: ...
+
+class TicketDeadline(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "status", "due_at", "working_days_left")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    WORKING_DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
+    kind: TicketKind
+    status: str
+    due_at: _timestamp_pb2.Timestamp
+    working_days_left: int
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ...) -> None: ...

@@ -49,6 +49,21 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
                 _registered_method=True)
+        self.Transition = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Transition',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
+        self.History = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/History',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.HistoryReply.FromString,
+                _registered_method=True)
+        self.RunDeadlines = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/RunDeadlines',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -72,6 +87,25 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Transition(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def History(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunDeadlines(self, request, context):
+        """One pass of the deadline scheduler now (it also runs on a timer in every replica).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +123,21 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.Get,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'Transition': grpc.unary_unary_rpc_method_handler(
+                    servicer.Transition,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'History': grpc.unary_unary_rpc_method_handler(
+                    servicer.History,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.HistoryReply.SerializeToString,
+            ),
+            'RunDeadlines': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunDeadlines,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,6 +221,87 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/Get',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Transition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Transition',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def History(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/History',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.HistoryReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunDeadlines(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/RunDeadlines',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.FromString,
             options,
             channel_credentials,
             insecure,
