@@ -50,8 +50,11 @@ status: ## state of the services and servers
 	@$(PY) deploy/local/stack.py status || true
 	@bash deploy/local/infra.sh status all || true
 
-.PHONY: test test-unit test-e2e
-test: venv protos-check test-unit test-e2e ## everything CI runs: unit tests, then e2e on the real servers
+.PHONY: test test-unit test-e2e chart-check
+test: venv protos-check chart-check test-unit test-e2e ## everything CI runs: charts, unit tests, then e2e on the real servers
+
+chart-check: venv ## Helm charts: lint, render every profile, Kubernetes schemas, promtool, checkov, tests
+	@bash deploy/tools/chart-check.sh
 
 # Three runs: the kit's gRPC tests keep the pytest process unpatched (grpcio's channel would
 # block an eventlet hub) and run the services in a child process; the Kafka, metrics and
@@ -60,7 +63,7 @@ test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use 
 	@bash deploy/local/infra.sh up all
 	@$(PYTEST) -q services libs/kit/tests/test_logs.py
 	@$(PYTEST) -q libs/kit/tests/grpc
-	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py
+	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py libs/kit/tests/auth
 
 test-e2e: venv ## the platform end to end on the real servers, one shared set per session
 	@bash deploy/local/infra.sh up all
