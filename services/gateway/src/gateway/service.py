@@ -31,7 +31,7 @@ from cokit.logs import TraceContext
 from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
 
-from . import portal
+from . import openapi, portal
 from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
 from .problems import from_grpc_error, problem
@@ -128,6 +128,11 @@ class GatewayService(DocumentsRoutes, AuthRoutes):
     def track_ticket(self, request, code):
         status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
         return json_response(status_json(status))
+
+    @http("GET", "/api/v1/openapi.json")
+    @guarded
+    def openapi_document(self, request):
+        return json_response(openapi.document())
 
     @http("GET", "/healthz")
     def healthz(self, request):

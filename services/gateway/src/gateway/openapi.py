@@ -1,0 +1,379 @@
+"""The OpenAPI 3.1 document of the REST API under /api/v1, served at /api/v1/openapi.json.
+
+Written by hand next to the routes it describes, so a route and its description change in
+one review. Every error is an RFC 9457 problem body (problems.py). Routes still missing here
+are the ones that are not described yet, not ones that are hidden.
+"""
+from __future__ import annotations
+
+import copy
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+_NAME = {
+    "type": "object",
+    "description": "The name in each language that has one; zgh is written in Tifinagh.",
+    "properties": {k: {"type": "string"} for k in ("ar", "fr", "zgh", "en")},
+}
+
+SCHEMAS = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details; `reason` is the machine-readable cause.",
+        "required": ["type", "title", "status", "detail", "reason"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string"},
+            "reason": {"type": "string", "examples": ["OFFICE_NOT_FOUND", "DESCRIPTION_TOO_SHORT"]},
+            "instance": {"type": "string", "description": "urn:request:<request id>, also in X-Request-Id"},
+            "field": {"type": "string", "description": "the input field the problem is about"},
+        },
+    },
+    "Office": {
+        "type": "object",
+        "required": ["office_id", "slug", "name", "status", "phase"],
+        "properties": {
+            "office_id": {"type": "string"},
+            "slug": {"type": "string", "examples": ["tetouan"]},
+            "commune_code": {"type": "string"},
+            "name": _NAME,
+            "status": {"type": "string", "examples": ["operational", "being_created"]},
+            "phase": {"type": "string", "examples": ["implementation"]},
+            "timezone": {"type": "string", "examples": ["Africa/Casablanca"]},
+        },
+    },
+    "OfficeList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Office"}}},
+    },
+    "Submission": {
+        "type": "object",
+        "description": "A complaint, observation or suggestion. With an e-mail or a phone the citizen "
+                       "is told what happens; without, the tracking code is the only way back.",
+        "required": ["office", "description"],
+        "properties": {
+            "office": {"type": "string", "description": "office slug or id", "examples": ["tetouan"]},
+            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion"], "default": "complaint"},
+            "category": {"type": "string", "examples": ["lighting", "roads", "waste", "water", "other"]},
+            "description": {"type": "string", "minLength": 1, "maxLength": 5000},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "phone": {"type": "string"},
+            "language": {"type": "string", "enum": ["ar", "fr", "en"], "default": "ar"},
+            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+            "address": {"type": "string"},
+        },
+    },
+    "Receipt": {
+        "type": "object",
+        "required": ["ticket_id", "tracking_code", "status", "submitted_at"],
+        "properties": {
+            "ticket_id": {"type": "string"},
+            "tracking_code": {"type": "string", "examples": ["7K3M-9QX2-B"],
+                              "description": "what the citizen keeps; the last character is a check character"},
+            "status": {"type": "string", "examples": ["submitted"]},
+            "submitted_at": _TIMESTAMP,
+            "acknowledge_by": _TIMESTAMP,
+            "answer_by": _TIMESTAMP,
+        },
+    },
+    "TicketStatus": {
+        "type": "object",
+        "required": ["ticket_id", "tracking_code", "kind", "status"],
+        "properties": {
+            "ticket_id": {"type": "string"},
+            "tracking_code": {"type": "string"},
+            "office_id": {"type": "string"},
+            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion"]},
+            "category": {"type": "string"},
+            "status": {"type": "string"},
+            "submitted_at": _TIMESTAMP,
+            "acknowledge_by": _TIMESTAMP,
+            "answer_by": _TIMESTAMP,
+            "updated_at": _TIMESTAMP,
+            "attachment_count": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "required": ["attachment_id", "content_type", "size", "sha256"],
+        "properties": {
+            "attachment_id": {"type": "string"},
+            "content_type": {"type": "string"},
+            "size": {"type": "integer", "minimum": 0},
+            "sha256": {"type": "string", "description": "of the stored bytes (photos are re-encoded)"},
+            "received_sha256": {"type": "string", "description": "of the bytes received"},
+            "metadata_stripped": {"type": "boolean"},
+            "has_thumbnail": {"type": "boolean"},
+            "stored_at": _TIMESTAMP,
+            "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
+        },
+    },
+    "UploadRequest": {
+        "type": "object",
+        "required": ["office", "filename", "content_type", "size"],
+        "properties": {
+            "office": {"type": "string"},
+            "filename": {"type": "string"},
+            "content_type": {"type": "string"},
+            "size": {"type": "integer", "minimum": 1},
+            "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+            "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
+        },
+    },
+    "UploadTicket": {
+        "type": "object",
+        "required": ["upload_id", "method", "complete"],
+        "properties": {
+            "upload_id": {"type": "string"},
+            "method": {"type": "string", "enum": ["PUT"]},
+            "url": {"type": ["string", "null"], "description": "one presigned PUT for a small file"},
+            "parts": {"type": "array", "items": {
+                "type": "object", "properties": {"part_number": {"type": "integer"}, "url": {"type": "string"}}}},
+            "part_size": {"type": ["integer", "null"]},
+            "max_size": {"type": "integer"},
+            "expires_at": _TIMESTAMP,
+            "complete": {"type": "string", "description": "where to POST once the bytes are up"},
+        },
+    },
+    "UploadCompletion": {
+        "type": "object",
+        "properties": {"parts": {"type": "array", "items": {
+            "type": "object", "required": ["part_number", "etag"],
+            "properties": {"part_number": {"type": "integer", "minimum": 1, "maximum": 10000},
+                           "etag": {"type": "string"}}}}},
+    },
+    "PublishedDocument": {
+        "type": "object",
+        "required": ["document_id", "kind", "title", "file"],
+        "properties": {
+            "document_id": {"type": "string"},
+            "kind": {"type": "string"},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "language": {"type": "string"},
+            "document_date": {"type": "string"},
+            "published_at": _TIMESTAMP,
+            "content_type": {"type": "string"},
+            "size": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "keywords": {"type": "array", "items": {"type": "string"}},
+            "file": {"type": "string", "description": "redirects to a short-lived download URL"},
+        },
+    },
+    "Library": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/PublishedDocument"}},
+            "next_page_token": {"type": ["string", "null"]},
+        },
+    },
+}
+
+_REQUEST_ID = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": _REQUEST_ID,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+RESPONSES = {
+    "BadRequest": _problem("The input is invalid; `field` names the culprit when there is one."),
+    "NotFound": _problem("No such resource."),
+    "Conflict": _problem("Not possible in the current state."),
+    "TooLarge": _problem("The request body is larger than the gateway accepts."),
+    "Unavailable": _problem("A service behind the gateway is unavailable; try again."),
+    "Internal": _problem("Something went wrong on the platform's side; never a stack trace."),
+}
+
+
+def _ok(description: str, schema: str | None = None, media: str = JSON, status: str = "200") -> dict:
+    response = {"description": description, "headers": _REQUEST_ID}
+    if schema:
+        response["content"] = {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    return {status: response}
+
+
+def _errors(*extra: str) -> dict:
+    codes = {"400": "BadRequest", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "500": "Internal",
+             "503": "Unavailable"}
+    wanted = ("400", "500", "503") + extra
+    return {code: {"$ref": f"#/components/responses/{codes[code]}"} for code in wanted}
+
+
+def _path_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+PATHS = {
+    "/api/v1/offices": {
+        "get": {
+            "operationId": "listOffices",
+            "tags": ["offices"],
+            "summary": "The Citizen Offices of this instance",
+            "parameters": [_query("status", "only offices in this status, e.g. operational")],
+            "responses": {**_ok("The offices", "OfficeList"), **_errors()},
+        },
+    },
+    "/api/v1/tickets": {
+        "post": {
+            "operationId": "submitTicket",
+            "tags": ["tickets"],
+            "summary": "Submit a complaint, an observation or a suggestion",
+            "description": "JSON, a URL-encoded form, or multipart with up to five files in `photo` "
+                           "or `attachment` fields (photos are re-encoded without their metadata).",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    JSON: {"schema": {"$ref": "#/components/schemas/Submission"}},
+                    "multipart/form-data": {
+                        "schema": {
+                            "allOf": [{"$ref": "#/components/schemas/Submission"}],
+                            "properties": {
+                                "photo": {"type": "string", "contentMediaType": "image/jpeg"},
+                            },
+                        },
+                        "encoding": {"photo": {"contentType": "image/jpeg, image/png, image/webp, application/pdf"}},
+                    },
+                },
+            },
+            "responses": {**_ok("The receipt", "Receipt", status="201"), **_errors("404", "413")},
+        },
+    },
+    "/api/v1/tickets/track/{code}": {
+        "get": {
+            "operationId": "trackTicket",
+            "tags": ["tickets"],
+            "summary": "Where a request stands, by its tracking code; no account needed",
+            "parameters": [_path_param("code", "the tracking code; case, spaces and dashes do not matter")],
+            "responses": {**_ok("The request's status", "TicketStatus"), **_errors("404")},
+        },
+    },
+    "/api/v1/attachments": {
+        "post": {
+            "operationId": "uploadAttachment",
+            "tags": ["documents"],
+            "summary": "Upload a file directly (multipart), before attaching it to a request",
+            "requestBody": {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file", "office"],
+                    "properties": {
+                        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                        "office": {"type": "string"},
+                        "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
+                    },
+                }}},
+            },
+            "responses": {**_ok("The stored attachment", "Attachment", status="201"), **_errors("404", "413")},
+        },
+    },
+    "/api/v1/uploads": {
+        "post": {
+            "operationId": "startUpload",
+            "tags": ["documents"],
+            "summary": "Start a presigned upload (single PUT or multipart) straight to object storage",
+            "requestBody": {"required": True,
+                            "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadRequest"}}}},
+            "responses": {**_ok("Where to PUT the bytes", "UploadTicket", status="201"), **_errors("404", "413")},
+        },
+    },
+    "/api/v1/uploads/{upload_id}/complete": {
+        "post": {
+            "operationId": "completeUpload",
+            "tags": ["documents"],
+            "summary": "Finish a presigned upload; the stored bytes are checked before it counts",
+            "parameters": [_path_param("upload_id", "from startUpload")],
+            "requestBody": {"required": False,
+                            "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadCompletion"}}}},
+            "responses": {**_ok("The stored attachment", "Attachment", status="201"), **_errors("404", "409")},
+        },
+    },
+    "/api/v1/offices/{office}/library": {
+        "get": {
+            "operationId": "listPublished",
+            "tags": ["documents"],
+            "summary": "The office's published documents (access to information, Law 31-13)",
+            "parameters": [
+                _path_param("office", "office slug or id"),
+                _query("kind", "budget, deliberation, procedure, ..."),
+                _query("language", "ar, fr, zgh or en"),
+                _query("q", "words in the title, summary or keywords"),
+                _query("from", "documents dated on or after (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+                _query("to", "documents dated on or before (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+                _query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
+                _query("page_token", "next_page_token of the previous page"),
+            ],
+            "responses": {**_ok("One page of documents", "Library"), **_errors("404")},
+        },
+    },
+    "/api/v1/offices/{office}/library/export.{fmt}": {
+        "get": {
+            "operationId": "exportPublished",
+            "tags": ["documents"],
+            "summary": "The whole library as open data",
+            "parameters": [
+                _path_param("office", "office slug or id"),
+                {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "json"]}},
+            ],
+            "responses": {
+                "200": {"description": "The export, as a download", "headers": _REQUEST_ID,
+                        "content": {"text/csv": {"schema": {"type": "string"}}, JSON: {"schema": {}}}},
+                **_errors("404"),
+            },
+        },
+    },
+    "/api/v1/library/{document_id}/file": {
+        "get": {
+            "operationId": "downloadPublished",
+            "tags": ["documents"],
+            "summary": "Download a published document (redirect to a short-lived URL)",
+            "parameters": [_path_param("document_id", "from the library")],
+            "responses": {
+                "302": {"description": "Redirect to the file",
+                        "headers": {**_REQUEST_ID, "Location": {"schema": {"type": "string"}}}},
+                **_errors("404"),
+            },
+        },
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+    "info": {
+        "title": "Citizen Office platform API",
+        "version": "1.0.0",
+        "summary": "Complaints, observations and suggestions to Citizen Offices; tracking by code; "
+                   "attachments; each office's published documents.",
+    },
+    "servers": [{"url": "/", "description": "this gateway"}],
+    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+        "headers": {"X-Request-Id": {"description": "the request's id, also its trace id in the logs",
+                                     "schema": {"type": "string"}}},
+    },
+}
+
+
+def document() -> dict:
+    return copy.deepcopy(DOCUMENT)
