@@ -10,6 +10,7 @@ import uuid
 
 import grpc
 import pytest
+import requests
 from google.rpc.error_details_pb2 import ErrorInfo
 from google.rpc.status_pb2 import Status
 from kafka import KafkaConsumer
@@ -211,6 +212,28 @@ def test_achievements_in_figures_equal_the_activities_recorded(registry):
         assert whole["total"] >= after_region["total"] and whole["offices"] >= after_region["offices"]
     assert refused(registry.AchievementsInFigures, pb.AchievementsRequest(scope="region", key="ma-99")) == (
         grpc.StatusCode.NOT_FOUND, "REGION_NOT_FOUND")
+
+
+def test_the_gateway_publishes_figures_profiles_and_deadlines(registry, platform):
+    office = new_office(registry, "http").office
+    registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(
+        office_id=office.office_id, kind="forum", held_on="2026-10-02", place="Tétouan",
+        participants=pb.Participants(women=30, men=25))), timeout=15)
+    base = platform.base_url + "/api/v1/registry"
+    figures = requests.get(f"{base}/achievements", params={"scope": "office", "key": office.slug}, timeout=15).json()
+    assert figures["activities_total"] == 1 and figures["participants"] == {"women": 30, "men": 25, "others": 0}
+    assert {p["phase"]: p["by_kind"] for p in figures["phases"]}["operationalization"] == {"forum": 1}
+    profile = requests.get(f"{base}/offices/{office.slug}", timeout=15).json()
+    assert profile["name"]["zgh"] == "ⵜⵉⵟⵟⴰⵡⵉⵏ" and profile["location"]["latitude"] == pytest.approx(35.5785)
+    assert "staff" not in profile
+    deadline = requests.get(f"{base}/working-days", params={"from": "2026-12-21", "days": 20}, timeout=15).json()
+    assert deadline["date"] == "2027-01-21"
+    missing = requests.get(f"{base}/offices/no-such-office", timeout=15)
+    assert missing.status_code == 404 and missing.json()["reason"] == "OFFICE_NOT_FOUND"
+    bad = requests.get(f"{base}/working-days", params={"from": "2026-12-21", "days": "twenty"}, timeout=15)
+    assert bad.status_code == 400 and bad.json()["reason"] == "BAD_QUERY"
+    catalogue = requests.get(f"{base}/offices/{office.slug}/catalogue", timeout=15).json()["items"]
+    assert {"roads", "lighting", "information"} <= {e["code"] for e in catalogue}
 
 
 # --- import and export -----------------------------------------------------------------

@@ -34,6 +34,7 @@ from cokit.settings import ServiceSettings
 from . import openapi, portal
 from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
+from .registry_routes import RegistryRoutes
 from .problems import from_grpc_error, problem
 from .translate import office_json, receipt_json, status_json, submission_from_form
 
@@ -95,7 +96,7 @@ def guarded(method):
     return wrapper
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes):
     name = "gateway"
 
     trace_id = TraceContext()

@@ -1,0 +1,142 @@
+"""Read-only HTTP routes of the registry: office profiles, catalogue, territory, the
+achievements in figures and the working-day calendar, for the portal and open data.
+
+A mixin of GatewayService: it uses the service's registry client and its problem-body guard.
+Staff account ids stay out of these public bodies.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from cokit.errors import invalid_argument
+
+
+def _guarded(method):
+    # service.py imports this module for its bases, so its guard is looked up at call time.
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        from .service import guarded
+
+        return guarded(method)(self, request, *args, **kwargs)
+
+    return wrapper
+
+
+def _json(body, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _int_arg(request, name: str, default: int = 0) -> int:
+    value = request.args.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid_argument("BAD_QUERY", f"{name} must be a whole number", field=name) from None
+
+
+def _name(n) -> dict:
+    return {"ar": n.ar, "fr": n.fr, "zgh": n.zgh, "en": n.en}
+
+
+def _phase(value: int) -> str:
+    return registry_pb.Phase.Name(value).lower()
+
+
+def profile_json(p) -> dict:
+    o = p.office
+    return {
+        "office_id": o.office_id, "slug": o.slug, "commune_code": o.commune_code, "name": _name(o.name),
+        "phase": _phase(o.phase), "status": o.status, "timezone": o.timezone,
+        "region_code": p.region_code, "province_code": p.province_code, "address": p.address,
+        "location": {"latitude": p.location.latitude, "longitude": p.location.longitude} if p.HasField("location") else None,
+        "opening_hours": [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in p.opening_hours],
+        "phone": p.phone, "email": p.email,
+        "phase_history": [{"phase": _phase(s.phase), "changed_on": s.changed_on, "reason": s.reason}
+                          for s in p.phase_history],
+    }
+
+
+def entry_json(e) -> dict:
+    return {
+        "code": e.code, "request_type": e.request_type, "category": e.category, "name": _name(e.name),
+        "deadline": {"count": e.deadline_count, "unit": e.deadline_unit}, "legal_basis": e.legal_basis,
+        "department": e.department, "requires_location": e.requires_location,
+        "requires_attachments": e.requires_attachments,
+    }
+
+
+def achievements_json(a) -> dict:
+    return {
+        "scope": a.scope, "key": a.key, "offices_total": a.offices_total,
+        "offices_by_status": dict(a.offices_by_status),
+        "phases": [{"phase": _phase(p.phase), "offices": p.offices, "activities": p.activities,
+                    "by_kind": {k.kind: k.count for k in p.by_kind}} for p in a.phases],
+        "workshops_by_theme": dict(a.workshops_by_theme),
+        "participants": {"women": a.participants.women, "men": a.participants.men, "others": a.participants.others},
+        "activities_total": a.activities_total,
+    }
+
+
+class RegistryRoutes:
+    @http("GET", "/api/v1/registry/offices/<string:office>")
+    @_guarded
+    def registry_office(self, request, office):
+        return _json(profile_json(self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office))))
+
+    @http("GET", "/api/v1/registry/offices/<string:office>/catalogue")
+    @_guarded
+    def registry_catalogue(self, request, office):
+        reply = self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=office))
+        return _json({"office_id": reply.office_id, "items": [entry_json(e) for e in reply.entries]})
+
+    @http("GET", "/api/v1/registry/achievements")
+    @_guarded
+    def registry_achievements(self, request):
+        reply = self.registry.AchievementsInFigures(registry_pb.AchievementsRequest(
+            scope=request.args.get("scope", "instance"), key=request.args.get("key", "")))
+        return _json(achievements_json(reply))
+
+    @http("GET", "/api/v1/registry/territory")
+    @_guarded
+    def registry_territory(self, request):
+        reply = self.registry.ListTerritory(registry_pb.ListTerritoryRequest(
+            parent_code=request.args.get("parent", ""), level=request.args.get("level", "")))
+        return _json({"items": [
+            {"code": u.code, "level": u.level, "parent_code": u.parent_code, "name": _name(u.name),
+             "population": None if u.population < 0 else u.population, "commune_type": u.commune_type,
+             "petition_signatures": u.petition_signatures or None}
+            for u in reply.units
+        ]})
+
+    @http("GET", "/api/v1/registry/calendar")
+    @_guarded
+    def registry_calendar(self, request):
+        first = _int_arg(request, "from_year")
+        reply = self.registry.GetCalendar(registry_pb.GetCalendarRequest(
+            from_year=first, to_year=_int_arg(request, "to_year", first)))
+        return _json({
+            "weekend_days": list(reply.weekend_days), "covered_years": list(reply.covered_years),
+            "holidays": [{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in reply.holidays],
+        })
+
+    @http("GET", "/api/v1/registry/working-days")
+    @_guarded
+    def registry_working_days(self, request):
+        """?from=YYYY-MM-DD&days=N (the deadline) or ?from=...&to=... (days between)."""
+        start = request.args.get("from", "")
+        if request.args.get("to"):
+            reply = self.registry.WorkingDaysBetween(
+                registry_pb.WorkingDaysBetweenRequest(from_date=start, to_date=request.args["to"]))
+        else:
+            reply = self.registry.AddWorkingDays(
+                registry_pb.AddWorkingDaysRequest(from_date=start, days=_int_arg(request, "days")))
+        return _json({"date": reply.date, "working_days": reply.working_days, "provisional": reply.provisional,
+                      "holidays_crossed": [{"date": h.date, "name": h.name, "confirmed": h.confirmed}
+                                           for h in reply.holidays_crossed]})
