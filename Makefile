@@ -72,6 +72,7 @@ test-e2e: venv ## the platform end to end on the real servers, one shared set pe
 .PHONY: bench
 bench: venv ## benchmarks, each figure as a ratio against a baseline measured in the same run
 	@$(PY) bench/grpc_unary.py
+	@$(PY) bench/registry_import.py
 
 .PHONY: clean
 clean: stop ## stop everything and remove local state (keeps the download cache)
