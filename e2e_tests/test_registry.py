@@ -305,6 +305,10 @@ def test_importing_1500_communes_then_exporting_them(registry):
                     if e.code == "lighting")
     assert (lighting.deadline_count, lighting.deadline_unit) == (10, "working_days")
     office_id = registry.GetOffice(pb.GetOfficeRequest(office_id=slug), timeout=15).office_id
+    registry.ChangePhase(pb.ChangePhaseRequest(office_id=office_id, phase=pb.IMPLEMENTATION), timeout=15)
+    registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(
+        office_id=office_id, kind="observation_visit", held_on="2026-11-02", place="Centre")), timeout=15)
+    expected = {"office.created", "office.phase_changed", "activity.recorded", "catalogue.changed"}
     exported = registry.Export(pb.ExportRequest(kind="offices", format="csv"), timeout=60).content.decode()
     assert f"{slug},{province}-c0001" in exported
 
@@ -317,11 +321,11 @@ def test_importing_1500_communes_then_exporting_them(registry):
             envelope = envelope_pb2.Envelope.FromString(record.value)
             if envelope.office_id == office_id:
                 seen.add(envelope.type)
-                if seen >= {"office.created", "catalogue.changed"}:
+                if seen >= expected:
                     break
     finally:
         consumer.close()
-    assert seen >= {"office.created", "catalogue.changed"}
+    assert seen >= expected
 
 
 _BOOTSTRAP: list[str] = []

@@ -162,6 +162,10 @@ def now() -> dt.datetime:
 
 def seed(conn: sa.Connection, instance_id: str) -> int:
     """Insert the seed data that is not there yet (idempotent); return the rows added."""
+    if conn.dialect.name == "postgresql":
+        # Stacks sharing one database migrate at the same time: one seeds, the others wait
+        # and then find everything there.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(4242001)"))
     added = 0
     if instance_id == "ma":
         known = set(conn.execute(sa.select(territory_units.c.code)).scalars())
