@@ -1,16 +1,33 @@
-"""Notifications on the real servers: Kafka in, SMTP and the inbox out, exactly once per
-event, recipient and channel whatever Kafka redelivers or however long the mail server
-is away."""
+"""Notifications on the real servers: Kafka in, SMTP, SMS and the inbox out, exactly once
+per event, recipient and channel whatever Kafka redelivers or however long the mail
+server is away.
+
+This module gives the session's notifications service its own SMTP server, SMS provider
+and PostgreSQL database, restored at the end: stopping a mail server shared with the
+other sessions on the machine would disturb them (and they restart it when they start),
+and their notifications services would otherwise claim deliveries from the same table.
+"""
 from __future__ import annotations
 
+import dataclasses
+import email
+import email.policy
+import json
 import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
 import uuid
 
 import grpc
+import pytest
 import requests
 import sqlalchemy as sa
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from citizenoffice.events.v1 import envelope_pb2
 from citizenoffice.notifications.v1 import notifications_pb2 as pb
@@ -19,19 +36,125 @@ from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsS
 from .helpers import eventually
 
 TOPIC = "tickets.events.v1"
-GROUP = f"e2e-{os.environ.get('CITIZENOFFICE_E2E_PORT_OFFSET', '100')}.notifications"
+OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
+GROUP = f"e2e-{OFFSET}.notifications"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+SMS_KEY = "e2e-sms-key"
 
 
-def submit(platform, email: str, language: str = "ar"):
+def _wait_port(port: int, open_: bool = True, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            if open_:
+                return
+        except OSError:
+            if not open_:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"port {port} did not {'open' if open_ else 'close'}")
+
+
+@dataclasses.dataclass
+class OwnServers:
+    state: pathlib.Path
+    smtp_port: int
+    sms_port: int
+    database_url: str
+    smtp: subprocess.Popen | None = None
+    sms: subprocess.Popen | None = None
+
+    @property
+    def mail_dir(self) -> pathlib.Path:
+        return self.state / "mail"
+
+    @property
+    def sms_url(self) -> str:
+        return f"http://127.0.0.1:{self.sms_port}"
+
+    def start_smtp(self) -> None:
+        self.smtp = subprocess.Popen(
+            [str(PYTHON), str(ROOT / "deploy/local/smtp_sink.py"), "--port", str(self.smtp_port),
+             "--mail-dir", str(self.mail_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_port(self.smtp_port)
+
+    def stop_smtp(self) -> None:
+        if self.smtp is not None:
+            self.smtp.send_signal(signal.SIGTERM)
+            self.smtp.wait(timeout=15)
+            self.smtp = None
+        _wait_port(self.smtp_port, open_=False)
+
+    def start_sms(self) -> None:
+        self.sms = subprocess.Popen(
+            [str(PYTHON), str(ROOT / "deploy/local/sms_provider.py"), "--port", str(self.sms_port),
+             "--dir", str(self.state / "sms"), "--api-key", SMS_KEY],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_port(self.sms_port)
+
+    def messages(self) -> list:
+        found = []
+        for path in sorted(self.mail_dir.glob("[!.]*.eml")):
+            with open(path, "rb") as fh:
+                found.append(email.message_from_binary_file(fh, policy=email.policy.default))
+        return found
+
+    def mails_to(self, address: str) -> list:
+        return [m for m in self.messages() if m["To"] == address]
+
+    def sms_to(self, phone: str) -> list[dict]:
+        return [m for m in requests.get(f"{self.sms_url}/v1/messages", timeout=10).json() if m["to"] == phone]
+
+    def db(self) -> sa.Engine:
+        return sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
+
+
+@pytest.fixture(scope="module")
+def own(platform, infra):
+    state = ROOT / ".local" / f"e2e-{OFFSET}" / "notifications-own"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
+    base_url = infra.database_url("notifications")
+    name = f"notifications_e2e_{OFFSET}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    servers = OwnServers(state, 20025 + OFFSET, 20026 + OFFSET, base_url.rsplit("/", 1)[0] + "/" + name)
+    servers.start_smtp()
+    servers.start_sms()
+    saved = dict(platform.overrides)
+    platform.overrides.update({
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(servers.smtp_port), "DATABASE_URL": servers.database_url,
+        "SMS_PROVIDER_URL": servers.sms_url, "SMS_API_KEY": SMS_KEY,
+    })
+    try:
+        platform.stop("notifications")
+        platform.migrate("notifications")
+        platform.start("notifications")
+        platform.wait_ready("notifications")
+        yield servers
+    finally:
+        platform.overrides.clear()
+        platform.overrides.update(saved)
+        platform.stop("notifications")
+        platform.start("notifications")
+        platform.wait_ready("notifications")
+        servers.stop_smtp()
+        if servers.sms is not None:
+            servers.sms.terminate()
+            servers.sms.wait(timeout=15)
+
+
+def submit(platform, email: str, language: str = "ar", phone: str = ""):
     response = requests.post(f"{platform.base_url}/api/v1/tickets", data={
         "office": "tetouan", "kind": "complaint", "category": "lighting", "language": language,
-        "description": "عمود الإنارة معطل قرب المدرسة منذ أسبوع", "email": email, "name": "Amina"}, timeout=30)
+        "description": "عمود الإنارة معطل قرب المدرسة منذ أسبوع", "email": email, "name": "Amina",
+        "phone": phone}, timeout=30)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def mails_to(infra_backend, address: str):
-    return [m for m in infra_backend.messages() if m["To"] == address]
 
 
 def citizen_id_of(infra, email: str) -> str:
@@ -58,20 +181,18 @@ def find_event(infra, ticket_id: str):
 
 
 def committed(infra, partition: int) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    """The notifications group's committed offset (read without joining the group)."""
+    reader = KafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=GROUP, enable_auto_commit=False)
     try:
-        offsets = admin.list_consumer_group_offsets(GROUP)
+        return reader.committed(TopicPartition(TOPIC, partition)) or -1
     finally:
-        admin.close()
-    meta = offsets.get(TopicPartition(TOPIC, partition))
-    return meta.offset if meta else -1
+        reader.close()
 
 
-def test_an_arabic_citizen_gets_one_arabic_mail_and_one_inbox_item_whatever_kafka_replays(platform, infra,
-                                                                                         infra_backend):
+def test_an_arabic_citizen_gets_one_arabic_mail_and_one_inbox_item_whatever_kafka_replays(platform, infra, own):
     email = f"replay.{uuid.uuid4().hex[:8]}@example.ma"
     receipt = submit(platform, email, language="ar")
-    mails = eventually(lambda: mails_to(infra_backend, email), timeout=60, what=f"an e-mail to {email}")
+    mails = eventually(lambda: own.mails_to(email), timeout=60, what=f"an e-mail to {email}")
     assert len(mails) == 1
     mail = mails[0]
     assert mail["Content-Language"] == "ar" and receipt["tracking_code"] in mail["Subject"]
@@ -92,24 +213,85 @@ def test_an_arabic_citizen_gets_one_arabic_mail_and_one_inbox_item_whatever_kafk
     eventually(lambda: committed(infra, record.partition) > last, timeout=60,
                what="the notifications consumer to handle the replays")
     time.sleep(3)  # several turns of the sender
-    assert len(mails_to(infra_backend, email)) == 1
+    assert len(own.mails_to(email)) == 1
     again = inbox(platform, citizen_id)
     assert len(again.items) == 1 and again.unread == 1
 
 
-def test_mails_wait_for_the_smtp_server_and_arrive_once(platform, infra_backend):
+def test_mails_wait_for_the_smtp_server_and_arrive_once(platform, own):
     run = uuid.uuid4().hex[:8]
     addresses = [f"smtp.down.{run}.{i}@example.ma" for i in range(5)]
     codes = {}
-    with infra_backend.stopped("smtp"):
+    own.stop_smtp()
+    try:
         for address in addresses:
             codes[address] = submit(platform, address, language="fr")["tracking_code"]
-        time.sleep(8)  # several failed attempts while the server is away
-        assert not any(mails_to(infra_backend, a) for a in addresses)
+        with own.db().connect() as conn:
+            eventually(lambda: conn.execute(sa.text(
+                "select count(*) from deliveries where channel = 'email' and attempts >= 2 and state = 'pending'"
+                " and last_error <> ''")).scalar_one() >= len(addresses), timeout=30,
+                what="failed attempts while the mail server is away")
+        assert not any(own.mails_to(a) for a in addresses)
+    finally:
+        own.start_smtp()
     for address in addresses:
-        eventually(lambda: mails_to(infra_backend, address), timeout=120, what=f"an e-mail to {address}")
+        eventually(lambda: own.mails_to(address), timeout=120, what=f"an e-mail to {address}")
     time.sleep(3)
     for address in addresses:
-        mails = mails_to(infra_backend, address)
+        mails = own.mails_to(address)
         assert len(mails) == 1, f"{address} got {len(mails)} e-mails"
         assert codes[address] in mails[0]["Subject"] and mails[0]["Content-Language"] == "fr"
+
+
+def citizen_phone() -> str:
+    return "+2126" + str(uuid.uuid4().int)[:8]
+
+
+def test_an_sms_reaches_the_provider_once_even_when_it_fails_at_first(platform, infra, own):
+    phone, address = citizen_phone(), f"sms.{uuid.uuid4().hex[:8]}@example.ma"
+    requests.post(f"{own.sms_url}/control", json={"fail_next": 2}, timeout=5)
+    receipt = submit(platform, address, language="ar", phone=phone)
+    messages = eventually(lambda: own.sms_to(phone), timeout=60, what=f"an SMS to {phone}")
+    assert len(messages) == 1 and receipt["tracking_code"] in messages[0]["text"] and "تم استلام" in messages[0]["text"]
+    eventually(lambda: own.mails_to(address), timeout=30, what="the e-mail as well")
+    with own.db().connect() as conn:
+        row = conn.execute(sa.text("select state, attempts from deliveries where channel = 'sms' and "
+                                   "delivery_id = :d"), {"d": messages[0]["reference"]}).one()
+    assert row.state == "sent" and row.attempts == 3
+    time.sleep(2)
+    assert len(own.sms_to(phone)) == 1
+
+
+def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
+    phone, address = citizen_phone(), f"prefs.{uuid.uuid4().hex[:8]}@example.ma"
+    submit(platform, address, language="fr", phone=phone)
+    eventually(lambda: own.sms_to(phone), timeout=60, what="the first SMS")
+    citizen_id = citizen_id_of(infra, address)
+    with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
+        stub = NotificationsServiceStub(channel)
+        stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="sms", kind="*")]),
+                            timeout=10)
+        second = submit(platform, address, language="fr", phone=phone)["tracking_code"]
+        eventually(lambda: [m for m in own.mails_to(address) if second in m["Subject"]], timeout=60,
+                   what="the e-mail of the second request")
+        time.sleep(2)
+        assert len(own.sms_to(phone)) == 1  # no SMS for the second request
+
+        now = time.gmtime()
+        start, end = f"{(now.tm_hour - 1) % 24:02d}:00", f"{(now.tm_hour + 2) % 24:02d}:00"
+        prefs = stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, quiet_hours=pb.QuietHours(
+            start=start, end=end, timezone="UTC")), timeout=10)
+        assert not prefs.opt_outs and prefs.quiet_hours.start == start
+        third = submit(platform, address, language="fr", phone=phone)["tracking_code"]
+        eventually(lambda: [m for m in own.mails_to(address) if third in m["Subject"]], timeout=60,
+                   what="the e-mail of the third request, not held by quiet hours")
+        with own.db().connect() as conn:
+            held = eventually(lambda: conn.execute(sa.text(
+                "select state, attempts, next_attempt_at from deliveries where channel = 'sms' and citizen_id = :c"
+                " and state = 'pending'"), {"c": citizen_id}).all(), timeout=20, what="the held SMS")
+        assert held[0].attempts == 0 and held[0].next_attempt_at.hour == (now.tm_hour + 2) % 24
+        assert len(own.sms_to(phone)) == 1
+
+        with pytest.raises(grpc.RpcError) as err:
+            stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="fax")]), timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
