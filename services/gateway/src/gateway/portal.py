@@ -6,6 +6,7 @@ Accept-Language; Arabic by default. Arabic pages are right to left.
 from __future__ import annotations
 
 import pathlib
+from urllib.parse import quote, urlencode
 
 import jinja2
 from werkzeug.wrappers import Response
@@ -24,7 +25,7 @@ TEXT = {
         "track_title": "تتبع طلب", "code": "رمز التتبع", "track": "تتبع",
         "receipt_title": "تم استلام طلبكم", "keep_code": "احتفظوا بهذا الرمز لتتبع طلبكم:",
         "submitted_at": "تاريخ الاستلام", "acknowledge_by": "الإشعار بالاستلام قبل", "answer_by": "الرد قبل",
-        "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "error": "تعذر تسجيل الطلب",
+        "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف", "error": "تعذر تسجيل الطلب",
         "submitted": "مستلم", "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
     },
     "fr": {
@@ -35,7 +36,7 @@ TEXT = {
         "track_title": "Suivre une demande", "code": "Code de suivi", "track": "Suivre",
         "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande :",
         "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
-        "status": "Statut", "not_found": "Aucune demande avec ce code", "error": "La demande n'a pas pu être enregistrée",
+        "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère", "error": "La demande n'a pas pu être enregistrée",
         "submitted": "Reçue", "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
     },
     "en": {
@@ -46,7 +47,7 @@ TEXT = {
         "track_title": "Track a request", "code": "Tracking code", "track": "Track",
         "receipt_title": "Your request has been received", "keep_code": "Keep this code to track your request:",
         "submitted_at": "Received on", "acknowledge_by": "Acknowledgement by", "answer_by": "Answer by",
-        "status": "Status", "not_found": "No request has this code", "error": "The request could not be recorded",
+        "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character", "error": "The request could not be recorded",
         "submitted": "Received", "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
     },
 }
@@ -72,10 +73,26 @@ def language(request) -> str:
     return best or "ar"
 
 
-def _render(request, template: str, status: int = 200, **context) -> Response:
+def switch_links(request, here: str | None = None) -> dict[str, str]:
+    """Where each language link leads: the same page in that language. A page answered to a
+    POST cannot be fetched again, so it names a GET page showing the same thing (`here`)."""
+    if here is None:
+        here = request.path if request.method == "GET" else "/"
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] if request.method == "GET" else []
+    else:
+        args = []
+    links = {}
+    for lang in LANGUAGES:
+        query = urlencode(args + [("lang", lang)])
+        links[lang] = f"{here}{'&' if '?' in here else '?'}{query}"
+    return links
+
+
+def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
     lang = language(request)
     html = _env.get_template(template).render(
-        lang=lang, dir="rtl" if lang in RTL else "ltr", t=TEXT[lang], languages=LANGUAGES, **context
+        lang=lang, dir="rtl" if lang in RTL else "ltr", t=TEXT[lang], languages=LANGUAGES,
+        switch=switch_links(request, here), **context
     )
     response = Response(html, status=status, mimetype="text/html")
     response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
@@ -95,17 +112,18 @@ def home(request, offices, error=None, status: int = 200) -> Response:
 
 def receipt(request, receipt) -> Response:
     return _render(
-        request, "receipt.html", 200, code=receipt.tracking_code, submitted_at=iso(receipt.submitted_at),
+        request, "receipt.html", 200, here=f"/track?code={quote(receipt.tracking_code)}", code=receipt.tracking_code, submitted_at=iso(receipt.submitted_at),
         acknowledge_by=iso(receipt.acknowledge_by), answer_by=iso(receipt.answer_by),
     )
 
 
-def track(request, status, error=None, status_code: int = 200) -> Response:
+def track(request, ticket, error=None, status: int = 200) -> Response:
+    """The tracking page: `ticket` is the TrackByCode reply, or None with the form alone or
+    with the `error` (404 for an unknown code, 400 for a malformed one)."""
     details = None
-    if status is not None:
+    if ticket is not None:
         details = {
-            "code": status.tracking_code, "status": status.status, "kind": KIND_NAMES.get(status.kind, "complaint"),
-            "submitted_at": iso(status.submitted_at), "answer_by": iso(status.answer_by),
+            "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_NAMES.get(ticket.kind, "complaint"),
+            "submitted_at": iso(ticket.submitted_at), "answer_by": iso(ticket.answer_by),
         }
-    return _render(request, "track.html", status_code if error is None else 404, details=details, error=error,
-                   code=request.args.get("code", ""))
+    return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))

@@ -1,0 +1,166 @@
+"""A citizen on a cheap phone, in real Chromium: submits a complaint with a photo in Arabic
+or French without JavaScript, gets the receipt with the tracking code and tracks it by code
+without an account. Every citizen page is measured (bytes transferred, under 100 KB),
+scanned by axe-core (no serious or critical violation) and saved as a screenshot in
+.local/screenshots/.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from e2e_tests.helpers import jpeg_bytes
+from tickets.domain import new_tracking_code
+
+PAGE_BUDGET = 100 * 1024
+CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$")
+DESCRIPTIONS = {
+    "ar": "عمود الإنارة العمومية معطل أمام المدرسة منذ أسبوعين",
+    "fr": "Le lampadaire devant l'école est en panne depuis deux semaines",
+}
+RECEIPT_TITLE = {"ar": "تم استلام طلبكم", "fr": "Votre demande a été reçue"}
+SUBMITTED = {"ar": "مستلم", "fr": "Reçue"}
+NOT_FOUND = {"ar": "لم يتم العثور على طلب بهذا الرمز", "fr": "Aucune demande avec ce code"}
+CODE_INVALID = {"ar": "في رمز التتبع خطأ", "fr": "Ce code de suivi contient une erreur"}
+
+# bytes transferred per citizen page, filled by the tests and printed at the end of the session
+SIZES: dict[str, int] = {}
+
+
+def check_page(phone, lang: str, name: str, budget: int = PAGE_BUDGET) -> None:
+    """What every citizen page owes a phone: its language and direction, no sideways
+    scrolling on a 360 px screen, no script needed, and fewer than 100 KB transferred."""
+    page = phone.page
+    assert page.get_attribute("html", "lang") == lang
+    assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    assert page.evaluate("getComputedStyle(document.body).direction") == ("rtl" if lang == "ar" else "ltr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the page scrolls sideways on a phone"
+    assert page.locator("script").count() == 0
+    size = phone.transfer.total()
+    SIZES[f"{name}-{lang}"] = size
+    assert 0 < size < budget, f"{name} ({lang}) transferred {size} bytes"
+    phone.screenshot(f"{name}-{lang}")
+
+
+def submit_complaint(phone, lang: str) -> str:
+    page = phone.page
+    page.select_option("#office", "tetouan")
+    page.select_option("#kind", "complaint")
+    page.select_option("#category", "lighting")
+    page.fill("#description", DESCRIPTIONS[lang])
+    page.fill("#name", "Amina")
+    page.fill("#email", f"amina.{uuid.uuid4().hex[:8]}@example.ma")
+    page.set_input_files("#photo", {"name": "lampe.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(uuid.uuid4().bytes)})
+    phone.transfer.reset()
+    with page.expect_navigation():
+        page.click("form[action='/submit'] button[type=submit]")
+    assert page.locator("h2").inner_text() == RECEIPT_TITLE[lang]
+    code = page.locator(".code").inner_text().strip()
+    assert CODE.match(code), code
+    return code
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_citizen_submits_with_a_photo_and_tracks_by_code_without_javascript(phone_factory, lang):
+    phone = phone_factory(locale={"ar": "ar-MA", "fr": "fr-MA"}[lang], javascript=False)
+    page = phone.page
+
+    response = phone.open(f"/?lang={lang}")
+    assert response.status == 200
+    check_page(phone, lang, "home")
+    if lang == "ar":
+        # right to left: the labels start at the right edge of the screen
+        box = page.locator("label[for=office]").bounding_box()
+        text_right = page.evaluate(
+            "() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('label[for=office]'));"
+            " return r.getBoundingClientRect().right; }"
+        )
+        assert text_right > 360 - 40 and box["x"] < 40, (box, text_right)
+
+    code = submit_complaint(phone, lang)
+    check_page(phone, lang, "receipt")
+
+    # the receipt's link tracks the request by its code, no account needed
+    phone.transfer.reset()
+    with page.expect_navigation():
+        page.click("main a[href*='/track?code=']")
+    assert page.locator(".code").inner_text().strip() == code
+    assert SUBMITTED[lang] in page.locator("dl").inner_text()
+    check_page(phone, lang, "track")
+
+    # and so does the home page's form, with the code typed loosely
+    phone.open(f"/?lang={lang}")
+    page.fill("#code", code.lower().replace("-", " "))
+    with page.expect_navigation():
+        page.click("form[action='/track'] button[type=submit]")
+    assert page.locator(".code").inner_text().strip() == code
+
+    response = phone.open(f"/track?code={new_tracking_code()}&lang={lang}")
+    assert response.status == 404
+    assert NOT_FOUND[lang] in page.locator("[role=alert]").inner_text()
+    check_page(phone, lang, "track-not-found")
+
+    # a typing error is caught by the check character and said in the citizen's language
+    mistyped = code[:-1] + ("A" if code[-1] != "A" else "B")
+    response = phone.open(f"/track?code={mistyped}&lang={lang}")
+    assert response.status == 400
+    assert CODE_INVALID[lang] in page.locator("[role=alert]").inner_text()
+    check_page(phone, lang, "track-mistyped")
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_citizen_pages_have_no_serious_accessibility_violation(phone_factory, axe_source, lang):
+    phone = phone_factory(locale={"ar": "ar-MA", "fr": "fr-MA"}[lang])
+    page = phone.page
+    found = {}
+
+    phone.open(f"/?lang={lang}")
+    found["home"] = phone.axe(axe_source)
+    code = submit_complaint(phone, lang)
+    found["receipt"] = phone.axe(axe_source)
+    phone.open(f"/track?code={code}")
+    found["track"] = phone.axe(axe_source)
+    phone.open(f"/track?code={new_tracking_code()}")
+    assert page.locator("[role=alert]").count() == 1
+    found["track-not-found"] = phone.axe(axe_source)
+
+    assert found == {"home": [], "receipt": [], "track": [], "track-not-found": []}
+
+
+def test_language_choice_is_remembered(phone_factory):
+    phone = phone_factory(locale="ar-MA")
+    phone.open("/?lang=fr")
+    assert phone.page.get_attribute("html", "lang") == "fr"
+    phone.open("/track")
+    assert phone.page.get_attribute("html", "lang") == "fr"
+    # switching from a page reached by POST keeps the citizen on a page that exists
+    phone.open("/")
+    assert phone.page.get_attribute("html", "lang") == "fr"
+    link = phone.page.locator("nav a[hreflang=ar]")
+    with phone.page.expect_navigation():
+        link.click()
+    assert phone.page.get_attribute("html", "lang") == "ar"
+    assert phone.page.get_attribute("html", "dir") == "rtl"
+
+
+def test_receipt_page_switches_language_in_place(phone_factory):
+    phone = phone_factory(locale="fr-MA", javascript=False)
+    phone.open("/?lang=fr")
+    submit_complaint(phone, "fr")
+    response = None
+    with phone.page.expect_navigation() as navigation:
+        phone.page.locator("nav a[hreflang=ar]").click()
+    response = navigation.value
+    assert response.status == 200
+    assert phone.page.get_attribute("html", "lang") == "ar"
+
+
+def test_page_sizes_report():
+    """Prints each citizen page's transferred size (run after the journeys above)."""
+    if not SIZES:
+        pytest.skip("no page was measured in this run")
+    for name, size in sorted(SIZES.items()):
+        print(f"page size: {name}: {size} bytes ({size / 1024:.1f} KB)")
+    assert max(SIZES.values()) < PAGE_BUDGET
