@@ -277,6 +277,15 @@ def test_importing_1500_communes_then_exporting_them(registry):
     dry = registry.Import(pb.ImportRequest(kind="territory", format="csv", content=content, dry_run=True), timeout=60)
     assert not dry.applied and not dry.errors
     reply = registry.Import(pb.ImportRequest(kind="territory", format="csv", content=content), timeout=120)
+    try:
+        imported_then_exported(registry, province, content, reply)
+    finally:
+        # The e2e database is shared and kept: leave it as found.
+        registry.RemoveTerritory(pb.RemoveTerritoryRequest(code=province, with_descendants=True), timeout=60)
+    assert refused(registry.GetTerritoryUnit, pb.GetTerritoryUnitRequest(code=f"{province}-c0001"))[1] == "TERRITORY_NOT_FOUND"
+
+
+def imported_then_exported(registry, province, content, reply):
     assert reply.applied and reply.errors == [] and (reply.created, reply.updated) == (1501, 0)
     units = registry.ListTerritory(pb.ListTerritoryRequest(parent_code=province), timeout=15).units
     assert len(units) == 1500 and all(u.level == "commune" for u in units)
@@ -290,10 +299,19 @@ def test_importing_1500_communes_then_exporting_them(registry):
     assert len(rows) == 1501
 
     # Offices and catalogue through the same path, and office.created / catalogue.changed on Kafka.
+    assert refused(registry.RemoveTerritory, pb.RemoveTerritoryRequest(code=province)) == (
+        grpc.StatusCode.FAILED_PRECONDITION, "TERRITORY_HAS_CHILDREN")
+    assert refused(registry.RemoveTerritory, pb.RemoveTerritoryRequest(code="ma-tet", with_descendants=True)) == (
+        grpc.StatusCode.FAILED_PRECONDITION, "TERRITORY_HAS_OFFICES")
     slug = f"e2e-{RUN}-imported"
     offices_csv = ("slug,commune_code,name_fr,name_ar,status,phase,address,latitude,longitude\n"
-                   f"{slug},{province}-c0001,Bureau importé,مكتب,planned,creation,Centre,35.1,-5.2\n").encode()
-    done = registry.Import(pb.ImportRequest(kind="offices", format="csv", content=offices_csv), timeout=60)
+                   f"{slug},martil,Bureau importé,مكتب,planned,creation,Centre,35.1,-5.2\n"
+                   f"{slug}-2,{province}-c0001,Bureau importé 2,مكتب,planned,creation,Centre,35.1,-5.2\n").encode()
+    dry = registry.Import(pb.ImportRequest(kind="offices", format="csv", content=offices_csv, dry_run=True), timeout=60)
+    assert dry.errors == [] and not dry.applied
+    # Only the first row is imported: an office on the imported commune would keep it there.
+    done = registry.Import(pb.ImportRequest(kind="offices", format="csv",
+                                            content=b"\n".join(offices_csv.split(b"\n")[:2]) + b"\n"), timeout=60)
     assert done.applied and done.created == 1
     catalogue = [{"office": slug, "code": "lighting", "request_type": "complaint", "category": "lighting",
                   "name_fr": "Éclairage public", "deadline_count": 10, "deadline_unit": "working_days",
@@ -310,7 +328,7 @@ def test_importing_1500_communes_then_exporting_them(registry):
         office_id=office_id, kind="observation_visit", held_on="2026-11-02", place="Centre")), timeout=15)
     expected = {"office.created", "office.phase_changed", "activity.recorded", "catalogue.changed"}
     exported = registry.Export(pb.ExportRequest(kind="offices", format="csv"), timeout=60).content.decode()
-    assert f"{slug},{province}-c0001" in exported
+    assert f"{slug},martil" in exported
 
     seen = set()
     consumer = KafkaConsumer("registry.events.v1", bootstrap_servers=registry_bootstrap(),

@@ -145,8 +145,7 @@ class RegistryService(kit_service(pb)):
 
     def _profile(self, conn, row) -> pb.OfficeProfile:
         details = store.details_of(store.get_profile(conn, row["office_id"]))
-        parents, levels = store.territory_parents(conn), store.territory_levels(conn)
-        province = parents.get(row["commune_code"], "")
+        above = store.ancestors(conn, row["commune_code"])
         reply = pb.OfficeProfile(
             office=office_message(row), address=details.address,
             opening_hours=[pb.OpeningHours(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours],
@@ -157,7 +156,7 @@ class RegistryService(kit_service(pb)):
                              changed_by=s["changed_by"])
                 for s in store.phase_history(conn, row["office_id"])
             ],
-            region_code=store.region_of(parents, levels, row["commune_code"]), province_code=province,
+            region_code=above.get("region", ""), province_code=above.get("province") or above.get("prefecture", ""),
         )
         if details.latitude is not None:
             reply.location.CopyFrom(pb.Location(latitude=details.latitude, longitude=details.longitude))
@@ -340,6 +339,30 @@ class RegistryService(kit_service(pb)):
         if row is None:
             raise not_found("TERRITORY_NOT_FOUND", f"no territory unit {request.code!r}", unit=request.code)
         return unit_message(row)
+
+    @grpc
+    def RemoveTerritory(self, request, context):
+        """For a wrong import: a unit (and what lies below it) goes, unless an office sits there."""
+        code = request.code.strip()
+        with self.db.begin() as conn:
+            if store.get_unit(conn, code) is None:
+                raise not_found("TERRITORY_NOT_FOUND", f"no territory unit {code!r}", unit=code)
+            parents = store.territory_parents(conn)
+            children: dict[str, list[str]] = {}
+            for child, parent in parents.items():
+                children.setdefault(parent, []).append(child)
+            if children.get(code) and not request.with_descendants:
+                raise failed_precondition("TERRITORY_HAS_CHILDREN", f"{code!r} has units below it", unit=code)
+            doomed, todo = set(), [code]
+            while todo:
+                current = todo.pop()
+                if current not in doomed:
+                    doomed.add(current)
+                    todo.extend(children.get(current, ()))
+            busy = sorted({o["commune_code"] for o in store.list_offices(conn)} & doomed)
+            if busy:
+                raise failed_precondition("TERRITORY_HAS_OFFICES", f"an office sits in {busy[0]!r}", unit=busy[0])
+            return pb.RemoveTerritoryReply(removed=store.remove_units(conn, doomed))
 
     # --- catalogue -------------------------------------------------------------------------
 

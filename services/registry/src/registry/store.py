@@ -248,6 +248,27 @@ def upsert_units(conn, units, instance_id: str) -> tuple[int, int]:
     return len(new), len(old)
 
 
+def remove_units(conn, codes) -> int:
+    codes = list(codes)
+    removed = 0
+    for i in range(0, len(codes), 500):
+        removed += conn.execute(territory_units.delete().where(territory_units.c.code.in_(codes[i:i + 500]))).rowcount
+    return removed
+
+
+def ancestors(conn, code: str) -> dict[str, str]:
+    """level -> code for the unit and every unit above it."""
+    found = {}
+    for _ in range(len(territory.LEVELS)):
+        row = conn.execute(sa.select(territory_units.c.level, territory_units.c.parent_code)
+                           .where(territory_units.c.code == code)).first()
+        if row is None:
+            break
+        found[row.level] = code
+        code = row.parent_code
+    return found
+
+
 def region_of(parents: dict[str, str], levels: dict[str, str], code: str) -> str:
     seen = 0
     while code and seen < 10:

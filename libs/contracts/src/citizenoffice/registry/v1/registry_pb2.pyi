@@ -358,6 +358,20 @@ class GetTerritoryUnitRequest(_message.Message):
     code: str
     def __init__(self, code: _Optional[str] = ...) -> None: ...
 
+class RemoveTerritoryRequest(_message.Message):
+    __slots__ = ("code", "with_descendants")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    WITH_DESCENDANTS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    with_descendants: bool
+    def __init__(self, code: _Optional[str] = ..., with_descendants: _Optional[bool] = ...) -> None: ...
+
+class RemoveTerritoryReply(_message.Message):
+    __slots__ = ("removed",)
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
 class CatalogueEntry(_message.Message):
     __slots__ = ("code", "request_type", "category", "name", "deadline_count", "deadline_unit", "legal_basis", "department", "requires_location", "requires_attachments", "active")
     CODE_FIELD_NUMBER: _ClassVar[int]

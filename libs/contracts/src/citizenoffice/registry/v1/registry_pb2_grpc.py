@@ -89,6 +89,11 @@ class RegistryServiceStub:
                 request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.FromString,
                 _registered_method=True)
+        self.RemoveTerritory = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/RemoveTerritory',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryReply.FromString,
+                _registered_method=True)
         self.ListCategories = channel.unary_unary(
                 '/citizenoffice.registry.v1.RegistryService/ListCategories',
                 request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListCategoriesRequest.SerializeToString,
@@ -205,6 +210,12 @@ class RegistryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetTerritoryUnit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveTerritory(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -327,6 +338,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.GetTerritoryUnit,
                     request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.FromString,
                     response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.SerializeToString,
+            ),
+            'RemoveTerritory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveTerritory,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryRequest.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryReply.SerializeToString,
             ),
             'ListCategories': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCategories,
@@ -676,6 +692,33 @@ class RegistryService:
             '/citizenoffice.registry.v1.RegistryService/GetTerritoryUnit',
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.GetTerritoryUnitRequest.SerializeToString,
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.TerritoryUnit.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveTerritory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/RemoveTerritory',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryRequest.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.RemoveTerritoryReply.FromString,
             options,
             channel_credentials,
             insecure,
