@@ -127,7 +127,9 @@ class TicketsService(kit_service(pb)):
     registry = ServiceClient("registry", RegistryServiceStub)
 
     def _settings(self, name, default):
-        return self.container.config.get(name, default)
+        import nameko
+
+        return nameko.config.get(name, default)
 
     def _clock(self) -> deadlines.Clock:
         return deadlines.Clock(self._settings("TICKETS_TIMEZONE", "Africa/Casablanca"))

@@ -1,0 +1,83 @@
+"""Every channel gives a receipt at once and a ticket.submitted event: web (through the
+gateway), mobile, Open311, walk-in at the office (staff register it for someone without an
+account) and anonymous."""
+from __future__ import annotations
+
+import uuid
+
+import grpc
+import pytest
+import requests
+import sqlalchemy as sa
+
+from citizenoffice.tickets.v1 import tickets_pb2 as pb
+from citizenoffice.tickets.v1 import tickets_pb2_grpc
+
+from .test_tickets_workflows import EventTap
+
+
+@pytest.fixture()
+def stub(platform):
+    with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
+        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+
+
+def base(**changes):
+    request = pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="waste", language="ar",
+                               description="حاوية النفايات ممتلئة منذ ثلاثة أيام قرب السوق")
+    for key, value in changes.items():
+        if key == "requester":
+            request.requester.CopyFrom(value)
+        else:
+            setattr(request, key, value)
+    return request
+
+
+def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub):
+    tap = EventTap(infra.kafka_bootstrap)
+    try:
+        web = requests.post(f"{platform.base_url}/api/v1/tickets", timeout=30, data={
+            "office": "tetouan", "kind": "complaint", "category": "waste", "language": "fr",
+            "description": "Conteneur plein depuis trois jours", "email": f"w{uuid.uuid4().hex[:6]}@example.ma",
+            "name": "Youssef"})
+        assert web.status_code == 201, web.text
+        receipts = {
+            "web": web.json()["ticket_id"],
+            "open311": stub.Submit(base(channel=pb.OPEN311, citizen_id="open311-client-1"), timeout=30).ticket_id,
+            "anonymous": stub.Submit(base(channel=pb.MOBILE, citizen_id=""), timeout=30).ticket_id,
+            "walk_in": stub.Submit(base(channel=pb.WALK_IN, registered_by="agent-7", kind=pb.ADMINISTRATIVE_REQUEST,
+                                        category="civil_status",
+                                        requester=pb.Requester(name="Fatima", contact="0600000000")),
+                                   timeout=30).ticket_id,
+        }
+        for channel, ticket_id in receipts.items():
+            [event] = tap.wait_for(ticket_id, "ticket.submitted")
+            payload = pb.TicketSubmitted()
+            assert event.payload.Unpack(payload)
+            expected = {"anonymous": "mobile"}.get(channel, channel)
+            assert pb.Channel.Name(payload.channel).lower() == expected
+            if channel == "anonymous":
+                assert payload.citizen_id == ""
+        assert all(b"Fatima" not in raw and b"0600000000" not in raw for raw, _ in tap.seen)
+    finally:
+        tap.close()
+    with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
+        walk_in = conn.execute(sa.text("select registered_by, status, citizen_id from tickets where ticket_id = :t"),
+                               {"t": receipts["walk_in"]}).one()
+        history = conn.execute(sa.text("select actor, actor_role from ticket_history where ticket_id = :t"),
+                               {"t": receipts["walk_in"]}).one()
+    assert tuple(walk_in) == ("agent-7", "submitted", "")
+    assert tuple(history) == ("agent-7", "staff")
+
+
+def test_anonymous_information_request_is_refused(stub):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Submit(base(kind=pb.INFORMATION_REQUEST, citizen_id=""), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "identified" in err.value.details()
+
+
+def test_walk_in_without_the_clerk_is_refused(stub):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Submit(base(channel=pb.WALK_IN), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
