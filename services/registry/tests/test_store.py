@@ -1,0 +1,77 @@
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from citizenoffice.registry.v1 import registry_pb2 as pb
+from cokit.calendar import calendar_from_message
+from cokit.db import create_engine
+from registry import calendar, domain, store, territory
+
+
+@pytest.fixture()
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path}/registry.db")
+    store.metadata.create_all(engine)
+    with engine.begin() as conn:
+        store.seed(conn, "ma")
+    yield engine
+    engine.dispose()
+
+
+def test_seed_is_complete_and_idempotent(engine):
+    with engine.begin() as conn:
+        assert store.seed(conn, "ma") == 0
+        assert len(store.list_units(conn, "ma", "region")) == 12
+        assert len(store.list_offices(conn, "operational")) == 5
+        assert len(store.holiday_rules(conn, "ma")) == len(calendar.MOROCCO_HOLIDAYS)
+        tetouan = store.get_office(conn, "tetouan")
+        assert len(store.entries_of(conn, tetouan["office_id"])) == len(domain.DEFAULT_CATALOGUE)
+        assert [s["phase"] for s in store.phase_history(conn, tetouan["office_id"])] == ["implementation"]
+        assert store.ancestors(conn, "tetouan") == {"commune": "tetouan", "province": "ma-tet", "region": "ma-01",
+                                                    "instance": "ma"}
+
+
+def test_upsert_then_remove_units(engine):
+    units = [territory.Unit("p-x", "province", "ma-01", "X"),
+             territory.Unit("c-x", "commune", "p-x", "Cx", population=10, commune_type="rural")]
+    with engine.begin() as conn:
+        assert store.upsert_units(conn, units, "ma") == (2, 0)
+        changed = [units[0], territory.Unit("c-x", "commune", "p-x", "Cx", population=99, commune_type="urban")]
+        assert store.upsert_units(conn, changed, "ma") == (0, 2)
+        assert store.get_unit(conn, "c-x")["population"] == 99
+        assert store.remove_units(conn, ["p-x", "c-x"]) == 2
+        assert store.get_unit(conn, "c-x") is None
+
+
+def test_activity_figures_are_summed_by_kind_and_theme(engine):
+    rows = [("forum", "", 3, 4), ("forum", "", 1, 1), ("strategic_workshop", "participation", 5, 0)]
+    with engine.begin() as conn:
+        for n, (kind, theme, women, men) in enumerate(rows):
+            store.insert_activity(conn, dict(
+                activity_id=f"a{n}", instance_id="ma", office_id="o1", kind=kind, theme=theme,
+                held_on=dt.date(2026, 5, 4), place="Martil", title="", women=women, men=men, others=0,
+                document_ids="[]", recorded_at=store.now()))
+        figures = sorted(tuple(r) for r in store.activity_figures(conn, office_ids=["o1"]))
+        assert figures == [("forum", "", 2, 4, 5, 0), ("strategic_workshop", "participation", 1, 5, 0, 0)]
+        assert store.activity_figures(conn, office_ids=["other"]) == []
+
+
+def test_calendar_reply_round_trips_into_the_cache_shape(engine):
+    with engine.connect() as conn:
+        cal = calendar.working_calendar(store.holiday_rules(conn, "ma"), store.weekend_of(conn, "ma"), 2026, 2027)
+    reply = pb.Calendar(weekend_days=sorted(cal.weekend), covered_years=sorted(cal.covered_years), holidays=[
+        pb.CalendarHoliday(date=d.isoformat(), name=h.name, confirmed=h.confirmed) for d, h in cal.holidays.items()])
+    again = calendar_from_message(reply)
+    start = dt.date(2026, 3, 16)
+    assert again.add_working_days(start, 20) == cal.add_working_days(start, 20)
+    assert again.add_working_days(start, 20).day == dt.date(2026, 4, 14)
+
+
+def test_weekend_is_per_instance(engine):
+    with engine.begin() as conn:
+        store.set_weekend(conn, "partner", [4, 5])
+        assert store.weekend_of(conn, "partner") == (4, 5)
+        assert store.weekend_of(conn, "ma") == (5, 6)
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.holidays)
+                            .where(store.holidays.c.instance_id == "partner")).scalar() == 0
