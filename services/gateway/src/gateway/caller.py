@@ -2,6 +2,8 @@
 (checked by identity, which records its last use). Nothing else is trusted."""
 from __future__ import annotations
 
+from nameko_grpc.context import encode_value
+
 from citizenoffice.identity.v1 import identity_pb2
 from cokit.auth import policy
 from cokit.auth.provider import Authn, TokenVerifier
@@ -30,4 +32,4 @@ class CallerProvider(TokenVerifier):
 def forward(request) -> list[tuple[str, str]]:
     """gRPC metadata passing the caller's bearer token on, for services that verify it themselves."""
     header = request.headers.get("Authorization", "")
-    return [(AUTH_METADATA, header)] if header.lower().startswith("bearer ") else []
+    return [(AUTH_METADATA, encode_value(header))] if header.lower().startswith("bearer ") else []

@@ -7,6 +7,8 @@ signature verification, not a call; a token naming an unknown key triggers one e
 """
 from __future__ import annotations
 
+import logging
+
 import nameko
 from nameko.extensions import DependencyProvider
 
@@ -17,6 +19,8 @@ from cokit.clients import ServiceClient, _Proxy
 from .context import AUDIENCE, caller_from_context, issuer_of, unauthenticated
 from .policy import Caller
 from .tokens import TokenError, Verifier, bearer_token
+
+log = logging.getLogger(__name__)
 
 
 class Authn:
@@ -58,7 +62,11 @@ class TokenVerifier(DependencyProvider):
     def _fetch(self):
         from .context import trust_state_from_reply
 
-        reply = _Proxy(self.identity, {}).GetTrustState(identity_pb2.Empty())
+        try:
+            reply = _Proxy(self.identity, {}).GetTrustState(identity_pb2.Empty())
+        except Exception as exc:
+            log.warning("identity's trust state could not be fetched", extra={"error": str(exc)[:200]})
+            raise
         return trust_state_from_reply(reply)
 
     def get_dependency(self, worker_ctx) -> Authn:
