@@ -95,6 +95,11 @@ def test_admin_holiday_reaches_the_cache_of_other_services(registry):
         assert 2031 in cache.calendar().covered_years
     finally:
         registry.DeleteHoliday(pb.DeleteHolidayRequest(key=key), timeout=15)
+
+    def about_this_holiday(envelope):
+        changed = pb.CalendarChanged()
+        return envelope.type == "calendar.changed" and envelope.payload.Unpack(changed) and key in changed.keys
+    assert registry_events(about_this_holiday, {"calendar.changed"}) == {"calendar.changed"}
     calendar = registry.GetCalendar(pb.GetCalendarRequest(from_year=2026, to_year=2027), timeout=15)
     dates = {h.date: h for h in calendar.holidays}
     assert not dates["2026-03-20"].confirmed and dates["2026-01-14"].confirmed
@@ -330,20 +335,25 @@ def imported_then_exported(registry, province, content, reply):
     exported = registry.Export(pb.ExportRequest(kind="offices", format="csv"), timeout=60).content.decode()
     assert f"{slug},martil" in exported
 
-    seen = set()
+    assert registry_events(lambda e: e.office_id == office_id, expected) >= expected
+
+
+def registry_events(match, expected: set[str]) -> set[str]:
+    """The types of the events on registry.events.v1 that `match`, once `expected` are seen."""
+    seen: set[str] = set()
     consumer = KafkaConsumer("registry.events.v1", bootstrap_servers=registry_bootstrap(),
                              auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
                              consumer_timeout_ms=20000)
     try:
         for record in consumer:
             envelope = envelope_pb2.Envelope.FromString(record.value)
-            if envelope.office_id == office_id:
+            if match(envelope):
                 seen.add(envelope.type)
                 if seen >= expected:
                     break
     finally:
         consumer.close()
-    assert seen >= expected
+    return seen
 
 
 _BOOTSTRAP: list[str] = []

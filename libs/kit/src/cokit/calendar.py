@@ -4,7 +4,8 @@ The registry owns each instance's calendar (weekend days, public holidays, inclu
 religious ones whose dates an admin confirms every year). Services that compute deadlines
 (tickets, information requests, petitions) need it on every request, so they keep a copy:
 `CalendarCache` fetches the calendar from the registry, answers locally, refreshes it after
-`ttl` seconds and keeps answering from the last copy while the registry is unreachable.
+`ttl` seconds (or at once after `invalidate()`, e.g. on the registry's calendar.changed event)
+and keeps answering from the last copy while the registry is unreachable.
 
 Rule of the platform (Law 31-13 practice): a deadline of N working days from receipt counts
 the days *after* the day of receipt, so the receipt day itself never counts.

@@ -411,6 +411,10 @@ class RegistryService(kit_service(pb)):
             covered_years=sorted(cal.covered_years), rules=[rule_message(r) for r in rules],
         )
 
+    def _calendar_changed(self, conn, keys) -> None:
+        instance = current_instance()
+        self.events.add(conn, "calendar.changed", instance, pb.CalendarChanged(instance_id=instance, keys=keys))
+
     @grpc
     def GetCalendar(self, request, context):
         this_year = dt.date.today().year
@@ -428,6 +432,7 @@ class RegistryService(kit_service(pb)):
         ))
         with self.db.begin() as conn:
             store.upsert_holiday(conn, current_instance(), rule)
+            self._calendar_changed(conn, [rule.key])
             year = rule.on_date.year if rule.on_date else dt.date.today().year
             return self._calendar_reply(conn, year, year)
 
@@ -436,6 +441,7 @@ class RegistryService(kit_service(pb)):
         with self.db.begin() as conn:
             if not store.delete_holiday(conn, current_instance(), request.key):
                 raise not_found("HOLIDAY_NOT_FOUND", f"no holiday {request.key!r}", key=request.key)
+            self._calendar_changed(conn, [request.key])
             year = dt.date.today().year
             return self._calendar_reply(conn, year, year)
 
@@ -446,6 +452,7 @@ class RegistryService(kit_service(pb)):
             raise invalid_argument("BAD_WEEKEND", "weekend days are 0 (Monday) to 6, not all seven", field="weekend_days")
         with self.db.begin() as conn:
             store.set_weekend(conn, current_instance(), days)
+            self._calendar_changed(conn, [])
             year = dt.date.today().year
             return self._calendar_reply(conn, year, year)
 

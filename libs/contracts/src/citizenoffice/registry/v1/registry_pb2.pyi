@@ -613,3 +613,11 @@ class CatalogueChanged(_message.Message):
     office_id: str
     codes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, office_id: _Optional[str] = ..., codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CalendarChanged(_message.Message):
+    __slots__ = ("instance_id", "keys")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, instance_id: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ...) -> None: ...
