@@ -7,6 +7,7 @@ scanned by axe-core (no serious or critical violation) and saved as a screenshot
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 
 import pytest
@@ -81,13 +82,19 @@ def test_citizen_submits_with_a_photo_and_tracks_by_code_without_javascript(phon
 
     code = submit_complaint(phone, lang)
     check_page(phone, lang, "receipt")
+    # dates for people (day/month/year), the ISO form for machines
+    times = page.locator("dd time")
+    assert times.count() == 3
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", times.first.inner_text())
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", times.first.get_attribute("datetime"))
 
     # the receipt's link tracks the request by its code, no account needed
     phone.transfer.reset()
     with page.expect_navigation():
         page.click("main a[href*='/track?code=']")
     assert page.locator(".code").inner_text().strip() == code
-    assert SUBMITTED[lang] in page.locator("dl").inner_text()
+    assert page.locator("dd strong").inner_text() == SUBMITTED[lang]
+    assert page.locator("dd time").count() == 4  # received, updated, acknowledgement and answer deadlines
     check_page(phone, lang, "track")
 
     # and so does the home page's form, with the code typed loosely
@@ -164,3 +171,32 @@ def test_page_sizes_report():
     for name, size in sorted(SIZES.items()):
         print(f"page size: {name}: {size} bytes ({size / 1024:.1f} KB)")
     assert max(SIZES.values()) < PAGE_BUDGET
+
+
+TIFINAGH = re.compile("[\u2d30-\u2d7f]")
+
+
+def test_tifinagh_office_names_are_drawn_with_a_font_that_has_them(phone_factory):
+    """Office names in Tifinagh appear in the office list, drawn by a font that covers the
+    script (not boxes): the fonts Chromium used for the list are checked against the
+    fonts fontconfig knows to cover U+2D30."""
+    phone = phone_factory()
+    page = phone.page
+    phone.open("/?lang=ar")
+    options = page.locator("#office option")
+    tifinagh = [i for i in range(options.count()) if TIFINAGH.search(options.nth(i).inner_text())]
+    assert tifinagh, "no office name in Tifinagh in the office list"
+    page.select_option("#office", index=tifinagh[0])
+
+    covering = set(subprocess.run(
+        ["fc-list", ":charset=2d30", "family"], capture_output=True, text=True, check=True,
+    ).stdout.replace(",", "\n").split("\n")) - {""}
+    assert covering, "no installed font covers Tifinagh (Debian: fonts-noto-core or fonts-dejavu-core)"
+    cdp = phone.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]
+    select = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#office"})["nodeId"]
+    used = {f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": select})["fonts"]}
+    print("fonts drawing the office list:", sorted(used))
+    assert used & covering, (used, covering)

@@ -5,7 +5,9 @@ Accept-Language; Arabic by default. Arabic pages are right to left.
 """
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
+import zoneinfo
 from urllib.parse import quote, urlencode
 
 import jinja2
@@ -14,6 +16,12 @@ from werkzeug.wrappers import Response
 from .translate import KIND_NAMES, iso
 
 LANGUAGES = ("ar", "fr", "en")
+# Times are stored in UTC and shown in the offices' local time (one zone per instance for now;
+# the office's own `timezone` once pages know their office).
+try:
+    LOCAL_TIME = zoneinfo.ZoneInfo("Africa/Casablanca")
+except zoneinfo.ZoneInfoNotFoundError:  # a slim image without tzdata
+    LOCAL_TIME = dt.timezone.utc
 RTL = {"ar"}
 
 TEXT = {
@@ -26,7 +34,10 @@ TEXT = {
         "receipt_title": "تم استلام طلبكم", "keep_code": "احتفظوا بهذا الرمز لتتبع طلبكم:",
         "submitted_at": "تاريخ الاستلام", "acknowledge_by": "الإشعار بالاستلام قبل", "answer_by": "الرد قبل",
         "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف", "error": "تعذر تسجيل الطلب",
-        "submitted": "مستلم", "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
+        "updated_at": "آخر تحديث",
+        "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
+                     "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه"},
+        "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
     },
     "fr": {
         "title": "Bureau Citoyen", "submit_title": "Déposer une réclamation, une observation ou une suggestion",
@@ -37,7 +48,10 @@ TEXT = {
         "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande :",
         "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
         "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère", "error": "La demande n'a pas pu être enregistrée",
-        "submitted": "Reçue", "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
+        "updated_at": "Dernière mise à jour",
+        "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
+                     "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte"},
+        "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
     },
     "en": {
         "title": "Citizen Office", "submit_title": "Submit a complaint, an observation or a suggestion",
@@ -48,7 +62,10 @@ TEXT = {
         "receipt_title": "Your request has been received", "keep_code": "Keep this code to track your request:",
         "submitted_at": "Received on", "acknowledge_by": "Acknowledgement by", "answer_by": "Answer by",
         "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character", "error": "The request could not be recorded",
-        "submitted": "Received", "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
+        "updated_at": "Last updated",
+        "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
+                     "answered": "Answered", "closed": "Closed", "reopened": "Reopened"},
+        "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
     },
 }
 
@@ -110,10 +127,21 @@ def home(request, offices, error=None, status: int = 200) -> Response:
     return _render(request, "home.html", status, offices=choices, error=error, form=request.form)
 
 
+def when(ts, with_time: bool = False) -> dict | None:
+    """A timestamp for people: day/month/year (the order used in Morocco whatever the
+    language) in the platform's local time, with the ISO form for <time datetime>."""
+    text = iso(ts)
+    if text is None:
+        return None
+    local = ts.ToDatetime().replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TIME)
+    return {"iso": text, "text": local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")}
+
+
 def receipt(request, receipt) -> Response:
     return _render(
-        request, "receipt.html", 200, here=f"/track?code={quote(receipt.tracking_code)}", code=receipt.tracking_code, submitted_at=iso(receipt.submitted_at),
-        acknowledge_by=iso(receipt.acknowledge_by), answer_by=iso(receipt.answer_by),
+        request, "receipt.html", 200, here=f"/track?code={quote(receipt.tracking_code)}",
+        code=receipt.tracking_code, submitted_at=when(receipt.submitted_at, with_time=True),
+        acknowledge_by=when(receipt.acknowledge_by), answer_by=when(receipt.answer_by),
     )
 
 
@@ -124,6 +152,7 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
     if ticket is not None:
         details = {
             "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_NAMES.get(ticket.kind, "complaint"),
-            "submitted_at": iso(ticket.submitted_at), "answer_by": iso(ticket.answer_by),
+            "submitted_at": when(ticket.submitted_at, with_time=True), "updated_at": when(ticket.updated_at, with_time=True),
+            "acknowledge_by": when(ticket.acknowledge_by), "answer_by": when(ticket.answer_by),
         }
     return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))
