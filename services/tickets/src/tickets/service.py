@@ -25,7 +25,10 @@ from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
-from . import deadlines, domain, pii, scheduler, store, transitions, workflow
+import base64
+import json
+
+from . import deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
 from .transitions import KIND_VALUES, timestamp
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,8 @@ def status_message(row, role: str = "") -> pb.TicketStatus:
         submitted_at=timestamp(row["submitted_at"]), acknowledge_by=timestamp(row["acknowledge_by"]),
         answer_by=timestamp(row["answer_by"]), attachment_count=row["attachment_count"],
         updated_at=timestamp(row["updated_at"]), extended=bool(row["extended"]), urgent=bool(row["urgent"]),
-        available_actions=actions,
+        available_actions=actions, priority=row["priority"], department=row["department"],
+        rating=row["rating"] or 0, merged_into=row["merged_into"], public=bool(row["public"]),
     )
 
 
@@ -182,6 +186,7 @@ class TicketsService(kit_service(pb)):
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
             "signature_threshold": threshold,
         }
+        duplicates = self._possible_duplicates(sub, office.office_id)
         actor, role = (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
         for _ in range(5):
             row["tracking_code"] = domain.new_tracking_code()
@@ -201,17 +206,29 @@ class TicketsService(kit_service(pb)):
         return pb.Receipt(
             ticket_id=ticket_id, tracking_code=row["tracking_code"], status=row["status"],
             submitted_at=timestamp(submitted_at), acknowledge_by=timestamp(due.acknowledge_by),
-            answer_by=timestamp(due.answer_by), kind=KIND_VALUES[sub.kind],
+            answer_by=timestamp(due.answer_by), kind=KIND_VALUES[sub.kind], possible_duplicates=duplicates,
         )
+
+    def _possible_duplicates(self, sub: domain.Submission, office_id: str) -> list:
+        if sub.kind not in domain.ANONYMOUS_KINDS:
+            return []
+        new = {"latitude": sub.latitude, "longitude": sub.longitude, "description": sub.description}
+        with self.db.connect() as conn:
+            candidates = store.duplicate_candidates(conn, office_id, sub.category, sub.kind, sub.latitude, sub.longitude)
+        found = []
+        for old in candidates:
+            why = similarity.is_possible_duplicate(new, old)
+            # Only public requests are shown to someone else; a private one stays private.
+            if why and old["public"]:
+                found.append(pb.PossibleDuplicate(ticket_id=old["ticket_id"], tracking_code=old["tracking_code"], why=why))
+        return found[:5]
 
     @grpc
     def Transition(self, request, context):
         if not request.ticket_id:
             raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
-        actor = workflow.Actor(request.actor.id, request.actor.role)
-        if actor.role == workflow.SYSTEM:
-            # Only the scheduler acts as the system; a caller cannot borrow its role.
-            raise invalid_argument("ACTOR_ROLE_RESERVED", "the system role is reserved to the scheduler")
+        # Only the scheduler acts as the system; a caller cannot borrow its role.
+        actor = actor_of(request.actor)
         fields = {name: getattr(request, name) for name in transitions.DETAIL_FIELDS}
         ctx = workflow.Context(now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                calendar=self._calendar(), clock=self._clock())
@@ -257,9 +274,9 @@ class TicketsService(kit_service(pb)):
         code = domain.normalise_tracking_code(request.tracking_code)
         with self.db.connect() as conn:
             row = store.find_by_code(conn, code)
-        if row is None:
-            raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
-        return status_message(row)
+            if row is None:
+                raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
+            return self._status(conn, row["ticket_id"])
 
     @grpc
     def Get(self, request, context):
@@ -270,6 +287,239 @@ class TicketsService(kit_service(pb)):
         if row is None:
             raise not_found("TICKET_NOT_FOUND", "no such ticket")
         return status_message(row)
+
+
+    # --- around the workflow ----------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def _row(self, conn, ticket_id: str):
+        if not ticket_id:
+            raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
+        row = store.find_by_id(conn, ticket_id)
+        if row is None:
+            raise not_found("TICKET_NOT_FOUND", "no such ticket")
+        return row
+
+    def _changed(self, conn, row, change: str, actor: workflow.Actor, **extra) -> None:
+        self.events.add(conn, f"ticket.{change}", row["ticket_id"], pb.TicketChanged(
+            ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], change=change,
+            actor_role=actor.role, **extra), office_id=row["office_id"])
+
+    def _status(self, conn, ticket_id: str, role: str = "") -> pb.TicketStatus:
+        row = store.find_by_id(conn, ticket_id)
+        message = status_message(row, role)
+        message.followers, message.me_too = store.follower_counts(conn, ticket_id)
+        return message
+
+    @grpc
+    def Assign(self, request, context):
+        actor = actor_of(request.actor)
+        workflow.require_staff(actor, "assign requests")
+        now = self._now()
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            office_id = row["office_id"]
+            if request.office_id and request.office_id != row["office_id"]:
+                office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=request.office_id))
+                if not request.reason.strip():
+                    raise invalid_argument("REASON_REQUIRED", "a transfer to another office gives its reason", field="reason")
+                office_id = office.office_id
+            if request.priority and request.priority not in range(1, 5):
+                raise invalid_argument("PRIORITY_OUT_OF_RANGE", "priority is 1 (urgent) to 4 (low)", field="priority")
+            store.assign(conn, row, office_id=office_id, department=request.department or row["department"],
+                         assignee_id=request.assignee_id, priority=request.priority or row["priority"],
+                         reason=request.reason[:500], actor=actor.id[:64], now=now)
+            if office_id != row["office_id"]:
+                self._changed(conn, row, "transferred", actor, from_office_id=row["office_id"])
+            else:
+                self._changed(conn, row, "assigned", actor)
+            return self._status(conn, row["ticket_id"], actor.role)
+
+    @grpc
+    def PostMessage(self, request, context):
+        actor = actor_of(request.actor)
+        body = request.body.strip()
+        if not body or len(body) > domain.DESCRIPTION_MAX:
+            raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
+        if len(request.attachment_ids) > domain.MAX_ATTACHMENTS:
+            raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {domain.MAX_ATTACHMENTS} attachments")
+        now = self._now()
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            if request.internal or actor.role != workflow.CITIZEN:
+                workflow.require_staff(actor, "write internal notes" if request.internal else "answer in the thread")
+            elif actor.id != row["citizen_id"] or not actor.id:
+                raise permission_denied("NOT_YOUR_REQUEST", "only the requester writes in this thread")
+            values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
+                      "author_id": actor.id[:64], "author_role": actor.role, "body": body,
+                      "attachment_ids": ",".join(request.attachment_ids), "at": now}
+            store.add_message(conn, values)
+            if not request.internal:
+                # Internal notes make no event: consumers (notifications) would tell the citizen.
+                self._changed(conn, row, "message_posted", actor)
+        return thread_message(values)
+
+    @grpc
+    def Thread(self, request, context):
+        actor = actor_of(request.actor)
+        with self.db.connect() as conn:
+            row = self._row(conn, request.ticket_id)
+            staff = actor.role in workflow.OFFICE_STAFF and bool(actor.id)
+            if not staff and (actor.role != workflow.CITIZEN or actor.id != row["citizen_id"] or not actor.id):
+                raise permission_denied("NOT_YOUR_REQUEST", "the thread is for the requester and the office")
+            messages = store.thread_of(conn, row["ticket_id"], include_internal=staff)
+        return pb.ThreadReply(messages=[thread_message(m) for m in messages if staff or not m["hidden_reason"]])
+
+    @grpc
+    def Search(self, request, context):
+        workflow.require_staff(actor_of(request.actor), "read the queues")
+        size = min(request.page_size or 50, 200)
+        after = decode_page_token(request.page_token)
+        now = self._now()
+        with self.db.connect() as conn:
+            rows = store.search(
+                conn, office_ids=request.office_ids, statuses=request.statuses, categories=request.categories,
+                kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES], assignee_id=request.assignee_id,
+                overdue=request.overdue, text=request.text.strip(), now=now, after=after, limit=size + 1)
+        items = [queue_item(r, now) for r in rows[:size]]
+        token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
+        return pb.SearchReply(items=items, next_page_token=token)
+
+    @grpc
+    def Stats(self, request, context):
+        try:
+            first = dt.date.fromisoformat(request.from_date)
+            last = dt.date.fromisoformat(request.to_date)
+        except ValueError:
+            raise invalid_argument("PERIOD_INVALID", "from_date and to_date are YYYY-MM-DD") from None
+        if last < first or (last - first).days > 366 * 5:
+            raise invalid_argument("PERIOD_INVALID", "the period runs forward and covers at most five years")
+        clock, calendar = self._clock(), self._calendar()
+        start = clock.end_of(first - dt.timedelta(days=1))
+        with self.db.connect() as conn:
+            rows = store.for_stats(conn, request.office_id, start, clock.end_of(last))
+        norm = [dict(r, decided_at=store.as_utc(r["decided_at"]) if r["decided_at"] else None,
+                     answer_by=store.as_utc(r["answer_by"])) for r in rows]
+        days = {r["ticket_id"]: deadlines.working_days_taken(store.as_utc(r["submitted_at"]), r["decided_at"], calendar, clock)
+                for r in norm if r["decided_at"]}
+        f = stats.figures(norm, days, public=request.public)
+        return pb.StatsReply(
+            total=f.total, by_kind=f.by_kind, by_category=f.by_category, answered=f.answered,
+            median_working_days=f.median_working_days, p90_working_days=f.p90_working_days,
+            within_deadline_share=f.within_deadline_share, satisfaction_average=f.satisfaction_average,
+            ratings=f.ratings,
+        )
+
+    @grpc
+    def Merge(self, request, context):
+        actor = actor_of(request.actor)
+        workflow.require_staff(actor, "merge duplicates")
+        if request.ticket_id == request.into_ticket_id:
+            raise invalid_argument("MERGE_INTO_ITSELF", "a request cannot be merged into itself")
+        with self.db.begin() as conn:
+            duplicate = self._row(conn, request.ticket_id)
+            into = self._row(conn, request.into_ticket_id)
+            if duplicate["merged_into"] or into["merged_into"]:
+                raise failed_precondition("ALREADY_MERGED", "one of the requests is already merged")
+            if (duplicate["office_id"], duplicate["kind"]) != (into["office_id"], into["kind"]):
+                raise failed_precondition("MERGE_MISMATCH", "only requests of one office and type are merged")
+            store.merge(conn, duplicate, into, self._now())
+            self._changed(conn, duplicate, "merged", actor, into_ticket_id=into["ticket_id"])
+            return self._status(conn, into["ticket_id"], actor.role)
+
+    @grpc
+    def Follow(self, request, context):
+        actor = actor_of(request.actor)
+        if actor.role != workflow.CITIZEN or not actor.id:
+            raise permission_denied("CITIZENS_FOLLOW", "signed-in citizens follow requests")
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            if not row["public"] and actor.id != row["citizen_id"]:
+                raise not_found("TICKET_NOT_FOUND", "no such ticket")
+            if store.follow(conn, row["ticket_id"], actor.id, request.me_too, self._now()):
+                followers, me_too = store.follower_counts(conn, row["ticket_id"])
+                self._changed(conn, row, "followed", actor, count=followers)
+            followers, me_too = store.follower_counts(conn, row["ticket_id"])
+        return pb.FollowReply(followers=followers, me_too=me_too)
+
+    @grpc
+    def Sign(self, request, context):
+        actor = actor_of(request.actor)
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            workflow.check_signature(transitions.facts_of(row), actor, request.eligible)
+            if not store.sign(conn, row["ticket_id"], actor.id, self._now()):
+                raise failed_precondition("ALREADY_SIGNED", "this person has already signed the petition")
+            row = store.find_by_id(conn, row["ticket_id"])
+            self._changed(conn, row, "signed", actor, count=row["signature_count"])
+        return pb.SignReply(signatures=row["signature_count"], threshold=row["signature_threshold"])
+
+    @grpc
+    def Rate(self, request, context):
+        actor = actor_of(request.actor)
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            workflow.check_rating(transitions.facts_of(row), actor, request.rating)
+            conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == row["ticket_id"]).values(
+                rating=request.rating, rating_comment=request.comment.strip()[:1000]))
+            self._changed(conn, row, "rated", actor, count=request.rating)
+            return self._status(conn, row["ticket_id"], actor.role)
+
+    @grpc
+    def Moderate(self, request, context):
+        actor = actor_of(request.actor)
+        workflow.require_staff(actor, "moderate public text")
+        if not request.reason.strip():
+            raise invalid_argument("REASON_REQUIRED", "hiding text gives its reason", field="reason")
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            table = store.ticket_messages if request.message_id else store.tickets
+            where = (table.c.message_id == request.message_id) if request.message_id else (table.c.ticket_id == row["ticket_id"])
+            if conn.execute(table.update().where(where, table.c.ticket_id == row["ticket_id"])
+                            .values(hidden_reason=request.reason.strip()[:300])).rowcount != 1:
+                raise not_found("MESSAGE_NOT_FOUND", "no such message on this request")
+            self._changed(conn, row, "moderated", actor)
+            return self._status(conn, row["ticket_id"], actor.role)
+
+
+def actor_of(message) -> workflow.Actor:
+    if message.role == workflow.SYSTEM:
+        raise invalid_argument("ACTOR_ROLE_RESERVED", "the system role is reserved to the scheduler")
+    return workflow.Actor(message.id, message.role)
+
+
+def thread_message(m) -> pb.ThreadMessage:
+    return pb.ThreadMessage(message_id=m["message_id"], internal=bool(m["internal"]), author_role=m["author_role"],
+                            body=m["body"], at=timestamp(m["at"]),
+                            attachment_ids=[a for a in m["attachment_ids"].split(",") if a])
+
+
+def queue_item(r, now: dt.datetime) -> pb.QueueItem:
+    due = store.as_utc(r["due_at"]) if r["due_at"] else None
+    item = pb.QueueItem(ticket_id=r["ticket_id"], tracking_code=r["tracking_code"], office_id=r["office_id"],
+                        kind=KIND_VALUES[r["kind"]], category=r["category"], status=r["status"],
+                        submitted_at=timestamp(r["submitted_at"]), overdue=bool(due and due < now),
+                        assignee_id=r["assignee_id"], priority=r["priority"], department=r["department"])
+    if due:
+        item.due_at.CopyFrom(timestamp(due))
+    return item
+
+
+def encode_page_token(row) -> str:
+    raw = json.dumps([store.as_utc(row["submitted_at"]).isoformat(), row["ticket_id"]])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_page_token(token: str):
+    if not token:
+        return None
+    try:
+        at, ticket_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return dt.datetime.fromisoformat(at), str(ticket_id)
+    except (ValueError, TypeError):
+        raise invalid_argument("PAGE_TOKEN_INVALID", "page_token is not one of ours", field="page_token") from None
 
 
 SERVICE = TicketsService

@@ -46,8 +46,19 @@ tickets = sa.Table(
     sa.Column("signature_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("signature_threshold", sa.Integer, nullable=False, server_default="0"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("department", sa.String(64), nullable=False, server_default=""),
+    sa.Column("assignee_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="2"),   # 1 urgent .. 4 low
+    sa.Column("rating", sa.Integer, nullable=True),
+    sa.Column("rating_comment", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("merged_into", sa.String(36), nullable=False, server_default=""),
+    sa.Column("hidden_reason", sa.String(300), nullable=False, server_default=""),
     # The scheduler's scan: open tickets by their watched deadline.
     sa.Index("ix_tickets_due", "due_at"),
+    # Staff queues: an office's requests by status, newest first; an agent's own queue.
+    sa.Index("ix_tickets_queue", "office_id", "status", "submitted_at", "ticket_id"),
+    sa.Index("ix_tickets_office_time", "office_id", "submitted_at", "ticket_id"),
+    sa.Index("ix_tickets_assignee", "assignee_id", "status", "submitted_at"),
 )
 
 ticket_attachments = sa.Table(
@@ -70,6 +81,55 @@ ticket_history = sa.Table(
     sa.Column("actor_role", sa.String(32), nullable=False, server_default=""),
     # What the transition said (answer, reason, exception): shown to the requester.
     sa.Column("details", sa.Text, nullable=False, server_default="{}"),
+)
+
+# Assignment and transfer between offices, kept as history.
+ticket_assignments = sa.Table(
+    "ticket_assignments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.String(36), sa.ForeignKey("tickets.ticket_id"), nullable=False, index=True),
+    sa.Column("office_id", sa.String(36), nullable=False),
+    sa.Column("department", sa.String(64), nullable=False),
+    sa.Column("assignee_id", sa.String(36), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The public thread with the requester, and internal notes (internal=true) never shown to them.
+ticket_messages = sa.Table(
+    "ticket_messages",
+    metadata,
+    sa.Column("message_id", sa.String(36), primary_key=True),
+    sa.Column("ticket_id", sa.String(36), sa.ForeignKey("tickets.ticket_id"), nullable=False, index=True),
+    sa.Column("internal", sa.Boolean, nullable=False),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("author_role", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("attachment_ids", sa.String(200), nullable=False, server_default=""),
+    sa.Column("hidden_reason", sa.String(300), nullable=False, server_default=""),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Followers and "me too": one row per person and ticket; merged tickets' followers move over.
+ticket_followers = sa.Table(
+    "ticket_followers",
+    metadata,
+    sa.Column("ticket_id", sa.String(36), primary_key=True),
+    sa.Column("follower_id", sa.String(64), primary_key=True),
+    sa.Column("me_too", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Petition signatures: the primary key refuses a second signature of the same person.
+petition_signatures = sa.Table(
+    "petition_signatures",
+    metadata,
+    sa.Column("ticket_id", sa.String(36), primary_key=True),
+    sa.Column("signer_id", sa.String(64), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # One row per deadline alert already raised: the primary key makes ticket.deadline_near and
@@ -189,3 +249,128 @@ def raise_alert(conn: sa.Connection, ticket_id: str, alert: str, due_at: dt.date
     except sa.exc.IntegrityError:
         return False
     return True
+
+
+def assign(conn, row, *, office_id: str, department: str, assignee_id: str, priority: int, reason: str,
+           actor: str, now: dt.datetime) -> None:
+    conn.execute(tickets.update().where(tickets.c.ticket_id == row["ticket_id"]).values(
+        office_id=office_id, department=department, assignee_id=assignee_id, priority=priority,
+        updated_at=now, version=tickets.c.version + 1))
+    conn.execute(ticket_assignments.insert().values(
+        ticket_id=row["ticket_id"], office_id=office_id, department=department, assignee_id=assignee_id,
+        priority=priority, reason=reason, actor=actor, at=now))
+
+
+def assignments_of(conn, ticket_id: str):
+    return conn.execute(sa.select(ticket_assignments).where(ticket_assignments.c.ticket_id == ticket_id)
+                        .order_by(ticket_assignments.c.id)).mappings().all()
+
+
+def add_message(conn, values: dict) -> None:
+    conn.execute(ticket_messages.insert().values(**values))
+
+
+def thread_of(conn, ticket_id: str, include_internal: bool):
+    q = sa.select(ticket_messages).where(ticket_messages.c.ticket_id == ticket_id)
+    if not include_internal:
+        q = q.where(ticket_messages.c.internal == sa.false())
+    return conn.execute(q.order_by(ticket_messages.c.at, ticket_messages.c.message_id)).mappings().all()
+
+
+def follow(conn, ticket_id: str, follower_id: str, me_too: bool, now: dt.datetime) -> bool:
+    exists = conn.execute(sa.select(ticket_followers.c.me_too).where(
+        ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id)).first()
+    if exists is not None:
+        if me_too and not exists.me_too:
+            conn.execute(ticket_followers.update().where(
+                ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id
+            ).values(me_too=True))
+        return False
+    conn.execute(ticket_followers.insert().values(ticket_id=ticket_id, follower_id=follower_id, me_too=me_too, at=now))
+    return True
+
+
+def follower_counts(conn, ticket_id: str) -> tuple[int, int]:
+    f = ticket_followers
+    row = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((f.c.me_too, 1), else_=0)), 0))
+                       .where(f.c.ticket_id == ticket_id)).one()
+    return int(row[0]), int(row[1])
+
+
+def merge(conn, duplicate, into, now: dt.datetime) -> None:
+    """The duplicate's followers (and its requester) follow the kept ticket from now on."""
+    f = ticket_followers
+    movers = conn.execute(sa.select(f).where(f.c.ticket_id == duplicate["ticket_id"])).mappings().all()
+    people = {m["follower_id"]: m["me_too"] for m in movers}
+    if duplicate["citizen_id"]:
+        people.setdefault(duplicate["citizen_id"], True)
+    for person, me_too in people.items():
+        follow(conn, into["ticket_id"], person, me_too, now)
+    conn.execute(tickets.update().where(tickets.c.ticket_id == duplicate["ticket_id"]).values(
+        merged_into=into["ticket_id"], status="merged", due_at=None, updated_at=now, version=tickets.c.version + 1))
+
+
+def sign(conn, ticket_id: str, signer_id: str, now: dt.datetime) -> bool:
+    try:
+        with conn.begin_nested():
+            conn.execute(petition_signatures.insert().values(ticket_id=ticket_id, signer_id=signer_id, at=now))
+    except sa.exc.IntegrityError:
+        return False
+    conn.execute(tickets.update().where(tickets.c.ticket_id == ticket_id).values(
+        signature_count=tickets.c.signature_count + 1))
+    return True
+
+
+def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitude, longitude, limit: int = 200):
+    """Open requests of the same office, kind and category: within the box around the point, and the latest ones."""
+    from .similarity import bounding_box
+
+    base = sa.select(tickets.c.ticket_id, tickets.c.tracking_code, tickets.c.latitude, tickets.c.longitude,
+                     tickets.c.description, tickets.c.public).where(
+        tickets.c.office_id == office_id, tickets.c.category == category, tickets.c.kind == kind,
+        tickets.c.due_at.is_not(None), tickets.c.merged_into == "")
+    found = []
+    if latitude is not None and longitude is not None:
+        lo_lat, hi_lat, lo_lon, hi_lon = bounding_box(latitude, longitude)
+        found += conn.execute(base.where(tickets.c.latitude.between(lo_lat, hi_lat),
+                                         tickets.c.longitude.between(lo_lon, hi_lon)).limit(limit)).mappings().all()
+    found += conn.execute(base.order_by(tickets.c.submitted_at.desc()).limit(limit)).mappings().all()
+    unique = {r["ticket_id"]: r for r in found}
+    return list(unique.values())
+
+
+def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "", overdue: bool = False,
+           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50):
+    """A staff queue page, newest first, keyset-paginated on (submitted_at, ticket_id)."""
+    t = tickets
+    q = sa.select(t.c.ticket_id, t.c.tracking_code, t.c.office_id, t.c.kind, t.c.category, t.c.status,
+                  t.c.submitted_at, t.c.due_at, t.c.answer_by, t.c.assignee_id, t.c.priority, t.c.department)
+    if office_ids:
+        q = q.where(t.c.office_id.in_(list(office_ids)))
+    if statuses:
+        q = q.where(t.c.status.in_(list(statuses)))
+    if categories:
+        q = q.where(t.c.category.in_(list(categories)))
+    if kinds:
+        q = q.where(t.c.kind.in_(list(kinds)))
+    if assignee_id:
+        q = q.where(t.c.assignee_id == assignee_id)
+    if overdue:
+        q = q.where(t.c.due_at < now)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(t.c.description.ilike(f"%{escaped}%", escape="\\"))
+    if after is not None:
+        q = q.where(sa.tuple_(t.c.submitted_at, t.c.ticket_id) < sa.tuple_(sa.literal(after[0], t.c.submitted_at.type),
+                                                                           sa.literal(after[1])))
+    q = q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
+    return conn.execute(q).mappings().all()
+
+
+def for_stats(conn, office_id: str, start: dt.datetime, end: dt.datetime):
+    t = tickets
+    q = sa.select(t.c.ticket_id, t.c.kind, t.c.category, t.c.submitted_at, t.c.decided_at, t.c.answer_by,
+                  t.c.rating).where(t.c.submitted_at >= start, t.c.submitted_at < end, t.c.merged_into == "")
+    if office_id:
+        q = q.where(t.c.office_id == office_id)
+    return conn.execute(q).mappings().all()

@@ -320,3 +320,35 @@ def event_type(step: Transition) -> str:
     if step.decision:
         return "ticket.answered"
     return "ticket.status_changed"
+
+
+# --- around the workflow: who may work on a request, rate it, sign it --------------------
+
+OFFICE_STAFF = STAFF | INFORMATION_OFFICERS | {"commune_admin", "national_admin"}
+RATABLE_AFTER_DECISION = True
+RATING_RANGE = range(1, 6)
+
+
+def require_staff(actor: Actor, what: str) -> None:
+    if actor.role not in OFFICE_STAFF or not actor.id:
+        raise permission_denied("STAFF_ONLY", f"only the office's staff may {what}", role=actor.role)
+
+
+def check_rating(facts: Facts, actor: Actor, rating: int) -> None:
+    if actor.role != CITIZEN or not facts.citizen_id or actor.id != facts.citizen_id:
+        raise permission_denied("NOT_YOUR_REQUEST", "only the requester rates the answer")
+    if facts.decided_at is None:
+        raise failed_precondition("NOT_ANSWERED_YET", "a request is rated once it has been answered")
+    if rating not in RATING_RANGE:
+        raise invalid_argument("RATING_OUT_OF_RANGE", "rating is 1 to 5", field="rating")
+
+
+def check_signature(facts: Facts, actor: Actor, eligible: bool) -> None:
+    if facts.kind != "petition":
+        raise failed_precondition("NOT_A_PETITION", "only petitions collect signatures")
+    if facts.status != "collecting_signatures":
+        raise failed_precondition("NOT_COLLECTING", "this petition is not collecting signatures", status=facts.status)
+    if actor.role != CITIZEN or not actor.id:
+        raise permission_denied("CITIZENS_SIGN", "a petition is signed by a citizen with a verified account")
+    if not eligible:
+        raise failed_precondition("NOT_ELIGIBLE", "signers are on the commune's electoral roll")

@@ -99,7 +99,7 @@ class Requester(_message.Message):
     def __init__(self, name: _Optional[str] = ..., address: _Optional[str] = ..., id_kind: _Optional[str] = ..., id_number: _Optional[str] = ..., contact: _Optional[str] = ..., preferred_format: _Optional[str] = ...) -> None: ...
 
 class Receipt(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "submitted_at", "acknowledge_by", "answer_by", "status", "kind")
+    __slots__ = ("ticket_id", "tracking_code", "submitted_at", "acknowledge_by", "answer_by", "status", "kind", "possible_duplicates")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,7 @@ class Receipt(_message.Message):
     ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     submitted_at: _timestamp_pb2.Timestamp
@@ -114,7 +115,18 @@ class Receipt(_message.Message):
     answer_by: _timestamp_pb2.Timestamp
     status: str
     kind: TicketKind
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ...) -> None: ...
+    possible_duplicates: _containers.RepeatedCompositeFieldContainer[PossibleDuplicate]
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., possible_duplicates: _Optional[_Iterable[_Union[PossibleDuplicate, _Mapping]]] = ...) -> None: ...
+
+class PossibleDuplicate(_message.Message):
+    __slots__ = ("ticket_id", "tracking_code", "why")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    WHY_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    tracking_code: str
+    why: str
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., why: _Optional[str] = ...) -> None: ...
 
 class TrackByCodeRequest(_message.Message):
     __slots__ = ("tracking_code",)
@@ -129,7 +141,7 @@ class GetTicketRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ...) -> None: ...
 
 class TicketStatus(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions")
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions", "priority", "department", "followers", "me_too", "rating", "merged_into", "public")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +156,13 @@ class TicketStatus(_message.Message):
     EXTENDED_FIELD_NUMBER: _ClassVar[int]
     URGENT_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWERS_FIELD_NUMBER: _ClassVar[int]
+    ME_TOO_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     office_id: str
@@ -158,7 +177,14 @@ class TicketStatus(_message.Message):
     extended: bool
     urgent: bool
     available_actions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+    priority: int
+    department: str
+    followers: int
+    me_too: int
+    rating: int
+    merged_into: str
+    public: bool
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ..., followers: _Optional[int] = ..., me_too: _Optional[int] = ..., rating: _Optional[int] = ..., merged_into: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
 
 class Actor(_message.Message):
     __slots__ = ("id", "role")
@@ -230,6 +256,246 @@ class RunDeadlinesReply(_message.Message):
     automatic: int
     def __init__(self, near: _Optional[int] = ..., overdue: _Optional[int] = ..., automatic: _Optional[int] = ...) -> None: ...
 
+class AssignRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "office_id", "department", "assignee_id", "priority", "reason")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    office_id: str
+    department: str
+    assignee_id: str
+    priority: int
+    reason: str
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., office_id: _Optional[str] = ..., department: _Optional[str] = ..., assignee_id: _Optional[str] = ..., priority: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class MessageRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "body", "internal", "attachment_ids")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    INTERNAL_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    body: str
+    internal: bool
+    attachment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., body: _Optional[str] = ..., internal: _Optional[bool] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ThreadRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+
+class ThreadMessage(_message.Message):
+    __slots__ = ("message_id", "internal", "author_role", "body", "at", "attachment_ids")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERNAL_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    internal: bool
+    author_role: str
+    body: str
+    at: _timestamp_pb2.Timestamp
+    attachment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, message_id: _Optional[str] = ..., internal: _Optional[bool] = ..., author_role: _Optional[str] = ..., body: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ThreadReply(_message.Message):
+    __slots__ = ("messages",)
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    messages: _containers.RepeatedCompositeFieldContainer[ThreadMessage]
+    def __init__(self, messages: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
+
+class SearchRequest(_message.Message):
+    __slots__ = ("actor", "office_ids", "statuses", "categories", "kinds", "assignee_id", "overdue", "text", "page_size", "page_token")
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    actor: Actor
+    office_ids: _containers.RepeatedScalarFieldContainer[str]
+    statuses: _containers.RepeatedScalarFieldContainer[str]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    kinds: _containers.RepeatedScalarFieldContainer[TicketKind]
+    assignee_id: str
+    overdue: bool
+    text: str
+    page_size: int
+    page_token: str
+    def __init__(self, actor: _Optional[_Union[Actor, _Mapping]] = ..., office_ids: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[str]] = ..., categories: _Optional[_Iterable[str]] = ..., kinds: _Optional[_Iterable[_Union[TicketKind, str]]] = ..., assignee_id: _Optional[str] = ..., overdue: _Optional[bool] = ..., text: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class QueueItem(_message.Message):
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "due_at", "overdue", "assignee_id", "priority", "department")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    tracking_code: str
+    office_id: str
+    kind: TicketKind
+    category: str
+    status: str
+    submitted_at: _timestamp_pb2.Timestamp
+    due_at: _timestamp_pb2.Timestamp
+    overdue: bool
+    assignee_id: str
+    priority: int
+    department: str
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ..., assignee_id: _Optional[str] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ...) -> None: ...
+
+class SearchReply(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[QueueItem]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[QueueItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class StatsRequest(_message.Message):
+    __slots__ = ("office_id", "from_date", "to_date", "public")
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    office_id: str
+    from_date: str
+    to_date: str
+    public: bool
+    def __init__(self, office_id: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+
+class StatsReply(_message.Message):
+    __slots__ = ("total", "by_kind", "by_category", "answered", "median_working_days", "p90_working_days", "within_deadline_share", "satisfaction_average", "ratings")
+    class ByKindEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ByCategoryEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_KIND_FIELD_NUMBER: _ClassVar[int]
+    BY_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    P90_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_DEADLINE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_AVERAGE_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    by_kind: _containers.ScalarMap[str, int]
+    by_category: _containers.ScalarMap[str, int]
+    answered: int
+    median_working_days: float
+    p90_working_days: float
+    within_deadline_share: float
+    satisfaction_average: float
+    ratings: int
+    def __init__(self, total: _Optional[int] = ..., by_kind: _Optional[_Mapping[str, int]] = ..., by_category: _Optional[_Mapping[str, int]] = ..., answered: _Optional[int] = ..., median_working_days: _Optional[float] = ..., p90_working_days: _Optional[float] = ..., within_deadline_share: _Optional[float] = ..., satisfaction_average: _Optional[float] = ..., ratings: _Optional[int] = ...) -> None: ...
+
+class MergeRequest(_message.Message):
+    __slots__ = ("ticket_id", "into_ticket_id", "actor")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    INTO_TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    into_ticket_id: str
+    actor: Actor
+    def __init__(self, ticket_id: _Optional[str] = ..., into_ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ...) -> None: ...
+
+class FollowRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "me_too")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ME_TOO_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    me_too: bool
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., me_too: _Optional[bool] = ...) -> None: ...
+
+class FollowReply(_message.Message):
+    __slots__ = ("followers", "me_too")
+    FOLLOWERS_FIELD_NUMBER: _ClassVar[int]
+    ME_TOO_FIELD_NUMBER: _ClassVar[int]
+    followers: int
+    me_too: int
+    def __init__(self, followers: _Optional[int] = ..., me_too: _Optional[int] = ...) -> None: ...
+
+class SignRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "eligible")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    eligible: bool
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., eligible: _Optional[bool] = ...) -> None: ...
+
+class SignReply(_message.Message):
+    __slots__ = ("signatures", "threshold")
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    signatures: int
+    threshold: int
+    def __init__(self, signatures: _Optional[int] = ..., threshold: _Optional[int] = ...) -> None: ...
+
+class RateRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "rating", "comment")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    rating: int
+    comment: str
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., rating: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ModerateRequest(_message.Message):
+    __slots__ = ("ticket_id", "actor", "message_id", "reason")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    actor: Actor
+    message_id: str
+    reason: str
+    def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., message_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class TicketSubmitted(_message.Message):
     __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -295,3 +561,23 @@ class TicketDeadline(_message.Message):
     due_at: _timestamp_pb2.Timestamp
     working_days_left: int
     def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ...) -> None: ...
+
+class TicketChanged(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "change", "from_office_id", "into_ticket_id", "count", "actor_role")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    INTO_TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
+    kind: TicketKind
+    change: str
+    from_office_id: str
+    into_ticket_id: str
+    count: int
+    actor_role: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., change: _Optional[str] = ..., from_office_id: _Optional[str] = ..., into_ticket_id: _Optional[str] = ..., count: _Optional[int] = ..., actor_role: _Optional[str] = ...) -> None: ...

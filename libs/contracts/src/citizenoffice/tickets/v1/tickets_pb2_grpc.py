@@ -64,6 +64,56 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.FromString,
                 _registered_method=True)
+        self.Assign = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Assign',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AssignRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
+        self.PostMessage = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/PostMessage',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MessageRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadMessage.FromString,
+                _registered_method=True)
+        self.Thread = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Thread',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadReply.FromString,
+                _registered_method=True)
+        self.Search = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Search',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchReply.FromString,
+                _registered_method=True)
+        self.Stats = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Stats',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsReply.FromString,
+                _registered_method=True)
+        self.Merge = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Merge',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MergeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
+        self.Follow = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Follow',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowReply.FromString,
+                _registered_method=True)
+        self.Sign = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Sign',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignReply.FromString,
+                _registered_method=True)
+        self.Rate = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Rate',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RateRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
+        self.Moderate = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/Moderate',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -106,6 +156,66 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Assign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PostMessage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Thread(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Search(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Stats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Merge(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Follow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Sign(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Rate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Moderate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -138,6 +248,56 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.RunDeadlines,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.SerializeToString,
+            ),
+            'Assign': grpc.unary_unary_rpc_method_handler(
+                    servicer.Assign,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AssignRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'PostMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostMessage,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MessageRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadMessage.SerializeToString,
+            ),
+            'Thread': grpc.unary_unary_rpc_method_handler(
+                    servicer.Thread,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadReply.SerializeToString,
+            ),
+            'Search': grpc.unary_unary_rpc_method_handler(
+                    servicer.Search,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchReply.SerializeToString,
+            ),
+            'Stats': grpc.unary_unary_rpc_method_handler(
+                    servicer.Stats,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsReply.SerializeToString,
+            ),
+            'Merge': grpc.unary_unary_rpc_method_handler(
+                    servicer.Merge,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MergeRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'Follow': grpc.unary_unary_rpc_method_handler(
+                    servicer.Follow,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowReply.SerializeToString,
+            ),
+            'Sign': grpc.unary_unary_rpc_method_handler(
+                    servicer.Sign,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignReply.SerializeToString,
+            ),
+            'Rate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Rate,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RateRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'Moderate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Moderate,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -302,6 +462,276 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/RunDeadlines',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RunDeadlinesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Assign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Assign',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AssignRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/PostMessage',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MessageRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadMessage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Thread(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Thread',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ThreadReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Search(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Search',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SearchReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Stats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Stats',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.StatsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Merge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Merge',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MergeRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Follow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Follow',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.FollowReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Sign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Sign',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.SignReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Rate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Rate',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.RateRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Moderate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/Moderate',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
             options,
             channel_credentials,
             insecure,

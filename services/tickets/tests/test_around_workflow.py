@@ -1,0 +1,129 @@
+"""Duplicates, statistics, queues, followers, merges, signatures and ratings."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from grpc import StatusCode
+
+from cokit.errors import DomainError
+from tickets import similarity, stats, store, workflow
+from tickets.workflow import Actor, Facts
+
+from .test_scheduler import NOW, engine, insert
+
+
+def test_nearby_within_fifty_metres_only():
+    base = {"latitude": 35.5785, "longitude": -5.3684, "description": "lampadaire"}
+    near = dict(base, latitude=35.5785 + 0.0004, description="autre chose")      # about 44 m north
+    far = dict(base, latitude=35.5785 + 0.0006, description="autre chose")       # about 67 m
+    assert similarity.is_possible_duplicate(base, near) == "nearby"
+    assert similarity.is_possible_duplicate(base, far) is None
+
+
+def test_similar_text_ignores_case_and_accents():
+    a = {"latitude": None, "longitude": None, "description": "Éclairage public en panne rue Mohammed V"}
+    b = {"latitude": None, "longitude": None, "description": "eclairage PUBLIC en panne, rue mohammed v"}
+    c = {"latitude": None, "longitude": None, "description": "Déchets non ramassés au marché"}
+    assert similarity.is_possible_duplicate(a, b) == "similar_text"
+    assert similarity.is_possible_duplicate(a, c) is None
+
+
+def test_percentiles_and_public_folding():
+    assert stats.median([1, 2, 3, 4]) == 2.5 and stats.percentile(list(range(1, 11)), 90) == 9
+    rows = [{"ticket_id": str(i), "kind": "complaint", "category": "roads" if i < 6 else "rare",
+             "decided_at": NOW if i % 2 else None, "answer_by": NOW + dt.timedelta(days=1 if i != 1 else -1),
+             "rating": 4 if i < 3 else None} for i in range(8)]
+    days = {r["ticket_id"]: int(r["ticket_id"]) for r in rows if r["decided_at"]}
+    private = stats.figures(rows, days, public=False)
+    public = stats.figures(rows, days, public=True)
+    assert private.by_category == {"roads": 6, "rare": 2}
+    assert public.by_category == {"roads": 6}           # 2 would single people out
+    assert (private.answered, private.within_deadline_share) == (4, 0.75)
+    assert private.median_working_days == 4.0 and private.p90_working_days == 7
+    assert private.satisfaction_average == 4.0
+
+
+def test_queue_pages_cover_every_ticket_once_with_filters(tmp_path):
+    e = engine(tmp_path)
+    for i in range(25):
+        insert(e, f"t-{i:02d}", "complaint", "submitted" if i % 3 else "closed",
+               NOW + dt.timedelta(days=1 if i % 5 else -1))
+    seen, after = [], None
+    with e.connect() as conn:
+        while True:
+            page = store.search(conn, statuses=["submitted"], now=NOW, after=after, limit=4)
+            seen += [r["ticket_id"] for r in page]
+            if len(page) < 4:
+                break
+            after = (store.as_utc(page[-1]["submitted_at"]), page[-1]["ticket_id"])
+        overdue = store.search(conn, overdue=True, now=NOW, limit=100)
+        text = store.search(conn, text="ddd_%", now=NOW, limit=100)
+    assert sorted(seen) == sorted(f"t-{i:02d}" for i in range(25) if i % 3)
+    assert len(seen) == len(set(seen))
+    assert {r["ticket_id"] for r in overdue} == {f"t-{i:02d}" for i in range(25) if i % 5 == 0}
+    assert text == []    # % and _ are literal characters, not wildcards
+
+
+def test_merge_keeps_followers_and_the_requester(tmp_path):
+    e = engine(tmp_path)
+    insert(e, "dup", "complaint", "submitted", NOW + dt.timedelta(days=3))
+    insert(e, "kept", "complaint", "submitted", NOW + dt.timedelta(days=3))
+    with e.begin() as conn:
+        store.follow(conn, "dup", "neighbour", True, NOW)
+        store.follow(conn, "kept", "neighbour", False, NOW)
+        store.merge(conn, store.find_by_id(conn, "dup"), store.find_by_id(conn, "kept"), NOW)
+        followers = conn.execute(sa.select(store.ticket_followers).where(
+            store.ticket_followers.c.ticket_id == "kept")).mappings().all()
+        dup = store.find_by_id(conn, "dup")
+    assert {(f["follower_id"], f["me_too"]) for f in followers} == {("neighbour", True), ("c1", True)}
+    assert (dup["status"], dup["merged_into"], dup["due_at"]) == ("merged", "kept", None)
+
+
+def test_one_signature_per_person(tmp_path):
+    e = engine(tmp_path)
+    insert(e, "p-1", "petition", "collecting_signatures", NOW + dt.timedelta(days=60))
+    with e.begin() as conn:
+        assert store.sign(conn, "p-1", "voter-1", NOW)
+        assert not store.sign(conn, "p-1", "voter-1", NOW)
+        assert store.sign(conn, "p-1", "voter-2", NOW)
+        assert store.find_by_id(conn, "p-1")["signature_count"] == 2
+
+
+def facts(**changes):
+    base = dict(kind="petition", status="collecting_signatures", citizen_id="c1", submitted_at=NOW, answer_by=NOW)
+    base.update(changes)
+    return Facts(**base)
+
+
+def test_signature_rules():
+    voter = Actor("voter", workflow.CITIZEN)
+    workflow.check_signature(facts(), voter, eligible=True)
+    for f, actor, eligible, reason in [
+        (facts(kind="complaint"), voter, True, "NOT_A_PETITION"),
+        (facts(status="admissibility_check"), voter, True, "NOT_COLLECTING"),
+        (facts(), Actor("", workflow.CITIZEN), True, "CITIZENS_SIGN"),
+        (facts(), voter, False, "NOT_ELIGIBLE"),
+    ]:
+        with pytest.raises(DomainError) as err:
+            workflow.check_signature(f, actor, eligible)
+        assert err.value.reason == reason
+
+
+def test_rating_by_the_requester_after_the_answer():
+    me = Actor("c1", workflow.CITIZEN)
+    workflow.check_rating(facts(kind="complaint", decided_at=NOW), me, 5)
+    for f, actor, rating, code in [
+        (facts(kind="complaint"), me, 5, StatusCode.FAILED_PRECONDITION),
+        (facts(kind="complaint", decided_at=NOW), Actor("c2", workflow.CITIZEN), 5, StatusCode.PERMISSION_DENIED),
+        (facts(kind="complaint", decided_at=NOW), me, 6, StatusCode.INVALID_ARGUMENT),
+    ]:
+        with pytest.raises(DomainError) as err:
+            workflow.check_rating(f, actor, rating)
+        assert err.value.code == code
+
+
+def test_staff_only():
+    workflow.require_staff(Actor("a", "staff"), "x")
+    with pytest.raises(DomainError) as err:
+        workflow.require_staff(Actor("c", workflow.CITIZEN), "x")
+    assert err.value.code == StatusCode.PERMISSION_DENIED
