@@ -119,6 +119,9 @@ def test_unknown_office_bad_coordinates_and_backward_phase_are_refused(registry)
     assert refused(registry.GetOffice, pb.GetOfficeRequest(office_id=request.slug))[1] == "OFFICE_NOT_FOUND"
 
     office = new_office(registry, "phases").office
+    with pytest.raises(grpc.RpcError) as err:
+        new_office(registry, "phases")
+    assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS")
     assert refused(registry.UpdateOffice, pb.UpdateOfficeRequest(
         office_id=office.office_id, location=pb.Location(latitude=35.5, longitude=-500))) == (
         grpc.StatusCode.INVALID_ARGUMENT, "BAD_COORDINATES")

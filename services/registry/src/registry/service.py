@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import zoneinfo
 
+import sqlalchemy as sa
 from grpc import StatusCode
 
 from citizenoffice.registry.v1 import registry_pb2 as pb
@@ -42,6 +44,14 @@ def phase_name(value: int, default: str = "") -> str:
         return pb.Phase.Name(value).lower()
     except ValueError:
         return "?"
+
+
+def local_today(timezone: str) -> dt.date:
+    """The office's date: a phase changed at 00:30 in Tetouan happened that day, not the day before in UTC."""
+    try:
+        return dt.datetime.now(zoneinfo.ZoneInfo(timezone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.datetime.now(dt.timezone.utc).date()
 
 
 def parse_date(text: str, field: str, default: dt.date | None = None) -> dt.date:
@@ -126,6 +136,10 @@ def reckoning_message(reckoning) -> pb.WorkingDaysReply:
     )
 
 
+def office_exists(slug: str) -> DomainError:
+    return DomainError(StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS", f"an office {slug!r} exists", slug=slug)
+
+
 def raise_problems(problems) -> None:
     domain.raise_first(problems)
 
@@ -180,6 +194,13 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def CreateOffice(self, request, context):
+        try:
+            return self._create_office(request)
+        except sa.exc.IntegrityError:
+            # Another admin created the same slug between our check and our insert.
+            raise office_exists(request.slug) from None
+
+    def _create_office(self, request):
         phase = phase_name(request.phase, "creation")
         status = request.status or "planned"
         name = request.name
@@ -195,8 +216,7 @@ class RegistryService(kit_service(pb)):
                 raise not_found("COMMUNE_NOT_FOUND", f"no commune {request.commune_code!r}",
                                 commune_code=request.commune_code)
             if store.get_office(conn, request.slug) is not None:
-                raise DomainError(StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS", f"an office {request.slug!r} exists",
-                                  slug=request.slug)
+                raise office_exists(request.slug)
             self._create(conn, dict(
                 office_id=office_id, instance_id=current_instance(), slug=request.slug,
                 commune_code=request.commune_code, name_ar=name.ar, name_fr=name.fr, name_zgh=name.zgh,
@@ -234,9 +254,9 @@ class RegistryService(kit_service(pb)):
     @grpc
     def ChangePhase(self, request, context):
         new = phase_name(request.phase, "")
-        changed_on = parse_date(request.changed_on, "changed_on", dt.date.today())
         with self.db.begin() as conn:
             row = self._office(conn, request.office_id)
+            changed_on = parse_date(request.changed_on, "changed_on", local_today(row["timezone"]))
             domain.check_phase_change(row["phase"], new, request.reason)
             store.update_office(conn, row["office_id"], phase=new)
             store.add_phase_step(conn, row["office_id"], new, changed_on, request.reason.strip(), request.actor or "admin")
@@ -482,6 +502,13 @@ class RegistryService(kit_service(pb)):
     @grpc
     def Import(self, request, context):
         try:
+            return self._import(request)
+        except sa.exc.IntegrityError:
+            raise DomainError(StatusCode.ABORTED, "CONCURRENT_CHANGE",
+                              "another change to the same rows was committed meanwhile; nothing was imported, retry") from None
+
+    def _import(self, request):
+        try:
             rows = transfer.read_rows(request.kind, request.format, request.content)
         except transfer.FileError as exc:
             raise invalid_argument(exc.reason, exc.message, field="content") from None
@@ -523,7 +550,7 @@ class RegistryService(kit_service(pb)):
                                 status=office.status, phase=office.phase)
             store.save_profile(conn, row["office_id"], office.details)
             if office.phase != row["phase"]:
-                today = dt.date.today()
+                today = local_today(row["timezone"])
                 store.add_phase_step(conn, row["office_id"], office.phase, today, "", "import")
                 self.events.add(conn, "office.phase_changed", row["office_id"], pb.OfficePhaseChanged(
                     office_id=row["office_id"], from_phase=phase_value(row["phase"]),
