@@ -222,6 +222,35 @@ def test_achievements_in_figures_equal_the_activities_recorded(registry):
         grpc.StatusCode.NOT_FOUND, "REGION_NOT_FOUND")
 
 
+def test_federation_figures_add_what_partner_instances_report(registry):
+    # A fixed member id with fixed figures: concurrent sessions report the same thing.
+    partner = pb.Achievements(
+        offices_by_status={"being_implemented": 3},
+        phases=[pb.PhaseFigures(phase=pb.CREATION, offices=3),
+                pb.PhaseFigures(phase=pb.OPERATIONALIZATION, by_kind=[pb.KindCount(kind="forum", count=2)])],
+        participants=pb.Participants(women=11, men=9),
+    )
+    registry.ReportMemberFigures(pb.MemberFigures(instance_id="e2e-partner", name="Partenaire", figures=partner),
+                                 timeout=15)
+    for _ in range(5):  # other sessions may record activities between the two reads
+        own = registry.AchievementsInFigures(pb.AchievementsRequest(scope="instance"), timeout=15)
+        federation = registry.AchievementsInFigures(pb.AchievementsRequest(scope="federation"), timeout=15)
+        again = registry.AchievementsInFigures(pb.AchievementsRequest(scope="instance"), timeout=15)
+        if own == again:
+            break
+    mine, whole = figures_of(own), figures_of(federation)
+    assert whole["offices"] == mine["offices"] + 3
+    assert whole["by_kind"]["forum"] == mine["by_kind"].get("forum", 0) + 2
+    assert whole["people"] == (mine["people"][0] + 11, mine["people"][1] + 9, mine["people"][2])
+    assert federation.offices_by_status["being_implemented"] == own.offices_by_status["being_implemented"] + 3
+    assert {"ma", "e2e-partner"} <= set(federation.instances)
+    assert refused(registry.ReportMemberFigures, pb.MemberFigures(instance_id="ma", figures=partner)) == (
+        grpc.StatusCode.FAILED_PRECONDITION, "OWN_INSTANCE")
+    bad = pb.Achievements(offices_by_status={"operational": -1})
+    assert refused(registry.ReportMemberFigures, pb.MemberFigures(instance_id="e2e-partner", figures=bad)) == (
+        grpc.StatusCode.INVALID_ARGUMENT, "BAD_FIGURES")
+
+
 def test_the_gateway_publishes_figures_profiles_and_deadlines(registry, platform):
     office = new_office(registry, "http").office
     registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(

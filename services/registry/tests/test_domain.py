@@ -112,3 +112,14 @@ def test_amazigh_names_must_be_tifinagh():
     unit = territory.Unit("x", "region", "ma", "X", name_zgh="Tamazight")
     assert [p[1] for p in territory.unit_problems(unit)] == ["NOT_TIFINAGH"]
     assert territory.unit_problems(territory.Unit("x", "region", "ma", "X", name_zgh="ⵜⴰⵎⴰⵣⵉⵖⵜ")) == []
+
+
+def test_federation_figures_are_the_sum_of_each_instance():
+    ours = domain.achievements([("operational", "implementation")] * 14, [("forum", "", 2, 10, 20, 0)])
+    partner = domain.achievements([("being_implemented", "creation")] * 3,
+                                  [("strategic_workshop", "participation", 1, 4, 4, 0), ("forum", "", 1, 1, 1, 1)])
+    total = domain.merge([ours, partner])
+    assert total.offices_by_status["operational"] == 14 and total.offices_by_status["being_implemented"] == 3
+    assert total.activities["operationalization"] == {"forum": 3, "strategic_workshop": 1}
+    assert (total.women, total.men, total.others) == (15, 25, 1) and total.themes["participation"] == 1
+    assert ours.activities["operationalization"] == {"forum": 2}  # the parts are left as they were

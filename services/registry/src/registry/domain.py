@@ -211,6 +211,29 @@ def achievements(offices, activities) -> Figures:
     return figures
 
 
+def merge(parts) -> Figures:
+    """The federation's figures: the sum of every instance's."""
+    total = Figures(
+        offices_by_status={s: 0 for s in STATUSES}, offices_by_phase={p: 0 for p in PHASES},
+        activities={p: {} for p in PHASES}, themes={t: 0 for t in WORKSHOP_THEMES},
+    )
+    for part in parts:
+        for status, n in part.offices_by_status.items():
+            total.offices_by_status[status] = total.offices_by_status.get(status, 0) + n
+        for phase, n in part.offices_by_phase.items():
+            total.offices_by_phase[phase] = total.offices_by_phase.get(phase, 0) + n
+        for phase, kinds in part.activities.items():
+            into = total.activities.setdefault(phase, {})
+            for kind, n in kinds.items():
+                into[kind] = into.get(kind, 0) + n
+        for theme, n in part.themes.items():
+            total.themes[theme] = total.themes.get(theme, 0) + n
+        total.women += part.women
+        total.men += part.men
+        total.others += part.others
+    return total
+
+
 # --- service catalogue -------------------------------------------------------------------
 
 REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")

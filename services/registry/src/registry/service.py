@@ -136,6 +136,39 @@ def reckoning_message(reckoning) -> pb.WorkingDaysReply:
     )
 
 
+def figures_from(message) -> domain.Figures:
+    by_phase, activities = {}, {}
+    for p in message.phases:
+        phase = phase_name(p.phase, "?")
+        if phase in domain.PHASES:
+            by_phase[phase] = p.offices
+            activities[phase] = {k.kind: k.count for k in p.by_kind}
+    return domain.Figures(
+        offices_by_status=dict(message.offices_by_status), offices_by_phase=by_phase, activities=activities,
+        themes=dict(message.workshops_by_theme), women=message.participants.women, men=message.participants.men,
+        others=message.participants.others,
+    )
+
+
+def achievements_message(scope, key, figures: domain.Figures, instances) -> pb.Achievements:
+    return pb.Achievements(
+        scope=scope, key=key, offices_total=sum(figures.offices_by_status.values()),
+        offices_by_status=figures.offices_by_status,
+        phases=[
+            pb.PhaseFigures(
+                phase=phase_value(phase), offices=figures.offices_by_phase.get(phase, 0),
+                activities=sum(figures.activities.get(phase, {}).values()),
+                by_kind=[pb.KindCount(kind=k, count=c) for k, c in sorted(figures.activities.get(phase, {}).items())],
+            )
+            for phase in domain.PHASES
+        ],
+        workshops_by_theme=figures.themes,
+        participants=pb.Participants(women=figures.women, men=figures.men, others=figures.others),
+        activities_total=figures.activities_total,
+        instances=instances,
+    )
+
+
 def office_exists(slug: str) -> DomainError:
     return DomainError(StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS", f"an office {slug!r} exists", slug=slug)
 
@@ -319,30 +352,49 @@ class RegistryService(kit_service(pb)):
                 chosen = [o for o in offices if o["instance_id"] == instance]
                 activity_rows = store.activity_figures(conn, instance_id=instance)
             elif scope == "federation":
-                # Partner instances' offices and activities are here only once shared with
-                # this registry (public figures, no personal data).
-                chosen = list(offices)
-                activity_rows = store.activity_figures(conn)
+                # This instance's own records plus the counts each partner instance reported
+                # (ReportMemberFigures): their offices and activities stay in their clusters.
+                chosen = [o for o in offices if o["instance_id"] == instance]
+                activity_rows = store.activity_figures(conn, instance_id=instance)
+                members = [m for m in store.member_figures(conn) if m["instance_id"] != instance]
             else:
                 raise invalid_argument("BAD_SCOPE", "scope must be office, region, instance or federation", field="scope")
         figures = domain.achievements(
-            [(o["status"], o["phase"]) for o in chosen], [tuple(int(x) if i > 1 else x for i, x in enumerate(r)) for r in activity_rows]
+            [(o["status"], o["phase"]) for o in chosen],
+            [(kind, theme, int(n), int(women), int(men), int(others))
+             for kind, theme, n, women, men, others in activity_rows],
         )
-        return pb.Achievements(
-            scope=scope, key=request.key, offices_total=len(chosen), offices_by_status=figures.offices_by_status,
-            phases=[
-                pb.PhaseFigures(
-                    phase=phase_value(phase), offices=figures.offices_by_phase.get(phase, 0),
-                    activities=sum(figures.activities.get(phase, {}).values()),
-                    by_kind=[pb.KindCount(kind=k, count=c) for k, c in sorted(figures.activities.get(phase, {}).items())],
-                )
-                for phase in domain.PHASES
-            ],
-            workshops_by_theme=figures.themes,
-            participants=pb.Participants(women=figures.women, men=figures.men, others=figures.others),
-            activities_total=figures.activities_total,
-            instances=sorted({o["instance_id"] for o in chosen}),
-        )
+        instances = {o["instance_id"] for o in chosen}
+        if scope in ("instance", "federation"):
+            instances.add(instance)
+        if scope == "federation" and members:
+            figures = domain.merge([figures, *(figures_from(pb.Achievements.FromString(m["figures"])) for m in members)])
+            instances |= {m["instance_id"] for m in members}
+        return achievements_message(scope, request.key, figures, sorted(instances))
+
+    @grpc
+    def ReportMemberFigures(self, request, context):
+        member = request.instance_id.strip()
+        if not territory.CODE.match(member):
+            raise invalid_argument("BAD_INSTANCE", "instance_id: lower-case letters, digits, '_' or '-'", field="instance_id")
+        if member == current_instance():
+            raise failed_precondition("OWN_INSTANCE", "this instance's figures come from its own records",
+                                      instance_id=member)
+        figures = figures_from(request.figures)
+        counts = [*figures.offices_by_status.values(), *figures.themes.values(), figures.women, figures.men, figures.others,
+                  *(n for kinds in figures.activities.values() for n in kinds.values())]
+        if any(n < 0 for n in counts):
+            raise invalid_argument("BAD_FIGURES", "figures are counts: zero or more", field="figures")
+        unknown = sorted((set(figures.offices_by_status) - set(domain.STATUSES))
+                         | {k for kinds in figures.activities.values() for k in kinds} - set(domain.ACTIVITY_PHASE))
+        if unknown:
+            raise invalid_argument("BAD_FIGURES", f"unknown status or activity kind: {unknown[0]}", field="figures")
+        clean = achievements_message("instance", "", figures, [member])
+        with self.db.begin() as conn:
+            stamp = store.save_member_figures(conn, member, request.name.strip(), clean.SerializeToString())
+        return pb.MemberFiguresReply(instance_id=member, reported_at=stamp.isoformat())
+
+
 
     # --- territory -------------------------------------------------------------------------
 

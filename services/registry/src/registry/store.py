@@ -154,6 +154,29 @@ holidays = sa.Table(
 )
 
 
+federation_members = sa.Table(
+    "federation_members",
+    metadata,
+    sa.Column("instance_id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, default=""),
+    sa.Column("figures", sa.LargeBinary, nullable=False),  # a serialized registry.v1.Achievements
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def save_member_figures(conn, instance_id: str, name: str, figures: bytes) -> dt.datetime:
+    stamp = now()
+    values = dict(name=name, figures=figures, reported_at=stamp)
+    done = conn.execute(federation_members.update().where(federation_members.c.instance_id == instance_id).values(**values))
+    if done.rowcount == 0:
+        conn.execute(federation_members.insert().values(instance_id=instance_id, **values))
+    return stamp
+
+
+def member_figures(conn):
+    return conn.execute(sa.select(federation_members).order_by(federation_members.c.instance_id)).mappings().all()
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

@@ -320,6 +320,24 @@ class Achievements(_message.Message):
     instances: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, scope: _Optional[str] = ..., key: _Optional[str] = ..., offices_total: _Optional[int] = ..., offices_by_status: _Optional[_Mapping[str, int]] = ..., phases: _Optional[_Iterable[_Union[PhaseFigures, _Mapping]]] = ..., workshops_by_theme: _Optional[_Mapping[str, int]] = ..., participants: _Optional[_Union[Participants, _Mapping]] = ..., activities_total: _Optional[int] = ..., instances: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class MemberFigures(_message.Message):
+    __slots__ = ("instance_id", "name", "figures")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    name: str
+    figures: Achievements
+    def __init__(self, instance_id: _Optional[str] = ..., name: _Optional[str] = ..., figures: _Optional[_Union[Achievements, _Mapping]] = ...) -> None: ...
+
+class MemberFiguresReply(_message.Message):
+    __slots__ = ("instance_id", "reported_at")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    reported_at: str
+    def __init__(self, instance_id: _Optional[str] = ..., reported_at: _Optional[str] = ...) -> None: ...
+
 class TerritoryUnit(_message.Message):
     __slots__ = ("code", "level", "parent_code", "name", "population", "commune_type", "petition_signatures")
     CODE_FIELD_NUMBER: _ClassVar[int]

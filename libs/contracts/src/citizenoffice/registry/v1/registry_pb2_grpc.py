@@ -79,6 +79,11 @@ class RegistryServiceStub:
                 request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.FromString,
                 _registered_method=True)
+        self.ReportMemberFigures = channel.unary_unary(
+                '/citizenoffice.registry.v1.RegistryService/ReportMemberFigures',
+                request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFigures.SerializeToString,
+                response_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFiguresReply.FromString,
+                _registered_method=True)
         self.ListTerritory = channel.unary_unary(
                 '/citizenoffice.registry.v1.RegistryService/ListTerritory',
                 request_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.ListTerritoryRequest.SerializeToString,
@@ -198,6 +203,12 @@ class RegistryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AchievementsInFigures(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportMemberFigures(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -328,6 +339,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.AchievementsInFigures,
                     request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.FromString,
                     response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.SerializeToString,
+            ),
+            'ReportMemberFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportMemberFigures,
+                    request_deserializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFigures.FromString,
+                    response_serializer=citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFiguresReply.SerializeToString,
             ),
             'ListTerritory': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTerritory,
@@ -638,6 +654,33 @@ class RegistryService:
             '/citizenoffice.registry.v1.RegistryService/AchievementsInFigures',
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.AchievementsRequest.SerializeToString,
             citizenoffice_dot_registry_dot_v1_dot_registry__pb2.Achievements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportMemberFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.registry.v1.RegistryService/ReportMemberFigures',
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFigures.SerializeToString,
+            citizenoffice_dot_registry_dot_v1_dot_registry__pb2.MemberFiguresReply.FromString,
             options,
             channel_credentials,
             insecure,
