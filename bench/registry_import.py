@@ -28,6 +28,9 @@ from cokit.db import create_engine  # noqa: E402
 from registry import calendar, store, transfer  # noqa: E402
 
 
+REPEAT = 5
+
+
 def communes(n: int) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -37,7 +40,7 @@ def communes(n: int) -> bytes:
     return out.getvalue().encode()
 
 
-def timed(fn, repeat: int = 5) -> float:
+def timed(fn, repeat: int = REPEAT) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -78,9 +81,9 @@ def main() -> None:
             with engine.begin() as conn:
                 conn.execute(store.territory_units.insert(), rows)
 
-        engines = iter([fresh(f"u{i}") for i in range(3)])
+        engines = iter([fresh(f"u{i}") for i in range(REPEAT)])
         apply = timed(lambda: upsert(next(engines)))
-        engines = iter([fresh(f"b{i}") for i in range(3)])
+        engines = iter([fresh(f"b{i}") for i in range(REPEAT)])
         baseline = timed(lambda: bare(next(engines)))
         line("registry_import_apply_sqlite", n / apply, "rows/s", n / baseline, "bare_executemany_insert")
 
