@@ -49,6 +49,7 @@ class Settings(ServiceSettings):
     login_base_delay: float = 1.0
     login_lock_minutes: int = 15
     login_source_limit: int = 50
+    key_stage_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
@@ -218,12 +219,12 @@ class IdentityService(kit_service(pb)):
             ).order_by(store.one_time_codes.c.expires_at.desc())).mappings().first()
             if row is None or store.as_utc(row["expires_at"]) < store.now() or row["attempts"] >= domain.CODE_MAX_ATTEMPTS:
                 raise invalid_argument("CODE_EXPIRED", "this code has expired; ask for a new one", field="code")
-            if not eventlet.tpool.execute(domain.verify_secret_slow, row["code_hash"], (code or "").strip()):
-                conn.execute(store.one_time_codes.update().where(store.one_time_codes.c.code_id == row["code_id"])
-                             .values(attempts=row["attempts"] + 1))
-                raise invalid_argument("CODE_INVALID", "this code is not right", field="code")
+            right = eventlet.tpool.execute(domain.verify_secret_slow, row["code_hash"], (code or "").strip())
+            # A wrong try is counted and committed before the refusal is raised.
             conn.execute(store.one_time_codes.update().where(store.one_time_codes.c.code_id == row["code_id"])
-                         .values(used_at=store.now()))
+                         .values(**({"used_at": store.now()} if right else {"attempts": row["attempts"] + 1})))
+        if not right:
+            raise invalid_argument("CODE_INVALID", "this code is not right", field="code")
 
     # --- contacts (used by the gateway's anonymous submissions and by notifications) ----------
 
@@ -307,13 +308,14 @@ class IdentityService(kit_service(pb)):
         now = store.now()
         with self.db.begin() as conn:
             src = conn.execute(sa.select(store.source_failures).where(store.source_failures.c.source_key == source)).mappings().first()
+            refusal = None
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
             if src is not None and store.as_utc(src["window_start"]) + rules.source_window > now and src["failures"] >= rules.source_limit:
                 store.record(conn, "login.source_blocked", instance_id=instance, source_key=source)
                 wait = (store.as_utc(src["window_start"]) + rules.source_window - now).total_seconds()
-                raise too_many("SOURCE_THROTTLED", "too many failed sign-ins from your network; try again later", wait)
-            row = store.find_by_login(conn, request.login)
-            account = store.get_account(conn, row["citizen_id"]) if row else None
-            if account is not None:
+                refusal = too_many("SOURCE_THROTTLED", "too many failed sign-ins from your network; try again later", wait)
+            elif account is not None:
                 gate = rules.account_gate(account["failed_logins"], store.as_utc(account["last_failure_at"]),
                                           store.as_utc(account["locked_until"]), now)
                 if gate is not None:
@@ -321,7 +323,9 @@ class IdentityService(kit_service(pb)):
                                  source_key=source, reason=gate[0])
                     message = ("this account is locked after repeated failed sign-ins; try again later"
                                if gate[0] == "ACCOUNT_LOCKED" else "too many failed sign-ins; wait before trying again")
-                    raise too_many(gate[0], message, gate[1])
+                    refusal = too_many(gate[0], message, gate[1])
+        if refusal is not None:
+            raise refusal
         ok = eventlet.tpool.execute(domain.verify_secret_slow, account["password_hash"] if account else None, request.password)
         notify_lock = None
         with self.db.begin() as conn:
@@ -380,12 +384,21 @@ class IdentityService(kit_service(pb)):
                 conn.execute(store.sessions.update().where(store.sessions.c.session_id == row["session_id"])
                              .values(revoked_at=now, revoked_reason="refresh_reuse"))
                 store.record(conn, "refresh.reuse", instance_id=instance, subject=row["citizen_id"])
-                raise unauthenticated("REFRESH_TOKEN_REUSED", "this refresh token was already used; the session is ended, sign in again")
+                reused = True
+            else:
+                reused = False
+        if reused:
+            raise unauthenticated("REFRESH_TOKEN_REUSED", "this refresh token was already used; the session is ended, sign in again")
+        with self.db.begin() as conn:
             claimed = conn.execute(store.refresh_tokens.update().where(
                 store.refresh_tokens.c.token_hash == token_hash, store.refresh_tokens.c.used_at.is_(None),
             ).values(used_at=now)).rowcount
             if claimed != 1:
                 raise unauthenticated("REFRESH_TOKEN_REUSED", "this refresh token was already used")
+            ended = conn.execute(sa.select(store.sessions.c.revoked_at).where(
+                store.sessions.c.session_id == row["session_id"])).scalar()
+            if ended is not None:
+                raise unauthenticated("REFRESH_TOKEN_INVALID", "this refresh token is not valid; sign in again")
             account = store.get_account(conn, row["citizen_id"])
             if account is None or account["status"] != "active":
                 raise unauthenticated("REFRESH_TOKEN_INVALID", "this account cannot sign in")
@@ -467,9 +480,16 @@ class IdentityService(kit_service(pb)):
                 conn.execute(keys.insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
                                                   status="next", created_at=at))
             elif request.step == "activate":
-                staged = conn.execute(sa.select(keys.c.kid).where(keys.c.status == "next")).scalar()
+                staged = conn.execute(sa.select(keys.c.kid, keys.c.created_at).where(keys.c.status == "next")).first()
                 if staged is None:
                     raise failed_precondition("NO_STAGED_KEY", "stage a key first, so verifiers know it before it signs")
+                # Every verifier refreshes its cached JWKS within AUTH_STATE_MAX_AGE: signing
+                # earlier would hand out tokens some services cannot check yet.
+                wait = _config("KEY_STAGE_SECONDS", 5.0) - (at - store.as_utc(staged.created_at)).total_seconds()
+                if wait > 0:
+                    raise failed_precondition("KEY_STAGED_TOO_RECENTLY", "the staged key is not yet known everywhere; try again shortly",
+                                              retry_after=int(wait) + 1)
+                staged = staged.kid
                 conn.execute(keys.update().where(keys.c.status == "active").values(status="retired", retired_at=at))
                 conn.execute(keys.update().where(keys.c.kid == staged).values(status="active", activated_at=at))
             elif request.step == "retire":
@@ -600,12 +620,15 @@ class IdentityService(kit_service(pb)):
             if row is None or row["revoked_at"] is not None or row["secret_hash"] != domain.hash_secret_fast(request.secret):
                 store.record(conn, "api_key.refused", instance_id=current_instance(), subject=row["key_id"] if row else "",
                              source_key=domain.source_key(request.source))
-                raise unauthenticated("API_KEY_INVALID", "this API key is not valid or was revoked")
-            at = store.now()
-            conn.execute(store.api_keys.update().where(store.api_keys.c.key_id == key_id).values(last_used_at=at))
-            scope = row_scope(row)
-            store.record(conn, "api_key.used", instance_id=scope.instance, commune_code=scope.commune,
-                         office_id=scope.office, subject=key_id, source_key=domain.source_key(request.source))
+                row = None
+            else:
+                at = store.now()
+                conn.execute(store.api_keys.update().where(store.api_keys.c.key_id == key_id).values(last_used_at=at))
+                scope = row_scope(row)
+                store.record(conn, "api_key.used", instance_id=scope.instance, commune_code=scope.commune,
+                             office_id=scope.office, subject=key_id, source_key=domain.source_key(request.source))
+        if row is None:
+            raise unauthenticated("API_KEY_INVALID", "this API key is not valid or was revoked")
         return pb.MachineCaller(key_id=key_id, role=row["role"], scope=scope_message(scope))
 
     # --- data-subject rights (Law 09-08) ----------------------------------------------------------
