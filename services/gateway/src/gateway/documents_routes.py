@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -124,7 +125,10 @@ class DocumentsRoutes:
     @_guarded
     def complete_upload(self, request, upload_id):
         parts = _body(request).get("parts") or []
-        if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+        if not isinstance(parts, list) or not all(
+            isinstance(p, dict) and type(p.get("part_number", 0)) is int and 0 <= p.get("part_number", 0) <= 10000
+            for p in parts
+        ):
             raise invalid_argument("PARTS_MALFORMED", "parts is a list of {part_number, etag}", field="parts")
         stored = self.documents.CompleteUpload(documents_pb.CompleteUploadRequest(
             upload_id=upload_id,
@@ -142,7 +146,7 @@ class DocumentsRoutes:
         reply = self.documents.ListPublished(documents_pb.ListPublishedRequest(
             office_id=self._office_id(office), kind=_kind(args.get("kind", "")), language=args.get("language", ""),
             query=args.get("q", ""), from_date=args.get("from", ""), to_date=args.get("to", ""),
-            page_size=int(args["page_size"]) if args.get("page_size", "").isdigit() else 20,
+            page_size=min(int(args["page_size"]), 1000) if re.fullmatch(r"[0-9]{1,9}", args.get("page_size", "")) else 20,
             page_token=args.get("page_token", ""),
         ))
         return _json({"items": [published_json(d) for d in reply.documents],

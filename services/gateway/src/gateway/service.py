@@ -34,6 +34,7 @@ from cokit.settings import ServiceSettings
 from . import openapi, portal
 from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
+from .inputs import refuse_unstorable_text
 from .registry_routes import RegistryRoutes
 from .problems import from_grpc_error, problem
 from .translate import office_json, receipt_json, status_json, submission_from_form
@@ -77,6 +78,7 @@ def guarded(method):
             request.max_content_length = self.max_request_bytes
             if request.content_length and request.content_length > self.max_request_bytes:
                 raise RequestEntityTooLarge()
+            refuse_unstorable_text(request, kwargs)
             response = method(self, request, *args, **kwargs)
         except GrpcError as error:
             response = from_grpc_error(error, request_id)
