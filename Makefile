@@ -76,6 +76,9 @@ bench: venv ## benchmarks, each figure as a ratio against a baseline measured in
 	@bash deploy/local/infra.sh up kafka >/dev/null && bash deploy/local/infra.sh up s3 >/dev/null
 	@$(PY) bench/documents_upload.py
 	@$(PY) bench/notifications_throughput.py
+	@bash deploy/local/infra.sh up all >/dev/null
+	@$(PY) bench/tickets_submit.py
+	@$(PY) bench/tickets_queue.py
 
 .PHONY: clean
 clean: stop ## stop everything and remove local state (keeps the download cache)
