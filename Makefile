@@ -67,6 +67,7 @@ test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use 
 
 test-e2e: venv ## the platform end to end on the real servers, one shared set per session
 	@bash deploy/local/infra.sh up all
+	@bash deploy/tools/ensure-chromium.sh && bash deploy/tools/axe/ensure-axe.sh
 	@$(PYTEST) -q e2e_tests
 
 .PHONY: bench
