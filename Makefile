@@ -73,6 +73,7 @@ test-e2e: venv ## the platform end to end on the real servers, one shared set pe
 .PHONY: bench
 bench: venv ## benchmarks, each figure as a ratio against a baseline measured in the same run
 	@$(PY) bench/grpc_unary.py
+	@$(PY) -W ignore bench/auth_verify.py
 	@$(PY) bench/registry_import.py
 	@bash deploy/local/infra.sh up kafka >/dev/null && bash deploy/local/infra.sh up s3 >/dev/null
 	@$(PY) bench/documents_upload.py

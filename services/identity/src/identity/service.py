@@ -21,7 +21,7 @@ from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from cokit.auth import policy
 from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
-from cokit.auth.tokens import TrustState, Verifier
+from cokit.auth.tokens import TokenError, TrustState, Verifier
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
@@ -501,6 +501,14 @@ class IdentityService(kit_service(pb)):
             store.record(conn, "signing_key." + request.step, instance_id=instance, actor=caller.subject)
             rows = conn.execute(sa.select(keys.c.kid, keys.c.status).order_by(keys.c.created_at)).mappings().all()
         return pb.SigningKeys(keys=[pb.SigningKey(kid=r["kid"], status=r["status"]) for r in rows])
+
+    @grpc
+    def IntrospectToken(self, request, context):
+        try:
+            claims = self._verifier().verify(request.token)
+        except TokenError as error:
+            return pb.Introspection(active=False, reason=error.reason)
+        return pb.Introspection(active=True, subject=claims["sub"])
 
     # --- roles ---------------------------------------------------------------------------------
 

@@ -314,6 +314,22 @@ class RectifyRequest(_message.Message):
     language: str
     def __init__(self, email: _Optional[str] = ..., phone: _Optional[str] = ..., display_name: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
+class IntrospectRequest(_message.Message):
+    __slots__ = ("token",)
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    def __init__(self, token: _Optional[str] = ...) -> None: ...
+
+class Introspection(_message.Message):
+    __slots__ = ("active", "subject", "reason")
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    active: bool
+    subject: str
+    reason: str
+    def __init__(self, active: _Optional[bool] = ..., subject: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class ExportReply(_message.Message):
     __slots__ = ("json",)
     JSON_FIELD_NUMBER: _ClassVar[int]

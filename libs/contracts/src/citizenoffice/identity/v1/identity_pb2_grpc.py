@@ -144,6 +144,11 @@ class IdentityServiceStub:
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
                 response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
                 _registered_method=True)
+        self.IntrospectToken = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/IntrospectToken',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -281,6 +286,13 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IntrospectToken(self, request, context):
+        """For clients that cannot verify locally; services use cokit.auth's cached JWKS instead.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -393,6 +405,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.EraseMe,
                     request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
                     response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.SerializeToString,
+            ),
+            'IntrospectToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IntrospectToken,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -989,6 +1006,33 @@ class IdentityService:
             '/citizenoffice.identity.v1.IdentityService/EraseMe',
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IntrospectToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/IntrospectToken',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.FromString,
             options,
             channel_credentials,
             insecure,
