@@ -175,6 +175,80 @@ SCHEMAS = {
             "next_page_token": {"type": ["string", "null"]},
         },
     },
+    "OfficeProfile": {
+        "type": "object",
+        "required": ["office_id", "slug", "name", "phase", "status"],
+        "properties": {
+            "office_id": {"type": "string"}, "slug": {"type": "string"}, "commune_code": {"type": "string"},
+            "name": _NAME, "phase": {"type": "string"}, "status": {"type": "string"}, "timezone": {"type": "string"},
+            "region_code": {"type": "string"}, "province_code": {"type": "string"}, "address": {"type": "string"},
+            "location": {"type": ["object", "null"], "properties": {
+                "latitude": {"type": "number"}, "longitude": {"type": "number"}}},
+            "opening_hours": {"type": "array", "items": {"type": "object", "properties": {
+                "weekday": {"type": "integer"}, "opens": {"type": "string"}, "closes": {"type": "string"}}}},
+            "phone": {"type": "string"}, "email": {"type": "string"},
+            "phase_history": {"type": "array", "items": {"type": "object", "properties": {
+                "phase": {"type": "string"}, "changed_on": {"type": "string"}, "reason": {"type": "string"}}}},
+        },
+    },
+    "Catalogue": {
+        "type": "object",
+        "required": ["office_id", "items"],
+        "properties": {
+            "office_id": {"type": "string"},
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "request_type": {"type": "string"}, "category": {"type": "string"},
+                "name": _NAME,
+                "deadline": {"type": "object", "properties": {"count": {"type": "integer"}, "unit": {"type": "string"}}},
+                "legal_basis": {"type": "string"}, "department": {"type": "string"},
+                "requires_location": {"type": "boolean"}, "requires_attachments": {"type": "boolean"}}}},
+        },
+    },
+    "Achievements": {
+        "type": "object",
+        "description": "The achievements in figures: offices per status and phase, activities per phase and kind.",
+        "required": ["scope", "offices_total", "phases", "activities_total"],
+        "properties": {
+            "scope": {"type": "string"}, "key": {"type": "string"},
+            "offices_total": {"type": "integer"},
+            "offices_by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "phases": {"type": "array", "items": {"type": "object", "properties": {
+                "phase": {"type": "string"}, "offices": {"type": "integer"}, "activities": {"type": "integer"},
+                "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}}}}},
+            "workshops_by_theme": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "participants": {"type": "object", "properties": {
+                "women": {"type": "integer"}, "men": {"type": "integer"}, "others": {"type": "integer"}}},
+            "activities_total": {"type": "integer"},
+        },
+    },
+    "Territory": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "level": {"type": "string"}, "parent_code": {"type": "string"}, "name": _NAME,
+            "population": {"type": ["integer", "null"]}, "commune_type": {"type": "string"},
+            "petition_signatures": {"type": ["integer", "null"]}}}}},
+    },
+    "Holiday": {
+        "type": "object",
+        "properties": {"date": {"type": "string", "format": "date"}, "name": {"type": "string"},
+                       "confirmed": {"type": "boolean"}},
+    },
+    "Calendar": {
+        "type": "object",
+        "properties": {
+            "weekend_days": {"type": "array", "items": {"type": "integer"}},
+            "covered_years": {"type": "array", "items": {"type": "integer"}},
+            "holidays": {"type": "array", "items": {"$ref": "#/components/schemas/Holiday"}},
+        },
+    },
+    "WorkingDays": {
+        "type": "object",
+        "properties": {
+            "date": {"type": "string"}, "working_days": {"type": "integer"}, "provisional": {"type": "boolean"},
+            "holidays_crossed": {"type": "array", "items": {"$ref": "#/components/schemas/Holiday"}},
+        },
+    },
 }
 
 _REQUEST_ID = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
@@ -352,6 +426,58 @@ PATHS = {
             },
         },
     },
+    "/api/v1/registry/offices/{office}": {
+        "get": {
+            "operationId": "getOfficeProfile", "tags": ["registry"],
+            "summary": "An office's public profile: address, hours, contact, phase history",
+            "parameters": [_path_param("office", "office slug or id")],
+            "responses": {**_ok("The profile", "OfficeProfile"), **_errors("404")},
+        },
+    },
+    "/api/v1/registry/offices/{office}/catalogue": {
+        "get": {
+            "operationId": "listCatalogue", "tags": ["registry"],
+            "summary": "What can be asked of an office, with each deadline and legal basis",
+            "parameters": [_path_param("office", "office slug or id")],
+            "responses": {**_ok("The catalogue", "Catalogue"), **_errors("404")},
+        },
+    },
+    "/api/v1/registry/achievements": {
+        "get": {
+            "operationId": "achievementsInFigures", "tags": ["registry"],
+            "summary": "The office network's achievements in figures",
+            "parameters": [_query("scope", "instance, region, province, commune or office"),
+                           _query("key", "the code or slug of the scope")],
+            "responses": {**_ok("The figures", "Achievements"), **_errors("404")},
+        },
+    },
+    "/api/v1/registry/territory": {
+        "get": {
+            "operationId": "listTerritory", "tags": ["registry"],
+            "summary": "Regions, provinces and communes",
+            "parameters": [_query("parent", "code of the parent unit"), _query("level", "region, province or commune")],
+            "responses": {**_ok("The units", "Territory"), **_errors("404")},
+        },
+    },
+    "/api/v1/registry/calendar": {
+        "get": {
+            "operationId": "getCalendar", "tags": ["registry"],
+            "summary": "Weekend days and public holidays of this instance",
+            "parameters": [_query("from_year", "first year", {"type": "integer", "minimum": 1900, "maximum": 2200}),
+                           _query("to_year", "last year", {"type": "integer", "minimum": 1900, "maximum": 2200})],
+            "responses": {**_ok("The calendar", "Calendar"), **_errors("404")},
+        },
+    },
+    "/api/v1/registry/working-days": {
+        "get": {
+            "operationId": "workingDays", "tags": ["registry"],
+            "summary": "A deadline in working days (from + days), or the working days between two dates",
+            "parameters": [_query("from", "start date", {"type": "string", "format": "date"}),
+                           _query("to", "end date", {"type": "string", "format": "date"}),
+                           _query("days", "working days to add", {"type": "integer", "minimum": 0, "maximum": 3650})],
+            "responses": {**_ok("The date or the count", "WorkingDays"), **_errors("404")},
+        },
+    },
 }
 
 DOCUMENT = {
@@ -364,7 +490,7 @@ DOCUMENT = {
                    "attachments; each office's published documents.",
     },
     "servers": [{"url": "/", "description": "this gateway"}],
-    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}],
+    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}, {"name": "registry"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,

@@ -1,0 +1,64 @@
+"""Portal helpers: language links that lead to a page that exists, dates for people, and
+text that no service can store refused at the edge."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from werkzeug.test import EnvironBuilder
+
+from cokit.errors import DomainError
+from gateway import portal
+from gateway.inputs import refuse_unstorable_text
+
+
+def request(method="GET", path="/", **kwargs):
+    return EnvironBuilder(method=method, path=path, **kwargs).get_request()
+
+
+def test_language_links_keep_the_page_and_its_query():
+    links = portal.switch_links(request(path="/track", query_string="code=7K3M-9QX2-B&lang=ar"))
+    assert links["fr"] == "/track?code=7K3M-9QX2-B&lang=fr"
+    assert links["ar"] == "/track?code=7K3M-9QX2-B&lang=ar"
+
+
+def test_language_links_of_a_post_answer_lead_to_a_get_page():
+    assert portal.switch_links(request("POST", "/submit"))["en"] == "/?lang=en"
+    assert portal.switch_links(request("POST", "/submit"), here="/track?code=X")["fr"] == "/track?code=X&lang=fr"
+
+
+def test_language_from_query_then_cookie_then_browser():
+    assert portal.language(request(query_string="lang=fr", headers={"Cookie": "lang=en"})) == "fr"
+    assert portal.language(request(headers={"Cookie": "lang=en", "Accept-Language": "fr"})) == "en"
+    assert portal.language(request(headers={"Accept-Language": "fr-MA,fr;q=0.9"})) == "fr"
+    assert portal.language(request(headers={"Accept-Language": "de"})) == "ar"
+
+
+def test_dates_for_people_in_local_time():
+    ts = Timestamp()
+    ts.FromJsonString("2026-11-25T23:30:00Z")
+    shown = portal.when(ts, with_time=True)
+    assert shown["iso"] == "2026-11-25T23:30:00Z"
+    assert shown["text"] == ("26/11/2026 00:30" if portal.LOCAL_TIME.key == "Africa/Casablanca" else "25/11/2026 23:30")
+    assert portal.when(Timestamp()) is None
+
+
+@pytest.mark.parametrize("build", [
+    lambda: request(query_string="status=a%00b"),
+    lambda: request("POST", data={"office": "tet\x00ouan"}),
+    lambda: request("POST", data=json.dumps({"office": "x\u0000"}), content_type="application/json"),
+    lambda: request("POST", data=b'{"parts": [{"etag": "\\ud800"}]}', content_type="application/json"),
+])
+def test_unstorable_text_is_refused(build):
+    with pytest.raises(DomainError) as refused:
+        refuse_unstorable_text(build(), {})
+    assert refused.value.reason == "TEXT_NOT_STORABLE"
+
+
+def test_ordinary_text_and_files_pass():
+    refuse_unstorable_text(request(query_string="status=operational&q=%E2%B5%9C%E2%B5%89"), {"code": "7K3M-9QX2-B"})
+    refuse_unstorable_text(request("POST", data={"office": "تطوان ⵜⵉⵟⵟⴰⵡⵉⵏ"}), {})
+    refuse_unstorable_text(request("POST", data=b"{not json", content_type="application/json"), {})
+    with pytest.raises(DomainError):
+        refuse_unstorable_text(request(), {"code": "\x00"})
