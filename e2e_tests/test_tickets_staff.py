@@ -1,0 +1,126 @@
+"""The office's work on requests, on the real servers: assignment and transfer, thread and
+internal notes, the staff queue, statistics, duplicates and merges, petitions' signatures."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import grpc
+import pytest
+
+from citizenoffice.tickets.v1 import tickets_pb2 as pb
+from citizenoffice.tickets.v1 import tickets_pb2_grpc
+
+from .test_tickets_workflows import EventTap, reason
+
+STAFF = pb.Actor(id="agent-staff-e2e", role="staff")
+
+
+@pytest.fixture()
+def stub(platform):
+    with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
+        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+
+
+def complaint(stub, text: str, citizen: str = "", **changes):
+    request = pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="lighting", description=text,
+                               citizen_id=citizen, channel=pb.WEB, language="fr", **changes)
+    return stub.Submit(request, timeout=30)
+
+
+def test_assignment_thread_notes_and_queue(stub, infra):
+    marker = uuid.uuid4().hex[:10]
+    citizen = f"citizen-{uuid.uuid4().hex[:8]}"   # pseudonymous ids are in events by design; the text is not
+    receipt = complaint(stub, f"Lampadaire éteint impasse {marker}", citizen=citizen)
+    tap = EventTap(infra.kafka_bootstrap)
+    try:
+        assigned = stub.Assign(pb.AssignRequest(ticket_id=receipt.ticket_id, actor=STAFF, department="voirie",
+                                                assignee_id="agent-42", priority=1), timeout=10)
+        assert (assigned.department, assigned.priority) == ("voirie", 1)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Assign(pb.AssignRequest(ticket_id=receipt.ticket_id, actor=pb.Actor(id=citizen, role="citizen"),
+                                         assignee_id="me"), timeout=10)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        stub.PostMessage(pb.MessageRequest(ticket_id=receipt.ticket_id, actor=STAFF, internal=True,
+                                           body=f"note interne {marker}: voir le prestataire"), timeout=10)
+        stub.PostMessage(pb.MessageRequest(ticket_id=receipt.ticket_id, actor=STAFF,
+                                           body="Une équipe passe jeudi."), timeout=10)
+        stub.PostMessage(pb.MessageRequest(ticket_id=receipt.ticket_id, actor=pb.Actor(id=citizen, role="citizen"),
+                                           body="Merci !"), timeout=10)
+        as_citizen = stub.Thread(pb.ThreadRequest(ticket_id=receipt.ticket_id,
+                                                  actor=pb.Actor(id=citizen, role="citizen")), timeout=10)
+        as_staff = stub.Thread(pb.ThreadRequest(ticket_id=receipt.ticket_id, actor=STAFF), timeout=10)
+        assert [m.body for m in as_citizen.messages] == ["Une équipe passe jeudi.", "Merci !"]
+        assert len(as_staff.messages) == 3 and as_staff.messages[0].internal
+        tap.wait_for(receipt.ticket_id, "ticket.assigned")
+        tap.wait_for(receipt.ticket_id, "ticket.message_posted")
+        assert all(marker.encode() not in raw for raw, _ in tap.seen)   # no text, no internal note in events
+    finally:
+        tap.close()
+
+    # The agent's queue finds it; a text search within the office too; pages do not repeat.
+    queue = stub.Search(pb.SearchRequest(actor=STAFF, assignee_id="agent-42", statuses=["submitted"]), timeout=10)
+    assert receipt.ticket_id in [i.ticket_id for i in queue.items]
+    found = stub.Search(pb.SearchRequest(actor=STAFF, office_ids=[assigned.office_id], text=marker), timeout=10)
+    assert [i.ticket_id for i in found.items] == [receipt.ticket_id]
+    first = stub.Search(pb.SearchRequest(actor=STAFF, page_size=2), timeout=10)
+    second = stub.Search(pb.SearchRequest(actor=STAFF, page_size=2, page_token=first.next_page_token), timeout=10)
+    assert first.next_page_token and not {i.ticket_id for i in first.items} & {i.ticket_id for i in second.items}
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Search(pb.SearchRequest(actor=pb.Actor(id=citizen, role="citizen")), timeout=10)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_duplicates_suggested_merged_with_followers(stub):
+    marker = uuid.uuid4().hex[:8]
+    where = dict(location=pb.Location(latitude=35.5711, longitude=-5.3724 + int(marker[:4], 16) * 1e-6))
+    first = complaint(stub, f"Câble électrique pendant dangereux {marker}", citizen="c-first", public=True, **where)
+    nearby = dict(location=pb.Location(latitude=where["location"].latitude + 0.0002, longitude=where["location"].longitude))
+    second = complaint(stub, f"Autre description sans rapport {marker[::-1]}", citizen="c-second", **nearby)
+    assert first.ticket_id in [d.ticket_id for d in second.possible_duplicates]
+    assert {d.why for d in second.possible_duplicates if d.ticket_id == first.ticket_id} == {"nearby"}
+    stub.Follow(pb.FollowRequest(ticket_id=first.ticket_id, actor=pb.Actor(id="neighbour", role="citizen"),
+                                 me_too=True), timeout=10)
+    kept = stub.Merge(pb.MergeRequest(ticket_id=second.ticket_id, into_ticket_id=first.ticket_id, actor=STAFF), timeout=10)
+    assert (kept.followers, kept.me_too) == (2, 2)     # the neighbour and the merged request's author
+    merged = stub.Get(pb.GetTicketRequest(ticket_id=second.ticket_id), timeout=10)
+    assert (merged.status, merged.merged_into) == ("merged", first.ticket_id)
+
+
+def test_rating_after_the_answer_and_statistics(stub):
+    citizen = f"c-{uuid.uuid4().hex[:8]}"
+    receipt = complaint(stub, "Trottoir effondré devant l'école primaire", citizen=citizen)
+    me = pb.Actor(id=citizen, role="citizen")
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Rate(pb.RateRequest(ticket_id=receipt.ticket_id, actor=me, rating=5), timeout=10)
+    assert reason(err.value) == "NOT_ANSWERED_YET"
+    for action, extra in (("acknowledge", {}), ("start", {}), ("answer", {"answer": "Réparé", "outcome": "positive"})):
+        stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action=action, actor=STAFF, **extra), timeout=10)
+    rated = stub.Rate(pb.RateRequest(ticket_id=receipt.ticket_id, actor=me, rating=4, comment="rapide"), timeout=10)
+    assert rated.rating == 4
+    today = dt.date.today()
+    figures = stub.Stats(pb.StatsRequest(office_id=rated.office_id, from_date=(today - dt.timedelta(days=1)).isoformat(),
+                                         to_date=(today + dt.timedelta(days=1)).isoformat()), timeout=30)
+    assert figures.total >= 1 and figures.answered >= 1 and figures.ratings >= 1
+    assert 0 < figures.within_deadline_share <= 1 and figures.by_kind["complaint"] >= 1
+    public = stub.Stats(pb.StatsRequest(office_id=rated.office_id, public=True,
+                                        from_date=today.isoformat(), to_date=today.isoformat()), timeout=30)
+    assert all(count >= 5 for count in public.by_category.values())
+
+
+def test_petition_signatures_one_per_person(stub):
+    receipt = stub.Submit(pb.SubmitRequest(
+        office_id="tetouan", kind=pb.PETITION, category="council_agenda", channel=pb.WEB, language="ar",
+        description="Inscrire à l'ordre du jour l'aménagement du jardin public du quartier",
+        citizen_id=f"agent-{uuid.uuid4().hex[:6]}", requester=pb.Requester(name="Collectif du quartier")), timeout=30)
+    assert receipt.status == "filed"
+    stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="open_signatures", actor=STAFF), timeout=10)
+    voter = pb.Actor(id=f"voter-{uuid.uuid4().hex[:6]}", role="citizen")
+    signed = stub.Sign(pb.SignRequest(ticket_id=receipt.ticket_id, actor=voter, eligible=True), timeout=10)
+    assert signed.signatures == 1 and signed.threshold > 1
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Sign(pb.SignRequest(ticket_id=receipt.ticket_id, actor=voter, eligible=True), timeout=10)
+    assert reason(err.value) == "ALREADY_SIGNED"
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="request_check", actor=STAFF), timeout=10)
+    assert reason(err.value) == "NOT_ENOUGH_SIGNATURES"
