@@ -36,6 +36,7 @@ from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
 from .inputs import refuse_unstorable_text
 from .registry_routes import RegistryRoutes
+from .tickets_routes import TicketsRoutes
 from .problems import from_grpc_error, problem
 from .translate import office_json, receipt_json, status_json, submission_from_form
 
@@ -98,7 +99,7 @@ def guarded(method):
     return wrapper
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes):
     name = "gateway"
 
     trace_id = TraceContext()
