@@ -81,3 +81,41 @@ def test_walk_in_without_the_clerk_is_refused(stub):
     with pytest.raises(grpc.RpcError) as err:
         stub.Submit(base(channel=pb.WALK_IN), timeout=30)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_walk_in_through_the_gateway_by_signed_in_staff(platform, infra, infra_backend):
+    from .test_identity_helpers import login, national_admin, new_email, post, register
+
+    _, admin_token = national_admin(platform, infra_backend)
+    email = new_email("guichet")
+    clerk_id = register(platform, infra_backend, email)
+    granted = post(platform, "/api/v1/roles", {"citizen_id": clerk_id, "role": "staff", "scope": {"office": "tetouan"}},
+                   token=admin_token)
+    assert granted.status_code == 201, granted.text
+    clerk = login(platform, email)["access_token"]
+    body = {"office": "tetouan", "kind": "administrative_request", "category": "civil_status", "language": "ar",
+            "description": "طلب مساعدة لاستخراج نسخة من عقد الازدياد", "requester": {"name": "Rachid", "contact": "0611111111"}}
+    assert post(platform, "/api/v1/staff/tickets/walk-in", body).status_code == 401
+    tap = EventTap(infra.kafka_bootstrap)
+    try:
+        response = post(platform, "/api/v1/staff/tickets/walk-in", body, token=clerk)
+        assert response.status_code == 201, response.text
+        receipt = response.json()
+        assert receipt["tracking_code"] and receipt["answer_by"]
+        [event] = tap.wait_for(receipt["ticket_id"], "ticket.submitted")
+        payload = pb.TicketSubmitted()
+        assert event.payload.Unpack(payload) and payload.channel == pb.WALK_IN
+        # The clerk takes it; an answer needs its text (the workflow's required field, as a problem body).
+        taken = post(platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "take"}, token=clerk)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["status"] == "in_progress" and "complete" in taken.json()["available_actions"]
+        missing = post(platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "complete"},
+                       token=clerk)
+        assert missing.status_code == 400 and missing.json()["field"] == "answer"
+        tap.wait_for(receipt["ticket_id"], "ticket.status_changed")
+    finally:
+        tap.close()
+    with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
+        registered_by = conn.execute(sa.text("select registered_by from tickets where ticket_id = :t"),
+                                     {"t": receipt["ticket_id"]}).scalar_one()
+    assert registered_by == clerk_id
