@@ -136,13 +136,29 @@ def test_citizen_pages_have_no_serious_accessibility_violation(phone_factory, ax
     assert found == {"home": [], "receipt": [], "track": [], "track-not-found": []}
 
 
+def test_the_scan_reports_a_serious_violation_when_there_is_one(chromium, axe_source):
+    """The accessibility check itself: a field without a label and an image without text
+    are reported, so an empty list above means something."""
+    page = chromium.new_page()
+    try:
+        page.set_content('<html lang="fr"><title>t</title><main><img src="data:,"><input type="text"></main></html>')
+        page.evaluate(axe_source)
+        found = page.evaluate(
+            "async () => (await axe.run(document)).violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => v.id)"
+        )
+    finally:
+        page.close()
+    assert {"image-alt", "label"} <= set(found)
+
+
 def test_language_choice_is_remembered(phone_factory):
     phone = phone_factory(locale="ar-MA")
     phone.open("/?lang=fr")
     assert phone.page.get_attribute("html", "lang") == "fr"
     phone.open("/track")
     assert phone.page.get_attribute("html", "lang") == "fr"
-    # switching from a page reached by POST keeps the citizen on a page that exists
+    # the browser asks for Arabic, but the citizen chose French: the cookie wins
     phone.open("/")
     assert phone.page.get_attribute("html", "lang") == "fr"
     link = phone.page.locator("nav a[hreflang=ar]")
@@ -156,12 +172,12 @@ def test_receipt_page_switches_language_in_place(phone_factory):
     phone = phone_factory(locale="fr-MA", javascript=False)
     phone.open("/?lang=fr")
     submit_complaint(phone, "fr")
-    response = None
     with phone.page.expect_navigation() as navigation:
         phone.page.locator("nav a[hreflang=ar]").click()
     response = navigation.value
     assert response.status == 200
     assert phone.page.get_attribute("html", "lang") == "ar"
+    assert phone.page.locator("dd strong").inner_text() == SUBMITTED["ar"]  # the same request, now in Arabic
 
 
 def test_page_sizes_report():

@@ -45,7 +45,7 @@ TEXT = {
         "suggestion": "Suggestion", "category": "Sujet", "description": "Description", "email": "E-mail",
         "phone": "Téléphone", "name": "Nom", "photo": "Photo (facultatif)", "send": "Envoyer",
         "track_title": "Suivre une demande", "code": "Code de suivi", "track": "Suivre",
-        "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande :",
+        "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande\u00a0:",
         "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
         "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère", "error": "La demande n'a pas pu être enregistrée",
         "updated_at": "Dernière mise à jour",
