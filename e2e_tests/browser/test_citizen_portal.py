@@ -39,6 +39,8 @@ def check_page(phone, lang: str, name: str, budget: int = PAGE_BUDGET) -> None:
     assert page.evaluate("getComputedStyle(document.body).direction") == ("rtl" if lang == "ar" else "ltr")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, "the page scrolls sideways on a phone"
     assert page.locator("script").count() == 0
+    fetched = [r.url for r in phone.transfer.requests if not r.url.startswith("data:")]
+    assert len(fetched) == 1, f"one round trip per page on a slow line, not {fetched}"
     size = phone.transfer.total()
     SIZES[f"{name}-{lang}"] = size
     assert 0 < size < budget, f"{name} ({lang}) transferred {size} bytes"
