@@ -8,6 +8,7 @@ signature verification, not a call; a token naming an unknown key triggers one e
 from __future__ import annotations
 
 import logging
+import os
 
 import nameko
 from nameko.extensions import DependencyProvider
@@ -56,7 +57,8 @@ class TokenVerifier(DependencyProvider):
         self.instance = nameko.config.get("INSTANCE_ID") or "ma"
         self.verifier = Verifier(
             issuer_of(self.instance), AUDIENCE, self._fetch,
-            max_age=float(nameko.config.get("AUTH_STATE_MAX_AGE", 2.0)),
+            # Not a field of every service's settings, so the environment is read as well.
+            max_age=float(nameko.config.get("AUTH_STATE_MAX_AGE") or os.environ.get("AUTH_STATE_MAX_AGE", 2.0)),
         )
 
     def _fetch(self):
