@@ -14,12 +14,17 @@ import grpc
 import pytest
 import requests
 import sqlalchemy as sa
+from kafka import KafkaProducer
 from minio import Minio
 from minio.error import S3Error
 from PIL import Image
 
 from citizenoffice.documents.v1 import documents_pb2 as pb
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
+from citizenoffice.identity.v1 import identity_pb2
+from cokit.events.envelope import build_envelope, encode
+
+from .helpers import eventually
 
 GPS_IFD = 0x8825
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -303,3 +308,26 @@ def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platfor
     assert mine and mine[0]["title"] == publish.title and mine[0]["kind"] == "budget"
     exported = requests.get(f"{platform.base_url}/api/v1/offices/tetouan/library/export.json", timeout=10).json()
     assert any(d["document_id"] == published.document_id and d["language"] == "ar" for d in exported["documents"])
+
+
+def test_an_erased_citizens_attachments_leave_the_bucket(documents, office_id, infra, s3, documents_db):
+    owner = str(uuid.uuid4())
+    stored = documents.StoreAttachment(pb.StoreAttachmentRequest(
+        office_id=office_id, declared_content_type="image/jpeg", content=jpeg_with_gps(owner),
+        owner_citizen_id=owner), timeout=30)
+    assert not absent(s3, infra.s3_bucket, stored.object_key)
+    envelope = build_envelope("user.erased", owner, identity_pb2.UserErased(citizen_id=owner), instance_id="ma")
+    producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+    try:
+        producer.send("identity.events.v1", key=owner.encode(), value=encode(envelope)).get(timeout=15)
+    finally:
+        producer.close()
+
+    def gone():
+        with documents_db.connect() as conn:
+            rows = conn.execute(sa.text("select count(*) from attachments where owner_citizen_id = :o"),
+                                {"o": owner}).scalar_one()
+        return rows == 0 and absent(s3, infra.s3_bucket, stored.object_key)
+
+    eventually(gone, timeout=60, what="the erased citizen's attachment to go")
+    assert absent(s3, infra.s3_bucket, stored.thumbnail_key)

@@ -12,14 +12,12 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-import json
 import os
 import pathlib
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 
@@ -32,6 +30,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from citizenoffice.events.v1 import envelope_pb2
 from citizenoffice.notifications.v1 import notifications_pb2 as pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.tickets.v1 import tickets_pb2
+from cokit.events.envelope import build_envelope, encode
 
 from .helpers import eventually
 
@@ -295,3 +295,27 @@ def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
         with pytest.raises(grpc.RpcError) as err:
             stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="fax")]), timeout=10)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def produce(infra, topic: str, key: str, envelope) -> None:
+    producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
+    try:
+        producer.send(topic, key=key.encode(), value=encode(envelope)).get(timeout=15)
+    finally:
+        producer.close()
+
+
+def test_a_decision_reaches_the_citizen_in_their_language(platform, infra, own):
+    address = f"decision.{uuid.uuid4().hex[:8]}@example.ma"
+    receipt = submit(platform, address, language="fr")
+    eventually(lambda: own.mails_to(address), timeout=60, what="the receipt")
+    citizen_id = citizen_id_of(infra, address)
+    answered = tickets_pb2.TicketTransitioned(
+        ticket_id=receipt["ticket_id"], tracking_code=receipt["tracking_code"], action="answer",
+        from_status="in_progress", to_status="answered_positive", citizen_id=citizen_id)
+    produce(infra, TOPIC, receipt["ticket_id"],
+            build_envelope("ticket.answered", receipt["ticket_id"], answered, instance_id="ma"))
+    mails = eventually(lambda: [m for m in own.mails_to(address) if "favorable" in m["Subject"]], timeout=60,
+                       what="the decision by e-mail")
+    assert receipt["tracking_code"] in mails[0]["Subject"] and mails[0]["Content-Language"] == "fr"
+    assert [i.kind for i in inbox(platform, citizen_id).items] == ["ticket.status_changed", "ticket.submitted"]

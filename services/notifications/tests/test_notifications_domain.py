@@ -60,3 +60,11 @@ def test_quiet_hours_within_a_day_and_bad_input():
 def test_backoff_grows_and_is_capped():
     assert [domain.backoff_seconds(n) for n in (1, 2, 3)] == [2, 4, 8]
     assert domain.backoff_seconds(30) == domain.MAX_BACKOFF_SECONDS
+
+
+def test_a_decision_is_named_in_the_recipients_language():
+    fields = {"tracking_code": "7K3M-9QX2-B", "status": "answered_negative"}
+    assert domain.render("ticket.status_changed", "ar", fields).subject == "طلبكم رقم 7K3M-9QX2-B: تم الرد بالرفض"
+    assert "défavorable" in domain.render("ticket.status_changed", "fr", fields).body
+    # a status without a translation yet is still readable
+    assert "under review" in domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"}).subject

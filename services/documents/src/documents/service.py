@@ -24,6 +24,9 @@ from nameko.timer import timer
 
 from citizenoffice.documents.v1 import documents_pb2 as pb
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
+from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
+from cokit.events.consumer import consume
+from cokit.events.envelope import topic_for
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
@@ -445,10 +448,22 @@ class DocumentsService(kit_service(pb)):
     def EraseCitizenAttachments(self, request, context):
         if not request.owner_citizen_id:
             raise invalid_argument("CITIZEN_ID_REQUIRED", "owner_citizen_id is required", field="owner_citizen_id")
+        return pb.EraseCitizenAttachmentsResponse(erased=self._erase(request.owner_citizen_id))
+
+    @consume(topic_for("identity"), group="documents")
+    def on_identity_event(self, event):
+        if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
+            return
+        # Erasing twice finds nothing the second time, so a redelivery is harmless; a
+        # storage failure raises, and the consumer retries, then dead-letters the event.
+        erased = self._erase(event.payload.citizen_id)
+        log.info("citizen's attachments erased", extra={"event_id": event.event_id, "erased": erased})
+
+    def _erase(self, citizen_id: str) -> int:
         t = store.attachments
         with self.db.connect() as conn:
             rows = conn.execute(sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key)
-                                .where(t.c.owner_citizen_id == request.owner_citizen_id)).mappings().all()
+                                .where(t.c.owner_citizen_id == citizen_id)).mappings().all()
         erased = 0
         for row in rows:
             try:
@@ -459,7 +474,7 @@ class DocumentsService(kit_service(pb)):
                 raise _storage_down(exc) from None
             with self.db.begin() as conn:
                 erased += conn.execute(t.delete().where(t.c.attachment_id == row["attachment_id"])).rowcount
-        return pb.EraseCitizenAttachmentsResponse(erased=erased)
+        return erased
 
 
 SERVICE = DocumentsService

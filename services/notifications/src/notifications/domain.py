@@ -41,6 +41,39 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# A status change of a request (acknowledged, answered with the decision, closed, reopened):
+# one template, the status named in the recipient's language.
+TEMPLATES["ticket.status_changed"] = {
+    "ar": (
+        "طلبكم رقم $tracking_code: $status_ar",
+        "تغيرت حالة طلبكم رقم $tracking_code لدى مكتب المواطن.\n"
+        "الحالة الجديدة: $status_ar\n"
+        "يمكنكم تتبع طلبكم بهذا الرمز دون الحاجة إلى حساب.",
+    ),
+    "fr": (
+        "Votre demande $tracking_code : $status_fr",
+        "Le statut de votre demande $tracking_code au Bureau Citoyen a changé.\n"
+        "Nouveau statut : $status_fr\n"
+        "Vous pouvez suivre votre demande avec ce code, sans compte.",
+    ),
+    "en": (
+        "Your request $tracking_code: $status_en",
+        "The status of your request $tracking_code at the Citizen Office has changed.\n"
+        "New status: $status_en\n"
+        "You can follow your request with this code, without an account.",
+    ),
+}
+
+STATUS_NAMES = {
+    "acknowledged": {"ar": "تم الإشعار بالاستلام", "fr": "accusé de réception", "en": "acknowledged"},
+    "in_progress": {"ar": "قيد المعالجة", "fr": "en cours de traitement", "en": "in progress"},
+    "answered": {"ar": "تم الرد", "fr": "réponse envoyée", "en": "answered"},
+    "answered_positive": {"ar": "تم الرد بالإيجاب", "fr": "réponse favorable", "en": "answered: accepted"},
+    "answered_negative": {"ar": "تم الرد بالرفض", "fr": "réponse défavorable", "en": "answered: refused"},
+    "closed": {"ar": "مغلق", "fr": "clôturée", "en": "closed"},
+    "reopened": {"ar": "أعيد فتحه", "fr": "rouverte", "en": "reopened"},
+}
+
 KIND_NAMES = {
     "complaint": {"ar": "شكايتكم", "fr": "réclamation", "en": "complaint"},
     "observation": {"ar": "ملاحظتكم", "fr": "observation", "en": "observation"},
@@ -64,6 +97,9 @@ def render(event_type: str, language: str, fields: dict) -> Message:
     values = dict(fields)
     for lang in FALLBACK_LANGUAGES:
         values[f"kind_{lang}"] = KIND_NAMES.get(fields.get("kind", ""), {}).get(lang, fields.get("kind", ""))
+    status = fields.get("status", "")
+    for lang in FALLBACK_LANGUAGES:
+        values[f"status_{lang}"] = STATUS_NAMES.get(status, {}).get(lang, status.replace("_", " "))
     for key in ("submitted_on", "acknowledge_by", "answer_by"):
         if isinstance(values.get(key), dt.datetime):
             values[key] = values[key].strftime("%Y-%m-%d")

@@ -94,24 +94,37 @@ class NotificationsService(kit_service(pb)):
 
     @consume(topic_for("tickets"), group=GROUP)
     def on_ticket_event(self, event):
-        if event.type != "ticket.submitted" or not event.payload.citizen_id:
-            return  # anonymous requests have nobody to notify
         payload = event.payload
-        fields = ticket_fields(event, payload)
-        message = domain.render(event.type, payload.language, fields)
+        if payload is None:
+            return  # a kind of event this release does not know yet
+        if event.type == "ticket.submitted":
+            kind, language, fields = event.type, payload.language, ticket_fields(event, payload)
+        elif isinstance(payload, tickets_pb2.TicketTransitioned):
+            # The event carries no language: the inbox copy is in Arabic, the official
+            # language, and messages sent later use the language identity holds.
+            kind, language = "ticket.status_changed", ""
+            fields = {"tracking_code": payload.tracking_code, "status": payload.to_status}
+        else:
+            return
+        if not payload.citizen_id:
+            return  # anonymous requests have nobody to notify
+        self._notify(event, payload.citizen_id, kind, language, fields)
+
+    def _notify(self, event, citizen_id: str, kind: str, language: str, fields: dict) -> None:
+        message = domain.render(kind, language, fields)
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.begin() as conn:
             if not event.mark_processed(conn):
                 return
             store.insert_ignoring_duplicate(conn, store.inbox_items, {
-                "item_id": uuid7(), "citizen_id": payload.citizen_id, "event_id": event.event_id,
-                "kind": event.type, "language": message.language, "subject": message.subject,
+                "item_id": uuid7(), "citizen_id": citizen_id, "event_id": event.event_id,
+                "kind": kind, "language": message.language, "subject": message.subject,
                 "body": message.body, "read": False, "created_at": now,
             })
             for channel in self._channels():
                 store.insert_ignoring_duplicate(conn, store.deliveries, {
                     "delivery_id": uuid7(), "event_id": event.event_id, "channel": channel,
-                    "citizen_id": payload.citizen_id, "kind": event.type, "language": payload.language,
+                    "citizen_id": citizen_id, "kind": kind, "language": language,
                     "fields": json.dumps(fields), "state": "pending", "attempts": 0, "last_error": "",
                     "next_attempt_at": now, "created_at": now,
                 })
