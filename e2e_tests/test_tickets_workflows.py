@@ -88,7 +88,25 @@ class EventTap:
 
 
 @pytest.fixture(scope="module")
-def replicas(platform):
+def holiday(platform):
+    """A holiday a few days ahead, entered in the registry before the tickets replicas start:
+    they keep the calendar for ten minutes (cokit.calendar), as they would in production."""
+    with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
+        registry = registry_pb2_grpc.RegistryServiceStub(channel)
+        day = dt.datetime.now(ZONE).date() + dt.timedelta(days=3)
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        key = f"e2e-tickets-{uuid.uuid4().hex[:8]}"
+        registry.SetHoliday(registry_pb2.SetHolidayRequest(rule=registry_pb2.HolidayRule(
+            key=key, name_fr="Jour férié de test", date=day.isoformat(), religious=True, confirmed=True)), timeout=10)
+        try:
+            yield day
+        finally:
+            registry.DeleteHoliday(registry_pb2.DeleteHolidayRequest(key=key), timeout=10)
+
+
+@pytest.fixture(scope="module")
+def replicas(platform, holiday):
     """Two tickets replicas with the PII key: the platform's (restarted with it) and a second one."""
     platform.overrides["TICKETS_PII_KEY"] = PII_KEY
     platform.stop("tickets")
@@ -166,45 +184,36 @@ def registry_says(registry, start: dt.date, days: int) -> dt.date:
     return dt.date.fromisoformat(reply.date)
 
 
-def test_information_request_deadlines_follow_the_registry_calendar(replicas, registry, infra, tap):
+def test_information_request_deadlines_follow_the_registry_calendar(replicas, registry, holiday, infra, tap):
     a, b = replicas
-    # A holiday inside the window must push the deadline by a day; added before replica B
-    # first reads the calendar, removed afterwards.
-    today = dt.datetime.now(ZONE).date()
-    holiday = today + dt.timedelta(days=3)
-    while holiday.weekday() >= 5:
-        holiday += dt.timedelta(days=1)
-    key = f"e2e-tickets-{uuid.uuid4().hex[:8]}"
-    registry.SetHoliday(registry_pb2.SetHolidayRequest(rule=registry_pb2.HolidayRule(
-        key=key, name_fr="Jour férié de test", date=holiday.isoformat(), religious=True, confirmed=True)), timeout=10)
-    try:
-        receipt = information_request(b)
-        day = receipt_day(receipt.submitted_at)
-        expected = registry_says(registry, day, 20)
-        assert last_day(receipt.answer_by) == expected
-        weekends_only = day
-        counted = 0
-        while counted < 20:
-            weekends_only += dt.timedelta(days=1)
-            counted += weekends_only.weekday() < 5
-        assert expected == weekends_only + dt.timedelta(days=1 if weekends_only.weekday() < 4 else 3)
-        assert receipt.status == "received" and receipt.kind == pb.INFORMATION_REQUEST
+    receipt = information_request(b)
+    day = receipt_day(receipt.submitted_at)
+    expected = registry_says(registry, day, 20)
+    assert last_day(receipt.answer_by) == expected
+    # The holiday inside the window pushed the deadline by one working day.
+    weekends_only = day
+    counted = 0
+    while counted < 20:
+        weekends_only += dt.timedelta(days=1)
+        counted += weekends_only.weekday() < 5
+    assert holiday <= weekends_only
+    assert expected == weekends_only + dt.timedelta(days=1 if weekends_only.weekday() < 4 else 3)
+    assert receipt.status == "received" and receipt.kind == pb.INFORMATION_REQUEST
+    assert last_day(information_request(a).answer_by) == expected     # the other replica agrees
 
-        urgent = information_request(b, urgent=True, urgency_reason="logement menacé d'effondrement")
-        assert last_day(urgent.answer_by) == registry_says(registry, receipt_day(urgent.submitted_at), 3)
+    urgent = information_request(b, urgent=True, urgency_reason="logement menacé d'effondrement")
+    assert last_day(urgent.answer_by) == registry_says(registry, receipt_day(urgent.submitted_at), 3)
 
-        # Extended once, with its reason, before the deadline: 20 more working days.
-        extended = b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
-                                                     reason="documents aux archives provinciales"), timeout=10)
-        assert extended.status == "extended" and extended.extended
-        assert last_day(extended.answer_by) == registry_says(registry, expected, 20)
-        with pytest.raises(grpc.RpcError) as err:
-            a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
-                                              reason="encore"), timeout=10)
-        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-        assert reason(err.value) == "TRANSITION_NOT_ALLOWED"   # an extended request is no longer "received"
-    finally:
-        registry.DeleteHoliday(registry_pb2.DeleteHolidayRequest(key=key), timeout=10)
+    # Extended once, with its reason, before the deadline: 20 more working days.
+    extended = b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
+                                                 reason="documents aux archives provinciales"), timeout=10)
+    assert extended.status == "extended" and extended.extended
+    assert last_day(extended.answer_by) == registry_says(registry, expected, 20)
+    with pytest.raises(grpc.RpcError) as err:
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
+                                          reason="encore"), timeout=10)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason(err.value) == "TRANSITION_NOT_ALLOWED"   # an extended request is no longer "received"
 
     # The ID number is sealed at rest and appears in no event.
     with db(infra).connect() as conn:
@@ -292,3 +301,37 @@ def test_complaint_walks_its_workflow_with_an_event_per_transition(replicas, tap
         tap.wait_for(receipt.ticket_id, type)
     eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=30, what="six events")
     assert all(b"R\xc3\xa9par\xc3\xa9" not in raw and b"citizen-other" not in raw for raw, _ in tap.seen)
+
+
+def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, infra, tap):
+    a, b = replicas
+    staff = pb.Actor(id="agent-deadlines", role="staff")
+    tickets = []
+    for _ in range(2):
+        receipt = a.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="water",
+                                            description="Fuite d'eau sur la conduite principale du quartier",
+                                            citizen_id="c-deadlines", channel=pb.WEB, language="fr"), timeout=30)
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="acknowledge", actor=staff), timeout=10)
+        tickets.append(receipt.ticket_id)
+    late, soon = tickets
+    now = dt.datetime.now(dt.timezone.utc)
+    with db(infra).begin() as conn:
+        update = sa.text("update tickets set answer_by = :d, due_at = :d where ticket_id = :t")
+        conn.execute(update, {"d": now - dt.timedelta(minutes=5), "t": late})
+        conn.execute(update, {"d": now + dt.timedelta(hours=2), "t": soon})
+    threads = [threading.Thread(target=lambda s=s: [s.RunDeadlines(pb.RunDeadlinesRequest(), timeout=30) for _ in range(3)])
+               for s in (a, b, a, b)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    tap.wait_for(late, "ticket.overdue")
+    tap.wait_for(soon, "ticket.deadline_near")
+    time.sleep(3)
+    tap.drain()
+    assert len(tap.of(late, "ticket.overdue")) == 1
+    assert len(tap.of(soon, "ticket.deadline_near")) == 1
+    assert tap.of(late, "ticket.deadline_near") == [] and tap.of(soon, "ticket.overdue") == []
+    payload = pb.TicketDeadline()
+    assert tap.of(soon, "ticket.deadline_near")[0].payload.Unpack(payload)
+    assert payload.status == "acknowledged" and payload.working_days_left == 0
+    # Overdue is not a status: the complaint can still be answered.
+    assert a.Get(pb.GetTicketRequest(ticket_id=late), timeout=10).status == "acknowledged"
