@@ -20,6 +20,10 @@ venv: ## install the Python workspace from the lock file
 	@bash deploy/local/ensure-uv.sh
 	@$(UV) sync --frozen --all-packages
 
+.PHONY: reserve-ports
+reserve-ports: ## keep the platform's ports out of the kernel's ephemeral range (root)
+	@bash deploy/local/reserve-ports.sh
+
 .PHONY: protos
 protos: venv ## regenerate the Python code from protos/
 	@$(PY) tools/gen_protos.py
@@ -37,7 +41,7 @@ infra-status: ## one line per local server
 	@bash deploy/local/infra.sh status all
 
 .PHONY: dev stop status
-dev: venv ## run the platform: servers, the six services (SQLite; DB=postgres for PostgreSQL), seed data
+dev: venv reserve-ports ## run the platform: servers, the six services (SQLite; DB=postgres for PostgreSQL), seed data
 	@for s in $(DEV_SERVERS); do bash deploy/local/infra.sh up $$s || exit 1; done
 	@$(PY) deploy/local/stack.py up $(STACK_FLAGS)
 	@echo
@@ -51,7 +55,7 @@ status: ## state of the services and servers
 	@bash deploy/local/infra.sh status all || true
 
 .PHONY: test test-unit test-e2e chart-check
-test: venv protos-check chart-check test-unit test-e2e ## everything CI runs: charts, unit tests, then e2e on the real servers
+test: venv reserve-ports protos-check chart-check test-unit test-e2e ## everything CI runs: charts, unit tests, then e2e on the real servers
 
 chart-check: venv ## Helm charts: lint, render every profile, Kubernetes schemas, promtool, checkov, tests
 	@bash deploy/tools/chart-check.sh

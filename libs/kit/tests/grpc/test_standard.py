@@ -137,3 +137,12 @@ def test_reflection_v1_protocol(channel):
     ]
     assert "citizenoffice/bench/v1/bench.proto" in {p.name for p in protos}
     assert files.original_request.file_containing_symbol == BENCH
+
+
+def test_metadata_that_is_not_json_neither_fails_the_call_nor_stops_the_service(channel):
+    health = health_pb2_grpc.HealthStub(channel)
+    odd = [("x-nameko-trace_id", "not json {"), ("x-nameko-authorization", "Bearer abc.def")]
+    reply = health.Check(health_pb2.HealthCheckRequest(), metadata=odd, timeout=5)
+    assert reply.status == Status.SERVING
+    # the service is still there for the next caller
+    assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == Status.SERVING
