@@ -331,3 +331,23 @@ def test_an_erased_citizens_attachments_leave_the_bucket(documents, office_id, i
 
     eventually(gone, timeout=60, what="the erased citizen's attachment to go")
     assert absent(s3, infra.s3_bucket, stored.thumbnail_key)
+
+
+def test_a_small_file_streamed_over_grpc_is_checked_like_the_others(documents, office_id, infra, s3):
+    photo = jpeg_with_gps(uuid.uuid4().hex)
+    header = pb.StoreAttachmentRequest(office_id=office_id, declared_content_type="image/jpeg", category=pb.PHOTO)
+
+    def chunks(data: bytes, size: int = 4096):
+        yield pb.AttachmentChunk(header=header, data=data[:size])
+        for start in range(size, len(data), size):
+            yield pb.AttachmentChunk(data=data[start:start + size])
+
+    stored = documents.StreamAttachment(chunks(photo), timeout=30)
+    assert stored.received_sha256 == sha256(photo) and stored.metadata_stripped
+    assert b"Exif" not in read_object(s3, infra.s3_bucket, stored.object_key)
+    with pytest.raises(grpc.RpcError) as err:
+        documents.StreamAttachment(chunks(PDF), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError) as err:
+        documents.StreamAttachment(chunks(photo + b"\0" * (9 * 1024 * 1024), size=1024 * 1024), timeout=60)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
