@@ -10,6 +10,7 @@ service, logs in .local/logs/<svc>.log, ready when its gRPC health check answers
 from __future__ import annotations
 
 import argparse
+import base64
 import dataclasses
 import os
 import pathlib
@@ -114,9 +115,24 @@ class Stack:
                 env["DATABASE_URL"] = self.infra[db_key]
             else:
                 env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
+        if name == "tickets" and "TICKETS_PII_KEY" not in env:
+            env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
         env.update(self.overrides)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
+
+    def local_secret(self, name: str) -> str:
+        """A random 32-byte key (base64) made once per state folder and kept there, so data
+        sealed with it stays readable across restarts. Clusters take theirs from a Secret."""
+        path = self.state_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.chmod(0o700)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(base64.b64encode(os.urandom(32)).decode())
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
 
     def pid_of(self, name: str) -> int | None:
         try:
