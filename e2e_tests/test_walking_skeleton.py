@@ -88,8 +88,8 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
             sa.text("select attachment_id from ticket_attachments where ticket_id = :t"), {"t": ticket_id}
         ).scalar_one()
     with db(infra, "documents").connect() as conn:
-        row = conn.execute(sa.text("select object_key, sha256, content_type from attachments where attachment_id = :a"),
-                           {"a": attachment_id}).one()
+        row = conn.execute(sa.text("select object_key, sha256, content_type, owner_citizen_id from attachments"
+                                   " where attachment_id = :a"), {"a": attachment_id}).one()
     assert row.content_type == "image/jpeg"
     assert row.object_key.startswith("ma/")
     s3 = Minio(infra.s3_endpoint.split("://", 1)[1], access_key=infra.s3_access_key,
@@ -129,6 +129,7 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
     assert mails[0]["Content-Language"] == "ar"
     with db(infra, "identity").connect() as conn:
         citizen_id = conn.execute(sa.text("select citizen_id from citizens where email = :e"), {"e": email}).scalar_one()
+    assert row.owner_citizen_id == citizen_id  # the citizen may download their own photo
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
         inbox = notifications_pb2_grpc.NotificationsServiceStub(channel).ListInbox(
             notifications_pb2.ListInboxRequest(citizen_id=citizen_id), timeout=10)

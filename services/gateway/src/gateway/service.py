@@ -145,12 +145,14 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes)
     # --- portal ---------------------------------------------------------------------------
 
     @http("GET", "/")
+    @portal.html_errors
     @guarded
     def home(self, request):
         offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
         return portal.home(request, offices)
 
     @http("POST", "/submit")
+    @portal.html_errors
     @guarded
     def portal_submit(self, request):
         try:
@@ -161,6 +163,7 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes)
         return portal.receipt(request, receipt)
 
     @http("GET", "/track")
+    @portal.html_errors
     @guarded
     def portal_track(self, request):
         code = request.args.get("code", "")
@@ -189,6 +192,7 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes)
                 documents_pb.StoreAttachmentRequest(
                     office_id=office.office_id, filename=upload.filename,
                     declared_content_type=upload.content_type, content=upload.content,
+                    owner_citizen_id=citizen_id,
                 )
             )
             attachment_ids.append(stored.attachment_id)
