@@ -4,6 +4,7 @@ bounded property-based run (schemathesis) against the running gateway finds no 5
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCHEMATHESIS = pathlib.Path(sys.executable).with_name("schemathesis")
-MAX_EXAMPLES = 50
+# 50 examples per operation keeps `make test` short; raise it for a deeper local run.
+MAX_EXAMPLES = int(os.environ.get("CITIZENOFFICE_FUZZ_EXAMPLES", "50"))
 
 
 @pytest.fixture(scope="module")

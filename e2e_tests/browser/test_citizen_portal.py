@@ -24,6 +24,7 @@ DESCRIPTIONS = {
 RECEIPT_TITLE = {"ar": "تم استلام طلبكم", "fr": "Votre demande a été reçue"}
 SUBMITTED = {"ar": "مستلم", "fr": "Reçue"}
 NOT_FOUND = {"ar": "لم يتم العثور على طلب بهذا الرمز", "fr": "Aucune demande avec ce code"}
+FAILED_CLIENT = {"ar": "تحققوا مما أدخلتموه", "fr": "Vérifiez ce que vous avez saisi"}
 CODE_INVALID = {"ar": "في رمز التتبع خطأ", "fr": "Ce code de suivi contient une erreur"}
 
 # bytes transferred per citizen page, filled by the tests and printed at the end of the session
@@ -135,7 +136,22 @@ def test_citizen_pages_have_no_serious_accessibility_violation(phone_factory, ax
     assert page.locator("[role=alert]").count() == 1
     found["track-not-found"] = phone.axe(axe_source)
 
-    assert found == {"home": [], "receipt": [], "track": [], "track-not-found": []}
+    phone.open("/track?code=%00")
+    found["error"] = phone.axe(axe_source)
+
+    assert found == {"home": [], "receipt": [], "track": [], "track-not-found": [], "error": []}
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_an_error_on_a_citizen_page_is_a_page_in_their_language(phone_factory, lang):
+    phone = phone_factory(javascript=False)
+    response = phone.open(f"/track?code=%00&lang={lang}")
+    assert response.status == 400
+    assert response.headers["content-type"].startswith("text/html")
+    request_id = response.headers["x-request-id"]
+    assert request_id and request_id in phone.page.locator("main").inner_text()
+    assert FAILED_CLIENT[lang] in phone.page.locator("[role=alert]").inner_text()
+    check_page(phone, lang, "error")
 
 
 def test_the_scan_reports_a_serious_violation_when_there_is_one(chromium, axe_source):

@@ -6,6 +6,7 @@ Accept-Language; Arabic by default. Arabic pages are right to left.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import pathlib
 import zoneinfo
 from urllib.parse import quote, urlencode
@@ -33,7 +34,8 @@ TEXT = {
         "track_title": "تتبع طلب", "code": "رمز التتبع", "track": "تتبع",
         "receipt_title": "تم استلام طلبكم", "keep_code": "احتفظوا بهذا الرمز لتتبع طلبكم:",
         "submitted_at": "تاريخ الاستلام", "acknowledge_by": "الإشعار بالاستلام قبل", "answer_by": "الرد قبل",
-        "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف", "error": "تعذر تسجيل الطلب",
+        "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف",
+        "failed": "تعذر إتمام الطلب", "failed_client": "تحققوا مما أدخلتموه ثم أعيدوا المحاولة.", "failed_server": "حدث خلل من جهتنا أو أن الخدمة غير متاحة مؤقتا. أعيدوا المحاولة بعد قليل.", "request_id": "مرجع الطلب", "home": "الصفحة الرئيسية", "error": "تعذر تسجيل الطلب",
         "updated_at": "آخر تحديث",
         "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
                      "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه"},
@@ -47,7 +49,8 @@ TEXT = {
         "track_title": "Suivre une demande", "code": "Code de suivi", "track": "Suivre",
         "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande\u00a0:",
         "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
-        "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère", "error": "La demande n'a pas pu être enregistrée",
+        "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère",
+        "failed": "La demande n'a pas abouti", "failed_client": "Vérifiez ce que vous avez saisi puis réessayez.", "failed_server": "Un problème de notre côté ou un service momentanément indisponible. Réessayez dans un instant.", "request_id": "Référence", "home": "Accueil", "error": "La demande n'a pas pu être enregistrée",
         "updated_at": "Dernière mise à jour",
         "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
                      "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte"},
@@ -61,7 +64,8 @@ TEXT = {
         "track_title": "Track a request", "code": "Tracking code", "track": "Track",
         "receipt_title": "Your request has been received", "keep_code": "Keep this code to track your request:",
         "submitted_at": "Received on", "acknowledge_by": "Acknowledgement by", "answer_by": "Answer by",
-        "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character", "error": "The request could not be recorded",
+        "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character",
+        "failed": "The request did not go through", "failed_client": "Check what you entered and try again.", "failed_server": "Something went wrong on our side or a service is briefly unavailable. Try again in a moment.", "request_id": "Reference", "home": "Home", "error": "The request could not be recorded",
         "updated_at": "Last updated",
         "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
                      "answered": "Answered", "closed": "Closed", "reopened": "Reopened"},
@@ -156,3 +160,20 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
             "acknowledge_by": when(ticket.acknowledge_by), "answer_by": when(ticket.answer_by),
         }
     return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))
+
+
+def html_errors(route):
+    """Citizens get an error as a page in their language, not a problem body: wraps a portal
+    route's guard and turns its problem responses into that page (same status, same request id)."""
+
+    @functools.wraps(route)
+    def wrapper(self, request, *args, **kwargs):
+        response = route(self, request, *args, **kwargs)
+        if response.mimetype != "application/problem+json":
+            return response
+        page = _render(request, "error.html", response.status_code, request_id=response.headers.get("X-Request-Id", ""),
+                       client_error=response.status_code < 500)
+        page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
+        return page
+
+    return wrapper

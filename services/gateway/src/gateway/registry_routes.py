@@ -36,9 +36,12 @@ def _int_arg(request, name: str, default: int = 0) -> int:
     if value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise invalid_argument("BAD_QUERY", f"{name} must be a whole number", field=name) from None
+        number = None
+    if number is None or not -2**31 <= number < 2**31:  # the gRPC field is an int32
+        raise invalid_argument("BAD_QUERY", f"{name} must be a whole number", field=name)
+    return number
 
 
 def _name(n) -> dict:
