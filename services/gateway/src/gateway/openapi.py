@@ -296,6 +296,14 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
 
 
 PATHS = {
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "getOpenApiDocument", "tags": ["meta"],
+            "summary": "This document",
+            "responses": {"200": {"description": "The OpenAPI 3.1 document", "headers": _REQUEST_ID,
+                                  "content": {JSON: {"schema": {"type": "object"}}}}, **_errors()},
+        },
+    },
     "/api/v1/offices": {
         "get": {
             "operationId": "listOffices",
@@ -490,7 +498,7 @@ DOCUMENT = {
                    "attachments; each office's published documents.",
     },
     "servers": [{"url": "/", "description": "this gateway"}],
-    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}, {"name": "registry"}],
+    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}, {"name": "registry"}, {"name": "meta"}],
     "paths": PATHS,
     "components": {
         "schemas": SCHEMAS,
