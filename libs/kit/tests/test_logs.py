@@ -57,3 +57,15 @@ def test_nameko_worker_error_lines_drop_the_exception_text():
     assert "AB123456" not in line
     assert json.loads(line)["msg"] == "error handling worker <ctx tickets.Submit>"
     assert json.loads(line)["error"] == "KeyError"
+
+
+def test_logging_from_an_os_thread_and_green_threads_at_once():
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).with_name("log_from_two_threads.py")
+    result = subprocess.run([sys.executable, str(script), "20000"], capture_output=True, text=True, timeout=120)
+    assert "Cannot switch to a different thread" not in result.stderr
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count('"logger": "two-threads"') == 40000

@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 
+import eventlet.patcher
 from nameko.extensions import DependencyProvider
 
 TRACE_KEY = "trace_id"
@@ -87,8 +88,20 @@ class WorkerErrorFilter(logging.Filter):
         return True
 
 
+def _os_thread_safe_locks(handler: logging.Handler) -> None:
+    """Kafka clients log from real OS threads (cokit.events) while workers log from green
+    threads. Under monkey patching a handler's lock is a green lock, and one contended
+    across two OS threads fails with "Cannot switch to a different thread" inside the
+    hub. A real lock is safe here: nothing yields while holding it (the write is a plain
+    blocking write), so a green thread waits at most one line's write."""
+    original = eventlet.patcher.original("threading")
+    handler.lock = original.RLock()
+    logging._lock = original.RLock()  # guards the logger tree; taken from both sides too
+
+
 def configure(service: str, level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stdout)
+    _os_thread_safe_locks(handler)
     handler.addFilter(WorkerErrorFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter(service))
