@@ -46,8 +46,7 @@ mkdir -p "$out/checkov"
 cp "$out"/profile-*.yaml "$out"/chart-*.yaml "$out/checkov/"
 checkov --config-file deploy/tools/checkov.yaml -d "$out/checkov" --framework kubernetes >/dev/null \
   || { checkov --config-file deploy/tools/checkov.yaml -d "$out/checkov" --framework kubernetes; exit 1; }
-dockerfiles=()
-for f in services/*/Dockerfile; do dockerfiles+=(--file "$f"); done
+dockerfiles=(--file deploy/images/Dockerfile)
 checkov --config-file deploy/tools/checkov.yaml --framework dockerfile "${dockerfiles[@]}" >/dev/null \
   || { checkov --config-file deploy/tools/checkov.yaml --framework dockerfile "${dockerfiles[@]}"; exit 1; }
 

@@ -16,6 +16,7 @@ import argparse  # noqa: E402
 import errno  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -66,9 +67,14 @@ def serve(module, cfg) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cokit.run")
-    parser.add_argument("service")
+    parser.add_argument(
+        "service", nargs="?", default=os.environ.get("SERVICE_NAME"),
+        help="identity, registry, tickets, documents, notifications or gateway (default: $SERVICE_NAME)",
+    )
     parser.add_argument("--migrate", action="store_true", help="create or upgrade the schema, then exit")
     opts = parser.parse_args(argv)
+    if not opts.service:
+        parser.error("name the service, or set SERVICE_NAME")
     module, cfg = load_service(opts.service)
     logs.configure(cfg.service_name, cfg.log_level, cfg.log_format)
     if opts.migrate:
