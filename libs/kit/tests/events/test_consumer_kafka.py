@@ -208,3 +208,18 @@ def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
     assert ext.stats.revocations == 0, "the group rebalanced"
     assert ext.stats.assignments == assignments
     assert ext.stats.assigned == assigned
+
+
+def test_a_consumer_started_before_its_topic_exists_consumes_once_it_appears(
+        container_factory, service_config, unique, kafka):
+    topic, group = "kit-c6-%s" % unique, "g-%s" % unique
+    handled = []
+
+    def behaviour(service, event):
+        handled.append(event.payload["note"])
+
+    container = container_factory(make_service(topic, group, behaviour), service_config)
+    container.start()
+    time.sleep(3)  # joined the group while the topic did not exist
+    produce(kafka, topic, [(b"agg", envelope_bytes("agg", "late")[1])])
+    assert wait_for(lambda: handled == ["late"], timeout=30)

@@ -199,6 +199,10 @@ class KafkaConsumerEntrypoint(Entrypoint):
             max_poll_records=self.max_poll_records,
             bootstrap_timeout_ms=5_000,
             reconnect_backoff_max_ms=2_000,
+            # A consumer that joins before its topic exists gets no partitions, and only a
+            # metadata refresh shows it the topic (default: every 5 minutes). A first
+            # deployment, where producers create topics as they go, would sit idle that long.
+            metadata_max_age_ms=5_000,
         )
         cfg.update(self.consumer_options)
         return cfg
