@@ -139,13 +139,16 @@ def own(platform, infra):
     finally:
         platform.overrides.clear()
         platform.overrides.update(saved)
-        platform.stop("notifications")
-        platform.start("notifications")
-        platform.wait_ready("notifications")
-        servers.stop_smtp()
-        if servers.sms is not None:
-            servers.sms.terminate()
-            servers.sms.wait(timeout=15)
+        try:
+            platform.stop("notifications")
+            platform.start("notifications")
+            platform.wait_ready("notifications")
+        finally:
+            # Even when the shared notifications does not come back, these servers go.
+            servers.stop_smtp()
+            if servers.sms is not None:
+                servers.sms.terminate()
+                servers.sms.wait(timeout=15)
 
 
 def submit(platform, email: str, language: str = "ar", phone: str = ""):
