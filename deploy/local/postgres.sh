@@ -12,6 +12,20 @@ DATABASES=(identity registry tickets documents notifications)
 DATA="$STATE/postgres"
 LOG="$STATE/postgres.log"
 
+# The server runs as the postgres user, which may not be let into the checkout's parent
+# folders (a checkout under /root, say): its data then lives in that user's own home,
+# one folder per checkout.
+place_data() {
+  [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 || return 0
+  (cd / && runuser -u postgres -- test -x "$STATE") && return 0
+  local home
+  home="$(getent passwd postgres | cut -d: -f6)/citizenoffice-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  mkdir -p "$home"
+  chown postgres: "$home"
+  DATA="$home/data"
+  LOG="$home/postgres.log"
+}
+
 installed_pgbin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
@@ -45,8 +59,9 @@ as_owner() {
 prepare_owner() {
   [ "$(id -u)" -eq 0 ] || return 0
   id postgres >/dev/null 2>&1 || die "postgres: the postgres system user is missing (reinstall the postgresql package)"
-  as_owner test -x "$STATE" ||
-    die "postgres: the postgres user cannot reach $STATE; make its parent folders traversable (chmod o+x)"
+  place_data
+  as_owner test -x "$(dirname "$DATA")" ||
+    die "postgres: the postgres user cannot reach $(dirname "$DATA"); make its parent folders traversable (chmod o+x)"
 }
 
 init_cluster() {
@@ -54,7 +69,8 @@ init_cluster() {
   info "postgres: creating the cluster in $(rel "$DATA") (first run only)"
   rm -rf "$DATA"
   mkdir -p "$DATA"
-  local pwfile="$STATE/.pgpass-init"
+  local pwfile
+  pwfile="$(dirname "$DATA")/.pgpass-init"
   printf '%s\n' "$DB_PASSWORD" >"$pwfile"
   if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DATA" "$pwfile"; fi
   chmod 700 "$DATA"
@@ -111,6 +127,7 @@ ensure_databases() {
 
 up() {
   PGBIN=$(find_pgbin)
+  place_data
   if running; then
     ensure_databases
     info "postgres: already running (pid $(server_pid)) on 127.0.0.1:$PORT; log: $LOG"
@@ -140,6 +157,7 @@ wait_until_ready() {
 
 down() {
   PGBIN=$(installed_pgbin)
+  place_data
   if [ -z "$PGBIN" ] || ! running; then
     info "postgres: already stopped"
     return 0
@@ -153,6 +171,7 @@ down() {
 status() {
   # status must not install anything, so a missing server simply reads as stopped.
   PGBIN=$(installed_pgbin)
+  place_data
   local pid=""
   if [ -n "$PGBIN" ] && running; then pid=$(server_pid); fi
   status_line postgres "$PORT" "$LOG" "$pid"
