@@ -18,7 +18,6 @@ import logging
 
 import eventlet.tpool
 import sqlalchemy as sa
-from google.protobuf.timestamp_pb2 import Timestamp
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
@@ -27,6 +26,7 @@ from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
+from cokit.timestamps import to_timestamp
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
@@ -66,17 +66,11 @@ class CallerProvider(DependencyProvider):
         return domain.caller_from_context(worker_ctx.context_data.get("caller"))
 
 
-def _timestamp(value: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
-    return ts
-
-
 def attachment_message(row) -> pb.Attachment:
     return pb.Attachment(
         attachment_id=row["attachment_id"], office_id=row["office_id"], content_type=row["content_type"],
         size=row["size"], sha256=row["sha256"], object_key=row["object_key"],
-        stored_at=_timestamp(row["stored_at"]), received_sha256=row.get("received_sha256") or row["sha256"],
+        stored_at=to_timestamp(row["stored_at"]), received_sha256=row.get("received_sha256") or row["sha256"],
         metadata_stripped=bool(row.get("metadata_stripped")), thumbnail_key=row.get("thumbnail_key") or "",
         category=pb.Category.Value(domain.category_name(row.get("category") or "")),
     )
@@ -86,7 +80,7 @@ def published_message(row, download_url: str = "") -> pb.PublishedDocument:
     return pb.PublishedDocument(
         document_id=row["document_id"], office_id=row["office_id"], kind=pb.PublicationKind.Value(row["kind"]),
         title=row["title"], summary=row["summary"], language=row["language"],
-        document_date=row["document_date"].isoformat(), published_at=_timestamp(row["published_at"]),
+        document_date=row["document_date"].isoformat(), published_at=to_timestamp(row["published_at"]),
         content_type=row["content_type"], size=row["size"], sha256=row["sha256"],
         keywords=json.loads(row["keywords"]), download_url=download_url,
     )
@@ -163,7 +157,7 @@ class DocumentsService(kit_service(pb)):
         key = _key(current_instance(), request.office_id, upload_id, now)
         parts = domain.part_count(request.size)
         ticket = pb.UploadTicket(
-            upload_id=upload_id, expires_at=_timestamp(multipart.expires_at(UPLOAD_URL_SECONDS)),
+            upload_id=upload_id, expires_at=to_timestamp(multipart.expires_at(UPLOAD_URL_SECONDS)),
             max_size=domain.size_limit(category),
         )
         s3_upload_id = None
@@ -342,7 +336,7 @@ class DocumentsService(kit_service(pb)):
     def GetDownloadUrl(self, request, context):
         row = self._row(request.attachment_id)
         domain.authorize_download(self.caller, row["office_id"], row["owner_citizen_id"] or "")
-        expires = _timestamp(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=DOWNLOAD_URL_SECONDS))
+        expires = to_timestamp(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=DOWNLOAD_URL_SECONDS))
         thumb = row["thumbnail_key"]
         return pb.DownloadUrl(
             url=self.storage.presigned_get(row["object_key"], DOWNLOAD_URL_SECONDS), expires_at=expires,

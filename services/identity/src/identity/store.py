@@ -7,6 +7,8 @@ import json
 
 import sqlalchemy as sa
 
+from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
+
 from cokit.ids import uuid7
 
 from .domain import Contact
@@ -62,13 +64,6 @@ def get_citizen(conn: sa.Connection, citizen_id: str):
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes; they were written as UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value
 
 
 def _ts(name: str, nullable: bool = True) -> sa.Column:

@@ -25,6 +25,7 @@ from citizenoffice.notifications.v1 import notifications_pb2 as pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.clients import ServiceClient
+from cokit.timestamps import to_timestamp
 from cokit.errors import invalid_argument
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
@@ -290,9 +291,7 @@ def _citizen(citizen_id: str) -> str:
 
 
 def _inbox_message(row) -> pb.InboxItem:
-    created = Timestamp()
-    value = row["created_at"]
-    created.FromDatetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+    created = to_timestamp(row["created_at"])
     return pb.InboxItem(
         item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=row["language"],
         subject=row["subject"], body=row["body"], read=row["read"], created_at=created,

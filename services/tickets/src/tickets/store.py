@@ -5,6 +5,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
+
 metadata = sa.MetaData()
 
 tickets = sa.Table(
@@ -166,11 +168,6 @@ def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
     for index in tickets.indexes:
         if index.name not in existing:
             index.create(conn, checkfirst=True)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back; every stored time is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def insert_ticket(conn: sa.Connection, row: dict, attachment_ids, actor: str, actor_role: str = "citizen") -> None:

@@ -7,8 +7,8 @@ import dataclasses
 import datetime as dt
 import json
 
+from cokit.timestamps import to_timestamp
 from cokit.errors import failed_precondition
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
@@ -24,10 +24,7 @@ DETAIL_FIELDS = ("reason", "answer", "outcome", "exception_code", "remedies", "r
                  "committee", "session_date")
 
 
-def timestamp(value: dt.datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(store.as_utc(value))
-    return ts
+timestamp = to_timestamp
 
 
 def facts_of(row) -> workflow.Facts:
