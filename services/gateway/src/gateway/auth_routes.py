@@ -4,7 +4,6 @@ Passwords and tokens only pass through: the gateway never logs a body of these r
 """
 from __future__ import annotations
 
-import functools
 import json
 
 import nameko
@@ -18,25 +17,10 @@ from cokit.auth import policy
 from cokit.errors import invalid_argument
 from google.protobuf.json_format import MessageToDict
 
+from .http import guarded, json_response
 from .caller import CallerProvider, forward
 from .problems import problem
 from .translate import status_json
-
-
-def guarded(method):
-    """The gateway's own guard, looked up at call time: service.py imports this module."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        from .service import guarded as service_guarded
-
-        return service_guarded(method)(self, request, *args, **kwargs)
-
-    return wrapper
-
-
-def json_response(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
 def _body(request) -> dict:

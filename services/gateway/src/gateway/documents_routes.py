@@ -7,7 +7,6 @@ gateway: without them anyone could read anyone's inbox by its id.
 """
 from __future__ import annotations
 
-import functools
 import json
 import re
 
@@ -18,22 +17,8 @@ from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.errors import invalid_argument
 
+from .http import guarded, json_response
 from .translate import iso
-
-
-def _guarded(method):
-    # service.py imports this module for its bases, so its guard is looked up at call time.
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        from .service import guarded
-
-        return guarded(method)(self, request, *args, **kwargs)
-
-    return wrapper
-
-
-def _json(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 
 def _body(request) -> dict:
@@ -89,7 +74,7 @@ class DocumentsRoutes:
     # --- uploads --------------------------------------------------------------------------
 
     @http("POST", "/api/v1/attachments")
-    @_guarded
+    @guarded
     def upload_attachment(self, request):
         upload = request.files.get("file")
         if upload is None:
@@ -99,10 +84,10 @@ class DocumentsRoutes:
             declared_content_type=upload.content_type or "", content=upload.read(),
             category=_category(request.form.get("category", "")),
         ))
-        return _json(attachment_json(stored), status=201)
+        return json_response(attachment_json(stored), status=201)
 
     @http("POST", "/api/v1/uploads")
-    @_guarded
+    @guarded
     def start_upload(self, request):
         body = _body(request)
         try:
@@ -114,7 +99,7 @@ class DocumentsRoutes:
             declared_content_type=str(body.get("content_type", "")), size=size,
             sha256=str(body.get("sha256", "")).lower(), category=_category(str(body.get("category", ""))),
         ))
-        return _json({
+        return json_response({
             "upload_id": ticket.upload_id, "method": "PUT", "url": ticket.url or None,
             "parts": [{"part_number": p.part_number, "url": p.url} for p in ticket.parts],
             "part_size": ticket.part_size or None, "max_size": ticket.max_size, "expires_at": iso(ticket.expires_at),
@@ -122,7 +107,7 @@ class DocumentsRoutes:
         }, status=201)
 
     @http("POST", "/api/v1/uploads/<string:upload_id>/complete")
-    @_guarded
+    @guarded
     def complete_upload(self, request, upload_id):
         parts = _body(request).get("parts") or []
         if not isinstance(parts, list) or not all(
@@ -135,12 +120,12 @@ class DocumentsRoutes:
             parts=[documents_pb.UploadPart(part_number=int(p.get("part_number", 0)), etag=str(p.get("etag", "")))
                    for p in parts],
         ))
-        return _json(attachment_json(stored), status=201)
+        return json_response(attachment_json(stored), status=201)
 
     # --- the public library (Law 31-13) ---------------------------------------------------
 
     @http("GET", "/api/v1/offices/<string:office>/library")
-    @_guarded
+    @guarded
     def library(self, request, office):
         args = request.args
         reply = self.documents.ListPublished(documents_pb.ListPublishedRequest(
@@ -149,11 +134,11 @@ class DocumentsRoutes:
             page_size=min(int(args["page_size"]), 1000) if re.fullmatch(r"[0-9]{1,9}", args.get("page_size", "")) else 20,
             page_token=args.get("page_token", ""),
         ))
-        return _json({"items": [published_json(d) for d in reply.documents],
+        return json_response({"items": [published_json(d) for d in reply.documents],
                       "next_page_token": reply.next_page_token or None})
 
     @http("GET", "/api/v1/offices/<string:office>/library/export.<string:fmt>")
-    @_guarded
+    @guarded
     def library_export(self, request, office, fmt):
         reply = self.documents.ExportPublished(documents_pb.ExportPublishedRequest(
             office_id=self._office_id(office), format=fmt))
@@ -162,7 +147,7 @@ class DocumentsRoutes:
         return response
 
     @http("GET", "/api/v1/library/<string:document_id>/file")
-    @_guarded
+    @guarded
     def library_file(self, request, document_id):
         document = self.documents.GetPublished(documents_pb.GetPublishedRequest(document_id=document_id))
         # A fresh short-lived URL each time, so links in the open-data export never expire.

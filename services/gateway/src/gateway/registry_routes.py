@@ -6,29 +6,13 @@ Staff account ids stay out of these public bodies.
 """
 from __future__ import annotations
 
-import functools
-import json
 
 from nameko.web.handlers import http
-from werkzeug.wrappers import Response
 
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.errors import invalid_argument
 
-
-def _guarded(method):
-    # service.py imports this module for its bases, so its guard is looked up at call time.
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        from .service import guarded
-
-        return guarded(method)(self, request, *args, **kwargs)
-
-    return wrapper
-
-
-def _json(body, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+from .http import guarded, json_response
 
 
 def _int_arg(request, name: str, default: int = 0) -> int:
@@ -89,29 +73,29 @@ def achievements_json(a) -> dict:
 
 class RegistryRoutes:
     @http("GET", "/api/v1/registry/offices/<string:office>")
-    @_guarded
+    @guarded
     def registry_office(self, request, office):
-        return _json(profile_json(self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office))))
+        return json_response(profile_json(self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office))))
 
     @http("GET", "/api/v1/registry/offices/<string:office>/catalogue")
-    @_guarded
+    @guarded
     def registry_catalogue(self, request, office):
         reply = self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=office))
-        return _json({"office_id": reply.office_id, "items": [entry_json(e) for e in reply.entries]})
+        return json_response({"office_id": reply.office_id, "items": [entry_json(e) for e in reply.entries]})
 
     @http("GET", "/api/v1/registry/achievements")
-    @_guarded
+    @guarded
     def registry_achievements(self, request):
         reply = self.registry.AchievementsInFigures(registry_pb.AchievementsRequest(
             scope=request.args.get("scope", "instance"), key=request.args.get("key", "")))
-        return _json(achievements_json(reply))
+        return json_response(achievements_json(reply))
 
     @http("GET", "/api/v1/registry/territory")
-    @_guarded
+    @guarded
     def registry_territory(self, request):
         reply = self.registry.ListTerritory(registry_pb.ListTerritoryRequest(
             parent_code=request.args.get("parent", ""), level=request.args.get("level", "")))
-        return _json({"items": [
+        return json_response({"items": [
             {"code": u.code, "level": u.level, "parent_code": u.parent_code, "name": _name(u.name),
              "population": None if u.population < 0 else u.population, "commune_type": u.commune_type,
              "petition_signatures": u.petition_signatures or None}
@@ -119,18 +103,18 @@ class RegistryRoutes:
         ]})
 
     @http("GET", "/api/v1/registry/calendar")
-    @_guarded
+    @guarded
     def registry_calendar(self, request):
         first = _int_arg(request, "from_year")
         reply = self.registry.GetCalendar(registry_pb.GetCalendarRequest(
             from_year=first, to_year=_int_arg(request, "to_year", first)))
-        return _json({
+        return json_response({
             "weekend_days": list(reply.weekend_days), "covered_years": list(reply.covered_years),
             "holidays": [{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in reply.holidays],
         })
 
     @http("GET", "/api/v1/registry/working-days")
-    @_guarded
+    @guarded
     def registry_working_days(self, request):
         """?from=YYYY-MM-DD&days=N (the deadline) or ?from=...&to=... (days between)."""
         start = request.args.get("from", "")
@@ -140,6 +124,6 @@ class RegistryRoutes:
         else:
             reply = self.registry.AddWorkingDays(
                 registry_pb.AddWorkingDaysRequest(from_date=start, days=_int_arg(request, "days")))
-        return _json({"date": reply.date, "working_days": reply.working_days, "provisional": reply.provisional,
+        return json_response({"date": reply.date, "working_days": reply.working_days, "provisional": reply.provisional,
                       "holidays_crossed": [{"date": h.date, "name": h.name, "confirmed": h.confirmed}
                                            for h in reply.holidays_crossed]})

@@ -7,14 +7,11 @@ client as a stack trace.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import logging
 
 import nameko
 from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
@@ -26,7 +23,6 @@ from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
-from cokit.errors import DomainError
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
@@ -34,10 +30,9 @@ from cokit.settings import ServiceSettings
 from . import openapi, portal
 from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
-from .inputs import refuse_unstorable_text
 from .registry_routes import RegistryRoutes
 from .tickets_routes import TicketsRoutes
-from .problems import from_grpc_error, problem
+from .http import guarded, json_response
 from .translate import office_json, receipt_json, status_json, submission_from_form
 
 log = logging.getLogger(__name__)
@@ -60,43 +55,6 @@ class Settings(ServiceSettings):
         config = super().nameko_config()
         config["WEB_SERVER_ADDRESS"] = f"{self.http_bind_address}:{self.http_port}"
         return config
-
-
-def json_response(body, status: int = 200, request_id: str = "") -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
-    if request_id:
-        response.headers["X-Request-Id"] = request_id
-    return response
-
-
-def guarded(method):
-    """Turn every failure into a problem body; tag every response with the request id."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        request_id = self.trace_id
-        try:
-            request.max_content_length = self.max_request_bytes
-            if request.content_length and request.content_length > self.max_request_bytes:
-                raise RequestEntityTooLarge()
-            refuse_unstorable_text(request, kwargs)
-            response = method(self, request, *args, **kwargs)
-        except GrpcError as error:
-            response = from_grpc_error(error, request_id)
-        except DomainError as error:
-            response = from_grpc_error(GrpcError(error.code, error.message, error.to_status()), request_id)
-        except RequestEntityTooLarge:
-            response = problem(
-                413, "REQUEST_TOO_LARGE",
-                f"requests are limited to {self.max_request_bytes // (1024 * 1024)} MB", request_id,
-            )
-        except Exception:
-            log.exception("unhandled error in gateway")
-            response = problem(500, "INTERNAL", "something went wrong on our side; please try again", request_id)
-        response.headers["X-Request-Id"] = request_id
-        return response
-
-    return wrapper
 
 
 class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes):

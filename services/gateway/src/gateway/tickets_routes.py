@@ -15,7 +15,7 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from cokit.auth import policy
 from cokit.errors import error_info, invalid_argument
 
-from .auth_routes import guarded, json_response
+from .http import guarded, json_response
 from .problems import problem
 from .translate import receipt_json, status_json
 
