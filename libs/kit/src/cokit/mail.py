@@ -1,4 +1,7 @@
-"""E-mail over SMTP (a real relay in clusters, a local server in development and tests)."""
+"""E-mail over SMTP (a real relay in clusters, a local server in development and tests).
+
+Settings come from the SMTP_* keys (cokit.settings.SmtpSettings); services that mail
+(notifications, identity's one-time codes) share this one client."""
 from __future__ import annotations
 
 import dataclasses
@@ -29,16 +32,30 @@ class Mailer:
     def __init__(self, settings: MailSettings):
         self.settings = settings
 
-    def send(self, to: str, subject: str, body: str, language: str, message_id: str) -> None:
+    @classmethod
+    def from_config(cls, config) -> "Mailer":
+        return cls(MailSettings(
+            host=config.get("SMTP_HOST", "127.0.0.1"), port=int(config.get("SMTP_PORT", 1025)),
+            sender=config.get("SMTP_FROM", "Bureau Citoyen <no-reply@citizenoffice.local>"),
+            starttls=bool(config.get("SMTP_STARTTLS", False)), username=config.get("SMTP_USERNAME", ""),
+            password=config.get("SMTP_PASSWORD", ""), timeout=float(config.get("SMTP_TIMEOUT", 10.0)),
+        ))
+
+    def send(self, to: str, subject: str, body: str, language: str = "", message_id: str = "",
+             headers: dict[str, str] | None = None) -> None:
         msg = email.message.EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = to
         msg["Subject"] = subject
         msg["Date"] = email.utils.formatdate(usegmt=True)
-        # Stable per delivery: if a crash makes us send twice, receivers see one message.
-        msg["Message-ID"] = message_id
+        if message_id:
+            # Stable per delivery: if a crash makes us send twice, receivers see one message.
+            msg["Message-ID"] = message_id
+        for name, value in (headers or {}).items():
+            msg[name] = value
         msg.set_content(body, charset="utf-8")
-        msg["Content-Language"] = language  # after set_content, which resets Content-* headers
+        if language:
+            msg["Content-Language"] = language  # after set_content, which resets Content-* headers
         s = self.settings
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
@@ -53,13 +70,7 @@ class Mailer:
 
 class MailerProvider(DependencyProvider):
     def setup(self):
-        c = nameko.config
-        self.mailer = Mailer(MailSettings(
-            host=c.get("SMTP_HOST", "127.0.0.1"), port=int(c.get("SMTP_PORT", 1025)),
-            sender=c.get("SMTP_FROM", "Bureau Citoyen <no-reply@citizenoffice.local>"),
-            starttls=bool(c.get("SMTP_STARTTLS", False)), username=c.get("SMTP_USERNAME", ""),
-            password=c.get("SMTP_PASSWORD", ""), timeout=float(c.get("SMTP_TIMEOUT", 10.0)),
-        ))
+        self.mailer = Mailer.from_config(nameko.config)
 
     def get_dependency(self, worker_ctx):
         return self.mailer

@@ -81,3 +81,16 @@ class ServiceSettings:
         config["GRPC_BIND_PORT"] = self.grpc_port
         config["GRPC_BIND_ADDRESS"] = "0.0.0.0"
         return config
+
+
+@dataclasses.dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP_* settings of a service that sends mail (cokit.mail)."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0

@@ -6,11 +6,11 @@ notifications offers a delivery RPC, this module is the one place to switch over
 """
 from __future__ import annotations
 
-import email.message
 import logging
-import smtplib
 
 import nameko
+
+from cokit.mail import MailError, Mailer
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +39,11 @@ def send(to: str, kind: str, language: str, **values) -> bool:
         return False
     texts = TEXTS[kind]
     subject, body = texts.get(language) or texts["fr"]
-    config = nameko.config
-    msg = email.message.EmailMessage()
-    msg["From"] = config.get("SMTP_FROM", "Bureau Citoyen <no-reply@citizenoffice.local>")
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["X-Citizenoffice-Kind"] = kind
-    msg.set_content(body.format(**values))
     try:
-        with smtplib.SMTP(config.get("SMTP_HOST", "127.0.0.1"), int(config.get("SMTP_PORT", 1025)),
-                          timeout=float(config.get("SMTP_TIMEOUT", 10))) as smtp:
-            if config.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD", ""))
-            smtp.send_message(msg)
+        Mailer.from_config(nameko.config).send(
+            to, subject, body.format(**values), headers={"X-Citizenoffice-Kind": kind}
+        )
         return True
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("identity mail not sent", extra={"kind": kind, "error": type(exc).__name__})
+    except MailError as exc:
+        log.warning("identity mail not sent", extra={"kind": kind, "error": str(exc).split(":", 1)[0]})
         return False

@@ -22,12 +22,12 @@ from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from cokit.auth import policy
 from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
 from cokit.auth.tokens import TokenError, TrustState, Verifier
-from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
-from cokit.settings import ServiceSettings
+from cokit.settings import ServiceSettings, SmtpSettings
 
 from . import domain, mail, store
 
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(ServiceSettings):
+class Settings(SmtpSettings, ServiceSettings):
     service_name: str = "identity"
     grpc_port: int = 50051
     metrics_port: int = 9101
@@ -50,13 +50,6 @@ class Settings(ServiceSettings):
     login_lock_minutes: int = 15
     login_source_limit: int = 50
     key_stage_seconds: float = 5.0
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
-    smtp_starttls: bool = False
-    smtp_username: str = ""
-    smtp_password: str = ""
-    smtp_timeout: float = 10.0
 
 
 def citizen_message(row) -> pb.Citizen:

@@ -32,11 +32,11 @@ from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.mail import MailError, MailerProvider
 from cokit.service import kit_service, migrator, rpc
-from cokit.settings import ServiceSettings
+from cokit.settings import ServiceSettings, SmtpSettings
 
 from . import domain, store
-from .mailer import MailError, MailerProvider
 from .sms import SmsError, SmsProvider, SmsRejected
 
 grpc = rpc(NotificationsServiceStub)
@@ -50,19 +50,12 @@ SEND_BATCH = 50
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(ServiceSettings):
+class Settings(SmtpSettings, ServiceSettings):
     service_name: str = "notifications"
     grpc_port: int = 50055
     metrics_port: int = 9105
     database_url: str = "sqlite:///.local/data/notifications.db"
     identity_grpc_target: str = "127.0.0.1:50051"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_from: str = "Bureau Citoyen <no-reply@citizenoffice.local>"
-    smtp_starttls: bool = False
-    smtp_username: str = ""
-    smtp_password: str = ""
-    smtp_timeout: float = 10.0
     sms_provider_url: str = ""  # empty: no SMS channel
     sms_api_key: str = ""
     sms_sender: str = "BureauCitoyen"
