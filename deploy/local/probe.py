@@ -1,7 +1,7 @@
 """Readiness probes for the local servers: each waits until the server answers a real
 request of its protocol, since an open port only means the process has bound it.
 
-    probe.py kafka HOST:PORT
+    probe.py kafka HOST:PORT                                  (also creates the platform's topics)
     probe.py s3 ENDPOINT ACCESS_KEY SECRET_KEY REGION BUCKET   (also creates the bucket)
     probe.py smtp HOST PORT
 
@@ -15,8 +15,17 @@ import smtplib
 import sys
 
 
+# The platform's topics, as the charts create them in clusters (Strimzi KafkaTopic). They
+# exist before any service starts: a consumer that joins its group before its topic exists
+# is assigned no partition and can stay idle until the group rebalances for another reason.
+DOMAINS = ("identity", "registry", "tickets", "documents", "notifications")
+TOPICS = tuple(t for d in DOMAINS for t in (f"{d}.events.v1", f"{d}.events.v1.dlq"))
+
+
 def kafka(bootstrap: str) -> None:
     from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import TopicAlreadyExistsError
 
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap,
@@ -24,7 +33,12 @@ def kafka(bootstrap: str) -> None:
         request_timeout_ms=5000,
     )
     try:
-        admin.list_topics()
+        missing = set(TOPICS) - set(admin.list_topics())
+        if missing:
+            try:
+                admin.create_topics([NewTopic(t, num_partitions=3, replication_factor=1) for t in sorted(missing)])
+            except TopicAlreadyExistsError:
+                pass
     finally:
         admin.close()
 
