@@ -223,3 +223,44 @@ def test_a_consumer_started_before_its_topic_exists_consumes_once_it_appears(
     time.sleep(3)  # joined the group while the topic did not exist
     produce(kafka, topic, [(b"agg", envelope_bytes("agg", "late")[1])])
     assert wait_for(lambda: handled == ["late"], timeout=30)
+
+
+def test_every_partition_keeps_flowing_through_bursts_larger_than_a_poll(
+        container_factory, service_config, unique, kafka):
+    # Bursts of more records than one poll returns, on several partitions at once: the
+    # fetcher keeps the rest of a paused partition's records aside, and must give them
+    # back once the partition is resumed (kafka-python 3.0.12 could leave them aside for good).
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    topic, group = "kit-c7-%s" % unique, "g-%s" % unique
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    finally:
+        admin.close()
+    handled = collections.Counter()
+
+    def behaviour(service, event):
+        eventlet.sleep(0.001)
+        handled[event.payload["note"].split(":")[0]] += 1
+
+    def burst(name, per_partition):
+        producer = KafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=5)
+        try:
+            for partition in range(3):
+                for i in range(per_partition):
+                    producer.send(topic, partition=partition,
+                                  value=envelope_bytes("p%d" % partition, "%s:%d" % (name, i))[1])
+            producer.flush(timeout=30)
+        finally:
+            producer.close()
+
+    container = container_factory(make_service(topic, group, behaviour, max_poll_records=20),
+                                  service_config)
+    container.start()
+    for round_ in range(4):
+        name = "burst%d" % round_
+        burst(name, 120)
+        assert wait_for(lambda: handled[name] == 360, timeout=60), \
+            "%s: %d of 360 handled" % (name, handled[name])

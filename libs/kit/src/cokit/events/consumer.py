@@ -110,6 +110,23 @@ class _Stop(Exception):
     pass
 
 
+def _return_parked_records(consumer) -> None:
+    """Work around a fetcher state in kafka-python 3.0.12 that stops a partition for good.
+
+    The fetcher sets aside the records it already fetched for a paused partition and gives
+    them back after resume() only when no other partition's records are "next in line".
+    But a fully read set of records stays next in line (empty, yet not cleared) until a new
+    fetch replaces it, and a partition with records set aside is never fetched again: so a
+    resumed partition could wait forever while the others flowed. Clearing the empty slot
+    lets the next poll give the set-aside records back. Touches private attributes, hence
+    the getattr guards: on a kafka-python without this state it does nothing.
+    """
+    fetcher = getattr(consumer, "_fetcher", None)
+    in_line = getattr(fetcher, "_next_partition_records", None)
+    if in_line is not None and not in_line and getattr(fetcher, "_paused_partition_records", None):
+        fetcher._next_partition_records = None
+
+
 class KafkaConsumerEntrypoint(Entrypoint):
     def __init__(self, topic: str, group: str, *, engine: EngineSpec = "db",
                  max_attempts: int = 3, retry_backoff: float = 0.5, max_retry_backoff: float = 10.0,
@@ -288,6 +305,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                         log.warning("commit of %s@%s failed: %s", tp, next_offset, exc)
                 if tp in assigned and not self._stopping:
                     consumer.resume(tp)
+            _return_parked_records(consumer)
 
         while not self._stopping:
             finish_batches()
