@@ -9,6 +9,9 @@ STATE="$ROOT/.local/infra"
 M2_REPO="$CACHE/m2"
 PY="$ROOT/.venv/bin/python"
 mkdir -p "$CACHE" "$STATE"
+# The tree that owns the running servers: this one, or the one whose .local/infra this
+# checkout links to (a second working copy of the project sharing one set of servers).
+OWNER_ROOT=$(cd -P "$STATE/../.." && pwd)
 
 info() { printf '%s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -41,8 +44,8 @@ live_pid() {
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  # A stale pid file may name a process that reused the number; ours all name this tree.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$ROOT" || return 1
+  # A stale pid file may name a process that reused the number; ours all name their tree.
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$OWNER_ROOT" || return 1
   echo "$pid"
 }
 
