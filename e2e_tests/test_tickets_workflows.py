@@ -299,7 +299,7 @@ def test_complaint_walks_its_workflow_with_an_event_per_transition(replicas, tap
     assert reopened.status == "reopened"
     for type in ("ticket.submitted", "ticket.acknowledged", "ticket.status_changed", "ticket.answered", "ticket.closed"):
         tap.wait_for(receipt.ticket_id, type)
-    eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=30, what="six events")
+    eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=60, what="six events")
     assert all(b"R\xc3\xa9par\xc3\xa9" not in raw and b"citizen-other" not in raw for raw, _ in tap.seen)
 
 
