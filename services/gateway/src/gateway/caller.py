@@ -33,3 +33,8 @@ def forward(request) -> list[tuple[str, str]]:
     """gRPC metadata passing the caller's bearer token on, for services that verify it themselves."""
     header = request.headers.get("Authorization", "")
     return [(AUTH_METADATA, encode_value(header))] if header.lower().startswith("bearer ") else []
+
+
+def forward_token(token: str) -> list[tuple[str, str]]:
+    """The same metadata for a token that came in another way (the staff pages' session cookie)."""
+    return [(AUTH_METADATA, encode_value(f"Bearer {token}"))] if token else []

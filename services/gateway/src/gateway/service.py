@@ -30,7 +30,9 @@ from cokit.settings import ServiceSettings
 from . import openapi, portal
 from .auth_routes import AuthRoutes
 from .documents_routes import DocumentsRoutes
+from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
+from .staff_portal import StaffPortal
 from .tickets_routes import TicketsRoutes
 from .http import guarded, json_response
 from .translate import office_json, receipt_json, status_json, submission_from_form
@@ -57,7 +59,7 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, StaffPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()

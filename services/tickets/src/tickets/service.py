@@ -18,7 +18,7 @@ from nameko.timer import timer
 
 from cokit.calendar import CalendarCache, registry_fetcher
 from cokit.clients import ServiceClient
-from cokit.errors import failed_precondition, invalid_argument, not_found
+from cokit.errors import failed_precondition, invalid_argument, not_found, permission_denied
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
@@ -103,13 +103,15 @@ def submission_from(request) -> domain.Submission:
 def status_message(row, role: str = "") -> pb.TicketStatus:
     machine = workflow.machine_for(row["kind"])
     actions = [a for a in machine.available(row["status"]) if not role or role in machine.transition(a).actors]
+    details = [pb.ActionInfo(action=a, required=machine.transition(a).required,
+                             roles=sorted(machine.transition(a).actors)) for a in actions]
     return pb.TicketStatus(
         ticket_id=row["ticket_id"], tracking_code=row["tracking_code"], office_id=row["office_id"],
         kind=KIND_VALUES[row["kind"]], category=row["category"], status=row["status"],
         submitted_at=timestamp(row["submitted_at"]), acknowledge_by=timestamp(row["acknowledge_by"]),
         answer_by=timestamp(row["answer_by"]), attachment_count=row["attachment_count"],
         updated_at=timestamp(row["updated_at"]), extended=bool(row["extended"]), urgent=bool(row["urgent"]),
-        available_actions=actions, priority=row["priority"], department=row["department"],
+        available_actions=actions, action_details=details, priority=row["priority"], department=row["department"],
         rating=row["rating"] or 0, merged_into=row["merged_into"], public=bool(row["public"]),
     )
 
@@ -248,7 +250,7 @@ class TicketsService(kit_service(pb)):
             entries = store.history_of(conn, request.ticket_id)
         return pb.HistoryReply(entries=[
             pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
-                            actor_role=e["actor_role"], at=timestamp(e["at"]))
+                            actor_role=e["actor_role"], at=timestamp(e["at"]), details=history_details(e))
             for e in entries
         ])
 
@@ -276,7 +278,11 @@ class TicketsService(kit_service(pb)):
             row = store.find_by_code(conn, code)
             if row is None:
                 raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
-            return self._status(conn, row["ticket_id"])
+            status = self._status(conn, row["ticket_id"])
+            decision = latest_decision(row["kind"], store.history_of(conn, row["ticket_id"]))
+        if decision is not None:
+            status.decision.CopyFrom(decision)
+        return status
 
     @grpc
     def Get(self, request, context):
@@ -482,6 +488,28 @@ class TicketsService(kit_service(pb)):
                 raise not_found("MESSAGE_NOT_FOUND", "no such message on this request")
             self._changed(conn, row, "moderated", actor)
             return self._status(conn, row["ticket_id"], actor.role)
+
+
+def history_details(entry) -> dict[str, str]:
+    try:
+        details = json.loads(entry["details"] or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
+
+
+def latest_decision(kind: str, history) -> pb.Decision | None:
+    """The last transition that decided the request (answer, refusal, ...), with what it said
+    to the requester; None while undecided."""
+    machine = workflow.machine_for(kind)
+    decisions = {t.action for t in machine.transitions if t.decision or t.action == "answer_appeal"}
+    for entry in reversed(history):
+        if entry["action"] in decisions:
+            said = history_details(entry)
+            return pb.Decision(action=entry["action"], status=entry["status"], answer=said.get("answer", ""),
+                               outcome=said.get("outcome", ""), reason=said.get("reason", ""),
+                               at=timestamp(entry["at"]))
+    return None
 
 
 def actor_of(message) -> workflow.Actor:
