@@ -74,7 +74,7 @@ def test_staff_pages_render_in_every_language(lang):
     queue = staff_portal._render(req, "staff_queue.html", items=[
         {"id": "t1", "code": "7K3M-9QX2-B", "kind": "complaint", "category": "lighting", "status": "in_progress",
          "office": "Tétouan", "overdue": True, "submitted_at": at, "due_at": at}],
-        offices={"o1": "Tétouan", "o2": "Martil"}, chosen="", status_filter="", kind="", overdue=False, next_link="", csrf="C")
+        offices={"o1": "Tétouan", "o2": "Martil"}, chosen="", status_filter="", kind="", overdue=False, q="", next_link="", csrf="C")
     html = queue.get_data(as_text=True)
     assert 'class="late"' in html and staff_portal.STAFF_TEXT[lang]["overdue"] in html
     assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in html

@@ -85,7 +85,9 @@ class PublicPortal:
         figures = {
             "total": stats.total, "answered": stats.answered,
             "median": _number(stats.median_working_days, lang) if stats.answered else None,
-            "within": f"{_number(stats.within_deadline_share * 100, lang, 0)} %" if stats.answered else None,
+            # French puts a (no-break) space before %; Arabic and English do not.
+            "within": _number(stats.within_deadline_share * 100, lang, 0) + ("\u202f%" if lang == "fr" else "%")
+            if stats.answered else None,
             "satisfaction": _number(stats.satisfaction_average, lang) if stats.ratings else None,
             "ratings": stats.ratings,
             "by_kind": sorted(stats.by_kind.items(), key=lambda kv: (kv[0] == "other", -kv[1])),

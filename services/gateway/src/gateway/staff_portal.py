@@ -47,7 +47,7 @@ STAFF_TEXT = {
         "login_title": "تسجيل دخول الموظفين", "login": "البريد الإلكتروني أو الهاتف", "password": "كلمة المرور",
         "sign_in": "دخول", "sign_out": "خروج", "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة",
         "locked": "محاولات كثيرة، أعيدوا المحاولة لاحقا", "not_verified": "لم يتم تأكيد هذا الحساب بعد",
-        "queue_title": "الطلبات الواردة على المكتب", "filter": "تصفية", "all": "الكل", "overdue": "متجاوز للأجل",
+        "queue_title": "الطلبات الواردة على المكتب", "search": "بحث في نص الطلب", "filter": "تصفية", "all": "الكل", "overdue": "متجاوز للأجل",
         "overdue_only": "المتجاوزة للأجل فقط", "due": "الأجل", "no_items": "لا توجد طلبات", "next_page": "الصفحة الموالية",
         "no_office": "حسابكم غير مرتبط بأي مكتب", "office": "المكتب", "timeline": "مسار الطلب",
         "reply_title": "الرد على المواطن", "reply_label": "رسالة يراها المواطن", "send_reply": "إرسال الرد",
@@ -88,7 +88,7 @@ STAFF_TEXT = {
         "login_title": "Connexion des agents", "login": "E-mail ou téléphone", "password": "Mot de passe",
         "sign_in": "Se connecter", "sign_out": "Se déconnecter", "bad_login": "Identifiant ou mot de passe incorrect",
         "locked": "Trop de tentatives : réessayez plus tard", "not_verified": "Ce compte n'est pas encore confirmé",
-        "queue_title": "File des demandes", "filter": "Filtrer", "all": "Tous", "overdue": "En retard",
+        "queue_title": "File des demandes", "search": "Rechercher dans le texte", "filter": "Filtrer", "all": "Tous", "overdue": "En retard",
         "overdue_only": "En retard seulement", "due": "Échéance", "no_items": "Aucune demande", "next_page": "Page suivante",
         "no_office": "Votre compte n'a de rôle dans aucun bureau", "office": "Bureau", "timeline": "Historique",
         "reply_title": "Répondre au citoyen", "reply_label": "Message visible par le citoyen", "send_reply": "Envoyer la réponse",
@@ -129,7 +129,7 @@ STAFF_TEXT = {
         "login_title": "Staff sign-in", "login": "E-mail or phone", "password": "Password",
         "sign_in": "Sign in", "sign_out": "Sign out", "bad_login": "Wrong login or password",
         "locked": "Too many attempts: try again later", "not_verified": "This account is not confirmed yet",
-        "queue_title": "Request queue", "filter": "Filter", "all": "All", "overdue": "Overdue",
+        "queue_title": "Request queue", "search": "Search the text", "filter": "Filter", "all": "All", "overdue": "Overdue",
         "overdue_only": "Overdue only", "due": "Due", "no_items": "No requests", "next_page": "Next page",
         "no_office": "Your account has no role at an office", "office": "Office", "timeline": "Timeline",
         "reply_title": "Reply to the citizen", "reply_label": "Message the citizen will see", "send_reply": "Send the reply",
@@ -358,7 +358,7 @@ class StaffPortal:
             reply = self.tickets.Search(pb.SearchRequest(
                 actor=pb.Actor(id=session.caller.subject, role=role), office_ids=office_ids,
                 statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
-                page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
+                text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
             items = [{
                 "id": i.ticket_id, "code": i.tracking_code, "kind": _kind(i.kind), "category": i.category,
                 "status": i.status, "office": names.get(i.office_id, ""), "overdue": i.overdue,
@@ -368,7 +368,7 @@ class StaffPortal:
                 args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
                 next_link = "/staff?" + urlencode(args + [("page", reply.next_page_token)])
         return _render(request, "staff_queue.html", items=items, offices=names, chosen=chosen, status_filter=status,
-                       kind=kind, overdue=overdue, next_link=next_link, csrf=session.csrf)
+                       kind=kind, overdue=overdue, q=request.args.get("q", ""), next_link=next_link, csrf=session.csrf)
 
     # --- one ticket --------------------------------------------------------------------------
 

@@ -280,8 +280,13 @@ class TicketsService(kit_service(pb)):
                 raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
             status = self._status(conn, row["ticket_id"])
             decision = latest_decision(row["kind"], store.history_of(conn, row["ticket_id"]))
+            replies = [pb.ThreadMessage(author_role=m["author_role"], body=m["body"], at=timestamp(m["at"]))
+                       for m in store.thread_of(conn, row["ticket_id"], include_internal=False)
+                       if m["author_role"] != workflow.CITIZEN and not m["hidden_reason"]]
         if decision is not None:
             status.decision.CopyFrom(decision)
+        # The office's words to the requester; the requester's own messages stay out (they may name people).
+        status.replies.extend(replies)
         return status
 
     @grpc
