@@ -155,6 +155,28 @@ def test_a_form_without_the_session_token_is_refused(phone_factory, staff_member
     assert staff.page.url.split("?")[0].endswith("/staff"), "a refused form must not end the session"
 
 
+def test_an_expired_or_damaged_access_token_is_renewed_with_the_refresh_token(phone_factory, staff_member):
+    staff = phone_factory(locale=LOCALES["fr"], javascript=False)
+    sign_in(staff, staff_member, "fr")
+    spent = {c["name"]: c["value"] for c in staff.context.cookies()}["co_staff_refresh"]
+    # the access cookie lives as long as its token: once it is gone, the refresh token renews it
+    staff.context.clear_cookies(name="co_staff_access")
+    staff.open("/staff")
+    assert staff.page.url.split("?")[0].endswith("/staff"), staff.page.url
+    renewed = {c["name"]: c["value"] for c in staff.context.cookies()}
+    assert renewed["co_staff_access"] and renewed["co_staff_refresh"] != spent   # identity rotated it
+    # a token that does not verify is not trusted, and renewed the same way
+    staff.context.add_cookies([{"name": "co_staff_access", "value": "not.a.token", "url": staff.base_url + "/staff",
+                                "secure": True, "httpOnly": True, "sameSite": "Strict"}])
+    staff.open("/staff")
+    assert staff.page.url.split("?")[0].endswith("/staff"), staff.page.url
+    # without any session cookie: back to the sign-in page, which brings the staff member back here
+    staff.context.clear_cookies()
+    staff.open("/staff?status=answered")
+    assert "/staff/login?next=" in staff.page.url
+    assert staff.page.locator("input[name=next]").get_attribute("value") == "/staff?status=answered"
+
+
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 def test_staff_and_public_pages_have_no_serious_accessibility_violation(phone_factory, axe_source, staff_member, lang):
     found = {}
