@@ -148,6 +148,12 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
 
 def test_a_form_without_the_session_token_is_refused(phone_factory, staff_member):
     staff = phone_factory(locale=LOCALES["fr"], javascript=False)
+    staff.open("/staff/login?lang=fr")
+    staff.page.fill("#login", staff_member)
+    staff.page.fill("#password", "not the password")
+    response = click_and_wait(staff.page, "form[action='/staff/login'] button[type=submit]")
+    assert response.status == 401 and "Identifiant ou mot de passe incorrect" in staff.page.inner_text("[role=alert]")
+    assert staff.page.input_value("#login") == staff_member and staff.page.input_value("#password") == ""
     sign_in(staff, staff_member, "fr")
     response = staff.page.request.post(f"{staff.base_url}/staff/logout", form={"csrf": "forged"}, max_redirects=0)
     assert response.status == 403

@@ -219,7 +219,8 @@ def staff_page(route):
     def wrapper(self, request, *args, **kwargs):
         session = self._staff_session(request)
         if session is None:
-            back = request.full_path.rstrip("?") if request.method == "GET" else request.path
+            # A form sent after the session ended leads back to its page, not to the POST address.
+            back = request.full_path.rstrip("?") if request.method == "GET" else request.path.rsplit("/", 1)[0]
             response = redirect(f"/staff/login?next={quote(back)}")
             clear_session_cookies(response)
             response.headers["X-Request-Id"] = self.trace_id
