@@ -84,21 +84,15 @@ class TicketsRoutes:
         ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id))
         policy.require(caller, "ticket.transition", self._scope({"office": ticket.office_id}))
         fields = {k: str(data.get(k, "")) for k in TRANSITION_FIELDS}
-        status = self._transition_as(caller, ticket, str(data.get("action", "")), fields)
-        if status is None:
-            return problem(403, "NOT_ALLOWED", "your roles do not allow this transition here", self.trace_id)
-        return json_response(dict(status_json(status), available_actions=list(status.available_actions)))
-
-    def _transition_as(self, caller: policy.Caller, ticket, action: str, fields: dict, metadata=()):
-        """Take `action` with the first of the caller's roles at the ticket's office that the
-        workflow allows (most specific first); None when the caller has no such role."""
         roles = _roles_at(caller, self._scope({"office": ticket.office_id}))
         last = None
+        # The workflow names the roles a transition allows; try the caller's, most specific first.
         for role in roles:
             try:
-                return self.tickets.Transition(pb.TransitionRequest(
-                    ticket_id=ticket.ticket_id, action=action, actor=pb.Actor(id=caller.subject, role=role), **fields),
-                    metadata=list(metadata))
+                status = self.tickets.Transition(pb.TransitionRequest(
+                    ticket_id=ticket_id, action=str(data.get("action", "")),
+                    actor=pb.Actor(id=caller.subject, role=role), **fields))
+                return json_response(dict(status_json(status), available_actions=list(status.available_actions)))
             except GrpcError as error:
                 info = error_info(error.status)
                 if info is None or info.reason != "ACTOR_NOT_ALLOWED":
@@ -106,4 +100,4 @@ class TicketsRoutes:
                 last = error
         if last is not None:
             raise last
-        return None
+        return problem(403, "NOT_ALLOWED", "your roles do not allow this transition here", self.trace_id)

@@ -127,6 +127,29 @@ def submitted_payload(row, attachment_count: int) -> pb.TicketSubmitted:
     )
 
 
+def history_details(entry) -> dict[str, str]:
+    try:
+        details = json.loads(entry["details"] or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
+
+
+def latest_decision(kind: str, history) -> pb.Decision | None:
+    """The last transition that decided the request (answer, refusal, ...), with what it said
+    to the requester; None while undecided."""
+    machine = workflow.machine_for(kind)
+    decisions = {t.action for t in machine.transitions if t.decision or t.action == "answer_appeal"}
+    for entry in reversed(history):
+        if entry["action"] in decisions:
+            said = history_details(entry)
+            return pb.Decision(action=entry["action"], status=entry["status"], answer=said.get("answer", ""),
+                               outcome=said.get("outcome", ""), reason=said.get("reason", ""),
+                               at=timestamp(entry["at"]))
+    return None
+
+
+
 class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
@@ -493,28 +516,6 @@ class TicketsService(kit_service(pb)):
                 raise not_found("MESSAGE_NOT_FOUND", "no such message on this request")
             self._changed(conn, row, "moderated", actor)
             return self._status(conn, row["ticket_id"], actor.role)
-
-
-def history_details(entry) -> dict[str, str]:
-    try:
-        details = json.loads(entry["details"] or "{}")
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
-
-
-def latest_decision(kind: str, history) -> pb.Decision | None:
-    """The last transition that decided the request (answer, refusal, ...), with what it said
-    to the requester; None while undecided."""
-    machine = workflow.machine_for(kind)
-    decisions = {t.action for t in machine.transitions if t.decision or t.action == "answer_appeal"}
-    for entry in reversed(history):
-        if entry["action"] in decisions:
-            said = history_details(entry)
-            return pb.Decision(action=entry["action"], status=entry["status"], answer=said.get("answer", ""),
-                               outcome=said.get("outcome", ""), reason=said.get("reason", ""),
-                               at=timestamp(entry["at"]))
-    return None
 
 
 def actor_of(message) -> workflow.Actor:
