@@ -102,8 +102,12 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
     for action in ("acknowledge", "start"):
         click_and_wait(page, f"form:has(input[name=action][value={action}]) button[type=submit]")
         assert page.locator("[role=status]").count() == 1, action
-    # the answer needs its text and outcome; the form asks for both
+    # the answer needs its text and outcome; the form asks for both, and so does the server
     assert page.locator("#answer-answer").get_attribute("required") is not None
+    token = page.input_value("form:has(input[name=action][value=answer]) input[name=csrf]")
+    refused = page.request.post(f"{staff.base_url}{ticket_path}/transitions", max_redirects=0,
+                                form={"csrf": token, "action": "answer", "answer": " ", "outcome": "positive"})
+    assert refused.status == 400 and 'aria-invalid="true"' in refused.text() and 'role="alert"' in refused.text()
     answer = f"تم إصلاح عمود الإنارة أمام المدرسة {marker}"
     page.fill("#answer-answer", answer)
     page.select_option("#answer-outcome", "positive")
