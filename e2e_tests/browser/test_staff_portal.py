@@ -121,7 +121,7 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
     assert citizen.page.locator(".answer").inner_text().strip() == answer
     assert reply in citizen.page.locator(".replies").inner_text()
     assert "الاتصال بالمقاول" not in citizen.page.content()
-    check_page(citizen, "ar", "track-answered")
+    measure(citizen, "ar", "track-answered")
 
     # the public page counts the new request and its decision
     total_after, answered_after = public_figures(visitor, "ar")
