@@ -126,7 +126,9 @@ def test_a_clerk_of_another_office_is_refused_by_tickets(platform, stub, crew):
 
 def test_follow_rate_and_appeal_through_the_gateway(platform, stub, crew):
     amina, karim, clerk = crew["amina"], crew["karim"], crew["tetouan_clerk"]
-    public = submit(platform, amina.token, public=True)["ticket_id"]
+    public = stub.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="roads", channel=pb.MOBILE,
+                                          language="fr", description="Trou dangereux au carrefour du marché",
+                                          public=True), timeout=30, metadata=amina.metadata).ticket_id
     private = submit(platform, amina.token)["ticket_id"]
     followed = post(platform, f"/api/v1/tickets/{public}/follow", {"me_too": True}, karim.token)
     assert followed.status_code == 200, followed.text
