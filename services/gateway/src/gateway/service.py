@@ -29,6 +29,8 @@ from cokit.settings import ServiceSettings
 
 from . import openapi, portal
 from .auth_routes import AuthRoutes
+from .caller import forward
+from .citizen_routes import CitizenRoutes
 from .documents_routes import DocumentsRoutes
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
@@ -59,7 +61,8 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, StaffPortal, PublicPortal):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, StaffPortal,
+                     PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -161,7 +164,9 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
                 office_id=office.office_id, kind=form.kind, category=form.category,
                 description=form.description, citizen_id=citizen_id, attachment_ids=attachment_ids,
                 location=form.location, channel=channel, language=form.language,
-            )
+            ),
+            # A signed-in citizen's request is theirs: tickets reads the verified token.
+            metadata=forward(request),
         )
 
 

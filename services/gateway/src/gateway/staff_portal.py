@@ -32,7 +32,7 @@ from cokit.errors import DomainError, error_info, permission_denied
 from . import portal
 from .caller import forward_token
 from .http import guarded
-from .tickets_routes import OFFICE_WORKERS, TRANSITION_FIELDS
+from .tickets_routes import TRANSITION_FIELDS
 
 ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "co_staff_access", "co_staff_refresh", "co_staff_csrf"
 COOKIE_PATH = "/staff"
@@ -246,12 +246,9 @@ def _kind(value: int) -> str:
     return KIND_KEYS.get(value, "complaint")
 
 
-def _roles_at(caller: policy.Caller, scope: policy.Scope) -> list[str]:
-    """The caller's office workers' roles whose binding covers this office, most specific first."""
-    order = {policy.OFFICE: 0, policy.COMMUNE: 1, policy.INSTANCE: 2}
-    reaching = sorted((b for b in caller.bindings if b.scope.covers(scope) and b.role in OFFICE_WORKERS),
-                      key=lambda b: order[b.scope.level])
-    return list(dict.fromkeys(b.role for b in reaching))
+def roles_here(caller: policy.Caller, scope: policy.Scope) -> set[str]:
+    """The caller's roles whose binding covers this office (tickets maps the same bindings)."""
+    return {b.role for b in caller.bindings if b.scope.covers(scope)}
 
 
 class StaffPortal:
@@ -275,14 +272,6 @@ class StaffPortal:
         except (GrpcError, DomainError):
             return None
         return Session(caller, pair.access_token, csrf, refreshed=pair)
-
-    def _office_role(self, caller: policy.Caller, scope: policy.Scope) -> str:
-        """The role the caller works with at this office: the most specific office worker's
-        role, else the binding that lets them read it (a national admin)."""
-        roles = _roles_at(caller, scope)
-        if roles:
-            return roles[0]
-        return policy.require(caller, "ticket.read", scope).via.role
 
     def _my_offices(self, caller: policy.Caller) -> list:
         offices = self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
@@ -361,11 +350,9 @@ class StaffPortal:
         overdue = request.args.get("overdue") == "1"
         items, next_link = [], ""
         if office_ids:
-            office = offices[[o.office_id for o in offices].index(office_ids[0])]
-            role = self._office_role(session.caller, policy.Scope(office.instance_id, office.commune_code, office.office_id))
             kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
             reply = self.tickets.Search(pb.SearchRequest(
-                actor=pb.Actor(id=session.caller.subject, role=role), office_ids=office_ids,
+                office_ids=office_ids,
                 statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
                 text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
             items = [{
@@ -387,16 +374,14 @@ class StaffPortal:
         ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id), metadata=meta)
         scope = self._scope({"office": ticket.office_id})
         policy.require(session.caller, "ticket.read", scope)
-        role = self._office_role(session.caller, scope)
-        actor = pb.Actor(id=session.caller.subject, role=role)
         history = self.tickets.History(pb.GetTicketRequest(ticket_id=ticket_id), metadata=meta).entries
-        thread = self.tickets.Thread(pb.ThreadRequest(ticket_id=ticket_id, actor=actor), metadata=meta).messages
+        thread = self.tickets.Thread(pb.ThreadRequest(ticket_id=ticket_id), metadata=meta).messages
         events = [{"at": e.at, "type": "step", "action": e.action, "status": e.to_status, "role": e.actor_role,
                    "details": dict(e.details)} for e in history]
         events += [{"at": m.at, "type": "note" if m.internal else ("citizen" if m.author_role == "citizen" else "reply"),
                     "role": m.author_role, "body": m.body} for m in thread]
         events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
-        mine = set(_roles_at(session.caller, scope)) or {role}
+        mine = roles_here(session.caller, scope)
         actions = [{"action": a.action, "required": list(a.required), "outcomes": OUTCOMES.get(a.action, ())}
                    for a in ticket.action_details if mine & set(a.roles)]
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=ticket.office_id))
@@ -435,9 +420,8 @@ class StaffPortal:
         body = request.form.get("body", "").strip()
         if not body:
             return self._ticket_page(request, ticket_id, 400, {"form": "note" if internal else "reply", "field": "body"})
-        self.tickets.PostMessage(pb.MessageRequest(
-            ticket_id=ticket_id, actor=pb.Actor(id=session.caller.subject, role=self._office_role(session.caller, scope)),
-            body=body, internal=internal), metadata=session.metadata)
+        self.tickets.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body=body, internal=internal),
+                                 metadata=session.metadata)
         return redirect(f"/staff/tickets/{quote(ticket_id)}?done={'note' if internal else 'reply'}")
 
     @http("POST", "/staff/tickets/<string:ticket_id>/transitions")
@@ -452,7 +436,9 @@ class StaffPortal:
         action = request.form.get("action", "")
         fields = {k: request.form.get(k, "").strip() for k in TRANSITION_FIELDS}
         try:
-            self._transition(session, ticket, action, fields)
+            # tickets reads the staff member from the token and picks the workflow role itself.
+            self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields),
+                                    metadata=session.metadata)
         except GrpcError as error:
             info = error_info(error.status)
             if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED"):
@@ -461,20 +447,3 @@ class StaffPortal:
             return self._ticket_page(request, ticket_id, 400 if error.code.name == "INVALID_ARGUMENT" else 409,
                                      {"form": action, "field": field, "reason": info.reason if info else ""})
         return redirect(f"/staff/tickets/{quote(ticket_id)}?done={quote(action)}")
-
-    def _transition(self, session: Session, ticket, action: str, fields: dict):
-        """tickets reads the staff member from the token on the metadata and picks the workflow
-        role itself; until every replica does, the request also names the role, trying the
-        caller's roles at this office (most specific first) while the workflow says another is needed."""
-        roles = _roles_at(session.caller, self._scope({"office": ticket.office_id}))
-        if not roles:
-            raise permission_denied("NOT_ALLOWED", "your roles do not allow this transition here")
-        for i, role in enumerate(roles):
-            try:
-                return self.tickets.Transition(pb.TransitionRequest(
-                    ticket_id=ticket.ticket_id, action=action, actor=pb.Actor(id=session.caller.subject, role=role),
-                    **fields), metadata=session.metadata)
-            except GrpcError as error:
-                info = error_info(error.status)
-                if info is None or info.reason != "ACTOR_NOT_ALLOWED" or i == len(roles) - 1:
-                    raise

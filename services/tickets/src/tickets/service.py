@@ -16,6 +16,8 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from nameko.timer import timer
 
+from cokit.auth import policy
+from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
 from cokit.clients import ServiceClient
 from cokit.errors import failed_precondition, invalid_argument, not_found, permission_denied
@@ -28,7 +30,7 @@ from cokit.settings import ServiceSettings
 import base64
 import json
 
-from . import deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
+from . import callers, deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
 from .transitions import KIND_VALUES, timestamp
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Settings(ServiceSettings):
     metrics_port: int = 9103
     database_url: str = "sqlite:///.local/data/tickets.db"
     registry_grpc_target: str = "127.0.0.1:50052"
+    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
     tickets_pii_key: str = ""                 # base64 of 32 bytes; information requests need it
     tickets_timezone: str = "Africa/Casablanca"
     tickets_deadline_near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS
@@ -72,6 +75,10 @@ class _CalendarSource:
 
 
 CALENDARS = _CalendarSource()
+
+# Office id -> its scope (instance, commune, office): an office never moves to another commune.
+_OFFICE_SCOPES: dict[str, policy.Scope] = {}
+WALK_IN_ROLES = workflow.STAFF | workflow.INFORMATION_OFFICERS | {"commune_admin"}
 
 
 def _coordinate(value: float) -> float | None:
@@ -154,6 +161,8 @@ class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
     registry = ServiceClient("registry", RegistryServiceStub)
+    # The caller of every call: the access token on its metadata, verified here (see callers.py).
+    auth = TokenVerifier()
 
     def _settings(self, name, default):
         import nameko
@@ -174,6 +183,17 @@ class TicketsService(kit_service(pb)):
             )
         return pii.Sealer(key)
 
+    def _caller(self) -> policy.Caller:
+        return self.auth.from_context()
+
+    def _office_scope(self, office_id: str) -> policy.Scope:
+        scope = _OFFICE_SCOPES.get(office_id)
+        if scope is None:
+            office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=office_id))
+            scope = policy.Scope(office.instance_id or current_instance(), office.commune_code, office.office_id)
+            _OFFICE_SCOPES[office_id] = scope
+        return scope
+
     def _signature_threshold(self, office) -> int:
         unit = self.registry.GetTerritoryUnit(registry_pb2.GetTerritoryUnitRequest(code=office.commune_code))
         if unit.petition_signatures > 0:
@@ -182,7 +202,19 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Submit(self, request, context):
-        sub = domain.validate_submission(submission_from(request))
+        sub = submission_from(request)
+        caller = self._caller()
+        if sub.channel == "walk_in":
+            # Registered at the desk: by a signed-in member of that office's staff, who is the registrant.
+            if not caller.authenticated:
+                raise callers.authentication_required()
+            clerk = callers.actor_for(caller, self._office_scope(sub.office_id), "", WALK_IN_ROLES,
+                                      "register requests at this office")
+            sub = dataclasses.replace(sub, registered_by=clerk.id)
+        elif callers.is_requester(caller, caller.subject):
+            # A signed-in citizen files for themselves: the request is theirs, whatever the message says.
+            sub = dataclasses.replace(sub, citizen_id=caller.subject)
+        sub = domain.validate_submission(sub)
         office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=sub.office_id))
         if office.status != "operational":
             raise failed_precondition(
@@ -252,8 +284,9 @@ class TicketsService(kit_service(pb)):
     def Transition(self, request, context):
         if not request.ticket_id:
             raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
-        # Only the scheduler acts as the system; a caller cannot borrow its role.
-        actor = actor_of(request.actor)
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
         fields = {name: getattr(request, name) for name in transitions.DETAIL_FIELDS}
         ctx = workflow.Context(now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                calendar=self._calendar(), clock=self._clock())
@@ -261,6 +294,10 @@ class TicketsService(kit_service(pb)):
             row = store.find_by_id(conn, request.ticket_id)
             if row is None:
                 raise not_found("TICKET_NOT_FOUND", "no such ticket")
+            # Only the scheduler acts as the system: no caller's roles map to it.
+            step = workflow.machine_for(row["kind"]).transition(request.action)
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      step.actors, f"{request.action} this request")
             transitions.apply(conn, self.events, row, request.action, actor, fields, ctx)
             row = store.find_by_id(conn, request.ticket_id)
         return status_message(row, actor.role)
@@ -271,11 +308,7 @@ class TicketsService(kit_service(pb)):
             if store.find_by_id(conn, request.ticket_id) is None:
                 raise not_found("TICKET_NOT_FOUND", "no such ticket")
             entries = store.history_of(conn, request.ticket_id)
-        return pb.HistoryReply(entries=[
-            pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
-                            actor_role=e["actor_role"], at=timestamp(e["at"]), details=history_details(e))
-            for e in entries
-        ])
+        return pb.HistoryReply(entries=[history_entry(e) for e in entries])
 
     def _run_deadlines(self) -> scheduler.Counts:
         return scheduler.run_once(
@@ -349,11 +382,11 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Assign(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "assign requests")
+        caller = self._caller()
         now = self._now()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "assign this request")
             office_id = row["office_id"]
             if request.office_id and request.office_id != row["office_id"]:
                 office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=request.office_id))
@@ -373,7 +406,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def PostMessage(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         body = request.body.strip()
         if not body or len(body) > domain.DESCRIPTION_MAX:
             raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
@@ -382,10 +415,12 @@ class TicketsService(kit_service(pb)):
         now = self._now()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
-            if request.internal or actor.role != workflow.CITIZEN:
-                workflow.require_staff(actor, "write internal notes" if request.internal else "answer in the thread")
-            elif actor.id != row["citizen_id"] or not actor.id:
-                raise permission_denied("NOT_YOUR_REQUEST", "only the requester writes in this thread")
+            office = self._office_scope(row["office_id"])
+            if request.internal:
+                actor = callers.staff_actor(caller, office, "write internal notes")
+            else:
+                actor = callers.actor_for(caller, office, row["citizen_id"] or "",
+                                          callers.OFFICE_ROLES | {workflow.CITIZEN}, "write in this thread")
             values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
                       "author_id": actor.id[:64], "author_role": actor.role, "body": body,
                       "attachment_ids": ",".join(request.attachment_ids), "at": now}
@@ -397,29 +432,70 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Thread(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         with self.db.connect() as conn:
             row = self._row(conn, request.ticket_id)
-            staff = actor.role in workflow.OFFICE_STAFF and bool(actor.id)
-            if not staff and (actor.role != workflow.CITIZEN or actor.id != row["citizen_id"] or not actor.id):
-                raise permission_denied("NOT_YOUR_REQUEST", "the thread is for the requester and the office")
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      callers.READERS | {workflow.CITIZEN}, "read this thread")
+            staff = actor.role != workflow.CITIZEN
             messages = store.thread_of(conn, row["ticket_id"], include_internal=staff)
         return pb.ThreadReply(messages=[thread_message(m) for m in messages if staff or not m["hidden_reason"]])
 
     @grpc
+    def ListMine(self, request, context):
+        caller = callers.citizen_actor(self._caller(), "list your requests")
+        size = min(request.page_size or 20, 100)
+        after = decode_page_token(request.page_token)
+        with self.db.connect() as conn:
+            rows = store.search(conn, citizen_id=caller.id, now=self._now(), after=after, limit=size + 1)
+            items = [self._status(conn, r["ticket_id"], workflow.CITIZEN) for r in rows[:size]]
+        token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
+        return pb.ListMineReply(items=items, next_page_token=token)
+
+    @grpc
+    def GetMine(self, request, context):
+        me = callers.citizen_actor(self._caller(), "read your requests")
+        with self.db.connect() as conn:
+            row = self._row(conn, request.ticket_id)
+            if row["citizen_id"] != me.id:
+                # Someone else's request: the same answer as a request that does not exist.
+                raise not_found("TICKET_NOT_FOUND", "no such ticket among your requests")
+            status = self._status(conn, row["ticket_id"], workflow.CITIZEN)
+            entries = store.history_of(conn, row["ticket_id"])
+            messages = store.thread_of(conn, row["ticket_id"], include_internal=False)
+        return pb.MyTicket(status=status, timeline=[history_entry(e) for e in entries],
+                           thread=[thread_message(m) for m in messages if not m["hidden_reason"]])
+
+    @grpc
     def Search(self, request, context):
-        workflow.require_staff(actor_of(request.actor), "read the queues")
+        office_ids = self._readable_offices(request.office_ids)
         size = min(request.page_size or 50, 200)
         after = decode_page_token(request.page_token)
         now = self._now()
         with self.db.connect() as conn:
             rows = store.search(
-                conn, office_ids=request.office_ids, statuses=request.statuses, categories=request.categories,
+                conn, office_ids=office_ids, statuses=request.statuses, categories=request.categories,
                 kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES], assignee_id=request.assignee_id,
                 overdue=request.overdue, text=request.text.strip(), now=now, after=after, limit=size + 1)
         items = [queue_item(r, now) for r in rows[:size]]
         token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
         return pb.SearchReply(items=items, next_page_token=token)
+
+    def _readable_offices(self, asked) -> list[str]:
+        """The offices of a queue search: those asked, each within the caller's reach, or all it reaches."""
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
+        offices = self.registry.ListOffices(registry_pb2.ListOfficesRequest()).offices
+        reachable = callers.reachable_offices(caller, [
+            policy.Scope(o.instance_id or current_instance(), o.commune_code, o.office_id) for o in offices])
+        if not reachable:
+            raise permission_denied("STAFF_ONLY", "only the office's staff may read the queues")
+        outside = sorted(set(asked) - set(reachable))
+        if outside:
+            raise permission_denied("OUTSIDE_YOUR_SCOPE", "your roles do not reach these offices",
+                                    office_ids=",".join(outside)[:200])
+        return list(asked) or reachable
 
     @grpc
     def Stats(self, request, context):
@@ -448,13 +524,13 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Merge(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "merge duplicates")
+        caller = self._caller()
         if request.ticket_id == request.into_ticket_id:
             raise invalid_argument("MERGE_INTO_ITSELF", "a request cannot be merged into itself")
         with self.db.begin() as conn:
             duplicate = self._row(conn, request.ticket_id)
             into = self._row(conn, request.into_ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(duplicate["office_id"]), "merge duplicates")
             if duplicate["merged_into"] or into["merged_into"]:
                 raise failed_precondition("ALREADY_MERGED", "one of the requests is already merged")
             if (duplicate["office_id"], duplicate["kind"]) != (into["office_id"], into["kind"]):
@@ -465,9 +541,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Follow(self, request, context):
-        actor = actor_of(request.actor)
-        if actor.role != workflow.CITIZEN or not actor.id:
-            raise permission_denied("CITIZENS_FOLLOW", "signed-in citizens follow requests")
+        actor = callers.citizen_actor(self._caller(), "follow requests")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
             if not row["public"] and actor.id != row["citizen_id"]:
@@ -480,7 +554,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Sign(self, request, context):
-        actor = actor_of(request.actor)
+        actor = callers.citizen_actor(self._caller(), "sign petitions")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
             workflow.check_signature(transitions.facts_of(row), actor, request.eligible)
@@ -492,9 +566,11 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Rate(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      {workflow.CITIZEN}, "rate this answer")
             workflow.check_rating(transitions.facts_of(row), actor, request.rating)
             conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == row["ticket_id"]).values(
                 rating=request.rating, rating_comment=request.comment.strip()[:1000]))
@@ -503,12 +579,12 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Moderate(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "moderate public text")
+        caller = self._caller()
         if not request.reason.strip():
             raise invalid_argument("REASON_REQUIRED", "hiding text gives its reason", field="reason")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "moderate public text")
             table = store.ticket_messages if request.message_id else store.tickets
             where = (table.c.message_id == request.message_id) if request.message_id else (table.c.ticket_id == row["ticket_id"])
             if conn.execute(table.update().where(where, table.c.ticket_id == row["ticket_id"])
@@ -518,10 +594,11 @@ class TicketsService(kit_service(pb)):
             return self._status(conn, row["ticket_id"], actor.role)
 
 
-def actor_of(message) -> workflow.Actor:
-    if message.role == workflow.SYSTEM:
-        raise invalid_argument("ACTOR_ROLE_RESERVED", "the system role is reserved to the scheduler")
-    return workflow.Actor(message.id, message.role)
+def history_entry(e) -> pb.HistoryEntry:
+    """A line of the timeline: what happened, by which role and what it said to the requester
+    (answer, reason, ...), never who."""
+    return pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
+                           actor_role=e["actor_role"], at=timestamp(e["at"]), details=history_details(e))
 
 
 def thread_message(m) -> pb.ThreadMessage:

@@ -61,6 +61,8 @@ tickets = sa.Table(
     sa.Index("ix_tickets_queue", "office_id", "status", "submitted_at", "ticket_id"),
     sa.Index("ix_tickets_office_time", "office_id", "submitted_at", "ticket_id"),
     sa.Index("ix_tickets_assignee", "assignee_id", "status", "submitted_at"),
+    # A citizen's own requests, newest first.
+    sa.Index("ix_tickets_citizen", "citizen_id", "submitted_at", "ticket_id"),
 )
 
 ticket_attachments = sa.Table(
@@ -337,7 +339,7 @@ def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitud
 
 
 def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "", overdue: bool = False,
-           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50):
+           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50, citizen_id: str = ""):
     """A staff queue page, newest first, keyset-paginated on (submitted_at, ticket_id)."""
     t = tickets
     q = sa.select(t.c.ticket_id, t.c.tracking_code, t.c.office_id, t.c.kind, t.c.category, t.c.status,
@@ -352,6 +354,8 @@ def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assigne
         q = q.where(t.c.kind.in_(list(kinds)))
     if assignee_id:
         q = q.where(t.c.assignee_id == assignee_id)
+    if citizen_id:
+        q = q.where(t.c.citizen_id == citizen_id)
     if overdue:
         q = q.where(t.c.due_at < now)
     if text:

@@ -537,6 +537,32 @@ class ModerateRequest(_message.Message):
     reason: str
     def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., message_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class ListMineRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMineReply(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[TicketStatus]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[TicketStatus, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class MyTicket(_message.Message):
+    __slots__ = ("status", "timeline", "thread")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    THREAD_FIELD_NUMBER: _ClassVar[int]
+    status: TicketStatus
+    timeline: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    thread: _containers.RepeatedCompositeFieldContainer[ThreadMessage]
+    def __init__(self, status: _Optional[_Union[TicketStatus, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., thread: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
+
 class TicketSubmitted(_message.Message):
     __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
