@@ -9,6 +9,7 @@ or critical violation).
 """
 from __future__ import annotations
 
+import random
 import uuid
 
 import pytest
@@ -148,6 +149,30 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
     click_and_wait(page, "form[action='/staff/logout'] button[type=submit]")
     staff.open("/staff")
     assert page.url.split("?")[0].endswith("/staff/login")
+
+
+def test_the_public_page_lists_public_requests_by_place(phone_factory, platform):
+    """A request its author made public, with a place, shows on the office's page as a link that
+    opens the phone's own map application; its text and tracking code do not."""
+    import grpc
+
+    from citizenoffice.tickets.v1 import tickets_pb2 as pb
+    from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
+
+    latitude, longitude = 35.5 + random.randint(1, 9999) / 10000, -5.3 - random.randint(1, 9999) / 10000
+    description = f"Nid-de-poule dangereux au carrefour {uuid.uuid4().hex[:8]}"
+    with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
+        receipt = TicketsServiceStub(channel).Submit(pb.SubmitRequest(
+            office_id="tetouan", kind=pb.COMPLAINT, category="roads", description=description, channel=pb.WEB,
+            language="fr", public=True, location=pb.Location(latitude=latitude, longitude=longitude)), timeout=30)
+    visitor = phone_factory(locale=LOCALES["fr"], javascript=False)
+    visitor.open("/offices/tetouan?lang=fr")
+    place = visitor.page.locator(f"a[href='geo:{latitude:.4f},{longitude:.4f}']")
+    assert place.count() == 1
+    assert "Voirie" in visitor.page.locator("li", has=place).inner_text()
+    html = visitor.page.content()
+    assert description not in html and receipt.tracking_code not in html
+    measure(visitor, "fr", "office-public-places")
 
 
 def test_a_form_without_the_session_token_is_refused(phone_factory, staff_member):

@@ -15,10 +15,11 @@ from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
 from . import portal
 from .http import guarded
-from .staff_portal import STAFF_TEXT
+from .staff_portal import KIND_KEYS, STAFF_TEXT
 
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
+PLACES_SHOWN = 20
 
 PUBLIC_TEXT = {
     "ar": {
@@ -27,7 +28,7 @@ PUBLIC_TEXT = {
         "within": "نسبة الرد داخل الأجل", "satisfaction": "رضا المواطنين (من 5)", "no_rating": "لا تقييم بعد",
         "ratings": "تقييمات", "by_kind": "حسب النوع", "other": "أنواع أخرى مجمعة",
         "folded": "تجمع الفئات التي تقل عن 5 طلبات حفاظا على الخصوصية.", "documents": "الوثائق المنشورة",
-        "all_documents": "جميع الوثائق المنشورة (CSV)", "no_documents": "لا توجد وثائق منشورة بعد", "none": "—",
+        "all_documents": "جميع الوثائق المنشورة (CSV)", "no_documents": "لا توجد وثائق منشورة بعد", "places": "طلبات عمومية على الخريطة", "no_places": "لا توجد طلبات عمومية محددة المكان", "none": "—",
     },
     "fr": {
         "offices_title": "Les bureaux en chiffres", "period": "Sur les douze derniers mois", "total": "Demandes reçues",
@@ -36,7 +37,7 @@ PUBLIC_TEXT = {
         "ratings": "avis", "by_kind": "Par type", "other": "Autres types regroupés",
         "folded": "Les catégories de moins de 5 demandes sont regroupées pour protéger la vie privée.",
         "documents": "Documents publiés", "all_documents": "Tous les documents publiés (CSV)",
-        "no_documents": "Aucun document publié pour l'instant", "none": "—",
+        "no_documents": "Aucun document publié pour l'instant", "places": "Demandes publiques sur la carte", "no_places": "Aucune demande publique localisée", "none": "—",
     },
     "en": {
         "offices_title": "Offices in figures", "period": "Over the last twelve months", "total": "Requests received",
@@ -45,14 +46,14 @@ PUBLIC_TEXT = {
         "ratings": "ratings", "by_kind": "By type", "other": "Other types, grouped",
         "folded": "Categories of fewer than 5 requests are grouped to protect privacy.",
         "documents": "Published documents", "all_documents": "All published documents (CSV)",
-        "no_documents": "No document published yet", "none": "—",
+        "no_documents": "No document published yet", "places": "Public requests on the map", "no_places": "No public request with a place", "none": "—",
     },
 }
 
 
 def _render(request, template: str, **context):
     lang = portal.language(request)
-    text = dict(PUBLIC_TEXT[lang], kinds=STAFF_TEXT[lang]["kinds"])
+    text = dict(PUBLIC_TEXT[lang], kinds=STAFF_TEXT[lang]["kinds"], statuses=STAFF_TEXT[lang]["statuses"])
     return portal._render(request, template, 200, p=text, **context)
 
 
@@ -82,6 +83,12 @@ class PublicPortal:
             to_date=today.isoformat()))
         documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
             office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
+        # The map is a list of places, each opening the phone's own map application (geo: URI):
+        # no map library or tiles to download on a slow line.
+        places = [{"kind": KIND_KEYS.get(p.kind, "complaint"), "category": p.category, "status": p.status,
+                   "date": portal.when(p.submitted_at), "geo": f"{p.latitude:.4f},{p.longitude:.4f}"}
+                  for p in self.tickets.ListPublic(tickets_pb.ListPublicRequest(
+                      office_id=found.office_id, limit=PLACES_SHOWN)).items]
         figures = {
             "total": stats.total, "answered": stats.answered,
             "median": _number(stats.median_working_days, lang) if stats.answered else None,
@@ -94,6 +101,6 @@ class PublicPortal:
         }
         return _render(
             request, "office.html", slug=found.slug, name=portal.office_name(found, lang), zgh=found.name.zgh,
-            figures=figures, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
+            figures=figures, places=places, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
                                          "date": d.document_date} for d in documents],
         )

@@ -467,6 +467,16 @@ class TicketsService(kit_service(pb)):
                            thread=[thread_message(m) for m in messages if not m["hidden_reason"]])
 
     @grpc
+    def ListPublic(self, request, context):
+        if not request.office_id:
+            raise invalid_argument("OFFICE_REQUIRED", "office_id is required", field="office_id")
+        with self.db.connect() as conn:
+            rows = store.public_with_place(conn, request.office_id, min(request.limit or 20, 100))
+        return pb.ListPublicReply(items=[pb.PublicTicket(
+            kind=KIND_VALUES[r["kind"]], category=r["category"], status=r["status"], submitted_at=timestamp(r["submitted_at"]),
+            latitude=round(r["latitude"], 4), longitude=round(r["longitude"], 4)) for r in rows])
+
+    @grpc
     def Search(self, request, context):
         office_ids = self._readable_offices(request.office_ids)
         size = min(request.page_size or 50, 200)

@@ -320,6 +320,15 @@ def sign(conn, ticket_id: str, signer_id: str, now: dt.datetime) -> bool:
     return True
 
 
+def public_with_place(conn, office_id: str, limit: int):
+    """An office's public requests with coordinates, newest first, not merged nor hidden."""
+    t = tickets
+    q = sa.select(t.c.kind, t.c.category, t.c.status, t.c.submitted_at, t.c.latitude, t.c.longitude).where(
+        t.c.office_id == office_id, t.c.public == sa.true(), t.c.merged_into == "", t.c.hidden_reason == "",
+        t.c.latitude.is_not(None), t.c.longitude.is_not(None))
+    return conn.execute(q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)).mappings().all()
+
+
 def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitude, longitude, limit: int = 200):
     """Open requests of the same office, kind and category: within the box around the point, and the latest ones."""
     from .similarity import bounding_box

@@ -537,6 +537,36 @@ class ModerateRequest(_message.Message):
     reason: str
     def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., message_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class ListPublicRequest(_message.Message):
+    __slots__ = ("office_id", "limit")
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    office_id: str
+    limit: int
+    def __init__(self, office_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class PublicTicket(_message.Message):
+    __slots__ = ("kind", "category", "status", "submitted_at", "latitude", "longitude")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    LATITUDE_FIELD_NUMBER: _ClassVar[int]
+    LONGITUDE_FIELD_NUMBER: _ClassVar[int]
+    kind: TicketKind
+    category: str
+    status: str
+    submitted_at: _timestamp_pb2.Timestamp
+    latitude: float
+    longitude: float
+    def __init__(self, kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ...) -> None: ...
+
+class ListPublicReply(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[PublicTicket]
+    def __init__(self, items: _Optional[_Iterable[_Union[PublicTicket, _Mapping]]] = ...) -> None: ...
+
 class ListMineRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]

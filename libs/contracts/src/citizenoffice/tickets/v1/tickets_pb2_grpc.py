@@ -124,6 +124,11 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
                 _registered_method=True)
+        self.ListPublic = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ListPublic',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -241,6 +246,14 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPublic(self, request, context):
+        """An office's public requests that have a place, newest first, for the public map: what,
+        where and how far along; never the text, the tracking code or the person.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -333,6 +346,11 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.GetMine,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.SerializeToString,
+            ),
+            'ListPublic': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublic,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -821,6 +839,33 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/GetMine',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ListPublic',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.FromString,
             options,
             channel_credentials,
             insecure,
