@@ -124,6 +124,11 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
                 _registered_method=True)
+        self.ListPublicRequests = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -241,6 +246,12 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPublicRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -333,6 +344,11 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.GetMine,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.SerializeToString,
+            ),
+            'ListPublicRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicRequests,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -821,6 +837,33 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/GetMine',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
             options,
             channel_credentials,
             insecure,
