@@ -32,6 +32,7 @@ from .auth_routes import AuthRoutes
 from .caller import forward
 from .citizen_routes import CitizenRoutes
 from .documents_routes import DocumentsRoutes
+from .open311_routes import Open311Routes
 from .registry_routes import RegistryRoutes
 from .tickets_routes import TicketsRoutes
 from .http import guarded, json_response
@@ -59,7 +60,7 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes):
     name = "gateway"
 
     trace_id = TraceContext()
