@@ -132,15 +132,15 @@ class Open311Routes:
         services = self._open311_services(self._open311_offices(request.args, accepting=True))
         return open311.document(fmt, "services", [open311.service_json(e, language) for _, e in services])
 
-    @http("GET", PREFIX + "/services/<string:code>.<string:fmt>")
+    @http("GET", PREFIX + "/services/<string:service_code>.<string:fmt>")
     @open311_errors
     @guarded
-    def open311_service_definition(self, request, code, fmt):
+    def open311_service_definition(self, request, service_code, fmt):
         services = self._open311_services(self._open311_offices(request.args, accepting=True))
         for _, entry in services:
-            if entry.code == code:
+            if entry.code == service_code:
                 return open311.document(fmt, "service_definition", [open311.definition_json(entry)])
-        raise not_found("SERVICE_CODE_UNKNOWN", f"service_code {code!r} is not a service of this jurisdiction")
+        raise not_found("SERVICE_CODE_UNKNOWN", f"service_code {service_code!r} is not a service of this jurisdiction")
 
     # --- service requests -------------------------------------------------------------------------
 
@@ -235,16 +235,16 @@ class Open311Routes:
                  and (pairs is None or (open311.KIND_NAMES.get(i.kind), i.category) in pairs)]
         return self._open311_request_list(request, fmt, items, {o.office_id: o for o in offices}, catalogues)
 
-    @http("GET", PREFIX + "/requests/<string:request_id>.<string:fmt>")
+    @http("GET", PREFIX + "/requests/<string:service_request_id>.<string:fmt>")
     @open311_errors
     @guarded
-    def open311_request(self, request, request_id, fmt):
+    def open311_request(self, request, service_request_id, fmt):
         offices = self._open311_offices(request.args, required=False)
         reply = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
-            ticket_ids=[request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1))
+            ticket_ids=[service_request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1))
         items = [i for i in reply.requests if not offices or i.office_id in {o.office_id for o in offices}]
         if not items:
-            raise not_found("SERVICE_REQUEST_NOT_FOUND", f"no service request {request_id!r}")
+            raise not_found("SERVICE_REQUEST_NOT_FOUND", f"no service request {service_request_id!r}")
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=items[0].office_id))
         return self._open311_request_list(request, fmt, items, {office.office_id: office},
                                           {office.office_id: self._open311_catalogue(office)})
