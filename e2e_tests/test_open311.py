@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
+from .helpers import eventually
 from .test_identity_helpers import national_admin, post
 from .test_tickets_workflows import EventTap
 
@@ -158,9 +159,9 @@ def test_service_list_in_json_and_xml(platform):
     lighting = next(s for s in services if s["service_code"] == "lighting")
     assert lighting["metadata"] is True and lighting["group"] == "lighting"
     assert lighting["keywords"] == "complaint,lighting" and lighting["service_name"] == "Éclairage public"
-    assert requests.get(url(platform, "/services.json"), params={"jurisdiction_id": JURISDICTION},
-                        headers={"Accept-Language": "ar"}, timeout=30).json()[
-        [s["service_code"] for s in services].index("lighting")]["service_name"] == "الإنارة العمومية"
+    in_arabic = requests.get(url(platform, "/services.json"), params={"jurisdiction_id": JURISDICTION},
+                             headers={"Accept-Language": "ar-MA,ar;q=0.9"}, timeout=30).json()
+    assert {s["service_code"]: s["service_name"] for s in in_arabic}["lighting"] == "الإنارة العمومية"
 
     x = get(platform, "/services.xml", jurisdiction_id=JURISDICTION)
     assert x.status_code == 200
@@ -211,7 +212,7 @@ def test_an_unknown_format_is_an_error(platform):
 
 # --- POST requests ------------------------------------------------------------------------------
 
-def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, posted):
+def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, infra_backend, posted):
     receipt = posted["receipt"]
     assert set(receipt) == {"service_request_id", "token", "service_notice", "account_id"}
     assert isinstance(receipt["service_request_id"], str) and receipt["account_id"] is None
@@ -233,6 +234,10 @@ def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, p
     # the receipt can be followed on the portal's tracking by its code
     tracked = requests.get(f"{platform.base_url}/api/v1/tickets/track/{receipt['token']}", timeout=30)
     assert tracked.status_code == 200 and tracked.json()["ticket_id"] == receipt["service_request_id"]
+    # the reporter's contact went to identity, so the receipt reaches them by mail like any other
+    mail = eventually(lambda: [m for m in infra_backend.messages() if m["To"] == posted["email"]], timeout=60,
+                      what="the receipt mail")
+    assert receipt["token"] in mail[0].get_content()
 
 
 def test_a_request_posted_in_xml_without_contact(platform, keys):
@@ -261,6 +266,8 @@ def test_submission_errors(platform, keys, fmt):
     assert_error(submit(platform, fmt, **dict(good, jurisdiction_id="atlantis")), 404, fmt, "atlantis")
     no_place = {k: v for k, v in good.items() if k not in ("lat", "long")}
     assert_error(submit(platform, fmt, **no_place), 400, fmt, "address_string")
+    assert_error(submit(platform, fmt, **dict(no_place, address_id="A-12")), 400, fmt, "address_string")
+    assert_error(submit(platform, fmt, **dict(good, long="")), 400, fmt, "long")
     assert_error(submit(platform, fmt, **dict(good, lat="north")), 400, fmt, "lat")
     assert_error(submit(platform, fmt, **dict(good, lat="95")), 400, fmt, "")
     assert_error(submit(platform, fmt, **dict(good, description="court")), 400, fmt, "")

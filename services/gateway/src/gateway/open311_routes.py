@@ -167,10 +167,11 @@ class Open311Routes:
         latitude, longitude = _number(values, "lat"), _number(values, "long")
         if (latitude is None) != (longitude is None):
             raise invalid_argument("LOCATION_INCOMPLETE", "give both lat and long", field="lat")
-        address = (values.get("address_string", "") or values.get("address_id", "")).strip()
+        # No master address repository behind the offices: an address_id alone cannot place a request.
+        address = values.get("address_string", "").strip()
         if entry.requires_location and latitude is None and not address:
-            raise invalid_argument("LOCATION_REQUIRED", "this service needs lat and long, or address_string",
-                                   field="lat")
+            raise invalid_argument("LOCATION_REQUIRED", "this service needs lat and long, or address_string "
+                                   "(address_id is not used here)", field="lat")
         media_url = values.get("media_url", "").strip()
         if entry.requires_attachments and not media_url:
             raise invalid_argument("MEDIA_REQUIRED", "this service needs a photo or document: media_url",
