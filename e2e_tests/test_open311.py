@@ -409,3 +409,25 @@ def test_responses_carry_a_request_id(platform):
               get(platform, "/requests.csv")):
         assert r.headers.get("X-Request-Id"), r.headers
     assert json.loads(get(platform, "/services.json").text)[0]["code"] == 400
+
+
+def test_discovery_in_json_and_xml(platform):
+    r = get(platform, "/discovery.json")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"changeset", "contact", "key_service", "endpoints"} and W3C_UTC.match(body["changeset"])
+    [endpoint] = body["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    # the instance's public address (PUBLIC_BASE_URL), which the local stack leaves at its default
+    assert endpoint["url"].startswith("http") and endpoint["url"].endswith(BASE)
+    assert endpoint["type"] == "production" and W3C_UTC.match(endpoint["changeset"])
+    root = ElementTree.fromstring(get(platform, "/discovery.xml").content)
+    assert root.tag == "discovery" and root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert {f.text for f in root.findall("endpoints/endpoint/formats/format")} == {"text/xml", "application/json"}
+
+
+def test_the_public_list_of_tickets_is_bounded(stub):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.ListPublicRequests(pb.PublicRequestsQuery(office_ids=["x"], limit=1001), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in err.value.details()
+    assert stub.ListPublicRequests(pb.PublicRequestsQuery(ticket_ids=["no-such-ticket"]), timeout=30).requests == []

@@ -156,3 +156,13 @@ def test_errors_in_the_specification_shape():
     assert root.tag == "errors" and root.find("error/code").text == "403"
     assert root.find("error/description").text == "api_key is required"
     assert json.loads(open311.errors("csv", 404, "x").get_data())[0]["code"] == 404
+
+
+def test_discovery_names_the_endpoint_and_its_formats():
+    body = open311.discovery_json("https://bureau.example.ma/")
+    [endpoint] = body["endpoints"]
+    assert endpoint["url"] == "https://bureau.example.ma/open311/v2" and endpoint["type"] == "production"
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    root = ElementTree.fromstring(open311.document("xml", "discovery", [body]).get_data())
+    assert root.tag == "discovery" and root.findtext("endpoints/endpoint/url") == endpoint["url"]
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]

@@ -55,7 +55,12 @@ LANGUAGES = ("fr", "ar", "en")
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # How a list's items are named in the specification's XML.
 _ITEM = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-         "values": "value"}
+         "values": "value", "endpoints": "endpoint", "formats": "format"}
+# The documents that are one object rather than a list.
+_SINGLE = ("service_definition", "discovery")
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this implementation of the endpoint last changed (discovery's changeset).
+CHANGESET = "2026-11-25T00:00:00Z"
 
 
 def open_or_closed(status: str) -> str:
@@ -213,6 +218,19 @@ def request_json(item, entry, office_name: str, language: str) -> dict:
     }
 
 
+def discovery_json(base_url: str) -> dict:
+    """Service discovery (wiki.open311.org/Service_discovery): where the GeoReport v2 endpoint is."""
+    base = base_url.rstrip("/")
+    return {
+        "changeset": CHANGESET,
+        "contact": f"The Citizen Office of each commune; the offices: {base}/api/v1/offices",
+        "key_service": "API keys (role open311_client, bound to one office) are issued by the commune's or the "
+                       f"national administrators at {base}/api/v1/api-keys",
+        "endpoints": [{"specification": SPECIFICATION, "url": f"{base}/open311/v2", "changeset": CHANGESET,
+                       "type": "production", "formats": ["text/xml", "application/json"]}],
+    }
+
+
 def receipt_json(receipt) -> dict:
     notice = (f"Tracking code {receipt.tracking_code}. The office acknowledges the request by "
               f"{w3c(receipt.acknowledge_by)} and answers by {w3c(receipt.answer_by)}.")
@@ -252,9 +270,9 @@ def xml_document(root: str, items: list) -> bytes:
 
 def document(fmt: str, root: str, items: list, status: int = 200) -> Response:
     """A list of services, requests or errors in the format of the URL's extension. The
-    service definition is the one object the specification does not wrap in a list."""
+    service definition and the discovery are objects the specification does not wrap in a list."""
     if fmt == "xml":
-        if root == "service_definition":
+        if root in _SINGLE:
             [item] = items
             element = ElementTree.Element(root)
             for key, value in item.items():
@@ -263,7 +281,7 @@ def document(fmt: str, root: str, items: list, status: int = 200) -> Response:
         else:
             body = xml_document(root, items)
         return Response(body, status=status, mimetype="text/xml", content_type="text/xml; charset=utf-8")
-    body = items[0] if root == "service_definition" else items
+    body = items[0] if root in _SINGLE else items
     return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
 
 

@@ -75,6 +75,20 @@ SCHEMAS = {
         "required": ["service_request_id", "token"],
         "properties": {"service_request_id": {"type": "string"}, "token": {"type": "string"}},
     },
+    "Open311Discovery": {
+        "type": "object",
+        "required": ["changeset", "contact", "key_service", "endpoints"],
+        "properties": {
+            "changeset": {"type": "string", "format": "date-time"}, "contact": {"type": "string"},
+            "key_service": {"type": "string"},
+            "endpoints": {"type": "array", "items": {
+                "type": "object", "required": ["specification", "url", "changeset", "type", "formats"],
+                "properties": {"specification": {"type": "string"}, "url": {"type": "string"},
+                               "changeset": {"type": "string"}, "type": {"type": "string"},
+                               "formats": {"type": "array", "items": {"type": "string"}}},
+            }},
+        },
+    },
     "Open311Errors": {
         "type": "array",
         "description": "GeoReport v2 errors; in XML <errors><error><code/><description/></error></errors>.",
@@ -143,6 +157,12 @@ _SUBMISSION = {
 }
 
 PATHS = {
+    PREFIX + "/discovery.{fmt}": {"get": {
+        "operationId": "open311Discovery", "tags": ["open311"],
+        "summary": "Open311 service discovery: the GeoReport v2 endpoint and its formats",
+        "parameters": [_FMT],
+        "responses": {**_ok("Open311Discovery", many=False), **_errors()},
+    }},
     PREFIX + "/services.{fmt}": {"get": {
         "operationId": "open311Services", "tags": ["open311"],
         "summary": "GeoReport v2 service list of a commune",

@@ -12,6 +12,7 @@ import functools
 import json
 import math
 
+import nameko
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import StatusCode
 from nameko.web.handlers import http
@@ -122,7 +123,14 @@ class Open311Routes:
                                         field="api_key") from None
             raise
 
-    # --- services ---------------------------------------------------------------------------------
+    # --- discovery and services -------------------------------------------------------------------
+
+    @http("GET", PREFIX + "/discovery.<string:fmt>")
+    @open311_errors
+    @guarded
+    def open311_discovery(self, request, fmt):
+        base = nameko.config.get("PUBLIC_BASE_URL") or request.host_url
+        return open311.document(fmt, "discovery", [open311.discovery_json(base)])
 
     @http("GET", PREFIX + "/services.<string:fmt>")
     @open311_errors
