@@ -22,11 +22,11 @@ from citizenoffice.tickets.v1 import tickets_pb2_grpc
 from .helpers import eventually
 from .test_identity_helpers import national_admin, post
 from .test_tickets_workflows import EventTap
+from .tickets_people import people
 
 BASE = "/open311/v2"
 JURISDICTION = "tetouan"
 W3C_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-STAFF = pb.Actor(id="agent-open311", role="staff")
 
 SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str, "metadata": bool, "type": str,
                   "keywords": str, "group": str}
@@ -339,14 +339,16 @@ def test_request_filters(platform, keys, posted):
     assert request_id not in get(platform, "/requests.json", jurisdiction_id="martil").text
 
 
-def test_a_closed_request_is_closed_and_hidden_text_is_not_shown(platform, keys, stub):
+def test_a_closed_request_is_closed_and_hidden_text_is_not_shown(platform, infra_backend, keys, stub):
+    clerk = people(platform, infra_backend, {"clerk": ("staff", {"office": "tetouan"})})["clerk"].metadata
     r = submit(platform, api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="roads",
                lat="35.571", long="-5.372", description="Trottoir effondré rue Al Jaich Al Malaki")
     request_id = r.json()[0]["service_request_id"]
     for action, extra in (("acknowledge", {}), ("start", {}),
                           ("answer", {"answer": "Réparé le 3 décembre", "outcome": "positive"})):
-        stub.Transition(pb.TransitionRequest(ticket_id=request_id, action=action, actor=STAFF, **extra), timeout=30)
-    stub.Moderate(pb.ModerateRequest(ticket_id=request_id, actor=STAFF, reason="insulting words"), timeout=30)
+        stub.Transition(pb.TransitionRequest(ticket_id=request_id, action=action, **extra), timeout=30,
+                        metadata=clerk)
+    stub.Moderate(pb.ModerateRequest(ticket_id=request_id, reason="insulting words"), timeout=30, metadata=clerk)
     [item] = get(platform, f"/requests/{request_id}.json").json()
     check_request(item)
     assert item["status"] == "closed" and item["description"] is None and item["lat"] == 35.571
