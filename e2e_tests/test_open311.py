@@ -388,6 +388,8 @@ def test_request_errors(platform, fmt):
                      end_date="2026-12-01"), 400, fmt, "90 days")
     assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="2026-03-01",
                      end_date="2026-02-01"), 400, fmt, "end_date")
+    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="9999-12-31"),
+                 400, fmt, "period")
     assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, status="pending"), 400, fmt,
                  "status")
     assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, service_code="teleportation"),

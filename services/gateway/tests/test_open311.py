@@ -72,7 +72,8 @@ def test_period_defaults_to_ninety_days_and_is_bounded():
     start, end = open311.period("2026-11-01", "", NOW)
     assert (start.day, end - start) == (1, dt.timedelta(days=90))
     assert open311.period("", "2026-11-01T00:00:00Z", NOW)[0] == dt.datetime(2026, 8, 3, tzinfo=dt.timezone.utc)
-    for start, end, reason in (("2026-11-10", "2026-11-01", "PERIOD_INVALID"),
+    for start, end, reason in (("2026-11-10", "2026-11-01", "PERIOD_INVALID"), ("9999-12-31", "", "PERIOD_INVALID"),
+                               ("", "0001-01-01", "PERIOD_INVALID"),
                                ("2026-01-01", "2026-11-01", "PERIOD_TOO_LONG")):
         with pytest.raises(DomainError) as err:
             open311.period(start, end, NOW)

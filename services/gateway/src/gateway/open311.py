@@ -102,12 +102,15 @@ def period(start_date: str, end_date: str, now: dt.datetime) -> tuple[dt.datetim
     """[start, end) of a request list: the last 90 days unless said, never more than 90 days."""
     start = parse_w3c(start_date, "start_date") if start_date else None
     end = parse_w3c(end_date, "end_date") if end_date else None
-    if start is None and end is None:
-        end = now
-    if start is None:
-        start = end - dt.timedelta(days=DEFAULT_DAYS)
-    if end is None:
-        end = start + dt.timedelta(days=DEFAULT_DAYS)
+    try:
+        if start is None and end is None:
+            end = now
+        if start is None:
+            start = end - dt.timedelta(days=DEFAULT_DAYS)
+        if end is None:
+            end = start + dt.timedelta(days=DEFAULT_DAYS)
+    except OverflowError:
+        raise invalid_argument("PERIOD_INVALID", "the period falls outside the calendar", field="start_date") from None
     if end <= start:
         raise invalid_argument("PERIOD_INVALID", "end_date comes after start_date", field="end_date")
     if end - start > dt.timedelta(days=MAX_DAYS):
