@@ -154,18 +154,3 @@ def test_the_latest_decision_is_what_the_requester_reads():
     assert list(details["answer"].required) == ["answer", "outcome"]
     assert "staff" in details["answer"].roles and "citizen" not in details["answer"].roles
 
-
-def test_the_public_map_lists_public_requests_with_a_place_only(tmp_path):
-    e = engine(tmp_path)
-    for i, (public, place, merged, hidden) in enumerate([(True, True, "", ""), (False, True, "", ""), (True, False, "", ""),
-                                                         (True, True, "t-0", ""), (True, True, "", "insult")]):
-        insert(e, f"t-{i}", "complaint", "submitted", NOW)
-        with e.begin() as conn:
-            conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == f"t-{i}").values(
-                public=public, latitude=35.57853 if place else None, longitude=-5.36841 if place else None,
-                merged_into=merged, hidden_reason=hidden))
-    with e.connect() as conn:
-        found = store.public_with_place(conn, "o1", 10)
-        assert store.public_with_place(conn, "another-office", 10) == []
-    assert [(r["latitude"], r["longitude"]) for r in found] == [(35.57853, -5.36841)]
-    assert "description" not in found[0] and "tracking_code" not in found[0] and "citizen_id" not in found[0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from . import open311_openapi
+
 PROBLEM = "application/problem+json"
 JSON = "application/json"
 
@@ -607,11 +609,13 @@ DOCUMENT = {
     },
     "servers": [{"url": "/", "description": "this gateway"}],
     "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "my requests"}, {"name": "documents"},
-             {"name": "registry"}, {"name": "meta"}],
-    "paths": PATHS,
+             {"name": "registry"}, {"name": "meta"},
+             {"name": "open311", "description": "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2); "
+                                                "errors in its own shape, not problem bodies"}],
+    "paths": {**PATHS, **open311_openapi.PATHS},
     "components": {
-        "schemas": SCHEMAS,
-        "responses": RESPONSES,
+        "schemas": {**SCHEMAS, **open311_openapi.SCHEMAS},
+        "responses": {**RESPONSES, **open311_openapi.RESPONSES},
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                                            "description": "an access token from POST /api/v1/auth/login"}},
         "headers": {"X-Request-Id": {"description": "the request's id, also its trace id in the logs",

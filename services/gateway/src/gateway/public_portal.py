@@ -6,6 +6,7 @@ requests are folded so nobody is recognisable; nothing here needs an account.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from nameko.web.handlers import http
 
@@ -20,6 +21,7 @@ from .staff_portal import KIND_KEYS, STAFF_TEXT
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
 PLACES_SHOWN = 20
+PUBLIC_SCANNED = 200      # the newest requests looked at for public places
 
 PUBLIC_TEXT = {
     "ar": {
@@ -84,11 +86,15 @@ class PublicPortal:
         documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
             office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
         # The map is a list of places, each opening the phone's own map application (geo: URI):
-        # no map library or tiles to download on a slow line.
-        places = [{"kind": KIND_KEYS.get(p.kind, "complaint"), "category": p.category, "status": p.status,
-                   "date": portal.when(p.submitted_at), "geo": f"{p.latitude:.4f},{p.longitude:.4f}"}
-                  for p in self.tickets.ListPublic(tickets_pb.ListPublicRequest(
-                      office_id=found.office_id, limit=PLACES_SHOWN)).items]
+        # no map library or tiles to download on a slow line. Only requests their author made
+        # public carry a place (tickets' public list says so).
+        recent = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
+            office_ids=[found.office_id], limit=PUBLIC_SCANNED)).requests
+        places = [{"kind": KIND_KEYS.get(r.kind, "complaint"), "category": r.category, "status": r.status,
+                   "date": portal.when(r.submitted_at),
+                   "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}"}
+                  for r in recent if r.public and r.HasField("location") and not r.merged_into
+                  and not (math.isnan(r.location.latitude) or math.isnan(r.location.longitude))][:PLACES_SHOWN]
         figures = {
             "total": stats.total, "answered": stats.answered,
             "median": _number(stats.median_working_days, lang) if stats.answered else None,

@@ -32,6 +32,7 @@ from .auth_routes import AuthRoutes
 from .caller import forward
 from .citizen_routes import CitizenRoutes
 from .documents_routes import DocumentsRoutes
+from .open311_routes import Open311Routes
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
 from .staff_portal import StaffPortal
@@ -61,8 +62,8 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, StaffPortal,
-                     PublicPortal):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
+                     StaffPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()

@@ -103,7 +103,7 @@ def submission_from(request) -> domain.Submission:
         urgent=request.urgent, urgency_reason=request.urgency_reason,
         requester_name=requester.name, requester_address=requester.address, id_kind=requester.id_kind,
         id_number=requester.id_number, preferred_format=requester.preferred_format,
-        registered_by=request.registered_by, public=request.public,
+        registered_by=request.registered_by, public=request.public, media_url=request.media_url,
     )
 
 
@@ -241,7 +241,7 @@ class TicketsService(kit_service(pb)):
             "requester_address": sub.requester_address, "requester_contact": request.requester.contact[:200],
             "preferred_format": sub.preferred_format, "id_kind": sub.id_kind,
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
-            "signature_threshold": threshold,
+            "signature_threshold": threshold, "media_url": sub.media_url,
         }
         duplicates = self._possible_duplicates(sub, office.office_id)
         actor, role = (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
@@ -467,16 +467,6 @@ class TicketsService(kit_service(pb)):
                            thread=[thread_message(m) for m in messages if not m["hidden_reason"]])
 
     @grpc
-    def ListPublic(self, request, context):
-        if not request.office_id:
-            raise invalid_argument("OFFICE_REQUIRED", "office_id is required", field="office_id")
-        with self.db.connect() as conn:
-            rows = store.public_with_place(conn, request.office_id, min(request.limit or 20, 100))
-        return pb.ListPublicReply(items=[pb.PublicTicket(
-            kind=KIND_VALUES[r["kind"]], category=r["category"], status=r["status"], submitted_at=timestamp(r["submitted_at"]),
-            latitude=round(r["latitude"], 4), longitude=round(r["longitude"], 4)) for r in rows])
-
-    @grpc
     def Search(self, request, context):
         office_ids = self._readable_offices(request.office_ids)
         size = min(request.page_size or 50, 200)
@@ -602,6 +592,48 @@ class TicketsService(kit_service(pb)):
                 raise not_found("MESSAGE_NOT_FOUND", "no such message on this request")
             self._changed(conn, row, "moderated", actor)
             return self._status(conn, row["ticket_id"], actor.role)
+
+    @grpc
+    def ListPublicRequests(self, request, context):
+        limit = request.limit or PUBLIC_LIST_MAX
+        if not 0 < limit <= PUBLIC_LIST_MAX:
+            raise invalid_argument("LIMIT_OUT_OF_RANGE", f"limit is 1 to {PUBLIC_LIST_MAX}", field="limit")
+        unknown = [k for k in request.kinds if k not in KIND_NAMES]
+        if unknown:
+            raise invalid_argument("KIND_UNKNOWN", "unknown request kind", field="kinds")
+        if len(request.ticket_ids) > PUBLIC_LIST_MAX:
+            raise invalid_argument("TOO_MANY_IDS", f"at most {PUBLIC_LIST_MAX} ids", field="ticket_ids")
+        start = store.as_utc(request.submitted_from.ToDatetime()) if request.HasField("submitted_from") else None
+        end = store.as_utc(request.submitted_to.ToDatetime()) if request.HasField("submitted_to") else None
+        with self.db.connect() as conn:
+            rows = store.public_requests(
+                conn, office_ids=request.office_ids, ticket_ids=request.ticket_ids,
+                kinds=[KIND_NAMES[k] for k in request.kinds], categories=request.categories,
+                statuses=request.statuses, start=start, end=end, limit=limit)
+        return pb.PublicRequests(requests=[public_request(r) for r in rows])
+
+
+PUBLIC_LIST_MAX = 1000
+
+
+def public_request(r) -> pb.PublicRequest:
+    """A request as a public list may show it: the text, place and photo only when its author
+    made it public, the text only when moderation did not hide it; never who asked."""
+    item = pb.PublicRequest(
+        ticket_id=r["ticket_id"], office_id=r["office_id"], kind=KIND_VALUES[r["kind"]], category=r["category"],
+        status=r["status"], submitted_at=timestamp(r["submitted_at"]), updated_at=timestamp(r["updated_at"]),
+        answer_by=timestamp(r["answer_by"]), department=r["department"], public=bool(r["public"]),
+        merged_into=r["merged_into"],
+    )
+    if r["public"]:
+        if not r["hidden_reason"]:
+            item.description = r["description"]
+        item.media_url = r["media_url"]
+        if r["latitude"] is not None or r["address"]:
+            item.location.CopyFrom(pb.Location(
+                latitude=r["latitude"] if r["latitude"] is not None else math.nan,
+                longitude=r["longitude"] if r["longitude"] is not None else math.nan, address=r["address"]))
+    return item
 
 
 def history_entry(e) -> pb.HistoryEntry:

@@ -51,7 +51,7 @@ class Location(_message.Message):
     def __init__(self, latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public")
+    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public", "media_url")
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class SubmitRequest(_message.Message):
     URGENCY_REASON_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
     office_id: str
     kind: TicketKind
     category: str
@@ -80,7 +81,8 @@ class SubmitRequest(_message.Message):
     urgency_reason: str
     registered_by: str
     public: bool
-    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+    media_url: str
+    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ..., media_url: _Optional[str] = ...) -> None: ...
 
 class Requester(_message.Message):
     __slots__ = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
@@ -537,35 +539,63 @@ class ModerateRequest(_message.Message):
     reason: str
     def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., message_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
-class ListPublicRequest(_message.Message):
-    __slots__ = ("office_id", "limit")
-    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+class PublicRequestsQuery(_message.Message):
+    __slots__ = ("office_ids", "ticket_ids", "kinds", "categories", "statuses", "submitted_from", "submitted_to", "limit")
+    OFFICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_TO_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
-    office_id: str
+    office_ids: _containers.RepeatedScalarFieldContainer[str]
+    ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    kinds: _containers.RepeatedScalarFieldContainer[TicketKind]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    statuses: _containers.RepeatedScalarFieldContainer[str]
+    submitted_from: _timestamp_pb2.Timestamp
+    submitted_to: _timestamp_pb2.Timestamp
     limit: int
-    def __init__(self, office_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    def __init__(self, office_ids: _Optional[_Iterable[str]] = ..., ticket_ids: _Optional[_Iterable[str]] = ..., kinds: _Optional[_Iterable[_Union[TicketKind, str]]] = ..., categories: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[str]] = ..., submitted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
 
-class PublicTicket(_message.Message):
-    __slots__ = ("kind", "category", "status", "submitted_at", "latitude", "longitude")
+class PublicRequest(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "category", "status", "submitted_at", "updated_at", "answer_by", "department", "public", "description", "location", "media_url", "merged_into")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
-    LATITUDE_FIELD_NUMBER: _ClassVar[int]
-    LONGITUDE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
     kind: TicketKind
     category: str
     status: str
     submitted_at: _timestamp_pb2.Timestamp
-    latitude: float
-    longitude: float
-    def __init__(self, kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ...) -> None: ...
+    updated_at: _timestamp_pb2.Timestamp
+    answer_by: _timestamp_pb2.Timestamp
+    department: str
+    public: bool
+    description: str
+    location: Location
+    media_url: str
+    merged_into: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., public: _Optional[bool] = ..., description: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., media_url: _Optional[str] = ..., merged_into: _Optional[str] = ...) -> None: ...
 
-class ListPublicReply(_message.Message):
-    __slots__ = ("items",)
-    ITEMS_FIELD_NUMBER: _ClassVar[int]
-    items: _containers.RepeatedCompositeFieldContainer[PublicTicket]
-    def __init__(self, items: _Optional[_Iterable[_Union[PublicTicket, _Mapping]]] = ...) -> None: ...
+class PublicRequests(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[PublicRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[PublicRequest, _Mapping]]] = ...) -> None: ...
 
 class ListMineRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

@@ -124,10 +124,10 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
                 _registered_method=True)
-        self.ListPublic = channel.unary_unary(
-                '/citizenoffice.tickets.v1.TicketsService/ListPublic',
-                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.SerializeToString,
-                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.FromString,
+        self.ListPublicRequests = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
                 _registered_method=True)
 
 
@@ -246,10 +246,8 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListPublic(self, request, context):
-        """An office's public requests that have a place, newest first, for the public map: what,
-        where and how far along; never the text, the tracking code or the person.
-        """
+    def ListPublicRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -347,10 +345,10 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.SerializeToString,
             ),
-            'ListPublic': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListPublic,
-                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.FromString,
-                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.SerializeToString,
+            'ListPublicRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicRequests,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -850,7 +848,7 @@ class TicketsService:
             _registered_method=True)
 
     @staticmethod
-    def ListPublic(request,
+    def ListPublicRequests(request,
             target,
             options=(),
             channel_credentials=None,
@@ -863,9 +861,9 @@ class TicketsService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/citizenoffice.tickets.v1.TicketsService/ListPublic',
-            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicRequest.SerializeToString,
-            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListPublicReply.FromString,
+            '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
             options,
             channel_credentials,
             insecure,
