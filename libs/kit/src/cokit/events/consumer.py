@@ -111,26 +111,15 @@ class _Stop(Exception):
     pass
 
 
-def _caller_driven_client():
-    """kafka-python's network client, driven by the thread that polls instead of its own IO thread.
+def _group_settled(consumer) -> bool:
+    """Whether the consumer is a stable member of its group (kafka-python's own view).
 
-    kafka-python 3 runs each consumer's network loop on a background thread and has the
-    polling thread wait for it on events. Here threading is green, so that "thread" is a
-    green thread of the Kafka OS thread's hub, and a wake-up could be lost after a quick
-    rebalance: poll() then waited for good, no heartbeat left, and the broker evicted the
-    member (seen as a consumer silently stopping after the group rebalanced at start). With
-    the loop not started, kafka-python drives it inside poll() on the calling thread (its
-    documented fallback). This consumer polls at least every 200 ms, so heartbeats go out.
+    A member that stays out of the stable state (evicted, or a join that never completes)
+    receives nothing while its poll loop turns normally: the watchdog counts that as no
+    progress. Without this kafka-python state, only a loop that stops turning counts.
     """
-    from kafka.net.compat import KafkaNetClient
-
-    class CallerDrivenClient(KafkaNetClient):
-        def __init__(self, **configs):
-            super().__init__(**configs)
-            # The consumer starts the loop right after making its client: make that a no-op.
-            self._net.start = lambda: None
-
-    return CallerDrivenClient
+    stable = getattr(getattr(consumer, "_coordinator", None), "stable", None)
+    return stable() if callable(stable) else True
 
 
 def _return_parked_records(consumer) -> None:
@@ -182,8 +171,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self.auto_offset_reset = auto_offset_reset
         self.stop_timeout = stop_timeout
         self.consumer_options = consumer_options or {}
-        # A poll loop turns at least every 200 ms; one that has not for three session
-        # timeouts is stuck inside kafka-python, and its member was evicted long ago.
+        # A poll loop turns at least every 200 ms and a rebalance settles in seconds; a
+        # consumer stuck inside kafka-python's poll, or out of its group, for three session
+        # timeouts is replaced (its member was evicted long ago).
         self.stuck_after = stuck_after or max(3 * session_timeout_ms / 1000, 30.0)
         super().__init__(**kwargs)
 
@@ -221,8 +211,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
                                      "kafka-consumer-%s-%s-%d" % (self.group, self.topic, number))
 
     def _watch(self) -> None:
-        # kafka-python 3.0.12 can leave poll() waiting for good after a rebalance at an
-        # unlucky moment (no heartbeat any more, the broker evicts the member). Nothing can
+        # kafka-python 3.0.12 can leave a consumer after a rebalance at an unlucky moment
+        # either waiting for good inside poll() or polling outside its group with no
+        # heartbeat (the broker evicts the member, which never rejoins). Nothing can
         # interrupt it, so a new consumer takes over; the stuck thread ends on its own if its
         # poll ever returns. Handlers are idempotent on the event id, so records the old one
         # had in hand are handled once.
@@ -289,7 +280,6 @@ class KafkaConsumerEntrypoint(Entrypoint):
             # metadata refresh shows it the topic (default: every 5 minutes). A first
             # deployment, where producers create topics as they go, would sit idle that long.
             metadata_max_age_ms=5_000,
-            kafka_client=_caller_driven_client(),
         )
         cfg.update(self.consumer_options)
         return cfg
@@ -341,10 +331,6 @@ class KafkaConsumerEntrypoint(Entrypoint):
             gen.progress = time.monotonic()
             try:
                 consumer = KafkaConsumer(**self._consumer_config())
-                # Learn the topic's partitions before joining: a group leader that assigns
-                # from metadata without them gives every member nothing, and has to notice
-                # and rebalance again later (seen stuck that way for minutes under load).
-                consumer.partitions_for_topic(self.topic)
                 consumer.subscribe([self.topic], listener=Listener())
                 return consumer
             except Exception as exc:
@@ -367,6 +353,11 @@ class KafkaConsumerEntrypoint(Entrypoint):
         inflight: dict = {}
 
         def finish_batches() -> None:
+            if not _group_settled(consumer):
+                # A commit sent while the group rebalances is refused, and kafka-python
+                # was seen never to settle after one (no heartbeat, evicted): keep the
+                # results until poll() has completed the rebalance.
+                return
             for tp, next_offset in gen.results.take_all():
                 inflight.pop(tp, None)
                 assigned = consumer.assignment()
@@ -384,7 +375,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
             _return_parked_records(consumer)
 
         while self._current(gen):
-            gen.progress = time.monotonic()
+            if _group_settled(consumer):
+                gen.progress = time.monotonic()
             finish_batches()
             assigned = consumer.assignment()
             for tp in inflight:
