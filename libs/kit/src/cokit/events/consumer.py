@@ -28,6 +28,11 @@ results come back through bridge.Mailbox (deque + wake-up pipe), so no hub
 function is ever called from the Kafka thread. Only that thread touches the
 KafkaConsumer (it is not thread safe). Dead letters go through a
 ProducerThread, another real OS thread.
+
+Metrics: the counts in ConsumerStats are plain numbers (the hub writes the
+record outcomes, the Kafka thread the lag); cokit.metrics reads them when
+Prometheus scrapes, through ``metric_samples``. Nothing on the Kafka thread
+touches prometheus_client, whose locks are the hub's green locks.
 """
 from __future__ import annotations
 
@@ -53,6 +58,8 @@ from cokit.events.producer import ProducerThread, Record
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 500
+# How often the Kafka thread asks the broker for the end offsets of its partitions.
+LAG_INTERVAL_SECONDS = 5.0
 
 
 @dataclass
@@ -104,6 +111,9 @@ class ConsumerStats:
     dead_lettered: int = 0
     commits: int = 0
     committed: dict = field(default_factory=dict)
+    # (topic, partition) -> records behind the end of the partition, replaced whole by the
+    # Kafka thread at each measure; empty until the first one.
+    lag: dict = field(default_factory=dict)
 
 
 class _Stop(Exception):
@@ -160,6 +170,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         # own group, or they would split the partitions and each miss half the events.
         self.group = nameko_config.get("KAFKA_GROUP_PREFIX", "") + self.declared_group
         self.stats = ConsumerStats()
+        self._lag_base = {}
         self._stopping = False
         self._thread = None
         self._engine = None
@@ -247,6 +258,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
         stats = self.stats
+        lag_base = self._lag_base = {}
 
         class Listener(ConsumerRebalanceListener):
             # Runs on the client's IO loop in the Kafka thread: bookkeeping only.
@@ -254,6 +266,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 if revoked:
                     stats.revocations += 1
                 stats.assigned = frozenset()
+                lag_base.clear()
 
             def on_partitions_lost(self, lost):
                 # Evicted from the group (session expired): the failure the
@@ -261,6 +274,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 if lost:
                     stats.lost += 1
                 stats.assigned = frozenset()
+                lag_base.clear()
 
             def on_partitions_assigned(self, assigned):
                 stats.assignments += 1
@@ -299,6 +313,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                         consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
                         self.stats.commits += 1
                         self.stats.committed[(tp.topic, tp.partition)] = next_offset
+                        self._lag_base[tp] = next_offset
                     except Exception as exc:
                         # Lost the partition meanwhile: its new owner gets the
                         # records again and skips the ones marked processed.
@@ -307,8 +322,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     consumer.resume(tp)
             _return_parked_records(consumer)
 
+        next_lag = time.monotonic()
         while not self._stopping:
             finish_batches()
+            if time.monotonic() >= next_lag:
+                self._measure_lag(consumer)
+                next_lag = time.monotonic() + LAG_INTERVAL_SECONDS
             assigned = consumer.assignment()
             for tp in inflight:
                 # A rebalance that hands a partition back clears its pause.
@@ -326,6 +345,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     continue
                 consumer.pause(tp)
                 inflight[tp] = True
+                # The first records after an assignment start at the group's committed offset.
+                self._lag_base.setdefault(tp, records[0].offset)
                 self.stats.records += len(records)
                 self._hub.call_soon(self._start_batch, tp, records)
 
@@ -338,6 +359,50 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 consumer.pause(*assigned)
             consumer.poll(timeout_ms=20)
             finish_batches()
+
+    def _measure_lag(self, consumer) -> None:
+        """Records between the group's progress and the end of each assigned partition.
+
+        The progress is this consumer's last commit, or the first offset it was given since
+        the assignment, or else its position (nothing fetched yet: the committed offset).
+        """
+        assigned = list(consumer.assignment())
+        if not assigned:
+            self.stats.lag = {}
+            return
+        try:
+            ends = consumer.end_offsets(assigned, timeout_ms=2_000)
+            lag = {}
+            for tp in assigned:
+                base = self._lag_base.get(tp)
+                if base is None:
+                    base = consumer.position(tp, timeout_ms=1_000)
+                end = ends.get(tp)
+                if base is not None and end is not None:
+                    lag[(tp.topic, tp.partition)] = max(end - base, 0)
+        except Exception as exc:
+            # The broker away: the last measure stays, the consumer's own warnings say why.
+            log.debug("lag of %s/%s not measured: %s", self.group, self.topic, exc)
+            return
+        self.stats.lag = lag
+
+    def metric_samples(self):
+        """The consumer's counts for cokit.metrics, read at scrape time on the hub."""
+        from cokit.metrics import Sample, dead_letters
+
+        stats, labels = self.stats, {"group": self.group, "topic": self.topic}
+        yield Sample("citizenoffice_kafka_consumer_handled", "counter",
+                     "Kafka records handled by the consumer (duplicates not counted).", labels, stats.handled)
+        yield Sample("citizenoffice_kafka_consumer_retries", "counter",
+                     "Failed attempts at a Kafka record that were tried again.", labels, stats.retries)
+        yield Sample("citizenoffice_kafka_consumer_dead_lettered", "counter",
+                     "Kafka records the consumer gave up on and wrote to <topic>.dlq.", labels,
+                     stats.dead_lettered)
+        lag = stats.lag
+        yield Sample("citizenoffice_kafka_consumer_lag", "gauge",
+                     "Records not yet handled on the consumer's partitions (end offset minus the "
+                     "committed offset, summed).", labels, sum(lag.values()) if lag else None)
+        yield dead_letters(dlq_topic(self.topic), stats.dead_lettered)
 
     # --- on the service hub -----------------------------------------------
 
