@@ -22,6 +22,7 @@ from cokit.errors import failed_precondition, invalid_argument, not_found
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.metrics import DatabaseGauge
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
@@ -129,6 +130,10 @@ class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
     registry = ServiceClient("registry", RegistryServiceStub)
+    # Counted at each scrape, so "overdue tickets rising" is seen without waiting for the scheduler.
+    overdue = DatabaseGauge("citizenoffice_tickets_overdue",
+                            "Open requests past their watched deadline (acknowledgement or answer), by office.",
+                            ["office_id"], store.overdue_by_office)
 
     def _settings(self, name, default):
         import nameko
