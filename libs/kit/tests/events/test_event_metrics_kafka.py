@@ -5,11 +5,12 @@ import requests
 from eventlet import event as _event
 from google.protobuf import struct_pb2
 from nameko.testing.services import dummy, entrypoint_hook
+from nameko.testing.utils import get_extension
 from prometheus_client.parser import text_string_to_metric_families
 
 from citizenoffice.events.v1 import envelope_pb2
 from cokit.db import Database
-from cokit.events.consumer import consume
+from cokit.events.consumer import KafkaConsumerEntrypoint, consume
 from cokit.events.envelope import decode
 from cokit.events.relay import OutboxRelay
 from cokit.metrics import Metrics, metrics_port
@@ -52,14 +53,23 @@ def test_consumer_counts_and_lag_are_scraped(container_factory, service_config, 
             if note == "poison":
                 raise ValueError("never handled")
 
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])
+    finally:
+        admin.close()
     notes = ["first", "flaky", "poison", "n3", "n4"]
-    produce(kafka, topic, [(b"k", envelope_bytes("k", n)[1]) for n in notes])
+    produce(kafka, topic, [(b"k", envelope_bytes("k", n)[1]) for n in notes])  # one partition
     container = container_factory(Reader, service_config)
     container.start()
     labels = (("group", group), ("topic", topic))
     lag = ("citizenoffice_kafka_consumer_lag", labels)
     # Nothing committed while the first record is held: all five are behind.
     assert wait_for(lambda: scrape(container).get(lag) == 5, timeout=30)
+    # The empty partition, never fetched from, is measured too (at its position: 0 behind).
+    assert sorted(p for _, p in get_extension(container, KafkaConsumerEntrypoint).stats.lag) == [0, 1]
     gate.send(True)
     assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=30)
     found = scrape(container)

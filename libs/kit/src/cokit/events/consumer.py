@@ -137,6 +137,14 @@ def _return_parked_records(consumer) -> None:
         fetcher._next_partition_records = None
 
 
+def _known_position(consumer, tp) -> Optional[int]:
+    """The next offset the consumer would fetch, as far as it already knows it (no request)."""
+    state = getattr(getattr(consumer, "_subscription", None), "assignment", {}).get(tp)
+    position = getattr(state, "position", None)
+    offset = getattr(position, "offset", position)
+    return offset if isinstance(offset, int) else None
+
+
 class KafkaConsumerEntrypoint(Entrypoint):
     def __init__(self, topic: str, group: str, *, engine: EngineSpec = "db",
                  max_attempts: int = 3, retry_backoff: float = 0.5, max_retry_backoff: float = 10.0,
@@ -363,27 +371,20 @@ class KafkaConsumerEntrypoint(Entrypoint):
     def _measure_lag(self, consumer) -> None:
         """Records between the group's progress and the end of each assigned partition.
 
-        The progress is this consumer's last commit, or the first offset it was given since
-        the assignment, or else its position (nothing fetched yet: the committed offset).
+        The end is the high watermark the broker sent with the last fetch of the partition
+        (no request of its own: asking the broker for end offsets, or calling position(),
+        from this loop stalled paused partitions). The progress is this consumer's last
+        commit, or the first offset it was given since the assignment, or else the position
+        it knows (nothing fetched yet: the committed offset).
         """
-        assigned = list(consumer.assignment())
-        if not assigned:
-            self.stats.lag = {}
-            return
-        try:
-            ends = consumer.end_offsets(assigned, timeout_ms=2_000)
-            lag = {}
-            for tp in assigned:
-                base = self._lag_base.get(tp)
-                if base is None:
-                    base = consumer.position(tp, timeout_ms=1_000)
-                end = ends.get(tp)
-                if base is not None and end is not None:
-                    lag[(tp.topic, tp.partition)] = max(end - base, 0)
-        except Exception as exc:
-            # The broker away: the last measure stays, the consumer's own warnings say why.
-            log.debug("lag of %s/%s not measured: %s", self.group, self.topic, exc)
-            return
+        lag = {}
+        for tp in consumer.assignment():
+            base = self._lag_base.get(tp)
+            if base is None:
+                base = _known_position(consumer, tp)
+            end = consumer.highwater(tp)
+            if base is not None and end is not None:
+                lag[(tp.topic, tp.partition)] = max(end - base, 0)
         self.stats.lag = lag
 
     def metric_samples(self):
