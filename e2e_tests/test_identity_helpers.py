@@ -26,7 +26,7 @@ def mails(infra_backend, to: str, kind: str):
 
 
 def code_from(infra_backend, to: str, kind: str = "verify", count: int = 1) -> str:
-    found = eventually(lambda: mails(infra_backend, to, kind)[count - 1:] or None, timeout=20, what=f"{kind} mail")
+    found = eventually(lambda: mails(infra_backend, to, kind)[count - 1:] or None, timeout=60, what=f"{kind} mail")
     return re.search(r"\b(\d{6})\b", found[-1].get_content()).group(1)
 
 

@@ -243,7 +243,7 @@ def test_mails_wait_for_the_smtp_server_and_arrive_once(platform, own):
         with own.db().connect() as conn:
             eventually(lambda: conn.execute(sa.text(
                 "select count(*) from deliveries where channel = 'email' and attempts >= 2 and state = 'pending'"
-                " and last_error <> ''")).scalar_one() >= len(addresses), timeout=30,
+                " and last_error <> ''")).scalar_one() >= len(addresses), timeout=60,
                 what="failed attempts while the mail server is away")
         assert not any(own.mails_to(a) for a in addresses)
     finally:
@@ -267,7 +267,7 @@ def test_an_sms_reaches_the_provider_once_even_when_it_fails_at_first(platform, 
     receipt = submit(platform, address, language="ar", phone=phone)
     messages = eventually(lambda: own.sms_to(phone), timeout=60, what=f"an SMS to {phone}")
     assert len(messages) == 1 and receipt["tracking_code"] in messages[0]["text"] and "تم استلام" in messages[0]["text"]
-    eventually(lambda: own.mails_to(address), timeout=30, what="the e-mail as well")
+    eventually(lambda: own.mails_to(address), timeout=60, what="the e-mail as well")
     with own.db().connect() as conn:
         row = conn.execute(sa.text("select state, attempts from deliveries where channel = 'sms' and "
                                    "delivery_id = :d"), {"d": messages[0]["reference"]}).one()
@@ -302,7 +302,7 @@ def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
         with own.db().connect() as conn:
             held = eventually(lambda: conn.execute(sa.text(
                 "select state, attempts, next_attempt_at from deliveries where channel = 'sms' and citizen_id = :c"
-                " and state = 'pending'"), {"c": citizen_id}).all(), timeout=20, what="the held SMS")
+                " and state = 'pending'"), {"c": citizen_id}).all(), timeout=60, what="the held SMS")
         assert held[0].attempts == 0 and held[0].next_attempt_at.hour == (now.tm_hour + 2) % 24
         assert len(own.sms_to(phone)) == 1
 

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
-from .test_tickets_workflows import EventTap
+from .test_tickets_workflows import EventTap, reason
+from .tickets_people import people
 
 
 @pytest.fixture()
@@ -33,7 +34,12 @@ def base(**changes):
     return request
 
 
-def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub):
+@pytest.fixture(scope="module")
+def clerk(platform, infra_backend):
+    return people(platform, infra_backend, {"clerk": ("staff", {"office": "tetouan"})})["clerk"]
+
+
+def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub, clerk):
     tap = EventTap(infra.kafka_bootstrap)
     try:
         web = requests.post(f"{platform.base_url}/api/v1/tickets", timeout=30, data={
@@ -45,10 +51,11 @@ def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub):
             "web": web.json()["ticket_id"],
             "open311": stub.Submit(base(channel=pb.OPEN311, citizen_id="open311-client-1"), timeout=30).ticket_id,
             "anonymous": stub.Submit(base(channel=pb.MOBILE, citizen_id=""), timeout=30).ticket_id,
+            # The registrant is the verified clerk, not whoever the message names.
             "walk_in": stub.Submit(base(channel=pb.WALK_IN, registered_by="agent-7", kind=pb.ADMINISTRATIVE_REQUEST,
                                         category="civil_status",
                                         requester=pb.Requester(name="Fatima", contact="0600000000")),
-                                   timeout=30).ticket_id,
+                                   timeout=30, metadata=clerk.metadata).ticket_id,
         }
         for channel, ticket_id in receipts.items():
             [event] = tap.wait_for(ticket_id, "ticket.submitted")
@@ -66,8 +73,8 @@ def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub):
                                {"t": receipts["walk_in"]}).one()
         history = conn.execute(sa.text("select actor, actor_role from ticket_history where ticket_id = :t"),
                                {"t": receipts["walk_in"]}).one()
-    assert tuple(walk_in) == ("agent-7", "submitted", "")
-    assert tuple(history) == ("agent-7", "staff")
+    assert tuple(walk_in) == (clerk.citizen_id, "submitted", "")
+    assert tuple(history) == (clerk.citizen_id, "staff")
 
 
 def test_anonymous_information_request_is_refused(stub):
@@ -77,10 +84,14 @@ def test_anonymous_information_request_is_refused(stub):
     assert "identified" in err.value.details()
 
 
-def test_walk_in_without_the_clerk_is_refused(stub):
+def test_walk_in_without_the_clerk_is_refused(stub, clerk):
     with pytest.raises(grpc.RpcError) as err:
-        stub.Submit(base(channel=pb.WALK_IN), timeout=30)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        stub.Submit(base(channel=pb.WALK_IN, registered_by="agent-7"), timeout=30)
+    assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED")
+    # Tetouan's clerk does not register requests at Martil's desk.
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Submit(base(channel=pb.WALK_IN, office_id="martil"), timeout=30, metadata=clerk.metadata)
+    assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "OUTSIDE_YOUR_SCOPE")
 
 
 def test_walk_in_through_the_gateway_by_signed_in_staff(platform, infra, infra_backend):

@@ -32,12 +32,12 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
 from .helpers import eventually
+from .tickets_people import people
 
 ROOT = Path(__file__).resolve().parents[1]
 PII_KEY = base64.b64encode(b"e2e-tickets-pii-key-32-bytes!!!!").decode()
 ZONE = ZoneInfo("Africa/Casablanca")
 TOPIC = "tickets.events.v1"
-OFFICER = pb.Actor(id="officer-e2e", role="information_officer")
 
 
 def reason(error: grpc.RpcError) -> str:
@@ -141,6 +141,15 @@ def replicas(platform, holiday):
         log.close()
 
 
+@pytest.fixture(scope="module")
+def crew(platform, infra_backend):
+    """Real accounts: Tetouan's information officer (bound to the commune) and clerk, and citizens."""
+    return people(platform, infra_backend, {
+        "officer": ("information_officer", {"commune_of": "tetouan"}), "clerk": ("staff", {"office": "tetouan"}),
+        "requester": None, "someone_else": None,
+    })
+
+
 @pytest.fixture()
 def tap(infra):
     t = EventTap(infra.kafka_bootstrap)
@@ -158,11 +167,11 @@ def db(infra) -> sa.Engine:
     return sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool)
 
 
-def information_request(stub, **changes):
+def information_request(stub, citizen_id: str = "", **changes):
     request = pb.SubmitRequest(
         office_id="tetouan", kind=pb.INFORMATION_REQUEST, category="urbanism",
         description="Copie de l'arrêté d'alignement de la rue 12 et du plan annexé.",
-        citizen_id=f"citizen-{uuid.uuid4().hex[:8]}", channel=pb.WEB, language="fr",
+        citizen_id=citizen_id or f"citizen-{uuid.uuid4().hex[:8]}", channel=pb.WEB, language="fr",
         requester=pb.Requester(name="Amina Test", address="12 rue des Oliviers", id_kind="cin",
                                id_number="AB123456", contact="amina@example.ma", preferred_format="electronic"),
     )
@@ -184,7 +193,7 @@ def registry_says(registry, start: dt.date, days: int) -> dt.date:
     return dt.date.fromisoformat(reply.date)
 
 
-def test_information_request_deadlines_follow_the_registry_calendar(replicas, registry, holiday, infra, tap):
+def test_information_request_deadlines_follow_the_registry_calendar(replicas, registry, holiday, infra, tap, crew):
     a, b = replicas
     receipt = information_request(b)
     day = receipt_day(receipt.submitted_at)
@@ -205,13 +214,19 @@ def test_information_request_deadlines_follow_the_registry_calendar(replicas, re
     assert last_day(urgent.answer_by) == registry_says(registry, receipt_day(urgent.submitted_at), 3)
 
     # Extended once, with its reason, before the deadline: 20 more working days.
-    extended = b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
-                                                 reason="documents aux archives provinciales"), timeout=10)
+    # A clerk may not extend an information request; the commune's information officer may.
+    with pytest.raises(grpc.RpcError) as err:
+        b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="x"), timeout=10,
+                     metadata=crew["clerk"].metadata)
+    assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "ACTOR_NOT_ALLOWED")
+    extended = b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend",
+                                                 reason="documents aux archives provinciales"), timeout=10,
+                            metadata=crew["officer"].metadata)
     assert extended.status == "extended" and extended.extended
     assert last_day(extended.answer_by) == registry_says(registry, expected, 20)
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", actor=OFFICER,
-                                          reason="encore"), timeout=10)
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="encore"), timeout=10,
+                     metadata=crew["officer"].metadata)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert reason(err.value) == "TRANSITION_NOT_ALLOWED"   # an extended request is no longer "received"
 
@@ -224,9 +239,9 @@ def test_information_request_deadlines_follow_the_registry_calendar(replicas, re
     assert all(b"AB123456" not in raw and b"Amina" not in raw for raw, _ in tap.seen)
 
 
-def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, tap):
+def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, tap, crew):
     a, b = replicas
-    receipts = [information_request(b) for _ in range(3)]
+    receipts = [information_request(b, citizen_id=crew["requester"].citizen_id) for _ in range(3)]
     ids = [r.ticket_id for r in receipts]
     # Silence until the deadline: move the deadline into the past.
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
@@ -264,54 +279,61 @@ def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, 
     # The appeal opens: the requester may appeal, nobody else.
     status = a.Get(pb.GetTicketRequest(ticket_id=ids[0]), timeout=10)
     assert "appeal" in status.available_actions
-    with db(infra).connect() as conn:
-        citizen = conn.execute(sa.text("select citizen_id from tickets where ticket_id = :t"), {"t": ids[0]}).scalar_one()
+    with pytest.raises(grpc.RpcError) as err:
+        a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="silence"), timeout=10,
+                     metadata=crew["someone_else"].metadata)
+    assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST")
+    # Naming the requester in the (ignored) actor field changes nothing.
     with pytest.raises(grpc.RpcError) as err:
         a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="silence",
-                                          actor=pb.Actor(id="someone-else", role="citizen")), timeout=10)
+                                          actor=pb.Actor(id=crew["requester"].citizen_id, role="citizen")),
+                     timeout=10, metadata=crew["someone_else"].metadata)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    appealed = a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="aucune réponse",
-                                                 actor=pb.Actor(id=citizen, role="citizen")), timeout=10)
+    appealed = a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="aucune réponse"),
+                            timeout=10, metadata=crew["requester"].metadata)
     assert appealed.status == "appealed"
 
 
-def test_complaint_walks_its_workflow_with_an_event_per_transition(replicas, tap):
+def test_complaint_walks_its_workflow_with_an_event_per_transition(replicas, tap, crew):
     a, b = replicas
+    requester = crew["requester"]
     receipt = a.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="roads",
                                         description="Nid de poule dangereux devant le marché central.",
-                                        citizen_id="citizen-wf", channel=pb.MOBILE, language="fr"), timeout=30)
-    staff = pb.Actor(id="agent-1", role="staff")
+                                        citizen_id=requester.citizen_id, channel=pb.MOBILE, language="fr"), timeout=30)
+    staff = crew["clerk"].metadata
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="answer", actor=staff,
-                                          answer="fait", outcome="positive"), timeout=10)
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="answer",
+                                          answer="fait", outcome="positive"), timeout=10, metadata=staff)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     steps = [("acknowledge", {}), ("start", {}), ("answer", {"answer": "Réparé le 3 mars.", "outcome": "positive"}),
              ("close", {})]
     stubs = [a, b, a, b]
     for (action, fields), stub in zip(steps, stubs):
-        stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action=action, actor=staff, **fields), timeout=10)
+        stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action=action, **fields), timeout=10,
+                        metadata=staff)
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="revenu",
-                                          actor=pb.Actor(id="citizen-other", role="citizen")), timeout=10)
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="revenu"), timeout=10,
+                     metadata=crew["someone_else"].metadata)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    reopened = a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="le trou est revenu",
-                                                 actor=pb.Actor(id="citizen-wf", role="citizen")), timeout=10)
+    reopened = a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="le trou est revenu"),
+                            timeout=10, metadata=requester.metadata)
     assert reopened.status == "reopened"
     for type in ("ticket.submitted", "ticket.acknowledged", "ticket.status_changed", "ticket.answered", "ticket.closed"):
         tap.wait_for(receipt.ticket_id, type)
-    eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=30, what="six events")
-    assert all(b"R\xc3\xa9par\xc3\xa9" not in raw and b"citizen-other" not in raw for raw, _ in tap.seen)
+    eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=60, what="six events")
+    others = crew["someone_else"].citizen_id.encode()
+    assert all(b"R\xc3\xa9par\xc3\xa9" not in raw and others not in raw for raw, _ in tap.seen)
 
 
-def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, infra, tap):
+def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, infra, tap, crew):
     a, b = replicas
-    staff = pb.Actor(id="agent-deadlines", role="staff")
+    staff = crew["clerk"].metadata
     tickets = []
     for _ in range(2):
         receipt = a.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="water",
                                             description="Fuite d'eau sur la conduite principale du quartier",
                                             citizen_id="c-deadlines", channel=pb.WEB, language="fr"), timeout=30)
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="acknowledge", actor=staff), timeout=10)
+        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="acknowledge"), timeout=10, metadata=staff)
         tickets.append(receipt.ticket_id)
     late, soon = tickets
     now = dt.datetime.now(dt.timezone.utc)

@@ -199,7 +199,7 @@ def test_killed_notifications_delivers_every_notification_exactly_once(platform,
 
     sender = threading.Thread(target=submit_all)
     sender.start()
-    eventually(lambda: len(codes) >= 4, timeout=30, what="the first submissions")
+    eventually(lambda: len(codes) >= 4, timeout=60, what="the first submissions")
     platform.stop("notifications", sig=signal.SIGKILL)
     sender.join(timeout=120)
     assert not errors and len(codes) == len(addresses)

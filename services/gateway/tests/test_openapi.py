@@ -32,7 +32,7 @@ def test_every_described_operation_is_routed():
     assert described - routes() == set()
 
 
-def test_every_error_is_a_problem_body():
+def test_every_error_is_a_problem_body_and_open311_errors_are_the_specification_s():
     doc = document()
     shared = doc["components"]["responses"]
     for path, ops in doc["paths"].items():
@@ -41,7 +41,9 @@ def test_every_error_is_a_problem_body():
             for status, response in op["responses"].items():
                 if int(status) >= 400:
                     target = shared[response["$ref"].rsplit("/", 1)[1]] if "$ref" in response else response
-                    assert list(target["content"]) == ["application/problem+json"], (method, path, status)
+                    expected = ["application/json", "text/xml"] if path.startswith("/open311/") \
+                        else ["application/problem+json"]
+                    assert list(target["content"]) == expected, (method, path, status)
 
 
 def test_document_is_a_copy():

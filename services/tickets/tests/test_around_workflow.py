@@ -127,3 +127,30 @@ def test_staff_only():
     with pytest.raises(DomainError) as err:
         workflow.require_staff(Actor("c", workflow.CITIZEN), "x")
     assert err.value.code == StatusCode.PERMISSION_DENIED
+
+
+def test_the_latest_decision_is_what_the_requester_reads():
+    from tickets.service import latest_decision, status_message
+
+    at = NOW
+    history = [
+        {"action": "submit", "status": "submitted", "details": "{}", "at": at},
+        {"action": "answer", "status": "answered", "at": at,
+         "details": '{"answer": "Réparé jeudi", "outcome": "positive"}'},
+        {"action": "close", "status": "closed", "details": "{}", "at": at},
+    ]
+    decision = latest_decision("complaint", history)
+    assert (decision.action, decision.status, decision.answer, decision.outcome) == (
+        "answer", "answered", "Réparé jeudi", "positive")
+    assert latest_decision("complaint", history[:1]) is None
+    refused = [{"action": "decline", "status": "declined", "details": '{"reason": "hors budget"}', "at": at}]
+    assert latest_decision("suggestion", refused).reason == "hors budget"
+
+    row = {"ticket_id": "t", "tracking_code": "c", "office_id": "o", "kind": "complaint", "category": "x",
+           "status": "in_progress", "submitted_at": at, "acknowledge_by": at, "answer_by": at,
+           "attachment_count": 0, "updated_at": at, "extended": False, "urgent": False, "priority": 3,
+           "department": "", "rating": None, "merged_into": "", "public": False}
+    details = {d.action: d for d in status_message(row).action_details}
+    assert list(details["answer"].required) == ["answer", "outcome"]
+    assert "staff" in details["answer"].roles and "citizen" not in details["answer"].roles
+

@@ -63,7 +63,7 @@ def test_failure_is_redelivered_and_commits_only_after_success(
     assert wait_for(lambda: len(seen) == 5, timeout=60)
     assert seen == ["n0", "n1", "n2", "n3", "n4"], "in order, the failed one handled on retry"
     assert ext.stats.retries == 1 and ext.stats.dead_lettered == 0
-    assert wait_for(lambda: sum(ext.stats.committed.values()) == 5, timeout=10)
+    assert wait_for(lambda: sum(ext.stats.committed.values()) == 5, timeout=30)
     container.stop()
 
     # A new container of the same group starts after the committed offset and
@@ -167,7 +167,7 @@ def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
     assert by_offset[2].value == bad and by_offset[2].topic == topic
     assert by_offset[2].consumer_group == group and by_offset[2].key == b"agg"
     assert "Traceback" not in by_offset[2].error
-    assert wait_for(lambda: sum(ext.stats.committed.values()) == 4, timeout=10)
+    assert wait_for(lambda: sum(ext.stats.committed.values()) == 4, timeout=30)
     assert sum(ext.stats.committed.values()) == 4
 
 
@@ -201,7 +201,7 @@ def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
     produce(kafka, topic, [(b"a", envelope_bytes("a", "busy-blocking")[1])])
     assert wait_for(lambda: "busy-blocking" in handled, timeout=20)
     produce(kafka, topic, [(b"a", envelope_bytes("a", "after")[1])])
-    assert wait_for(lambda: handled[-1:] == ["after"], timeout=10)
+    assert wait_for(lambda: handled[-1:] == ["after"], timeout=30)
 
     assert handled == ["first", "busy-green", "busy-blocking", "after"]
     assert ext.stats.lost == 0, "the consumer was evicted from its group"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from . import open311_openapi
+
 PROBLEM = "application/problem+json"
 JSON = "application/json"
 
@@ -251,6 +253,71 @@ SCHEMAS = {
     },
 }
 
+_KINDS = ["complaint", "observation", "suggestion", "information_request", "administrative_request", "petition"]
+
+
+def _input(required: list[str], **properties) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+SCHEMAS.update({
+    "MyTicket": {
+        "type": "object",
+        "description": "One of the signed-in citizen's requests, as they see it.",
+        "required": ["ticket_id", "tracking_code", "kind", "status", "available_actions"],
+        "properties": {
+            **SCHEMAS["TicketStatus"]["properties"],
+            "kind": {"type": "string", "enum": _KINDS},
+            "available_actions": {"type": "array", "items": {"type": "string"},
+                                  "description": "what the requester may do now, e.g. appeal, reopen"},
+            "followers": {"type": "integer", "minimum": 0},
+            "me_too": {"type": "integer", "minimum": 0},
+            "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+            "public": {"type": "boolean"},
+            "extended": {"type": "boolean"},
+        },
+    },
+    "MyTicketList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/MyTicket"}},
+                       "next_page_token": {"type": ["string", "null"]}},
+    },
+    "TimelineEntry": {
+        "type": "object",
+        "description": "A step of the request: what happened and by which role, never by whom.",
+        "properties": {"action": {"type": "string"}, "from_status": {"type": "string"},
+                       "to_status": {"type": "string"}, "by": {"type": "string", "examples": ["staff", "citizen"]},
+                       "at": _TIMESTAMP},
+    },
+    "ThreadMessage": {
+        "type": "object",
+        "description": "A message of the public thread between the requester and the office.",
+        "required": ["message_id", "by", "body"],
+        "properties": {"message_id": {"type": "string"}, "by": {"type": "string"}, "body": {"type": "string"},
+                       "at": _TIMESTAMP, "attachment_ids": {"type": "array", "items": {"type": "string"}}},
+    },
+    "MyTicketDetail": {
+        "type": "object",
+        "description": "The request with its public timeline and public thread; internal notes are never here.",
+        "required": ["ticket", "timeline", "thread"],
+        "properties": {
+            "ticket": {"$ref": "#/components/schemas/MyTicket"},
+            "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+            "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadMessage"}},
+        },
+    },
+    "MessageInput": _input(["body"], body={"type": "string", "minLength": 1, "maxLength": 5000},
+                           attachment_ids={"type": "array", "maxItems": 5, "items": {"type": "string"}}),
+    "RatingInput": _input(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5},
+                          comment={"type": "string", "maxLength": 1000}),
+    "AppealInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000}),
+    "FollowInput": _input([], me_too={"type": "boolean", "default": False,
+                                      "description": "\"me too\": the same problem concerns me"}),
+    "FollowCounts": {"type": "object", "required": ["followers", "me_too"],
+                     "properties": {"followers": {"type": "integer"}, "me_too": {"type": "integer"}}},
+})
+
 _REQUEST_ID = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
 
 
@@ -264,6 +331,8 @@ def _problem(description: str) -> dict:
 
 RESPONSES = {
     "BadRequest": _problem("The input is invalid; `field` names the culprit when there is one."),
+    "Unauthorized": _problem("Sign in: no access token, or an expired or revoked one."),
+    "Forbidden": _problem("Signed in, but not allowed to do this here; `reason` says why."),
     "NotFound": _problem("No such resource."),
     "Conflict": _problem("Not possible in the current state."),
     "TooLarge": _problem("The request body is larger than the gateway accepts."),
@@ -280,7 +349,7 @@ def _ok(description: str, schema: str | None = None, media: str = JSON, status: 
 
 
 def _errors(*extra: str) -> dict:
-    codes = {"400": "BadRequest", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "500": "Internal",
+    codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "500": "Internal",
              "503": "Unavailable"}
     wanted = ("400", "500", "503") + extra
     return {code: {"$ref": f"#/components/responses/{codes[code]}"} for code in wanted}
@@ -488,6 +557,47 @@ PATHS = {
     },
 }
 
+_CITIZEN = [{"bearerAuth": []}]
+_TICKET_ID = _path_param("ticket_id", "the request's id")
+
+
+def _citizen_post(operation_id: str, summary: str, schema: str, reply: str, status: str = "200") -> dict:
+    return {"post": {
+        "operationId": operation_id, "tags": ["my requests"], "summary": summary, "security": _CITIZEN,
+        "parameters": [_TICKET_ID],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}},
+        "responses": {**_ok(summary, reply, status=status), **_errors("401", "403", "404", "409")},
+    }}
+
+
+PATHS.update({
+    "/api/v1/me/tickets": {
+        "get": {
+            "operationId": "listMyTickets", "tags": ["my requests"], "security": _CITIZEN,
+            "summary": "The signed-in citizen's own requests, newest first",
+            "parameters": [_query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
+                           _query("page_token", "next_page_token of the previous page")],
+            "responses": {**_ok("One page of my requests", "MyTicketList"), **_errors("401", "403")},
+        },
+    },
+    "/api/v1/me/tickets/{ticket_id}": {
+        "get": {
+            "operationId": "getMyTicket", "tags": ["my requests"], "security": _CITIZEN,
+            "summary": "One of my requests with its public timeline and thread (404 for anyone else's)",
+            "parameters": [_TICKET_ID],
+            "responses": {**_ok("The request", "MyTicketDetail"), **_errors("401", "403", "404")},
+        },
+    },
+    "/api/v1/me/tickets/{ticket_id}/messages": _citizen_post(
+        "postMyTicketMessage", "Write in my request's thread", "MessageInput", "ThreadMessage", status="201"),
+    "/api/v1/me/tickets/{ticket_id}/rating": _citizen_post(
+        "rateMyTicket", "Rate the answer to my request (1 to 5)", "RatingInput", "MyTicket"),
+    "/api/v1/me/tickets/{ticket_id}/appeal": _citizen_post(
+        "appealMyTicket", "Appeal the decision on my information request", "AppealInput", "MyTicket"),
+    "/api/v1/tickets/{ticket_id}/follow": _citizen_post(
+        "followTicket", "Follow a public request, or say \"me too\"", "FollowInput", "FollowCounts"),
+})
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -498,11 +608,16 @@ DOCUMENT = {
                    "attachments; each office's published documents.",
     },
     "servers": [{"url": "/", "description": "this gateway"}],
-    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "documents"}, {"name": "registry"}, {"name": "meta"}],
-    "paths": PATHS,
+    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "my requests"}, {"name": "documents"},
+             {"name": "registry"}, {"name": "meta"},
+             {"name": "open311", "description": "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2); "
+                                                "errors in its own shape, not problem bodies"}],
+    "paths": {**PATHS, **open311_openapi.PATHS},
     "components": {
-        "schemas": SCHEMAS,
-        "responses": RESPONSES,
+        "schemas": {**SCHEMAS, **open311_openapi.SCHEMAS},
+        "responses": {**RESPONSES, **open311_openapi.RESPONSES},
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                                           "description": "an access token from POST /api/v1/auth/login"}},
         "headers": {"X-Request-Id": {"description": "the request's id, also its trace id in the logs",
                                      "schema": {"type": "string"}}},
     },

@@ -36,7 +36,7 @@ TEXT = {
         "submitted_at": "تاريخ الاستلام", "acknowledge_by": "الإشعار بالاستلام قبل", "answer_by": "الرد قبل",
         "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف",
         "failed": "تعذر إتمام الطلب", "failed_client": "تحققوا مما أدخلتموه ثم أعيدوا المحاولة.", "failed_server": "حدث خلل من جهتنا أو أن الخدمة غير متاحة مؤقتا. أعيدوا المحاولة بعد قليل.", "request_id": "مرجع الطلب", "home": "الصفحة الرئيسية", "error": "تعذر تسجيل الطلب",
-        "updated_at": "آخر تحديث",
+        "updated_at": "آخر تحديث", "offices_link": "المكاتب بالأرقام", "staff_link": "فضاء الموظفين", "office_answer": "رد المكتب", "office_messages": "رسائل المكتب",
         "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
                      "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه"},
         "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
@@ -51,7 +51,7 @@ TEXT = {
         "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
         "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère",
         "failed": "La demande n'a pas abouti", "failed_client": "Vérifiez ce que vous avez saisi puis réessayez.", "failed_server": "Un problème de notre côté ou un service momentanément indisponible. Réessayez dans un instant.", "request_id": "Référence", "home": "Accueil", "error": "La demande n'a pas pu être enregistrée",
-        "updated_at": "Dernière mise à jour",
+        "updated_at": "Dernière mise à jour", "offices_link": "Les bureaux en chiffres", "staff_link": "Espace agents", "office_answer": "Réponse du bureau", "office_messages": "Messages du bureau",
         "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
                      "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte"},
         "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
@@ -66,7 +66,7 @@ TEXT = {
         "submitted_at": "Received on", "acknowledge_by": "Acknowledgement by", "answer_by": "Answer by",
         "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character",
         "failed": "The request did not go through", "failed_client": "Check what you entered and try again.", "failed_server": "Something went wrong on our side or a service is briefly unavailable. Try again in a moment.", "request_id": "Reference", "home": "Home", "error": "The request could not be recorded",
-        "updated_at": "Last updated",
+        "updated_at": "Last updated", "offices_link": "Offices in figures", "staff_link": "Staff area", "office_answer": "The office's answer", "office_messages": "Messages from the office",
         "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
                      "answered": "Answered", "closed": "Closed", "reopened": "Reopened"},
         "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
@@ -158,6 +158,8 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
             "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_NAMES.get(ticket.kind, "complaint"),
             "submitted_at": when(ticket.submitted_at, with_time=True), "updated_at": when(ticket.updated_at, with_time=True),
             "acknowledge_by": when(ticket.acknowledge_by), "answer_by": when(ticket.answer_by),
+            "answer": ticket.decision.answer or ticket.decision.reason,
+            "replies": [{"body": m.body, "at": when(m.at, with_time=True)} for m in ticket.replies],
         }
     return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))
 

@@ -29,8 +29,13 @@ from cokit.settings import ServiceSettings
 
 from . import openapi, portal
 from .auth_routes import AuthRoutes
+from .caller import forward
+from .citizen_routes import CitizenRoutes
 from .documents_routes import DocumentsRoutes
+from .open311_routes import Open311Routes
+from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
+from .staff_portal import StaffPortal
 from .tickets_routes import TicketsRoutes
 from .http import guarded, json_response
 from .translate import office_json, receipt_json, status_json, submission_from_form
@@ -57,7 +62,8 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
+                     StaffPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -159,7 +165,9 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes)
                 office_id=office.office_id, kind=form.kind, category=form.category,
                 description=form.description, citizen_id=citizen_id, attachment_ids=attachment_ids,
                 location=form.location, channel=channel, language=form.language,
-            )
+            ),
+            # A signed-in citizen's request is theirs: tickets reads the verified token.
+            metadata=forward(request),
         )
 
 

@@ -33,6 +33,7 @@ ANSWER_WITHIN_MONTHS = 2
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
 CATEGORY_MAX = 64
+MEDIA_URL_MAX = 1024
 MAX_ATTACHMENTS = 5
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed on a phone keypad
@@ -120,6 +121,7 @@ class Submission:
     preferred_format: str = ""
     registered_by: str = ""      # the staff member who took a walk-in request
     public: bool = False
+    media_url: str = ""          # Open311: a photo hosted by the client
 
     @property
     def anonymous(self) -> bool:
@@ -170,6 +172,11 @@ def validate_submission(sub: Submission) -> Submission:
             "REGISTERED_BY_REQUIRED", "a walk-in request names the staff member who registered it",
             field="registered_by",
         )
+    media_url = sub.media_url.strip()
+    if media_url and (len(media_url) > MEDIA_URL_MAX or not media_url.lower().startswith(("http://", "https://"))
+                      or any(ch.isspace() for ch in media_url)):
+        raise invalid_argument("MEDIA_URL_INVALID", f"media_url is an http or https address of at most {MEDIA_URL_MAX} "
+                               "characters", field="media_url")
     if sub.urgent and (sub.kind != "information_request" or not sub.urgency_reason.strip()):
         raise invalid_argument(
             "URGENCY_UNFOUNDED", "only an information request can be urgent, with its reason (life, safety, freedom)",
@@ -184,7 +191,7 @@ def validate_submission(sub: Submission) -> Submission:
         raise invalid_argument("ID_NUMBER_NOT_ALLOWED", "an ID number is only asked for information requests",
                                field="id_number")
     return dataclasses.replace(sub, category=category, description=description, language=language,
-                               id_number=id_number, requester_name=sub.requester_name.strip())
+                               id_number=id_number, requester_name=sub.requester_name.strip(), media_url=media_url)
 
 
 def _validate_information_requester(sub: Submission) -> None:

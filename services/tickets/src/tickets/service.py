@@ -16,9 +16,11 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from nameko.timer import timer
 
+from cokit.auth import policy
+from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
 from cokit.clients import ServiceClient
-from cokit.errors import failed_precondition, invalid_argument, not_found
+from cokit.errors import failed_precondition, invalid_argument, not_found, permission_denied
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
@@ -29,7 +31,7 @@ from cokit.settings import ServiceSettings
 import base64
 import json
 
-from . import deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
+from . import callers, deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
 from .transitions import KIND_VALUES, timestamp
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Settings(ServiceSettings):
     metrics_port: int = 9103
     database_url: str = "sqlite:///.local/data/tickets.db"
     registry_grpc_target: str = "127.0.0.1:50052"
+    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
     tickets_pii_key: str = ""                 # base64 of 32 bytes; information requests need it
     tickets_timezone: str = "Africa/Casablanca"
     tickets_deadline_near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS
@@ -74,6 +77,10 @@ class _CalendarSource:
 
 CALENDARS = _CalendarSource()
 
+# Office id -> its scope (instance, commune, office): an office never moves to another commune.
+_OFFICE_SCOPES: dict[str, policy.Scope] = {}
+WALK_IN_ROLES = workflow.STAFF | workflow.INFORMATION_OFFICERS | {"commune_admin"}
+
 
 def _coordinate(value: float) -> float | None:
     return None if math.isnan(value) else value
@@ -97,20 +104,22 @@ def submission_from(request) -> domain.Submission:
         urgent=request.urgent, urgency_reason=request.urgency_reason,
         requester_name=requester.name, requester_address=requester.address, id_kind=requester.id_kind,
         id_number=requester.id_number, preferred_format=requester.preferred_format,
-        registered_by=request.registered_by, public=request.public,
+        registered_by=request.registered_by, public=request.public, media_url=request.media_url,
     )
 
 
 def status_message(row, role: str = "") -> pb.TicketStatus:
     machine = workflow.machine_for(row["kind"])
     actions = [a for a in machine.available(row["status"]) if not role or role in machine.transition(a).actors]
+    details = [pb.ActionInfo(action=a, required=machine.transition(a).required,
+                             roles=sorted(machine.transition(a).actors)) for a in actions]
     return pb.TicketStatus(
         ticket_id=row["ticket_id"], tracking_code=row["tracking_code"], office_id=row["office_id"],
         kind=KIND_VALUES[row["kind"]], category=row["category"], status=row["status"],
         submitted_at=timestamp(row["submitted_at"]), acknowledge_by=timestamp(row["acknowledge_by"]),
         answer_by=timestamp(row["answer_by"]), attachment_count=row["attachment_count"],
         updated_at=timestamp(row["updated_at"]), extended=bool(row["extended"]), urgent=bool(row["urgent"]),
-        available_actions=actions, priority=row["priority"], department=row["department"],
+        available_actions=actions, action_details=details, priority=row["priority"], department=row["department"],
         rating=row["rating"] or 0, merged_into=row["merged_into"], public=bool(row["public"]),
     )
 
@@ -126,6 +135,29 @@ def submitted_payload(row, attachment_count: int) -> pb.TicketSubmitted:
     )
 
 
+def history_details(entry) -> dict[str, str]:
+    try:
+        details = json.loads(entry["details"] or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
+
+
+def latest_decision(kind: str, history) -> pb.Decision | None:
+    """The last transition that decided the request (answer, refusal, ...), with what it said
+    to the requester; None while undecided."""
+    machine = workflow.machine_for(kind)
+    decisions = {t.action for t in machine.transitions if t.decision or t.action == "answer_appeal"}
+    for entry in reversed(history):
+        if entry["action"] in decisions:
+            said = history_details(entry)
+            return pb.Decision(action=entry["action"], status=entry["status"], answer=said.get("answer", ""),
+                               outcome=said.get("outcome", ""), reason=said.get("reason", ""),
+                               at=timestamp(entry["at"]))
+    return None
+
+
+
 class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
@@ -134,6 +166,8 @@ class TicketsService(kit_service(pb)):
     overdue = DatabaseGauge("citizenoffice_tickets_overdue",
                             "Open requests past their watched deadline (acknowledgement or answer), by office.",
                             ["office_id"], store.overdue_by_office)
+    # The caller of every call: the access token on its metadata, verified here (see callers.py).
+    auth = TokenVerifier()
 
     def _settings(self, name, default):
         import nameko
@@ -154,6 +188,17 @@ class TicketsService(kit_service(pb)):
             )
         return pii.Sealer(key)
 
+    def _caller(self) -> policy.Caller:
+        return self.auth.from_context()
+
+    def _office_scope(self, office_id: str) -> policy.Scope:
+        scope = _OFFICE_SCOPES.get(office_id)
+        if scope is None:
+            office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=office_id))
+            scope = policy.Scope(office.instance_id or current_instance(), office.commune_code, office.office_id)
+            _OFFICE_SCOPES[office_id] = scope
+        return scope
+
     def _signature_threshold(self, office) -> int:
         unit = self.registry.GetTerritoryUnit(registry_pb2.GetTerritoryUnitRequest(code=office.commune_code))
         if unit.petition_signatures > 0:
@@ -162,7 +207,19 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Submit(self, request, context):
-        sub = domain.validate_submission(submission_from(request))
+        sub = submission_from(request)
+        caller = self._caller()
+        if sub.channel == "walk_in":
+            # Registered at the desk: by a signed-in member of that office's staff, who is the registrant.
+            if not caller.authenticated:
+                raise callers.authentication_required()
+            clerk = callers.actor_for(caller, self._office_scope(sub.office_id), "", WALK_IN_ROLES,
+                                      "register requests at this office")
+            sub = dataclasses.replace(sub, registered_by=clerk.id)
+        elif callers.is_requester(caller, caller.subject):
+            # A signed-in citizen files for themselves: the request is theirs, whatever the message says.
+            sub = dataclasses.replace(sub, citizen_id=caller.subject)
+        sub = domain.validate_submission(sub)
         office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=sub.office_id))
         if office.status != "operational":
             raise failed_precondition(
@@ -189,7 +246,7 @@ class TicketsService(kit_service(pb)):
             "requester_address": sub.requester_address, "requester_contact": request.requester.contact[:200],
             "preferred_format": sub.preferred_format, "id_kind": sub.id_kind,
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
-            "signature_threshold": threshold,
+            "signature_threshold": threshold, "media_url": sub.media_url,
         }
         duplicates = self._possible_duplicates(sub, office.office_id)
         actor, role = (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
@@ -232,8 +289,9 @@ class TicketsService(kit_service(pb)):
     def Transition(self, request, context):
         if not request.ticket_id:
             raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
-        # Only the scheduler acts as the system; a caller cannot borrow its role.
-        actor = actor_of(request.actor)
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
         fields = {name: getattr(request, name) for name in transitions.DETAIL_FIELDS}
         ctx = workflow.Context(now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                calendar=self._calendar(), clock=self._clock())
@@ -241,6 +299,10 @@ class TicketsService(kit_service(pb)):
             row = store.find_by_id(conn, request.ticket_id)
             if row is None:
                 raise not_found("TICKET_NOT_FOUND", "no such ticket")
+            # Only the scheduler acts as the system: no caller's roles map to it.
+            step = workflow.machine_for(row["kind"]).transition(request.action)
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      step.actors, f"{request.action} this request")
             transitions.apply(conn, self.events, row, request.action, actor, fields, ctx)
             row = store.find_by_id(conn, request.ticket_id)
         return status_message(row, actor.role)
@@ -251,11 +313,7 @@ class TicketsService(kit_service(pb)):
             if store.find_by_id(conn, request.ticket_id) is None:
                 raise not_found("TICKET_NOT_FOUND", "no such ticket")
             entries = store.history_of(conn, request.ticket_id)
-        return pb.HistoryReply(entries=[
-            pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
-                            actor_role=e["actor_role"], at=timestamp(e["at"]))
-            for e in entries
-        ])
+        return pb.HistoryReply(entries=[history_entry(e) for e in entries])
 
     def _run_deadlines(self) -> scheduler.Counts:
         return scheduler.run_once(
@@ -281,7 +339,16 @@ class TicketsService(kit_service(pb)):
             row = store.find_by_code(conn, code)
             if row is None:
                 raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
-            return self._status(conn, row["ticket_id"])
+            status = self._status(conn, row["ticket_id"])
+            decision = latest_decision(row["kind"], store.history_of(conn, row["ticket_id"]))
+            replies = [pb.ThreadMessage(author_role=m["author_role"], body=m["body"], at=timestamp(m["at"]))
+                       for m in store.thread_of(conn, row["ticket_id"], include_internal=False)
+                       if m["author_role"] != workflow.CITIZEN and not m["hidden_reason"]]
+        if decision is not None:
+            status.decision.CopyFrom(decision)
+        # The office's words to the requester; the requester's own messages stay out (they may name people).
+        status.replies.extend(replies)
+        return status
 
     @grpc
     def Get(self, request, context):
@@ -320,11 +387,11 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Assign(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "assign requests")
+        caller = self._caller()
         now = self._now()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "assign this request")
             office_id = row["office_id"]
             if request.office_id and request.office_id != row["office_id"]:
                 office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=request.office_id))
@@ -344,7 +411,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def PostMessage(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         body = request.body.strip()
         if not body or len(body) > domain.DESCRIPTION_MAX:
             raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
@@ -353,10 +420,12 @@ class TicketsService(kit_service(pb)):
         now = self._now()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
-            if request.internal or actor.role != workflow.CITIZEN:
-                workflow.require_staff(actor, "write internal notes" if request.internal else "answer in the thread")
-            elif actor.id != row["citizen_id"] or not actor.id:
-                raise permission_denied("NOT_YOUR_REQUEST", "only the requester writes in this thread")
+            office = self._office_scope(row["office_id"])
+            if request.internal:
+                actor = callers.staff_actor(caller, office, "write internal notes")
+            else:
+                actor = callers.actor_for(caller, office, row["citizen_id"] or "",
+                                          callers.OFFICE_ROLES | {workflow.CITIZEN}, "write in this thread")
             values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
                       "author_id": actor.id[:64], "author_role": actor.role, "body": body,
                       "attachment_ids": ",".join(request.attachment_ids), "at": now}
@@ -368,29 +437,70 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Thread(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         with self.db.connect() as conn:
             row = self._row(conn, request.ticket_id)
-            staff = actor.role in workflow.OFFICE_STAFF and bool(actor.id)
-            if not staff and (actor.role != workflow.CITIZEN or actor.id != row["citizen_id"] or not actor.id):
-                raise permission_denied("NOT_YOUR_REQUEST", "the thread is for the requester and the office")
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      callers.READERS | {workflow.CITIZEN}, "read this thread")
+            staff = actor.role != workflow.CITIZEN
             messages = store.thread_of(conn, row["ticket_id"], include_internal=staff)
         return pb.ThreadReply(messages=[thread_message(m) for m in messages if staff or not m["hidden_reason"]])
 
     @grpc
+    def ListMine(self, request, context):
+        caller = callers.citizen_actor(self._caller(), "list your requests")
+        size = min(request.page_size or 20, 100)
+        after = decode_page_token(request.page_token)
+        with self.db.connect() as conn:
+            rows = store.search(conn, citizen_id=caller.id, now=self._now(), after=after, limit=size + 1)
+            items = [self._status(conn, r["ticket_id"], workflow.CITIZEN) for r in rows[:size]]
+        token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
+        return pb.ListMineReply(items=items, next_page_token=token)
+
+    @grpc
+    def GetMine(self, request, context):
+        me = callers.citizen_actor(self._caller(), "read your requests")
+        with self.db.connect() as conn:
+            row = self._row(conn, request.ticket_id)
+            if row["citizen_id"] != me.id:
+                # Someone else's request: the same answer as a request that does not exist.
+                raise not_found("TICKET_NOT_FOUND", "no such ticket among your requests")
+            status = self._status(conn, row["ticket_id"], workflow.CITIZEN)
+            entries = store.history_of(conn, row["ticket_id"])
+            messages = store.thread_of(conn, row["ticket_id"], include_internal=False)
+        return pb.MyTicket(status=status, timeline=[history_entry(e) for e in entries],
+                           thread=[thread_message(m) for m in messages if not m["hidden_reason"]])
+
+    @grpc
     def Search(self, request, context):
-        workflow.require_staff(actor_of(request.actor), "read the queues")
+        office_ids = self._readable_offices(request.office_ids)
         size = min(request.page_size or 50, 200)
         after = decode_page_token(request.page_token)
         now = self._now()
         with self.db.connect() as conn:
             rows = store.search(
-                conn, office_ids=request.office_ids, statuses=request.statuses, categories=request.categories,
+                conn, office_ids=office_ids, statuses=request.statuses, categories=request.categories,
                 kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES], assignee_id=request.assignee_id,
                 overdue=request.overdue, text=request.text.strip(), now=now, after=after, limit=size + 1)
         items = [queue_item(r, now) for r in rows[:size]]
         token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
         return pb.SearchReply(items=items, next_page_token=token)
+
+    def _readable_offices(self, asked) -> list[str]:
+        """The offices of a queue search: those asked, each within the caller's reach, or all it reaches."""
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
+        offices = self.registry.ListOffices(registry_pb2.ListOfficesRequest()).offices
+        reachable = callers.reachable_offices(caller, [
+            policy.Scope(o.instance_id or current_instance(), o.commune_code, o.office_id) for o in offices])
+        if not reachable:
+            raise permission_denied("STAFF_ONLY", "only the office's staff may read the queues")
+        outside = sorted(set(asked) - set(reachable))
+        if outside:
+            raise permission_denied("OUTSIDE_YOUR_SCOPE", "your roles do not reach these offices",
+                                    office_ids=",".join(outside)[:200])
+        return list(asked) or reachable
 
     @grpc
     def Stats(self, request, context):
@@ -419,13 +529,13 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Merge(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "merge duplicates")
+        caller = self._caller()
         if request.ticket_id == request.into_ticket_id:
             raise invalid_argument("MERGE_INTO_ITSELF", "a request cannot be merged into itself")
         with self.db.begin() as conn:
             duplicate = self._row(conn, request.ticket_id)
             into = self._row(conn, request.into_ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(duplicate["office_id"]), "merge duplicates")
             if duplicate["merged_into"] or into["merged_into"]:
                 raise failed_precondition("ALREADY_MERGED", "one of the requests is already merged")
             if (duplicate["office_id"], duplicate["kind"]) != (into["office_id"], into["kind"]):
@@ -436,9 +546,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Follow(self, request, context):
-        actor = actor_of(request.actor)
-        if actor.role != workflow.CITIZEN or not actor.id:
-            raise permission_denied("CITIZENS_FOLLOW", "signed-in citizens follow requests")
+        actor = callers.citizen_actor(self._caller(), "follow requests")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
             if not row["public"] and actor.id != row["citizen_id"]:
@@ -451,7 +559,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Sign(self, request, context):
-        actor = actor_of(request.actor)
+        actor = callers.citizen_actor(self._caller(), "sign petitions")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
             workflow.check_signature(transitions.facts_of(row), actor, request.eligible)
@@ -463,9 +571,11 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Rate(self, request, context):
-        actor = actor_of(request.actor)
+        caller = self._caller()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
+                                      {workflow.CITIZEN}, "rate this answer")
             workflow.check_rating(transitions.facts_of(row), actor, request.rating)
             conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == row["ticket_id"]).values(
                 rating=request.rating, rating_comment=request.comment.strip()[:1000]))
@@ -474,12 +584,12 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Moderate(self, request, context):
-        actor = actor_of(request.actor)
-        workflow.require_staff(actor, "moderate public text")
+        caller = self._caller()
         if not request.reason.strip():
             raise invalid_argument("REASON_REQUIRED", "hiding text gives its reason", field="reason")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "moderate public text")
             table = store.ticket_messages if request.message_id else store.tickets
             where = (table.c.message_id == request.message_id) if request.message_id else (table.c.ticket_id == row["ticket_id"])
             if conn.execute(table.update().where(where, table.c.ticket_id == row["ticket_id"])
@@ -488,11 +598,54 @@ class TicketsService(kit_service(pb)):
             self._changed(conn, row, "moderated", actor)
             return self._status(conn, row["ticket_id"], actor.role)
 
+    @grpc
+    def ListPublicRequests(self, request, context):
+        limit = request.limit or PUBLIC_LIST_MAX
+        if not 0 < limit <= PUBLIC_LIST_MAX:
+            raise invalid_argument("LIMIT_OUT_OF_RANGE", f"limit is 1 to {PUBLIC_LIST_MAX}", field="limit")
+        unknown = [k for k in request.kinds if k not in KIND_NAMES]
+        if unknown:
+            raise invalid_argument("KIND_UNKNOWN", "unknown request kind", field="kinds")
+        if len(request.ticket_ids) > PUBLIC_LIST_MAX:
+            raise invalid_argument("TOO_MANY_IDS", f"at most {PUBLIC_LIST_MAX} ids", field="ticket_ids")
+        start = store.as_utc(request.submitted_from.ToDatetime()) if request.HasField("submitted_from") else None
+        end = store.as_utc(request.submitted_to.ToDatetime()) if request.HasField("submitted_to") else None
+        with self.db.connect() as conn:
+            rows = store.public_requests(
+                conn, office_ids=request.office_ids, ticket_ids=request.ticket_ids,
+                kinds=[KIND_NAMES[k] for k in request.kinds], categories=request.categories,
+                statuses=request.statuses, start=start, end=end, limit=limit)
+        return pb.PublicRequests(requests=[public_request(r) for r in rows])
 
-def actor_of(message) -> workflow.Actor:
-    if message.role == workflow.SYSTEM:
-        raise invalid_argument("ACTOR_ROLE_RESERVED", "the system role is reserved to the scheduler")
-    return workflow.Actor(message.id, message.role)
+
+PUBLIC_LIST_MAX = 1000
+
+
+def public_request(r) -> pb.PublicRequest:
+    """A request as a public list may show it: the text, place and photo only when its author
+    made it public, the text only when moderation did not hide it; never who asked."""
+    item = pb.PublicRequest(
+        ticket_id=r["ticket_id"], office_id=r["office_id"], kind=KIND_VALUES[r["kind"]], category=r["category"],
+        status=r["status"], submitted_at=timestamp(r["submitted_at"]), updated_at=timestamp(r["updated_at"]),
+        answer_by=timestamp(r["answer_by"]), department=r["department"], public=bool(r["public"]),
+        merged_into=r["merged_into"],
+    )
+    if r["public"]:
+        if not r["hidden_reason"]:
+            item.description = r["description"]
+        item.media_url = r["media_url"]
+        if r["latitude"] is not None or r["address"]:
+            item.location.CopyFrom(pb.Location(
+                latitude=r["latitude"] if r["latitude"] is not None else math.nan,
+                longitude=r["longitude"] if r["longitude"] is not None else math.nan, address=r["address"]))
+    return item
+
+
+def history_entry(e) -> pb.HistoryEntry:
+    """A line of the timeline: what happened, by which role and what it said to the requester
+    (answer, reason, ...), never who."""
+    return pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
+                           actor_role=e["actor_role"], at=timestamp(e["at"]), details=history_details(e))
 
 
 def thread_message(m) -> pb.ThreadMessage:

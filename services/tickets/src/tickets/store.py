@@ -55,12 +55,15 @@ tickets = sa.Table(
     sa.Column("rating_comment", sa.String(1000), nullable=False, server_default=""),
     sa.Column("merged_into", sa.String(36), nullable=False, server_default=""),
     sa.Column("hidden_reason", sa.String(300), nullable=False, server_default=""),
+    sa.Column("media_url", sa.String(1024), nullable=False, server_default=""),
     # The scheduler's scan: open tickets by their watched deadline.
     sa.Index("ix_tickets_due", "due_at"),
     # Staff queues: an office's requests by status, newest first; an agent's own queue.
     sa.Index("ix_tickets_queue", "office_id", "status", "submitted_at", "ticket_id"),
     sa.Index("ix_tickets_office_time", "office_id", "submitted_at", "ticket_id"),
     sa.Index("ix_tickets_assignee", "assignee_id", "status", "submitted_at"),
+    # A citizen's own requests, newest first.
+    sa.Index("ix_tickets_citizen", "citizen_id", "submitted_at", "ticket_id"),
 )
 
 ticket_attachments = sa.Table(
@@ -337,7 +340,7 @@ def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitud
 
 
 def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "", overdue: bool = False,
-           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50):
+           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50, citizen_id: str = ""):
     """A staff queue page, newest first, keyset-paginated on (submitted_at, ticket_id)."""
     t = tickets
     q = sa.select(t.c.ticket_id, t.c.tracking_code, t.c.office_id, t.c.kind, t.c.category, t.c.status,
@@ -352,6 +355,8 @@ def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assigne
         q = q.where(t.c.kind.in_(list(kinds)))
     if assignee_id:
         q = q.where(t.c.assignee_id == assignee_id)
+    if citizen_id:
+        q = q.where(t.c.citizen_id == citizen_id)
     if overdue:
         q = q.where(t.c.due_at < now)
     if text:
@@ -378,4 +383,31 @@ def for_stats(conn, office_id: str, start: dt.datetime, end: dt.datetime):
                   t.c.rating).where(t.c.submitted_at >= start, t.c.submitted_at < end, t.c.merged_into == "")
     if office_id:
         q = q.where(t.c.office_id == office_id)
+    return conn.execute(q).mappings().all()
+
+
+def public_requests(conn, *, office_ids=(), ticket_ids=(), kinds=(), categories=(), statuses=(),
+                    start: dt.datetime | None = None, end: dt.datetime | None = None, limit: int = 1000):
+    """Requests for a public list, newest first: the named ones, or an office's over a period.
+    What of each may be shown is the service's call (public_request)."""
+    t = tickets
+    q = sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.category, t.c.status, t.c.submitted_at,
+                  t.c.updated_at, t.c.answer_by, t.c.department, t.c.public, t.c.description, t.c.hidden_reason,
+                  t.c.latitude, t.c.longitude, t.c.address, t.c.media_url, t.c.merged_into)
+    if kinds:
+        q = q.where(t.c.kind.in_(list(kinds)))
+    if ticket_ids:
+        q = q.where(t.c.ticket_id.in_(list(ticket_ids)))
+    else:
+        if office_ids:
+            q = q.where(t.c.office_id.in_(list(office_ids)))
+        if categories:
+            q = q.where(t.c.category.in_(list(categories)))
+        if statuses:
+            q = q.where(t.c.status.in_(list(statuses)))
+        if start is not None:
+            q = q.where(t.c.submitted_at >= start)
+        if end is not None:
+            q = q.where(t.c.submitted_at < end)
+    q = q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
     return conn.execute(q).mappings().all()

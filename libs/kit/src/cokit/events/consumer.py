@@ -292,6 +292,10 @@ class KafkaConsumerEntrypoint(Entrypoint):
         while not self._stopping:
             try:
                 consumer = KafkaConsumer(**self._consumer_config())
+                # Learn the topic's partitions before joining: a group leader that assigns
+                # from metadata without them gives every member nothing, and has to notice
+                # and rebalance again later (seen stuck that way for minutes under load).
+                consumer.partitions_for_topic(self.topic)
                 consumer.subscribe([self.topic], listener=Listener())
                 return consumer
             except Exception as exc:

@@ -51,7 +51,7 @@ class Location(_message.Message):
     def __init__(self, latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public")
+    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public", "media_url")
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class SubmitRequest(_message.Message):
     URGENCY_REASON_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
     office_id: str
     kind: TicketKind
     category: str
@@ -80,7 +81,8 @@ class SubmitRequest(_message.Message):
     urgency_reason: str
     registered_by: str
     public: bool
-    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+    media_url: str
+    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ..., media_url: _Optional[str] = ...) -> None: ...
 
 class Requester(_message.Message):
     __slots__ = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
@@ -141,7 +143,7 @@ class GetTicketRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ...) -> None: ...
 
 class TicketStatus(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions", "priority", "department", "followers", "me_too", "rating", "merged_into", "public")
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions", "priority", "department", "followers", "me_too", "rating", "merged_into", "public", "action_details", "decision", "replies")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +165,9 @@ class TicketStatus(_message.Message):
     RATING_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    ACTION_DETAILS_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REPLIES_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     office_id: str
@@ -184,7 +189,36 @@ class TicketStatus(_message.Message):
     rating: int
     merged_into: str
     public: bool
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ..., followers: _Optional[int] = ..., me_too: _Optional[int] = ..., rating: _Optional[int] = ..., merged_into: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+    action_details: _containers.RepeatedCompositeFieldContainer[ActionInfo]
+    decision: Decision
+    replies: _containers.RepeatedCompositeFieldContainer[ThreadMessage]
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ..., followers: _Optional[int] = ..., me_too: _Optional[int] = ..., rating: _Optional[int] = ..., merged_into: _Optional[str] = ..., public: _Optional[bool] = ..., action_details: _Optional[_Iterable[_Union[ActionInfo, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., replies: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
+
+class ActionInfo(_message.Message):
+    __slots__ = ("action", "required", "roles")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    required: _containers.RepeatedScalarFieldContainer[str]
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, action: _Optional[str] = ..., required: _Optional[_Iterable[str]] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("action", "status", "answer", "outcome", "reason", "at")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    status: str
+    answer: str
+    outcome: str
+    reason: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, action: _Optional[str] = ..., status: _Optional[str] = ..., answer: _Optional[str] = ..., outcome: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Actor(_message.Message):
     __slots__ = ("id", "role")
@@ -223,18 +257,27 @@ class TransitionRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., action: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., reason: _Optional[str] = ..., answer: _Optional[str] = ..., outcome: _Optional[str] = ..., exception_code: _Optional[str] = ..., remedies: _Optional[str] = ..., redaction: _Optional[str] = ..., message: _Optional[str] = ..., committee: _Optional[str] = ..., session_date: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
-    __slots__ = ("action", "from_status", "to_status", "actor_role", "at")
+    __slots__ = ("action", "from_status", "to_status", "actor_role", "at", "details")
+    class DetailsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ACTION_FIELD_NUMBER: _ClassVar[int]
     FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
     TO_STATUS_FIELD_NUMBER: _ClassVar[int]
     ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     action: str
     from_status: str
     to_status: str
     actor_role: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    details: _containers.ScalarMap[str, str]
+    def __init__(self, action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class HistoryReply(_message.Message):
     __slots__ = ("entries",)
@@ -495,6 +538,90 @@ class ModerateRequest(_message.Message):
     message_id: str
     reason: str
     def __init__(self, ticket_id: _Optional[str] = ..., actor: _Optional[_Union[Actor, _Mapping]] = ..., message_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PublicRequestsQuery(_message.Message):
+    __slots__ = ("office_ids", "ticket_ids", "kinds", "categories", "statuses", "submitted_from", "submitted_to", "limit")
+    OFFICE_IDS_FIELD_NUMBER: _ClassVar[int]
+    TICKET_IDS_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_TO_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    office_ids: _containers.RepeatedScalarFieldContainer[str]
+    ticket_ids: _containers.RepeatedScalarFieldContainer[str]
+    kinds: _containers.RepeatedScalarFieldContainer[TicketKind]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    statuses: _containers.RepeatedScalarFieldContainer[str]
+    submitted_from: _timestamp_pb2.Timestamp
+    submitted_to: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, office_ids: _Optional[_Iterable[str]] = ..., ticket_ids: _Optional[_Iterable[str]] = ..., kinds: _Optional[_Iterable[_Union[TicketKind, str]]] = ..., categories: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[str]] = ..., submitted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class PublicRequest(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "category", "status", "submitted_at", "updated_at", "answer_by", "department", "public", "description", "location", "media_url", "merged_into")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
+    kind: TicketKind
+    category: str
+    status: str
+    submitted_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    answer_by: _timestamp_pb2.Timestamp
+    department: str
+    public: bool
+    description: str
+    location: Location
+    media_url: str
+    merged_into: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., public: _Optional[bool] = ..., description: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., media_url: _Optional[str] = ..., merged_into: _Optional[str] = ...) -> None: ...
+
+class PublicRequests(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[PublicRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[PublicRequest, _Mapping]]] = ...) -> None: ...
+
+class ListMineRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMineReply(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[TicketStatus]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[TicketStatus, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class MyTicket(_message.Message):
+    __slots__ = ("status", "timeline", "thread")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
+    THREAD_FIELD_NUMBER: _ClassVar[int]
+    status: TicketStatus
+    timeline: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    thread: _containers.RepeatedCompositeFieldContainer[ThreadMessage]
+    def __init__(self, status: _Optional[_Union[TicketStatus, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., thread: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
 
 class TicketSubmitted(_message.Message):
     __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count")

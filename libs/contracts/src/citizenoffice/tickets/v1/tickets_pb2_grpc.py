@@ -114,6 +114,21 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
                 _registered_method=True)
+        self.ListMine = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ListMine',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineReply.FromString,
+                _registered_method=True)
+        self.GetMine = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/GetMine',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
+                _registered_method=True)
+        self.ListPublicRequests = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -216,6 +231,27 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMine(self, request, context):
+        """The signed-in citizen's own requests (the token's subject), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMine(self, request, context):
+        """One of the caller's own requests with its public timeline and public thread (never
+        internal notes or hidden messages); NOT_FOUND for anyone else's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublicRequests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -298,6 +334,21 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.Moderate,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'ListMine': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMine,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineReply.SerializeToString,
+            ),
+            'GetMine': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMine,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.SerializeToString,
+            ),
+            'ListPublicRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicRequests,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -732,6 +783,87 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/Moderate',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ModerateRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMine(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ListMine',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ListMineReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMine(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/GetMine',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.MyTicket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
             options,
             channel_credentials,
             insecure,

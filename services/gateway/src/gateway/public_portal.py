@@ -1,0 +1,112 @@
+"""Public pages of the portal: each office in figures over the last twelve months (volumes,
+response time, share answered within the deadline, satisfaction) and its latest published
+documents. The figures are tickets' public statistics, where groups of fewer than five
+requests are folded so nobody is recognisable; nothing here needs an account.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from nameko.web.handlers import http
+
+from citizenoffice.documents.v1 import documents_pb2 as documents_pb
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
+
+from . import portal
+from .http import guarded
+from .staff_portal import KIND_KEYS, STAFF_TEXT
+
+PERIOD_DAYS = 365
+DOCUMENTS_SHOWN = 5
+PLACES_SHOWN = 20
+PUBLIC_SCANNED = 200      # the newest requests looked at for public places
+
+PUBLIC_TEXT = {
+    "ar": {
+        "offices_title": "المكاتب بالأرقام", "period": "خلال الاثني عشر شهرا الأخيرة", "total": "الطلبات المستلمة",
+        "answered": "الطلبات التي تم البت فيها", "median": "المدة الوسيطة للرد (أيام عمل)",
+        "within": "نسبة الرد داخل الأجل", "satisfaction": "رضا المواطنين (من 5)", "no_rating": "لا تقييم بعد",
+        "ratings": "تقييمات", "by_kind": "حسب النوع", "other": "أنواع أخرى مجمعة",
+        "folded": "تجمع الفئات التي تقل عن 5 طلبات حفاظا على الخصوصية.", "documents": "الوثائق المنشورة",
+        "all_documents": "جميع الوثائق المنشورة (CSV)", "no_documents": "لا توجد وثائق منشورة بعد", "places": "طلبات عمومية على الخريطة", "no_places": "لا توجد طلبات عمومية محددة المكان", "none": "—",
+    },
+    "fr": {
+        "offices_title": "Les bureaux en chiffres", "period": "Sur les douze derniers mois", "total": "Demandes reçues",
+        "answered": "Demandes tranchées", "median": "Délai médian de réponse (jours ouvrés)",
+        "within": "Part des réponses dans les délais", "satisfaction": "Satisfaction (sur 5)", "no_rating": "Pas encore d'avis",
+        "ratings": "avis", "by_kind": "Par type", "other": "Autres types regroupés",
+        "folded": "Les catégories de moins de 5 demandes sont regroupées pour protéger la vie privée.",
+        "documents": "Documents publiés", "all_documents": "Tous les documents publiés (CSV)",
+        "no_documents": "Aucun document publié pour l'instant", "places": "Demandes publiques sur la carte", "no_places": "Aucune demande publique localisée", "none": "—",
+    },
+    "en": {
+        "offices_title": "Offices in figures", "period": "Over the last twelve months", "total": "Requests received",
+        "answered": "Requests decided", "median": "Median response time (working days)",
+        "within": "Share answered within the deadline", "satisfaction": "Satisfaction (out of 5)", "no_rating": "No rating yet",
+        "ratings": "ratings", "by_kind": "By type", "other": "Other types, grouped",
+        "folded": "Categories of fewer than 5 requests are grouped to protect privacy.",
+        "documents": "Published documents", "all_documents": "All published documents (CSV)",
+        "no_documents": "No document published yet", "places": "Public requests on the map", "no_places": "No public request with a place", "none": "—",
+    },
+}
+
+
+def _render(request, template: str, **context):
+    lang = portal.language(request)
+    text = dict(PUBLIC_TEXT[lang], kinds=STAFF_TEXT[lang]["kinds"], statuses=STAFF_TEXT[lang]["statuses"])
+    return portal._render(request, template, 200, p=text, **context)
+
+
+def _number(value: float, lang: str, digits: int = 1) -> str:
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+class PublicPortal:
+    @http("GET", "/offices")
+    @portal.html_errors
+    @guarded
+    def public_offices(self, request):
+        lang = portal.language(request)
+        offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
+        return _render(request, "offices.html", offices=[(o.slug, portal.office_name(o, lang), o.name.zgh) for o in offices])
+
+    @http("GET", "/offices/<string:office>")
+    @portal.html_errors
+    @guarded
+    def public_office(self, request, office):
+        lang = portal.language(request)
+        found = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=office))
+        today = dt.datetime.now(portal.LOCAL_TIME).date()
+        stats = self.tickets.Stats(tickets_pb.StatsRequest(
+            office_id=found.office_id, public=True, from_date=(today - dt.timedelta(days=PERIOD_DAYS)).isoformat(),
+            to_date=today.isoformat()))
+        documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
+            office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
+        # The map is a list of places, each opening the phone's own map application (geo: URI):
+        # no map library or tiles to download on a slow line. Only requests their author made
+        # public carry a place (tickets' public list says so).
+        recent = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
+            office_ids=[found.office_id], limit=PUBLIC_SCANNED)).requests
+        places = [{"kind": KIND_KEYS.get(r.kind, "complaint"), "category": r.category, "status": r.status,
+                   "date": portal.when(r.submitted_at),
+                   "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}"}
+                  for r in recent if r.public and r.HasField("location") and not r.merged_into
+                  and not (math.isnan(r.location.latitude) or math.isnan(r.location.longitude))][:PLACES_SHOWN]
+        figures = {
+            "total": stats.total, "answered": stats.answered,
+            "median": _number(stats.median_working_days, lang) if stats.answered else None,
+            # French puts a (no-break) space before %; Arabic and English do not.
+            "within": _number(stats.within_deadline_share * 100, lang, 0) + ("\u202f%" if lang == "fr" else "%")
+            if stats.answered else None,
+            "satisfaction": _number(stats.satisfaction_average, lang) if stats.ratings else None,
+            "ratings": stats.ratings,
+            "by_kind": sorted(stats.by_kind.items(), key=lambda kv: (kv[0] == "other", -kv[1])),
+        }
+        return _render(
+            request, "office.html", slug=found.slug, name=portal.office_name(found, lang), zgh=found.name.zgh,
+            figures=figures, places=places, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
+                                         "date": d.document_date} for d in documents],
+        )

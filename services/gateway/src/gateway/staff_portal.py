@@ -1,0 +1,449 @@
+"""The staff pages of the portal: sign-in, the office's queue, and the ticket page with its
+timeline, replies to the citizen, internal notes and the transitions the status allows.
+Server-rendered like the citizen pages, usable without JavaScript, in Arabic, French and English.
+
+The session is identity's token pair in cookies that scripts cannot read (HttpOnly), sent over
+HTTPS only (Secure; browsers also accept them on http://localhost), never on another site's
+requests (SameSite=Strict) and only under /staff. An expired access token is refreshed with
+the refresh token on the next page (identity rotates it). Every form carries a per-session
+token (random, set at sign-in, kept in its own cookie) that must match the cookie.
+
+The staff member's token goes to the services on gRPC metadata (`caller.forward_token`), as
+the JSON staff routes do; the same policy (cokit.auth.policy) decides here first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hmac
+import secrets
+from urllib.parse import quote, urlencode
+
+from nameko.web.handlers import http
+from nameko_grpc.errors import GrpcError
+from werkzeug.wrappers import Response
+
+from citizenoffice.identity.v1 import identity_pb2 as identity_pb
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from citizenoffice.tickets.v1 import tickets_pb2 as pb
+from cokit.auth import policy
+from cokit.errors import DomainError, error_info, permission_denied
+
+from . import portal
+from .caller import forward_token
+from .http import guarded
+from .tickets_routes import TRANSITION_FIELDS
+
+ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "co_staff_access", "co_staff_refresh", "co_staff_csrf"
+COOKIE_PATH = "/staff"
+SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token lives longer
+SESSION_KEY = "citizenoffice.staff_session"
+LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
+OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
+KIND_KEYS = {value: name.lower() for name, value in pb.TicketKind.items() if value}
+
+STAFF_TEXT = {
+    "ar": {
+        "login_title": "تسجيل دخول الموظفين", "login": "البريد الإلكتروني أو الهاتف", "password": "كلمة المرور",
+        "sign_in": "دخول", "sign_out": "خروج", "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة",
+        "locked": "محاولات كثيرة، أعيدوا المحاولة لاحقا", "not_verified": "لم يتم تأكيد هذا الحساب بعد",
+        "queue_title": "الطلبات الواردة على المكتب", "search": "بحث في نص الطلب", "filter": "تصفية", "all": "الكل", "overdue": "متجاوز للأجل",
+        "overdue_only": "المتجاوزة للأجل فقط", "due": "الأجل", "no_items": "لا توجد طلبات", "next_page": "الصفحة الموالية",
+        "no_office": "حسابكم غير مرتبط بأي مكتب", "office": "المكتب", "timeline": "مسار الطلب",
+        "reply_title": "الرد على المواطن", "reply_label": "رسالة يراها المواطن", "send_reply": "إرسال الرد",
+        "note_title": "ملاحظة داخلية", "note_label": "ملاحظة للموظفين فقط، لا يراها المواطن", "add_note": "إضافة الملاحظة",
+        "internal": "ملاحظة داخلية – للموظفين فقط", "public_message": "رسالة إلى المواطن",
+        "citizen_message": "رسالة المواطن", "actions_title": "الإجراءات الممكنة",
+        "no_actions": "لا يوجد إجراء يمكنكم القيام به في هذه المرحلة", "done": "تم تسجيل الإجراء",
+        "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
+        "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
+        "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات",
+        "kinds": {"complaint": "شكاية", "observation": "ملاحظة", "suggestion": "اقتراح",
+                  "information_request": "طلب الحصول على المعلومات", "administrative_request": "طلب إداري",
+                  "petition": "عريضة"},
+        "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
+                     "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه", "under_study": "قيد الدراسة",
+                     "accepted": "مقبول", "declined": "لم يقبل", "received": "طلب مستلم", "extended": "تم تمديد الأجل",
+                     "partially_answered": "تم الرد جزئيا", "refused": "تم رفض الطلب", "implicitly_refused": "رفض ضمني",
+                     "appealed": "موضوع تظلم", "appeal_answered": "تم البت في التظلم",
+                     "waiting_for_citizen": "في انتظار المواطن", "completed": "منجز", "rejected": "مرفوض",
+                     "filed": "مودعة", "collecting_signatures": "جمع التوقيعات", "admissibility_check": "دراسة القبول",
+                     "merged": "مدمج في طلب آخر"},
+        "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
+                    "close": "إغلاق", "reopen": "إعادة الفتح", "study": "إحالة على الدراسة", "accept": "قبول",
+                    "decline": "عدم القبول", "extend": "تمديد الأجل", "answer_partially": "رد جزئي", "refuse": "رفض",
+                    "refuse_implicitly": "رفض ضمني", "appeal": "تظلم", "answer_appeal": "البت في التظلم",
+                    "take": "التكفل بالطلب", "ask_citizen": "طلب معلومات من المواطن", "resume": "استئناف",
+                    "complete": "إنجاز", "reject": "رفض", "open_signatures": "فتح التوقيعات",
+                    "request_check": "طلب دراسة القبول"},
+        "fields": {"reason": "السبب", "answer": "نص الرد", "outcome": "النتيجة", "exception_code": "الاستثناء القانوني",
+                   "remedies": "طرق الطعن", "redaction": "ما تم حجبه", "message": "الرسالة", "committee": "اللجنة",
+                   "session_date": "تاريخ الدورة"},
+        "outcomes": {"positive": "إيجابية", "negative": "سلبية", "upheld": "تظلم مقبول", "dismissed": "تظلم مرفوض"},
+        "roles": {"citizen": "المواطن", "staff": "موظف", "office_manager": "رئيس المكتب",
+                  "information_officer": "المكلف بالمعلومات", "deputy_information_officer": "نائب المكلف بالمعلومات",
+                  "commune_admin": "إدارة الجماعة", "national_admin": "الإدارة الوطنية", "system": "النظام"},
+    },
+    "fr": {
+        "login_title": "Connexion des agents", "login": "E-mail ou téléphone", "password": "Mot de passe",
+        "sign_in": "Se connecter", "sign_out": "Se déconnecter", "bad_login": "Identifiant ou mot de passe incorrect",
+        "locked": "Trop de tentatives : réessayez plus tard", "not_verified": "Ce compte n'est pas encore confirmé",
+        "queue_title": "File des demandes", "search": "Rechercher dans le texte", "filter": "Filtrer", "all": "Tous", "overdue": "En retard",
+        "overdue_only": "En retard seulement", "due": "Échéance", "no_items": "Aucune demande", "next_page": "Page suivante",
+        "no_office": "Votre compte n'a de rôle dans aucun bureau", "office": "Bureau", "timeline": "Historique",
+        "reply_title": "Répondre au citoyen", "reply_label": "Message visible par le citoyen", "send_reply": "Envoyer la réponse",
+        "note_title": "Note interne", "note_label": "Note réservée aux agents, jamais montrée au citoyen",
+        "add_note": "Ajouter la note", "internal": "Note interne – agents seulement", "public_message": "Message au citoyen",
+        "citizen_message": "Message du citoyen", "actions_title": "Actions possibles",
+        "no_actions": "Aucune action possible pour vous à ce stade", "done": "Action enregistrée",
+        "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
+        "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
+        "by": "par", "ticket": "Demande", "attachments": "Pièces jointes",
+        "kinds": {"complaint": "Réclamation", "observation": "Observation", "suggestion": "Suggestion",
+                  "information_request": "Demande d'accès à l'information", "administrative_request": "Demande administrative",
+                  "petition": "Pétition"},
+        "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
+                     "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte", "under_study": "À l'étude",
+                     "accepted": "Acceptée", "declined": "Déclinée", "received": "Demande reçue", "extended": "Délai prorogé",
+                     "partially_answered": "Répondue en partie", "refused": "Refusée", "implicitly_refused": "Refus implicite",
+                     "appealed": "En recours", "appeal_answered": "Recours tranché",
+                     "waiting_for_citizen": "En attente du citoyen", "completed": "Traitée", "rejected": "Rejetée",
+                     "filed": "Déposée", "collecting_signatures": "Collecte des signatures",
+                     "admissibility_check": "Examen de recevabilité", "merged": "Fusionnée avec une autre"},
+        "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
+                    "answer": "Répondre", "close": "Clôturer", "reopen": "Rouvrir", "study": "Mettre à l'étude",
+                    "accept": "Accepter", "decline": "Décliner", "extend": "Prolonger le délai",
+                    "answer_partially": "Répondre en partie", "refuse": "Refuser", "refuse_implicitly": "Refus implicite",
+                    "appeal": "Recours", "answer_appeal": "Trancher le recours", "take": "Prendre en charge",
+                    "ask_citizen": "Demander au citoyen", "resume": "Reprendre", "complete": "Terminer",
+                    "reject": "Rejeter", "open_signatures": "Ouvrir les signatures", "request_check": "Demander l'examen"},
+        "fields": {"reason": "Motif", "answer": "Texte de la réponse", "outcome": "Issue", "exception_code": "Exception légale",
+                   "remedies": "Voies de recours", "redaction": "Parties occultées", "message": "Message",
+                   "committee": "Commission", "session_date": "Date de la session"},
+        "outcomes": {"positive": "Favorable", "negative": "Défavorable", "upheld": "Recours fondé", "dismissed": "Recours rejeté"},
+        "roles": {"citizen": "Citoyen", "staff": "Agent", "office_manager": "Responsable du bureau",
+                  "information_officer": "Chargé de l'information", "deputy_information_officer": "Chargé adjoint de l'information",
+                  "commune_admin": "Administration communale", "national_admin": "Administration nationale", "system": "Système"},
+    },
+    "en": {
+        "login_title": "Staff sign-in", "login": "E-mail or phone", "password": "Password",
+        "sign_in": "Sign in", "sign_out": "Sign out", "bad_login": "Wrong login or password",
+        "locked": "Too many attempts: try again later", "not_verified": "This account is not confirmed yet",
+        "queue_title": "Request queue", "search": "Search the text", "filter": "Filter", "all": "All", "overdue": "Overdue",
+        "overdue_only": "Overdue only", "due": "Due", "no_items": "No requests", "next_page": "Next page",
+        "no_office": "Your account has no role at an office", "office": "Office", "timeline": "Timeline",
+        "reply_title": "Reply to the citizen", "reply_label": "Message the citizen will see", "send_reply": "Send the reply",
+        "note_title": "Internal note", "note_label": "Note for staff only, never shown to the citizen",
+        "add_note": "Add the note", "internal": "Internal note – staff only", "public_message": "Message to the citizen",
+        "citizen_message": "Message from the citizen", "actions_title": "Possible actions",
+        "no_actions": "No action you can take at this stage", "done": "Action recorded",
+        "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
+        "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
+        "by": "by", "ticket": "Request", "attachments": "Attachments",
+        "kinds": {"complaint": "Complaint", "observation": "Observation", "suggestion": "Suggestion",
+                  "information_request": "Access-to-information request", "administrative_request": "Administrative request",
+                  "petition": "Petition"},
+        "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
+                     "answered": "Answered", "closed": "Closed", "reopened": "Reopened", "under_study": "Under study",
+                     "accepted": "Accepted", "declined": "Declined", "received": "Request received", "extended": "Deadline extended",
+                     "partially_answered": "Partially answered", "refused": "Refused", "implicitly_refused": "Implicitly refused",
+                     "appealed": "Appealed", "appeal_answered": "Appeal decided", "waiting_for_citizen": "Waiting for the citizen",
+                     "completed": "Completed", "rejected": "Rejected", "filed": "Filed",
+                     "collecting_signatures": "Collecting signatures", "admissibility_check": "Admissibility check",
+                     "merged": "Merged into another"},
+        "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
+                    "close": "Close", "reopen": "Reopen", "study": "Put under study", "accept": "Accept",
+                    "decline": "Decline", "extend": "Extend the deadline", "answer_partially": "Answer in part",
+                    "refuse": "Refuse", "refuse_implicitly": "Implicit refusal", "appeal": "Appeal",
+                    "answer_appeal": "Decide the appeal", "take": "Take it on", "ask_citizen": "Ask the citizen",
+                    "resume": "Resume", "complete": "Complete", "reject": "Reject", "open_signatures": "Open signatures",
+                    "request_check": "Request the check"},
+        "fields": {"reason": "Reason", "answer": "Answer text", "outcome": "Outcome", "exception_code": "Legal exception",
+                   "remedies": "Remedies", "redaction": "What is left out", "message": "Message", "committee": "Committee",
+                   "session_date": "Session date"},
+        "outcomes": {"positive": "Positive", "negative": "Negative", "upheld": "Appeal upheld", "dismissed": "Appeal dismissed"},
+        "roles": {"citizen": "Citizen", "staff": "Staff", "office_manager": "Office manager",
+                  "information_officer": "Information officer", "deputy_information_officer": "Deputy information officer",
+                  "commune_admin": "Commune administration", "national_admin": "National administration", "system": "System"},
+    },
+}
+
+
+@dataclasses.dataclass
+class Session:
+    caller: policy.Caller
+    token: str
+    csrf: str
+    refreshed: object = None      # identity's new TokenPair when the access token was renewed
+
+    @property
+    def metadata(self) -> list[tuple[str, str]]:
+        return forward_token(self.token)
+
+
+def set_session_cookies(response: Response, pair, csrf: str = "") -> None:
+    common = {"path": COOKIE_PATH, "secure": True, "httponly": True, "samesite": "Strict"}
+    response.set_cookie(ACCESS_COOKIE, pair.access_token, max_age=max(int(pair.expires_in), 1), **common)
+    response.set_cookie(REFRESH_COOKIE, pair.refresh_token, max_age=SESSION_SECONDS, **common)
+    if csrf:
+        response.set_cookie(CSRF_COOKIE, csrf, max_age=SESSION_SECONDS, **common)
+
+
+def clear_session_cookies(response: Response) -> None:
+    for name in (ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path=COOKIE_PATH, secure=True, httponly=True, samesite="Strict")
+
+
+def redirect(location: str) -> Response:
+    response = Response(status=303, headers={"Location": location})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_next(value: str) -> str:
+    """Only a staff page of this site (no //host, no scheme) after signing in."""
+    return value if value.startswith("/staff") and "//" not in value and "\\" not in value else "/staff"
+
+
+def check_csrf(request) -> None:
+    cookie, field = request.cookies.get(CSRF_COOKIE, ""), request.form.get("csrf", "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), field.encode()):
+        raise permission_denied("CSRF_TOKEN_INVALID", "the form's session token does not match; reload the page")
+
+
+def staff_page(route):
+    """Resolve the session (refreshing an expired access token) before the route, send the
+    signed-out to the sign-in page, and keep staff pages out of every cache."""
+
+    @functools.wraps(route)
+    def wrapper(self, request, *args, **kwargs):
+        session = self._staff_session(request)
+        if session is None:
+            # A form sent after the session ended leads back to its page, not to the POST address.
+            back = request.full_path.rstrip("?") if request.method == "GET" else request.path.rsplit("/", 1)[0]
+            response = redirect(f"/staff/login?next={quote(back)}")
+            clear_session_cookies(response)
+            response.headers["X-Request-Id"] = self.trace_id
+            return response
+        request.environ[SESSION_KEY] = session
+        response = route(self, request, *args, **kwargs)
+        if session.refreshed is not None:
+            set_session_cookies(response, session.refreshed)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
+    lang = portal.language(request)
+    response = portal._render(request, template, status, here=here, s=STAFF_TEXT[lang], **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _kind(value: int) -> str:
+    return KIND_KEYS.get(value, "complaint")
+
+
+def roles_here(caller: policy.Caller, scope: policy.Scope) -> set[str]:
+    """The caller's roles whose binding covers this office (tickets maps the same bindings)."""
+    return {b.role for b in caller.bindings if b.scope.covers(scope)}
+
+
+class StaffPortal:
+    # --- the session -------------------------------------------------------------------------
+
+    def _staff_session(self, request) -> Session | None:
+        """The signed-in staff member, or None: no cookie, or a token that neither verifies
+        nor refreshes (revoked session, reused refresh token, identity unreachable)."""
+        token, refresh = request.cookies.get(ACCESS_COOKIE, ""), request.cookies.get(REFRESH_COOKIE, "")
+        csrf = request.cookies.get(CSRF_COOKIE, "")
+        if token:
+            try:
+                return Session(self.auth.from_authorization(f"Bearer {token}"), token, csrf)
+            except DomainError:
+                pass
+        if not refresh:
+            return None
+        try:
+            pair = self.identity.Refresh(identity_pb.RefreshRequest(refresh_token=refresh))
+            caller = self.auth.from_authorization(f"Bearer {pair.access_token}")
+        except (GrpcError, DomainError):
+            return None
+        return Session(caller, pair.access_token, csrf, refreshed=pair)
+
+    def _my_offices(self, caller: policy.Caller) -> list:
+        offices = self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
+        return [o for o in offices if policy.decide(
+            caller, "ticket.queue.read", policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed]
+
+    # --- sign-in and sign-out ----------------------------------------------------------------
+
+    def _login_page(self, request, status: int = 200, error: str = "") -> Response:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        response = _render(request, "staff_login.html", status, here="/staff/login", error=error, csrf=csrf,
+                           next=safe_next(request.values.get("next", "")), login=request.form.get("login", ""))
+        response.set_cookie(CSRF_COOKIE, csrf, max_age=SESSION_SECONDS, path=COOKIE_PATH, secure=True,
+                            httponly=True, samesite="Strict")
+        return response
+
+    @http("GET", "/staff/login")
+    @portal.html_errors
+    @guarded
+    def staff_login_form(self, request):
+        return self._login_page(request)
+
+    @http("POST", "/staff/login")
+    @portal.html_errors
+    @guarded
+    def staff_login(self, request):
+        check_csrf(request)
+        try:
+            pair = self.identity.Login(identity_pb.LoginRequest(
+                login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
+                source=request.remote_addr or ""))
+        except GrpcError as error:
+            info = error_info(error.status)
+            reason = info.reason if info else ""
+            if error.code.name == "UNAUTHENTICATED":
+                return self._login_page(request, 401, "bad_login")
+            if error.code.name == "RESOURCE_EXHAUSTED":
+                return self._login_page(request, 429, "locked")
+            if reason == "ACCOUNT_NOT_VERIFIED":
+                return self._login_page(request, 403, "not_verified")
+            raise
+        response = redirect(safe_next(request.form.get("next", "")))
+        set_session_cookies(response, pair, csrf=secrets.token_urlsafe(32))   # a new session, a new form token
+        return response
+
+    @http("POST", "/staff/logout")
+    @portal.html_errors
+    @guarded
+    def staff_logout(self, request):
+        check_csrf(request)
+        refresh = request.cookies.get(REFRESH_COOKIE, "")
+        if refresh:
+            try:
+                self.identity.Logout(identity_pb.LogoutRequest(refresh_token=refresh),
+                                     metadata=forward_token(request.cookies.get(ACCESS_COOKIE, "")))
+            except GrpcError:
+                pass   # an expired or already ended session: signing out still clears the cookies
+        response = redirect("/staff/login")
+        clear_session_cookies(response)
+        return response
+
+    # --- the queue ---------------------------------------------------------------------------
+
+    @http("GET", "/staff")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def staff_queue(self, request):
+        session: Session = request.environ[SESSION_KEY]
+        lang = portal.language(request)
+        offices = self._my_offices(session.caller)
+        names = {o.office_id: portal.office_name(o, lang) for o in offices}
+        chosen = request.args.get("office", "")
+        office_ids = [chosen] if chosen in names else list(names)
+        status, kind = request.args.get("status", ""), request.args.get("kind", "")
+        overdue = request.args.get("overdue") == "1"
+        items, next_link = [], ""
+        if office_ids:
+            kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
+            reply = self.tickets.Search(pb.SearchRequest(
+                office_ids=office_ids,
+                statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
+                text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
+            items = [{
+                "id": i.ticket_id, "code": i.tracking_code, "kind": _kind(i.kind), "category": i.category,
+                "status": i.status, "office": names.get(i.office_id, ""), "overdue": i.overdue,
+                "submitted_at": portal.when(i.submitted_at), "due_at": portal.when(i.due_at),
+            } for i in reply.items]
+            if reply.next_page_token:
+                args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+                next_link = "/staff?" + urlencode(args + [("page", reply.next_page_token)])
+        return _render(request, "staff_queue.html", items=items, offices=names, chosen=chosen, status_filter=status,
+                       kind=kind, overdue=overdue, q=request.args.get("q", ""), next_link=next_link, csrf=session.csrf)
+
+    # --- one ticket --------------------------------------------------------------------------
+
+    def _ticket_page(self, request, ticket_id: str, status: int = 200, error: dict | None = None) -> Response:
+        session: Session = request.environ[SESSION_KEY]
+        meta = session.metadata
+        ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id), metadata=meta)
+        scope = self._scope({"office": ticket.office_id})
+        policy.require(session.caller, "ticket.read", scope)
+        history = self.tickets.History(pb.GetTicketRequest(ticket_id=ticket_id), metadata=meta).entries
+        thread = self.tickets.Thread(pb.ThreadRequest(ticket_id=ticket_id), metadata=meta).messages
+        events = [{"at": e.at, "type": "step", "action": e.action, "status": e.to_status, "role": e.actor_role,
+                   "details": dict(e.details)} for e in history]
+        events += [{"at": m.at, "type": "note" if m.internal else ("citizen" if m.author_role == "citizen" else "reply"),
+                    "role": m.author_role, "body": m.body} for m in thread]
+        events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
+        mine = roles_here(session.caller, scope)
+        actions = [{"action": a.action, "required": list(a.required), "outcomes": OUTCOMES.get(a.action, ())}
+                   for a in ticket.action_details if mine & set(a.roles)]
+        office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=ticket.office_id))
+        lang = portal.language(request)
+        return _render(
+            request, "staff_ticket.html", status, here=f"/staff/tickets/{ticket_id}",
+            ticket={"id": ticket.ticket_id, "code": ticket.tracking_code, "kind": _kind(ticket.kind),
+                    "category": ticket.category, "status": ticket.status, "priority": ticket.priority,
+                    "department": ticket.department, "office": portal.office_name(office, lang),
+                    "attachments": ticket.attachment_count,
+                    "submitted_at": portal.when(ticket.submitted_at, with_time=True),
+                    "answer_by": portal.when(ticket.answer_by)},
+            events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events], actions=actions,
+            long_fields=LONG_FIELDS, csrf=session.csrf, error=error, done=request.args.get("done", ""),
+            form=request.form,
+        )
+
+    @http("GET", "/staff/tickets/<string:ticket_id>")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def staff_ticket_page(self, request, ticket_id):
+        return self._ticket_page(request, ticket_id)
+
+    @http("POST", "/staff/tickets/<string:ticket_id>/messages")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def staff_post_message(self, request, ticket_id):
+        check_csrf(request)
+        session: Session = request.environ[SESSION_KEY]
+        ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id), metadata=session.metadata)
+        scope = self._scope({"office": ticket.office_id})
+        policy.require(session.caller, "ticket.transition", scope)
+        internal = request.form.get("internal") == "1"
+        body = request.form.get("body", "").strip()
+        if not body:
+            return self._ticket_page(request, ticket_id, 400, {"form": "note" if internal else "reply", "field": "body"})
+        self.tickets.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body=body, internal=internal),
+                                 metadata=session.metadata)
+        return redirect(f"/staff/tickets/{quote(ticket_id)}?done={'note' if internal else 'reply'}")
+
+    @http("POST", "/staff/tickets/<string:ticket_id>/transitions")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def staff_transition(self, request, ticket_id):
+        check_csrf(request)
+        session: Session = request.environ[SESSION_KEY]
+        ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id), metadata=session.metadata)
+        policy.require(session.caller, "ticket.transition", self._scope({"office": ticket.office_id}))
+        action = request.form.get("action", "")
+        fields = {k: request.form.get(k, "").strip() for k in TRANSITION_FIELDS}
+        try:
+            # tickets reads the staff member from the token and picks the workflow role itself.
+            self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields),
+                                    metadata=session.metadata)
+        except GrpcError as error:
+            info = error_info(error.status)
+            if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED"):
+                raise
+            field = info.metadata.get("field", "") if info else ""
+            return self._ticket_page(request, ticket_id, 400 if error.code.name == "INVALID_ARGUMENT" else 409,
+                                     {"form": action, "field": field, "reason": info.reason if info else ""})
+        return redirect(f"/staff/tickets/{quote(ticket_id)}?done={quote(action)}")
