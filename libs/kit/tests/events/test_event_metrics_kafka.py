@@ -67,11 +67,11 @@ def test_consumer_counts_and_lag_are_scraped(container_factory, service_config, 
     labels = (("group", group), ("topic", topic))
     lag = ("citizenoffice_kafka_consumer_lag", labels)
     # Nothing committed while the first record is held: all five are behind.
-    assert wait_for(lambda: scrape(container).get(lag) == 5, timeout=30)
+    assert wait_for(lambda: scrape(container).get(lag) == 5, timeout=60)
     # The empty partition, never fetched from, is measured too (at its position: 0 behind).
     assert sorted(p for _, p in get_extension(container, KafkaConsumerEntrypoint).stats.lag) == [0, 1]
     gate.send(True)
-    assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=30)
+    assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=60)
     found = scrape(container)
     assert found[("citizenoffice_kafka_consumer_handled_total", labels)] == 4
     assert found[("citizenoffice_kafka_consumer_retries_total", labels)] == 2  # flaky once, poison once
@@ -79,9 +79,10 @@ def test_consumer_counts_and_lag_are_scraped(container_factory, service_config, 
     assert found[("citizenoffice_dead_letters_total", (("topic", topic + ".dlq"),))] == 1
     # The records the broker sees behind are real: more of them show as lag again.
     produce(kafka, topic, [(b"k", envelope_bytes("k", "poison")[1]) for _ in range(2)])
+    # (at least: a rebalance on a loaded broker may hand a record over before its commit)
     assert wait_for(lambda: scrape(container).get(
-        ("citizenoffice_kafka_consumer_dead_lettered_total", labels)) == 3, timeout=30)
-    assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=30)
+        ("citizenoffice_kafka_consumer_dead_lettered_total", labels), 0) >= 3, timeout=60)
+    assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=60)
 
 
 def test_a_dead_letter_written_through_the_outbox_reaches_the_dlq_and_is_counted(

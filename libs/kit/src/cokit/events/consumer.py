@@ -338,7 +338,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         while not self._stopping:
             finish_batches()
             if time.monotonic() >= next_lag:
-                self._measure_lag(consumer)
+                self._measure_lag(consumer, inflight)
                 next_lag = time.monotonic() + LAG_INTERVAL_SECONDS
             assigned = consumer.assignment()
             for tp in inflight:
@@ -356,9 +356,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     consumer.pause(tp)
                     continue
                 consumer.pause(tp)
-                inflight[tp] = True
-                # The first records after an assignment start at the group's committed offset.
-                self._lag_base.setdefault(tp, records[0].offset)
+                inflight[tp] = records[0].offset  # where the group's progress stands meanwhile
                 self.stats.records += len(records)
                 self._hub.call_soon(self._start_batch, tp, records)
 
@@ -372,18 +370,20 @@ class KafkaConsumerEntrypoint(Entrypoint):
             consumer.poll(timeout_ms=20)
             finish_batches()
 
-    def _measure_lag(self, consumer) -> None:
+    def _measure_lag(self, consumer, inflight: dict) -> None:
         """Records between the group's progress and the end of each assigned partition.
 
         The end is the high watermark the broker sent with the last fetch of the partition
         (no request of its own: asking the broker for end offsets, or calling position(),
-        from this loop stalled paused partitions). The progress is this consumer's last
-        commit, or the first offset it was given since the assignment, or else the position
-        it knows (nothing fetched yet: the committed offset).
+        from this loop stalled paused partitions). The progress is the first offset of the
+        batch in the workers' hands, or else this consumer's last commit since the assignment,
+        or else the position it knows (nothing in hand: the committed offset).
         """
         lag = {}
         for tp in consumer.assignment():
-            base = self._lag_base.get(tp)
+            base = inflight.get(tp)
+            if base is None:
+                base = self._lag_base.get(tp)
             if base is None:
                 base = _known_position(consumer, tp)
             end = consumer.highwater(tp)
