@@ -3,7 +3,7 @@
 {{- define "gateway.facts" -}}
 grpcPort: 0
 httpPort: 8080
-calls: ["identity", "registry", "tickets", "documents"]
+calls: ["identity", "registry", "tickets", "documents", "notifications"]
 calledBy: []
 database: false
 s3: false

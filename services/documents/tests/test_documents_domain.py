@@ -81,3 +81,13 @@ def test_publication_rules():
 
 def test_search_words_keep_arabic_and_tifinagh():
     assert domain.search_words("الميزانية  Budget ⵜⴰⵎⴰⵡⴰⵙⵜ a") == ["الميزانية", "budget", "ⵜⴰⵎⴰⵡⴰⵙⵜ"]
+
+
+def test_an_exported_attachment_says_what_is_kept_without_the_bucket_key():
+    row = {"attachment_id": "a1", "office_id": "tetouan", "category": None, "content_type": "image/jpeg",
+           "size": 2048, "sha256": "ab" * 32, "stored_at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc),
+           "metadata_stripped": True, "object_key": "ma/tetouan/2026/11/25/a1", "owner_citizen_id": "c1"}
+    exported = domain.export_attachment(row)
+    assert exported == {"attachment_id": "a1", "office_id": "tetouan", "category": "", "content_type": "image/jpeg",
+                        "size": 2048, "sha256": "ab" * 32, "stored_at": "2026-11-25T09:30:00+00:00",
+                        "metadata_stripped": True}

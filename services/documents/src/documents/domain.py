@@ -214,3 +214,12 @@ def export_record(row) -> dict:
         "content_type": row["content_type"], "size": row["size"], "sha256": row["sha256"],
         "keywords": ";".join(json.loads(row["keywords"])),
     }
+
+
+def export_attachment(row) -> dict:
+    """One of a citizen's attachments in their data export (Law 09-08)."""
+    stored = row["stored_at"]
+    return {"attachment_id": row["attachment_id"], "office_id": row["office_id"],
+            "category": row["category"] or "", "content_type": row["content_type"], "size": row["size"],
+            "sha256": row["sha256"], "stored_at": stored.isoformat() if stored is not None else None,
+            "metadata_stripped": bool(row["metadata_stripped"])}

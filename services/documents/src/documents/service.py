@@ -436,7 +436,21 @@ class DocumentsService(kit_service(pb)):
         return pb.ExportPublishedResponse(content_type="text/csv; charset=utf-8",
                                           content=("\ufeff" + out.getvalue()).encode())
 
-    # --- erasure --------------------------------------------------------------------------
+    # --- export and erasure (Law 09-08) -----------------------------------------------------
+
+    @grpc
+    def ExportCitizenData(self, request, context):
+        """The person's attachments: what is kept about each, and a short-lived link to its bytes."""
+        if not request.citizen_id:
+            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+        t = store.attachments
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(t).where(t.c.owner_citizen_id == request.citizen_id)
+                                .order_by(t.c.stored_at)).mappings().all()
+        data = {"attachments": [dict(domain.export_attachment(r),
+                                     download_url=self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS))
+                                for r in rows]}
+        return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
     @grpc
     def EraseCitizenAttachments(self, request, context):

@@ -5,12 +5,16 @@ Passwords and tokens only pass through: the gateway never logs a body of these r
 from __future__ import annotations
 
 import json
+import logging
 
 import nameko
 from nameko.web.handlers import http
+from nameko_grpc.errors import GrpcError
 from werkzeug.wrappers import Response
 
+from citizenoffice.documents.v1 import documents_pb2
 from citizenoffice.identity.v1 import identity_pb2 as pb
+from citizenoffice.notifications.v1 import notifications_pb2
 from citizenoffice.registry.v1 import registry_pb2
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.auth import policy
@@ -21,6 +25,25 @@ from .http import guarded, json_response
 from .caller import CallerProvider, forward
 from .problems import problem
 from .translate import status_json
+
+log = logging.getLogger(__name__)
+# The services whose records join "my data", each asked with this deadline (seconds).
+EXPORTERS = {"tickets": tickets_pb2.ExportCitizenDataRequest, "documents": documents_pb2.ExportCitizenDataRequest,
+             "notifications": notifications_pb2.ExportCitizenDataRequest}
+EXPORT_DEADLINE = 5.0
+
+
+def _start(method, message):
+    """Send the call now (the services answer in parallel); the returned function waits for
+    the reply and raises its GrpcError, including a peer that could not even be reached."""
+    try:
+        return method.future(message, timeout=EXPORT_DEADLINE).result
+    except GrpcError as exc:
+        error = exc
+
+        def failed():
+            raise error
+        return failed
 
 
 def _body(request) -> dict:
@@ -217,10 +240,21 @@ class AuthRoutes:
     @http("GET", "/api/v1/me/data")
     @guarded
     def my_data(self, request):
-        self._who(request)
+        """Everything every service holds about the signed-in person. Identity answers first (and
+        refuses anyone but a signed-in person); a service that does not answer within the
+        deadline is named under `unavailable` and the rest is still returned."""
+        caller = self._who(request)
         reply = self.identity.ExportMyData(pb.Empty(), metadata=forward(request))
-        # Other services' records join this export as they add their own export calls.
-        return json_response({"identity": json.loads(reply.json)})
+        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject))
+                 for name, request_type in EXPORTERS.items()}
+        data, unavailable = {"identity": json.loads(reply.json)}, []
+        for name, future in asked.items():
+            try:
+                data[name] = json.loads(future().json)
+            except GrpcError as error:
+                log.warning("export incomplete", extra={"service": name, "code": error.code.name})
+                unavailable.append({"service": name, "code": error.code.name})
+        return json_response(dict(data, complete=not unavailable, unavailable=unavailable))
 
     @http("PATCH", "/api/v1/me")
     @guarded

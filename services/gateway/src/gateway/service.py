@@ -18,6 +18,7 @@ from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
@@ -72,6 +73,7 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
     registry = ServiceClient("registry", RegistryServiceStub)
     tickets = ServiceClient("tickets", TicketsServiceStub)
     documents = ServiceClient("documents", DocumentsServiceStub)
+    notifications = ServiceClient("notifications", NotificationsServiceStub)
 
     @property
     def max_request_bytes(self) -> int:

@@ -123,7 +123,7 @@ class NotificationsService(kit_service(pb)):
         message = domain.render(kind, language, fields)
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.begin() as conn:
-            if not event.mark_processed(conn):
+            if not event.mark_processed(conn) or store.is_erased(conn, citizen_id):
                 return
             store.insert_ignoring_duplicate(conn, store.inbox_items, {
                 "item_id": uuid7(), "citizen_id": citizen_id, "event_id": event.event_id,
@@ -233,6 +233,21 @@ class NotificationsService(kit_service(pb)):
                         claimed_at=None)
             )
         log.info("delivery will be retried", extra={"delivery_id": delivery["delivery_id"], "attempts": attempts})
+
+    @consume(topic_for("identity"), group=GROUP + "-identity")
+    def on_identity_event(self, event):
+        """user.erased: inbox and preferences deleted, deliveries kept as counts (store.erase)."""
+        if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
+            return
+        with self.db.begin() as conn:
+            counts = store.erase(conn, event.payload.citizen_id, dt.datetime.now(dt.timezone.utc))
+        log.info("recipient's data erased", extra={"event_id": event.event_id, **counts})
+
+    @grpc
+    def ExportCitizenData(self, request, context):
+        with self.db.connect() as conn:
+            data = store.export(conn, _citizen(request.citizen_id))
+        return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
     @grpc
     def ListInbox(self, request, context):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from cokit.timestamps import as_utc
+
 metadata = sa.MetaData()
 
 inbox_items = sa.Table(
@@ -65,6 +67,64 @@ quiet_hours = sa.Table(
     sa.Column("end_minute", sa.Integer, nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
 )
+
+# People identity erased (user.erased): the bare pseudonym, so that an event about them still
+# in flight writes no new inbox item or delivery.
+erased_citizens = sa.Table(
+    "erased_citizens",
+    metadata,
+    sa.Column("citizen_id", sa.String(36), primary_key=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# What erasure leaves of a delivery: its channel, kind, state, attempts and dates (the figures);
+# the template's fields and the last error (a mail server may quote the address) go.
+ERASED_DELIVERY = {"fields": "{}", "last_error": ""}
+CANCELLED = "cancelled"
+
+
+def erase(conn: sa.Connection, citizen_id: str, now) -> dict[str, int]:
+    """Forget the person: inbox and preferences deleted, deliveries kept as bare counts, the
+    ones not sent yet cancelled. A second run changes nothing."""
+    counts = {
+        "inbox_items": conn.execute(inbox_items.delete().where(inbox_items.c.citizen_id == citizen_id)).rowcount,
+        "preferences": conn.execute(opt_outs.delete().where(opt_outs.c.citizen_id == citizen_id)).rowcount
+        + conn.execute(quiet_hours.delete().where(quiet_hours.c.citizen_id == citizen_id)).rowcount,
+    }
+    mine = deliveries.c.citizen_id == citizen_id
+    counts["cancelled"] = conn.execute(deliveries.update().where(mine, deliveries.c.state == "pending")
+                                       .values(state=CANCELLED, claimed_at=None, **ERASED_DELIVERY)).rowcount
+    counts["deliveries"] = conn.execute(deliveries.update().where(
+        mine, sa.or_(deliveries.c.fields != ERASED_DELIVERY["fields"],
+                     deliveries.c.last_error != ERASED_DELIVERY["last_error"])).values(**ERASED_DELIVERY)).rowcount
+    insert_ignoring_duplicate(conn, erased_citizens, {"citizen_id": citizen_id, "erased_at": now})
+    return counts
+
+
+def is_erased(conn: sa.Connection, citizen_id: str) -> bool:
+    return conn.execute(sa.select(erased_citizens.c.citizen_id)
+                        .where(erased_citizens.c.citizen_id == citizen_id)).first() is not None
+
+
+def export(conn: sa.Connection, citizen_id: str) -> dict:
+    """What this service holds about the person: inbox, preferences and what was sent to them."""
+    def when(value):
+        return as_utc(value).isoformat() if value is not None else None
+
+    inbox = conn.execute(sa.select(inbox_items).where(inbox_items.c.citizen_id == citizen_id)
+                         .order_by(inbox_items.c.created_at)).mappings().all()
+    sent = conn.execute(sa.select(deliveries).where(deliveries.c.citizen_id == citizen_id)
+                        .order_by(deliveries.c.created_at)).mappings().all()
+    quiet = quiet_hours_of(conn, citizen_id)
+    return {
+        "inbox": [{"kind": r["kind"], "language": r["language"], "subject": r["subject"], "body": r["body"],
+                   "read": bool(r["read"]), "at": when(r["created_at"])} for r in inbox],
+        "opt_outs": [{"channel": c, "kind": k} for c, k in sorted(opt_outs_of(conn, citizen_id))],
+        "quiet_hours": {"start_minute": quiet["start_minute"], "end_minute": quiet["end_minute"],
+                        "timezone": quiet["timezone"]} if quiet else None,
+        "deliveries": [{"channel": r["channel"], "kind": r["kind"], "state": r["state"],
+                        "at": when(r["created_at"]), "sent_at": when(r["sent_at"])} for r in sent],
+    }
 
 
 def opt_outs_of(conn: sa.Connection, citizen_id: str) -> set[tuple[str, str]]:

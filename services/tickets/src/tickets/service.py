@@ -10,6 +10,7 @@ import threading
 
 import sqlalchemy as sa
 
+from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
 from citizenoffice.registry.v1 import registry_pb2
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
@@ -21,6 +22,8 @@ from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
 from cokit.clients import ServiceClient
 from cokit.errors import failed_precondition, invalid_argument, not_found, permission_denied
+from cokit.events.consumer import consume
+from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
@@ -31,7 +34,7 @@ from cokit.settings import ServiceSettings
 import base64
 import json
 
-from . import callers, deadlines, domain, pii, scheduler, similarity, stats, store, transitions, workflow
+from . import callers, deadlines, domain, erasure, pii, scheduler, similarity, stats, store, transitions, workflow
 from .transitions import KIND_VALUES, timestamp
 
 log = logging.getLogger(__name__)
@@ -616,6 +619,31 @@ class TicketsService(kit_service(pb)):
                 kinds=[KIND_NAMES[k] for k in request.kinds], categories=request.categories,
                 statuses=request.statuses, start=start, end=end, limit=limit)
         return pb.PublicRequests(requests=[public_request(r) for r in rows])
+
+    # --- data-subject rights (Law 09-08) ------------------------------------------------------
+
+    @consume(topic_for("identity"), group="tickets")
+    def on_identity_event(self, event):
+        """user.erased: the person's requests are anonymised (the rule is tickets/erasure.py).
+        A redelivery finds nothing left to change, and announces nothing more."""
+        if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
+            return
+        with self.db.begin() as conn:
+            erased = erasure.anonymise(conn, event.payload.citizen_id, self._now())
+            for row in erased.tickets:
+                self._changed(conn, row, "anonymised", workflow.Actor("", workflow.SYSTEM))
+        log.info("requester's data erased", extra={"event_id": event.event_id, "tickets": len(erased.tickets),
+                                                   "messages": erased.messages, "follows": erased.follows,
+                                                   "signatures": erased.signatures})
+
+    @grpc
+    def ExportCitizenData(self, request, context):
+        if not request.citizen_id:
+            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+        with self.db.connect() as conn:
+            data = erasure.export(conn, request.citizen_id)
+        return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
+
 
 
 PUBLIC_LIST_MAX = 1000

@@ -56,6 +56,8 @@ tickets = sa.Table(
     sa.Column("merged_into", sa.String(36), nullable=False, server_default=""),
     sa.Column("hidden_reason", sa.String(300), nullable=False, server_default=""),
     sa.Column("media_url", sa.String(1024), nullable=False, server_default=""),
+    # Set when the requester's erasure (Law 09-08) anonymised the request (tickets/erasure.py).
+    sa.Column("anonymised_at", sa.DateTime(timezone=True), nullable=True),
     # The scheduler's scan: open tickets by their watched deadline.
     sa.Index("ix_tickets_due", "due_at"),
     # Staff queues: an office's requests by status, newest first; an agent's own queue.

@@ -120,6 +120,28 @@ class _Stop(Exception):
     pass
 
 
+def _caller_driven_client():
+    """kafka-python's network client, driven by the thread that polls instead of its own IO thread.
+
+    kafka-python 3 runs each consumer's network loop on a background thread and has the
+    polling thread wait for it on events. Here threading is green, so that "thread" is a
+    green thread of the Kafka OS thread's hub, and a wake-up could be lost after a quick
+    rebalance: poll() then waited for good, no heartbeat left, and the broker evicted the
+    member (seen as a consumer silently stopping after the group rebalanced at start). With
+    the loop not started, kafka-python drives it inside poll() on the calling thread (its
+    documented fallback). This consumer polls at least every 200 ms, so heartbeats go out.
+    """
+    from kafka.net.compat import KafkaNetClient
+
+    class CallerDrivenClient(KafkaNetClient):
+        def __init__(self, **configs):
+            super().__init__(**configs)
+            # The consumer starts the loop right after making its client: make that a no-op.
+            self._net.start = lambda: None
+
+    return CallerDrivenClient
+
+
 def _return_parked_records(consumer) -> None:
     """Work around a fetcher state in kafka-python 3.0.12 that stops a partition for good.
 
@@ -239,6 +261,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
             # metadata refresh shows it the topic (default: every 5 minutes). A first
             # deployment, where producers create topics as they go, would sit idle that long.
             metadata_max_age_ms=5_000,
+            kafka_client=_caller_driven_client(),
         )
         cfg.update(self.consumer_options)
         return cfg

@@ -268,6 +268,18 @@ class EraseCitizenAttachmentsResponse(_message.Message):
     erased: int
     def __init__(self, erased: _Optional[int] = ...) -> None: ...
 
+class ExportCitizenDataRequest(_message.Message):
+    __slots__ = ("citizen_id",)
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...
+
+class ExportCitizenDataReply(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...
+
 class DocumentStored(_message.Message):
     __slots__ = ("attachment_id", "office_id", "content_type", "size", "sha256")
     ATTACHMENT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -89,6 +89,11 @@ class DocumentsServiceStub:
                 request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.FromString,
                 _registered_method=True)
+        self.ExportCitizenData = channel.unary_unary(
+                '/citizenoffice.documents.v1.DocumentsService/ExportCitizenData',
+                request_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataReply.FromString,
+                _registered_method=True)
 
 
 class DocumentsServiceServicer:
@@ -161,6 +166,12 @@ class DocumentsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCitizenData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DocumentsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -218,6 +229,11 @@ def add_DocumentsServiceServicer_to_server(servicer, server):
                     servicer.EraseCitizenAttachments,
                     request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.FromString,
                     response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.SerializeToString,
+            ),
+            'ExportCitizenData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCitizenData,
+                    request_deserializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataRequest.FromString,
+                    response_serializer=citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -517,6 +533,33 @@ class DocumentsService:
             '/citizenoffice.documents.v1.DocumentsService/EraseCitizenAttachments',
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsRequest.SerializeToString,
             citizenoffice_dot_documents_dot_v1_dot_documents__pb2.EraseCitizenAttachmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCitizenData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.documents.v1.DocumentsService/ExportCitizenData',
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataRequest.SerializeToString,
+            citizenoffice_dot_documents_dot_v1_dot_documents__pb2.ExportCitizenDataReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -93,6 +93,18 @@ class GetPreferencesRequest(_message.Message):
     citizen_id: str
     def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...
 
+class ExportCitizenDataRequest(_message.Message):
+    __slots__ = ("citizen_id",)
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...
+
+class ExportCitizenDataReply(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...
+
 class NotificationDelivered(_message.Message):
     __slots__ = ("delivery_id", "source_event_id", "channel")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]

@@ -54,6 +54,11 @@ class NotificationsServiceStub:
                 request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
                 response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
                 _registered_method=True)
+        self.ExportCitizenData = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/ExportCitizenData',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.FromString,
+                _registered_method=True)
 
 
 class NotificationsServiceServicer:
@@ -84,6 +89,12 @@ class NotificationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCitizenData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -106,6 +117,11 @@ def add_NotificationsServiceServicer_to_server(servicer, server):
                     servicer.SetPreferences,
                     request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
                     response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
+            ),
+            'ExportCitizenData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCitizenData,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -216,6 +232,33 @@ class NotificationsService:
             '/citizenoffice.notifications.v1.NotificationsService/SetPreferences',
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.SerializeToString,
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.Preferences.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCitizenData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/ExportCitizenData',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.FromString,
             options,
             channel_credentials,
             insecure,

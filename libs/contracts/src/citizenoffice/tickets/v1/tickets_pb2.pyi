@@ -597,6 +597,18 @@ class PublicRequests(_message.Message):
     requests: _containers.RepeatedCompositeFieldContainer[PublicRequest]
     def __init__(self, requests: _Optional[_Iterable[_Union[PublicRequest, _Mapping]]] = ...) -> None: ...
 
+class ExportCitizenDataRequest(_message.Message):
+    __slots__ = ("citizen_id",)
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    citizen_id: str
+    def __init__(self, citizen_id: _Optional[str] = ...) -> None: ...
+
+class ExportCitizenDataReply(_message.Message):
+    __slots__ = ("json",)
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    json: str
+    def __init__(self, json: _Optional[str] = ...) -> None: ...
+
 class ListMineRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]

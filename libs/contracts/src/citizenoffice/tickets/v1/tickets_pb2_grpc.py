@@ -129,6 +129,11 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
                 _registered_method=True)
+        self.ExportCitizenData = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ExportCitizenData',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -252,6 +257,12 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportCitizenData(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -349,6 +360,11 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.ListPublicRequests,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.SerializeToString,
+            ),
+            'ExportCitizenData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportCitizenData,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -864,6 +880,33 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/ListPublicRequests',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequestsQuery.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.PublicRequests.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportCitizenData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ExportCitizenData',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.FromString,
             options,
             channel_credentials,
             insecure,
