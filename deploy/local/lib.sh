@@ -45,7 +45,8 @@ live_pid() {
   pid=$(cat "$f" 2>/dev/null) || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
   # A stale pid file may name a process that reused the number; ours all name their tree.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$OWNER_ROOT" || return 1
+  # (A linked working copy may have started it, naming its own path to .local/infra.)
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -e "$ROOT" -e "$OWNER_ROOT" -e "/.local/infra/" || return 1
   echo "$pid"
 }
 

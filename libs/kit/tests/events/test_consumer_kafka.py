@@ -264,3 +264,71 @@ def test_every_partition_keeps_flowing_through_bursts_larger_than_a_poll(
         burst(name, 120)
         assert wait_for(lambda: handled[name] == 360, timeout=60), \
             "%s: %d of 360 handled" % (name, handled[name])
+
+
+def test_a_new_group_reads_a_whole_backlog_on_several_partitions(
+        container_factory, service_config, unique, kafka):
+    # A service that starts consuming a topic with history (a new consumer of identity's
+    # events, say): the first batches are in hand while the group settles.
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    topic, group = "kit-c8-%s" % unique, "g-%s" % unique
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    finally:
+        admin.close()
+    producer = KafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=5)
+    try:
+        for partition in range(3):
+            for i in range(400):
+                producer.send(topic, partition=partition,
+                              value=envelope_bytes("p%d" % partition, "old:%d" % i)[1])
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+    handled = collections.Counter()
+
+    def behaviour(service, event):
+        eventlet.sleep(0.002)
+        handled[event.payload["note"].split(":")[0]] += 1
+
+    container = container_factory(make_service(topic, group, behaviour), service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: handled["old"] == 1200, timeout=90), \
+        "%d of 1200 handled; %s" % (handled["old"], ext.stats)
+    assert ext.stats.lost == 0
+
+
+def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
+        container_factory, service_config, unique, kafka, monkeypatch):
+    from kafka import KafkaConsumer
+
+    topic, group = "kit-c9-%s" % unique, "g-%s" % unique
+    handled = []
+    real_sleep = patcher.original("time").sleep
+    original_poll = KafkaConsumer.poll
+    stuck = []
+
+    def poll(self, *args, **kwargs):
+        if handled and not stuck:
+            stuck.append(True)
+            real_sleep(40)  # as kafka-python's poll when it waits for good
+        return original_poll(self, *args, **kwargs)
+
+    def behaviour(service, event):
+        handled.append(event.payload["note"])
+
+    monkeypatch.setattr(KafkaConsumer, "poll", poll)
+    container = container_factory(make_service(topic, group, behaviour, stuck_after=6),
+                                  service_config)
+    container.start()
+    ext = consumer_of(container)
+    produce(kafka, topic, [(b"agg", envelope_bytes("agg", "before")[1])])
+    assert wait_for(lambda: handled == ["before"], timeout=30)
+    produce(kafka, topic, [(b"agg", envelope_bytes("agg", "while-stuck")[1])])
+    assert wait_for(lambda: "while-stuck" in handled, timeout=60), handled
+    assert stuck and ext.stats.restarts == 1
+    assert handled.count("before") == 1 and handled.count("while-stuck") == 1

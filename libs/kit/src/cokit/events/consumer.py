@@ -109,6 +109,7 @@ class ConsumerStats:
     duplicates: int = 0
     retries: int = 0
     dead_lettered: int = 0
+    restarts: int = 0
     commits: int = 0
     committed: dict = field(default_factory=dict)
     # (topic, partition) -> records behind the end of the partition, replaced whole by the
@@ -167,13 +168,24 @@ def _known_position(consumer, tp) -> Optional[int]:
     return offset if isinstance(offset, int) else None
 
 
+class _Generation:
+    """One Kafka consumer and its OS thread; replaced whole when it stops making progress."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.results = Mailbox()  # hub -> Kafka thread: finished batches
+        self.done = _event.Event()
+        self.thread = None
+        self.progress = time.monotonic()  # written by its Kafka thread, read by the watchdog
+
+
 class KafkaConsumerEntrypoint(Entrypoint):
     def __init__(self, topic: str, group: str, *, engine: EngineSpec = "db",
                  max_attempts: int = 3, retry_backoff: float = 0.5, max_retry_backoff: float = 10.0,
                  session_timeout_ms: int = 10_000, heartbeat_interval_ms: Optional[int] = None,
                  max_poll_records: int = 100, auto_offset_reset: str = "earliest",
                  stop_timeout: float = 30.0, consumer_options: Optional[dict] = None,
-                 **kwargs) -> None:
+                 stuck_after: Optional[float] = None, **kwargs) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.topic = topic
@@ -188,6 +200,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self.auto_offset_reset = auto_offset_reset
         self.stop_timeout = stop_timeout
         self.consumer_options = consumer_options or {}
+        # A poll loop turns at least every 200 ms; one that has not for three session
+        # timeouts is stuck inside kafka-python, and its member was evicted long ago.
+        self.stuck_after = stuck_after or max(3 * session_timeout_ms / 1000, 30.0)
         super().__init__(**kwargs)
 
     # --- nameko lifecycle (service hub) -----------------------------------
@@ -202,38 +217,70 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self.stats = ConsumerStats()
         self._lag_base = {}
         self._stopping = False
-        self._thread = None
+        self._gen = None
         self._engine = None
 
     def start(self) -> None:
         self._engine = resolve_engine(self.container, self.engine_spec)
         self._hub = HubCaller()
         self.container.spawn_managed_thread(self._hub.run, identifier="kafka-consumer-hub")
-        self._results = Mailbox()  # hub -> Kafka thread: finished batches
         self._dlq = ProducerThread(
             self._hub, name="%s-%s-dlq" % (self.service_name, self.group),
             bootstrap_servers=self.bootstrap,
             client_id="%s-%s-dlq" % (self.service_name, self.instance_id or "x"),
         )
         self._dlq.start()
-        self._thread_done = _event.Event()
-        self._thread = start_os_thread(self._run, "kafka-consumer-%s-%s" % (self.group, self.topic))
+        self._start_generation(0)
+        self.container.spawn_managed_thread(self._watch, identifier="kafka-consumer-watchdog")
+
+    def _start_generation(self, number: int) -> None:
+        gen = _Generation(number)
+        self._gen = gen
+        gen.thread = start_os_thread(lambda: self._run(gen),
+                                     "kafka-consumer-%s-%s-%d" % (self.group, self.topic, number))
+
+    def _watch(self) -> None:
+        # kafka-python 3.0.12 can leave poll() waiting for good after a rebalance at an
+        # unlucky moment (no heartbeat any more, the broker evicts the member). Nothing can
+        # interrupt it, so a new consumer takes over; the stuck thread ends on its own if its
+        # poll ever returns. Handlers are idempotent on the event id, so records the old one
+        # had in hand are handled once.
+        step, waited = 0.2, 0.0
+        while not self._stopping:
+            eventlet.sleep(step)
+            waited += step
+            if waited < min(5.0, self.stuck_after / 3):
+                continue
+            waited = 0.0
+            gen = self._gen
+            if self._stopping or gen is None:
+                return
+            stalled = time.monotonic() - gen.progress
+            if stalled > self.stuck_after:
+                self.stats.restarts += 1
+                log.warning("Kafka consumer %s/%s made no progress for %.0f s; starting a new one",
+                            self.group, self.topic, stalled)
+                self._start_generation(gen.number + 1)
 
     def stop(self) -> None:
         # Workers finish the record in hand; its batch reports what was done,
         # the Kafka thread commits that and leaves the group.
         self._stopping = True
-        if self._thread is not None:
+        gen = self._gen
+        if gen is not None:
             with eventlet.Timeout(self.stop_timeout, False):
-                self._thread_done.wait()
-            join_os_thread(self._thread, 5.0)
+                gen.done.wait()
+            join_os_thread(gen.thread, 5.0)
         self._shutdown()
 
     def kill(self) -> None:
         self._stopping = True
-        if self._thread is not None:
-            join_os_thread(self._thread, 5.0)
+        if self._gen is not None:
+            join_os_thread(self._gen.thread, 5.0)
         self._shutdown()
+
+    def _current(self, gen: _Generation) -> bool:
+        return not self._stopping and gen is self._gen
 
     def _shutdown(self) -> None:
         dlq = getattr(self, "_dlq", None)
@@ -266,12 +313,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
         cfg.update(self.consumer_options)
         return cfg
 
-    def _run(self) -> None:
+    def _run(self, gen: _Generation) -> None:
         consumer = None
         try:
-            consumer = self._connect()
+            consumer = self._connect(gen)
             if consumer is not None:
-                self._consume(consumer)
+                self._consume(consumer, gen)
         except Exception:
             log.exception("Kafka consumer %s/%s crashed", self.group, self.topic)
         finally:
@@ -281,10 +328,10 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     consumer.close(autocommit=False, timeout_ms=5_000)
                 except Exception:
                     log.warning("closing the Kafka consumer failed", exc_info=True)
-            self._results.close()
-            self._hub.resolve(self._thread_done, True)
+            gen.results.close()
+            self._hub.resolve(gen.done, True)
 
-    def _connect(self):
+    def _connect(self, gen: _Generation):
         from kafka import KafkaConsumer
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
@@ -312,7 +359,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 stats.assigned = frozenset(assigned)
 
         backoff = 0.5
-        while not self._stopping:
+        while self._current(gen):
+            gen.progress = time.monotonic()
             try:
                 consumer = KafkaConsumer(**self._consumer_config())
                 # Learn the topic's partitions before joining: a group leader that assigns
@@ -323,24 +371,25 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 return consumer
             except Exception as exc:
                 log.warning("Kafka consumer %s: cannot connect (%s), retrying", self.group, exc)
-                self._idle(backoff)
+                self._idle(backoff, gen)
                 backoff = min(backoff * 2, 10.0)
         return None
 
-    def _idle(self, seconds: float) -> None:
+    def _idle(self, seconds: float, gen: _Generation) -> None:
         # Sleep in this thread's hub (time.sleep is green here), in short steps
         # so stop is noticed.
         end = time.monotonic() + seconds
-        while not self._stopping and time.monotonic() < end:
+        while self._current(gen) and time.monotonic() < end:
+            gen.progress = time.monotonic()
             eventlet.sleep(0.05)
 
-    def _consume(self, consumer) -> None:
+    def _consume(self, consumer, gen: _Generation) -> None:
         from kafka.structs import OffsetAndMetadata
 
         inflight: dict = {}
 
         def finish_batches() -> None:
-            for tp, next_offset in self._results.take_all():
+            for tp, next_offset in gen.results.take_all():
                 inflight.pop(tp, None)
                 assigned = consumer.assignment()
                 if next_offset is not None and tp in assigned:
@@ -358,7 +407,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
             _return_parked_records(consumer)
 
         next_lag = time.monotonic()
-        while not self._stopping:
+        while self._current(gen):
+            gen.progress = time.monotonic()
             finish_batches()
             if time.monotonic() >= next_lag:
                 self._measure_lag(consumer, inflight)
@@ -381,8 +431,11 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 consumer.pause(tp)
                 inflight[tp] = records[0].offset  # where the group's progress stands meanwhile
                 self.stats.records += len(records)
-                self._hub.call_soon(self._start_batch, tp, records)
+                self._hub.call_soon(self._start_batch, tp, records, gen)
 
+        if gen is not self._gen:
+            # Replaced while stuck: the member was evicted, its commits would be refused.
+            return
         # Stopping: fetch nothing more, keep the session alive until workers
         # report, and commit what they finished.
         deadline = time.monotonic() + self.stop_timeout
@@ -434,16 +487,16 @@ class KafkaConsumerEntrypoint(Entrypoint):
 
     # --- on the service hub -----------------------------------------------
 
-    def _start_batch(self, tp, records) -> None:
+    def _start_batch(self, tp, records, gen: _Generation) -> None:
         self.container.spawn_managed_thread(
-            lambda: self._process_batch(tp, records), identifier="kafka-batch-%s" % (tp,)
+            lambda: self._process_batch(tp, records, gen), identifier="kafka-batch-%s" % (tp,)
         )
 
-    def _process_batch(self, tp, records) -> None:
+    def _process_batch(self, tp, records, gen: _Generation) -> None:
         next_offset = None
         try:
             for rec in records:
-                if self._stopping:
+                if not self._current(gen):
                     break
                 self._handle_record(rec)
                 next_offset = rec.offset + 1
@@ -452,7 +505,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         except Exception:
             log.exception("batch of %s stopped", tp)
         finally:
-            self._results.put((tp, next_offset))
+            gen.results.put((tp, next_offset))
 
     def _handle_record(self, rec) -> None:
         try:
