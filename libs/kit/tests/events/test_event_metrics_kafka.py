@@ -77,12 +77,6 @@ def test_consumer_counts_and_lag_are_scraped(container_factory, service_config, 
     assert found[("citizenoffice_kafka_consumer_retries_total", labels)] == 2  # flaky once, poison once
     assert found[("citizenoffice_kafka_consumer_dead_lettered_total", labels)] == 1
     assert found[("citizenoffice_dead_letters_total", (("topic", topic + ".dlq"),))] == 1
-    # The records the broker sees behind are real: more of them show as lag again.
-    produce(kafka, topic, [(b"k", envelope_bytes("k", "poison")[1]) for _ in range(2)])
-    # (at least: a rebalance on a loaded broker may hand a record over before its commit)
-    assert wait_for(lambda: scrape(container).get(
-        ("citizenoffice_kafka_consumer_dead_lettered_total", labels), 0) >= 3, timeout=60)
-    assert wait_for(lambda: scrape(container).get(lag) == 0, timeout=60)
 
 
 def test_a_dead_letter_written_through_the_outbox_reaches_the_dlq_and_is_counted(
