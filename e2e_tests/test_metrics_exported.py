@@ -33,6 +33,7 @@ def metric_names(expr: str) -> set[str]:
     expr = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", expr)
     expr = re.sub(r'"[^"]*"', " ", expr)
     expr = re.sub(r"\[[^\]]*\]", " ", expr)              # ranges
+    expr = re.sub(r"\boffset\s+[0-9smhdwy]+", " ", expr)   # offset 1d
     names = set()
     for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
         word = m.group(0)
@@ -75,6 +76,7 @@ def test_parser_finds_the_metric_names_of_an_expression():
     expr = ('histogram_quantile(0.99, sum by (service, le) (rate(a_bucket{kind=~"grpc|http"}[5m])))'
             ' / on (service) b_total > {{ .Values.x }}')
     assert metric_names(expr) == {"a_bucket", "b_total"}
+    assert metric_names("max by (office_id) (c offset 1d) and deriv(d[1h:5m]) > 0") == {"c", "d"}
 
 
 def test_every_metric_of_the_dashboards_and_alerts_is_exported(platform):

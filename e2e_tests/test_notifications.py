@@ -9,6 +9,7 @@ and their notifications services would otherwise claim deliveries from the same 
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email
 import email.policy
@@ -111,24 +112,28 @@ class OwnServers:
         return sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
 
 
-@pytest.fixture(scope="module")
-def own(platform, infra):
-    state = ROOT / ".local" / f"e2e-{OFFSET}" / "notifications-own"
+@contextlib.contextmanager
+def own_notifications(platform, infra, name: str, first_port: int, **overrides: str):
+    """The session's notifications service restarted on its own SMTP server (first_port +
+    OFFSET), SMS provider (the next port) and database, with `overrides` of its settings;
+    the shared setup is restored afterwards."""
+    state = ROOT / ".local" / f"e2e-{OFFSET}" / name
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     base_url = infra.database_url("notifications")
-    name = f"notifications_e2e_{OFFSET}"
+    database = f"{name.replace('-', '_')}_e2e_{OFFSET}"
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    servers = OwnServers(state, 20025 + OFFSET, 20026 + OFFSET, base_url.rsplit("/", 1)[0] + "/" + name)
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {database}"))
+        conn.execute(sa.text(f"CREATE DATABASE {database}"))
+    servers = OwnServers(state, first_port + OFFSET, first_port + 1 + OFFSET,
+                         base_url.rsplit("/", 1)[0] + "/" + database)
     servers.start_smtp()
     servers.start_sms()
     saved = dict(platform.overrides)
     platform.overrides.update({
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(servers.smtp_port), "DATABASE_URL": servers.database_url,
-        "SMS_PROVIDER_URL": servers.sms_url, "SMS_API_KEY": SMS_KEY,
+        "SMS_PROVIDER_URL": servers.sms_url, "SMS_API_KEY": SMS_KEY, **overrides,
     })
     try:
         platform.stop("notifications")
@@ -149,6 +154,12 @@ def own(platform, infra):
             if servers.sms is not None:
                 servers.sms.terminate()
                 servers.sms.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def own(platform, infra):
+    with own_notifications(platform, infra, "notifications-own", 20025) as servers:
+        yield servers
 
 
 def submit(platform, email: str, language: str = "ar", phone: str = ""):

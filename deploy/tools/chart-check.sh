@@ -3,7 +3,8 @@
 #   helm lint --strict on every chart and every instance profile
 #   helm template of every profile (and of each service chart alone)
 #   the output against the Kubernetes JSON schemas of several minor versions, the operators'
-#   kinds against charts/tests/crd-schemas, promtool check rules on the alerts
+#   kinds against charts/tests/crd-schemas, promtool check rules on the alerts and
+#   promtool test rules with charts/tests/promtool
 #   checkov on the rendered manifests and the Dockerfiles (skips with reasons: checkov.yaml)
 #   pytest charts/tests: the hardening and network-flow tests over the rendered YAML
 set -euo pipefail
@@ -40,6 +41,9 @@ echo "chart-check: Kubernetes and CRD schemas"
 
 echo "chart-check: promtool"
 for rules in "$out"/*.rules.yaml; do promtool check rules "$rules" >/dev/null; done
+# The alerts' unit tests run on the rules rendered with the default values.
+cp charts/tests/promtool/*.yaml "$out/"
+for test in charts/tests/promtool/*.yaml; do promtool test rules "$out/$(basename "$test")"; done
 
 echo "chart-check: checkov"
 mkdir -p "$out/checkov"

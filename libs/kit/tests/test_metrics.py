@@ -12,8 +12,9 @@ import time  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from nameko import config as nameko_config  # noqa: E402
-from nameko.extensions import Entrypoint  # noqa: E402
+from nameko.extensions import DependencyProvider, Entrypoint  # noqa: E402
 from nameko.testing.services import entrypoint_hook  # noqa: E402
 from nameko.testing.utils import find_free_port  # noqa: E402
 from nameko.timer import timer  # noqa: E402
@@ -24,7 +25,8 @@ from grpc import StatusCode  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
-from cokit.metrics import Metrics, entrypoint_kind, metrics_port  # noqa: E402
+from cokit.metrics import DatabaseGauge, Metrics, entrypoint_kind, metrics_port  # noqa: E402
+from cokit.metrics import Sample as MetricSample  # noqa: E402
 
 # the health service: a stable proto that every service serves anyway
 grpc = Grpc.implementing(health_pb2_grpc.HealthStub)
@@ -268,3 +270,66 @@ def test_listener_closes_when_container_stops(container):
     container.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+class Tally(DependencyProvider):
+    """Numbers kept outside prometheus_client, read at scrape time."""
+
+    def __init__(self, topic):
+        self.topic = topic
+        self.count = 0
+
+    def metric_samples(self):
+        yield MetricSample("citizenoffice_sample_tally", "counter", "Things tallied.", {"topic": self.topic},
+                           self.count)
+        yield MetricSample("citizenoffice_sample_declared", "gauge", "Declared, no series yet.", {"office_id": ""})
+
+
+class Broken(DependencyProvider):
+    def metric_samples(self):
+        raise RuntimeError("cannot read")
+
+
+def test_extension_samples_are_read_at_scrape_time_and_added_up(config, container_factory, tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'counts.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table open_items (office_id text)"))
+        conn.execute(sa.text("insert into open_items values ('tetouan'), ('tetouan'), ('martil')"))
+
+    def open_by_office(conn):
+        rows = conn.execute(sa.text("select office_id, count(*) from open_items group by office_id"))
+        return {(office,): count for office, count in rows}
+
+    class Counted:
+        name = "counted"
+        metrics = Metrics()
+        first = Tally("a.dlq")
+        second = Tally("a.dlq")
+        other = Tally("b.dlq")
+        broken = Broken()
+        open_items = DatabaseGauge("citizenoffice_sample_open", "Open items by office.", ["office_id"],
+                                   open_by_office, engine=engine)
+
+        @custom
+        def touch(self):
+            return "x"
+
+    container = container_factory(Counted)
+    container.start()
+    tallies = {d.attr_name: d for d in container.dependencies if isinstance(d, Tally)}
+    tallies["first"].count, tallies["second"].count, tallies["other"].count = 2, 3, 1
+    samples = scrape(container)
+    assert value(samples, "citizenoffice_sample_tally_total", topic="a.dlq", service="counted") == 5
+    assert value(samples, "citizenoffice_sample_tally_total", topic="b.dlq") == 1
+    assert value(samples, "citizenoffice_sample_open", office_id="tetouan") == 2
+    assert value(samples, "citizenoffice_sample_open", office_id="martil") == 1
+    text = requests.get(f"http://127.0.0.1:{metrics_port(container)}/metrics", timeout=5).text
+    assert "# TYPE citizenoffice_sample_declared gauge" in text
+    assert not [s for s in samples if s.name == "citizenoffice_sample_declared"]
+
+    tallies["other"].count = 4
+    with engine.begin() as conn:
+        conn.execute(sa.text("delete from open_items where office_id = 'martil'"))
+    samples = scrape(container)
+    assert value(samples, "citizenoffice_sample_tally_total", topic="b.dlq") == 4
+    assert not [s for s in samples if s.name == "citizenoffice_sample_open" and s.labels["office_id"] == "martil"]

@@ -60,6 +60,19 @@ def test_quiet_hours_within_a_day_and_bad_input():
 def test_backoff_grows_and_is_capped():
     assert [domain.backoff_seconds(n) for n in (1, 2, 3)] == [2, 4, 8]
     assert domain.backoff_seconds(30) == domain.MAX_BACKOFF_SECONDS
+    assert [domain.backoff_seconds(n, first=0.5) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert domain.backoff_seconds(10_000, first=0.5) == domain.MAX_BACKOFF_SECONDS
+
+
+def test_a_failure_reason_names_no_address_or_phone_number():
+    refused = ("SMTPRecipientsRefused: {'amina.b@example.ma': (550, b'5.1.1 <amina.b@example.ma>: "
+               "Recipient address rejected')}")
+    reason = domain.failure_reason(refused)
+    assert "amina" not in reason and "example.ma" not in reason
+    assert reason.startswith("SMTPRecipientsRefused: {'<address>': (550, b'5.1.1 <<address>>")
+    assert domain.failure_reason("bad number +212 612-345-678 refused") == "bad number <number> refused"
+    assert domain.failure_reason("provider answered HTTP 503") == "provider answered HTTP 503"
+    assert len(domain.failure_reason("x" * 1000)) == domain.MAX_REASON_CHARS
 
 
 def test_a_decision_is_named_in_the_recipients_language():

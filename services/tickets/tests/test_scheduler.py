@@ -137,3 +137,18 @@ def test_migration_adds_the_new_columns_to_an_old_table(tmp_path):
         store.add_missing_columns(conn)
         row = conn.execute(sa.text("SELECT version, extended, due_at FROM tickets")).one()
     assert tuple(row) == (1, 0, None)
+
+
+def test_overdue_requests_are_counted_per_office_until_answered(tmp_path):
+    e = engine(tmp_path)
+    insert(e, "late-1", "complaint", "acknowledged", NOW - dt.timedelta(days=1))
+    insert(e, "late-2", "complaint", "in_progress", NOW - dt.timedelta(hours=2))
+    insert(e, "late-3", "complaint", "received", NOW - dt.timedelta(days=3))
+    insert(e, "on-time", "complaint", "in_progress", NOW + dt.timedelta(days=5))
+    with e.begin() as conn:
+        conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == "late-3").values(office_id="o2"))
+        assert store.overdue_by_office(conn, NOW) == {("o1",): 2, ("o2",): 1}
+        # Answered: no deadline watched any more, so no longer overdue.
+        conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == "late-2").values(due_at=None))
+        assert store.overdue_by_office(conn, NOW) == {("o1",): 1, ("o2",): 1}
+        assert store.overdue_by_office(conn, NOW - dt.timedelta(days=10)) == {}

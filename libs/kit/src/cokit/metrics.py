@@ -15,15 +15,22 @@ Each container gets its own registry and its own /metrics listener on METRICS_PO
 free port; read it back from ``self.metrics.port`` or :func:`metrics_port`). The global default
 registry is not used so that several containers in one process (tests, ``nameko run a b``) keep
 separate series.
+
+Numbers kept by other extensions of the container (the Kafka consumers' counts and lag, the
+outbox relay's dead letters, a count in the service's database) are read when Prometheus
+scrapes: an extension that defines ``metric_samples()`` returning :class:`Sample` values is
+asked on every scrape, so a value written by a real OS thread (the Kafka consumer's) is only
+ever read as a plain number on the hub, never pushed into prometheus_client's green locks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from enum import Enum
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 import eventlet
 import eventlet.wsgi
@@ -39,11 +46,16 @@ from prometheus_client import (
     ProcessCollector,
     make_wsgi_app,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 __all__ = [
     "LATENCY_BUCKETS",
+    "DatabaseGauge",
     "Metrics",
     "MetricsHandle",
+    "Sample",
+    "dead_letters",
     "entrypoint_kind",
     "entrypoint_method",
     "error_code",
@@ -170,6 +182,100 @@ class MetricsHandle:
             return metric
 
 
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One value an extension reports at scrape time (see ``metric_samples``).
+
+    ``kind`` is "counter" (exposed as ``<name>_total``) or "gauge". A sample without a value
+    only declares its family, so that a metric with no series yet is still listed. Samples of
+    several extensions with the same name and labels are added up.
+    """
+
+    name: str
+    kind: str
+    documentation: str
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    value: Optional[float] = None
+
+
+def dead_letters(topic: str, count: float) -> Sample:
+    """Records written to a dead-letter topic (``<topic>.dlq``), by whichever extension wrote them."""
+    return Sample("citizenoffice_dead_letters", "counter",
+                  "Records written to a dead-letter topic (<topic>.dlq).", {"topic": topic}, count)
+
+
+_FAMILIES = {"counter": CounterMetricFamily, "gauge": GaugeMetricFamily}
+
+
+class _ExtensionSamples(Collector):
+    """Asks every extension of the container for its samples when Prometheus scrapes."""
+
+    def __init__(self, container, service: str):
+        self.container = container
+        self.service = service
+
+    def describe(self):
+        # Names depend on the extensions; nothing to check against the registry up front.
+        return []
+
+    def collect(self):
+        families: dict = {}
+        extensions = list(self.container.entrypoints) + list(self.container.dependencies)
+        for extension in extensions:
+            read = getattr(extension, "metric_samples", None)
+            if read is None:
+                continue
+            try:
+                samples = list(read())
+            except Exception:
+                _log.warning("metrics of %r could not be read", extension, exc_info=True)
+                continue
+            for sample in samples:
+                kind, documentation, labelnames, values = families.setdefault(
+                    sample.name,
+                    (sample.kind, sample.documentation, ("service", *sample.labels), {}),
+                )
+                if sample.value is None:
+                    continue
+                key = (self.service, *(str(sample.labels.get(n, "")) for n in labelnames[1:]))
+                values[key] = values.get(key, 0.0) + sample.value
+        for name, (kind, documentation, labelnames, values) in sorted(families.items()):
+            family = _FAMILIES[kind](name, documentation, labels=labelnames)
+            for key, value in sorted(values.items()):
+                family.add_metric(list(key), value)
+            yield family
+
+
+class DatabaseGauge(DependencyProvider):
+    """A gauge read from the service's database when Prometheus scrapes.
+
+    ``read(conn)`` returns ``{(label values...): value}``; it runs on every scrape of every
+    replica, so it must be a cheap query (an indexed count). When the database cannot be
+    read the scrape goes on without this gauge's series.
+    """
+
+    def __init__(self, name: str, documentation: str, labelnames: Sequence[str],
+                 read: Callable[[object], Mapping[tuple, float]], engine="db"):
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = tuple(labelnames)
+        self.read = read
+        self.engine_spec = engine
+
+    def metric_samples(self):
+        from cokit.events._engine import resolve_engine
+
+        yield Sample(self.name, "gauge", self.documentation, dict.fromkeys(self.labelnames, ""))
+        try:
+            with resolve_engine(self.container, self.engine_spec).connect() as conn:
+                values = dict(self.read(conn))
+        except Exception as exc:
+            _log.warning("gauge %s: the database could not be read: %s", self.name, type(exc).__name__)
+            return
+        for key, value in values.items():
+            yield Sample(self.name, "gauge", self.documentation, dict(zip(self.labelnames, key)), value)
+
+
 def _wsgi_app(registry: CollectorRegistry):
     exporter = make_wsgi_app(registry)
 
@@ -246,6 +352,7 @@ class Metrics(DependencyProvider):
             registry=self.registry,
         )
         self.handle = MetricsHandle(self.registry, self.service, self)
+        self.registry.register(_ExtensionSamples(self.container, self.service))
 
         # Bound here rather than in start() so that a taken port fails the container start
         # with a clear error before any entrypoint accepts work.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import string
 import zoneinfo
 
@@ -116,12 +117,24 @@ EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 ANY_KIND = "*"
 MAX_ATTEMPTS = 10
+FIRST_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 600
 SMS_MAX_CHARS = 320  # two concatenated SMS in UCS-2 (Arabic) is 134 chars; longer costs more
+MAX_REASON_CHARS = 300
+
+_EMAIL = re.compile(r"[^\s<>()'\",;:]+@[^\s<>()'\",;:]+")
+_PHONE = re.compile(r"\+?\d(?:[ ./-]?\d){7,}")  # 8 digits or more: not an SMTP code like 550 5.1.1
 
 
-def backoff_seconds(attempts: int) -> int:
-    return min(2 ** attempts, MAX_BACKOFF_SECONDS)
+def backoff_seconds(attempts: int, first: float = FIRST_BACKOFF_SECONDS) -> float:
+    """Seconds before the next attempt after `attempts` failed ones: first, then doubling."""
+    return min(first * 2 ** min(attempts - 1, 30), MAX_BACKOFF_SECONDS)
+
+
+def failure_reason(error: str) -> str:
+    """An error as events and dead letters may carry it: no address or phone number in it
+    (an SMTP refusal names the recipient)."""
+    return _PHONE.sub("<number>", _EMAIL.sub("<address>", error))[:MAX_REASON_CHARS]
 
 
 def opted_out(opt_outs: set[tuple[str, str]], channel: str, kind: str) -> bool:

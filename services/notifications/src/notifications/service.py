@@ -5,7 +5,8 @@ per channel and the processed-event marker in one transaction), so an unreachabl
 server, SMS provider or identity service never turns an event into a dead letter. A
 sender (timer) then claims due deliveries, looks the address up in identity, applies the
 recipient's preferences and quiet hours, sends, and retries with back-off; after the last
-attempt it records notification.failed.
+attempt it records notification.failed and a dead letter on notifications.events.v1.dlq
+(the event and the reason, never the address or the text), in the same transaction.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import datetime as dt
 import json
 import logging
 
+import nameko
 import sqlalchemy as sa
 from google.protobuf.timestamp_pb2 import Timestamp
 from nameko.timer import timer
@@ -34,7 +36,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.mail import MailError, MailerProvider
 from cokit.service import kit_service, migrator, rpc
-from cokit.settings import ServiceSettings, SmtpSettings
+from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
 
 from . import domain, store
 from .sms import SmsError, SmsProvider, SmsRejected
@@ -44,7 +46,6 @@ add_event_tables(store.metadata)
 log = logging.getLogger(__name__)
 
 GROUP = "notifications"
-MAX_ATTEMPTS = domain.MAX_ATTEMPTS
 CLAIM_STALE_SECONDS = 60
 SEND_BATCH = 50
 
@@ -60,6 +61,17 @@ class Settings(SmtpSettings, ServiceSettings):
     sms_api_key: str = ""
     sms_sender: str = "BureauCitoyen"
     sms_timeout: float = 10.0
+    notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
+    notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
+
+    def __post_init__(self):
+        problems = []
+        if self.notifications_max_attempts < 1:
+            problems.append("NOTIFICATIONS_MAX_ATTEMPTS must be at least 1")
+        if self.notifications_first_retry_seconds <= 0:
+            problems.append("NOTIFICATIONS_FIRST_RETRY_SECONDS must be above 0")
+        if problems:
+            raise SettingsError("Settings: " + "; ".join(problems))
 
 
 def _iso_day(ts: Timestamp) -> str:
@@ -76,7 +88,10 @@ def ticket_fields(event, payload: tickets_pb2.TicketSubmitted) -> dict:
     }
 
 
-backoff_seconds = domain.backoff_seconds
+def _retry_policy() -> tuple[int, float]:
+    c = nameko.config
+    return (int(c.get("NOTIFICATIONS_MAX_ATTEMPTS", domain.MAX_ATTEMPTS)),
+            float(c.get("NOTIFICATIONS_FIRST_RETRY_SECONDS", domain.FIRST_BACKOFF_SECONDS)))
 
 
 class NotificationsService(kit_service(pb)):
@@ -194,18 +209,23 @@ class NotificationsService(kit_service(pb)):
                     delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
                     channel=delivery["channel"]))
             elif state == "failed":
-                self.events.add(conn, "notification.failed", delivery["delivery_id"], pb.NotificationFailed(
+                reason = domain.failure_reason(note)
+                failed = self.events.add(conn, "notification.failed", delivery["delivery_id"], pb.NotificationFailed(
                     delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
-                    channel=delivery["channel"], attempts=delivery["attempts"] + 1, error=note[:300]))
+                    channel=delivery["channel"], attempts=delivery["attempts"] + 1, error=reason))
+                self.events.dead_letter(conn, failed, reason)
         log.info("delivery finished", extra={"delivery_id": delivery["delivery_id"], "channel": delivery["channel"],
                                              "state": state})
 
     def _retry(self, delivery: dict, error: str) -> None:
         attempts = delivery["attempts"] + 1
-        if attempts >= MAX_ATTEMPTS:
-            log.warning("delivery failed for good", extra={"delivery_id": delivery["delivery_id"], "error": error})
+        max_attempts, first_backoff = _retry_policy()
+        if attempts >= max_attempts:
+            log.warning("delivery failed for good", extra={"delivery_id": delivery["delivery_id"],
+                                                          "error": domain.failure_reason(error)})
             return self._finish(delivery, "failed", error)
-        next_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=backoff_seconds(attempts))
+        next_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(
+            seconds=domain.backoff_seconds(attempts, first_backoff))
         with self.db.begin() as conn:
             conn.execute(
                 store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])

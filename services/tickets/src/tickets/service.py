@@ -27,6 +27,7 @@ from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.metrics import DatabaseGauge
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
@@ -164,6 +165,10 @@ class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
     registry = ServiceClient("registry", RegistryServiceStub)
+    # Counted at each scrape, so "overdue tickets rising" is seen without waiting for the scheduler.
+    overdue = DatabaseGauge("citizenoffice_tickets_overdue",
+                            "Open requests past their watched deadline (acknowledgement or answer), by office.",
+                            ["office_id"], store.overdue_by_office)
     # The caller of every call: the access token on its metadata, verified here (see callers.py).
     auth = TokenVerifier()
 

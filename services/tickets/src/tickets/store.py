@@ -371,6 +371,14 @@ def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assigne
     return conn.execute(q).mappings().all()
 
 
+def overdue_by_office(conn, now: dt.datetime | None = None) -> dict[tuple[str], int]:
+    """Open requests past their watched deadline, per office (the scheduler's index on due_at)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rows = conn.execute(sa.select(tickets.c.office_id, sa.func.count()).where(tickets.c.due_at < now)
+                        .group_by(tickets.c.office_id))
+    return {(office_id,): count for office_id, count in rows}
+
+
 def for_stats(conn, office_id: str, start: dt.datetime, end: dt.datetime):
     t = tickets
     q = sa.select(t.c.ticket_id, t.c.kind, t.c.category, t.c.submitted_at, t.c.decided_at, t.c.answer_by,

@@ -28,6 +28,11 @@ results come back through bridge.Mailbox (deque + wake-up pipe), so no hub
 function is ever called from the Kafka thread. Only that thread touches the
 KafkaConsumer (it is not thread safe). Dead letters go through a
 ProducerThread, another real OS thread.
+
+Metrics: the counts in ConsumerStats are plain numbers (the hub writes the
+record outcomes, the Kafka thread the lag); cokit.metrics reads them when
+Prometheus scrapes, through ``metric_samples``. Nothing on the Kafka thread
+touches prometheus_client, whose locks are the hub's green locks.
 """
 from __future__ import annotations
 
@@ -53,6 +58,8 @@ from cokit.events.producer import ProducerThread, Record
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 500
+# How often the Kafka thread asks the broker for the end offsets of its partitions.
+LAG_INTERVAL_SECONDS = 5.0
 
 
 @dataclass
@@ -105,6 +112,9 @@ class ConsumerStats:
     restarts: int = 0
     commits: int = 0
     committed: dict = field(default_factory=dict)
+    # (topic, partition) -> records behind the end of the partition, replaced whole by the
+    # Kafka thread at each measure; empty until the first one.
+    lag: dict = field(default_factory=dict)
 
 
 class _Stop(Exception):
@@ -137,6 +147,14 @@ def _return_parked_records(consumer) -> None:
     in_line = getattr(fetcher, "_next_partition_records", None)
     if in_line is not None and not in_line and getattr(fetcher, "_paused_partition_records", None):
         fetcher._next_partition_records = None
+
+
+def _known_position(consumer, tp) -> Optional[int]:
+    """The next offset the consumer would fetch, as far as it already knows it (no request)."""
+    state = getattr(getattr(consumer, "_subscription", None), "assignment", {}).get(tp)
+    position = getattr(state, "position", None)
+    offset = getattr(position, "offset", position)
+    return offset if isinstance(offset, int) else None
 
 
 class _Generation:
@@ -187,6 +205,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         # own group, or they would split the partitions and each miss half the events.
         self.group = nameko_config.get("KAFKA_GROUP_PREFIX", "") + self.declared_group
         self.stats = ConsumerStats()
+        self._lag_base = {}
         self._stopping = False
         self._gen = None
         self._engine = None
@@ -307,6 +326,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
         stats = self.stats
+        lag_base = self._lag_base = {}
 
         class Listener(ConsumerRebalanceListener):
             # Runs on the client's IO loop in the Kafka thread: bookkeeping only.
@@ -314,6 +334,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 if revoked:
                     stats.revocations += 1
                 stats.assigned = frozenset()
+                lag_base.clear()
 
             def on_partitions_lost(self, lost):
                 # Evicted from the group (session expired): the failure the
@@ -321,6 +342,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 if lost:
                     stats.lost += 1
                 stats.assigned = frozenset()
+                lag_base.clear()
 
             def on_partitions_assigned(self, assigned):
                 stats.assignments += 1
@@ -366,6 +388,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                         consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
                         self.stats.commits += 1
                         self.stats.committed[(tp.topic, tp.partition)] = next_offset
+                        self._lag_base[tp] = next_offset
                     except Exception as exc:
                         # Lost the partition meanwhile: its new owner gets the
                         # records again and skips the ones marked processed.
@@ -374,10 +397,14 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     consumer.resume(tp)
             _return_parked_records(consumer)
 
+        next_lag = time.monotonic()
         while self._current(gen):
             if _group_settled(consumer):
                 gen.progress = time.monotonic()
             finish_batches()
+            if time.monotonic() >= next_lag:
+                self._measure_lag(consumer, inflight)
+                next_lag = time.monotonic() + LAG_INTERVAL_SECONDS
             assigned = consumer.assignment()
             for tp in inflight:
                 # A rebalance that hands a partition back clears its pause.
@@ -394,7 +421,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     consumer.pause(tp)
                     continue
                 consumer.pause(tp)
-                inflight[tp] = True
+                inflight[tp] = records[0].offset  # where the group's progress stands meanwhile
                 self.stats.records += len(records)
                 self._hub.call_soon(self._start_batch, tp, records, gen)
 
@@ -410,6 +437,45 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 consumer.pause(*assigned)
             consumer.poll(timeout_ms=20)
             finish_batches()
+
+    def _measure_lag(self, consumer, inflight: dict) -> None:
+        """Records between the group's progress and the end of each assigned partition.
+
+        The end is the high watermark the broker sent with the last fetch of the partition
+        (no request of its own: asking the broker for end offsets, or calling position(),
+        from this loop stalled paused partitions). The progress is the first offset of the
+        batch in the workers' hands, or else this consumer's last commit since the assignment,
+        or else the position it knows (nothing in hand: the committed offset).
+        """
+        lag = {}
+        for tp in consumer.assignment():
+            base = inflight.get(tp)
+            if base is None:
+                base = self._lag_base.get(tp)
+            if base is None:
+                base = _known_position(consumer, tp)
+            end = consumer.highwater(tp)
+            if base is not None and end is not None:
+                lag[(tp.topic, tp.partition)] = max(end - base, 0)
+        self.stats.lag = lag
+
+    def metric_samples(self):
+        """The consumer's counts for cokit.metrics, read at scrape time on the hub."""
+        from cokit.metrics import Sample, dead_letters
+
+        stats, labels = self.stats, {"group": self.group, "topic": self.topic}
+        yield Sample("citizenoffice_kafka_consumer_handled", "counter",
+                     "Kafka records handled by the consumer (duplicates not counted).", labels, stats.handled)
+        yield Sample("citizenoffice_kafka_consumer_retries", "counter",
+                     "Failed attempts at a Kafka record that were tried again.", labels, stats.retries)
+        yield Sample("citizenoffice_kafka_consumer_dead_lettered", "counter",
+                     "Kafka records the consumer gave up on and wrote to <topic>.dlq.", labels,
+                     stats.dead_lettered)
+        lag = stats.lag
+        yield Sample("citizenoffice_kafka_consumer_lag", "gauge",
+                     "Records not yet handled on the consumer's partitions (end offset minus the "
+                     "committed offset, summed).", labels, sum(lag.values()) if lag else None)
+        yield dead_letters(dlq_topic(self.topic), stats.dead_lettered)
 
     # --- on the service hub -----------------------------------------------
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from cokit.events.envelope import Envelope, encode
 from cokit.events.tables import outbox as _table
 
-__all__ = ["add", "OutboxRow", "fetch_unpublished", "mark_published", "unpublished_count",
+__all__ = ["add", "add_record", "OutboxRow", "fetch_unpublished", "mark_published", "unpublished_count",
            "on_commit_of"]
 
 _PENDING_FLAG = "cokit.outbox.pending"
@@ -31,16 +31,24 @@ def add(conn: Connection, topic: str, envelope: Envelope) -> None:
     Nothing is sent here: if the transaction rolls back, the event never
     existed. A relay in this process is woken when the transaction commits.
     """
+    add_record(conn, topic, envelope.aggregate_id, encode(envelope), envelope.event_id)
+
+
+def add_record(conn: Connection, topic: str, key: str, value: bytes, record_id: str) -> None:
+    """Write any record (e.g. a dead letter, which is no Envelope) in the open transaction.
+
+    ``record_id`` is unique among the outbox's rows (an event id, or a fresh UUIDv7).
+    """
     if not conn.in_transaction():
         # Autocommitting the event on its own would break the guarantee that
         # it exists exactly when the state change does.
         raise RuntimeError("outbox.add needs an open transaction (use engine.begin())")
     conn.execute(
         sa.insert(_table).values(
-            event_id=envelope.event_id,
+            event_id=record_id,
             topic=topic,
-            key=envelope.aggregate_id,
-            value=encode(envelope),
+            key=key,
+            value=value,
             created_at=_dt.datetime.now(_dt.timezone.utc),
         )
     )

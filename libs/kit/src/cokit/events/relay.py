@@ -6,7 +6,8 @@ Declared once per producing service::
 
 The relay starts with the container and stops with it; workers get an
 ``Outbox`` handle whose ``add(conn, ...)`` writes an event in their open
-transaction.
+transaction, and ``dead_letter(conn, ...)`` a record of work given up for good
+on the service's ``<topic>.dlq``.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from cokit.events import outbox as _outbox
 from cokit.logs import ensure_trace
 from cokit.events._engine import EngineSpec, resolve_engine
 from cokit.events.bridge import HubCaller
-from cokit.events.envelope import Envelope, build_envelope, topic_for
+from cokit.events.envelope import DLQ_SUFFIX, DeadLetter, Envelope, build_envelope, dlq_topic, encode, topic_for
+from cokit.ids import uuid7
 from cokit.events.producer import ProducerThread, Record
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,19 @@ class Outbox:
         _outbox.add(conn, topic or self.topic, env)
         return env
 
+    def dead_letter(self, conn, envelope: Envelope, error: str, *, group: str = "") -> DeadLetter:
+        """Write to ``<topic>.dlq``, in the open transaction, that the work this event reports
+        was given up: a DeadLetter like the consumers' (the event as value, the error), so one
+        tool reads every dead-letter topic. ``error`` must hold no personal data.
+        """
+        letter = DeadLetter(topic=self.topic, partition=-1, offset=-1,
+                            key=envelope.aggregate_id.encode("utf-8"), value=encode(envelope),
+                            error=error[:500], consumer_group=group)
+        letter.failed_at.FromDatetime(_dt.datetime.now(_dt.timezone.utc))
+        _outbox.add_record(conn, dlq_topic(self.topic), envelope.aggregate_id,
+                           letter.SerializeToString(), uuid7())
+        return letter
+
 
 class OutboxRelay(DependencyProvider):
     def __init__(self, engine: EngineSpec = "db", topic: Optional[str] = None, *,
@@ -69,6 +84,7 @@ class OutboxRelay(DependencyProvider):
         # Observable by tests and metrics.
         self.published = 0
         self.failures = 0
+        self.dead_letters: dict[str, int] = {}  # dead-letter topic -> records published
 
     def setup(self) -> None:
         self.bootstrap = nameko_config.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
@@ -127,6 +143,15 @@ class OutboxRelay(DependencyProvider):
     def notify(self) -> None:
         if not self._wake.ready():
             self._wake.send(True)
+
+    def metric_samples(self):
+        """Dead letters this relay published, for cokit.metrics (read at scrape time)."""
+        from cokit.metrics import dead_letters
+
+        yield dead_letters(dlq_topic(self.topic), self.dead_letters.get(dlq_topic(self.topic), 0))
+        for topic, count in list(self.dead_letters.items()):
+            if topic != dlq_topic(self.topic):
+                yield dead_letters(topic, count)
 
     # --- the relay loop (a green thread on the service hub) ---------------
 
@@ -187,6 +212,9 @@ class OutboxRelay(DependencyProvider):
                 with engine.begin() as conn:
                     _outbox.mark_published(conn, [r.seq for r in rows[:done]])
         self.published += done
+        for row in rows[:done]:
+            if row.topic.endswith(DLQ_SUFFIX):
+                self.dead_letters[row.topic] = self.dead_letters.get(row.topic, 0) + 1
         if error is not None:
             raise PublishFailed("%s: %s" % (type(error).__name__, error))
         return done
