@@ -322,13 +322,15 @@ def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
         handled.append(event.payload["note"])
 
     monkeypatch.setattr(KafkaConsumer, "poll", poll)
-    container = container_factory(make_service(topic, group, behaviour, stuck_after=6),
-                                  service_config)
+    container = container_factory(
+        make_service(topic, group, behaviour, stuck_after=8, session_timeout_ms=6000), service_config)
     container.start()
     ext = consumer_of(container)
     produce(kafka, topic, [(b"agg", envelope_bytes("agg", "before")[1])])
     assert wait_for(lambda: handled == ["before"], timeout=30)
     produce(kafka, topic, [(b"agg", envelope_bytes("agg", "while-stuck")[1])])
     assert wait_for(lambda: "while-stuck" in handled, timeout=60), handled
-    assert stuck and ext.stats.restarts == 1
+    # One replacement at least: the new member may itself wait out the stuck one's session
+    # before the group settles, and be replaced once more; none of that may lose or repeat.
+    assert stuck and ext.stats.restarts >= 1
     assert handled.count("before") == 1 and handled.count("while-stuck") == 1
