@@ -58,7 +58,7 @@ from cokit.events.producer import ProducerThread, Record
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 500
-# How often the Kafka thread asks the broker for the end offsets of its partitions.
+# How often the Kafka thread measures its lag (from what the last fetches said; no request).
 LAG_INTERVAL_SECONDS = 5.0
 
 
@@ -166,6 +166,8 @@ class _Generation:
         self.done = _event.Event()
         self.thread = None
         self.progress = time.monotonic()  # written by its Kafka thread, read by the watchdog
+        # partition -> this consumer's last commit since the partition was assigned
+        self.lag_base: dict = {}
 
 
 class KafkaConsumerEntrypoint(Entrypoint):
@@ -205,7 +207,6 @@ class KafkaConsumerEntrypoint(Entrypoint):
         # own group, or they would split the partitions and each miss half the events.
         self.group = nameko_config.get("KAFKA_GROUP_PREFIX", "") + self.declared_group
         self.stats = ConsumerStats()
-        self._lag_base = {}
         self._stopping = False
         self._gen = None
         self._engine = None
@@ -236,13 +237,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
         # interrupt it, so a new consumer takes over; the stuck thread ends on its own if its
         # poll ever returns. Handlers are idempotent on the event id, so records the old one
         # had in hand are handled once.
-        step, waited = 0.2, 0.0
         while not self._stopping:
-            eventlet.sleep(step)
-            waited += step
-            if waited < min(5.0, self.stuck_after / 3):
-                continue
-            waited = 0.0
+            eventlet.sleep(0.2)
             gen = self._gen
             if self._stopping or gen is None:
                 return
@@ -326,7 +322,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
         stats = self.stats
-        lag_base = self._lag_base = {}
+        lag_base = gen.lag_base
 
         class Listener(ConsumerRebalanceListener):
             # Runs on the client's IO loop in the Kafka thread: bookkeeping only.
@@ -388,7 +384,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                         consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
                         self.stats.commits += 1
                         self.stats.committed[(tp.topic, tp.partition)] = next_offset
-                        self._lag_base[tp] = next_offset
+                        gen.lag_base[tp] = next_offset
                     except Exception as exc:
                         # Lost the partition meanwhile: its new owner gets the
                         # records again and skips the ones marked processed.
@@ -403,7 +399,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 gen.progress = time.monotonic()
             finish_batches()
             if time.monotonic() >= next_lag:
-                self._measure_lag(consumer, inflight)
+                self._measure_lag(consumer, inflight, gen.lag_base)
                 next_lag = time.monotonic() + LAG_INTERVAL_SECONDS
             assigned = consumer.assignment()
             for tp in inflight:
@@ -438,7 +434,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
             consumer.poll(timeout_ms=20)
             finish_batches()
 
-    def _measure_lag(self, consumer, inflight: dict) -> None:
+    def _measure_lag(self, consumer, inflight: dict, lag_base: dict) -> None:
         """Records between the group's progress and the end of each assigned partition.
 
         The end is the high watermark the broker sent with the last fetch of the partition
@@ -451,7 +447,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
         for tp in consumer.assignment():
             base = inflight.get(tp)
             if base is None:
-                base = self._lag_base.get(tp)
+                base = lag_base.get(tp)
             if base is None:
                 base = _known_position(consumer, tp)
             end = consumer.highwater(tp)
