@@ -51,3 +51,15 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.engine
+
+
+def add_missing_columns(conn: sa.Connection, metadata: sa.MetaData) -> None:
+    """create_all makes missing tables but never alters one: add the nullable columns a
+    newer release declares to tables an older release created."""
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in existing and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))

@@ -33,11 +33,11 @@ EXPORTERS = {"tickets": tickets_pb2.ExportCitizenDataRequest, "documents": docum
 EXPORT_DEADLINE = 5.0
 
 
-def _start(method, message):
+def _start(method, message, metadata):
     """Send the call now (the services answer in parallel); the returned function waits for
     the reply and raises its GrpcError, including a peer that could not even be reached."""
     try:
-        return method.future(message, timeout=EXPORT_DEADLINE).result
+        return method.future(message, timeout=EXPORT_DEADLINE, metadata=metadata).result
     except GrpcError as exc:
         error = exc
 
@@ -245,7 +245,9 @@ class AuthRoutes:
         deadline is named under `unavailable` and the rest is still returned."""
         caller = self._who(request)
         reply = self.identity.ExportMyData(pb.Empty(), metadata=forward(request))
-        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject))
+        # Each service verifies the token itself and exports its caller's records only.
+        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject),
+                              forward(request))
                  for name, request_type in EXPORTERS.items()}
         data, unavailable = {"identity": json.loads(reply.json)}, []
         for name, future in asked.items():

@@ -33,6 +33,7 @@ from .auth_routes import AuthRoutes
 from .caller import forward
 from .citizen_routes import CitizenRoutes
 from .documents_routes import DocumentsRoutes
+from .inbox_routes import InboxRoutes
 from .open311_routes import Open311Routes
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
@@ -63,8 +64,8 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
-                     StaffPortal, PublicPortal):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, InboxRoutes,
+                     Open311Routes, StaffPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -159,7 +160,9 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
                     office_id=office.office_id, filename=upload.filename,
                     declared_content_type=upload.content_type, content=upload.content,
                     owner_citizen_id=citizen_id,
-                )
+                ),
+                # A signed-in citizen's files are theirs: documents reads the verified token.
+                metadata=forward(request),
             )
             attachment_ids.append(stored.attachment_id)
         return self.tickets.Submit(

@@ -26,14 +26,17 @@ from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1 import notifications_pb2 as pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2
+from cokit.auth import policy
+from cokit.auth.provider import TokenVerifier
 from cokit.clients import ServiceClient
 from cokit.timestamps import to_timestamp
-from cokit.errors import invalid_argument
+from cokit.errors import invalid_argument, not_found
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.paging import decode_page_token, encode_page_token, page_size
 from cokit.mail import MailError, MailerProvider
 from cokit.service import kit_service, migrator, rpc
 from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
@@ -100,6 +103,8 @@ class NotificationsService(kit_service(pb)):
     identity = ServiceClient("identity", IdentityServiceStub)
     mailer = MailerProvider()
     sms = SmsProvider()
+    # The caller of the inbox and export calls: the access token on the call, verified here.
+    auth = TokenVerifier()
 
     @consume(topic_for("tickets"), group=GROUP)
     def on_ticket_event(self, event):
@@ -128,7 +133,7 @@ class NotificationsService(kit_service(pb)):
             store.insert_ignoring_duplicate(conn, store.inbox_items, {
                 "item_id": uuid7(), "citizen_id": citizen_id, "event_id": event.event_id,
                 "kind": kind, "language": message.language, "subject": message.subject,
-                "body": message.body, "read": False, "created_at": now,
+                "body": message.body, "read": False, "created_at": now, "fields": json.dumps(fields),
             })
             for channel in self._channels():
                 store.insert_ignoring_duplicate(conn, store.deliveries, {
@@ -243,35 +248,51 @@ class NotificationsService(kit_service(pb)):
             counts = store.erase(conn, event.payload.citizen_id, dt.datetime.now(dt.timezone.utc))
         log.info("recipient's data erased", extra={"event_id": event.event_id, **counts})
 
+    # --- the caller's own inbox and data (the verified token decides whose) -------------------
+
+    def _me(self, asked: str = "") -> str:
+        return policy.own_data_subject(self.auth.from_context(), asked)
+
     @grpc
     def ExportCitizenData(self, request, context):
+        citizen_id = self._me(request.citizen_id)
         with self.db.connect() as conn:
-            data = store.export(conn, _citizen(request.citizen_id))
+            data = store.export(conn, citizen_id)
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
     @grpc
     def ListInbox(self, request, context):
-        if not request.citizen_id:
-            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
-        size = request.page_size if 0 < request.page_size <= 100 else 20
-        items = store.inbox_items
+        citizen_id = self._me(request.citizen_id)
+        size = page_size(request.page_size)
+        after = decode_page_token(request.page_token)
         with self.db.connect() as conn:
-            rows = conn.execute(
-                sa.select(items).where(items.c.citizen_id == request.citizen_id)
-                .order_by(items.c.created_at.desc()).limit(size)
-            ).mappings().all()
-            unread = conn.execute(
-                sa.select(sa.func.count()).select_from(items)
-                .where(items.c.citizen_id == request.citizen_id, items.c.read.is_(False))
-            ).scalar_one()
-        return pb.Inbox(items=[_inbox_message(r) for r in rows], unread=unread)
+            rows, unread = store.inbox_page(conn, citizen_id, after, size + 1)
+        language = request.language or self._language_of(citizen_id)
+        token = encode_page_token(rows[size - 1]["created_at"], rows[size - 1]["item_id"]) if len(rows) > size else ""
+        return pb.Inbox(items=[_inbox_message(r, language) for r in rows[:size]], unread=unread,
+                        next_page_token=token)
+
+    def _language_of(self, citizen_id: str) -> str:
+        """The language the account holds; '' (each item's own) when identity cannot say."""
+        try:
+            return self.identity.GetCitizen(identity_pb2.GetCitizenRequest(citizen_id=citizen_id)).language
+        except GrpcError:
+            return ""
 
     @grpc
     def MarkRead(self, request, context):
+        citizen_id = self._me(request.citizen_id)
+        if not request.item_id:
+            raise invalid_argument("ITEM_ID_REQUIRED", "item_id is required", field="item_id")
         items = store.inbox_items
         with self.db.begin() as conn:
+            found = conn.execute(sa.select(items.c.read).where(
+                items.c.item_id == request.item_id, items.c.citizen_id == citizen_id)).first()
+            if found is None:
+                # Someone else's item answers the same: its existence is not told.
+                raise not_found("INBOX_ITEM_NOT_FOUND", "no such item in your inbox")
             result = conn.execute(
-                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == request.citizen_id,
+                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == citizen_id,
                                      items.c.read.is_(False)).values(read=True)
             )
         return pb.MarkReadResponse(changed=result.rowcount == 1)
@@ -318,13 +339,17 @@ def _citizen(citizen_id: str) -> str:
     return citizen_id
 
 
-def _inbox_message(row) -> pb.InboxItem:
+def _inbox_message(row, language: str = "") -> pb.InboxItem:
+    """An inbox item in `language` when its fields were kept (and a template exists), else as written."""
     created = to_timestamp(row["created_at"])
+    shown = domain.Message(row["language"], row["subject"], row["body"])
+    if language and row.get("fields") and row["kind"] in domain.TEMPLATES:
+        shown = domain.render(row["kind"], language, json.loads(row["fields"]))
     return pb.InboxItem(
-        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=row["language"],
-        subject=row["subject"], body=row["body"], read=row["read"], created_at=created,
+        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=shown.language,
+        subject=shown.subject, body=shown.body, read=row["read"], created_at=created,
     )
 
 
 SERVICE = NotificationsService
-migrate = migrator(store.metadata)
+migrate = migrator(store.metadata, after=store.migrate_in_place)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from cokit.db import add_missing_columns
 from cokit.timestamps import as_utc
 
 metadata = sa.MetaData()
@@ -23,6 +24,9 @@ inbox_items = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("read", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The template's fields (codes, dates, statuses; JSON): the inbox is shown in the reader's
+    # language, rendered again when it is read. Older items have none and keep their text.
+    sa.Column("fields", sa.Text, nullable=True),
     sa.UniqueConstraint("event_id", "citizen_id", name="uq_inbox_event_citizen"),
 )
 
@@ -174,3 +178,22 @@ def claim_due(conn: sa.Connection, now, stale_before, limit: int) -> list[dict]:
         if result.rowcount == 1:
             claimed.append(dict(row))
     return claimed
+
+
+def inbox_page(conn: sa.Connection, citizen_id: str, after, limit: int):
+    """The person's inbox, newest first, after the (created_at, item_id) of the previous page."""
+    mine = inbox_items.c.citizen_id == citizen_id
+    query = sa.select(inbox_items).where(mine)
+    if after is not None:
+        at, item_id = after
+        query = query.where(sa.or_(inbox_items.c.created_at < at,
+                                   sa.and_(inbox_items.c.created_at == at, inbox_items.c.item_id < item_id)))
+    rows = conn.execute(query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.item_id.desc())
+                        .limit(limit)).mappings().all()
+    unread = conn.execute(sa.select(sa.func.count()).select_from(inbox_items)
+                          .where(mine, inbox_items.c.read.is_(False))).scalar_one()
+    return rows, unread
+
+
+def migrate_in_place(conn: sa.Connection, settings=None) -> None:
+    add_missing_columns(conn, metadata)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2citizenoffice/notifications/v1/notifications.proto\x12\x1e\x63itizenoffice.notifications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x10ListInboxRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\"\xab\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x0c\n\x04read\x18\x07 \x01(\x08\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x05Inbox\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).citizenoffice.notifications.v1.InboxItem\x12\x0e\n\x06unread\x18\x02 \x01(\x05\"6\n\x0fMarkReadRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\"\'\n\x06OptOut\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\":\n\nQuietHours\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\"\x9c\x01\n\x0bPreferences\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x38\n\x08opt_outs\x18\x02 \x03(\x0b\x32&.citizenoffice.notifications.v1.OptOut\x12?\n\x0bquiet_hours\x18\x03 \x01(\x0b\x32*.citizenoffice.notifications.v1.QuietHours\"+\n\x15GetPreferencesRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\".\n\x18\x45xportCitizenDataRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\"&\n\x16\x45xportCitizenDataReply\x12\x0c\n\x04json\x18\x01 \x01(\t\"V\n\x15NotificationDelivered\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"t\n\x12NotificationFailed\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x04 \x01(\x05\x12\r\n\x05\x65rror\x18\x05 \x01(\t2\xd5\x04\n\x14NotificationsService\x12\x64\n\tListInbox\x12\x30.citizenoffice.notifications.v1.ListInboxRequest\x1a%.citizenoffice.notifications.v1.Inbox\x12m\n\x08MarkRead\x12/.citizenoffice.notifications.v1.MarkReadRequest\x1a\x30.citizenoffice.notifications.v1.MarkReadResponse\x12t\n\x0eGetPreferences\x12\x35.citizenoffice.notifications.v1.GetPreferencesRequest\x1a+.citizenoffice.notifications.v1.Preferences\x12j\n\x0eSetPreferences\x12+.citizenoffice.notifications.v1.Preferences\x1a+.citizenoffice.notifications.v1.Preferences\x12\x85\x01\n\x11\x45xportCitizenData\x12\x38.citizenoffice.notifications.v1.ExportCitizenDataRequest\x1a\x36.citizenoffice.notifications.v1.ExportCitizenDataReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2citizenoffice/notifications/v1/notifications.proto\x12\x1e\x63itizenoffice.notifications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"_\n\x10ListInboxRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\"\xab\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x0c\n\x04read\x18\x07 \x01(\x08\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x05Inbox\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).citizenoffice.notifications.v1.InboxItem\x12\x0e\n\x06unread\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"6\n\x0fMarkReadRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\"\'\n\x06OptOut\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\":\n\nQuietHours\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\"\x9c\x01\n\x0bPreferences\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x38\n\x08opt_outs\x18\x02 \x03(\x0b\x32&.citizenoffice.notifications.v1.OptOut\x12?\n\x0bquiet_hours\x18\x03 \x01(\x0b\x32*.citizenoffice.notifications.v1.QuietHours\"+\n\x15GetPreferencesRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\".\n\x18\x45xportCitizenDataRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\"&\n\x16\x45xportCitizenDataReply\x12\x0c\n\x04json\x18\x01 \x01(\t\"V\n\x15NotificationDelivered\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"t\n\x12NotificationFailed\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x04 \x01(\x05\x12\r\n\x05\x65rror\x18\x05 \x01(\t2\xd5\x04\n\x14NotificationsService\x12\x64\n\tListInbox\x12\x30.citizenoffice.notifications.v1.ListInboxRequest\x1a%.citizenoffice.notifications.v1.Inbox\x12m\n\x08MarkRead\x12/.citizenoffice.notifications.v1.MarkReadRequest\x1a\x30.citizenoffice.notifications.v1.MarkReadResponse\x12t\n\x0eGetPreferences\x12\x35.citizenoffice.notifications.v1.GetPreferencesRequest\x1a+.citizenoffice.notifications.v1.Preferences\x12j\n\x0eSetPreferences\x12+.citizenoffice.notifications.v1.Preferences\x1a+.citizenoffice.notifications.v1.Preferences\x12\x85\x01\n\x11\x45xportCitizenData\x12\x38.citizenoffice.notifications.v1.ExportCitizenDataRequest\x1a\x36.citizenoffice.notifications.v1.ExportCitizenDataReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,31 +33,31 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'citizenoffice.notifications
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LISTINBOXREQUEST']._serialized_start=119
-  _globals['_LISTINBOXREQUEST']._serialized_end=176
-  _globals['_INBOXITEM']._serialized_start=179
-  _globals['_INBOXITEM']._serialized_end=350
-  _globals['_INBOX']._serialized_start=352
-  _globals['_INBOX']._serialized_end=433
-  _globals['_MARKREADREQUEST']._serialized_start=435
-  _globals['_MARKREADREQUEST']._serialized_end=489
-  _globals['_MARKREADRESPONSE']._serialized_start=491
-  _globals['_MARKREADRESPONSE']._serialized_end=526
-  _globals['_OPTOUT']._serialized_start=528
-  _globals['_OPTOUT']._serialized_end=567
-  _globals['_QUIETHOURS']._serialized_start=569
-  _globals['_QUIETHOURS']._serialized_end=627
-  _globals['_PREFERENCES']._serialized_start=630
-  _globals['_PREFERENCES']._serialized_end=786
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=788
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=831
-  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_start=833
-  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_end=879
-  _globals['_EXPORTCITIZENDATAREPLY']._serialized_start=881
-  _globals['_EXPORTCITIZENDATAREPLY']._serialized_end=919
-  _globals['_NOTIFICATIONDELIVERED']._serialized_start=921
-  _globals['_NOTIFICATIONDELIVERED']._serialized_end=1007
-  _globals['_NOTIFICATIONFAILED']._serialized_start=1009
-  _globals['_NOTIFICATIONFAILED']._serialized_end=1125
-  _globals['_NOTIFICATIONSSERVICE']._serialized_start=1128
-  _globals['_NOTIFICATIONSSERVICE']._serialized_end=1725
+  _globals['_LISTINBOXREQUEST']._serialized_end=214
+  _globals['_INBOXITEM']._serialized_start=217
+  _globals['_INBOXITEM']._serialized_end=388
+  _globals['_INBOX']._serialized_start=390
+  _globals['_INBOX']._serialized_end=496
+  _globals['_MARKREADREQUEST']._serialized_start=498
+  _globals['_MARKREADREQUEST']._serialized_end=552
+  _globals['_MARKREADRESPONSE']._serialized_start=554
+  _globals['_MARKREADRESPONSE']._serialized_end=589
+  _globals['_OPTOUT']._serialized_start=591
+  _globals['_OPTOUT']._serialized_end=630
+  _globals['_QUIETHOURS']._serialized_start=632
+  _globals['_QUIETHOURS']._serialized_end=690
+  _globals['_PREFERENCES']._serialized_start=693
+  _globals['_PREFERENCES']._serialized_end=849
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=851
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=894
+  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_start=896
+  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_end=942
+  _globals['_EXPORTCITIZENDATAREPLY']._serialized_start=944
+  _globals['_EXPORTCITIZENDATAREPLY']._serialized_end=982
+  _globals['_NOTIFICATIONDELIVERED']._serialized_start=984
+  _globals['_NOTIFICATIONDELIVERED']._serialized_end=1070
+  _globals['_NOTIFICATIONFAILED']._serialized_start=1072
+  _globals['_NOTIFICATIONFAILED']._serialized_end=1188
+  _globals['_NOTIFICATIONSSERVICE']._serialized_start=1191
+  _globals['_NOTIFICATIONSSERVICE']._serialized_end=1788
 # @@protoc_insertion_point(module_scope)
