@@ -81,6 +81,30 @@ erased_citizens = sa.Table(
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# ticket.deadline_near / ticket.overdue collected for the staff digest (ids and dates only);
+# digest_day is set when a digest took the entry.
+digest_entries = sa.Table(
+    "digest_entries",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("office_id", sa.String(36), nullable=False, index=True),
+    sa.Column("ticket_id", sa.String(36), nullable=False),
+    sa.Column("tracking_code", sa.String(16), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # deadline_near | overdue
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("digest_day", sa.String(10), nullable=True, index=True),
+)
+
+# One digest per office and day, whichever replica makes it.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("office_id", sa.String(36), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # What erasure leaves of a delivery: its channel, kind, state, attempts and dates (the figures);
 # the template's fields and the last error (a mail server may quote the address) go.
 ERASED_DELIVERY = {"fields": "{}", "last_error": ""}
@@ -197,3 +221,20 @@ def inbox_page(conn: sa.Connection, citizen_id: str, after, limit: int):
 
 def migrate_in_place(conn: sa.Connection, settings=None) -> None:
     add_missing_columns(conn, metadata)
+
+
+def offices_awaiting_digest(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.select(digest_entries.c.office_id).where(digest_entries.c.digest_day.is_(None))
+                             .distinct()).scalars())
+
+
+def take_digest(conn: sa.Connection, office_id: str, day: str, now) -> list[dict] | None:
+    """In the caller's transaction: the office's digest of `day` made once (None when it was
+    already, by this or another replica), taking every entry no digest took yet."""
+    if not insert_ignoring_duplicate(conn, digests, {"office_id": office_id, "day": day, "made_at": now}):
+        return None
+    mine = sa.and_(digest_entries.c.office_id == office_id, digest_entries.c.digest_day.is_(None))
+    rows = conn.execute(sa.select(digest_entries).where(mine)).mappings().all()
+    conn.execute(digest_entries.update().where(
+        digest_entries.c.event_id.in_([r["event_id"] for r in rows])).values(digest_day=day))
+    return [dict(r) for r in rows]

@@ -111,6 +111,18 @@ class ExportCitizenDataReply(_message.Message):
     json: str
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
+class RunDigestsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RunDigestsReply(_message.Message):
+    __slots__ = ("offices", "deliveries")
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    offices: int
+    deliveries: int
+    def __init__(self, offices: _Optional[int] = ..., deliveries: _Optional[int] = ...) -> None: ...
+
 class NotificationDelivered(_message.Message):
     __slots__ = ("delivery_id", "source_event_id", "channel")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]

@@ -688,20 +688,22 @@ class TicketTransitioned(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_code: _Optional[str] = ..., citizen_id: _Optional[str] = ...) -> None: ...
 
 class TicketDeadline(_message.Message):
-    __slots__ = ("ticket_id", "office_id", "kind", "status", "due_at", "working_days_left")
+    __slots__ = ("ticket_id", "office_id", "kind", "status", "due_at", "working_days_left", "tracking_code")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     WORKING_DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     office_id: str
     kind: TicketKind
     status: str
     due_at: _timestamp_pb2.Timestamp
     working_days_left: int
-    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ...) -> None: ...
+    tracking_code: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ..., tracking_code: _Optional[str] = ...) -> None: ...
 
 class TicketChanged(_message.Message):
     __slots__ = ("ticket_id", "office_id", "kind", "change", "from_office_id", "into_ticket_id", "count", "actor_role", "attachment_ids")
