@@ -29,6 +29,7 @@ from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
 
 from . import openapi, portal
+from .admin_portal import AdminPortal
 from .auth_routes import AuthRoutes
 from .caller import forward
 from .citizen_routes import CitizenRoutes
@@ -72,7 +73,7 @@ class Settings(ServiceSettings):
 
 
 class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
-                     StaffPortal, PublicPortal):
+                     StaffPortal, AdminPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()
