@@ -304,7 +304,8 @@ class AdminPortal:
         return _render(request, "admin_roles.html", status, here=f"/staff/admin/offices/{office.slug}/roles",
                        csrf=session.csrf, error=error, done=request.args.get("done", ""), form=request.form,
                        bindings=[{"id": b.binding_id, "account": b.citizen_id, "role": b.role,
-                                  "commune_wide": not b.scope.office_id, "granted_by": b.granted_by} for b in bindings],
+                                  "commune_wide": not b.scope.office_id, "granted_by": b.granted_by}
+                                 for b in sorted(bindings, key=lambda b: not b.scope.office_id)],   # this office's first
                        roles=[r for r in PEOPLE_ROLES if r in grantable], **self._office_context(request, office))
 
     @http("GET", "/staff/admin/offices/<string:office_id>/roles")
