@@ -35,6 +35,15 @@ def _setting(name: str):
     return RATE_LIMIT_DEFAULTS[name] if value is None or value == "" else float(value)
 
 
+def _trusted_proxies() -> tuple:
+    return _parsed_networks(str(nameko.config.get("GATEWAY_TRUSTED_PROXIES") or ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_networks(setting: str) -> tuple:
+    return ratelimit.trusted_networks(setting)
+
+
 class RateLimits(DependencyProvider):
     """One set of buckets per gateway process, shared by its workers, with the counter of
     refused requests by the limit reached."""
@@ -45,7 +54,7 @@ class RateLimits(DependencyProvider):
             ratelimit.CLIENT: ratelimit.Limit(int(_setting("RATE_LIMIT_CLIENT_BURST")),
                                               _setting("RATE_LIMIT_CLIENT_PER_MINUTE")),
         })
-        self.trusted = ratelimit.trusted_networks(str(nameko.config.get("GATEWAY_TRUSTED_PROXIES") or ""))
+        _trusted_proxies()      # a malformed GATEWAY_TRUSTED_PROXIES stops the start
 
     def get_dependency(self, worker_ctx):
         return self
@@ -56,8 +65,8 @@ def source_address(request) -> str:
     trusted proxy); also what identity gets as the source of a login or an API key's use."""
     found = request.environ.get(SOURCE_KEY)
     if found is None:
-        trusted = ratelimit.trusted_networks(str(nameko.config.get("GATEWAY_TRUSTED_PROXIES") or ""))
-        found = ratelimit.client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For", ""), trusted)
+        found = ratelimit.client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For", ""),
+                                         _trusted_proxies())
         request.environ[SOURCE_KEY] = found
     return found
 

@@ -91,10 +91,10 @@ class PublicPortal:
             to_date=today.isoformat()))
         documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
             office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
-        # The map is a list of places, each opening the phone's own map application (geo: URI):
-        # no map library or tiles to download on a slow line. Only requests their author made
-        # public carry a place (tickets' public list says so).
-        # The commune's public requests, around the office (a commune may have more than one office).
+        # The map is a small drawing made here (public_map) over a list of places, each opening
+        # the phone's own map application (geo: URI): no map library or tiles to download on a
+        # slow line. Only requests their author made public carry a place (tickets' public list
+        # says so); the commune's are shown around the office (a commune may have several).
         commune = [o.office_id for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
                    if o.commune_code == found.commune_code] or [found.office_id]
         recent = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
