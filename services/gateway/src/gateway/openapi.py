@@ -33,6 +33,8 @@ SCHEMAS = {
             "reason": {"type": "string", "examples": ["OFFICE_NOT_FOUND", "DESCRIPTION_TOO_SHORT"]},
             "instance": {"type": "string", "description": "urn:request:<request id>, also in X-Request-Id"},
             "field": {"type": "string", "description": "the input field the problem is about"},
+            "limit": {"type": "string", "enum": ["ip", "client"], "description": "429: the rate limit reached"},
+            "retry_after": {"type": "integer", "minimum": 1, "description": "429: seconds to wait, as Retry-After"},
         },
     },
     "Office": {
