@@ -38,7 +38,7 @@ def test_wrong_passwords_slow_down_then_lock_and_the_owner_is_told(platform, inf
     assert try_login(platform, email, "fifth wrong").status_code == 401      # 5th failure: locked
     r = try_login(platform, email, PASSWORD)
     assert r.status_code == 429 and r.json()["reason"] == "ACCOUNT_LOCKED", r.text
-    notice = eventually(lambda: mails(infra_backend, email, "locked") or None, timeout=60, what="lockout notice")
+    notice = eventually(lambda: mails(infra_backend, email, "account_locked") or None, timeout=60, what="lockout notice")
     assert "locked" in notice[0].get_content().lower() or "verrouill" in notice[0].get_content().lower()
     # a password reset through the mailbox is the owner's way out of the lock
     assert post(platform, "/api/v1/auth/password-reset", {"login": email}).status_code == 202

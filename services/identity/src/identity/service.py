@@ -16,20 +16,24 @@ import eventlet.tpool
 import sqlalchemy as sa
 from grpc import StatusCode
 from nameko_grpc.context import context_data_from_metadata
+from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
+from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from cokit.auth import policy
 from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
 from cokit.auth.tokens import TokenError, TrustState, Verifier
-from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found
+from cokit.clients import ServiceClient
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
-from cokit.settings import ServiceSettings, SmtpSettings
+from cokit.settings import ServiceSettings
 
-from . import domain, mail, store
+from . import domain, store
 
 grpc = rpc(IdentityServiceStub)
 add_event_tables(store.metadata)
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(SmtpSettings, ServiceSettings):
+class Settings(ServiceSettings):
     service_name: str = "identity"
     grpc_port: int = 50051
     metrics_port: int = 9101
@@ -50,6 +54,8 @@ class Settings(SmtpSettings, ServiceSettings):
     login_lock_minutes: int = 15
     login_source_limit: int = 50
     key_stage_seconds: float = 5.0
+    notifications_grpc_target: str = "127.0.0.1:50055"  # sends the one-time codes and notices
+    notifications_deadline: float = 10.0  # seconds a code may take to leave; then CODE_NOT_SENT
 
 
 def citizen_message(row) -> pb.Citizen:
@@ -136,9 +142,19 @@ def trust_state(conn) -> tuple[dict, list[str]]:
 _VERIFIERS: dict[int, Verifier] = {}
 
 
+def reach(row) -> tuple[str, str]:
+    """(channel, address) a citizen is sent codes on: the e-mail, else the phone by SMS."""
+    return ("email", row["email"]) if row["email"] else ("sms", row["phone"] or "")
+
+
+RESEND_HINT = {"verify": "ask for a new code (POST /api/v1/auth/verify/resend) in a moment",
+               "reset": "ask for a new reset code in a moment"}
+
+
 class IdentityService(kit_service(pb)):
     name = "identity"
     events = OutboxRelay(engine="db")
+    notifications = ServiceClient("notifications", NotificationsServiceStub)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -191,6 +207,14 @@ class IdentityService(kit_service(pb)):
         return pb.TokenPair(access_token=access, refresh_token=refresh, expires_in=ttl, token_type="Bearer")
 
     def _new_code(self, conn, citizen_id: str, purpose: str) -> str:
+        codes = store.one_time_codes
+        # A code lives CODE_TTL, so the live and superseded rows count the codes sent lately.
+        recent = conn.execute(sa.select(sa.func.count()).select_from(codes).where(
+            codes.c.citizen_id == citizen_id, codes.c.purpose == purpose, codes.c.expires_at > store.now(),
+        )).scalar_one()
+        if recent >= domain.CODES_PER_TTL:
+            raise too_many("CODE_LIMIT", "too many codes were asked for lately; try again later",
+                           domain.CODE_TTL.total_seconds())
         code = domain.new_code()
         conn.execute(store.one_time_codes.update().where(
             store.one_time_codes.c.citizen_id == citizen_id, store.one_time_codes.c.purpose == purpose,
@@ -202,6 +226,32 @@ class IdentityService(kit_service(pb)):
             expires_at=store.now() + domain.CODE_TTL,
         ))
         return code
+
+    def _send_code(self, row, purpose: str, code: str) -> None:
+        """The code leaves now through notifications, or the caller is told to ask again; the
+        account and the code's hash stay either way."""
+        channel, address = reach(row)
+        try:
+            self.notifications.SendOneTimeCode(notifications_pb.SendOneTimeCodeRequest(
+                channel=channel, address=address, language=row["language"], purpose=purpose, code=code,
+                expires_in_minutes=int(domain.CODE_TTL.total_seconds() // 60), citizen_id=row["citizen_id"],
+            ), timeout=_config("NOTIFICATIONS_DEADLINE", 10.0))
+        except GrpcError as exc:
+            log.warning("one-time code not sent", extra={"purpose": purpose, "channel": channel,
+                                                         "status": exc.code.name})
+            raise unavailable("CODE_NOT_SENT", f"your code could not be sent just now; {RESEND_HINT[purpose]}",
+                              channel=channel) from None
+
+    def _send_notice(self, row, purpose: str, minutes: int) -> None:
+        """A security notice is best effort: the refusal the caller gets does not depend on it."""
+        channel, address = reach(row)
+        try:
+            self.notifications.SendSecurityNotice(notifications_pb.SendSecurityNoticeRequest(
+                channel=channel, address=address, language=row["language"], purpose=purpose, minutes=minutes,
+                citizen_id=row["citizen_id"]), timeout=_config("NOTIFICATIONS_DEADLINE", 10.0))
+        except GrpcError as exc:
+            log.warning("security notice not sent", extra={"purpose": purpose, "channel": channel,
+                                                           "status": exc.code.name})
 
     def _check_code(self, citizen_id: str, purpose: str, code: str) -> None:
         """Raises unless `code` is the live code; each wrong try counts, five end the code."""
@@ -272,9 +322,20 @@ class IdentityService(kit_service(pb)):
                                 pb.UserRegistered(citizen_id=citizen_id, language=row["language"]))
             code = self._new_code(conn, citizen_id, "verify")
             store.record(conn, "register", instance_id=instance, subject=citizen_id)
-        # SMS delivery for phone-only accounts is not built yet; the code then waits unused.
-        mail.send(row["email"] or "", "verify", row["language"], code=code)
+        self._send_code(row, "verify", code)
         return pb.RegisterReply(citizen_id=citizen_id, status="pending_verification")
+
+    @grpc
+    def ResendVerificationCode(self, request, context):
+        with self.db.begin() as conn:
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+            if account is None or account["status"] != "pending_verification":
+                return pb.Empty()  # same answer either way
+            code = self._new_code(conn, account["citizen_id"], "verify")
+            store.record(conn, "verify.resent", instance_id=current_instance(), subject=account["citizen_id"])
+        self._send_code(row, "verify", code)
+        return pb.Empty()
 
     @grpc
     def Verify(self, request, context):
@@ -346,7 +407,7 @@ class IdentityService(kit_service(pb)):
             else:
                 store.record(conn, "login.failed", instance_id=instance, source_key=source, known=False)
         if notify_lock is not None:
-            mail.send(notify_lock["email"] or "", "locked", notify_lock["language"], minutes=int(rules.lock_for.total_seconds() // 60))
+            self._send_notice(notify_lock, "account_locked", int(rules.lock_for.total_seconds() // 60))
         raise unauthenticated("INVALID_CREDENTIALS", "this login and password do not match")
 
     def _count_source_failure(self, conn, source, src, now, rules) -> None:
@@ -422,7 +483,7 @@ class IdentityService(kit_service(pb)):
                 return pb.Empty()  # same answer either way
             code = self._new_code(conn, account["citizen_id"], "reset")
             store.record(conn, "password_reset.requested", instance_id=current_instance(), subject=account["citizen_id"])
-        mail.send(row["email"] or "", "reset", row["language"], code=code)
+        self._send_code(row, "reset", code)
         return pb.Empty()
 
     @grpc
