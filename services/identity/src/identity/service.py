@@ -31,9 +31,10 @@ from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit.db import create_engine
 from cokit.settings import ServiceSettings
 
-from . import domain, store
+from . import domain, keyseal, store
 
 grpc = rpc(IdentityServiceStub)
 add_event_tables(store.metadata)
@@ -56,6 +57,11 @@ class Settings(ServiceSettings):
     key_stage_seconds: float = 5.0
     notifications_grpc_target: str = "127.0.0.1:50055"  # sends the one-time codes and notices
     notifications_deadline: float = 10.0  # seconds a code may take to leave; then CODE_NOT_SENT
+    # base64 of 32 bytes: seals the private signing keys at rest (keyseal); required
+    identity_key_secret: str = dataclasses.field(default="", repr=False)
+
+    def __post_init__(self):
+        keyseal.KeySealer(self.identity_key_secret)  # a missing or malformed secret stops the start
 
 
 def citizen_message(row) -> pb.Citizen:
@@ -121,15 +127,76 @@ def _config(key: str, default):
 
 # --- signing keys ------------------------------------------------------------------------------
 
-def ensure_signing_key(conn, settings=None) -> None:
+_SEALERS: dict[str, keyseal.KeySealer] = {}
+
+
+def sealer() -> keyseal.KeySealer:
+    import nameko
+
+    secret = nameko.config.get("IDENTITY_KEY_SECRET", "")
+    if secret not in _SEALERS:
+        _SEALERS[secret] = keyseal.KeySealer(secret)
+    return _SEALERS[secret]
+
+
+def new_signing_key(conn, sealer: keyseal.KeySealer, status: str, at: dt.datetime) -> str:
+    kid, pem, jwk = domain.generate_signing_key()
+    conn.execute(store.signing_keys.insert().values(
+        kid=kid, private_pem=sealer.seal(pem, kid), public_jwk=json.dumps(jwk), status=status, created_at=at,
+        activated_at=at if status == domain.KEY_ACTIVE else None,
+    ))
+    return kid
+
+
+def ensure_signing_key(conn, sealer: keyseal.KeySealer) -> None:
     """An instance always has one active key (created at migration, or lazily)."""
     active = conn.execute(sa.select(store.signing_keys.c.kid).where(store.signing_keys.c.status == "active")).first()
     if active is None:
-        kid, pem, jwk = domain.generate_signing_key()
-        at = store.now()
-        conn.execute(store.signing_keys.insert().values(
-            kid=kid, private_pem=pem, public_jwk=json.dumps(jwk), status="active", created_at=at, activated_at=at,
-        ))
+        new_signing_key(conn, sealer, domain.KEY_ACTIVE, store.now())
+
+
+def seal_stored_keys(conn, sealer: keyseal.KeySealer) -> int:
+    """Seal the keys stored in clear (written before sealing existed) and check that every key
+    still published opens with this secret; raises KeySecretError otherwise. Returns how many
+    keys were sealed now."""
+    keys = store.signing_keys
+    sealed = 0
+    for kid, stored, status in conn.execute(sa.select(keys.c.kid, keys.c.private_pem, keys.c.status)).all():
+        if keyseal.is_sealed(stored):
+            if status in domain.PUBLISHED:
+                sealer.open(stored, kid)
+            continue
+        conn.execute(keys.update().where(keys.c.kid == kid, keys.c.private_pem == stored)
+                     .values(private_pem=sealer.seal(stored, kid)))
+        sealed += 1
+    return sealed
+
+
+def prepare_signing_keys(conn, settings) -> None:
+    """The migration's step for keys: clear ones sealed, a wrong secret refused, one active."""
+    keys = keyseal.KeySealer(settings.identity_key_secret)
+    sealed = seal_stored_keys(conn, keys)
+    if sealed:
+        log.info("signing keys sealed at rest", extra={"count": sealed})
+    ensure_signing_key(conn, keys)
+
+
+def preflight(settings) -> None:
+    """Before the service listens: a secret that does not open the published keys stops it
+    (KeySecretError, a SettingsError). A database not reachable yet is not this check's concern."""
+    engine = create_engine(settings.database_url)
+    keys = keyseal.KeySealer(settings.identity_key_secret)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem)
+                                .where(store.signing_keys.c.status.in_(domain.PUBLISHED))).all()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("signing keys not checked at start", extra={"error": type(exc).__name__})
+        return
+    finally:
+        engine.dispose()
+    for kid, stored in rows:
+        keys.open(stored, kid)
 
 
 def trust_state(conn) -> tuple[dict, list[str]]:
@@ -182,7 +249,7 @@ class IdentityService(kit_service(pb)):
         return caller
 
     def _issue(self, conn, citizen_id: str, session_id: str) -> pb.TokenPair:
-        ensure_signing_key(conn)
+        ensure_signing_key(conn, sealer())
         key = conn.execute(
             sa.select(store.signing_keys).where(store.signing_keys.c.status == "active")
             .order_by(store.signing_keys.c.activated_at.desc())
@@ -198,7 +265,7 @@ class IdentityService(kit_service(pb)):
             issuer=issuer_of(instance), audience=AUDIENCE, subject=citizen_id, session_id=session_id,
             instance=instance, bindings=bindings, ttl=ttl, now=at,
         )
-        access = domain.mint_access_token(key["private_pem"], key["kid"], claims)
+        access = domain.mint_access_token(sealer().open(key["private_pem"], key["kid"]), key["kid"], claims)
         refresh = domain.new_refresh_token()
         conn.execute(store.refresh_tokens.insert().values(
             token_hash=domain.hash_secret_fast(refresh), session_id=session_id, issued_at=at,
@@ -514,7 +581,7 @@ class IdentityService(kit_service(pb)):
     @grpc
     def GetTrustState(self, request, context):
         with self.db.begin() as conn:
-            ensure_signing_key(conn)
+            ensure_signing_key(conn, sealer())
             jwks, revoked = trust_state(conn)
         return pb.TrustState(jwks_json=json.dumps(jwks), revoked_session_ids=revoked)
 
@@ -530,9 +597,7 @@ class IdentityService(kit_service(pb)):
         with self.db.begin() as conn:
             if request.step == "stage":
                 conn.execute(keys.update().where(keys.c.status == "next").values(status="removed", retired_at=at))
-                kid, pem, jwk = domain.generate_signing_key()
-                conn.execute(keys.insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
-                                                  status="next", created_at=at))
+                new_signing_key(conn, sealer(), domain.KEY_NEXT, at)
             elif request.step == "activate":
                 staged = conn.execute(sa.select(keys.c.kid, keys.c.created_at).where(keys.c.status == "next")).first()
                 if staged is None:
@@ -775,4 +840,4 @@ class IdentityService(kit_service(pb)):
 
 
 SERVICE = IdentityService
-migrate = migrator(store.metadata, after=ensure_signing_key)
+migrate = migrator(store.metadata, after=prepare_signing_keys)
