@@ -26,7 +26,8 @@ SERVICES_LOGGED = ("gateway", "identity", "notifications")
 
 @pytest.fixture(scope="module")
 def own(platform, infra):
-    with own_notifications(platform, infra, "identity-codes", 20125) as servers:
+    # Ports 20041-20042 + OFFSET: apart from the other modules' own servers at every offset.
+    with own_notifications(platform, infra, "identity-codes", 20041) as servers:
         yield servers
 
 

@@ -81,7 +81,7 @@ def test_clear_keys_are_sealed_by_the_migration_and_a_wrong_secret_stops_identit
                                                         status="active", created_at=store.now(),
                                                         activated_at=store.now()))
     env = {**platform.env("identity"), "DATABASE_URL": url,
-           "GRPC_PORT": str(20150 + OFFSET), "METRICS_PORT": str(20151 + OFFSET)}
+           "GRPC_PORT": str(20043 + OFFSET), "METRICS_PORT": str(20044 + OFFSET)}
 
     migrated = run_identity(env, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
