@@ -48,7 +48,6 @@ def public_x(pem: str) -> str:
 
 
 def test_the_identity_database_holds_no_private_key_in_clear(platform, infra):
-    jwks = requests.get(f"{platform.base_url}/.well-known/jwks.json", timeout=30).json()
     engine = sa.create_engine(infra.database_url("identity"), poolclass=sa.pool.NullPool)
     text = dump(engine)
     assert "PRIVATE KEY" not in text and "-----BEGIN" not in text
@@ -56,13 +55,18 @@ def test_the_identity_database_holds_no_private_key_in_clear(platform, infra):
         rows = conn.execute(sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem,
                                       store.signing_keys.c.status)).all()
     assert rows and all(keyseal.is_sealed(stored) for _, stored, _ in rows)
+    # Read after the rows: a key another session stages meanwhile is simply not compared.
+    published = {k["kid"]: k["x"] for k in requests.get(f"{platform.base_url}/.well-known/jwks.json",
+                                                        timeout=30).json()["keys"]}
     sealer = keyseal.KeySealer(platform.env("identity")["IDENTITY_KEY_SECRET"])
-    published = {k["kid"]: k["x"] for k in jwks["keys"]}
+    compared = 0
     for kid, stored, status in rows:
         pem = sealer.open(stored, kid)
         assert [form for form in raw_forms(pem) if form in text] == []
-        if status in domain.PUBLISHED:
+        if status in domain.PUBLISHED and kid in published:
             assert published[kid] == public_x(pem)   # the sealed key is the one tokens are checked with
+            compared += 1
+    assert compared >= 1
 
 
 def run_identity(env: dict, *args: str) -> subprocess.CompletedProcess:
