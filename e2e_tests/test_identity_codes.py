@@ -201,3 +201,16 @@ def test_a_resend_refuses_bad_input_with_a_problem(platform):
                       headers={"Content-Type": "application/json"})
     assert r.status_code == 400, r.text
     assert r.json()["reason"] == "BODY_INVALID"
+
+
+def test_an_sms_provider_failing_once_gives_a_clear_error_and_the_resend_goes_by_sms(platform, own):
+    phone = new_phone()
+    requests.post(f"{own.sms_url}/control", json={"fail_next": 1}, timeout=5)
+    r = post(platform, "/api/v1/auth/register", {"phone": phone, "password": PASSWORD, "language": "en"})
+    assert r.status_code == 503 and r.json()["reason"] == "CODE_NOT_SENT", r.text
+    assert own.sms_to(phone) == []
+    assert post(platform, "/api/v1/auth/verify/resend", {"login": phone}).status_code == 202
+    sms = eventually(lambda: own.sms_to(phone), timeout=60, what="the resent SMS")
+    assert "verification code" in sms[0]["text"]
+    r = post(platform, "/api/v1/auth/verify", {"login": phone, "code": code_in(sms[0]["text"])})
+    assert r.status_code == 200, r.text

@@ -306,6 +306,13 @@ class IdentityService(kit_service(pb)):
         except GrpcError as exc:
             log.warning("one-time code not sent", extra={"purpose": purpose, "channel": channel,
                                                          "status": exc.code.name})
+            field = "email" if channel == "email" else "phone"
+            if exc.code == StatusCode.INVALID_ARGUMENT:   # the address is refused for good
+                raise invalid_argument("CONTACT_UNREACHABLE", "no code can be sent to this address; check it",
+                                       field=field) from None
+            if exc.code == StatusCode.FAILED_PRECONDITION:   # e.g. an instance without an SMS provider
+                raise failed_precondition("CHANNEL_NOT_AVAILABLE", f"this instance cannot send codes by {channel}; "
+                                          "use an e-mail address", field=field) from None
             raise unavailable("CODE_NOT_SENT", f"your code could not be sent just now; {RESEND_HINT[purpose]}",
                               channel=channel) from None
 

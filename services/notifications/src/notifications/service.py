@@ -28,7 +28,7 @@ from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsS
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.clients import ServiceClient
 from cokit.timestamps import to_timestamp
-from cokit.errors import invalid_argument, unavailable
+from cokit.errors import failed_precondition, invalid_argument, unavailable
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
@@ -269,7 +269,7 @@ class NotificationsService(kit_service(pb)):
                                  message_id=f"<{delivery_id}@citizenoffice>",
                                  headers={"X-Citizenoffice-Kind": request.purpose})
             elif self.sms is None:
-                state, error = "failed", "no SMS provider configured"
+                state, error = "not_configured", "no SMS provider configured"
             else:
                 self.sms.send(request.address.strip(), message.sms, reference=delivery_id)
         except SmsRejected as exc:
@@ -287,6 +287,8 @@ class NotificationsService(kit_service(pb)):
         log.info("security message %s", state, extra={"delivery_id": delivery_id, "channel": channel, "kind": kind})
         if state == "rejected":
             raise invalid_argument("ADDRESS_REJECTED", f"the {channel} provider refuses this address", field="address")
+        if state == "not_configured":
+            raise failed_precondition("CHANNEL_NOT_CONFIGURED", f"this instance sends no {channel}", channel=channel)
         if state != "sent":
             raise unavailable("CHANNEL_UNAVAILABLE", f"the {channel} channel cannot send now; try again shortly",
                               channel=channel)
