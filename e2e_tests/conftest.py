@@ -82,6 +82,10 @@ sys.path.insert(0, str(_ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
 
 
+E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
+                   "RATE_LIMIT_CLIENT_BURST": "1000000", "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000"}
+
+
 @pytest.fixture(scope="session")
 def platform(infra: infra_module.Endpoints):
     """All six services on PostgreSQL, Kafka, the S3 server and SMTP of `infra`, on their
@@ -93,7 +97,10 @@ def platform(infra: infra_module.Endpoints):
         postgres=True,
         infra=infra.env(),
         overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
-                   "IDENTITY_KEY_SECRET": IDENTITY_KEY_SECRET},
+                   "IDENTITY_KEY_SECRET": IDENTITY_KEY_SECRET,
+                   # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
+                   # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
+                   **E2E_RATE_LIMITS},
     )
     stack.down()
     stack.up()
