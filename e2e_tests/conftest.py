@@ -3,6 +3,8 @@ shared by every test (see e2e_tests/infra.py for the backends)."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -36,10 +38,41 @@ def infra_backend():
     backend.close()
 
 
+# Several e2e sessions can share one machine (and its servers) when each has its own offset.
+E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
+# 1: this session's services use databases of their own ("<service>_e2e_<offset>", created when
+# missing) instead of the ones every session shares, e.g. to try a schema or data change that
+# sessions running other code must not see.
+OWN_DATABASES = os.environ.get("CITIZENOFFICE_E2E_OWN_DATABASES") == "1"
+# The signing keys' sealing secret of every e2e session: sessions sharing the identity database
+# must open each other's keys.
+IDENTITY_KEY_SECRET = base64.b64encode(b"e2e-identity-key-secret-32bytes!").decode()
+
+
 @pytest.fixture(scope="session")
 def infra(infra_backend) -> infra_module.Endpoints:
     """Addresses and credentials of Kafka, object storage, PostgreSQL and SMTP."""
-    return infra_backend.endpoints
+    endpoints = infra_backend.endpoints
+    if OWN_DATABASES:
+        endpoints = dataclasses.replace(endpoints, database_urls=_own_databases(endpoints.database_urls))
+    return endpoints
+
+
+def _own_databases(urls) -> dict[str, str]:
+    import sqlalchemy as sa
+
+    own = {}
+    for service, url in urls.items():
+        base, _, name = url.rpartition("/")
+        own[service] = f"{base}/{name}_e2e_{E2E_PORT_OFFSET}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("select 1 from pg_database where datname = :n"),
+                                  {"n": f"{name}_e2e_{E2E_PORT_OFFSET}"}).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}_e2e_{E2E_PORT_OFFSET}"'))
+        admin.dispose()
+    return own
 
 
 # --- the platform's services, started once per session on the shared servers ----------
@@ -47,9 +80,6 @@ def infra(infra_backend) -> infra_module.Endpoints:
 _ROOT = _HERE.parent
 sys.path.insert(0, str(_ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
-
-# Several e2e sessions can share one machine (and its servers) when each has its own offset.
-E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 
 
 E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
@@ -67,6 +97,7 @@ def platform(infra: infra_module.Endpoints):
         postgres=True,
         infra=infra.env(),
         overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
+                   "IDENTITY_KEY_SECRET": IDENTITY_KEY_SECRET,
                    # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
                    # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
                    **E2E_RATE_LIMITS},

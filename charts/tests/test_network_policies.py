@@ -9,7 +9,7 @@ from render import load
 DB = ["identity", "registry", "tickets", "documents", "notifications"]
 SERVICES = DB + ["gateway"]
 CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"], "tickets": ["registry", "identity"],
-         "notifications": ["identity"]}
+         "notifications": ["identity"], "identity": ["notifications"]}
 
 
 def expected(profile: str) -> set[tuple[str, str, str]]:

@@ -116,6 +116,12 @@ class AuthRoutes:
         reply = self.identity.Verify(pb.VerifyRequest(login=_login(d), code=str(d.get("code") or "")))
         return json_response({"citizen_id": reply.citizen_id, "status": reply.status})
 
+    @http("POST", "/api/v1/auth/verify/resend")
+    @guarded
+    def auth_verify_resend(self, request):
+        self.identity.ResendVerificationCode(pb.ResendCodeRequest(login=_login(_body(request))))
+        return json_response({"status": "if this account waits for a code, a new one is on its way"}, status=202)
+
     @http("POST", "/api/v1/auth/login")
     @guarded
     def auth_login(self, request):

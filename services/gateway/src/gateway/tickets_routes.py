@@ -67,6 +67,19 @@ class TicketsRoutes:
         ), metadata=forward(request))   # tickets records the verified clerk as the registrant
         return json_response(receipt_json(receipt), status=201)
 
+    @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/requester-erasure")
+    @guarded
+    def erase_requester(self, request, ticket_id):
+        """Erase the personal data of a walk-in requester (no account) from their request; tickets
+        checks that the caller's roles at the request's office allow it."""
+        caller = self._who(request)
+        if not caller.authenticated:
+            return problem(401, "AUTHENTICATION_REQUIRED", "sign in to do this", self.trace_id)
+        data = _json(request)
+        status = self.tickets.EraseRequester(pb.EraseRequesterRequest(
+            ticket_id=ticket_id, reason=str(data.get("reason", ""))), metadata=forward(request))
+        return json_response(status_json(status))
+
     @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/transitions")
     @guarded
     def transition(self, request, ticket_id):
