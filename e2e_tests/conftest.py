@@ -3,7 +3,6 @@ shared by every test (see e2e_tests/infra.py for the backends)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import os
 import sys
@@ -44,9 +43,6 @@ E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 # missing) instead of the ones every session shares, e.g. to try a schema or data change that
 # sessions running other code must not see.
 OWN_DATABASES = os.environ.get("CITIZENOFFICE_E2E_OWN_DATABASES") == "1"
-# The signing keys' sealing secret of every e2e session: sessions sharing the identity database
-# must open each other's keys.
-IDENTITY_KEY_SECRET = base64.b64encode(b"e2e-identity-key-secret-32bytes!").decode()
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +93,6 @@ def platform(infra: infra_module.Endpoints):
         postgres=True,
         infra=infra.env(),
         overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
-                   "IDENTITY_KEY_SECRET": IDENTITY_KEY_SECRET,
                    # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
                    # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
                    **E2E_RATE_LIMITS},

@@ -124,9 +124,12 @@ class Stack:
         return env
 
     def local_secret(self, name: str) -> str:
-        """A random 32-byte key (base64) made once per state folder and kept there, so data
-        sealed with it stays readable across restarts. Clusters take theirs from a Secret."""
-        path = self.state_dir / "secrets" / name
+        """A random 32-byte key (base64) made once and kept beside the data it seals, so that
+        data stays readable across restarts: in the state folder with SQLite, in the shared
+        servers' folder with PostgreSQL (every stack on those databases, `make dev DB=postgres`
+        and the e2e sessions alike, must open each other's rows). Clusters take theirs from a
+        Secret."""
+        path = (INFRA_ENV.parent if self.postgres else self.state_dir) / "secrets" / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.parent.chmod(0o700)
