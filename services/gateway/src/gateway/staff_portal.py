@@ -33,6 +33,7 @@ from . import portal
 from .caller import forward_token
 from .http import guarded
 from .tickets_routes import TRANSITION_FIELDS
+from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS
 
 ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "co_staff_access", "co_staff_refresh", "co_staff_csrf"
 COOKIE_PATH = "/staff"
@@ -40,7 +41,6 @@ SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token l
 SESSION_KEY = "citizenoffice.staff_session"
 LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
 OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
-KIND_KEYS = {value: name.lower() for name, value in pb.TicketKind.items() if value}
 
 STAFF_TEXT = {
     "ar": {
@@ -58,17 +58,8 @@ STAFF_TEXT = {
         "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
         "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
         "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات",
-        "kinds": {"complaint": "شكاية", "observation": "ملاحظة", "suggestion": "اقتراح",
-                  "information_request": "طلب الحصول على المعلومات", "administrative_request": "طلب إداري",
-                  "petition": "عريضة"},
-        "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
-                     "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه", "under_study": "قيد الدراسة",
-                     "accepted": "مقبول", "declined": "لم يقبل", "received": "طلب مستلم", "extended": "تم تمديد الأجل",
-                     "partially_answered": "تم الرد جزئيا", "refused": "تم رفض الطلب", "implicitly_refused": "رفض ضمني",
-                     "appealed": "موضوع تظلم", "appeal_answered": "تم البت في التظلم",
-                     "waiting_for_citizen": "في انتظار المواطن", "completed": "منجز", "rejected": "مرفوض",
-                     "filed": "مودعة", "collecting_signatures": "جمع التوقيعات", "admissibility_check": "دراسة القبول",
-                     "merged": "مدمج في طلب آخر"},
+        "kinds": KIND_LABELS["ar"],
+        "statuses": STATUS_LABELS["ar"],
         "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
                     "close": "إغلاق", "reopen": "إعادة الفتح", "study": "إحالة على الدراسة", "accept": "قبول",
                     "decline": "عدم القبول", "extend": "تمديد الأجل", "answer_partially": "رد جزئي", "refuse": "رفض",
@@ -99,17 +90,8 @@ STAFF_TEXT = {
         "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
         "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
         "by": "par", "ticket": "Demande", "attachments": "Pièces jointes",
-        "kinds": {"complaint": "Réclamation", "observation": "Observation", "suggestion": "Suggestion",
-                  "information_request": "Demande d'accès à l'information", "administrative_request": "Demande administrative",
-                  "petition": "Pétition"},
-        "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
-                     "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte", "under_study": "À l'étude",
-                     "accepted": "Acceptée", "declined": "Déclinée", "received": "Demande reçue", "extended": "Délai prorogé",
-                     "partially_answered": "Répondue en partie", "refused": "Refusée", "implicitly_refused": "Refus implicite",
-                     "appealed": "En recours", "appeal_answered": "Recours tranché",
-                     "waiting_for_citizen": "En attente du citoyen", "completed": "Traitée", "rejected": "Rejetée",
-                     "filed": "Déposée", "collecting_signatures": "Collecte des signatures",
-                     "admissibility_check": "Examen de recevabilité", "merged": "Fusionnée avec une autre"},
+        "kinds": KIND_LABELS["fr"],
+        "statuses": STATUS_LABELS["fr"],
         "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
                     "answer": "Répondre", "close": "Clôturer", "reopen": "Rouvrir", "study": "Mettre à l'étude",
                     "accept": "Accepter", "decline": "Décliner", "extend": "Prolonger le délai",
@@ -140,17 +122,8 @@ STAFF_TEXT = {
         "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
         "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
         "by": "by", "ticket": "Request", "attachments": "Attachments",
-        "kinds": {"complaint": "Complaint", "observation": "Observation", "suggestion": "Suggestion",
-                  "information_request": "Access-to-information request", "administrative_request": "Administrative request",
-                  "petition": "Petition"},
-        "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
-                     "answered": "Answered", "closed": "Closed", "reopened": "Reopened", "under_study": "Under study",
-                     "accepted": "Accepted", "declined": "Declined", "received": "Request received", "extended": "Deadline extended",
-                     "partially_answered": "Partially answered", "refused": "Refused", "implicitly_refused": "Implicitly refused",
-                     "appealed": "Appealed", "appeal_answered": "Appeal decided", "waiting_for_citizen": "Waiting for the citizen",
-                     "completed": "Completed", "rejected": "Rejected", "filed": "Filed",
-                     "collecting_signatures": "Collecting signatures", "admissibility_check": "Admissibility check",
-                     "merged": "Merged into another"},
+        "kinds": KIND_LABELS["en"],
+        "statuses": STATUS_LABELS["en"],
         "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
                     "close": "Close", "reopen": "Reopen", "study": "Put under study", "accept": "Accept",
                     "decline": "Decline", "extend": "Extend the deadline", "answer_partially": "Answer in part",
