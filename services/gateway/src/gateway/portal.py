@@ -37,6 +37,8 @@ TEXT = {
         "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف",
         "failed": "تعذر إتمام الطلب", "failed_client": "تحققوا مما أدخلتموه ثم أعيدوا المحاولة.", "failed_server": "حدث خلل من جهتنا أو أن الخدمة غير متاحة مؤقتا. أعيدوا المحاولة بعد قليل.", "request_id": "مرجع الطلب", "home": "الصفحة الرئيسية", "error": "تعذر تسجيل الطلب",
         "updated_at": "آخر تحديث", "offices_link": "المكاتب بالأرقام", "staff_link": "فضاء الموظفين", "office_answer": "رد المكتب", "office_messages": "رسائل المكتب",
+        "me_link": "طلباتي",
+        "missing_title": "الصفحة غير موجودة", "missing_text": "لا توجد صفحة بهذا العنوان. تحققوا من الرابط أو انطلقوا من الصفحة الرئيسية.",
         "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
     },
     "fr": {
@@ -50,6 +52,8 @@ TEXT = {
         "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère",
         "failed": "La demande n'a pas abouti", "failed_client": "Vérifiez ce que vous avez saisi puis réessayez.", "failed_server": "Un problème de notre côté ou un service momentanément indisponible. Réessayez dans un instant.", "request_id": "Référence", "home": "Accueil", "error": "La demande n'a pas pu être enregistrée",
         "updated_at": "Dernière mise à jour", "offices_link": "Les bureaux en chiffres", "staff_link": "Espace agents", "office_answer": "Réponse du bureau", "office_messages": "Messages du bureau",
+        "me_link": "Mes demandes",
+        "missing_title": "Page introuvable", "missing_text": "Aucune page à cette adresse. Vérifiez le lien ou repartez de l'accueil.",
         "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
     },
     "en": {
@@ -63,6 +67,8 @@ TEXT = {
         "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character",
         "failed": "The request did not go through", "failed_client": "Check what you entered and try again.", "failed_server": "Something went wrong on our side or a service is briefly unavailable. Try again in a moment.", "request_id": "Reference", "home": "Home", "error": "The request could not be recorded",
         "updated_at": "Last updated", "offices_link": "Offices in figures", "staff_link": "Staff area", "office_answer": "The office's answer", "office_messages": "Messages from the office",
+        "me_link": "My requests",
+        "missing_title": "Page not found", "missing_text": "There is no page at this address. Check the link or start again from the home page.",
         "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
     },
 }
@@ -161,6 +167,11 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
             "replies": [{"body": m.body, "at": when(m.at, with_time=True)} for m in ticket.replies],
         }
     return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))
+
+
+def not_found(request) -> Response:
+    """An address no route takes, said in the visitor's language."""
+    return _render(request, "not_found.html", 404)
 
 
 def html_errors(route):
