@@ -1,6 +1,6 @@
 """A citizen's own pages in real Chromium, in Arabic and French: signed out, /me leads to the
 sign-in page; signed in, the citizen lists their requests, reads one with its public timeline
-and the office's answer (never the internal note), replies and rates it once closed, reads the
+and the office's answer (never the internal note), closes it, replies and rates it, reads the
 in-app notifications and marks one read, downloads their data as JSON, and erases the account
 after a confirmation step, which ends the session and the account.
 
@@ -23,6 +23,7 @@ from e2e_tests.tickets_people import people
 
 LOCALES = {"ar": "ar-MA", "fr": "fr-MA"}
 CLOSED = {"ar": "مغلق", "fr": "Clôturée"}
+ANSWERED = {"ar": "تم الرد", "fr": "Répondue"}
 SIGN_IN_TITLE = {"ar": "الدخول لتتبع طلباتكم", "fr": "Connexion pour suivre vos demandes"}
 ERASED = {"ar": "تم حذف حسابكم", "fr": "Votre compte a été effacé"}
 CONFIRM_REQUIRED = {"ar": "ضعوا علامة في الخانة للتأكيد", "fr": "Cochez la case pour confirmer"}
@@ -86,7 +87,6 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     answer = f"Le lampadaire est réparé {marker}"
     api(platform, f"/api/v1/staff/tickets/{ticket_id}/transitions", clerk.token,
         {"action": "answer", "answer": answer, "outcome": "positive"})
-    api(platform, f"/api/v1/staff/tickets/{ticket_id}/transitions", clerk.token, {"action": "close"})
 
     phone = phone_factory(locale=LOCALES[lang], javascript=False)
     scanner = phone_factory(locale=LOCALES[lang], javascript=True)
@@ -107,11 +107,11 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     assert cookies["co_me_access"]["sameSite"] == "Strict" and "co_staff_access" not in cookies
     scanner.context.add_cookies(phone.context.cookies())
 
-    # my requests: this one, closed, and nobody else's
+    # my requests: this one, answered, and nobody else's
     phone.open(f"/me?lang={lang}")
     link = page.locator(f"a:text-is('{code}')")
     assert link.count() == 1 and others["tracking_code"] not in page.content()
-    assert CLOSED[lang] in page.locator(".queue li", has=link).inner_text()
+    assert ANSWERED[lang] in page.locator(".queue li", has=link).inner_text()
     measure_and_scan(phone, scanner, axe_source, lang, "me-requests")
 
     # one request: the public timeline with the answer and the office's reply, never the note
@@ -120,8 +120,13 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     assert page.url.split("?")[0].endswith(f"/me/requests/{ticket_id}")
     timeline = page.locator(".timeline").inner_text()
     assert answer in timeline and reply in timeline and note not in page.content()
-    assert page.locator("dd strong").inner_text() == CLOSED[lang]
+    assert page.locator("dd strong").inner_text() == ANSWERED[lang]
     measure_and_scan(phone, scanner, axe_source, lang, "me-request")
+
+    # the citizen closes the answered request themselves (the only action the workflow gives them now)
+    assert page.locator("form[action$='/transitions'] input[name=action]").evaluate_all("l => l.map(e => e.value)") == ["close"]
+    click_and_wait(page, "form:has(input[name=action][value=close]) button[type=submit]")
+    assert "done=close" in page.url and page.locator("dd strong").inner_text() == CLOSED[lang]
 
     # the citizen replies, then rates the closed request
     page.fill("#reply-body", f"Merci beaucoup {marker}")

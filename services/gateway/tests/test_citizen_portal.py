@@ -31,7 +31,8 @@ def test_citizen_session_cookies_are_scoped_to_their_pages_and_checked_apart_fro
     with pytest.raises(DomainError):   # the staff session's token does not pass for the citizen's forms
         staff_portal.check_csrf(request("POST", data={"csrf": token}, headers={"Cookie": f"co_staff_csrf={token}"}), cookies)
     assert staff_portal.safe_next("/me/requests/1", cookies) == "/me/requests/1"
-    assert staff_portal.safe_next("/staff", cookies) == "/me" and staff_portal.safe_next("//evil/me", cookies) == "/me"
+    for elsewhere in ("/staff", "//evil/me", "/media", "/me\\@evil"):
+        assert staff_portal.safe_next(elsewhere, cookies) == "/me", elsewhere
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
@@ -46,7 +47,8 @@ def test_citizen_pages_render_in_every_language(lang):
         "me_request.html": dict(ticket=ticket, events=[
             {"at": at, "type": "step", "action": "answer", "status": "answered", "role": "staff",
              "details": {"answer": "Réparé", "outcome": "positive"}},
-            {"at": at, "type": "citizen", "body": "merci"}], may_rate=True, error="message_empty", done="", form={}),
+            {"at": at, "type": "citizen", "body": "merci"}], actions=[{"action": "appeal", "reason": True}],
+            may_rate=True, error="message_empty", done="", form={}),
         "me_notifications.html": dict(items=[{"id": "n1", "subject": "Reçue", "body": "Votre demande", "read": False,
                                               "language": "fr", "at": at}], unread=1),
         "me_data.html": dict(confirm=False, error=""),
@@ -56,7 +58,8 @@ def test_citizen_pages_render_in_every_language(lang):
         assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in html
         assert 'action="/me/logout"' in html and 'name="csrf" value="C"' in html, template
     html = citizen_portal._render(req, "me_request.html", csrf="C", **pages["me_request.html"]).get_data(as_text=True)
-    assert html.count('name="csrf" value="C"') == 3       # sign-out, the rating and the message
+    assert html.count('name="csrf" value="C"') == 4       # sign-out, the appeal, the rating and the message
+    assert staff_portal.STAFF_TEXT[lang]["actions"]["appeal"] in html and 'id="appeal-reason"' in html
     assert portal.TEXT[lang]["statuses"]["implicitly_refused"] in html and 'aria-invalid="true"' in html
     confirm = citizen_portal._render(req, "me_data.html", csrf="C", confirm=True, error="confirm_required")
     html = confirm.get_data(as_text=True)

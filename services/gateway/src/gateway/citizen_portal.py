@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
-from cokit.errors import permission_denied
+from cokit.errors import error_info, permission_denied
 
 from . import portal, staff_portal
 from .http import guarded
@@ -38,6 +38,7 @@ DECIDED = frozenset({"answered", "closed", "partially_answered", "refused", "imp
 
 ME_TEXT = {
     "ar": {
+        "actions_title": "ما يمكنكم القيام به", "reason_required": "اذكروا السبب", "done_action": "تم تسجيل ذلك",
         "login_title": "الدخول لتتبع طلباتكم", "requests": "طلباتي", "notifications": "إشعاراتي", "data": "بياناتي",
         "no_requests": "لا توجد لديكم طلبات بعد", "next_page": "الصفحة الموالية", "timeline": "مسار الطلب",
         "thread": "الرسائل", "you": "أنتم", "the_office": "المكتب", "reply_title": "مراسلة المكتب",
@@ -55,6 +56,7 @@ ME_TEXT = {
         "open": "فتح",
     },
     "fr": {
+        "actions_title": "Ce que vous pouvez faire", "reason_required": "Indiquez le motif", "done_action": "C'est enregistré",
         "login_title": "Connexion pour suivre vos demandes", "requests": "Mes demandes", "notifications": "Mes notifications",
         "data": "Mes données", "no_requests": "Vous n'avez pas encore de demande", "next_page": "Page suivante",
         "timeline": "Historique", "thread": "Messages", "you": "Vous", "the_office": "Le bureau",
@@ -74,6 +76,7 @@ ME_TEXT = {
         "open": "Ouvrir",
     },
     "en": {
+        "actions_title": "What you can do", "reason_required": "Give the reason", "done_action": "Done",
         "login_title": "Sign in to follow your requests", "requests": "My requests", "notifications": "My notifications",
         "data": "My data", "no_requests": "You have no request yet", "next_page": "Next page", "timeline": "Timeline",
         "thread": "Messages", "you": "You", "the_office": "The office", "reply_title": "Write to the office",
@@ -165,8 +168,11 @@ class CitizenPortal:
                    for m in mine.thread]
         events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
         ticket = _summary(mine.status)
+        # What the requester may do now (close an answer, reopen, appeal): tickets lists the
+        # citizen's actions only; a reason is the one field they may need.
+        actions = [{"action": a.action, "reason": "reason" in a.required} for a in mine.status.action_details]
         return _render(
-            request, "me_request.html", status, here=f"/me/requests/{ticket_id}", ticket=ticket,
+            request, "me_request.html", status, here=f"/me/requests/{ticket_id}", ticket=ticket, actions=actions,
             events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events],
             may_rate=ticket["status"] in DECIDED and not ticket["rating"], error=error,
             done=request.args.get("done", ""), csrf=session.csrf, form=request.form,
@@ -217,6 +223,26 @@ class CitizenPortal:
                 raise
             return self._request_page(request, ticket_id, 409 if error.code.name == "FAILED_PRECONDITION" else 400, "failed")
         return redirect(f"/me/requests/{quote(ticket_id)}?done=rating")
+
+    @http("POST", "/me/requests/<string:ticket_id>/transitions")
+    @me_page
+    @portal.html_errors
+    @guarded
+    def me_request_transition(self, request, ticket_id):
+        check_csrf(request, CITIZEN_COOKIES)
+        session = _citizen(request)
+        action, reason = request.form.get("action", ""), request.form.get("reason", "").strip()
+        try:
+            self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, reason=reason[:2000]),
+                                    metadata=session.metadata)
+        except GrpcError as error:
+            codes = {"INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 409, "PERMISSION_DENIED": 403}
+            if error.code.name not in codes:
+                raise
+            info = error_info(error.status)
+            missing = info is not None and info.metadata.get("field") == "reason"
+            return self._request_page(request, ticket_id, codes[error.code.name], "reason_required" if missing else "failed")
+        return redirect(f"/me/requests/{quote(ticket_id)}?done={quote(action)}")
 
     # --- my notifications --------------------------------------------------------------------
 

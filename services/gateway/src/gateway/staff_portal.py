@@ -36,7 +36,6 @@ from .tickets_routes import TRANSITION_FIELDS
 from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS
 
 
-
 @dataclasses.dataclass(frozen=True)
 class SessionCookies:
     """Where one kind of portal session lives: its cookies and the pages they are sent to
@@ -196,7 +195,8 @@ def redirect(location: str) -> Response:
 
 def safe_next(value: str, cookies: SessionCookies = STAFF_COOKIES) -> str:
     """Only a page of this session's area (no //host, no scheme) after signing in."""
-    return value if value.startswith(cookies.path) and "//" not in value and "\\" not in value else cookies.path
+    inside = value == cookies.path or value.startswith((f"{cookies.path}/", f"{cookies.path}?"))
+    return value if inside and "//" not in value and "\\" not in value else cookies.path
 
 
 def check_csrf(request, cookies: SessionCookies = STAFF_COOKIES) -> None:
