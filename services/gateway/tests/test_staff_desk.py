@@ -33,3 +33,22 @@ def test_desk_pages_render_in_every_language(lang):
     assert staff_desk.DESK_TEXT[lang]["activity_kinds"]["forum"] in html and 'aria-invalid="true"' in html
     assert html.count('name="csrf" value="C"') == 2 and staff_portal.STAFF_TEXT[lang]["activities_link"] in html
     assert activities.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("lang", portal.LANGUAGES)
+def test_the_ticket_page_offers_the_assignment(lang):
+    req = EnvironBuilder(query_string=f"lang={lang}").get_request()
+    text = staff_desk.DESK_TEXT[lang]
+    page = staff_portal._render(
+        req, "staff_ticket.html", 400, ticket={"id": "t1", "code": "7K3M-9QX2-B", "kind": "complaint", "category": "roads",
+                                               "status": "in_progress", "priority": 2, "department": "Voirie", "office": "Tétouan"},
+        events=[], actions=[], long_fields=staff_portal.LONG_FIELDS, csrf="C", done="", form={},
+        error={"form": "assign", "field": "priority", "reason": "PRIORITY_OUT_OF_RANGE"},
+        assign={"departments": ["Voirie", "Éclairage"], "people": {"u1": text["me"], "u2": "Karim"},
+                "priorities": staff_desk.PRIORITIES, "d": text})
+    html = page.get_data(as_text=True)
+    assert 'action="/staff/tickets/t1/assign"' in html and html.count('name="csrf" value="C"') == 4
+    assert '<option value="Éclairage">' in html and '<option value="u2">Karim</option>' in html
+    assert f'<option value="2" selected>{text["priorities"]["2"]}</option>' in html
+    assert 'id="assign-priority" name="priority" aria-invalid="true"' in html
+    assert f'«{staff_portal.STAFF_TEXT[lang]["priority"]}»' in html

@@ -27,6 +27,7 @@ ACTIVITY_KINDS = ("strategic_workshop", "forum", "observation_visit", "assessmen
                   "institutional_meeting", "exchange_visit")
 WORKSHOP_THEMES = ("access_to_information", "participation", "facilitation_of_administration")
 PRIORITIES = (1, 2, 3, 4)
+ASSIGNEES_SHOWN = 30      # each one is a call to identity for the name
 ID_KINDS = ("cin", "residence_permit")
 FORMATS = ("electronic", "paper", "on_site")
 
@@ -157,7 +158,7 @@ class StaffDesk:
         if policy.decide(session.caller, "role.read", scope).allowed:
             bindings = self.identity.ListRoles(identity_pb.ListRolesRequest(scope=self._scope_message(scope)),
                                                metadata=session.metadata).bindings
-        for b in bindings:
+        for b in bindings[:ASSIGNEES_SHOWN]:
             if b.citizen_id not in people and b.role in ("staff", "office_manager", "information_officer"):
                 try:
                     who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=b.citizen_id),
