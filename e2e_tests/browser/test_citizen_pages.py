@@ -97,8 +97,13 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     assert response.status == 200 and page.url.split("?")[0].endswith("/me/login"), page.url
     assert page.locator("h2").inner_text() == SIGN_IN_TITLE[lang]
     phone.open(page.url.replace(phone.base_url, ""))
+    assert page.locator("main a[href='/track']").count() == 1     # no account needed to track by code
     measure_and_scan(phone, scanner, axe_source, lang, "me-login")
     page.fill("#login", person.email)
+    page.fill("#password", "not the password")
+    response = click_and_wait(page, "form[action='/me/login'] button[type=submit]")
+    assert response.status == 401 and page.locator("[role=alert]").count() == 1
+    assert page.locator("h2").inner_text() == SIGN_IN_TITLE[lang]
     page.fill("#password", PASSWORD)
     click_and_wait(page, "form[action='/me/login'] button[type=submit]")
     assert page.url.split("?")[0].endswith("/me"), page.url

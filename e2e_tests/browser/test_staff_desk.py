@@ -30,7 +30,7 @@ def desk(platform, infra_backend):
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_walk_in_assign_and_activity_log(phone_factory, axe_source, desk, lang):
+def test_walk_in_assign_and_activity_log(phone_factory, axe_source, platform, infra_backend, desk, lang):
     staff = phone_factory(locale=LOCALES[lang], javascript=False)
     scanner = phone_factory(locale=LOCALES[lang], javascript=True)
     page = staff.page
@@ -78,6 +78,17 @@ def test_walk_in_assign_and_activity_log(phone_factory, axe_source, desk, lang):
     measure_and_scan(staff, scanner, axe_source, lang, "staff-ticket-assign")
     staff.open(f"/staff?lang={lang}&q={marker}")
     assert page.locator(f".queue a:text-is('{code}')").count() == 1
+    # the queue of what is assigned to me holds it; another staff member's would not
+    page.check("#mine")
+    click_and_wait(page, "form[action='/staff'] button[type=submit]")
+    assert "mine=1" in page.url and page.locator(f".queue a:text-is('{code}')").count() == 1
+    other = people(platform, infra_backend, {"other_clerk": ("staff", {"office": "tetouan"})})["other_clerk"]
+    colleague = phone_factory(locale=LOCALES[lang], javascript=False)
+    sign_in(colleague, other.email, lang)
+    colleague.open(f"/staff?lang={lang}&q={marker}")
+    assert colleague.page.locator(f".queue a:text-is('{code}')").count() == 1
+    colleague.open(f"/staff?lang={lang}&q={marker}&mine=1")
+    assert colleague.page.locator(f".queue a:text-is('{code}')").count() == 0
 
     # the office's activity log: a workshop needs its theme, then it is listed
     staff.open(f"/staff/activities?lang={lang}")

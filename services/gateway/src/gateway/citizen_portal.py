@@ -38,6 +38,7 @@ DECIDED = frozenset({"answered", "closed", "partially_answered", "refused", "imp
 
 ME_TEXT = {
     "ar": {
+        "no_account": "ليس لديكم حساب؟ تتبعوا طلبكم برمز التتبع",
         "actions_title": "ما يمكنكم القيام به", "reason_required": "اذكروا السبب", "done_action": "تم تسجيل ذلك",
         "login_title": "الدخول لتتبع طلباتكم", "requests": "طلباتي", "notifications": "إشعاراتي", "data": "بياناتي",
         "no_requests": "لا توجد لديكم طلبات بعد", "next_page": "الصفحة الموالية", "timeline": "مسار الطلب",
@@ -56,6 +57,7 @@ ME_TEXT = {
         "open": "فتح",
     },
     "fr": {
+        "no_account": "Pas de compte ? Suivez votre demande avec son code de suivi",
         "actions_title": "Ce que vous pouvez faire", "reason_required": "Indiquez le motif", "done_action": "C'est enregistré",
         "login_title": "Connexion pour suivre vos demandes", "requests": "Mes demandes", "notifications": "Mes notifications",
         "data": "Mes données", "no_requests": "Vous n'avez pas encore de demande", "next_page": "Page suivante",
@@ -76,6 +78,7 @@ ME_TEXT = {
         "open": "Ouvrir",
     },
     "en": {
+        "no_account": "No account? Track your request with its tracking code",
         "actions_title": "What you can do", "reason_required": "Give the reason", "done_action": "Done",
         "login_title": "Sign in to follow your requests", "requests": "My requests", "notifications": "My notifications",
         "data": "My data", "no_requests": "You have no request yet", "next_page": "Next page", "timeline": "Timeline",
@@ -123,20 +126,21 @@ def _summary(status) -> dict:
 class CitizenPortal:
     # --- sign-in and sign-out ----------------------------------------------------------------
 
-    def _me_title(self, request) -> str:
-        return ME_TEXT[portal.language(request)]["login_title"]
+    def _me_sign_in_text(self, request) -> dict:
+        text = ME_TEXT[portal.language(request)]
+        return {"title": text["login_title"], "note": text["no_account"]}
 
     @http("GET", "/me/login")
     @portal.html_errors
     @guarded
     def me_login_form(self, request):
-        return self._login_page(request, cookies=CITIZEN_COOKIES, title=self._me_title(request))
+        return self._login_page(request, cookies=CITIZEN_COOKIES, **self._me_sign_in_text(request))
 
     @http("POST", "/me/login")
     @portal.html_errors
     @guarded
     def me_login(self, request):
-        return self._sign_in(request, CITIZEN_COOKIES, title=self._me_title(request))
+        return self._sign_in(request, CITIZEN_COOKIES, **self._me_sign_in_text(request))
 
     @http("POST", "/me/logout")
     @portal.html_errors

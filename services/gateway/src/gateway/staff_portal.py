@@ -75,7 +75,7 @@ STAFF_TEXT = {
         "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
         "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
         "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات",
-        "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
+        "mine_only": "المسندة إلي فقط", "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
         "kinds": KIND_LABELS["ar"],
         "statuses": STATUS_LABELS["ar"],
         "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
@@ -108,7 +108,7 @@ STAFF_TEXT = {
         "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
         "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
         "by": "par", "ticket": "Demande", "attachments": "Pièces jointes",
-        "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
+        "mine_only": "Qui me sont affectées", "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
         "kinds": KIND_LABELS["fr"],
         "statuses": STATUS_LABELS["fr"],
         "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
@@ -141,7 +141,7 @@ STAFF_TEXT = {
         "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
         "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
         "by": "by", "ticket": "Request", "attachments": "Attachments",
-        "walk_in_link": "Walk-in request", "activities_link": "Activity log",
+        "mine_only": "Assigned to me", "walk_in_link": "Walk-in request", "activities_link": "Activity log",
         "kinds": KIND_LABELS["en"],
         "statuses": STATUS_LABELS["en"],
         "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
@@ -281,16 +281,17 @@ class StaffPortal:
     # --- sign-in and sign-out ----------------------------------------------------------------
 
     def _login_page(self, request, status: int = 200, error: str = "", cookies: SessionCookies = STAFF_COOKIES,
-                    title: str = "") -> Response:
+                    **page) -> Response:
+        """The sign-in form; `page` may name another title and a note for this area's sign-in."""
         csrf = request.cookies.get(cookies.csrf) or secrets.token_urlsafe(32)
         response = _render(request, "staff_login.html", status, here=cookies.login, error=error, csrf=csrf,
                            next=safe_next(request.values.get("next", ""), cookies), login=request.form.get("login", ""),
-                           action=cookies.login, title=title)
+                           action=cookies.login, **page)
         response.set_cookie(cookies.csrf, csrf, max_age=SESSION_SECONDS, path=cookies.path, secure=True,
                             httponly=True, samesite="Strict")
         return response
 
-    def _sign_in(self, request, cookies: SessionCookies = STAFF_COOKIES, title: str = "") -> Response:
+    def _sign_in(self, request, cookies: SessionCookies = STAFF_COOKIES, **page) -> Response:
         check_csrf(request, cookies)
         try:
             pair = self.identity.Login(identity_pb.LoginRequest(
@@ -300,11 +301,11 @@ class StaffPortal:
             info = error_info(error.status)
             reason = info.reason if info else ""
             if error.code.name == "UNAUTHENTICATED":
-                return self._login_page(request, 401, "bad_login", cookies, title)
+                return self._login_page(request, 401, "bad_login", cookies, **page)
             if error.code.name == "RESOURCE_EXHAUSTED":
-                return self._login_page(request, 429, "locked", cookies, title)
+                return self._login_page(request, 429, "locked", cookies, **page)
             if reason == "ACCOUNT_NOT_VERIFIED":
-                return self._login_page(request, 403, "not_verified", cookies, title)
+                return self._login_page(request, 403, "not_verified", cookies, **page)
             raise
         response = redirect(safe_next(request.form.get("next", ""), cookies))
         set_session_cookies(response, pair, csrf=secrets.token_urlsafe(32), cookies=cookies)   # a new session, a new form token
@@ -356,12 +357,14 @@ class StaffPortal:
         office_ids = [chosen] if chosen in names else list(names)
         status, kind = request.args.get("status", ""), request.args.get("kind", "")
         overdue = request.args.get("overdue") == "1"
+        mine = request.args.get("mine") == "1"
         items, next_link = [], ""
         if office_ids:
             kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
             reply = self.tickets.Search(pb.SearchRequest(
                 office_ids=office_ids,
                 statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
+                assignee_id=session.caller.subject if mine else "",
                 text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
             items = [{
                 "id": i.ticket_id, "code": i.tracking_code, "kind": _kind(i.kind), "category": i.category,
@@ -372,7 +375,8 @@ class StaffPortal:
                 args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
                 next_link = "/staff?" + urlencode(args + [("page", reply.next_page_token)])
         return _render(request, "staff_queue.html", items=items, offices=names, chosen=chosen, status_filter=status,
-                       kind=kind, overdue=overdue, q=request.args.get("q", ""), next_link=next_link, csrf=session.csrf)
+                       kind=kind, overdue=overdue, mine=mine, q=request.args.get("q", ""), next_link=next_link,
+                       csrf=session.csrf)
 
     # --- one ticket --------------------------------------------------------------------------
 
