@@ -27,6 +27,7 @@ ACTIVITY_KINDS = ("strategic_workshop", "forum", "observation_visit", "assessmen
                   "institutional_meeting", "exchange_visit")
 WORKSHOP_THEMES = ("access_to_information", "participation", "facilitation_of_administration")
 PRIORITIES = (1, 2, 3, 4)
+ACTIVITIES_SHOWN = 50     # the registry lists oldest first (date, then id in time order)
 ASSIGNEES_SHOWN = 30      # each one is a call to identity for the name
 ID_KINDS = ("cin", "residence_permit")
 FORMATS = ("electronic", "paper", "on_site")
@@ -41,6 +42,7 @@ DESK_TEXT = {
         "requester_preferred_format": "الصيغة المفضلة للرد", "urgent": "مستعجل (حياة أو سلامة أو حرية الأشخاص)",
         "urgency_reason": "سبب الاستعجال", "language": "لغة المواطن", "register": "تسجيل الطلب",
         "id_note": "رقم الوثيقة مطلوب لطلبات الحصول على المعلومات فقط، ويحفظ مشفرا.",
+        "newest_first": "الأحدث أولا، 50 على الأكثر",
         "activities_title": "سجل أنشطة المكتب", "no_activities": "لا توجد أنشطة مسجلة", "add_activity": "تسجيل نشاط",
         "activity_kind": "نوع النشاط", "theme": "المحور (للورشات الاستراتيجية)", "no_theme": "بدون",
         "held_on": "التاريخ", "place": "المكان", "title": "العنوان", "women": "المشاركات", "men": "المشاركون",
@@ -66,6 +68,7 @@ DESK_TEXT = {
         "urgent": "Urgent (vie, sécurité ou liberté des personnes)", "urgency_reason": "Motif de l'urgence",
         "language": "Langue du citoyen", "register": "Enregistrer la demande",
         "id_note": "Le numéro de pièce n'est demandé que pour l'accès à l'information ; il est conservé chiffré.",
+        "newest_first": "Les plus récentes d'abord, 50 au plus",
         "activities_title": "Journal des activités du bureau", "no_activities": "Aucune activité enregistrée",
         "add_activity": "Enregistrer une activité", "activity_kind": "Type d'activité",
         "theme": "Thème (ateliers stratégiques)", "no_theme": "Aucun", "held_on": "Date", "place": "Lieu",
@@ -92,6 +95,7 @@ DESK_TEXT = {
         "urgent": "Urgent (life, safety or freedom of persons)", "urgency_reason": "Why it is urgent",
         "language": "Citizen's language", "register": "Register the request",
         "id_note": "The document number is asked for access-to-information requests only; it is stored encrypted.",
+        "newest_first": "Newest first, 50 at most",
         "activities_title": "The office's activity log", "no_activities": "No activity recorded",
         "add_activity": "Record an activity", "activity_kind": "Kind of activity", "theme": "Theme (strategic workshops)",
         "no_theme": "None", "held_on": "Date", "place": "Place", "title": "Title", "women": "Women taking part",
@@ -245,7 +249,7 @@ class StaffDesk:
                                        policy.Scope(office.instance_id, office.commune_code, office.office_id)).allowed
         items = [{"kind": a.kind, "theme": a.theme, "held_on": a.held_on, "place": a.place, "title": a.title,
                   "participants": a.participants.women + a.participants.men + a.participants.others,
-                  "women": a.participants.women} for a in sorted(activities, key=lambda a: a.held_on, reverse=True)]
+                  "women": a.participants.women} for a in list(reversed(activities))[:ACTIVITIES_SHOWN]]
         return _desk(request, "staff_activities.html", status, here=f"/staff/activities?{urlencode({'office': chosen})}",
                      offices=offices, chosen=chosen, items=items, may_record=may_record, kinds=ACTIVITY_KINDS,
                      themes=WORKSHOP_THEMES, csrf=session.csrf, error=error, done=done or request.args.get("done", ""),
