@@ -31,7 +31,7 @@ from cokit.errors import DomainError, error_info, permission_denied
 
 from . import portal
 from .caller import forward_token
-from .http import guarded
+from .http import STAFF_ACCESS_COOKIE, guarded, source_address
 from .tickets_routes import TRANSITION_FIELDS
 from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS
 
@@ -51,7 +51,7 @@ class SessionCookies:
         return f"{self.path}/login"
 
 
-STAFF_COOKIES = SessionCookies("co_staff_access", "co_staff_refresh", "co_staff_csrf", "/staff")
+STAFF_COOKIES = SessionCookies(STAFF_ACCESS_COOKIE, "co_staff_refresh", "co_staff_csrf", "/staff")
 ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = STAFF_COOKIES.access, STAFF_COOKIES.refresh, STAFF_COOKIES.csrf
 COOKIE_PATH = STAFF_COOKIES.path
 SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token lives longer
@@ -296,7 +296,7 @@ class StaffPortal:
         try:
             pair = self.identity.Login(identity_pb.LoginRequest(
                 login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
-                source=request.remote_addr or ""))
+                source=source_address(request)))
         except GrpcError as error:
             info = error_info(error.status)
             reason = info.reason if info else ""
