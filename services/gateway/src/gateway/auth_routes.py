@@ -33,11 +33,11 @@ EXPORTERS = {"tickets": tickets_pb2.ExportCitizenDataRequest, "documents": docum
 EXPORT_DEADLINE = 5.0
 
 
-def _start(method, message):
+def _start(method, message, metadata=None):
     """Send the call now (the services answer in parallel); the returned function waits for
     the reply and raises its GrpcError, including a peer that could not even be reached."""
     try:
-        return method.future(message, timeout=EXPORT_DEADLINE).result
+        return method.future(message, timeout=EXPORT_DEADLINE, metadata=metadata).result
     except GrpcError as exc:
         error = exc
 
@@ -249,9 +249,13 @@ class AuthRoutes:
         """Everything every service holds about the signed-in person. Identity answers first (and
         refuses anyone but a signed-in person); a service that does not answer within the
         deadline is named under `unavailable` and the rest is still returned."""
-        caller = self._who(request)
-        reply = self.identity.ExportMyData(pb.Empty(), metadata=forward(request))
-        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject))
+        return json_response(self._my_data(self._who(request), forward(request)))
+
+    def _my_data(self, caller: policy.Caller, metadata) -> dict:
+        """My data gathered from every service, the person's token on every call (the JSON route
+        and the portal's page share it)."""
+        reply = self.identity.ExportMyData(pb.Empty(), metadata=metadata)
+        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject), metadata)
                  for name, request_type in EXPORTERS.items()}
         data, unavailable = {"identity": json.loads(reply.json)}, []
         for name, future in asked.items():
@@ -260,7 +264,7 @@ class AuthRoutes:
             except GrpcError as error:
                 log.warning("export incomplete", extra={"service": name, "code": error.code.name})
                 unavailable.append({"service": name, "code": error.code.name})
-        return json_response(dict(data, complete=not unavailable, unavailable=unavailable))
+        return dict(data, complete=not unavailable, unavailable=unavailable)
 
     @http("PATCH", "/api/v1/me")
     @guarded

@@ -32,11 +32,14 @@ from . import openapi, portal
 from .admin_portal import AdminPortal
 from .auth_routes import AuthRoutes
 from .caller import forward
+from .citizen_portal import CitizenPortal
 from .citizen_routes import CitizenRoutes
+from .fallback import fallback
 from .documents_routes import DocumentsRoutes
 from .open311_routes import Open311Routes
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
+from .staff_desk import StaffDesk
 from .staff_portal import StaffPortal
 from .tickets_routes import TicketsRoutes
 from .http import RATE_LIMIT_DEFAULTS, RateLimits, guarded, json_response
@@ -73,7 +76,7 @@ class Settings(ServiceSettings):
 
 
 class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
-                     StaffPortal, AdminPortal, PublicPortal):
+                     StaffPortal, StaffDesk, AdminPortal, PublicPortal, CitizenPortal):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -150,6 +153,12 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
         except GrpcError as error:
             return portal.track(request, None, error=error, status=404 if error.code.name == "NOT_FOUND" else 400)
         return portal.track(request, status)
+
+    @fallback
+    @portal.html_errors
+    @guarded
+    def portal_not_found(self, request, path):
+        return portal.not_found(request)
 
     # --- helpers --------------------------------------------------------------------------
 
