@@ -10,6 +10,7 @@ difference is the call.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import os
 import pathlib
@@ -50,12 +51,13 @@ def main() -> int:
     from citizenoffice.identity.v1 import identity_pb2, identity_pb2_grpc
     from cokit.auth.context import AUDIENCE, issuer_of, trust_state_from_reply
     from cokit.auth.tokens import Verifier
-    from identity import domain
+    from identity import domain, keyseal
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/identity.db", "GRPC_PORT": str(port),
-               "METRICS_PORT": str(free_port()), "INSTANCE_ID": "ma", "LOG_LEVEL": "WARNING"}
+               "METRICS_PORT": str(free_port()), "INSTANCE_ID": "ma", "LOG_LEVEL": "WARNING",
+               "IDENTITY_KEY_SECRET": base64.b64encode(os.urandom(32)).decode()}
         run = [sys.executable, "-W", "ignore", "-m", "cokit.run", "identity"]
         subprocess.run(run + ["--migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         proc = subprocess.Popen(run, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,7 +69,7 @@ def main() -> int:
             claims = domain.access_claims(issuer=issuer_of("ma"), audience=AUDIENCE, subject="bench", session_id="s",
                                           instance="ma", bindings=[{"r": "staff", "i": "ma", "c": "tetouan", "o": "o"}],
                                           ttl=3600, now=dt.datetime.now(dt.timezone.utc))
-            token = domain.mint_access_token(pem, kid, claims)
+            token = domain.mint_access_token(keyseal.KeySealer(env["IDENTITY_KEY_SECRET"]).open(pem, kid), kid, claims)
 
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             grpc.channel_ready_future(channel).result(timeout=30)

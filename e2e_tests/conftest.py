@@ -3,6 +3,7 @@ shared by every test (see e2e_tests/infra.py for the backends)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -36,10 +37,38 @@ def infra_backend():
     backend.close()
 
 
+# Several e2e sessions can share one machine (and its servers) when each has its own offset.
+E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
+# 1: this session's services use databases of their own ("<service>_e2e_<offset>", created when
+# missing) instead of the ones every session shares, e.g. to try a schema or data change that
+# sessions running other code must not see.
+OWN_DATABASES = os.environ.get("CITIZENOFFICE_E2E_OWN_DATABASES") == "1"
+
+
 @pytest.fixture(scope="session")
 def infra(infra_backend) -> infra_module.Endpoints:
     """Addresses and credentials of Kafka, object storage, PostgreSQL and SMTP."""
-    return infra_backend.endpoints
+    endpoints = infra_backend.endpoints
+    if OWN_DATABASES:
+        endpoints = dataclasses.replace(endpoints, database_urls=_own_databases(endpoints.database_urls))
+    return endpoints
+
+
+def _own_databases(urls) -> dict[str, str]:
+    import sqlalchemy as sa
+
+    own = {}
+    for service, url in urls.items():
+        base, _, name = url.rpartition("/")
+        own[service] = f"{base}/{name}_e2e_{E2E_PORT_OFFSET}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("select 1 from pg_database where datname = :n"),
+                                  {"n": f"{name}_e2e_{E2E_PORT_OFFSET}"}).first()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}_e2e_{E2E_PORT_OFFSET}"'))
+        admin.dispose()
+    return own
 
 
 # --- the platform's services, started once per session on the shared servers ----------
@@ -48,8 +77,9 @@ _ROOT = _HERE.parent
 sys.path.insert(0, str(_ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
 
-# Several e2e sessions can share one machine (and its servers) when each has its own offset.
-E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
+
+E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
+                   "RATE_LIMIT_CLIENT_BURST": "1000000", "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000"}
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +92,10 @@ def platform(infra: infra_module.Endpoints):
         port_offset=E2E_PORT_OFFSET,
         postgres=True,
         infra=infra.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}."},
+        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
+                   # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
+                   # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
+                   **E2E_RATE_LIMITS},
     )
     stack.down()
     stack.up()

@@ -30,3 +30,15 @@ def jpeg_bytes(seed: bytes = b"") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def fresh_database(base_url: str, name: str) -> str:
+    """Drop and create the PostgreSQL database `name` on the server of `base_url` (a SQLAlchemy
+    URL of another database there); returns the new database's URL."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    return base_url.rsplit("/", 1)[0] + "/" + name

@@ -3,8 +3,10 @@
 trail, which never holds a password, token or contact detail."""
 from __future__ import annotations
 
+import random
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from .helpers import eventually
@@ -38,7 +40,7 @@ def test_wrong_passwords_slow_down_then_lock_and_the_owner_is_told(platform, inf
     assert try_login(platform, email, "fifth wrong").status_code == 401      # 5th failure: locked
     r = try_login(platform, email, PASSWORD)
     assert r.status_code == 429 and r.json()["reason"] == "ACCOUNT_LOCKED", r.text
-    notice = eventually(lambda: mails(infra_backend, email, "locked") or None, timeout=60, what="lockout notice")
+    notice = eventually(lambda: mails(infra_backend, email, "account_locked") or None, timeout=60, what="lockout notice")
     assert "locked" in notice[0].get_content().lower() or "verrouill" in notice[0].get_content().lower()
     # a password reset through the mailbox is the owner's way out of the lock
     assert post(platform, "/api/v1/auth/password-reset", {"login": email}).status_code == 202
@@ -113,3 +115,12 @@ def test_my_data_consents_rectification_and_a_clean_audit_trail(platform, infra_
     flat = " ".join(f"{d.detail} {d.subject} {d.source_key}" for d in details)
     for secret in (email, PASSWORD, token, "127.0.0.1"):
         assert secret not in flat
+
+
+def test_a_phone_registration_where_the_instance_sends_no_sms_says_so(platform):
+    if platform.env("notifications").get("SMS_PROVIDER_URL"):
+        pytest.skip("this session's notifications has an SMS provider")
+    phone = "+2126" + "".join(random.choice("0123456789") for _ in range(8))
+    r = post(platform, "/api/v1/auth/register", {"phone": phone, "password": PASSWORD, "language": "fr"})
+    assert r.status_code == 409, r.text
+    assert (r.json()["reason"], r.json()["field"]) == ("CHANNEL_NOT_AVAILABLE", "phone")

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from identity import keyseal
+
 from .helpers import eventually
 from .test_identity_helpers import get, login, national_admin, new_email, post, register, submit_ticket
 
@@ -45,12 +47,14 @@ def assert_accepted(platform, manager, token):
         assert response.status_code == 200, response.text
 
 
-def active_key(infra):
+def active_key(platform, infra):
+    """The key identity signs with, opened with the instance's secret (it is sealed at rest)."""
     engine = sa.create_engine(infra.database_url("identity"), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         row = conn.execute(sa.text("select kid, private_pem from signing_keys where status = 'active' "
                                    "order by activated_at desc")).first()
-    return row.kid, serialization.load_pem_private_key(row.private_pem.encode(), password=None)
+    pem = keyseal.KeySealer(platform.env("identity")["IDENTITY_KEY_SECRET"]).open(row.private_pem, row.kid)
+    return row.kid, serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def forge(key, kid, claims, **overrides):
@@ -61,7 +65,7 @@ def test_tokens_with_a_defect_are_refused_each_with_its_reason(platform, infra, 
     genuine = login(platform, manager["email"])["access_token"]
     assert_accepted(platform, manager, genuine)
     claims = jwt.decode(genuine, options={"verify_signature": False})
-    kid, key = active_key(infra)
+    kid, key = active_key(platform, infra)
     assert jwt.get_unverified_header(genuine)["kid"] == kid
     # the same claims re-signed with the instance's key pass: each refusal below is its defect's
     assert_accepted(platform, manager, forge(key, kid, claims))

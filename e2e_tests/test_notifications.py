@@ -34,7 +34,7 @@ from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsS
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.events.envelope import build_envelope, encode
 
-from .helpers import eventually
+from .helpers import eventually, fresh_database
 
 TOPIC = "tickets.events.v1"
 OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
@@ -120,14 +120,8 @@ def own_notifications(platform, infra, name: str, first_port: int, **overrides: 
     state = ROOT / ".local" / f"e2e-{OFFSET}" / name
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
-    base_url = infra.database_url("notifications")
-    database = f"{name.replace('-', '_')}_e2e_{OFFSET}"
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {database}"))
-        conn.execute(sa.text(f"CREATE DATABASE {database}"))
-    servers = OwnServers(state, first_port + OFFSET, first_port + 1 + OFFSET,
-                         base_url.rsplit("/", 1)[0] + "/" + database)
+    database_url = fresh_database(infra.database_url("notifications"), f"{name.replace('-', '_')}_e2e_{OFFSET}")
+    servers = OwnServers(state, first_port + OFFSET, first_port + 1 + OFFSET, database_url)
     servers.start_smtp()
     servers.start_sms()
     saved = dict(platform.overrides)

@@ -117,14 +117,19 @@ class Stack:
                 env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
         if name == "tickets" and "TICKETS_PII_KEY" not in env:
             env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
+        if name == "identity" and "IDENTITY_KEY_SECRET" not in env:
+            env["IDENTITY_KEY_SECRET"] = self.local_secret("identity-key-secret")
         env.update(self.overrides)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
     def local_secret(self, name: str) -> str:
-        """A random 32-byte key (base64) made once per state folder and kept there, so data
-        sealed with it stays readable across restarts. Clusters take theirs from a Secret."""
-        path = self.state_dir / "secrets" / name
+        """A random 32-byte key (base64) made once and kept beside the data it seals, so that
+        data stays readable across restarts: in the state folder with SQLite, in the shared
+        servers' folder with PostgreSQL (every stack on those databases, `make dev DB=postgres`
+        and the e2e sessions alike, must open each other's rows). Clusters take theirs from a
+        Secret."""
+        path = (INFRA_ENV.parent if self.postgres else self.state_dir) / "secrets" / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.parent.chmod(0o700)

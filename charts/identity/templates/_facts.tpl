@@ -3,7 +3,7 @@
 {{- define "identity.facts" -}}
 grpcPort: 50051
 httpPort: 0
-calls: []
+calls: ["notifications"]
 calledBy: ["documents", "gateway", "notifications", "tickets"]
 database: true
 s3: false

@@ -4,7 +4,7 @@
 grpcPort: 50055
 httpPort: 0
 calls: ["identity", "registry"]
-calledBy: ["gateway"]
+calledBy: ["gateway", "identity"]
 database: true
 s3: false
 smtp: true

@@ -3,6 +3,7 @@ text that no service can store refused at the edge."""
 from __future__ import annotations
 
 import json
+from html import unescape
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -62,3 +63,32 @@ def test_ordinary_text_and_files_pass():
     refuse_unstorable_text(request("POST", data=b"{not json", content_type="application/json"), {})
     with pytest.raises(DomainError):
         refuse_unstorable_text(request(), {"code": "\x00"})
+
+
+def test_the_track_page_names_every_status_of_every_kind_in_every_language():
+    """Whatever the kind of request and its status in the workflow, the citizen reads a label in
+    their language, never the status's key."""
+    from citizenoffice.tickets.v1 import tickets_pb2 as pb
+    from gateway.translate import KIND_LABELS, STATUS_LABELS
+    from tickets.workflow import MACHINES
+
+    for kind, machine in MACHINES.items():
+        for status in sorted(machine.statuses() | {"merged"}):
+            for lang in portal.LANGUAGES:
+                ticket = pb.TicketStatus(tracking_code="7K3M-9QX2-B", kind=pb.TicketKind.Value(kind.upper()), status=status)
+                page = portal.track(request(path="/track", query_string=f"code=7K3M-9QX2-B&lang={lang}"), ticket)
+                html = unescape(page.get_data(as_text=True))
+                label = STATUS_LABELS[lang].get(status)
+                assert label and label != status, (kind, status, lang)
+                assert f"<strong>{label}</strong>" in html, (kind, status, lang)
+                assert f"<dd>{KIND_LABELS[lang][kind]}</dd>" in html, (kind, lang)
+
+
+def test_one_label_table_for_kinds_and_statuses():
+    from gateway import staff_portal
+    from gateway.translate import KIND_LABELS, STATUS_LABELS
+
+    for lang in portal.LANGUAGES:
+        assert set(KIND_LABELS[lang]) == set(KIND_LABELS["en"]) and set(STATUS_LABELS[lang]) == set(STATUS_LABELS["en"])
+        assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["statuses"]
+        assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["kinds"]

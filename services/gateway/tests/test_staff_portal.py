@@ -7,7 +7,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from werkzeug.test import EnvironBuilder
 
 from cokit.errors import DomainError
-from gateway import portal, public_portal, staff_portal
+from gateway import citizen_portal, portal, public_portal, staff_desk, staff_portal
 
 
 def request(method="GET", path="/", **kwargs):
@@ -23,7 +23,8 @@ def keys(tree, prefix=""):
     return found
 
 
-@pytest.mark.parametrize("table", [staff_portal.STAFF_TEXT, public_portal.PUBLIC_TEXT])
+@pytest.mark.parametrize("table", [staff_portal.STAFF_TEXT, public_portal.PUBLIC_TEXT, staff_desk.DESK_TEXT,
+                                   citizen_portal.ME_TEXT])
 def test_every_language_says_everything(table):
     assert set(table) == set(portal.LANGUAGES)
     assert keys(table["ar"]) == keys(table["fr"]) == keys(table["en"])

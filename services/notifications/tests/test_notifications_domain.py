@@ -81,3 +81,43 @@ def test_a_decision_is_named_in_the_recipients_language():
     assert "défavorable" in domain.render("ticket.status_changed", "fr", fields).body
     # a status without a translation yet is still readable
     assert "under review" in domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"}).subject
+
+
+# --- one-time codes and security notices (sent at once for identity) ---------------------
+
+@pytest.mark.parametrize("language, words", [("ar", "رمز التحقق"), ("fr", "vérification"), ("en", "verification")])
+def test_a_code_is_rendered_in_the_recipients_language_in_the_mail_and_the_sms(language, words):
+    message = domain.render_security("verify", language, code="482913", minutes=15)
+    assert message.language == language
+    assert "482913" in message.body and "482913" in message.sms and "15" in message.sms
+    assert words in message.subject + message.body
+    assert "482913" not in message.subject   # lock screens show subjects
+    assert len(message.sms) <= domain.SMS_MAX_CHARS
+
+
+def test_a_language_without_templates_falls_back_to_arabic():
+    assert domain.render_security("reset", "zgh", code="000111", minutes=15).language == "ar"
+    notice = domain.render_security("account_locked", "en", minutes=30)
+    assert "30 minutes" in notice.body and notice.language == "en"
+
+
+@pytest.mark.parametrize("channel, address, purpose, code, reason", [
+    ("fax", "a@example.ma", "verify", "123456", "CHANNEL_UNKNOWN"),
+    ("email", "", "verify", "123456", "ADDRESS_REQUIRED"),
+    ("email", "not-an-address", "verify", "123456", "ADDRESS_INVALID"),
+    ("sms", "a@example.ma", "verify", "123456", "ADDRESS_INVALID"),
+    ("sms", "+212600000000", "welcome", "123456", "PURPOSE_UNKNOWN"),
+    ("sms", "+212600000000", "verify", "", "CODE_MALFORMED"),
+    ("sms", "+212600000000", "verify", "12 34", "CODE_MALFORMED"),
+])
+def test_what_cannot_be_sent_is_refused_without_echoing_it(channel, address, purpose, code, reason):
+    with pytest.raises(DomainError) as caught:
+        domain.check_security_request(channel, address, purpose, domain.CODE_PURPOSES, code=code)
+    assert caught.value.reason == reason
+    assert not (code and code in caught.value.message)
+    assert not (address and address in caught.value.message)
+
+
+def test_a_valid_request_passes():
+    domain.check_security_request("sms", "+212 600 000 000", "verify", domain.CODE_PURPOSES, code="123456")
+    domain.check_security_request("email", "a@example.ma", "account_locked", domain.NOTICE_PURPOSES)

@@ -137,3 +137,32 @@ def test_coordinates_are_coarsened_not_invented():
     assert erasure.ticket_changes(row, NOW)["latitude"] is None
     with pytest.raises(ValueError):
         erasure.anonymise(None, "", NOW)
+
+
+def test_a_walk_in_requesters_data_is_erased_from_that_request_only_with_an_audit_entry(tmp_path):
+    e = seeded(tmp_path)
+    personal(e, ticket_id="mine", citizen_id="", channel="walk_in")
+    figures, _, _, before = snapshot(e)
+    with e.begin() as conn:
+        row = store.find_by_id(conn, "mine")
+        assert erasure.erase_requester(conn, row, NOW, "manager-1", "office_manager", "asked at the desk")
+    figures_after, _, _, after = snapshot(e)
+    assert figures_after == figures
+    mine = after["mine"]
+    assert (mine["requester_name"], mine["requester_address"], mine["requester_contact"]) == ("", "", "")
+    assert mine["id_number_sealed"] is None and mine["description"] == "" and mine["address"] == ""
+    assert (mine["latitude"], mine["longitude"]) == (35.58, -5.37) and mine["anonymised_at"] is not None
+    assert after["theirs"]["description"] == before["theirs"]["description"]      # other requests untouched
+    with e.connect() as conn:
+        bodies = dict(conn.execute(sa.select(store.ticket_messages.c.message_id, store.ticket_messages.c.body)).all())
+        history = conn.execute(sa.select(store.ticket_history).where(store.ticket_history.c.ticket_id == "mine")
+                               .order_by(store.ticket_history.c.id)).mappings().all()
+    assert bodies == {"m1": "", "m2": "Nous intervenons demain.", "m3": "Moi aussi"}
+    assert "déménage" not in json.dumps([dict(h, at=None) for h in history])
+    audit = history[-1]
+    assert (audit["action"], audit["actor"], audit["actor_role"]) == ("requester_erased", "manager-1", "office_manager")
+    assert json.loads(audit["details"]) == {"reason": "asked at the desk"}
+    with e.begin() as conn:     # a second time: nothing more changes, no second audit entry
+        assert not erasure.erase_requester(conn, store.find_by_id(conn, "mine"), NOW, "manager-1", "office_manager", "again")
+    with e.connect() as conn:
+        assert len(store.history_of(conn, "mine")) == len(history)

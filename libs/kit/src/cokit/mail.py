@@ -1,7 +1,7 @@
 """E-mail over SMTP (a real relay in clusters, a local server in development and tests).
 
-Settings come from the SMTP_* keys (cokit.settings.SmtpSettings); services that mail
-(notifications, identity's one-time codes) share this one client."""
+Settings come from the SMTP_* keys (cokit.settings.SmtpSettings); notifications sends every
+mail of the platform through it (identity's one-time codes and notices included)."""
 from __future__ import annotations
 
 import dataclasses

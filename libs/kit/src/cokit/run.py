@@ -4,7 +4,9 @@ The service's package provides `<service>.service` with a `Settings` dataclass a
 nameko service class named in `SERVICE`. Settings come from the environment; a bad or
 missing variable stops the start with every problem listed, before anything listens.
 `python -m cokit.run <service> --migrate` creates or upgrades the service's schema and
-exits: clusters run it as a Helm hook Job, never at container start.
+exits: clusters run it as a Helm hook Job, never at container start. A service's optional
+`preflight(settings)` runs before it listens; a SettingsError from it (or from the
+migration) stops the process with exit code 2 and the message, never a stack trace.
 """
 from __future__ import annotations
 
@@ -77,14 +79,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name the service, or set SERVICE_NAME")
     module, cfg = load_service(opts.service)
     logs.configure(cfg.service_name, cfg.log_level, cfg.log_format)
-    if opts.migrate:
-        migrate = getattr(module, "migrate", None)
-        if migrate is None:
-            log.info("no database: nothing to migrate")
+    try:
+        if opts.migrate:
+            migrate = getattr(module, "migrate", None)
+            if migrate is None:
+                log.info("no database: nothing to migrate")
+                return 0
+            migrate(cfg)
+            log.info("schema up to date")
             return 0
-        migrate(cfg)
-        log.info("schema up to date")
-        return 0
+        # A service may check what its settings must agree with (e.g. the secret that opens
+        # its stored keys) before it listens.
+        preflight = getattr(module, "preflight", None)
+        if preflight is not None:
+            preflight(cfg)
+    except settings_mod.SettingsError as exc:
+        log.error("cannot %s %s: %s", "migrate" if opts.migrate else "start", opts.service, exc)
+        print(f"cannot {'migrate' if opts.migrate else 'start'} {opts.service}: {exc}", file=sys.stderr)
+        return 2
     serve(module, cfg)
     return 0
 

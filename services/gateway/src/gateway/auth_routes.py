@@ -21,7 +21,7 @@ from cokit.auth import policy
 from cokit.errors import invalid_argument
 from google.protobuf.json_format import MessageToDict
 
-from .http import guarded, json_response
+from .http import guarded, json_response, source_address
 from .caller import CallerProvider, forward
 from .problems import problem
 from .translate import status_json
@@ -33,7 +33,7 @@ EXPORTERS = {"tickets": tickets_pb2.ExportCitizenDataRequest, "documents": docum
 EXPORT_DEADLINE = 5.0
 
 
-def _start(method, message, metadata):
+def _start(method, message, metadata=None):
     """Send the call now (the services answer in parallel); the returned function waits for
     the reply and raises its GrpcError, including a peer that could not even be reached."""
     try:
@@ -116,12 +116,18 @@ class AuthRoutes:
         reply = self.identity.Verify(pb.VerifyRequest(login=_login(d), code=str(d.get("code") or "")))
         return json_response({"citizen_id": reply.citizen_id, "status": reply.status})
 
+    @http("POST", "/api/v1/auth/verify/resend")
+    @guarded
+    def auth_verify_resend(self, request):
+        self.identity.ResendVerificationCode(pb.ResendCodeRequest(login=_login(_body(request))))
+        return json_response({"status": "if this account waits for a code, a new one is on its way"}, status=202)
+
     @http("POST", "/api/v1/auth/login")
     @guarded
     def auth_login(self, request):
         d = _body(request)
         pair = self.identity.Login(pb.LoginRequest(
-            login=_login(d), password=str(d.get("password") or ""), source=request.remote_addr or ""))
+            login=_login(d), password=str(d.get("password") or ""), source=source_address(request)))
         return json_response(_tokens(pair))
 
     @http("POST", "/api/v1/auth/refresh")
@@ -243,11 +249,13 @@ class AuthRoutes:
         """Everything every service holds about the signed-in person. Identity answers first (and
         refuses anyone but a signed-in person); a service that does not answer within the
         deadline is named under `unavailable` and the rest is still returned."""
-        caller = self._who(request)
-        reply = self.identity.ExportMyData(pb.Empty(), metadata=forward(request))
-        # Each service verifies the token itself and exports its caller's records only.
-        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject),
-                              forward(request))
+        return json_response(self._my_data(self._who(request), forward(request)))
+
+    def _my_data(self, caller: policy.Caller, metadata) -> dict:
+        """My data gathered from every service, the person's token on every call (the JSON route
+        and the portal's page share it)."""
+        reply = self.identity.ExportMyData(pb.Empty(), metadata=metadata)
+        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject), metadata)
                  for name, request_type in EXPORTERS.items()}
         data, unavailable = {"identity": json.loads(reply.json)}, []
         for name, future in asked.items():
@@ -256,7 +264,7 @@ class AuthRoutes:
             except GrpcError as error:
                 log.warning("export incomplete", extra={"service": name, "code": error.code.name})
                 unavailable.append({"service": name, "code": error.code.name})
-        return json_response(dict(data, complete=not unavailable, unavailable=unavailable))
+        return dict(data, complete=not unavailable, unavailable=unavailable)
 
     @http("PATCH", "/api/v1/me")
     @guarded

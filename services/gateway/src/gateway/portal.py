@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from werkzeug.wrappers import Response
 
-from .translate import KIND_NAMES, iso
+from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS, iso
 
 LANGUAGES = ("ar", "fr", "en")
 # Times are stored in UTC and shown in the offices' local time (one zone per instance for now;
@@ -28,8 +28,8 @@ RTL = {"ar"}
 TEXT = {
     "ar": {
         "title": "مكتب المواطن", "submit_title": "تقديم شكاية أو ملاحظة أو اقتراح",
-        "office": "المكتب", "kind": "النوع", "complaint": "شكاية", "observation": "ملاحظة",
-        "suggestion": "اقتراح", "category": "الموضوع", "description": "الوصف", "email": "البريد الإلكتروني",
+        "office": "المكتب", "kind": "النوع",
+        "category": "الموضوع", "description": "الوصف", "email": "البريد الإلكتروني",
         "phone": "الهاتف", "name": "الاسم", "photo": "صورة (اختياري)", "send": "إرسال",
         "track_title": "تتبع طلب", "code": "رمز التتبع", "track": "تتبع",
         "receipt_title": "تم استلام طلبكم", "keep_code": "احتفظوا بهذا الرمز لتتبع طلبكم:",
@@ -37,14 +37,14 @@ TEXT = {
         "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف",
         "failed": "تعذر إتمام الطلب", "failed_client": "تحققوا مما أدخلتموه ثم أعيدوا المحاولة.", "failed_server": "حدث خلل من جهتنا أو أن الخدمة غير متاحة مؤقتا. أعيدوا المحاولة بعد قليل.", "request_id": "مرجع الطلب", "home": "الصفحة الرئيسية", "error": "تعذر تسجيل الطلب",
         "updated_at": "آخر تحديث", "offices_link": "المكاتب بالأرقام", "staff_link": "فضاء الموظفين", "office_answer": "رد المكتب", "office_messages": "رسائل المكتب",
-        "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
-                     "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه"},
+        "me_link": "طلباتي",
+        "missing_title": "الصفحة غير موجودة", "missing_text": "لا توجد صفحة بهذا العنوان. تحققوا من الرابط أو انطلقوا من الصفحة الرئيسية.",
         "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
     },
     "fr": {
         "title": "Bureau Citoyen", "submit_title": "Déposer une réclamation, une observation ou une suggestion",
-        "office": "Bureau", "kind": "Type", "complaint": "Réclamation", "observation": "Observation",
-        "suggestion": "Suggestion", "category": "Sujet", "description": "Description", "email": "E-mail",
+        "office": "Bureau", "kind": "Type",
+        "category": "Sujet", "description": "Description", "email": "E-mail",
         "phone": "Téléphone", "name": "Nom", "photo": "Photo (facultatif)", "send": "Envoyer",
         "track_title": "Suivre une demande", "code": "Code de suivi", "track": "Suivre",
         "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande\u00a0:",
@@ -52,14 +52,14 @@ TEXT = {
         "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère",
         "failed": "La demande n'a pas abouti", "failed_client": "Vérifiez ce que vous avez saisi puis réessayez.", "failed_server": "Un problème de notre côté ou un service momentanément indisponible. Réessayez dans un instant.", "request_id": "Référence", "home": "Accueil", "error": "La demande n'a pas pu être enregistrée",
         "updated_at": "Dernière mise à jour", "offices_link": "Les bureaux en chiffres", "staff_link": "Espace agents", "office_answer": "Réponse du bureau", "office_messages": "Messages du bureau",
-        "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
-                     "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte"},
+        "me_link": "Mes demandes",
+        "missing_title": "Page introuvable", "missing_text": "Aucune page à cette adresse. Vérifiez le lien ou repartez de l'accueil.",
         "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
     },
     "en": {
         "title": "Citizen Office", "submit_title": "Submit a complaint, an observation or a suggestion",
-        "office": "Office", "kind": "Type", "complaint": "Complaint", "observation": "Observation",
-        "suggestion": "Suggestion", "category": "Subject", "description": "Description", "email": "E-mail",
+        "office": "Office", "kind": "Type",
+        "category": "Subject", "description": "Description", "email": "E-mail",
         "phone": "Phone", "name": "Name", "photo": "Photo (optional)", "send": "Send",
         "track_title": "Track a request", "code": "Tracking code", "track": "Track",
         "receipt_title": "Your request has been received", "keep_code": "Keep this code to track your request:",
@@ -67,11 +67,16 @@ TEXT = {
         "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character",
         "failed": "The request did not go through", "failed_client": "Check what you entered and try again.", "failed_server": "Something went wrong on our side or a service is briefly unavailable. Try again in a moment.", "request_id": "Reference", "home": "Home", "error": "The request could not be recorded",
         "updated_at": "Last updated", "offices_link": "Offices in figures", "staff_link": "Staff area", "office_answer": "The office's answer", "office_messages": "Messages from the office",
-        "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
-                     "answered": "Answered", "closed": "Closed", "reopened": "Reopened"},
+        "me_link": "My requests",
+        "missing_title": "Page not found", "missing_text": "There is no page at this address. Check the link or start again from the home page.",
         "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
     },
 }
+
+for _lang, _text in TEXT.items():
+    # The web form's three kinds by their own key, as home.html names them.
+    _text.update(kinds=KIND_LABELS[_lang], statuses=STATUS_LABELS[_lang],
+                 **{k: KIND_LABELS[_lang][k] for k in ("complaint", "observation", "suggestion")})
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
@@ -155,13 +160,18 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
     details = None
     if ticket is not None:
         details = {
-            "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_NAMES.get(ticket.kind, "complaint"),
+            "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_KEYS.get(ticket.kind, "complaint"),
             "submitted_at": when(ticket.submitted_at, with_time=True), "updated_at": when(ticket.updated_at, with_time=True),
             "acknowledge_by": when(ticket.acknowledge_by), "answer_by": when(ticket.answer_by),
             "answer": ticket.decision.answer or ticket.decision.reason,
             "replies": [{"body": m.body, "at": when(m.at, with_time=True)} for m in ticket.replies],
         }
     return _render(request, "track.html", status, details=details, error=error, code=request.args.get("code", ""))
+
+
+def not_found(request) -> Response:
+    """An address no route takes, said in the visitor's language."""
+    return _render(request, "not_found.html", 404)
 
 
 def html_errors(route):
@@ -176,6 +186,8 @@ def html_errors(route):
         page = _render(request, "error.html", response.status_code, request_id=response.headers.get("X-Request-Id", ""),
                        client_error=response.status_code < 500)
         page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
+        if "Retry-After" in response.headers:
+            page.headers["Retry-After"] = response.headers["Retry-After"]
         return page
 
     return wrapper

@@ -31,16 +31,33 @@ from cokit.errors import DomainError, error_info, permission_denied
 
 from . import portal
 from .caller import forward_token
-from .http import guarded
+from .http import STAFF_ACCESS_COOKIE, guarded, source_address
 from .tickets_routes import TRANSITION_FIELDS
+from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS
 
-ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "co_staff_access", "co_staff_refresh", "co_staff_csrf"
-COOKIE_PATH = "/staff"
+
+@dataclasses.dataclass(frozen=True)
+class SessionCookies:
+    """Where one kind of portal session lives: its cookies and the pages they are sent to
+    (the staff pages under /staff, a citizen's own pages under /me)."""
+
+    access: str
+    refresh: str
+    csrf: str
+    path: str
+
+    @property
+    def login(self) -> str:
+        return f"{self.path}/login"
+
+
+STAFF_COOKIES = SessionCookies(STAFF_ACCESS_COOKIE, "co_staff_refresh", "co_staff_csrf", "/staff")
+ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = STAFF_COOKIES.access, STAFF_COOKIES.refresh, STAFF_COOKIES.csrf
+COOKIE_PATH = STAFF_COOKIES.path
 SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token lives longer
 SESSION_KEY = "citizenoffice.staff_session"
 LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
 OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
-KIND_KEYS = {value: name.lower() for name, value in pb.TicketKind.items() if value}
 
 STAFF_TEXT = {
     "ar": {
@@ -58,17 +75,9 @@ STAFF_TEXT = {
         "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
         "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
         "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات",
-        "kinds": {"complaint": "شكاية", "observation": "ملاحظة", "suggestion": "اقتراح",
-                  "information_request": "طلب الحصول على المعلومات", "administrative_request": "طلب إداري",
-                  "petition": "عريضة"},
-        "statuses": {"submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
-                     "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه", "under_study": "قيد الدراسة",
-                     "accepted": "مقبول", "declined": "لم يقبل", "received": "طلب مستلم", "extended": "تم تمديد الأجل",
-                     "partially_answered": "تم الرد جزئيا", "refused": "تم رفض الطلب", "implicitly_refused": "رفض ضمني",
-                     "appealed": "موضوع تظلم", "appeal_answered": "تم البت في التظلم",
-                     "waiting_for_citizen": "في انتظار المواطن", "completed": "منجز", "rejected": "مرفوض",
-                     "filed": "مودعة", "collecting_signatures": "جمع التوقيعات", "admissibility_check": "دراسة القبول",
-                     "merged": "مدمج في طلب آخر"},
+        "mine_only": "المسندة إلي فقط", "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
+        "kinds": KIND_LABELS["ar"],
+        "statuses": STATUS_LABELS["ar"],
         "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
                     "close": "إغلاق", "reopen": "إعادة الفتح", "study": "إحالة على الدراسة", "accept": "قبول",
                     "decline": "عدم القبول", "extend": "تمديد الأجل", "answer_partially": "رد جزئي", "refuse": "رفض",
@@ -99,17 +108,9 @@ STAFF_TEXT = {
         "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
         "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
         "by": "par", "ticket": "Demande", "attachments": "Pièces jointes",
-        "kinds": {"complaint": "Réclamation", "observation": "Observation", "suggestion": "Suggestion",
-                  "information_request": "Demande d'accès à l'information", "administrative_request": "Demande administrative",
-                  "petition": "Pétition"},
-        "statuses": {"submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
-                     "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte", "under_study": "À l'étude",
-                     "accepted": "Acceptée", "declined": "Déclinée", "received": "Demande reçue", "extended": "Délai prorogé",
-                     "partially_answered": "Répondue en partie", "refused": "Refusée", "implicitly_refused": "Refus implicite",
-                     "appealed": "En recours", "appeal_answered": "Recours tranché",
-                     "waiting_for_citizen": "En attente du citoyen", "completed": "Traitée", "rejected": "Rejetée",
-                     "filed": "Déposée", "collecting_signatures": "Collecte des signatures",
-                     "admissibility_check": "Examen de recevabilité", "merged": "Fusionnée avec une autre"},
+        "mine_only": "Qui me sont affectées", "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
+        "kinds": KIND_LABELS["fr"],
+        "statuses": STATUS_LABELS["fr"],
         "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
                     "answer": "Répondre", "close": "Clôturer", "reopen": "Rouvrir", "study": "Mettre à l'étude",
                     "accept": "Accepter", "decline": "Décliner", "extend": "Prolonger le délai",
@@ -140,17 +141,9 @@ STAFF_TEXT = {
         "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
         "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
         "by": "by", "ticket": "Request", "attachments": "Attachments",
-        "kinds": {"complaint": "Complaint", "observation": "Observation", "suggestion": "Suggestion",
-                  "information_request": "Access-to-information request", "administrative_request": "Administrative request",
-                  "petition": "Petition"},
-        "statuses": {"submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
-                     "answered": "Answered", "closed": "Closed", "reopened": "Reopened", "under_study": "Under study",
-                     "accepted": "Accepted", "declined": "Declined", "received": "Request received", "extended": "Deadline extended",
-                     "partially_answered": "Partially answered", "refused": "Refused", "implicitly_refused": "Implicitly refused",
-                     "appealed": "Appealed", "appeal_answered": "Appeal decided", "waiting_for_citizen": "Waiting for the citizen",
-                     "completed": "Completed", "rejected": "Rejected", "filed": "Filed",
-                     "collecting_signatures": "Collecting signatures", "admissibility_check": "Admissibility check",
-                     "merged": "Merged into another"},
+        "mine_only": "Assigned to me", "walk_in_link": "Walk-in request", "activities_link": "Activity log",
+        "kinds": KIND_LABELS["en"],
+        "statuses": STATUS_LABELS["en"],
         "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
                     "close": "Close", "reopen": "Reopen", "study": "Put under study", "accept": "Accept",
                     "decline": "Decline", "extend": "Extend the deadline", "answer_partially": "Answer in part",
@@ -181,17 +174,17 @@ class Session:
         return forward_token(self.token)
 
 
-def set_session_cookies(response: Response, pair, csrf: str = "") -> None:
-    common = {"path": COOKIE_PATH, "secure": True, "httponly": True, "samesite": "Strict"}
-    response.set_cookie(ACCESS_COOKIE, pair.access_token, max_age=max(int(pair.expires_in), 1), **common)
-    response.set_cookie(REFRESH_COOKIE, pair.refresh_token, max_age=SESSION_SECONDS, **common)
+def set_session_cookies(response: Response, pair, csrf: str = "", cookies: SessionCookies = STAFF_COOKIES) -> None:
+    common = {"path": cookies.path, "secure": True, "httponly": True, "samesite": "Strict"}
+    response.set_cookie(cookies.access, pair.access_token, max_age=max(int(pair.expires_in), 1), **common)
+    response.set_cookie(cookies.refresh, pair.refresh_token, max_age=SESSION_SECONDS, **common)
     if csrf:
-        response.set_cookie(CSRF_COOKIE, csrf, max_age=SESSION_SECONDS, **common)
+        response.set_cookie(cookies.csrf, csrf, max_age=SESSION_SECONDS, **common)
 
 
-def clear_session_cookies(response: Response) -> None:
-    for name in (ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(name, path=COOKIE_PATH, secure=True, httponly=True, samesite="Strict")
+def clear_session_cookies(response: Response, cookies: SessionCookies = STAFF_COOKIES) -> None:
+    for name in (cookies.access, cookies.refresh, cookies.csrf):
+        response.delete_cookie(name, path=cookies.path, secure=True, httponly=True, samesite="Strict")
 
 
 def redirect(location: str) -> Response:
@@ -200,39 +193,46 @@ def redirect(location: str) -> Response:
     return response
 
 
-def safe_next(value: str) -> str:
-    """Only a staff page of this site (no //host, no scheme) after signing in."""
-    return value if value.startswith("/staff") and "//" not in value and "\\" not in value else "/staff"
+def safe_next(value: str, cookies: SessionCookies = STAFF_COOKIES) -> str:
+    """Only a page of this session's area (no //host, no scheme) after signing in."""
+    inside = value == cookies.path or value.startswith((f"{cookies.path}/", f"{cookies.path}?"))
+    return value if inside and "//" not in value and "\\" not in value else cookies.path
 
 
-def check_csrf(request) -> None:
-    cookie, field = request.cookies.get(CSRF_COOKIE, ""), request.form.get("csrf", "")
+def check_csrf(request, cookies: SessionCookies = STAFF_COOKIES) -> None:
+    cookie, field = request.cookies.get(cookies.csrf, ""), request.form.get("csrf", "")
     if not cookie or not hmac.compare_digest(cookie.encode(), field.encode()):
         raise permission_denied("CSRF_TOKEN_INVALID", "the form's session token does not match; reload the page")
 
 
-def staff_page(route):
+def session_page(cookies: SessionCookies):
     """Resolve the session (refreshing an expired access token) before the route, send the
-    signed-out to the sign-in page, and keep staff pages out of every cache."""
+    signed-out to the sign-in page, and keep the pages out of every cache."""
 
-    @functools.wraps(route)
-    def wrapper(self, request, *args, **kwargs):
-        session = self._staff_session(request)
-        if session is None:
-            # A form sent after the session ended leads back to its page, not to the POST address.
-            back = request.full_path.rstrip("?") if request.method == "GET" else request.path.rsplit("/", 1)[0]
-            response = redirect(f"/staff/login?next={quote(back)}")
-            clear_session_cookies(response)
-            response.headers["X-Request-Id"] = self.trace_id
+    def decorator(route):
+        @functools.wraps(route)
+        def wrapper(self, request, *args, **kwargs):
+            session = self._staff_session(request, cookies)
+            if session is None:
+                # A form sent after the session ended leads back to its page, not to the POST address.
+                back = request.full_path.rstrip("?") if request.method == "GET" else request.path.rsplit("/", 1)[0]
+                response = redirect(f"{cookies.login}?next={quote(back)}")
+                clear_session_cookies(response, cookies)
+                response.headers["X-Request-Id"] = self.trace_id
+                return response
+            request.environ[SESSION_KEY] = session
+            response = route(self, request, *args, **kwargs)
+            if session.refreshed is not None:
+                set_session_cookies(response, session.refreshed, cookies=cookies)
+            response.headers["Cache-Control"] = "no-store"
             return response
-        request.environ[SESSION_KEY] = session
-        response = route(self, request, *args, **kwargs)
-        if session.refreshed is not None:
-            set_session_cookies(response, session.refreshed)
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+staff_page = session_page(STAFF_COOKIES)
 
 
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
@@ -254,11 +254,11 @@ def roles_here(caller: policy.Caller, scope: policy.Scope) -> set[str]:
 class StaffPortal:
     # --- the session -------------------------------------------------------------------------
 
-    def _staff_session(self, request) -> Session | None:
-        """The signed-in staff member, or None: no cookie, or a token that neither verifies
-        nor refreshes (revoked session, reused refresh token, identity unreachable)."""
-        token, refresh = request.cookies.get(ACCESS_COOKIE, ""), request.cookies.get(REFRESH_COOKIE, "")
-        csrf = request.cookies.get(CSRF_COOKIE, "")
+    def _staff_session(self, request, cookies: SessionCookies = STAFF_COOKIES) -> Session | None:
+        """The signed-in person, or None: no cookie, or a token that neither verifies nor
+        refreshes (revoked session, reused refresh token, identity unreachable)."""
+        token, refresh = request.cookies.get(cookies.access, ""), request.cookies.get(cookies.refresh, "")
+        csrf = request.cookies.get(cookies.csrf, "")
         if token:
             try:
                 return Session(self.auth.from_authorization(f"Bearer {token}"), token, csrf)
@@ -280,12 +280,48 @@ class StaffPortal:
 
     # --- sign-in and sign-out ----------------------------------------------------------------
 
-    def _login_page(self, request, status: int = 200, error: str = "") -> Response:
-        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        response = _render(request, "staff_login.html", status, here="/staff/login", error=error, csrf=csrf,
-                           next=safe_next(request.values.get("next", "")), login=request.form.get("login", ""))
-        response.set_cookie(CSRF_COOKIE, csrf, max_age=SESSION_SECONDS, path=COOKIE_PATH, secure=True,
+    def _login_page(self, request, status: int = 200, error: str = "", cookies: SessionCookies = STAFF_COOKIES,
+                    **page) -> Response:
+        """The sign-in form; `page` may name another title and a note for this area's sign-in."""
+        csrf = request.cookies.get(cookies.csrf) or secrets.token_urlsafe(32)
+        response = _render(request, "staff_login.html", status, here=cookies.login, error=error, csrf=csrf,
+                           next=safe_next(request.values.get("next", ""), cookies), login=request.form.get("login", ""),
+                           action=cookies.login, **page)
+        response.set_cookie(cookies.csrf, csrf, max_age=SESSION_SECONDS, path=cookies.path, secure=True,
                             httponly=True, samesite="Strict")
+        return response
+
+    def _sign_in(self, request, cookies: SessionCookies = STAFF_COOKIES, **page) -> Response:
+        check_csrf(request, cookies)
+        try:
+            pair = self.identity.Login(identity_pb.LoginRequest(
+                login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
+                source=source_address(request)))
+        except GrpcError as error:
+            info = error_info(error.status)
+            reason = info.reason if info else ""
+            if error.code.name == "UNAUTHENTICATED":
+                return self._login_page(request, 401, "bad_login", cookies, **page)
+            if error.code.name == "RESOURCE_EXHAUSTED":
+                return self._login_page(request, 429, "locked", cookies, **page)
+            if reason == "ACCOUNT_NOT_VERIFIED":
+                return self._login_page(request, 403, "not_verified", cookies, **page)
+            raise
+        response = redirect(safe_next(request.form.get("next", ""), cookies))
+        set_session_cookies(response, pair, csrf=secrets.token_urlsafe(32), cookies=cookies)   # a new session, a new form token
+        return response
+
+    def _sign_out(self, request, cookies: SessionCookies = STAFF_COOKIES) -> Response:
+        check_csrf(request, cookies)
+        refresh = request.cookies.get(cookies.refresh, "")
+        if refresh:
+            try:
+                self.identity.Logout(identity_pb.LogoutRequest(refresh_token=refresh),
+                                     metadata=forward_token(request.cookies.get(cookies.access, "")))
+            except GrpcError:
+                pass   # an expired or already ended session: signing out still clears the cookies
+        response = redirect(cookies.login)
+        clear_session_cookies(response, cookies)
         return response
 
     @http("GET", "/staff/login")
@@ -298,40 +334,13 @@ class StaffPortal:
     @portal.html_errors
     @guarded
     def staff_login(self, request):
-        check_csrf(request)
-        try:
-            pair = self.identity.Login(identity_pb.LoginRequest(
-                login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
-                source=request.remote_addr or ""))
-        except GrpcError as error:
-            info = error_info(error.status)
-            reason = info.reason if info else ""
-            if error.code.name == "UNAUTHENTICATED":
-                return self._login_page(request, 401, "bad_login")
-            if error.code.name == "RESOURCE_EXHAUSTED":
-                return self._login_page(request, 429, "locked")
-            if reason == "ACCOUNT_NOT_VERIFIED":
-                return self._login_page(request, 403, "not_verified")
-            raise
-        response = redirect(safe_next(request.form.get("next", "")))
-        set_session_cookies(response, pair, csrf=secrets.token_urlsafe(32))   # a new session, a new form token
-        return response
+        return self._sign_in(request)
 
     @http("POST", "/staff/logout")
     @portal.html_errors
     @guarded
     def staff_logout(self, request):
-        check_csrf(request)
-        refresh = request.cookies.get(REFRESH_COOKIE, "")
-        if refresh:
-            try:
-                self.identity.Logout(identity_pb.LogoutRequest(refresh_token=refresh),
-                                     metadata=forward_token(request.cookies.get(ACCESS_COOKIE, "")))
-            except GrpcError:
-                pass   # an expired or already ended session: signing out still clears the cookies
-        response = redirect("/staff/login")
-        clear_session_cookies(response)
-        return response
+        return self._sign_out(request)
 
     # --- the queue ---------------------------------------------------------------------------
 
@@ -348,12 +357,14 @@ class StaffPortal:
         office_ids = [chosen] if chosen in names else list(names)
         status, kind = request.args.get("status", ""), request.args.get("kind", "")
         overdue = request.args.get("overdue") == "1"
+        mine = request.args.get("mine") == "1"
         items, next_link = [], ""
         if office_ids:
             kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
             reply = self.tickets.Search(pb.SearchRequest(
                 office_ids=office_ids,
                 statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
+                assignee_id=session.caller.subject if mine else "",
                 text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
             items = [{
                 "id": i.ticket_id, "code": i.tracking_code, "kind": _kind(i.kind), "category": i.category,
@@ -364,7 +375,8 @@ class StaffPortal:
                 args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
                 next_link = "/staff?" + urlencode(args + [("page", reply.next_page_token)])
         return _render(request, "staff_queue.html", items=items, offices=names, chosen=chosen, status_filter=status,
-                       kind=kind, overdue=overdue, q=request.args.get("q", ""), next_link=next_link, csrf=session.csrf)
+                       kind=kind, overdue=overdue, mine=mine, q=request.args.get("q", ""), next_link=next_link,
+                       csrf=session.csrf)
 
     # --- one ticket --------------------------------------------------------------------------
 
@@ -396,7 +408,7 @@ class StaffPortal:
                     "answer_by": portal.when(ticket.answer_by)},
             events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events], actions=actions,
             long_fields=LONG_FIELDS, csrf=session.csrf, error=error, done=request.args.get("done", ""),
-            form=request.form,
+            form=request.form, assign=self._assign_context(session, ticket, lang),
         )
 
     @http("GET", "/staff/tickets/<string:ticket_id>")

@@ -28,6 +28,7 @@ WALK_IN_KINDS = {
     "information_request": pb.INFORMATION_REQUEST, "administrative_request": pb.ADMINISTRATIVE_REQUEST,
     "petition": pb.PETITION,
 }
+REQUESTER_FIELDS = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
 TRANSITION_FIELDS = ("reason", "answer", "outcome", "exception_code", "remedies", "redaction", "message",
                      "committee", "session_date")
 
@@ -50,22 +51,37 @@ class TicketsRoutes:
         caller = self._who(request)
         if not caller.authenticated:
             return problem(401, "AUTHENTICATION_REQUIRED", "sign in to do this", self.trace_id)
-        data = _json(request)
+        receipt = self._walk_in(caller, _json(request), forward(request))
+        return json_response(receipt_json(receipt), status=201)
+
+    def _walk_in(self, caller: policy.Caller, data: dict, metadata) -> pb.Receipt:
+        """Register a request taken at the desk (the JSON route and the staff pages' form)."""
         office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=str(data.get("office", ""))))
         policy.require(caller, "ticket.walk_in", self._scope({"office": office.office_id}))
         requester = data.get("requester") or {}
         kind = WALK_IN_KINDS.get(str(data.get("kind", "complaint")))
         if kind is None:
             raise invalid_argument("KIND_UNKNOWN", f"kind is one of {', '.join(WALK_IN_KINDS)}", field="kind")
-        receipt = self.tickets.Submit(pb.SubmitRequest(
+        return self.tickets.Submit(pb.SubmitRequest(
             office_id=office.office_id, kind=kind, category=str(data.get("category", "")),
             description=str(data.get("description", "")), channel=pb.WALK_IN,
             language=str(data.get("language", "ar")),
             urgent=bool(data.get("urgent", False)), urgency_reason=str(data.get("urgency_reason", "")),
-            requester=pb.Requester(**{k: str(requester.get(k, "")) for k in
-                                      ("name", "address", "id_kind", "id_number", "contact", "preferred_format")}),
-        ), metadata=forward(request))   # tickets records the verified clerk as the registrant
-        return json_response(receipt_json(receipt), status=201)
+            requester=pb.Requester(**{k: str(requester.get(k, "")) for k in REQUESTER_FIELDS}),
+        ), metadata=metadata)   # tickets records the verified clerk as the registrant
+
+    @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/requester-erasure")
+    @guarded
+    def erase_requester(self, request, ticket_id):
+        """Erase the personal data of a walk-in requester (no account) from their request; tickets
+        checks that the caller's roles at the request's office allow it."""
+        caller = self._who(request)
+        if not caller.authenticated:
+            return problem(401, "AUTHENTICATION_REQUIRED", "sign in to do this", self.trace_id)
+        data = _json(request)
+        status = self.tickets.EraseRequester(pb.EraseRequesterRequest(
+            ticket_id=ticket_id, reason=str(data.get("reason", ""))), metadata=forward(request))
+        return json_response(status_json(status))
 
     @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/transitions")
     @guarded

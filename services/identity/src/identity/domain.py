@@ -107,6 +107,7 @@ def api_key_id_of(secret: str) -> str:
 
 CODE_TTL = dt.timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5
+CODES_PER_TTL = 5  # codes one account may be sent per CODE_TTL (no SMS bombing through resends)
 
 
 # --- lockout ----------------------------------------------------------------------------------

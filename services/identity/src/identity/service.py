@@ -16,20 +16,25 @@ import eventlet.tpool
 import sqlalchemy as sa
 from grpc import StatusCode
 from nameko_grpc.context import context_data_from_metadata
+from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
+from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from cokit.auth import policy
 from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
 from cokit.auth.tokens import TokenError, TrustState, Verifier
-from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found
+from cokit.clients import ServiceClient
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
-from cokit.settings import ServiceSettings, SmtpSettings
+from cokit.db import create_engine
+from cokit.settings import ServiceSettings
 
-from . import domain, mail, store
+from . import domain, keyseal, store
 
 grpc = rpc(IdentityServiceStub)
 add_event_tables(store.metadata)
@@ -37,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings(SmtpSettings, ServiceSettings):
+class Settings(ServiceSettings):
     service_name: str = "identity"
     grpc_port: int = 50051
     metrics_port: int = 9101
@@ -50,6 +55,13 @@ class Settings(SmtpSettings, ServiceSettings):
     login_lock_minutes: int = 15
     login_source_limit: int = 50
     key_stage_seconds: float = 5.0
+    notifications_grpc_target: str = "127.0.0.1:50055"  # sends the one-time codes and notices
+    notifications_deadline: float = 10.0  # seconds a code may take to leave; then CODE_NOT_SENT
+    # base64 of 32 bytes: seals the private signing keys at rest (keyseal); required
+    identity_key_secret: str = dataclasses.field(default="", repr=False)
+
+    def __post_init__(self):
+        keyseal.KeySealer(self.identity_key_secret)  # a missing or malformed secret stops the start
 
 
 def citizen_message(row) -> pb.Citizen:
@@ -115,15 +127,76 @@ def _config(key: str, default):
 
 # --- signing keys ------------------------------------------------------------------------------
 
-def ensure_signing_key(conn, settings=None) -> None:
+_SEALERS: dict[str, keyseal.KeySealer] = {}
+
+
+def sealer() -> keyseal.KeySealer:
+    import nameko
+
+    secret = nameko.config.get("IDENTITY_KEY_SECRET", "")
+    if secret not in _SEALERS:
+        _SEALERS[secret] = keyseal.KeySealer(secret)
+    return _SEALERS[secret]
+
+
+def new_signing_key(conn, sealer: keyseal.KeySealer, status: str, at: dt.datetime) -> str:
+    kid, pem, jwk = domain.generate_signing_key()
+    conn.execute(store.signing_keys.insert().values(
+        kid=kid, private_pem=sealer.seal(pem, kid), public_jwk=json.dumps(jwk), status=status, created_at=at,
+        activated_at=at if status == domain.KEY_ACTIVE else None,
+    ))
+    return kid
+
+
+def ensure_signing_key(conn, sealer: keyseal.KeySealer) -> None:
     """An instance always has one active key (created at migration, or lazily)."""
     active = conn.execute(sa.select(store.signing_keys.c.kid).where(store.signing_keys.c.status == "active")).first()
     if active is None:
-        kid, pem, jwk = domain.generate_signing_key()
-        at = store.now()
-        conn.execute(store.signing_keys.insert().values(
-            kid=kid, private_pem=pem, public_jwk=json.dumps(jwk), status="active", created_at=at, activated_at=at,
-        ))
+        new_signing_key(conn, sealer, domain.KEY_ACTIVE, store.now())
+
+
+def seal_stored_keys(conn, sealer: keyseal.KeySealer) -> int:
+    """Seal the keys stored in clear (written before sealing existed) and check that every key
+    still published opens with this secret; raises KeySecretError otherwise. Returns how many
+    keys were sealed now."""
+    keys = store.signing_keys
+    sealed = 0
+    for kid, stored, status in conn.execute(sa.select(keys.c.kid, keys.c.private_pem, keys.c.status)).all():
+        if keyseal.is_sealed(stored):
+            if status in domain.PUBLISHED:
+                sealer.open(stored, kid)
+            continue
+        conn.execute(keys.update().where(keys.c.kid == kid, keys.c.private_pem == stored)
+                     .values(private_pem=sealer.seal(stored, kid)))
+        sealed += 1
+    return sealed
+
+
+def prepare_signing_keys(conn, settings) -> None:
+    """The migration's step for keys: clear ones sealed, a wrong secret refused, one active."""
+    keys = keyseal.KeySealer(settings.identity_key_secret)
+    sealed = seal_stored_keys(conn, keys)
+    if sealed:
+        log.info("signing keys sealed at rest", extra={"count": sealed})
+    ensure_signing_key(conn, keys)
+
+
+def preflight(settings) -> None:
+    """Before the service listens: a secret that does not open the published keys stops it
+    (KeySecretError, a SettingsError). A database not reachable yet is not this check's concern."""
+    engine = create_engine(settings.database_url)
+    keys = keyseal.KeySealer(settings.identity_key_secret)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem)
+                                .where(store.signing_keys.c.status.in_(domain.PUBLISHED))).all()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("signing keys not checked at start", extra={"error": type(exc).__name__})
+        return
+    finally:
+        engine.dispose()
+    for kid, stored in rows:
+        keys.open(stored, kid)
 
 
 def trust_state(conn) -> tuple[dict, list[str]]:
@@ -136,9 +209,19 @@ def trust_state(conn) -> tuple[dict, list[str]]:
 _VERIFIERS: dict[int, Verifier] = {}
 
 
+def reach(row) -> tuple[str, str]:
+    """(channel, address) a citizen is sent codes on: the e-mail, else the phone by SMS."""
+    return ("email", row["email"]) if row["email"] else ("sms", row["phone"] or "")
+
+
+RESEND_HINT = {"verify": "ask for a new code (POST /api/v1/auth/verify/resend) in a moment",
+               "reset": "ask for a new reset code in a moment"}
+
+
 class IdentityService(kit_service(pb)):
     name = "identity"
     events = OutboxRelay(engine="db")
+    notifications = ServiceClient("notifications", NotificationsServiceStub)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -166,7 +249,7 @@ class IdentityService(kit_service(pb)):
         return caller
 
     def _issue(self, conn, citizen_id: str, session_id: str) -> pb.TokenPair:
-        ensure_signing_key(conn)
+        ensure_signing_key(conn, sealer())
         key = conn.execute(
             sa.select(store.signing_keys).where(store.signing_keys.c.status == "active")
             .order_by(store.signing_keys.c.activated_at.desc())
@@ -182,7 +265,7 @@ class IdentityService(kit_service(pb)):
             issuer=issuer_of(instance), audience=AUDIENCE, subject=citizen_id, session_id=session_id,
             instance=instance, bindings=bindings, ttl=ttl, now=at,
         )
-        access = domain.mint_access_token(key["private_pem"], key["kid"], claims)
+        access = domain.mint_access_token(sealer().open(key["private_pem"], key["kid"]), key["kid"], claims)
         refresh = domain.new_refresh_token()
         conn.execute(store.refresh_tokens.insert().values(
             token_hash=domain.hash_secret_fast(refresh), session_id=session_id, issued_at=at,
@@ -191,6 +274,14 @@ class IdentityService(kit_service(pb)):
         return pb.TokenPair(access_token=access, refresh_token=refresh, expires_in=ttl, token_type="Bearer")
 
     def _new_code(self, conn, citizen_id: str, purpose: str) -> str:
+        codes = store.one_time_codes
+        # A code lives CODE_TTL, so the live and superseded rows count the codes sent lately.
+        recent = conn.execute(sa.select(sa.func.count()).select_from(codes).where(
+            codes.c.citizen_id == citizen_id, codes.c.purpose == purpose, codes.c.expires_at > store.now(),
+        )).scalar_one()
+        if recent >= domain.CODES_PER_TTL:
+            raise too_many("CODE_LIMIT", "too many codes were asked for lately; try again later",
+                           domain.CODE_TTL.total_seconds())
         code = domain.new_code()
         conn.execute(store.one_time_codes.update().where(
             store.one_time_codes.c.citizen_id == citizen_id, store.one_time_codes.c.purpose == purpose,
@@ -202,6 +293,39 @@ class IdentityService(kit_service(pb)):
             expires_at=store.now() + domain.CODE_TTL,
         ))
         return code
+
+    def _send_code(self, row, purpose: str, code: str) -> None:
+        """The code leaves now through notifications, or the caller is told to ask again; the
+        account and the code's hash stay either way."""
+        channel, address = reach(row)
+        try:
+            self.notifications.SendOneTimeCode(notifications_pb.SendOneTimeCodeRequest(
+                channel=channel, address=address, language=row["language"], purpose=purpose, code=code,
+                expires_in_minutes=int(domain.CODE_TTL.total_seconds() // 60), citizen_id=row["citizen_id"],
+            ), timeout=_config("NOTIFICATIONS_DEADLINE", 10.0))
+        except GrpcError as exc:
+            log.warning("one-time code not sent", extra={"purpose": purpose, "channel": channel,
+                                                         "status": exc.code.name})
+            field = "email" if channel == "email" else "phone"
+            if exc.code == StatusCode.INVALID_ARGUMENT:   # the address is refused for good
+                raise invalid_argument("CONTACT_UNREACHABLE", "no code can be sent to this address; check it",
+                                       field=field) from None
+            if exc.code == StatusCode.FAILED_PRECONDITION:   # e.g. an instance without an SMS provider
+                raise failed_precondition("CHANNEL_NOT_AVAILABLE", f"this instance cannot send codes by {channel}; "
+                                          "use an e-mail address", field=field) from None
+            raise unavailable("CODE_NOT_SENT", f"your code could not be sent just now; {RESEND_HINT[purpose]}",
+                              channel=channel) from None
+
+    def _send_notice(self, row, purpose: str, minutes: int) -> None:
+        """A security notice is best effort: the refusal the caller gets does not depend on it."""
+        channel, address = reach(row)
+        try:
+            self.notifications.SendSecurityNotice(notifications_pb.SendSecurityNoticeRequest(
+                channel=channel, address=address, language=row["language"], purpose=purpose, minutes=minutes,
+                citizen_id=row["citizen_id"]), timeout=_config("NOTIFICATIONS_DEADLINE", 10.0))
+        except GrpcError as exc:
+            log.warning("security notice not sent", extra={"purpose": purpose, "channel": channel,
+                                                           "status": exc.code.name})
 
     def _check_code(self, citizen_id: str, purpose: str, code: str) -> None:
         """Raises unless `code` is the live code; each wrong try counts, five end the code."""
@@ -272,9 +396,20 @@ class IdentityService(kit_service(pb)):
                                 pb.UserRegistered(citizen_id=citizen_id, language=row["language"]))
             code = self._new_code(conn, citizen_id, "verify")
             store.record(conn, "register", instance_id=instance, subject=citizen_id)
-        # SMS delivery for phone-only accounts is not built yet; the code then waits unused.
-        mail.send(row["email"] or "", "verify", row["language"], code=code)
+        self._send_code(row, "verify", code)
         return pb.RegisterReply(citizen_id=citizen_id, status="pending_verification")
+
+    @grpc
+    def ResendVerificationCode(self, request, context):
+        with self.db.begin() as conn:
+            row = store.find_by_login(conn, request.login)
+            account = store.get_account(conn, row["citizen_id"]) if row else None
+            if account is None or account["status"] != "pending_verification":
+                return pb.Empty()  # same answer either way
+            code = self._new_code(conn, account["citizen_id"], "verify")
+            store.record(conn, "verify.resent", instance_id=current_instance(), subject=account["citizen_id"])
+        self._send_code(row, "verify", code)
+        return pb.Empty()
 
     @grpc
     def Verify(self, request, context):
@@ -346,7 +481,7 @@ class IdentityService(kit_service(pb)):
             else:
                 store.record(conn, "login.failed", instance_id=instance, source_key=source, known=False)
         if notify_lock is not None:
-            mail.send(notify_lock["email"] or "", "locked", notify_lock["language"], minutes=int(rules.lock_for.total_seconds() // 60))
+            self._send_notice(notify_lock, "account_locked", int(rules.lock_for.total_seconds() // 60))
         raise unauthenticated("INVALID_CREDENTIALS", "this login and password do not match")
 
     def _count_source_failure(self, conn, source, src, now, rules) -> None:
@@ -422,7 +557,7 @@ class IdentityService(kit_service(pb)):
                 return pb.Empty()  # same answer either way
             code = self._new_code(conn, account["citizen_id"], "reset")
             store.record(conn, "password_reset.requested", instance_id=current_instance(), subject=account["citizen_id"])
-        mail.send(row["email"] or "", "reset", row["language"], code=code)
+        self._send_code(row, "reset", code)
         return pb.Empty()
 
     @grpc
@@ -453,7 +588,7 @@ class IdentityService(kit_service(pb)):
     @grpc
     def GetTrustState(self, request, context):
         with self.db.begin() as conn:
-            ensure_signing_key(conn)
+            ensure_signing_key(conn, sealer())
             jwks, revoked = trust_state(conn)
         return pb.TrustState(jwks_json=json.dumps(jwks), revoked_session_ids=revoked)
 
@@ -469,9 +604,7 @@ class IdentityService(kit_service(pb)):
         with self.db.begin() as conn:
             if request.step == "stage":
                 conn.execute(keys.update().where(keys.c.status == "next").values(status="removed", retired_at=at))
-                kid, pem, jwk = domain.generate_signing_key()
-                conn.execute(keys.insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
-                                                  status="next", created_at=at))
+                new_signing_key(conn, sealer(), domain.KEY_NEXT, at)
             elif request.step == "activate":
                 staged = conn.execute(sa.select(keys.c.kid, keys.c.created_at).where(keys.c.status == "next")).first()
                 if staged is None:
@@ -714,4 +847,4 @@ class IdentityService(kit_service(pb)):
 
 
 SERVICE = IdentityService
-migrate = migrator(store.metadata, after=ensure_signing_key)
+migrate = migrator(store.metadata, after=prepare_signing_keys)

@@ -186,3 +186,86 @@ def quiet_until(now: dt.datetime, start: int, end: int, timezone: str) -> dt.dat
 def sms_text(message: Message) -> str:
     """An SMS says what the subject says; the full text is in the e-mail and the inbox."""
     return message.subject[:SMS_MAX_CHARS]
+
+
+# --- messages sent at once for identity: one-time codes and security notices ------------
+# Not events: nobody opts out of them, they are never retried later (a code is only worth
+# sending now), and their values (the code) are rendered, sent and forgotten.
+# Each text: (e-mail subject, e-mail body, SMS text).
+
+SECURITY_TEMPLATES: dict[str, dict[str, tuple[str, str, str]]] = {
+    "verify": {
+        "fr": ("Votre code de vérification",
+               "Votre code de vérification Bureau Citoyen : $code\nIl expire dans $minutes minutes.",
+               "Bureau Citoyen : votre code de vérification est $code (valable $minutes min)."),
+        "en": ("Your verification code",
+               "Your Citizen Office verification code: $code\nIt expires in $minutes minutes.",
+               "Citizen Office: your verification code is $code (valid $minutes min)."),
+        "ar": ("رمز التحقق",
+               "رمز التحقق الخاص بك في مكتب المواطن: $code\nتنتهي صلاحيته بعد $minutes دقيقة.",
+               "مكتب المواطن: رمز التحقق $code (صالح $minutes دقيقة)."),
+    },
+    "reset": {
+        "fr": ("Réinitialisation du mot de passe",
+               "Votre code de réinitialisation : $code\nIl expire dans $minutes minutes. "
+               "Si vous n'avez rien demandé, ignorez ce message.",
+               "Bureau Citoyen : code de réinitialisation $code (valable $minutes min)."),
+        "en": ("Password reset",
+               "Your password reset code: $code\nIt expires in $minutes minutes. "
+               "If you did not ask for it, ignore this message.",
+               "Citizen Office: password reset code $code (valid $minutes min)."),
+        "ar": ("إعادة تعيين كلمة المرور",
+               "رمز إعادة التعيين: $code\nتنتهي صلاحيته بعد $minutes دقيقة. إذا لم تطلبه فتجاهل هذه الرسالة.",
+               "مكتب المواطن: رمز إعادة التعيين $code (صالح $minutes دقيقة)."),
+    },
+    "account_locked": {
+        "fr": ("Compte verrouillé",
+               "Plusieurs tentatives de connexion ont échoué ; votre compte est verrouillé pendant "
+               "$minutes minutes.\nSi ce n'était pas vous, changez votre mot de passe.",
+               "Bureau Citoyen : trop d'échecs de connexion, compte verrouillé $minutes min."),
+        "en": ("Account locked",
+               "Several sign-in attempts failed; your account is locked for $minutes minutes.\n"
+               "If this was not you, reset your password.",
+               "Citizen Office: too many failed sign-ins, account locked for $minutes min."),
+        "ar": ("تم قفل الحساب",
+               "فشلت عدة محاولات لتسجيل الدخول؛ تم قفل حسابك لمدة $minutes دقيقة.\n"
+               "إذا لم تكن أنت، فغيّر كلمة المرور.",
+               "مكتب المواطن: تم قفل حسابك لمدة $minutes دقيقة بعد محاولات فاشلة."),
+    },
+}
+CODE_PURPOSES = ("verify", "reset")
+NOTICE_PURPOSES = ("account_locked",)
+_CODE = re.compile(r"^[0-9A-Za-z]{4,12}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class SecurityMessage:
+    language: str
+    subject: str
+    body: str
+    sms: str
+
+
+def render_security(purpose: str, language: str, *, code: str = "", minutes: int = 0) -> SecurityMessage:
+    by_language = SECURITY_TEMPLATES[purpose]
+    chosen = next(lang for lang in (language, *FALLBACK_LANGUAGES) if lang in by_language)
+    values = {"code": code, "minutes": str(minutes)}
+    subject, body, sms = (string.Template(t).substitute(values) for t in by_language[chosen])
+    return SecurityMessage(chosen, subject, body, sms[:SMS_MAX_CHARS])
+
+
+def check_security_request(channel: str, address: str, purpose: str, purposes: tuple[str, ...],
+                           code: str | None = None) -> None:
+    """Refuses what cannot be sent; the messages name the field, never echo the value."""
+    if channel not in CHANNELS:
+        raise invalid_argument("CHANNEL_UNKNOWN", "channel is email or sms", field="channel")
+    if not address.strip():
+        raise invalid_argument("ADDRESS_REQUIRED", "give the address to send to", field="address")
+    if channel == EMAIL and not _EMAIL.fullmatch(address.strip()):
+        raise invalid_argument("ADDRESS_INVALID", "this is not an e-mail address", field="address")
+    if channel == SMS and not _PHONE.fullmatch(address.strip()):
+        raise invalid_argument("ADDRESS_INVALID", "this is not a phone number", field="address")
+    if purpose not in purposes:
+        raise invalid_argument("PURPOSE_UNKNOWN", f"purpose is one of {', '.join(purposes)}", field="purpose")
+    if code is not None and not _CODE.match(code):
+        raise invalid_argument("CODE_MALFORMED", "a code has 4 to 12 letters or digits", field="code")

@@ -34,7 +34,7 @@ from cokit.auth import policy
 from cokit.auth.provider import TokenVerifier
 from cokit.clients import ServiceClient
 from cokit.timestamps import to_timestamp
-from cokit.errors import invalid_argument, not_found
+from cokit.errors import failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
@@ -263,6 +263,57 @@ class NotificationsService(kit_service(pb)):
         with self.db.begin() as conn:
             counts = store.erase(conn, event.payload.citizen_id, dt.datetime.now(dt.timezone.utc))
         log.info("recipient's data erased", extra={"event_id": event.event_id, **counts})
+
+    # --- sent at once, for identity (the code never stored, logged or put in an event) ------
+
+    @grpc
+    def SendOneTimeCode(self, request, context):
+        domain.check_security_request(request.channel, request.address, request.purpose, domain.CODE_PURPOSES,
+                                      code=request.code)
+        minutes = request.expires_in_minutes if 0 < request.expires_in_minutes <= 24 * 60 else 15
+        message = domain.render_security(request.purpose, request.language, code=request.code, minutes=minutes)
+        return self._send_now(request, message)
+
+    @grpc
+    def SendSecurityNotice(self, request, context):
+        domain.check_security_request(request.channel, request.address, request.purpose, domain.NOTICE_PURPOSES)
+        message = domain.render_security(request.purpose, request.language, minutes=max(request.minutes, 1))
+        return self._send_now(request, message)
+
+    def _send_now(self, request, message: domain.SecurityMessage) -> pb.SendReply:
+        """Send on the one channel asked for, then record the delivery without its text."""
+        delivery_id, channel, kind = uuid7(), request.channel, "security." + request.purpose
+        state, error = "sent", ""
+        try:
+            if channel == domain.EMAIL:
+                self.mailer.send(request.address.strip(), message.subject, message.body, message.language,
+                                 message_id=f"<{delivery_id}@citizenoffice>",
+                                 headers={"X-Citizenoffice-Kind": request.purpose})
+            elif self.sms is None:
+                state, error = "not_configured", "no SMS provider configured"
+            else:
+                self.sms.send(request.address.strip(), message.sms, reference=delivery_id)
+        except SmsRejected as exc:
+            state, error = "rejected", domain.failure_reason(str(exc))
+        except (MailError, SmsError) as exc:
+            state, error = "failed", domain.failure_reason(str(exc))
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.db.begin() as conn:
+            conn.execute(store.deliveries.insert().values(
+                delivery_id=delivery_id, event_id=delivery_id, channel=channel, citizen_id=request.citizen_id,
+                kind=kind, language=message.language, fields="{}", state="sent" if state == "sent" else "failed",
+                attempts=1, last_error=error, next_attempt_at=now, created_at=now,
+                sent_at=now if state == "sent" else None,
+            ))
+        log.info("security message %s", state, extra={"delivery_id": delivery_id, "channel": channel, "kind": kind})
+        if state == "rejected":
+            raise invalid_argument("ADDRESS_REJECTED", f"the {channel} provider refuses this address", field="address")
+        if state == "not_configured":
+            raise failed_precondition("CHANNEL_NOT_CONFIGURED", f"this instance sends no {channel}", channel=channel)
+        if state != "sent":
+            raise unavailable("CHANNEL_UNAVAILABLE", f"the {channel} channel cannot send now; try again shortly",
+                              channel=channel)
+        return pb.SendReply(delivery_id=delivery_id, channel=channel)
 
     # --- the caller's own inbox and data (the verified token decides whose) -------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
@@ -90,6 +91,35 @@ def _repseudonymise(conn, table, column, citizen_id: str) -> int:
         conn.execute(table.update().where(table.c.ticket_id == ticket_id, column == citizen_id)
                      .values({column.name: pseudonym()}))
     return len(tickets)
+
+
+# --- one request of a person without an account ------------------------------------------------
+
+# Who may erase a walk-in requester's data at the office: those who answer for its records,
+# not every clerk who registers requests.
+REQUESTER_ERASERS = frozenset({"office_manager", "information_officer", "deputy_information_officer",
+                               "commune_admin", "national_admin"})
+REQUESTER_ERASED = "requester_erased"
+
+
+def erase_requester(conn: sa.Connection, row, now: dt.datetime, actor: str, actor_role: str, reason: str) -> bool:
+    """The rule of `anonymise` applied to one request whose requester has no account (registered
+    at the desk), with an audit entry in its history. False when it was erased already."""
+    if row["anonymised_at"] is not None:
+        return False
+    t, m, h = store.tickets, store.ticket_messages, store.ticket_history
+    conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
+        version=t.c.version + 1, **ticket_changes(row, now)))
+    conn.execute(m.update().where(m.c.ticket_id == row["ticket_id"], m.c.author_role == CITIZEN)
+                 .values(**message_changes()))
+    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(
+            h.c.ticket_id == row["ticket_id"], h.c.actor_role == CITIZEN)).mappings().all():
+        conn.execute(h.update().where(h.c.id == entry["id"]).values(**history_changes(entry)))
+    conn.execute(h.insert().values(
+        ticket_id=row["ticket_id"], status=row["status"], from_status=row["status"], at=now, actor=actor,
+        actor_role=actor_role, action=REQUESTER_ERASED, details=json.dumps({"reason": reason}, ensure_ascii=False),
+    ))
+    return True
 
 
 # --- export (the person's own copy) ------------------------------------------------------------

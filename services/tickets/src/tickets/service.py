@@ -637,6 +637,28 @@ class TicketsService(kit_service(pb)):
                                                    "signatures": erased.signatures})
 
     @grpc
+    def EraseRequester(self, request, context):
+        """A walk-in requester's personal data erased from their request, on their demand at the
+        office (their requests have no account that could ask through user.erased)."""
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
+        reason = " ".join(request.reason.split())[:500]
+        if not reason:
+            raise invalid_argument("REASON_REQUIRED", "say why the requester's data is erased", field="reason")
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), "", erasure.REQUESTER_ERASERS,
+                                      "erase a requester's data at this office")
+            if row["citizen_id"]:
+                raise failed_precondition("REQUESTER_HAS_ACCOUNT", "this request belongs to an account: its owner "
+                                          "erases their data from the account (DELETE /api/v1/me)")
+            if erasure.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
+                self._changed(conn, row, erasure.REQUESTER_ERASED, actor)
+                log.info("walk-in requester's data erased", extra={"ticket_id": row["ticket_id"], "actor": actor.id})
+            return self._status(conn, row["ticket_id"], actor.role)
+
+    @grpc
     def ExportCitizenData(self, request, context):
         citizen_id = policy.own_data_subject(self._caller(), request.citizen_id)
         with self.db.connect() as conn:

@@ -68,6 +68,12 @@ class VerifyRequest(_message.Message):
     code: str
     def __init__(self, login: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
 
+class ResendCodeRequest(_message.Message):
+    __slots__ = ("login",)
+    LOGIN_FIELD_NUMBER: _ClassVar[int]
+    login: str
+    def __init__(self, login: _Optional[str] = ...) -> None: ...
+
 class AccountStatus(_message.Message):
     __slots__ = ("citizen_id", "status")
     CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]

@@ -54,6 +54,11 @@ class IdentityServiceStub:
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
                 _registered_method=True)
+        self.ResendVerificationCode = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/ResendVerificationCode',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ResendCodeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
+                _registered_method=True)
         self.Login = channel.unary_unary(
                 '/citizenoffice.identity.v1.IdentityService/Login',
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.LoginRequest.SerializeToString,
@@ -173,6 +178,12 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Verify(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendVerificationCode(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -315,6 +326,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.Verify,
                     request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.FromString,
                     response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.SerializeToString,
+            ),
+            'ResendVerificationCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendVerificationCode,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ResendCodeRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.SerializeToString,
             ),
             'Login': grpc.unary_unary_rpc_method_handler(
                     servicer.Login,
@@ -520,6 +536,33 @@ class IdentityService:
             '/citizenoffice.identity.v1.IdentityService/Verify',
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.VerifyRequest.SerializeToString,
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.AccountStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendVerificationCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/ResendVerificationCode',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ResendCodeRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

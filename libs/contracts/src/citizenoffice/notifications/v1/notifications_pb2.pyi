@@ -123,6 +123,48 @@ class RunDigestsReply(_message.Message):
     deliveries: int
     def __init__(self, offices: _Optional[int] = ..., deliveries: _Optional[int] = ...) -> None: ...
 
+class SendOneTimeCodeRequest(_message.Message):
+    __slots__ = ("channel", "address", "language", "purpose", "code", "expires_in_minutes", "citizen_id")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    address: str
+    language: str
+    purpose: str
+    code: str
+    expires_in_minutes: int
+    citizen_id: str
+    def __init__(self, channel: _Optional[str] = ..., address: _Optional[str] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., code: _Optional[str] = ..., expires_in_minutes: _Optional[int] = ..., citizen_id: _Optional[str] = ...) -> None: ...
+
+class SendSecurityNoticeRequest(_message.Message):
+    __slots__ = ("channel", "address", "language", "purpose", "minutes", "citizen_id")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    address: str
+    language: str
+    purpose: str
+    minutes: int
+    citizen_id: str
+    def __init__(self, channel: _Optional[str] = ..., address: _Optional[str] = ..., language: _Optional[str] = ..., purpose: _Optional[str] = ..., minutes: _Optional[int] = ..., citizen_id: _Optional[str] = ...) -> None: ...
+
+class SendReply(_message.Message):
+    __slots__ = ("delivery_id", "channel")
+    DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    delivery_id: str
+    channel: str
+    def __init__(self, delivery_id: _Optional[str] = ..., channel: _Optional[str] = ...) -> None: ...
+
 class NotificationDelivered(_message.Message):
     __slots__ = ("delivery_id", "source_event_id", "channel")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]

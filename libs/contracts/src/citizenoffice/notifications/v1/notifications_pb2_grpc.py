@@ -64,6 +64,16 @@ class NotificationsServiceStub:
                 request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.FromString,
                 _registered_method=True)
+        self.SendOneTimeCode = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/SendOneTimeCode',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendOneTimeCodeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.FromString,
+                _registered_method=True)
+        self.SendSecurityNotice = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/SendSecurityNotice',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendSecurityNoticeRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.FromString,
+                _registered_method=True)
 
 
 class NotificationsServiceServicer:
@@ -106,6 +116,18 @@ class NotificationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendOneTimeCode(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendSecurityNotice(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -138,6 +160,16 @@ def add_NotificationsServiceServicer_to_server(servicer, server):
                     servicer.RunDigests,
                     request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.FromString,
                     response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.SerializeToString,
+            ),
+            'SendOneTimeCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendOneTimeCode,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendOneTimeCodeRequest.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.SerializeToString,
+            ),
+            'SendSecurityNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendSecurityNotice,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendSecurityNoticeRequest.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -302,6 +334,60 @@ class NotificationsService:
             '/citizenoffice.notifications.v1.NotificationsService/RunDigests',
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.SerializeToString,
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendOneTimeCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/SendOneTimeCode',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendOneTimeCodeRequest.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendSecurityNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/SendSecurityNotice',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendSecurityNoticeRequest.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendReply.FromString,
             options,
             channel_credentials,
             insecure,

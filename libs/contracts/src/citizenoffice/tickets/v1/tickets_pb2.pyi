@@ -228,6 +228,14 @@ class Actor(_message.Message):
     role: str
     def __init__(self, id: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
 
+class EraseRequesterRequest(_message.Message):
+    __slots__ = ("ticket_id", "reason")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    reason: str
+    def __init__(self, ticket_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class TransitionRequest(_message.Message):
     __slots__ = ("ticket_id", "action", "actor", "reason", "answer", "outcome", "exception_code", "remedies", "redaction", "message", "committee", "session_date")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]

@@ -54,6 +54,11 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
                 _registered_method=True)
+        self.EraseRequester = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/EraseRequester',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.EraseRequesterRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+                _registered_method=True)
         self.History = channel.unary_unary(
                 '/citizenoffice.tickets.v1.TicketsService/History',
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
@@ -158,6 +163,12 @@ class TicketsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Transition(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseRequester(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,6 +295,11 @@ def add_TicketsServiceServicer_to_server(servicer, server):
             'Transition': grpc.unary_unary_rpc_method_handler(
                     servicer.Transition,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
+            ),
+            'EraseRequester': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseRequester,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.EraseRequesterRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.SerializeToString,
             ),
             'History': grpc.unary_unary_rpc_method_handler(
@@ -474,6 +490,33 @@ class TicketsService:
             target,
             '/citizenoffice.tickets.v1.TicketsService/Transition',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransitionRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseRequester(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/EraseRequester',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.EraseRequesterRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TicketStatus.FromString,
             options,
             channel_credentials,
