@@ -30,7 +30,9 @@ from .test_notifications import TOPIC, own_notifications, produce
 
 
 @pytest.fixture(scope="module")
-def own(platform, infra):
+def own(platform, infra, office):
+    # After the office's accounts exist: their verification codes go out through the
+    # session's usual notifications and SMTP server, which register() reads.
     with own_notifications(platform, infra, "notifications-digest", 20035,
                            NOTIFICATIONS_DIGEST_INTERVAL="3600") as servers:
         yield servers
