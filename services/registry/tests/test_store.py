@@ -75,3 +75,28 @@ def test_weekend_is_per_instance(engine):
         assert store.weekend_of(conn, "ma") == (5, 6)
         assert conn.execute(sa.select(sa.func.count()).select_from(store.holidays)
                             .where(store.holidays.c.instance_id == "partner")).scalar() == 0
+
+
+def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp_path):
+    from cokit.db import add_missing_columns
+
+    engine = create_engine(f"sqlite:///{tmp_path}/old.db")
+    older = sa.MetaData()
+    sa.Table("catalogue_entries", older, *[c.copy() for c in store.catalogue_entries.columns
+                                          if c.name not in ("publicity", "anonymous_allowed")])
+    older.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("insert into catalogue_entries (office_id, code, request_type, category, name_fr, name_ar,"
+                             " name_zgh, name_en, deadline_count, deadline_unit, legal_basis, department,"
+                             " requires_location, requires_attachments, active, updated_at) values ('o', 'info',"
+                             " 'information_request', 'information', 'Info', '', '', '', 20, 'working_days', '', '',"
+                             " 0, 0, 1, '2026-01-01 00:00:00')"))
+        add_missing_columns(conn, store.metadata)
+        add_missing_columns(conn, store.metadata)     # idempotent
+        [entry] = [store.entry_of(r) for r in store.entries_of(conn, "o")]
+        assert (entry.publicity, entry.anonymous_allowed) == ("private", False)
+        store.upsert_entry(conn, "o", domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2,
+                                                            publicity="public", anonymous_allowed=False))
+        noise = [store.entry_of(r) for r in store.entries_of(conn, "o") if r["code"] == "noise"][0]
+        assert (noise.publicity, noise.anonymous_allowed) == ("public", False)
+    engine.dispose()

@@ -129,6 +129,9 @@ catalogue_entries = sa.Table(
     sa.Column("requires_attachments", sa.Boolean, nullable=False, default=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Added later: empty or NULL read as the request type's default (domain.CatalogueEntry).
+    sa.Column("publicity", sa.String(16), nullable=False, server_default=""),
+    sa.Column("anonymous_allowed", sa.Boolean, nullable=True),
 )
 
 calendars = sa.Table(

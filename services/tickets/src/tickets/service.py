@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import threading
+import time
 
 import sqlalchemy as sa
 
@@ -85,6 +86,31 @@ _OFFICE_SCOPES: dict[str, policy.Scope] = {}
 WALK_IN_ROLES = workflow.STAFF | workflow.INFORMATION_OFFICERS | {"commune_admin"}
 
 
+class _Catalogues:
+    """Each office's catalogue from the registry, kept a short while per process: a change in the
+    registry is seen within `ttl` seconds, and at once for a category not seen before."""
+
+    def __init__(self, ttl: float = 15.0):
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, list]] = {}
+
+    def rules(self, list_categories, office_id: str, kind: str, category: str) -> domain.CategoryRules:
+        now = time.monotonic()
+        with self._lock:
+            at, entries = self._entries.get(office_id, (-math.inf, []))
+        known = any(category in (e.category, e.code) for e in entries)
+        # An unknown category is fetched again, but not more than once a second per office.
+        if now - at > self.ttl or (not known and now - at > 1.0):
+            entries = list(list_categories(registry_pb2.ListCategoriesRequest(office_id=office_id)).entries)
+            with self._lock:
+                self._entries[office_id] = (now, entries)
+        return domain.category_rules(entries, kind, category)
+
+
+CATALOGUES = _Catalogues()
+
+
 def _coordinate(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -107,7 +133,8 @@ def submission_from(request) -> domain.Submission:
         urgent=request.urgent, urgency_reason=request.urgency_reason,
         requester_name=requester.name, requester_address=requester.address, id_kind=requester.id_kind,
         id_number=requester.id_number, preferred_format=requester.preferred_format,
-        registered_by=request.registered_by, public=request.public, media_url=request.media_url,
+        registered_by=request.registered_by, public=request.public if request.HasField("public") else None,
+        media_url=request.media_url,
     )
 
 
@@ -228,6 +255,8 @@ class TicketsService(kit_service(pb)):
             raise failed_precondition(
                 "OFFICE_NOT_ACCEPTING", "this office does not take requests yet", office_id=office.office_id
             )
+        sub = domain.apply_category_rules(
+            sub, CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category))
         sealer = self._sealer() if sub.kind == "information_request" else None
         threshold = self._signature_threshold(office) if sub.kind == "petition" else 0
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

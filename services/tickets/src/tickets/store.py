@@ -5,6 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from cokit import db
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
 
 metadata = sa.MetaData()
@@ -152,23 +153,9 @@ ticket_alerts = sa.Table(
 
 
 def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
-    """create_all makes missing tables only; columns added since go in here (idempotent)."""
+    """Columns and queue indexes added since the tables were made (idempotent)."""
+    db.add_missing_columns(conn, metadata)
     inspector = sa.inspect(conn)
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            kind = column.type.compile(conn.dialect)
-            default = ""
-            if column.server_default is not None:
-                arg = column.server_default.arg
-                value = arg if isinstance(arg, str) else str(arg.compile(dialect=conn.dialect))
-                default = f" DEFAULT '{value}'" if isinstance(arg, str) else f" DEFAULT {value}"
-            null = "" if column.nullable else " NOT NULL"
-            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}'))
     existing = {i["name"] for i in inspector.get_indexes("tickets")} if inspector.has_table("tickets") else set()
     for index in tickets.indexes:
         if index.name not in existing:
