@@ -8,7 +8,7 @@ from render import load
 
 DB = ["identity", "registry", "tickets", "documents", "notifications"]
 SERVICES = DB + ["gateway"]
-CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"], "tickets": ["registry", "identity"],
+CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"], "tickets": ["registry", "identity", "documents"],
          "notifications": ["identity"]}
 
 

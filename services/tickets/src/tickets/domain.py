@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import secrets
 
-from cokit.errors import invalid_argument
+from cokit.errors import invalid_argument, permission_denied
 
 KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 # Who asks for information or petitions the council must be identified by law; a complaint
@@ -265,6 +265,20 @@ def apply_category_rules(sub: Submission, rules: CategoryRules) -> Submission:
     else:
         public = bool(sub.public)
     return dataclasses.replace(sub, public=public)
+
+
+def check_attachment(owner_citizen_id: str, attachment_office_id: str, author_id: str, author_is_requester: bool,
+                     ticket_office_id: str, attachment_id: str) -> None:
+    """An attachment in a message is its author's own: the requester's upload, or for the office's
+    staff a file held by the request's office. Someone else's file id is refused, never shown."""
+    if author_is_requester:
+        if not owner_citizen_id or owner_citizen_id != author_id:
+            raise permission_denied("ATTACHMENT_NOT_YOURS", f"attachment {attachment_id} was not uploaded by you",
+                                    field="attachment_ids", attachment_id=attachment_id)
+    elif attachment_office_id != ticket_office_id:
+        raise permission_denied("ATTACHMENT_OF_ANOTHER_OFFICE", f"attachment {attachment_id} is not held by the "
+                                "request's office",
+                                field="attachment_ids", attachment_id=attachment_id)
 
 
 def signature_threshold(population: int, commune_type: str) -> int:
