@@ -46,7 +46,9 @@ def office(registry):
                                         name=registry_pb2.LocalizedName(fr=code), deadline_count=2,
                                         deadline_unit="months", publicity=publicity, anonymous_allowed=anonymous))),
             timeout=30)
-    return office
+    yield office
+    # Out of the lists of offices taking requests (the portal, Open311) once the tests are done.
+    registry.UpdateOffice(registry_pb2.UpdateOfficeRequest(office_id=office.office_id, status="suspended"), timeout=30)
 
 
 def web(platform, office, **fields) -> requests.Response:
