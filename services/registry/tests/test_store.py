@@ -91,10 +91,20 @@ def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp
                              " requires_location, requires_attachments, active, updated_at) values ('o', 'info',"
                              " 'information_request', 'information', 'Info', '', '', '', 20, 'working_days', '', '',"
                              " 0, 0, 1, '2026-01-01 00:00:00')"))
+        conn.execute(sa.text("insert into catalogue_entries (office_id, code, request_type, category, name_fr, name_ar,"
+                             " name_zgh, name_en, deadline_count, deadline_unit, legal_basis, department,"
+                             " requires_location, requires_attachments, active, updated_at) values ('o', :code,"
+                             " 'complaint', :category, 'X', '', '', '', 2, 'months', '', '', 0, 0, 1,"
+                             " '2026-01-01 00:00:00')"), [{"code": "civil-status", "category": "civil_status"},
+                                                          {"code": "noise", "category": "noise"}])
         add_missing_columns(conn, store.metadata)
         add_missing_columns(conn, store.metadata)     # idempotent
-        [entry] = [store.entry_of(r) for r in store.entries_of(conn, "o")]
-        assert (entry.publicity, entry.anonymous_allowed) == ("private", False)
+        assert store.backfill_catalogue_rules(conn) == 1    # civil status, as seeded; not the office's own "info"
+        assert store.backfill_catalogue_rules(conn) == 0
+        entries = {e.code: (e.publicity, e.anonymous_allowed) for e in map(store.entry_of, store.entries_of(conn, "o"))}
+        # Seeded before: the default catalogue's rules now; an office's own entry: its type's default.
+        assert entries == {"info": ("private", False), "civil-status": ("private", False), "noise": ("choice", True)}
+        conn.execute(sa.text("delete from catalogue_entries where code in ('civil-status', 'noise')"))
         store.upsert_entry(conn, "o", domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2,
                                                             publicity="public", anonymous_allowed=False))
         noise = [store.entry_of(r) for r in store.entries_of(conn, "o") if r["code"] == "noise"][0]

@@ -655,6 +655,7 @@ class RegistryService(kit_service(pb)):
 SERVICE = RegistryService
 def _migrate_and_seed(conn, settings) -> None:
     add_missing_columns(conn, store.metadata)
+    store.backfill_catalogue_rules(conn)
     store.seed(conn, settings.instance_id)
 
 
