@@ -70,6 +70,14 @@ def test_a_new_office_gets_the_default_rules_per_category(registry, office):
     assert entries["information"] == ("private", False)
     assert entries["petition"] == ("public", False)
     assert entries["noise"] == ("private", False) and entries["market"] == ("public", True)
+    # A client that does not know these fields (e.g. an older admin form) keeps what the office chose.
+    registry.SetCatalogueEntry(registry_pb2.SetCatalogueEntryRequest(office_id=office.office_id, entry=(
+        registry_pb2.CatalogueEntry(code="noise", request_type="complaint", category="noise", active=True,
+                                    name=registry_pb2.LocalizedName(fr="Bruit la nuit"), deadline_count=2,
+                                    deadline_unit="months"))), timeout=30)
+    noise = [e for e in registry.ListCategories(registry_pb2.ListCategoriesRequest(office_id=office.office_id),
+                                                timeout=30).entries if e.code == "noise"][0]
+    assert (noise.name.fr, noise.publicity, noise.anonymous_allowed) == ("Bruit la nuit", "private", False)
     with pytest.raises(grpc.RpcError) as err:
         registry.SetCatalogueEntry(registry_pb2.SetCatalogueEntryRequest(office_id=office.office_id, entry=(
             registry_pb2.CatalogueEntry(code="info2", request_type="information_request", category="info2",

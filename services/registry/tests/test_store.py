@@ -110,3 +110,18 @@ def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp
         noise = [store.entry_of(r) for r in store.entries_of(conn, "o") if r["code"] == "noise"][0]
         assert (noise.publicity, noise.anonymous_allowed) == ("public", False)
     engine.dispose()
+
+
+def test_an_entry_saved_without_publicity_or_anonymity_keeps_what_the_office_chose(engine):
+    noise = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2, publicity="public",
+                                  anonymous_allowed=False)
+    unsaid = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit (nuit)", deadline_count=2)
+    with engine.begin() as conn:
+        office = store.get_office(conn, "tetouan")["office_id"]
+        # A new entry: the request type's defaults.
+        assert store.with_stored_rules(conn, office, unsaid, True, True) == unsaid
+        store.upsert_entry(conn, office, noise)
+        kept = store.with_stored_rules(conn, office, unsaid, True, True)
+        assert (kept.publicity, kept.anonymous_allowed, kept.name_fr) == ("public", False, "Bruit (nuit)")
+        said = store.with_stored_rules(conn, office, unsaid, False, True)
+        assert (said.publicity, said.anonymous_allowed) == ("choice", False)

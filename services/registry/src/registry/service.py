@@ -462,6 +462,8 @@ class RegistryService(kit_service(pb)):
         raise_problems(domain.entry_problems(entry))
         with self.db.begin() as conn:
             office_id = self._office(conn, request.office_id)["office_id"]
+            entry = store.with_stored_rules(conn, office_id, entry, keep_publicity=not e.publicity,
+                                            keep_anonymity=not e.HasField("anonymous_allowed"))
             store.upsert_entry(conn, office_id, entry)
             self.events.add(conn, "catalogue.changed", office_id,
                             pb.CatalogueChanged(office_id=office_id, codes=[entry.code]), office_id=office_id)

@@ -1,6 +1,7 @@
 """The registry database: territory, offices with their phases, activities, catalogue, calendars."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -415,6 +416,26 @@ def upsert_entry(conn, office_id: str, entry: domain.CatalogueEntry) -> bool:
         return False
     conn.execute(catalogue_entries.insert().values(office_id=office_id, **values))
     return True
+
+
+def with_stored_rules(conn, office_id: str, entry: domain.CatalogueEntry, keep_publicity: bool,
+                      keep_anonymity: bool) -> domain.CatalogueEntry:
+    """The entry with the publicity and anonymity already stored for it where the caller did not
+    say them (a client that does not know these fields keeps an office's choice); a new entry
+    keeps its request type's defaults."""
+    if not (keep_publicity or keep_anonymity):
+        return entry
+    row = conn.execute(sa.select(catalogue_entries.c.publicity, catalogue_entries.c.anonymous_allowed).where(
+        catalogue_entries.c.office_id == office_id, catalogue_entries.c.code == entry.code,
+        catalogue_entries.c.request_type == entry.request_type)).first()
+    if row is None:
+        return entry
+    changes = {}
+    if keep_publicity and row.publicity:
+        changes["publicity"] = row.publicity
+    if keep_anonymity and row.anonymous_allowed is not None:
+        changes["anonymous_allowed"] = row.anonymous_allowed
+    return dataclasses.replace(entry, **changes)
 
 
 def backfill_catalogue_rules(conn) -> int:
