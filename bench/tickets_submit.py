@@ -118,7 +118,9 @@ def main() -> int:
     args = parser.parse_args()
     infra = read_env_file(INFRA_ENV)
     stack = Stack(state_dir=ROOT / ".local" / f"bench-{OFFSET}", port_offset=OFFSET, postgres=True, infra=infra,
-                  overrides={"LOG_LEVEL": "WARNING", "KAFKA_GROUP_PREFIX": f"bench-{OFFSET}."})
+                  # one address sends every request: the gateway's rate limits are off (0)
+                  overrides={"LOG_LEVEL": "WARNING", "KAFKA_GROUP_PREFIX": f"bench-{OFFSET}.",
+                             "RATE_LIMIT_IP_BURST": "0", "RATE_LIMIT_CLIENT_BURST": "0"})
     stack.down()
     stack.up()
     try:

@@ -52,6 +52,10 @@ import stack as stack_module  # noqa: E402
 E2E_PORT_OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 
 
+E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
+                   "RATE_LIMIT_CLIENT_BURST": "1000000", "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000"}
+
+
 @pytest.fixture(scope="session")
 def platform(infra: infra_module.Endpoints):
     """All six services on PostgreSQL, Kafka, the S3 server and SMTP of `infra`, on their
@@ -62,7 +66,10 @@ def platform(infra: infra_module.Endpoints):
         port_offset=E2E_PORT_OFFSET,
         postgres=True,
         infra=infra.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}."},
+        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
+                   # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
+                   # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
+                   **E2E_RATE_LIMITS},
     )
     stack.down()
     stack.up()

@@ -21,7 +21,7 @@ from cokit.auth import policy
 from cokit.errors import invalid_argument
 from google.protobuf.json_format import MessageToDict
 
-from .http import guarded, json_response
+from .http import guarded, json_response, source_address
 from .caller import CallerProvider, forward
 from .problems import problem
 from .translate import status_json
@@ -121,7 +121,7 @@ class AuthRoutes:
     def auth_login(self, request):
         d = _body(request)
         pair = self.identity.Login(pb.LoginRequest(
-            login=_login(d), password=str(d.get("password") or ""), source=request.remote_addr or ""))
+            login=_login(d), password=str(d.get("password") or ""), source=source_address(request)))
         return json_response(_tokens(pair))
 
     @http("POST", "/api/v1/auth/refresh")

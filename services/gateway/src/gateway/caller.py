@@ -8,6 +8,8 @@ from citizenoffice.identity.v1 import identity_pb2
 from cokit.auth import policy
 from cokit.auth.provider import Authn, TokenVerifier
 
+from .http import source_address
+
 AUTH_METADATA = "x-nameko-authorization"
 
 
@@ -24,7 +26,7 @@ class GatewayAuthn(Authn):
         scheme, _, value = header.strip().partition(" ")
         if scheme.lower() == "apikey" or request.headers.get("X-Api-Key"):
             secret = value.strip() if scheme.lower() == "apikey" else request.headers["X-Api-Key"].strip()
-            return machine_caller(identity, secret, request.remote_addr or "", self.instance)
+            return machine_caller(identity, secret, source_address(request), self.instance)
         return self.from_authorization(header)
 
 

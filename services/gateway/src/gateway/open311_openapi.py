@@ -136,7 +136,7 @@ def _ok(schema: str, status: str = "200", many: bool = True) -> dict:
 
 
 def _errors(*codes: str) -> dict:
-    return {code: {"$ref": "#/components/responses/Open311Error"} for code in ("400", "404", "500", "503") + codes}
+    return {code: {"$ref": "#/components/responses/Open311Error"} for code in ("400", "404", "429", "500", "503") + codes}
 
 
 _SUBMISSION = {

@@ -26,7 +26,7 @@ from cokit.errors import invalid_argument, not_found, permission_denied
 
 from . import open311
 from .caller import machine_caller
-from .http import guarded
+from .http import guarded, source_address
 
 PREFIX = "/open311/v2"
 SUBMIT = "open311.request.submit"
@@ -48,6 +48,8 @@ def open311_errors(method):
             problem = json.loads(response.get_data())
             converted = open311.errors(fmt, response.status_code, problem.get("detail") or problem.get("title", ""))
             converted.headers["X-Request-Id"] = response.headers.get("X-Request-Id", self.trace_id)
+            if "Retry-After" in response.headers:
+                converted.headers["Retry-After"] = response.headers["Retry-After"]
             return converted
         return response
 
@@ -116,7 +118,7 @@ class Open311Routes:
             raise permission_denied("API_KEY_REQUIRED", "api_key is required to submit a service request",
                                     field="api_key")
         try:
-            return machine_caller(self.identity, secret, request.remote_addr or "", self._instance())
+            return machine_caller(self.identity, secret, source_address(request), self._instance())
         except GrpcError as error:
             if error.code == StatusCode.UNAUTHENTICATED:
                 raise permission_denied("API_KEY_INVALID", "api_key is not valid or was revoked",

@@ -33,6 +33,8 @@ SCHEMAS = {
             "reason": {"type": "string", "examples": ["OFFICE_NOT_FOUND", "DESCRIPTION_TOO_SHORT"]},
             "instance": {"type": "string", "description": "urn:request:<request id>, also in X-Request-Id"},
             "field": {"type": "string", "description": "the input field the problem is about"},
+            "limit": {"type": "string", "enum": ["ip", "client"], "description": "429: the rate limit reached"},
+            "retry_after": {"type": "integer", "minimum": 1, "description": "429: seconds to wait, as Retry-After"},
         },
     },
     "Office": {
@@ -352,6 +354,11 @@ RESPONSES = {
     "NotFound": _problem("No such resource."),
     "Conflict": _problem("Not possible in the current state."),
     "TooLarge": _problem("The request body is larger than the gateway accepts."),
+    "TooManyRequests": {
+        **_problem("A rate limit was reached (`limit`: `ip` for the source address, `client` for the API key "
+                   "or account); `Retry-After` says in how many seconds to try again."),
+        "headers": {**_REQUEST_ID, "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    },
     "Unavailable": _problem("A service behind the gateway is unavailable; try again."),
     "Internal": _problem("Something went wrong on the platform's side; never a stack trace."),
 }
@@ -365,9 +372,9 @@ def _ok(description: str, schema: str | None = None, media: str = JSON, status: 
 
 
 def _errors(*extra: str) -> dict:
-    codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "500": "Internal",
-             "503": "Unavailable"}
-    wanted = ("400", "500", "503") + extra
+    codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "429": "TooManyRequests",
+             "500": "Internal", "503": "Unavailable"}
+    wanted = ("400", "429", "500", "503") + extra
     return {code: {"$ref": f"#/components/responses/{codes[code]}"} for code in wanted}
 
 

@@ -194,6 +194,8 @@ def html_errors(route):
         page = _render(request, "error.html", response.status_code, request_id=response.headers.get("X-Request-Id", ""),
                        client_error=response.status_code < 500)
         page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
+        if "Retry-After" in response.headers:
+            page.headers["Retry-After"] = response.headers["Retry-After"]
         return page
 
     return wrapper

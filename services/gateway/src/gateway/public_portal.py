@@ -14,7 +14,7 @@ from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
-from . import portal
+from . import portal, public_map
 from .http import guarded
 from .staff_portal import KIND_KEYS, STAFF_TEXT
 
@@ -31,6 +31,8 @@ PUBLIC_TEXT = {
         "ratings": "تقييمات", "by_kind": "حسب النوع", "other": "أنواع أخرى مجمعة",
         "folded": "تجمع الفئات التي تقل عن 5 طلبات حفاظا على الخصوصية.", "documents": "الوثائق المنشورة",
         "all_documents": "جميع الوثائق المنشورة (CSV)", "no_documents": "لا توجد وثائق منشورة بعد", "places": "طلبات عمومية على الخريطة", "no_places": "لا توجد طلبات عمومية محددة المكان", "none": "—",
+        "map": "خريطة الطلبات العمومية حول المكتب", "map_caption": "المكتب في الوسط، وكل نقطة طلب عمومي؛ الدائرة الكبرى على بعد {distance}. اللائحة أسفله تذكر كل مكان.",
+        "office_here": "المكتب",
     },
     "fr": {
         "offices_title": "Les bureaux en chiffres", "period": "Sur les douze derniers mois", "total": "Demandes reçues",
@@ -40,6 +42,8 @@ PUBLIC_TEXT = {
         "folded": "Les catégories de moins de 5 demandes sont regroupées pour protéger la vie privée.",
         "documents": "Documents publiés", "all_documents": "Tous les documents publiés (CSV)",
         "no_documents": "Aucun document publié pour l'instant", "places": "Demandes publiques sur la carte", "no_places": "Aucune demande publique localisée", "none": "—",
+        "map": "Carte des demandes publiques autour du bureau", "map_caption": "Le bureau au centre, chaque point une demande publique ; le grand cercle est à {distance}. La liste ci-dessous donne chaque lieu.",
+        "office_here": "Le bureau",
     },
     "en": {
         "offices_title": "Offices in figures", "period": "Over the last twelve months", "total": "Requests received",
@@ -49,6 +53,8 @@ PUBLIC_TEXT = {
         "folded": "Categories of fewer than 5 requests are grouped to protect privacy.",
         "documents": "Published documents", "all_documents": "All published documents (CSV)",
         "no_documents": "No document published yet", "places": "Public requests on the map", "no_places": "No public request with a place", "none": "—",
+        "map": "Map of public requests around the office", "map_caption": "The office at the centre, each dot a public request; the large circle is {distance} away. The list below gives each place.",
+        "office_here": "The office",
     },
 }
 
@@ -85,16 +91,20 @@ class PublicPortal:
             to_date=today.isoformat()))
         documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
             office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
-        # The map is a list of places, each opening the phone's own map application (geo: URI):
-        # no map library or tiles to download on a slow line. Only requests their author made
-        # public carry a place (tickets' public list says so).
+        # The map is a small drawing made here (public_map) over a list of places, each opening
+        # the phone's own map application (geo: URI): no map library or tiles to download on a
+        # slow line. Only requests their author made public carry a place (tickets' public list
+        # says so); the commune's are shown around the office (a commune may have several).
+        commune = [o.office_id for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
+                   if o.commune_code == found.commune_code] or [found.office_id]
         recent = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
-            office_ids=[found.office_id], limit=PUBLIC_SCANNED)).requests
+            office_ids=commune, limit=PUBLIC_SCANNED)).requests
+        located = [r for r in recent if r.public and r.HasField("location") and not r.merged_into
+                   and math.isfinite(r.location.latitude) and math.isfinite(r.location.longitude)][:PLACES_SHOWN]
         places = [{"kind": KIND_KEYS.get(r.kind, "complaint"), "category": r.category, "status": r.status,
                    "date": portal.when(r.submitted_at),
-                   "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}"}
-                  for r in recent if r.public and r.HasField("location") and not r.merged_into
-                  and not (math.isnan(r.location.latitude) or math.isnan(r.location.longitude))][:PLACES_SHOWN]
+                   "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}"} for r in located]
+        drawing = self._public_map(found, located, lang) if located else None
         figures = {
             "total": stats.total, "answered": stats.answered,
             "median": _number(stats.median_working_days, lang) if stats.answered else None,
@@ -107,6 +117,20 @@ class PublicPortal:
         }
         return _render(
             request, "office.html", slug=found.slug, name=portal.office_name(found, lang), zgh=found.name.zgh,
-            figures=figures, places=places, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
+            figures=figures, places=places, drawing=drawing, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
                                          "date": d.document_date} for d in documents],
         )
+
+    def _public_map(self, office, located, lang: str) -> public_map.Drawing:
+        """The office at the centre (where the registry has no place for it, the middle of the requests)."""
+        profile = self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office.office_id))
+        if profile.HasField("location"):
+            centre = (profile.location.latitude, profile.location.longitude)
+        else:
+            centre = (sum(r.location.latitude for r in located) / len(located),
+                      sum(r.location.longitude for r in located) / len(located))
+        kinds, categories = STAFF_TEXT[lang]["kinds"], portal.TEXT[lang]["categories"]
+        return public_map.draw(centre, [
+            (r.location.latitude, r.location.longitude,
+             f"{kinds.get(KIND_KEYS.get(r.kind, 'complaint'), '')} · {categories.get(r.category, r.category)}")
+            for r in located])

@@ -29,6 +29,7 @@ from cokit.metrics import Metrics
 from cokit.settings import ServiceSettings
 
 from . import openapi, portal
+from .admin_portal import AdminPortal
 from .auth_routes import AuthRoutes
 from .caller import forward
 from .citizen_routes import CitizenRoutes
@@ -38,7 +39,7 @@ from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
 from .staff_portal import StaffPortal
 from .tickets_routes import TicketsRoutes
-from .http import guarded, json_response
+from .http import RATE_LIMIT_DEFAULTS, RateLimits, guarded, json_response
 from .translate import office_json, receipt_json, status_json, submission_from_form
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,14 @@ class Settings(ServiceSettings):
     documents_grpc_target: str = "127.0.0.1:50054"
     notifications_grpc_target: str = "127.0.0.1:50055"
     public_base_url: str = "http://127.0.0.1:8080"
+    # Token buckets per source address and per client (API key or signed-in account): the
+    # burst allowed at once and the requests per minute put back; 0 turns a limit off.
+    rate_limit_ip_burst: int = RATE_LIMIT_DEFAULTS["RATE_LIMIT_IP_BURST"]
+    rate_limit_ip_per_minute: float = RATE_LIMIT_DEFAULTS["RATE_LIMIT_IP_PER_MINUTE"]
+    rate_limit_client_burst: int = RATE_LIMIT_DEFAULTS["RATE_LIMIT_CLIENT_BURST"]
+    rate_limit_client_per_minute: float = RATE_LIMIT_DEFAULTS["RATE_LIMIT_CLIENT_PER_MINUTE"]
+    # Proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed; none by default.
+    gateway_trusted_proxies: str = ""
 
     def nameko_config(self) -> dict:
         config = super().nameko_config()
@@ -64,11 +73,12 @@ class Settings(ServiceSettings):
 
 
 class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
-                     StaffPortal, PublicPortal):
+                     StaffPortal, AdminPortal, PublicPortal):
     name = "gateway"
 
     trace_id = TraceContext()
     metrics = Metrics()
+    rate_limits = RateLimits()
     identity = ServiceClient("identity", IdentityServiceStub)
     registry = ServiceClient("registry", RegistryServiceStub)
     tickets = ServiceClient("tickets", TicketsServiceStub)

@@ -31,10 +31,10 @@ from cokit.errors import DomainError, error_info, permission_denied
 
 from . import portal
 from .caller import forward_token
-from .http import guarded
+from .http import STAFF_ACCESS_COOKIE, guarded, source_address
 from .tickets_routes import TRANSITION_FIELDS
 
-ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = "co_staff_access", "co_staff_refresh", "co_staff_csrf"
+ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = STAFF_ACCESS_COOKIE, "co_staff_refresh", "co_staff_csrf"
 COOKIE_PATH = "/staff"
 SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token lives longer
 SESSION_KEY = "citizenoffice.staff_session"
@@ -302,7 +302,7 @@ class StaffPortal:
         try:
             pair = self.identity.Login(identity_pb.LoginRequest(
                 login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
-                source=request.remote_addr or ""))
+                source=source_address(request)))
         except GrpcError as error:
             info = error_info(error.status)
             reason = info.reason if info else ""

@@ -1,0 +1,425 @@
+"""The admin pages of the portal, for national and commune admins: the offices they manage (hours,
+contacts, status), each office's service catalogue, its staff and roles, and the instance's
+calendar (holidays; religious ones confirmed once announced).
+
+Under /staff/admin so they share the staff pages' session and per-session form token
+(staff_portal). The gateway decides first with the one policy (cokit.auth.policy): a commune
+admin manages only the offices of their commune, the calendar is the national admin's. Roles
+are granted and revoked by identity with the admin's own token, so identity decides again
+which roles they may hand out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from nameko.web.handlers import http
+from nameko_grpc.errors import GrpcError
+
+from citizenoffice.identity.v1 import identity_pb2 as identity_pb
+from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from cokit.auth import policy
+from cokit.errors import error_info, permission_denied
+
+from . import portal
+from .http import guarded
+from .staff_portal import SESSION_KEY, Session, _render as staff_render, check_csrf, redirect, staff_page
+
+ADMIN_ROLES = ("national_admin", "commune_admin")
+OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
+policy.register_action(OFFICE_MANAGE, ADMIN_ROLES)
+policy.register_action(CALENDAR_MANAGE, ("national_admin",))
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STATUSES = ("planned", "being_implemented", "operational", "suspended")
+REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
+UNITS = ("working_days", "days", "months")
+# Roles people hold at an office or its commune (instance-wide and machine roles are given elsewhere).
+PEOPLE_ROLES = ("staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin")
+NAME_LANGUAGES = ("ar", "fr", "en", "zgh")
+
+ADMIN_TEXT = {
+    "ar": {
+        "admin": "الإدارة", "offices": "المكاتب", "calendar": "العطل والأيام المؤداة عنها", "manage": "تدبير",
+        "profile": "المعلومات والتوقيت", "catalogue": "لائحة الخدمات", "roles": "الموظفون والأدوار",
+        "status": "وضعية المكتب", "address": "العنوان", "phone": "الهاتف", "email": "البريد الإلكتروني",
+        "hours": "أوقات الاستقبال", "weekday": "اليوم", "opens": "يفتح", "closes": "يغلق",
+        "hours_hint": "اتركوا الخانتين فارغتين إذا كان المكتب مغلقا في ذلك اليوم.", "save": "حفظ", "saved": "تم الحفظ",
+        "invalid": "تحققوا من الحقل", "commune": "الجماعة", "no_offices": "لا يوجد مكتب ضمن نطاق تدبيركم",
+        "weekdays": {"mon": "الاثنين", "tue": "الثلاثاء", "wed": "الأربعاء", "thu": "الخميس", "fri": "الجمعة",
+                     "sat": "السبت", "sun": "الأحد"},
+        "statuses": {"planned": "مبرمج", "being_implemented": "في طور الإحداث", "operational": "مشتغل",
+                     "suspended": "متوقف"},
+        "code": "الرمز", "request_type": "نوع الطلب", "category": "الموضوع", "deadline": "أجل المعالجة",
+        "unit": "وحدة الأجل", "units": {"working_days": "أيام عمل", "days": "أيام", "months": "أشهر"},
+        "legal_basis": "السند القانوني", "department": "المصلحة المختصة", "requires_location": "يتطلب تحديد المكان",
+        "active": "مفعل", "inactive": "غير مفعل", "edit": "تعديل", "add_entry": "إضافة خدمة", "edit_entry": "تعديل الخدمة",
+        "names": {"ar": "الاسم بالعربية", "fr": "الاسم بالفرنسية", "en": "الاسم بالإنجليزية", "zgh": "الاسم بتيفيناغ"},
+        "account": "معرف الحساب", "role": "الدور", "scope": "النطاق", "grant": "منح الدور", "revoke": "سحب الدور",
+        "no_roles": "لا توجد أدوار ممنوحة", "granted_by": "منح من طرف", "this_office": "هذا المكتب",
+        "whole_commune": "الجماعة كلها",
+        "holidays": "العطل", "date": "التاريخ", "estimated": "تاريخ تقديري", "confirmed": "مؤكد",
+        "to_confirm": "أعياد دينية في انتظار التأكيد", "confirm": "تأكيد التاريخ", "nothing_to_confirm": "لا يوجد تاريخ في انتظار التأكيد",
+        "add_holiday": "إضافة يوم عطلة", "name_fr": "الاسم بالفرنسية", "name_ar": "الاسم بالعربية",
+        "religious": "عيد ديني (تاريخ تقديري إلى حين الإعلان الرسمي)", "weekend": "أيام نهاية الأسبوع",
+    },
+    "fr": {
+        "admin": "Administration", "offices": "Bureaux", "calendar": "Jours fériés", "manage": "Gérer",
+        "profile": "Coordonnées et horaires", "catalogue": "Catalogue des services", "roles": "Agents et rôles",
+        "status": "Statut du bureau", "address": "Adresse", "phone": "Téléphone", "email": "E-mail",
+        "hours": "Horaires d'accueil", "weekday": "Jour", "opens": "Ouverture", "closes": "Fermeture",
+        "hours_hint": "Laissez les deux cases vides les jours de fermeture.", "save": "Enregistrer", "saved": "Enregistré",
+        "invalid": "Vérifiez le champ", "commune": "Commune", "no_offices": "Aucun bureau dans votre périmètre",
+        "weekdays": {"mon": "Lundi", "tue": "Mardi", "wed": "Mercredi", "thu": "Jeudi", "fri": "Vendredi",
+                     "sat": "Samedi", "sun": "Dimanche"},
+        "statuses": {"planned": "Prévu", "being_implemented": "En cours de mise en place", "operational": "Ouvert",
+                     "suspended": "Suspendu"},
+        "code": "Code", "request_type": "Type de demande", "category": "Sujet", "deadline": "Délai de traitement",
+        "unit": "Unité du délai", "units": {"working_days": "jours ouvrés", "days": "jours", "months": "mois"},
+        "legal_basis": "Base légale", "department": "Service compétent", "requires_location": "Lieu obligatoire",
+        "active": "Actif", "inactive": "Inactif", "edit": "Modifier", "add_entry": "Ajouter un service",
+        "edit_entry": "Modifier le service",
+        "names": {"ar": "Nom en arabe", "fr": "Nom en français", "en": "Nom en anglais", "zgh": "Nom en tifinagh"},
+        "account": "Identifiant du compte", "role": "Rôle", "scope": "Périmètre", "grant": "Attribuer le rôle",
+        "revoke": "Retirer le rôle", "no_roles": "Aucun rôle attribué", "granted_by": "attribué par",
+        "this_office": "ce bureau", "whole_commune": "toute la commune",
+        "holidays": "Jours fériés", "date": "Date", "estimated": "Date estimée", "confirmed": "Confirmé",
+        "to_confirm": "Fêtes religieuses à confirmer", "confirm": "Confirmer la date",
+        "nothing_to_confirm": "Aucune date à confirmer",
+        "add_holiday": "Ajouter un jour férié", "name_fr": "Nom en français", "name_ar": "Nom en arabe",
+        "religious": "Fête religieuse (date estimée jusqu'à l'annonce officielle)", "weekend": "Jours de fin de semaine",
+    },
+    "en": {
+        "admin": "Administration", "offices": "Offices", "calendar": "Public holidays", "manage": "Manage",
+        "profile": "Contacts and hours", "catalogue": "Service catalogue", "roles": "Staff and roles",
+        "status": "Office status", "address": "Address", "phone": "Phone", "email": "E-mail",
+        "hours": "Opening hours", "weekday": "Day", "opens": "Opens", "closes": "Closes",
+        "hours_hint": "Leave both boxes empty on days the office is closed.", "save": "Save", "saved": "Saved",
+        "invalid": "Check the field", "commune": "Commune", "no_offices": "No office within your remit",
+        "weekdays": {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+                     "sat": "Saturday", "sun": "Sunday"},
+        "statuses": {"planned": "Planned", "being_implemented": "Being set up", "operational": "Open",
+                     "suspended": "Suspended"},
+        "code": "Code", "request_type": "Request type", "category": "Subject", "deadline": "Deadline",
+        "unit": "Deadline unit", "units": {"working_days": "working days", "days": "days", "months": "months"},
+        "legal_basis": "Legal basis", "department": "Department in charge", "requires_location": "Place required",
+        "active": "Active", "inactive": "Inactive", "edit": "Edit", "add_entry": "Add a service",
+        "edit_entry": "Edit the service",
+        "names": {"ar": "Name in Arabic", "fr": "Name in French", "en": "Name in English", "zgh": "Name in Tifinagh"},
+        "account": "Account id", "role": "Role", "scope": "Scope", "grant": "Grant the role", "revoke": "Revoke the role",
+        "no_roles": "No role granted", "granted_by": "granted by", "this_office": "this office",
+        "whole_commune": "the whole commune",
+        "holidays": "Public holidays", "date": "Date", "estimated": "Estimated date", "confirmed": "Confirmed",
+        "to_confirm": "Religious holidays to confirm", "confirm": "Confirm the date",
+        "nothing_to_confirm": "No date awaiting confirmation",
+        "add_holiday": "Add a public holiday", "name_fr": "Name in French", "name_ar": "Name in Arabic",
+        "religious": "Religious holiday (estimated until the official announcement)", "weekend": "Weekend days",
+    },
+}
+
+
+def _render(request, template: str, status: int = 200, **context):
+    lang = portal.language(request)
+    return staff_render(request, template, status, a=ADMIN_TEXT[lang], **context)
+
+
+def _scope(office) -> policy.Scope:
+    return policy.Scope(office.instance_id, office.commune_code, office.office_id)
+
+
+def _form_error(error: GrpcError, form: str) -> dict:
+    """A refusal of the registry or identity as what the page shows next to the form."""
+    if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED", "NOT_FOUND",
+                               "ALREADY_EXISTS"):
+        raise error
+    info = error_info(error.status)
+    return {"form": form, "field": info.metadata.get("field", "") if info else "",
+            "reason": info.reason if info else error.code.name, "status": 403 if error.code.name == "PERMISSION_DENIED"
+            else 409 if error.code.name in ("FAILED_PRECONDITION", "ALREADY_EXISTS") else 400}
+
+
+def _is_admin(caller: policy.Caller) -> bool:
+    return any(b.role in ADMIN_ROLES for b in caller.bindings)
+
+
+class AdminPortal:
+    # --- who and where ------------------------------------------------------------------------
+
+    def _admin(self, request) -> Session:
+        session: Session = request.environ[SESSION_KEY]
+        if not _is_admin(session.caller):
+            raise permission_denied("ADMIN_ONLY", "the admin pages are for national and commune admins")
+        return session
+
+    def _managed_office(self, request, office_id: str):
+        """The office, if the signed-in admin manages it (PERMISSION_DENIED otherwise)."""
+        session = self._admin(request)
+        office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=office_id))
+        policy.require(session.caller, OFFICE_MANAGE, _scope(office))
+        return session, office
+
+    def _office_context(self, request, office) -> dict:
+        lang = portal.language(request)
+        return {"office": {"id": office.office_id, "slug": office.slug, "name": portal.office_name(office, lang),
+                           "zgh": office.name.zgh, "commune": office.commune_code}}
+
+    # --- offices ------------------------------------------------------------------------------
+
+    @http("GET", "/staff/admin")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_offices(self, request):
+        session = self._admin(request)
+        lang = portal.language(request)
+        offices = [o for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
+                   if policy.decide(session.caller, OFFICE_MANAGE, _scope(o)).allowed]
+        calendar = policy.decide(session.caller, CALENDAR_MANAGE, policy.Scope(self._instance())).allowed
+        return _render(request, "admin_offices.html", here="/staff/admin", csrf=session.csrf, calendar=calendar,
+                       offices=[{"slug": o.slug, "name": portal.office_name(o, lang), "zgh": o.name.zgh,
+                                 "commune": o.commune_code, "status": o.status} for o in offices])
+
+    def _office_page(self, request, office, status: int = 200, error: dict | None = None):
+        session: Session = request.environ[SESSION_KEY]
+        profile = self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office.office_id))
+        hours = {h.weekday: {"opens": h.opens, "closes": h.closes} for h in profile.opening_hours}
+        values = {"address": profile.address, "phone": profile.phone, "email": profile.email,
+                  "status": office.status, "hours": hours}
+        if error:
+            values = {"address": request.form.get("address", ""), "phone": request.form.get("phone", ""),
+                      "email": request.form.get("email", ""), "status": request.form.get("status", ""),
+                      "hours": {d: {"opens": request.form.get(f"opens-{d}", ""), "closes": request.form.get(f"closes-{d}", "")}
+                                for d in WEEKDAYS}}
+        return _render(request, "admin_office.html", status, here=f"/staff/admin/offices/{office.slug}",
+                       csrf=session.csrf, values=values, weekdays=WEEKDAYS, statuses=STATUSES, error=error,
+                       done=request.args.get("done", ""), **self._office_context(request, office))
+
+    @http("GET", "/staff/admin/offices/<string:office_id>")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_office(self, request, office_id):
+        _, office = self._managed_office(request, office_id)
+        return self._office_page(request, office)
+
+    @http("POST", "/staff/admin/offices/<string:office_id>")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_office_save(self, request, office_id):
+        check_csrf(request)
+        session, office = self._managed_office(request, office_id)
+        form = request.form
+        hours = [registry_pb.OpeningHours(weekday=d, opens=form.get(f"opens-{d}", "").strip(),
+                                          closes=form.get(f"closes-{d}", "").strip())
+                 for d in WEEKDAYS if form.get(f"opens-{d}", "").strip() or form.get(f"closes-{d}", "").strip()]
+        status = form.get("status", "")
+        if status not in STATUSES:
+            return self._office_page(request, office, 400, {"form": "office", "field": "status", "status": 400})
+        try:
+            self.registry.UpdateOffice(registry_pb.UpdateOfficeRequest(
+                office_id=office.office_id, address=form.get("address", "").strip(), phone=form.get("phone", "").strip(),
+                email=form.get("email", "").strip(), status=status, opening_hours=hours), metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, "office")
+            return self._office_page(request, office, problem["status"], problem)
+        return redirect(f"/staff/admin/offices/{quote(office.slug)}?done=1")
+
+    # --- the service catalogue -----------------------------------------------------------------
+
+    def _catalogue_page(self, request, office, status: int = 200, error: dict | None = None):
+        session: Session = request.environ[SESSION_KEY]
+        lang = portal.language(request)
+        entries = self.registry.ListCategories(registry_pb.ListCategoriesRequest(
+            office_id=office.office_id, include_inactive=True)).entries
+        listed = [{"code": e.code, "request_type": e.request_type, "category": e.category,
+                   "name": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en, "zgh": e.name.zgh},
+                   "label": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en or e.name.fr}.get(lang) or e.name.fr,
+                   "deadline_count": e.deadline_count, "deadline_unit": e.deadline_unit, "legal_basis": e.legal_basis,
+                   "department": e.department, "requires_location": e.requires_location, "active": e.active}
+                  for e in entries]
+        chosen = request.args.get("code", "")
+        editing = next((e for e in listed if e["code"] == chosen), None)
+        if error:
+            f = request.form
+            editing = {"code": f.get("code", ""), "request_type": f.get("request_type", ""),
+                       "category": f.get("category", ""), "name": {n: f.get(f"name-{n}", "") for n in NAME_LANGUAGES},
+                       "deadline_count": f.get("deadline_count", ""), "deadline_unit": f.get("deadline_unit", ""),
+                       "legal_basis": f.get("legal_basis", ""), "department": f.get("department", ""),
+                       "requires_location": f.get("requires_location") == "1", "active": f.get("active") == "1",
+                       "existing": f.get("existing") == "1"}
+        elif editing:
+            editing = dict(editing, existing=True)
+        return _render(request, "admin_catalogue.html", status, here=f"/staff/admin/offices/{office.slug}/catalogue",
+                       csrf=session.csrf, entries=listed, editing=editing, error=error, done=request.args.get("done", ""),
+                       request_types=REQUEST_TYPES, units=UNITS, name_languages=NAME_LANGUAGES,
+                       **self._office_context(request, office))
+
+    @http("GET", "/staff/admin/offices/<string:office_id>/catalogue")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_catalogue(self, request, office_id):
+        _, office = self._managed_office(request, office_id)
+        return self._catalogue_page(request, office)
+
+    @http("POST", "/staff/admin/offices/<string:office_id>/catalogue")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_catalogue_save(self, request, office_id):
+        check_csrf(request)
+        session, office = self._managed_office(request, office_id)
+        f = request.form
+        try:
+            count = int(f.get("deadline_count", "") or 0)
+        except ValueError:
+            return self._catalogue_page(request, office, 400, {"form": "entry", "field": "deadline_count", "status": 400})
+        entry = registry_pb.CatalogueEntry(
+            code=f.get("code", "").strip(), request_type=f.get("request_type", ""), category=f.get("category", "").strip(),
+            name=registry_pb.LocalizedName(**{n: f.get(f"name-{n}", "").strip() for n in NAME_LANGUAGES}),
+            deadline_count=count, deadline_unit=f.get("deadline_unit", ""), legal_basis=f.get("legal_basis", "").strip(),
+            department=f.get("department", "").strip(), requires_location=f.get("requires_location") == "1",
+            active=f.get("active") == "1")
+        try:
+            self.registry.SetCatalogueEntry(registry_pb.SetCatalogueEntryRequest(office_id=office.office_id, entry=entry),
+                                            metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, "entry")
+            return self._catalogue_page(request, office, problem["status"], problem)
+        return redirect(f"/staff/admin/offices/{quote(office.slug)}/catalogue?done={quote(entry.code)}")
+
+    # --- staff and roles ------------------------------------------------------------------------
+
+    def _roles_page(self, request, office, status: int = 200, error: dict | None = None):
+        session: Session = request.environ[SESSION_KEY]
+        meta = session.metadata
+        here = self._scope_message(_scope(office))
+        bindings = list(self.identity.ListRoles(identity_pb.ListRolesRequest(scope=here), metadata=meta).bindings)
+        commune = identity_pb.Scope(instance_id=office.instance_id, commune_code=office.commune_code)
+        bindings += [b for b in self.identity.ListRoles(identity_pb.ListRolesRequest(scope=commune), metadata=meta).bindings
+                     if not b.scope.office_id]
+        mine = {b.role for b in session.caller.bindings if b.scope.covers(_scope(office))}
+        grantable = set().union(*(policy.GRANTABLE.get(r, ()) for r in mine)) if mine else set()
+        return _render(request, "admin_roles.html", status, here=f"/staff/admin/offices/{office.slug}/roles",
+                       csrf=session.csrf, error=error, done=request.args.get("done", ""), form=request.form,
+                       bindings=[{"id": b.binding_id, "account": b.citizen_id, "role": b.role,
+                                  "commune_wide": not b.scope.office_id, "granted_by": b.granted_by}
+                                 for b in sorted(bindings, key=lambda b: not b.scope.office_id)],   # this office's first
+                       roles=[r for r in PEOPLE_ROLES if r in grantable], **self._office_context(request, office))
+
+    @http("GET", "/staff/admin/offices/<string:office_id>/roles")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_roles(self, request, office_id):
+        _, office = self._managed_office(request, office_id)
+        return self._roles_page(request, office)
+
+    @http("POST", "/staff/admin/offices/<string:office_id>/roles")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_grant_role(self, request, office_id):
+        check_csrf(request)
+        session, office = self._managed_office(request, office_id)
+        role, account = request.form.get("role", ""), request.form.get("account", "").strip()
+        if role not in PEOPLE_ROLES:
+            return self._roles_page(request, office, 400, {"form": "grant", "field": "role", "status": 400})
+        scope = _scope(office)
+        if policy.ROLES[role].level == policy.COMMUNE:
+            scope = policy.Scope(scope.instance, scope.commune)
+        try:
+            self.identity.GrantRole(identity_pb.GrantRoleRequest(citizen_id=account, role=role,
+                                                                 scope=self._scope_message(scope)), metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, "grant")
+            problem["field"] = problem["field"] or ("account" if problem["status"] != 403 else "role")
+            return self._roles_page(request, office, problem["status"], problem)
+        return redirect(f"/staff/admin/offices/{quote(office.slug)}/roles?done=granted")
+
+    @http("POST", "/staff/admin/offices/<string:office_id>/roles/<string:binding_id>/revoke")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_revoke_role(self, request, office_id, binding_id):
+        check_csrf(request)
+        session, office = self._managed_office(request, office_id)
+        try:
+            self.identity.RevokeRole(identity_pb.RevokeRoleRequest(binding_id=binding_id), metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, "revoke")
+            return self._roles_page(request, office, problem["status"], problem)
+        return redirect(f"/staff/admin/offices/{quote(office.slug)}/roles?done=revoked")
+
+    # --- the instance's calendar -----------------------------------------------------------------
+
+    def _calendar_admin(self, request) -> Session:
+        session = self._admin(request)
+        policy.require(session.caller, CALENDAR_MANAGE, policy.Scope(self._instance()))
+        return session
+
+    def _calendar_page(self, request, status: int = 200, error: dict | None = None):
+        session: Session = request.environ[SESSION_KEY]
+        lang = portal.language(request)
+        year = dt.date.today().year
+        calendar = self.registry.GetCalendar(registry_pb.GetCalendarRequest(from_year=year, to_year=year + 1))
+        names = {}
+        for r in calendar.rules:
+            names[r.key] = r.name_ar if lang == "ar" and r.name_ar else r.name_fr
+        pending = [{"key": r.key, "name": names[r.key], "date": r.date} for r in calendar.rules
+                   if r.religious and not r.confirmed and r.date and r.date[:4] >= str(year)]
+        return _render(request, "admin_calendar.html", status, here="/staff/admin/calendar", csrf=session.csrf,
+                       error=error, done=request.args.get("done", ""), form=request.form, pending=pending,
+                       holidays=[{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in calendar.holidays])
+
+    @http("GET", "/staff/admin/calendar")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_calendar(self, request):
+        self._calendar_admin(request)
+        return self._calendar_page(request)
+
+    @http("POST", "/staff/admin/calendar/confirm")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_confirm_holiday(self, request):
+        """An estimated religious holiday confirmed on the announced date (which may differ)."""
+        check_csrf(request)
+        session = self._calendar_admin(request)
+        key = request.form.get("key", "")
+        calendar = self.registry.GetCalendar(registry_pb.GetCalendarRequest())
+        rule = next((r for r in calendar.rules if r.key == key), None)
+        if rule is None:
+            return self._calendar_page(request, 404, {"form": f"confirm-{key}", "field": "key", "status": 404})
+        confirmed = registry_pb.HolidayRule()
+        confirmed.CopyFrom(rule)
+        confirmed.date, confirmed.confirmed = request.form.get("date", "").strip() or rule.date, True
+        try:
+            self.registry.SetHoliday(registry_pb.SetHolidayRequest(rule=confirmed), metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, f"confirm-{key}")
+            return self._calendar_page(request, problem["status"], dict(problem, field=problem["field"] or "date"))
+        return redirect(f"/staff/admin/calendar?done={quote(key)}")
+
+    @http("POST", "/staff/admin/calendar/holidays")
+    @staff_page
+    @portal.html_errors
+    @guarded
+    def admin_add_holiday(self, request):
+        check_csrf(request)
+        session = self._calendar_admin(request)
+        f = request.form
+        date = f.get("date", "").strip()
+        religious = f.get("religious") == "1"
+        rule = registry_pb.HolidayRule(
+            key=f"day-{date}", name_fr=f.get("name_fr", "").strip(), name_ar=f.get("name_ar", "").strip(),
+            date=date, religious=religious, confirmed=not religious)
+        try:
+            self.registry.SetHoliday(registry_pb.SetHolidayRequest(rule=rule), metadata=session.metadata)
+        except GrpcError as error:
+            problem = _form_error(error, "holiday")
+            return self._calendar_page(request, problem["status"], dict(problem, field=problem["field"] or "date"))
+        return redirect(f"/staff/admin/calendar?done={quote(rule.key)}")
