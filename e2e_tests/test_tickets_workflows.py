@@ -340,7 +340,11 @@ def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, inf
     with db(infra).begin() as conn:
         update = sa.text("update tickets set answer_by = :d, due_at = :d where ticket_id = :t")
         conn.execute(update, {"d": now - dt.timedelta(minutes=5), "t": late})
-        conn.execute(update, {"d": now + dt.timedelta(hours=2), "t": soon})
+        # Due at the end of today, local time (deadlines end at local midnight): its last day is
+        # today whatever the hour the test runs (two hours ahead crossed midnight late in the evening).
+        local = now.astimezone(ZONE)
+        tonight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        conn.execute(update, {"d": tonight.astimezone(dt.timezone.utc), "t": soon})
     threads = [threading.Thread(target=lambda s=s: [s.RunDeadlines(pb.RunDeadlinesRequest(), timeout=30) for _ in range(3)])
                for s in (a, b, a, b)]
     [t.start() for t in threads]

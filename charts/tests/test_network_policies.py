@@ -8,9 +8,9 @@ from render import load
 
 DB = ["identity", "registry", "tickets", "documents", "notifications"]
 SERVICES = DB + ["gateway"]
-CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"], "tickets": ["registry", "identity"],
-         "notifications": ["identity", "registry"], "documents": ["registry", "identity"],
-         "identity": ["notifications"]}
+CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"],
+         "tickets": ["registry", "identity", "documents"], "notifications": ["identity", "registry"],
+         "documents": ["registry", "identity"], "identity": ["notifications"]}
 
 
 def expected(profile: str) -> set[tuple[str, str, str]]:

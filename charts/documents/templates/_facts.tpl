@@ -4,7 +4,7 @@
 grpcPort: 50054
 httpPort: 0
 calls: ["registry", "identity"]
-calledBy: ["gateway"]
+calledBy: ["gateway", "tickets"]
 database: true
 s3: true
 smtp: false

@@ -3,7 +3,7 @@
 {{- define "tickets.facts" -}}
 grpcPort: 50053
 httpPort: 0
-calls: ["registry", "identity"]
+calls: ["registry", "identity", "documents"]
 calledBy: ["gateway"]
 database: true
 s3: false

@@ -27,7 +27,7 @@ def entry(**changes):
     values = dict(code="lighting", request_type="complaint", category="lighting",
                   name=registry_pb.LocalizedName(fr="Éclairage public", ar="الإنارة العمومية", en="Street lighting"),
                   deadline_count=2, deadline_unit="months", legal_basis="Décret 2-17-265", department="Service technique",
-                  requires_location=True, active=True)
+                  requires_location=True, active=True, publicity="choice", anonymous_allowed=True)
     values.update(changes)
     return registry_pb.CatalogueEntry(**values)
 
@@ -93,6 +93,14 @@ def test_service_and_definition_from_the_catalogue():
     assert [a["order"] for a in definition["attributes"]] == [1, 2]
     assert not open311.offered(entry(request_type="information_request"))
     assert not open311.offered(entry(active=False))
+
+
+def test_definition_says_when_a_service_names_its_reporter_or_keeps_requests_private():
+    strict = entry(requires_location=False, anonymous_allowed=False, publicity="private")
+    assert open311.service_json(strict, "fr")["metadata"] is True
+    attributes = open311.definition_json(strict)["attributes"]
+    assert [(a["code"], a["required"]) for a in attributes] == [("contact", True), ("private", False)]
+    assert "email or phone" in attributes[0]["description"]
 
 
 def test_language_of_accept_language():

@@ -123,3 +123,28 @@ def test_federation_figures_are_the_sum_of_each_instance():
     assert total.activities["operationalization"] == {"forum": 3, "strategic_workshop": 1}
     assert (total.women, total.men, total.others) == (15, 25, 1) and total.themes["participation"] == 1
     assert ours.activities["operationalization"] == {"forum": 2}  # the parts are left as they were
+
+
+def test_publicity_and_anonymity_default_per_request_type():
+    defaults = {e.code: (e.publicity, e.anonymous_allowed) for e in domain.DEFAULT_CATALOGUE}
+    assert defaults == {
+        "roads": ("choice", True), "lighting": ("choice", True), "waste": ("choice", True),
+        "water": ("choice", True), "urbanism": ("choice", True), "observation": ("choice", True),
+        "suggestion": ("choice", True),
+        "civil-status": ("private", False),       # someone's own file
+        "information": ("private", False), "petition": ("public", False),
+    }
+    explicit = domain.CatalogueEntry("night-noise", "complaint", "noise", "Bruit", deadline_count=2,
+                                     deadline_unit="months", publicity="public", anonymous_allowed=False)
+    assert (explicit.publicity, explicit.anonymous_allowed) == ("public", False)
+
+
+def test_publicity_must_be_known_and_the_law_names_some_requesters():
+    bad = domain.CatalogueEntry("x", "complaint", "x", "X", deadline_count=2, deadline_unit="months",
+                                publicity="sometimes")
+    assert [p[1] for p in domain.entry_problems(bad)] == ["BAD_PUBLICITY"]
+    for rtype in ("information_request", "petition"):
+        anonymous = domain.CatalogueEntry("x", rtype, "x", "X", deadline_count=20, anonymous_allowed=True)
+        assert [p[:2] for p in domain.entry_problems(anonymous)] == [("anonymous_allowed", "ANONYMITY_NOT_LAWFUL")]
+    admin = domain.CatalogueEntry("x", "administrative_request", "x", "X", deadline_count=20, anonymous_allowed=True)
+    assert domain.entry_problems(admin) == []

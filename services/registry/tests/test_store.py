@@ -75,3 +75,53 @@ def test_weekend_is_per_instance(engine):
         assert store.weekend_of(conn, "ma") == (5, 6)
         assert conn.execute(sa.select(sa.func.count()).select_from(store.holidays)
                             .where(store.holidays.c.instance_id == "partner")).scalar() == 0
+
+
+def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp_path):
+    from cokit.db import add_missing_columns
+
+    engine = create_engine(f"sqlite:///{tmp_path}/old.db")
+    older = sa.MetaData()
+    sa.Table("catalogue_entries", older, *[c.copy() for c in store.catalogue_entries.columns
+                                          if c.name not in ("publicity", "anonymous_allowed")])
+    older.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("insert into catalogue_entries (office_id, code, request_type, category, name_fr, name_ar,"
+                             " name_zgh, name_en, deadline_count, deadline_unit, legal_basis, department,"
+                             " requires_location, requires_attachments, active, updated_at) values ('o', 'info',"
+                             " 'information_request', 'information', 'Info', '', '', '', 20, 'working_days', '', '',"
+                             " 0, 0, 1, '2026-01-01 00:00:00')"))
+        conn.execute(sa.text("insert into catalogue_entries (office_id, code, request_type, category, name_fr, name_ar,"
+                             " name_zgh, name_en, deadline_count, deadline_unit, legal_basis, department,"
+                             " requires_location, requires_attachments, active, updated_at) values ('o', :code,"
+                             " 'complaint', :category, 'X', '', '', '', 2, 'months', '', '', 0, 0, 1,"
+                             " '2026-01-01 00:00:00')"), [{"code": "civil-status", "category": "civil_status"},
+                                                          {"code": "noise", "category": "noise"}])
+        add_missing_columns(conn, store.metadata)
+        add_missing_columns(conn, store.metadata)     # idempotent
+        assert store.backfill_catalogue_rules(conn) == 1    # civil status, as seeded; not the office's own "info"
+        assert store.backfill_catalogue_rules(conn) == 0
+        entries = {e.code: (e.publicity, e.anonymous_allowed) for e in map(store.entry_of, store.entries_of(conn, "o"))}
+        # Seeded before: the default catalogue's rules now; an office's own entry: its type's default.
+        assert entries == {"info": ("private", False), "civil-status": ("private", False), "noise": ("choice", True)}
+        conn.execute(sa.text("delete from catalogue_entries where code in ('civil-status', 'noise')"))
+        store.upsert_entry(conn, "o", domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2,
+                                                            publicity="public", anonymous_allowed=False))
+        noise = [store.entry_of(r) for r in store.entries_of(conn, "o") if r["code"] == "noise"][0]
+        assert (noise.publicity, noise.anonymous_allowed) == ("public", False)
+    engine.dispose()
+
+
+def test_an_entry_saved_without_publicity_or_anonymity_keeps_what_the_office_chose(engine):
+    noise = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2, publicity="public",
+                                  anonymous_allowed=False)
+    unsaid = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit (nuit)", deadline_count=2)
+    with engine.begin() as conn:
+        office = store.get_office(conn, "tetouan")["office_id"]
+        # A new entry: the request type's defaults.
+        assert store.with_stored_rules(conn, office, unsaid, True, True) == unsaid
+        store.upsert_entry(conn, office, noise)
+        kept = store.with_stored_rules(conn, office, unsaid, True, True)
+        assert (kept.publicity, kept.anonymous_allowed, kept.name_fr) == ("public", False, "Bruit (nuit)")
+        said = store.with_stored_rules(conn, office, unsaid, False, True)
+        assert (said.publicity, said.anonymous_allowed) == ("choice", False)

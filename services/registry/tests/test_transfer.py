@@ -93,3 +93,19 @@ def test_catalogue_rows_and_round_trip():
         written = transfer.write_rows("catalogue", fmt, [rows[0]])
         again = transfer.read_rows("catalogue", fmt, written)
         assert again[0]["code"] == "lighting" and again[0]["requires_location"] == "true"
+
+
+def test_catalogue_publicity_and_anonymity_columns():
+    rows = [{"office": "tetouan", "code": "noise", "request_type": "complaint", "category": "noise", "name_fr": "Bruit",
+             "deadline_count": "2", "deadline_unit": "months", "publicity": "private", "anonymous_allowed": "false"},
+            {"office": "tetouan", "code": "dogs", "request_type": "complaint", "category": "dogs", "name_fr": "Chiens",
+             "deadline_count": "2", "deadline_unit": "months"},
+            {"office": "tetouan", "code": "info", "request_type": "information_request", "category": "info",
+             "name_fr": "Info", "deadline_count": "20", "publicity": "loud", "anonymous_allowed": "yes"}]
+    entries, errors = transfer.validate_catalogue(rows, {"tetouan"})
+    assert [(e.row, e.field, e.reason) for e in errors] == [
+        (3, "anonymous_allowed", "ANONYMITY_NOT_LAWFUL"), (3, "publicity", "BAD_PUBLICITY")]
+    assert (entries[0][1].publicity, entries[0][1].anonymous_allowed) == ("private", False)
+    assert (entries[1][1].publicity, entries[1][1].anonymous_allowed) == ("choice", True)   # the type's default
+    again = transfer.read_rows("catalogue", "csv", transfer.write_rows("catalogue", "csv", [rows[0]]))
+    assert (again[0]["publicity"], again[0]["anonymous_allowed"]) == ("private", "false")

@@ -54,12 +54,22 @@ class Database(DependencyProvider):
 
 
 def add_missing_columns(conn: sa.Connection, metadata: sa.MetaData) -> None:
-    """create_all makes missing tables but never alters one: add the nullable columns a
-    newer release declares to tables an older release created."""
+    """create_all makes missing tables only; a column a newer release declares is added to the
+    table an older release created (idempotent). Added columns are nullable or carry a server
+    default, so rows written by an older replica during a rolling update stay valid."""
     inspector = sa.inspect(conn)
     for table in metadata.sorted_tables:
-        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
         for column in table.columns:
-            if column.name not in existing and column.nullable:
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+            if column.name in present:
+                continue
+            kind = column.type.compile(conn.dialect)
+            default = ""
+            if column.server_default is not None:
+                arg = column.server_default.arg
+                value = arg if isinstance(arg, str) else str(arg.compile(dialect=conn.dialect))
+                default = f" DEFAULT '{value}'" if isinstance(arg, str) else f" DEFAULT {value}"
+            null = "" if column.nullable else " NOT NULL"
+            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}'))

@@ -97,6 +97,7 @@ def attachment_message(row) -> pb.Attachment:
         stored_at=to_timestamp(row["stored_at"]), received_sha256=row.get("received_sha256") or row["sha256"],
         metadata_stripped=bool(row.get("metadata_stripped")), thumbnail_key=row.get("thumbnail_key") or "",
         category=pb.Category.Value(domain.category_name(row.get("category") or "")),
+        owner_citizen_id=row.get("owner_citizen_id") or "",
     )
 
 

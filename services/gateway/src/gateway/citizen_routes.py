@@ -1,6 +1,8 @@
 """HTTP routes of a signed-in citizen's own requests: the list, one request with its public
-timeline and public thread, a message in that thread, a rating at closure, an appeal of an
-information-request decision, and following ("me too") a public request.
+timeline and public thread, a message in that thread, a rating at closure, the transitions the
+requester makes (appeal an information-request decision, close or reopen a complaint, resume an
+administrative request, ask for a petition's admissibility check), and following ("me too") a
+public request.
 
 The caller is the bearer token of a signed-in account. The gateway only checks that there is
 one; the token goes on to tickets, which verifies it and decides (its own requests only,
@@ -26,8 +28,7 @@ MESSAGE_MAX = 5000
 
 def ticket_json(status) -> dict:
     return dict(
-        status_json(status), kind=pb.TicketKind.Name(status.kind).lower(),
-        available_actions=list(status.available_actions), followers=status.followers, me_too=status.me_too,
+        status_json(status), available_actions=list(status.available_actions), followers=status.followers, me_too=status.me_too,
         rating=status.rating or None, public=status.public, extended=status.extended,
     )
 
@@ -117,16 +118,46 @@ class CitizenRoutes:
             metadata=forward(request))
         return json_response(ticket_json(status))
 
-    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/appeal")
-    @guarded
-    def my_ticket_appeal(self, request, ticket_id):
+    def _my_transition(self, request, ticket_id: str, action: str, needs_reason: bool = False):
+        """A transition the requester makes on their own request; tickets checks that the request
+        is theirs, that its type's workflow lets a citizen do it and that its guards hold."""
         refused = self._citizen(request)
         if refused:
             return refused
-        reason = _text(_json(request), "reason")
-        status = self.tickets.Transition(pb.TransitionRequest(
-            ticket_id=ticket_id, action="appeal", reason=reason[:2000]), metadata=forward(request))
+        data = _json(request)
+        fields = {"reason": _text(data, "reason")[:2000]} if needs_reason else {}
+        status = self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields),
+                                         metadata=forward(request))
         return json_response(ticket_json(status))
+
+    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/appeal")
+    @guarded
+    def my_ticket_appeal(self, request, ticket_id):
+        return self._my_transition(request, ticket_id, "appeal", needs_reason=True)
+
+    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/close")
+    @guarded
+    def my_ticket_close(self, request, ticket_id):
+        """Confirm the answer: the requester closes an answered complaint or a finished administrative request."""
+        return self._my_transition(request, ticket_id, "close")
+
+    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/reopen")
+    @guarded
+    def my_ticket_reopen(self, request, ticket_id):
+        """A closed complaint reopened by its requester, within the window after closure, with a reason."""
+        return self._my_transition(request, ticket_id, "reopen", needs_reason=True)
+
+    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/resume")
+    @guarded
+    def my_ticket_resume(self, request, ticket_id):
+        """The requester gave what the office asked for: the administrative request goes on."""
+        return self._my_transition(request, ticket_id, "resume")
+
+    @http("POST", "/api/v1/me/tickets/<string:ticket_id>/admissibility-check")
+    @guarded
+    def my_ticket_admissibility_check(self, request, ticket_id):
+        """The petition's agent asks the council bureau to check it once it has its signatures."""
+        return self._my_transition(request, ticket_id, "request_check")
 
     @http("POST", "/api/v1/tickets/<string:ticket_id>/follow")
     @guarded

@@ -73,6 +73,11 @@ class DocumentsRoutes:
             raise invalid_argument("OFFICE_REQUIRED", "say which office", field="office")
         return self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=slug_or_id)).office_id
 
+    def _uploader(self, request) -> str:
+        """A signed-in person's upload is theirs: they may download it and attach it to their messages."""
+        caller = self._who(request)
+        return caller.subject if caller.authenticated and caller.kind == "user" else ""
+
     # --- uploads --------------------------------------------------------------------------
 
     @http("POST", "/api/v1/attachments")
@@ -84,7 +89,7 @@ class DocumentsRoutes:
         stored = self.documents.StoreAttachment(documents_pb.StoreAttachmentRequest(
             office_id=self._office_id(request.form.get("office", "")), filename=upload.filename or "",
             declared_content_type=upload.content_type or "", content=upload.read(),
-            category=_category(request.form.get("category", "")),
+            category=_category(request.form.get("category", "")), owner_citizen_id=self._uploader(request),
         ), metadata=forward(request))
         return json_response(attachment_json(stored), status=201)
 
@@ -100,6 +105,7 @@ class DocumentsRoutes:
             office_id=self._office_id(str(body.get("office", ""))), filename=str(body.get("filename", "")),
             declared_content_type=str(body.get("content_type", "")), size=size,
             sha256=str(body.get("sha256", "")).lower(), category=_category(str(body.get("category", ""))),
+            owner_citizen_id=self._uploader(request),
         ), metadata=forward(request))
         return json_response({
             "upload_id": ticket.upload_id, "method": "PUT", "url": ticket.url or None,

@@ -151,12 +151,27 @@ def _deadline(entry) -> str:
     return f"answer within {entry.deadline_count} {units.get(entry.deadline_unit, entry.deadline_unit)}"
 
 
+def _notes(entry) -> list[tuple[str, str, bool]]:
+    """What the catalogue asks or says beyond GeoReport's own fields: (code, text, required)."""
+    notes = []
+    if entry.requires_location:
+        notes.append(("location", "Give the place: lat and long, or address_string.", True))
+    if entry.requires_attachments:
+        notes.append(("media", "Give a photo or document: media_url.", True))
+    if not entry.anonymous_allowed:
+        notes.append(("contact", "Give the reporter's email or phone: this service takes no anonymous requests.", True))
+    if entry.publicity == "private":
+        notes.append(("private", "Requests of this service are never published: lists show no text, place or photo.",
+                      False))
+    return notes
+
+
 def service_json(entry, language: str) -> dict:
     return {
         "service_code": entry.code,
         "service_name": name_of(entry, language, entry.code),
         "description": "; ".join(p for p in (entry.department, _deadline(entry), entry.legal_basis) if p),
-        "metadata": bool(entry.requires_location or entry.requires_attachments),
+        "metadata": bool(_notes(entry)),
         "type": "realtime",
         "keywords": ",".join(k for k in (entry.request_type, entry.category) if k),
         "group": entry.category,
@@ -165,19 +180,14 @@ def service_json(entry, language: str) -> dict:
 
 def definition_json(entry) -> dict:
     """The service definition: what the catalogue asks for beyond GeoReport's own fields, as
-    informational (variable=false) attributes, since lat/long, address_string and media_url are
-    already request fields."""
-    attributes = []
-    if entry.requires_location:
-        attributes.append(("location", "Give the place: lat and long, or address_string."))
-    if entry.requires_attachments:
-        attributes.append(("media", "Give a photo or document: media_url."))
+    informational (variable=false) attributes, since lat/long, address_string, media_url, email
+    and phone are already request fields."""
     return {
         "service_code": entry.code,
         "attributes": [
-            {"variable": False, "code": code, "datatype": "string", "required": True, "datatype_description": text,
-             "order": order, "description": text}
-            for order, (code, text) in enumerate(attributes, start=1)
+            {"variable": False, "code": code, "datatype": "string", "required": required,
+             "datatype_description": text, "order": order, "description": text}
+            for order, (code, text, required) in enumerate(_notes(entry), start=1)
         ],
     }
 

@@ -186,6 +186,9 @@ class Open311Routes:
         if entry.requires_attachments and not media_url:
             raise invalid_argument("MEDIA_REQUIRED", "this service needs a photo or document: media_url",
                                    field="media_url")
+        if not entry.anonymous_allowed and not (values.get("email", "").strip() or values.get("phone", "").strip()):
+            raise invalid_argument("CATEGORY_NOT_ANONYMOUS", "this service takes no anonymous requests: give the "
+                                   "reporter's email or phone", field="email")
         language = values.get("locale", "").strip().lower()[:2]
         language = language if language in ("ar", "fr", "en") else "ar"
         citizen_id = self._open311_contact(values, language)
@@ -196,7 +199,8 @@ class Open311Routes:
         receipt = self.tickets.Submit(tickets_pb.SubmitRequest(
             office_id=office.office_id, kind=open311.REQUEST_TYPES[entry.request_type], category=entry.category,
             description=values.get("description", ""), citizen_id=citizen_id, location=location,
-            channel=tickets_pb.OPEN311, language=language, public=True, media_url=media_url,
+            # A GeoReport request is public unless its category keeps requests private.
+            channel=tickets_pb.OPEN311, language=language, public=entry.publicity != "private", media_url=media_url,
         ))
         return open311.document(fmt, "service_requests", [open311.receipt_json(receipt)], status=201)
 

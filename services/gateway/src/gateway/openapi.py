@@ -72,6 +72,13 @@ SCHEMAS = {
             "latitude": {"type": "number", "minimum": -90, "maximum": 90},
             "longitude": {"type": "number", "minimum": -180, "maximum": 180},
             "address": {"type": "string"},
+            "public": {"type": "boolean", "description": "make the request public (text and place shown, never "
+                                                         "who asked) where its category lets the requester choose; "
+                                                         "absent: private, or public for an always-public category. "
+                                                         "A choice the category does not allow is refused "
+                                                         "(CATEGORY_NOT_PUBLIC, CATEGORY_ALWAYS_PUBLIC); an "
+                                                         "anonymous request where the category names its requester "
+                                                         "too (CATEGORY_NOT_ANONYMOUS)"},
         },
     },
     "Receipt": {
@@ -94,7 +101,8 @@ SCHEMAS = {
             "ticket_id": {"type": "string"},
             "tracking_code": {"type": "string"},
             "office_id": {"type": "string"},
-            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion"]},
+            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion", "information_request",
+                                               "administrative_request", "petition"]},
             "category": {"type": "string"},
             "status": {"type": "string"},
             "submitted_at": _TIMESTAMP,
@@ -245,7 +253,12 @@ SCHEMAS = {
                 "name": _NAME,
                 "deadline": {"type": "object", "properties": {"count": {"type": "integer"}, "unit": {"type": "string"}}},
                 "legal_basis": {"type": "string"}, "department": {"type": "string"},
-                "requires_location": {"type": "boolean"}, "requires_attachments": {"type": "boolean"}}}},
+                "requires_location": {"type": "boolean"}, "requires_attachments": {"type": "boolean"},
+                "publicity": {"type": "string", "enum": ["private", "choice", "public"],
+                              "description": "whether requests of this category are never, at the requester's "
+                                             "choice, or always public"},
+                "anonymous_allowed": {"type": "boolean", "description": "whether a request may come without a "
+                                                                        "known requester"}}}},
         },
     },
     "Achievements": {
@@ -354,6 +367,9 @@ SCHEMAS.update({
     "RatingInput": _input(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5},
                           comment={"type": "string", "maxLength": 1000}),
     "AppealInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000}),
+    "ReopenInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000,
+                                              "description": "why the answer did not settle the matter"}),
+    "NoInput": _input([]),
     "FollowInput": _input([], me_too={"type": "boolean", "default": False,
                                       "description": "\"me too\": the same problem concerns me"}),
     "FollowCounts": {"type": "object", "required": ["followers", "me_too"],
@@ -641,6 +657,16 @@ PATHS.update({
         "rateMyTicket", "Rate the answer to my request (1 to 5)", "RatingInput", "MyTicket"),
     "/api/v1/me/tickets/{ticket_id}/appeal": _citizen_post(
         "appealMyTicket", "Appeal the decision on my information request", "AppealInput", "MyTicket"),
+    "/api/v1/me/tickets/{ticket_id}/close": _citizen_post(
+        "closeMyTicket", "Confirm the answer and close my complaint or administrative request", "NoInput", "MyTicket"),
+    "/api/v1/me/tickets/{ticket_id}/reopen": _citizen_post(
+        "reopenMyTicket", "Reopen my closed complaint, within 30 days of its closure", "ReopenInput", "MyTicket"),
+    "/api/v1/me/tickets/{ticket_id}/resume": _citizen_post(
+        "resumeMyTicket", "Resume my administrative request after giving what the office asked for", "NoInput",
+        "MyTicket"),
+    "/api/v1/me/tickets/{ticket_id}/admissibility-check": _citizen_post(
+        "requestMyPetitionCheck", "Ask the council bureau to check my petition once it has its signatures",
+        "NoInput", "MyTicket"),
     "/api/v1/tickets/{ticket_id}/follow": _citizen_post(
         "followTicket", "Follow a public request, or say \"me too\"", "FollowInput", "FollowCounts"),
     "/api/v1/attachments/{attachment_id}/download": {

@@ -130,10 +130,28 @@ def office_name(office, lang: str) -> str:
     return names.get(lang) or office.name.fr
 
 
+# The requester's public or private choice on the submission form (where the category lets them).
+VISIBILITY = {
+    "ar": {
+        "visibility": "من يمكنه الاطلاع على الطلب", "private_choice": "المكتب فقط (طلب خاص)",
+        "public_choice": "العموم: ينشر الوصف والمكان دون اسمكم أبدا (طلب عمومي)", "visibility_hint": "بعض المواضيع تبقى خاصة دائما.",
+    },
+    "fr": {
+        "visibility": "Qui peut voir la demande", "private_choice": "Le bureau seulement (demande privée)",
+        "public_choice": "Tout le monde : description et lieu publiés, jamais votre nom (demande publique)", "visibility_hint": "Certains sujets restent toujours privés.",
+    },
+    "en": {
+        "visibility": "Who can see the request", "private_choice": "The office only (private request)",
+        "public_choice": "Everyone: the description and place are published, never your name (public request)", "visibility_hint": "Some subjects always stay private.",
+    },
+}
+
+
 def home(request, offices, error=None, status: int = 200) -> Response:
     lang = language(request)
     choices = [(o.slug, office_name(o, lang), o.name.zgh) for o in offices]
-    return _render(request, "home.html", status, offices=choices, error=error, form=request.form)
+    return _render(request, "home.html", status, offices=choices, error=error, form=request.form,
+                   visibility=VISIBILITY[lang])
 
 
 def when(ts, with_time: bool = False) -> dict | None:

@@ -55,7 +55,8 @@ def entry_json(e) -> dict:
         "code": e.code, "request_type": e.request_type, "category": e.category, "name": _name(e.name),
         "deadline": {"count": e.deadline_count, "unit": e.deadline_unit}, "legal_basis": e.legal_basis,
         "department": e.department, "requires_location": e.requires_location,
-        "requires_attachments": e.requires_attachments,
+        "requires_attachments": e.requires_attachments, "publicity": e.publicity or "choice",
+        "anonymous_allowed": e.anonymous_allowed,
     }
 
 

@@ -188,7 +188,7 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
             tickets_pb.SubmitRequest(
                 office_id=office.office_id, kind=form.kind, category=form.category,
                 description=form.description, citizen_id=citizen_id, attachment_ids=attachment_ids,
-                location=form.location, channel=channel, language=form.language,
+                location=form.location, channel=channel, language=form.language, public=form.public,
             ),
             # A signed-in citizen's request is theirs: tickets reads the verified token.
             metadata=forward(request),

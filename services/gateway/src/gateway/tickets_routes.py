@@ -17,7 +17,7 @@ from cokit.errors import invalid_argument
 from .caller import forward
 from .http import guarded, json_response
 from .problems import problem
-from .translate import receipt_json, status_json
+from .translate import public_choice, receipt_json, status_json
 
 OFFICE_WORKERS = ("staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin")
 policy.register_action("ticket.walk_in", OFFICE_WORKERS)
@@ -67,6 +67,7 @@ class TicketsRoutes:
             description=str(data.get("description", "")), channel=pb.WALK_IN,
             language=str(data.get("language", "ar")),
             urgent=bool(data.get("urgent", False)), urgency_reason=str(data.get("urgency_reason", "")),
+            public=public_choice(data),
             requester=pb.Requester(**{k: str(requester.get(k, "")) for k in REQUESTER_FIELDS}),
         ), metadata=metadata)   # tickets records the verified clerk as the registrant
 

@@ -87,6 +87,7 @@ class SubmissionForm:
     contact: dict | None
     location: tickets_pb.Location | None
     files: list[Upload]
+    public: bool | None = None    # None: not said (the category decides)
 
 
 def _number(values, name: str) -> float | None:
@@ -97,6 +98,18 @@ def _number(values, name: str) -> float | None:
         return float(raw)
     except (TypeError, ValueError):
         raise invalid_argument("NUMBER_INVALID", f"{name} must be a number", field=name) from None
+
+
+def public_choice(values) -> bool | None:
+    """The requester's choice to make the request public: JSON true/false, a form's "true"/"false"."""
+    value = values.get("public")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise invalid_argument("FIELD_INVALID", "public is true or false", field="public")
 
 
 def submission_from_form(request) -> SubmissionForm:
@@ -140,7 +153,7 @@ def submission_from_form(request) -> SubmissionForm:
     return SubmissionForm(
         office=office, kind=KINDS[kind_name], category=str(values.get("category") or ""),
         description=str(values.get("description") or ""), language=language,
-        contact=contact, location=location, files=files,
+        contact=contact, location=location, files=files, public=public_choice(values),
     )
 
 
@@ -166,7 +179,8 @@ def status_json(status) -> dict:
         "ticket_id": status.ticket_id,
         "tracking_code": status.tracking_code,
         "office_id": status.office_id,
-        "kind": KIND_NAMES.get(status.kind, "complaint"),
+        # Any request type (the web form takes the first three only); unspecified reads as a complaint.
+        "kind": tickets_pb.TicketKind.Name(status.kind).lower() if status.kind else "complaint",
         "category": status.category,
         "status": status.status,
         "submitted_at": iso(status.submitted_at),

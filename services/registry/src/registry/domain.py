@@ -238,6 +238,24 @@ def merge(parts) -> Figures:
 
 REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 DEADLINE_UNITS = ("working_days", "days", "months")
+# Whether requests of a category are shown to the public (map, lists, Open311): never, as the
+# requester chooses, or always.
+PUBLICITY = ("private", "choice", "public")
+# An information request (Law 31-13) and a petition (Organic Law 113-14) name who asks: the law
+# needs to know, so their categories never take anonymous requests.
+IDENTIFIED_BY_LAW = frozenset({"information_request", "petition"})
+
+
+def default_publicity(request_type: str) -> str:
+    """Requests about the public space may be shown if the requester wishes; a request about
+    one's own file (information, administrative help) never; a petition is public by nature."""
+    if request_type in ("information_request", "administrative_request"):
+        return "private"
+    return "public" if request_type == "petition" else "choice"
+
+
+def default_anonymous_allowed(request_type: str) -> bool:
+    return request_type in ("complaint", "observation", "suggestion")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,6 +274,14 @@ class CatalogueEntry:
     requires_location: bool = False
     requires_attachments: bool = False
     active: bool = True
+    publicity: str = ""                      # empty: the request type's default
+    anonymous_allowed: bool | None = None    # None: the request type's default
+
+    def __post_init__(self):
+        if not self.publicity:
+            object.__setattr__(self, "publicity", default_publicity(self.request_type))
+        if self.anonymous_allowed is None:
+            object.__setattr__(self, "anonymous_allowed", default_anonymous_allowed(self.request_type))
 
 
 def entry_problems(entry: CatalogueEntry) -> list[tuple[str, str, str]]:
@@ -272,6 +298,11 @@ def entry_problems(entry: CatalogueEntry) -> list[tuple[str, str, str]]:
         problems.append(("deadline_unit", "BAD_DEADLINE", f"deadline_unit must be one of {', '.join(DEADLINE_UNITS)}"))
     if not 0 < entry.deadline_count <= 365:
         problems.append(("deadline_count", "BAD_DEADLINE", "deadline_count must be within 1..365"))
+    if entry.publicity not in PUBLICITY:
+        problems.append(("publicity", "BAD_PUBLICITY", f"publicity must be one of {', '.join(PUBLICITY)}"))
+    if entry.anonymous_allowed and entry.request_type in IDENTIFIED_BY_LAW:
+        problems.append(("anonymous_allowed", "ANONYMITY_NOT_LAWFUL",
+                         f"the law names who files a {entry.request_type}: anonymous requests cannot be allowed"))
     return problems
 
 
@@ -280,17 +311,21 @@ _I = "Loi 31-13 relative au droit d'accès à l'information"
 _P = "Loi organique 113-14 relative aux communes, art. 121-125"
 
 
-def _c(code, rtype, category, fr, ar, en, count, unit, basis, dept, loc=False, att=False):
-    return CatalogueEntry(code, rtype, category, fr, ar, "", en, count, unit, basis, dept, loc, att)
+def _c(code, rtype, category, fr, ar, en, count, unit, basis, dept, loc=False, att=False, publicity="", anonymous=None):
+    return CatalogueEntry(code, rtype, category, fr, ar, "", en, count, unit, basis, dept, loc, att,
+                          publicity=publicity, anonymous_allowed=anonymous)
 
 
-# Copied to every new office; each office then edits its own catalogue.
+# Copied to every new office; each office then edits its own catalogue. Publicity and anonymity
+# follow the request type's defaults, except civil status: a complaint about one's own civil-
+# status documents is about a named person's file, so it is never public nor anonymous.
 DEFAULT_CATALOGUE = (
     _c("roads", "complaint", "roads", "Voirie et chaussée", "الطرق والأرصفة", "Roads and pavements", 2, "months", _L, "Service technique", True),
     _c("lighting", "complaint", "lighting", "Éclairage public", "الإنارة العمومية", "Street lighting", 2, "months", _L, "Service technique", True),
     _c("waste", "complaint", "waste", "Propreté et déchets", "النظافة والنفايات", "Waste and cleanliness", 2, "months", _L, "Service d'hygiène", True),
     _c("water", "complaint", "water", "Eau et assainissement", "الماء والتطهير", "Water and sanitation", 2, "months", _L, "Service technique", True),
-    _c("civil-status", "complaint", "civil_status", "Documents d'état civil", "وثائق الحالة المدنية", "Civil-status documents", 2, "months", _L, "Bureau d'état civil"),
+    _c("civil-status", "complaint", "civil_status", "Documents d'état civil", "وثائق الحالة المدنية", "Civil-status documents", 2, "months", _L, "Bureau d'état civil",
+       publicity="private", anonymous=False),
     _c("urbanism", "complaint", "urbanism", "Urbanisme et autorisations", "التعمير والرخص", "Planning and permits", 2, "months", _L, "Service de l'urbanisme", True, True),
     _c("observation", "observation", "general", "Observation", "ملاحظة", "Observation", 2, "months", _L, "Bureau citoyen"),
     _c("suggestion", "suggestion", "general", "Suggestion", "اقتراح", "Suggestion", 2, "months", _L, "Bureau citoyen"),

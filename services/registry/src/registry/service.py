@@ -16,6 +16,7 @@ from cokit.errors import DomainError, failed_precondition, invalid_argument, not
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.db import add_missing_columns
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
@@ -106,7 +107,8 @@ def entry_message(entry: domain.CatalogueEntry) -> pb.CatalogueEntry:
         name=pb.LocalizedName(fr=entry.name_fr, ar=entry.name_ar, zgh=entry.name_zgh, en=entry.name_en),
         deadline_count=entry.deadline_count, deadline_unit=entry.deadline_unit, legal_basis=entry.legal_basis,
         department=entry.department, requires_location=entry.requires_location,
-        requires_attachments=entry.requires_attachments, active=entry.active,
+        requires_attachments=entry.requires_attachments, active=entry.active, publicity=entry.publicity,
+        anonymous_allowed=bool(entry.anonymous_allowed),
     )
 
 
@@ -455,10 +457,13 @@ class RegistryService(kit_service(pb)):
             name_zgh=e.name.zgh, name_en=e.name.en, deadline_count=e.deadline_count,
             deadline_unit=e.deadline_unit or "working_days", legal_basis=e.legal_basis, department=e.department,
             requires_location=e.requires_location, requires_attachments=e.requires_attachments, active=e.active,
+            publicity=e.publicity, anonymous_allowed=e.anonymous_allowed if e.HasField("anonymous_allowed") else None,
         )
         raise_problems(domain.entry_problems(entry))
         with self.db.begin() as conn:
             office_id = self._office(conn, request.office_id)["office_id"]
+            entry = store.with_stored_rules(conn, office_id, entry, keep_publicity=not e.publicity,
+                                            keep_anonymity=not e.HasField("anonymous_allowed"))
             store.upsert_entry(conn, office_id, entry)
             self.events.add(conn, "catalogue.changed", office_id,
                             pb.CatalogueChanged(office_id=office_id, codes=[entry.code]), office_id=office_id)
@@ -650,4 +655,10 @@ class RegistryService(kit_service(pb)):
 
 
 SERVICE = RegistryService
-migrate = migrator(store.metadata, after=lambda conn, settings: store.seed(conn, settings.instance_id))
+def _migrate_and_seed(conn, settings) -> None:
+    add_missing_columns(conn, store.metadata)
+    store.backfill_catalogue_rules(conn)
+    store.seed(conn, settings.instance_id)
+
+
+migrate = migrator(store.metadata, after=_migrate_and_seed)

@@ -1,6 +1,7 @@
 """The registry database: territory, offices with their phases, activities, catalogue, calendars."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -129,6 +130,9 @@ catalogue_entries = sa.Table(
     sa.Column("requires_attachments", sa.Boolean, nullable=False, default=False),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Added later: empty or NULL read as the request type's default (domain.CatalogueEntry).
+    sa.Column("publicity", sa.String(16), nullable=False, server_default=""),
+    sa.Column("anonymous_allowed", sa.Boolean, nullable=True),
 )
 
 calendars = sa.Table(
@@ -412,6 +416,40 @@ def upsert_entry(conn, office_id: str, entry: domain.CatalogueEntry) -> bool:
         return False
     conn.execute(catalogue_entries.insert().values(office_id=office_id, **values))
     return True
+
+
+def with_stored_rules(conn, office_id: str, entry: domain.CatalogueEntry, keep_publicity: bool,
+                      keep_anonymity: bool) -> domain.CatalogueEntry:
+    """The entry with the publicity and anonymity already stored for it where the caller did not
+    say them (a client that does not know these fields keeps an office's choice); a new entry
+    keeps its request type's defaults."""
+    if not (keep_publicity or keep_anonymity):
+        return entry
+    row = conn.execute(sa.select(catalogue_entries.c.publicity, catalogue_entries.c.anonymous_allowed).where(
+        catalogue_entries.c.office_id == office_id, catalogue_entries.c.code == entry.code,
+        catalogue_entries.c.request_type == entry.request_type)).first()
+    if row is None:
+        return entry
+    changes = {}
+    if keep_publicity and row.publicity:
+        changes["publicity"] = row.publicity
+    if keep_anonymity and row.anonymous_allowed is not None:
+        changes["anonymous_allowed"] = row.anonymous_allowed
+    return dataclasses.replace(entry, **changes)
+
+
+def backfill_catalogue_rules(conn) -> int:
+    """Entries written before publicity and anonymity existed (anonymous_allowed still NULL) get
+    the rules the default catalogue now gives the same entry, so an office seeded then behaves as
+    one created today; other entries read as their request type's default. Idempotent."""
+    changed = 0
+    for entry in domain.DEFAULT_CATALOGUE:
+        c = catalogue_entries.c
+        changed += conn.execute(catalogue_entries.update().where(
+            c.code == entry.code, c.request_type == entry.request_type, c.category == entry.category,
+            c.anonymous_allowed.is_(None),
+        ).values(publicity=entry.publicity, anonymous_allowed=entry.anonymous_allowed)).rowcount
+    return changed
 
 
 def entries_of(conn, office_id: str | None = None, include_inactive: bool = True):

@@ -24,7 +24,7 @@ COLUMNS = {
                 "address", "latitude", "longitude", "phone", "email"),
     "catalogue": ("office", "code", "request_type", "category", "name_fr", "name_ar", "name_zgh", "name_en",
                   "deadline_count", "deadline_unit", "legal_basis", "department", "requires_location",
-                  "requires_attachments", "active"),
+                  "requires_attachments", "active", "publicity", "anonymous_allowed"),
 }
 KEY_COLUMN = {"territory": "code", "offices": "slug", "catalogue": "code"}
 
@@ -229,6 +229,8 @@ def validate_catalogue(rows, offices: set[str]):
             requires_location=_bool(row, "requires_location", errors, n, key),
             requires_attachments=_bool(row, "requires_attachments", errors, n, key),
             active=_bool(row, "active", errors, n, key, default=True),
+            publicity=row.get("publicity", ""),
+            anonymous_allowed=_bool(row, "anonymous_allowed", errors, n, key, default=None),
         )
         problems = domain.entry_problems(entry)
         if count is None:

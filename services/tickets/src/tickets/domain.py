@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import secrets
 
-from cokit.errors import invalid_argument
+from cokit.errors import invalid_argument, permission_denied
 
 KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 # Who asks for information or petitions the council must be identified by law; a complaint
@@ -120,7 +120,7 @@ class Submission:
     id_number: str = ""
     preferred_format: str = ""
     registered_by: str = ""      # the staff member who took a walk-in request
-    public: bool = False
+    public: bool | None = None   # None: the requester did not say (the category decides)
     media_url: str = ""          # Open311: a photo hosted by the client
 
     @property
@@ -207,6 +207,78 @@ def _validate_information_requester(sub: Submission) -> None:
     if sub.preferred_format and sub.preferred_format not in PREFERRED_FORMATS:
         raise invalid_argument("FORMAT_UNKNOWN", f"preferred_format must be one of {', '.join(PREFERRED_FORMATS)}",
                                field="preferred_format")
+
+
+# --- what the office's catalogue allows per category --------------------------------------
+
+PUBLICITY = ("private", "choice", "public")
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryRules:
+    """From the registry's catalogue entry of the request's category: whether its requests may be
+    public (never, as the requester chooses, always) and whether they may be anonymous."""
+
+    publicity: str = "choice"
+    anonymous_allowed: bool = True
+
+
+def kind_rules(kind: str) -> CategoryRules:
+    """For a category the catalogue does not list: the request type's own rules."""
+    if kind in ("information_request", "administrative_request"):
+        return CategoryRules("private", False)
+    if kind == "petition":
+        return CategoryRules("public", False)
+    return CategoryRules("choice", True)
+
+
+def category_rules(entries, kind: str, category: str) -> CategoryRules:
+    """The rules of the first active entry of this request type whose category (or code) is the
+    request's category; the request type's own rules when there is none. `entries` are the
+    registry's CatalogueEntry messages or anything with the same attributes."""
+    for entry in entries:
+        if entry.active and entry.request_type == kind and category in (entry.category, entry.code):
+            publicity = entry.publicity if entry.publicity in PUBLICITY else kind_rules(kind).publicity
+            # The law names who asks for information or petitions, whatever the catalogue says.
+            return CategoryRules(publicity, bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS)
+    return kind_rules(kind)
+
+
+def apply_category_rules(sub: Submission, rules: CategoryRules) -> Submission:
+    """The submission with its publicity decided, or INVALID_ARGUMENT when it asks for what its
+    category does not allow (anonymity, or a publicity the requester may not choose)."""
+    if sub.anonymous and not rules.anonymous_allowed:
+        raise invalid_argument(
+            "CATEGORY_NOT_ANONYMOUS", f"requests of the category {sub.category!r} name their requester: "
+            "sign in or give a contact", field="requester", category=sub.category,
+        )
+    if rules.publicity == "private":
+        if sub.public:
+            raise invalid_argument("CATEGORY_NOT_PUBLIC", f"requests of the category {sub.category!r} are never "
+                                   "made public", field="public", category=sub.category)
+        public = False
+    elif rules.publicity == "public":
+        if sub.public is False:
+            raise invalid_argument("CATEGORY_ALWAYS_PUBLIC", f"requests of the category {sub.category!r} are always "
+                                   "public", field="public", category=sub.category)
+        public = True
+    else:
+        public = bool(sub.public)
+    return dataclasses.replace(sub, public=public)
+
+
+def check_attachment(owner_citizen_id: str, attachment_office_id: str, author_id: str, author_is_requester: bool,
+                     ticket_office_id: str, attachment_id: str) -> None:
+    """An attachment in a message is its author's own: the requester's upload, or for the office's
+    staff a file held by the request's office. Someone else's file id is refused, never shown."""
+    if author_is_requester:
+        if not owner_citizen_id or owner_citizen_id != author_id:
+            raise permission_denied("ATTACHMENT_NOT_YOURS", f"attachment {attachment_id} was not uploaded by you",
+                                    field="attachment_ids", attachment_id=attachment_id)
+    elif attachment_office_id != ticket_office_id:
+        raise permission_denied("ATTACHMENT_OF_ANOTHER_OFFICE", f"attachment {attachment_id} is not held by the "
+                                "request's office",
+                                field="attachment_ids", attachment_id=attachment_id)
 
 
 def signature_threshold(population: int, commune_type: str) -> int:

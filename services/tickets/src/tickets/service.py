@@ -7,9 +7,14 @@ import logging
 import math
 import os
 import threading
+import time
 
 import sqlalchemy as sa
+from grpc import StatusCode
+from nameko_grpc.errors import GrpcError
 
+from citizenoffice.documents.v1 import documents_pb2
+from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
 from citizenoffice.registry.v1 import registry_pb2
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
@@ -54,6 +59,7 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///.local/data/tickets.db"
     registry_grpc_target: str = "127.0.0.1:50052"
     identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
+    documents_grpc_target: str = "127.0.0.1:50054"  # attachments named in messages are checked there
     tickets_pii_key: str = ""                 # base64 of 32 bytes; information requests need it
     tickets_timezone: str = "Africa/Casablanca"
     tickets_deadline_near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS
@@ -85,6 +91,31 @@ _OFFICE_SCOPES: dict[str, policy.Scope] = {}
 WALK_IN_ROLES = workflow.STAFF | workflow.INFORMATION_OFFICERS | {"commune_admin"}
 
 
+class _Catalogues:
+    """Each office's catalogue from the registry, kept a short while per process: a change in the
+    registry is seen within `ttl` seconds, and at once for a category not seen before."""
+
+    def __init__(self, ttl: float = 15.0):
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, list]] = {}
+
+    def rules(self, list_categories, office_id: str, kind: str, category: str) -> domain.CategoryRules:
+        now = time.monotonic()
+        with self._lock:
+            at, entries = self._entries.get(office_id, (-math.inf, []))
+        known = any(category in (e.category, e.code) for e in entries)
+        # An unknown category is fetched again, but not more than once a second per office.
+        if now - at > self.ttl or (not known and now - at > 1.0):
+            entries = list(list_categories(registry_pb2.ListCategoriesRequest(office_id=office_id)).entries)
+            with self._lock:
+                self._entries[office_id] = (now, entries)
+        return domain.category_rules(entries, kind, category)
+
+
+CATALOGUES = _Catalogues()
+
+
 def _coordinate(value: float) -> float | None:
     return None if math.isnan(value) else value
 
@@ -107,7 +138,8 @@ def submission_from(request) -> domain.Submission:
         urgent=request.urgent, urgency_reason=request.urgency_reason,
         requester_name=requester.name, requester_address=requester.address, id_kind=requester.id_kind,
         id_number=requester.id_number, preferred_format=requester.preferred_format,
-        registered_by=request.registered_by, public=request.public, media_url=request.media_url,
+        registered_by=request.registered_by, public=request.public if request.HasField("public") else None,
+        media_url=request.media_url,
     )
 
 
@@ -165,6 +197,7 @@ class TicketsService(kit_service(pb)):
     name = "tickets"
     events = OutboxRelay(engine="db")
     registry = ServiceClient("registry", RegistryServiceStub)
+    documents = ServiceClient("documents", DocumentsServiceStub)
     # Counted at each scrape, so "overdue tickets rising" is seen without waiting for the scheduler.
     overdue = DatabaseGauge("citizenoffice_tickets_overdue",
                             "Open requests past their watched deadline (acknowledgement or answer), by office.",
@@ -228,6 +261,8 @@ class TicketsService(kit_service(pb)):
             raise failed_precondition(
                 "OFFICE_NOT_ACCEPTING", "this office does not take requests yet", office_id=office.office_id
             )
+        sub = domain.apply_category_rules(
+            sub, CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category))
         sealer = self._sealer() if sub.kind == "information_request" else None
         threshold = self._signature_threshold(office) if sub.kind == "petition" else 0
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -420,23 +455,39 @@ class TicketsService(kit_service(pb)):
             raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
         if len(request.attachment_ids) > domain.MAX_ATTACHMENTS:
             raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {domain.MAX_ATTACHMENTS} attachments")
-        now = self._now()
-        with self.db.begin() as conn:
+        with self.db.connect() as conn:
             row = self._row(conn, request.ticket_id)
-            office = self._office_scope(row["office_id"])
-            if request.internal:
-                actor = callers.staff_actor(caller, office, "write internal notes")
-            else:
-                actor = callers.actor_for(caller, office, row["citizen_id"] or "",
-                                          callers.OFFICE_ROLES | {workflow.CITIZEN}, "write in this thread")
-            values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
-                      "author_id": actor.id[:64], "author_role": actor.role, "body": body,
-                      "attachment_ids": ",".join(request.attachment_ids), "at": now}
+        office = self._office_scope(row["office_id"])
+        if request.internal:
+            actor = callers.staff_actor(caller, office, "write internal notes")
+        else:
+            actor = callers.actor_for(caller, office, row["citizen_id"] or "",
+                                      callers.OFFICE_ROLES | {workflow.CITIZEN}, "write in this thread")
+        attachment_ids = list(dict.fromkeys(request.attachment_ids))
+        self._check_attachments(attachment_ids, actor, row["office_id"])
+        values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
+                  "author_id": actor.id[:64], "author_role": actor.role, "body": body,
+                  "attachment_ids": ",".join(attachment_ids), "at": self._now()}
+        with self.db.begin() as conn:
             store.add_message(conn, values)
             if not request.internal:
                 # Internal notes make no event: consumers (notifications) would tell the citizen.
                 self._changed(conn, row, "message_posted", actor, attachment_ids=list(request.attachment_ids))
         return thread_message(values)
+
+    def _check_attachments(self, attachment_ids, actor: workflow.Actor, office_id: str) -> None:
+        """Each attachment exists in documents and is the author's: uploaded by the requester, or
+        held by the request's office for its staff; refused with the attachment named otherwise."""
+        for attachment_id in attachment_ids:
+            try:
+                found = self.documents.GetAttachment(documents_pb2.GetAttachmentRequest(attachment_id=attachment_id))
+            except GrpcError as error:
+                if error.code == StatusCode.NOT_FOUND:
+                    raise invalid_argument("ATTACHMENT_NOT_FOUND", f"no attachment {attachment_id}: upload it first",
+                                           field="attachment_ids", attachment_id=attachment_id) from None
+                raise
+            domain.check_attachment(found.owner_citizen_id, found.office_id, actor.id, actor.role == workflow.CITIZEN,
+                                    office_id, attachment_id)
 
     @grpc
     def Thread(self, request, context):

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector and to_tsquery for PostgreSQL)
 
+from cokit import db
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
 
 metadata = sa.MetaData()
@@ -67,6 +70,14 @@ tickets = sa.Table(
     # A citizen's own requests, newest first.
     sa.Index("ix_tickets_citizen", "citizen_id", "submitted_at", "ticket_id"),
 )
+
+# The staff queue's text search on PostgreSQL: full text with the 'simple' configuration (lower
+# case, no stemming, so Arabic, Tifinagh and French words are matched alike). SQLite keeps LIKE.
+TEXT_SEARCH_CONFIG = sa.literal_column("'simple'")
+ix_tickets_text = sa.Index(
+    "ix_tickets_text", sa.func.to_tsvector(TEXT_SEARCH_CONFIG, tickets.c.description), postgresql_using="gin",
+    _table=tickets,   # the expression starts with a literal, from which SQLAlchemy cannot tell the table
+).ddl_if(dialect="postgresql")
 
 ticket_attachments = sa.Table(
     "ticket_attachments",
@@ -152,26 +163,12 @@ ticket_alerts = sa.Table(
 
 
 def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
-    """create_all makes missing tables only; columns added since go in here (idempotent)."""
+    """Columns and queue indexes added since the tables were made (idempotent)."""
+    db.add_missing_columns(conn, metadata)
     inspector = sa.inspect(conn)
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            kind = column.type.compile(conn.dialect)
-            default = ""
-            if column.server_default is not None:
-                arg = column.server_default.arg
-                value = arg if isinstance(arg, str) else str(arg.compile(dialect=conn.dialect))
-                default = f" DEFAULT '{value}'" if isinstance(arg, str) else f" DEFAULT {value}"
-            null = "" if column.nullable else " NOT NULL"
-            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}{null}'))
     existing = {i["name"] for i in inspector.get_indexes("tickets")} if inspector.has_table("tickets") else set()
     for index in tickets.indexes:
-        if index.name not in existing:
+        if index.name not in existing and (index is not ix_tickets_text or db.is_postgres(conn.engine)):
             index.create(conn, checkfirst=True)
 
 
@@ -341,9 +338,24 @@ def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitud
     return list(unique.values())
 
 
-def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "", overdue: bool = False,
-           text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50, citizen_id: str = ""):
+TEXT_TERMS_MAX = 8
+
+
+def text_query(text: str) -> str:
+    """A tsquery finding every word typed, each as a word or the start of one ("lampa" finds
+    "lampadaire"); only letters and digits reach it, so no input is a tsquery syntax error."""
+    words = re.findall(r"[^\W_]+", text.lower())[:TEXT_TERMS_MAX]
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def search(conn, **filters):
     """A staff queue page, newest first, keyset-paginated on (submitted_at, ticket_id)."""
+    return conn.execute(queue_query(conn.dialect.name, **filters)).mappings().all()
+
+
+def queue_query(dialect: str, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "",
+                overdue: bool = False, text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50,
+                citizen_id: str = "") -> sa.Select:
     t = tickets
     q = sa.select(t.c.ticket_id, t.c.tracking_code, t.c.office_id, t.c.kind, t.c.category, t.c.status,
                   t.c.submitted_at, t.c.due_at, t.c.answer_by, t.c.assignee_id, t.c.priority, t.c.department)
@@ -361,14 +373,17 @@ def search(conn, *, office_ids=(), statuses=(), categories=(), kinds=(), assigne
         q = q.where(t.c.citizen_id == citizen_id)
     if overdue:
         q = q.where(t.c.due_at < now)
-    if text:
+    if text and dialect == "postgresql":
+        query = text_query(text)
+        q = q.where(sa.func.to_tsvector(TEXT_SEARCH_CONFIG, t.c.description).op("@@")(
+            sa.func.to_tsquery(TEXT_SEARCH_CONFIG, query)) if query else sa.false())
+    elif text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(t.c.description.ilike(f"%{escaped}%", escape="\\"))
     if after is not None:
         q = q.where(sa.tuple_(t.c.submitted_at, t.c.ticket_id) < sa.tuple_(sa.literal(after[0], t.c.submitted_at.type),
                                                                            sa.literal(after[1])))
-    q = q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
-    return conn.execute(q).mappings().all()
+    return q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
 
 
 def overdue_by_office(conn, now: dt.datetime | None = None) -> dict[tuple[str], int]:

@@ -55,7 +55,7 @@ class StoreAttachmentRequest(_message.Message):
     def __init__(self, office_id: _Optional[str] = ..., filename: _Optional[str] = ..., declared_content_type: _Optional[str] = ..., content: _Optional[bytes] = ..., category: _Optional[_Union[Category, str]] = ..., owner_citizen_id: _Optional[str] = ...) -> None: ...
 
 class Attachment(_message.Message):
-    __slots__ = ("attachment_id", "office_id", "content_type", "size", "sha256", "object_key", "stored_at", "received_sha256", "metadata_stripped", "thumbnail_key", "category")
+    __slots__ = ("attachment_id", "office_id", "content_type", "size", "sha256", "object_key", "stored_at", "received_sha256", "metadata_stripped", "thumbnail_key", "category", "owner_citizen_id")
     ATTACHMENT_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class Attachment(_message.Message):
     METADATA_STRIPPED_FIELD_NUMBER: _ClassVar[int]
     THUMBNAIL_KEY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    OWNER_CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
     attachment_id: str
     office_id: str
     content_type: str
@@ -78,7 +79,8 @@ class Attachment(_message.Message):
     metadata_stripped: bool
     thumbnail_key: str
     category: Category
-    def __init__(self, attachment_id: _Optional[str] = ..., office_id: _Optional[str] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., object_key: _Optional[str] = ..., stored_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_sha256: _Optional[str] = ..., metadata_stripped: _Optional[bool] = ..., thumbnail_key: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ...) -> None: ...
+    owner_citizen_id: str
+    def __init__(self, attachment_id: _Optional[str] = ..., office_id: _Optional[str] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ..., object_key: _Optional[str] = ..., stored_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_sha256: _Optional[str] = ..., metadata_stripped: _Optional[bool] = ..., thumbnail_key: _Optional[str] = ..., category: _Optional[_Union[Category, str]] = ..., owner_citizen_id: _Optional[str] = ...) -> None: ...
 
 class GetAttachmentRequest(_message.Message):
     __slots__ = ("attachment_id",)

@@ -391,7 +391,7 @@ class RemoveTerritoryReply(_message.Message):
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
 
 class CatalogueEntry(_message.Message):
-    __slots__ = ("code", "request_type", "category", "name", "deadline_count", "deadline_unit", "legal_basis", "department", "requires_location", "requires_attachments", "active")
+    __slots__ = ("code", "request_type", "category", "name", "deadline_count", "deadline_unit", "legal_basis", "department", "requires_location", "requires_attachments", "active", "publicity", "anonymous_allowed")
     CODE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_TYPE_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -403,6 +403,8 @@ class CatalogueEntry(_message.Message):
     REQUIRES_LOCATION_FIELD_NUMBER: _ClassVar[int]
     REQUIRES_ATTACHMENTS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    PUBLICITY_FIELD_NUMBER: _ClassVar[int]
+    ANONYMOUS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     code: str
     request_type: str
     category: str
@@ -414,7 +416,9 @@ class CatalogueEntry(_message.Message):
     requires_location: bool
     requires_attachments: bool
     active: bool
-    def __init__(self, code: _Optional[str] = ..., request_type: _Optional[str] = ..., category: _Optional[str] = ..., name: _Optional[_Union[LocalizedName, _Mapping]] = ..., deadline_count: _Optional[int] = ..., deadline_unit: _Optional[str] = ..., legal_basis: _Optional[str] = ..., department: _Optional[str] = ..., requires_location: _Optional[bool] = ..., requires_attachments: _Optional[bool] = ..., active: _Optional[bool] = ...) -> None: ...
+    publicity: str
+    anonymous_allowed: bool
+    def __init__(self, code: _Optional[str] = ..., request_type: _Optional[str] = ..., category: _Optional[str] = ..., name: _Optional[_Union[LocalizedName, _Mapping]] = ..., deadline_count: _Optional[int] = ..., deadline_unit: _Optional[str] = ..., legal_basis: _Optional[str] = ..., department: _Optional[str] = ..., requires_location: _Optional[bool] = ..., requires_attachments: _Optional[bool] = ..., active: _Optional[bool] = ..., publicity: _Optional[str] = ..., anonymous_allowed: _Optional[bool] = ...) -> None: ...
 
 class ListCategoriesRequest(_message.Message):
     __slots__ = ("office_id", "include_inactive")
