@@ -163,3 +163,23 @@ def test_petition_signatures_one_per_person(stub, crew):
         stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="request_check"), timeout=10,
                         metadata=clerk)
     assert reason(err.value) == "NOT_ENOUGH_SIGNATURES"
+
+
+def test_queue_text_search_folds_arabic_spellings_and_french_accents(stub, crew):
+    """On PostgreSQL (full text over the normal form): an attached article, hamza forms, ta
+    marbuta, harakat and tatweel on either side; French accents and capitals."""
+    marker = uuid.uuid4().hex[:10]
+    clerk = crew["clerk"].metadata
+    arabic = complaint(stub, f"الإنارة العموميّة معطلة قرب المدرسـة {marker}")
+    french = complaint(stub, f"Éclairage défectueux près du cœur de la médina {marker}")
+
+    def found(text: str) -> set[str]:
+        page = stub.Search(pb.SearchRequest(text=f"{text} {marker}"), timeout=10, metadata=clerk)
+        return {i.ticket_id for i in page.items}
+
+    for words in ("إنارة", "انارة", "بالإنارة", "وللإنارة", "إِنَارَة", "العمومية", "معطّلة مدرسه", "المدرسة"):
+        assert found(words) == {arabic.ticket_id}, words
+    for words in ("eclairage", "ÉCLAIRAGE defect", "medina", "coeur"):
+        assert found(words) == {french.ticket_id}, words
+    assert found("") == {arabic.ticket_id, french.ticket_id}
+    assert found("إضاءة") == set() and found("éclairer") == set()
