@@ -183,3 +183,20 @@ def test_queue_text_search_folds_arabic_spellings_and_french_accents(stub, crew)
         assert found(words) == {french.ticket_id}, words
     assert found("") == {arabic.ticket_id, french.ticket_id}
     assert found("إضاءة") == set() and found("éclairer") == set()
+
+
+def test_the_assignee_is_shown_to_the_office_staff_only(stub, crew):
+    clerk, citizen = crew["clerk"], crew["citizen"]
+    receipt = complaint(stub, f"Nid de poule devant le n° 12 {uuid.uuid4().hex[:8]}", citizen=citizen.citizen_id)
+    assigned = stub.Assign(pb.AssignRequest(ticket_id=receipt.ticket_id, department="voirie",
+                                            assignee_id=clerk.citizen_id), timeout=10, metadata=clerk.metadata)
+    assert (assigned.department, assigned.assignee_id) == ("voirie", clerk.citizen_id)
+    as_staff = stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10, metadata=clerk.metadata)
+    assert (as_staff.department, as_staff.assignee_id) == ("voirie", clerk.citizen_id)
+    # Without a token, as the requester (Get, their own view) or by tracking code: no assignee.
+    assert stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10).assignee_id == ""
+    assert stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10,
+                    metadata=citizen.metadata).assignee_id == ""
+    assert stub.GetMine(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10,
+                        metadata=citizen.metadata).status.assignee_id == ""
+    assert stub.TrackByCode(pb.TrackByCodeRequest(tracking_code=receipt.tracking_code), timeout=10).assignee_id == ""

@@ -52,3 +52,26 @@ def test_the_ticket_page_offers_the_assignment(lang):
     assert f'<option value="2" selected>{text["priorities"]["2"]}</option>' in html
     assert 'id="assign-priority" name="priority" aria-invalid="true"' in html
     assert f'«{staff_portal.STAFF_TEXT[lang]["priority"]}»' in html
+
+
+@pytest.mark.parametrize("lang", portal.LANGUAGES)
+def test_the_ticket_page_names_the_assignee(lang):
+    req = EnvironBuilder(query_string=f"lang={lang}").get_request()
+    text, s = staff_desk.DESK_TEXT[lang], staff_portal.STAFF_TEXT[lang]
+    ticket = {"id": "t1", "code": "7K3M-9QX2-B", "kind": "complaint", "category": "roads", "status": "in_progress",
+              "priority": 2, "office": "Tétouan"}
+    assign = {"departments": [], "people": {"u1": text["me"]}, "priorities": staff_desk.PRIORITIES, "d": text}
+
+    def assigned(**changes) -> str:
+        page = staff_portal._render(req, "staff_ticket.html", ticket=dict(ticket, **changes), events=[], actions=[],
+                                    long_fields=staff_portal.LONG_FIELDS, csrf="C", done="", form={}, error=None,
+                                    assign=assign)
+        html = page.get_data(as_text=True)
+        row = html.split(f"<dt>{s['assigned_to']}</dt>", 1)[1]
+        return row[:row.index("</dd>")]
+
+    both = assigned(department="Voirie", assignee="Karim Alaoui")
+    assert f"{s['department']}: <span dir=\"auto\">Voirie</span> · <span dir=\"auto\">Karim Alaoui</span>" in both
+    assert "Karim" in assigned(department="", assignee="Karim") and s["department"] not in assigned(assignee="Karim")
+    assert "Voirie" in assigned(department="Voirie", assignee="") and "·" not in assigned(department="Voirie")
+    assert s["not_assigned"] in assigned(department="", assignee="")

@@ -164,13 +164,25 @@ class StaffDesk:
                                                metadata=session.metadata).bindings
         for b in bindings[:ASSIGNEES_SHOWN]:
             if b.citizen_id not in people and b.role in ("staff", "office_manager", "information_officer"):
-                try:
-                    who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=b.citizen_id),
-                                                   metadata=session.metadata)
-                except GrpcError:
-                    continue
-                people[b.citizen_id] = who.display_name or who.email or b.citizen_id[:8]
+                name = self._person_name(session, b.citizen_id)
+                if name:
+                    people[b.citizen_id] = name
         return {"departments": departments, "people": people, "priorities": PRIORITIES, "d": DESK_TEXT[lang]}
+
+    def _person_name(self, session: Session, citizen_id: str) -> str:
+        """A staff member's name as identity gives it to this caller; empty when it does not."""
+        try:
+            who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=citizen_id), metadata=session.metadata)
+        except GrpcError:
+            return ""
+        return who.display_name or who.email or citizen_id[:8]
+
+    def _assignee_name(self, session: Session, assignee_id: str, people: dict) -> str:
+        """Who the ticket page names as the assignee: from the assignment form's people, else
+        from identity, else the id's first characters."""
+        if not assignee_id:
+            return ""
+        return people.get(assignee_id) or self._person_name(session, assignee_id) or assignee_id[:8]
 
     @http("POST", "/staff/tickets/<string:ticket_id>/assign")
     @staff_page
