@@ -77,6 +77,7 @@ STAFF_TEXT = {
         "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات", "assigned_to": "مسند إلى",
         "not_assigned": "لم يسند بعد",
         "mine_only": "المسندة إلي فقط", "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
+        "admin_link": "الإدارة",
         "kinds": KIND_LABELS["ar"],
         "statuses": STATUS_LABELS["ar"],
         "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
@@ -111,6 +112,7 @@ STAFF_TEXT = {
         "by": "par", "ticket": "Demande", "attachments": "Pièces jointes", "assigned_to": "Affectée à",
         "not_assigned": "Pas encore affectée",
         "mine_only": "Qui me sont affectées", "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
+        "admin_link": "Administration",
         "kinds": KIND_LABELS["fr"],
         "statuses": STATUS_LABELS["fr"],
         "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
@@ -145,6 +147,7 @@ STAFF_TEXT = {
         "by": "by", "ticket": "Request", "attachments": "Attachments", "assigned_to": "Assigned to",
         "not_assigned": "Not assigned yet",
         "mine_only": "Assigned to me", "walk_in_link": "Walk-in request", "activities_link": "Activity log",
+        "admin_link": "Administration",
         "kinds": KIND_LABELS["en"],
         "statuses": STATUS_LABELS["en"],
         "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
@@ -238,8 +241,18 @@ def session_page(cookies: SessionCookies):
 staff_page = session_page(STAFF_COOKIES)
 
 
+# Who may open the admin pages (admin_portal); the staff bar links to them for these roles only.
+ADMIN_ROLES = ("national_admin", "commune_admin")
+
+
+def is_admin(caller: policy.Caller) -> bool:
+    return any(b.role in ADMIN_ROLES for b in caller.bindings)
+
+
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
     lang = portal.language(request)
+    session = request.environ.get(SESSION_KEY)
+    context.setdefault("admin_link", session is not None and is_admin(session.caller))
     response = portal._render(request, template, status, here=here, s=STAFF_TEXT[lang], **context)
     response.headers["Cache-Control"] = "no-store"
     return response
