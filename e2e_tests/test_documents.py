@@ -25,6 +25,7 @@ from citizenoffice.identity.v1 import identity_pb2
 from cokit.events.envelope import build_envelope, encode
 
 from .helpers import eventually
+from .tickets_people import people
 
 GPS_IFD = 0x8825
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -84,11 +85,6 @@ def absent(s3: Minio, bucket: str, key: str) -> bool:
     except S3Error as exc:
         return exc.code in ("NoSuchKey", "NoSuchObject")
     return False
-
-
-def caller(kind: str, subject: str, offices=()) -> list[tuple[str, str]]:
-    """Call metadata as the gateway sets it once it has verified the caller's token."""
-    return [("x-nameko-caller", json.dumps({"kind": kind, "id": subject, "offices": list(offices)}))]
 
 
 def attachment_row(engine, attachment_id: str):
@@ -240,43 +236,82 @@ def test_a_large_pdf_goes_up_in_parts(platform, infra, s3, documents_db):
     assert s3.stat_object(infra.s3_bucket, row["object_key"]).size == len(pdf)
 
 
-# --- download authorization -------------------------------------------------------------
+# --- download authorization (through the gateway, real accounts and tokens) --------------
 
 
-def test_a_user_without_the_right_gets_no_download_url(documents, office_id, infra):
-    owner, stranger = str(uuid.uuid4()), str(uuid.uuid4())
-    photo = jpeg_with_gps()
-    stored = documents.StoreAttachment(pb.StoreAttachmentRequest(
-        office_id=office_id, declared_content_type="image/jpeg", content=photo, owner_citizen_id=owner,
-        category=pb.PHOTO), timeout=30)
-    request = pb.GetAttachmentRequest(attachment_id=stored.attachment_id)
-    refused = {
-        "nobody": [],
-        "another citizen": caller("citizen", stranger),
-        "staff of another office": caller("staff", "agent-1", [str(uuid.uuid4())]),
-        "a citizen claiming staff rights without an office": caller("staff", owner),
-    }
-    for who, metadata in refused.items():
+@pytest.fixture(scope="module")
+def crew(platform, infra_backend):
+    return people(platform, infra_backend, {
+        "owner": None, "stranger": None,
+        "tetouan_clerk": ("staff", {"office": "tetouan"}), "martil_clerk": ("staff", {"office": "martil"}),
+        "officer": ("information_officer", {"commune_of": "tetouan"}),
+    })
+
+
+def bearer(person) -> dict:
+    return {"Authorization": f"Bearer {person.token}"}
+
+
+def download(platform, attachment_id: str, headers=None) -> requests.Response:
+    return requests.get(f"{platform.base_url}/api/v1/attachments/{attachment_id}/download",
+                        headers=headers or {}, timeout=30)
+
+
+def test_a_user_without_the_right_gets_no_download_url(platform, crew, infra):
+    photo = jpeg_with_gps(uuid.uuid4().hex)
+    uploaded = requests.post(f"{platform.base_url}/api/v1/attachments", data={"office": "tetouan"},
+                             files={"file": ("IMG_1.jpg", photo, "image/jpeg")}, headers=bearer(crew["owner"]),
+                             timeout=30)
+    assert uploaded.status_code == 201, uploaded.text
+    stored = uploaded.json()
+    for who, headers, status, reason in [
+        ("nobody", {}, 401, "AUTHENTICATION_REQUIRED"),
+        ("a forged token", {"Authorization": "Bearer not.a.token"}, 401, "TOKEN_MALFORMED"),
+        ("another citizen", bearer(crew["stranger"]), 403, "ATTACHMENT_FORBIDDEN"),
+        ("a clerk of another office", bearer(crew["martil_clerk"]), 403, "ATTACHMENT_FORBIDDEN"),
+    ]:
+        refused = download(platform, stored["attachment_id"], headers)
+        assert refused.status_code == status, (who, refused.text)
+        assert refused.headers["Content-Type"].startswith("application/problem+json"), who
+        assert refused.json()["reason"] == reason, (who, refused.text)
+        assert "http" not in refused.json()["detail"] and "url" not in refused.json(), who
+    for who in ("owner", "tetouan_clerk", "officer"):
+        got = download(platform, stored["attachment_id"], bearer(crew[who]))
+        assert got.status_code == 200, (who, got.text)
+        body = requests.get(got.json()["url"], timeout=10)
+        assert body.status_code == 200 and sha256(body.content) == stored["sha256"], who
+        assert requests.get(got.json()["thumbnail_url"], timeout=10).status_code == 200, who
+    unknown = download(platform, str(uuid.uuid4()), bearer(crew["owner"]))
+    assert unknown.status_code == 404 and unknown.json()["reason"] == "ATTACHMENT_NOT_FOUND"
+    # the caller metadata a neighbour could forge is no longer read
+    forged = [("x-nameko-caller", json.dumps({"kind": "staff", "id": "x", "offices": [stored["attachment_id"]]}))]
+    with grpc.insecure_channel(platform.grpc_target("documents")) as channel:
         with pytest.raises(grpc.RpcError) as err:
-            documents.GetDownloadUrl(request, metadata=metadata, timeout=10)
-        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED, who
-        assert "http" not in (err.value.details() or "")
-    for who, metadata in {"owner": caller("citizen", owner),
-                          "office staff": caller("staff", "agent-2", [office_id])}.items():
-        url = documents.GetDownloadUrl(request, metadata=metadata, timeout=10)
-        got = requests.get(url.url, timeout=10)
-        assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == stored.sha256, who
-        assert requests.get(url.thumbnail_url, timeout=10).status_code == 200
+            DocumentsServiceStub(channel).GetDownloadUrl(
+                pb.GetAttachmentRequest(attachment_id=stored["attachment_id"]), metadata=forged, timeout=10)
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     # private attachments are never listable, even knowing the bucket's name
     listing = requests.get(f"{infra.s3_endpoint}/{infra.s3_bucket}?list-type=2", timeout=10)
     assert listing.status_code == 403
-    assert requests.get(f"{infra.s3_endpoint}/{infra.s3_bucket}/{stored.object_key}", timeout=10).status_code == 403
+
+
+def test_a_signed_in_citizens_ticket_photo_is_theirs(platform, crew, documents_db):
+    photo = jpeg_with_gps(uuid.uuid4().hex)
+    r = requests.post(f"{platform.base_url}/api/v1/tickets", data={
+        "office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
+        "description": f"Lampadaire tombé {uuid.uuid4().hex[:6]}"}, files={"photo": ("p.jpg", photo, "image/jpeg")},
+        headers=bearer(crew["owner"]), timeout=30)
+    assert r.status_code == 201, r.text
+    with documents_db.connect() as conn:
+        owners = conn.execute(sa.text("select owner_citizen_id from attachments where received_sha256 = :s"),
+                              {"s": sha256(photo)}).scalars().all()
+    assert owners == [crew["owner"].citizen_id]
 
 
 # --- proactive publication --------------------------------------------------------------
 
 
-def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platform, documents, office_id):
+def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platform, documents, office_id, crew):
     marker = uuid.uuid4().hex[:10]
     pdf = PDF + marker.encode()
     stored = documents.StoreAttachment(pb.StoreAttachmentRequest(
@@ -285,10 +320,14 @@ def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platfor
                                 summary="ميزانية الجماعة للسنة المالية 2026", language="ar",
                                 document_date="2026-01-15", attachment_id=stored.attachment_id,
                                 keywords=["budget", marker])
-    with pytest.raises(grpc.RpcError) as err:
-        documents.Publish(publish, metadata=caller("citizen", str(uuid.uuid4())), timeout=10)
-    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    published = documents.Publish(publish, metadata=caller("staff", "agent", [office_id]), timeout=10)
+    for who, metadata, code in [("nobody", [], grpc.StatusCode.UNAUTHENTICATED),
+                                ("a citizen", crew["stranger"].metadata, grpc.StatusCode.PERMISSION_DENIED),
+                                ("a clerk of another office", crew["martil_clerk"].metadata,
+                                 grpc.StatusCode.PERMISSION_DENIED)]:
+        with pytest.raises(grpc.RpcError) as err:
+            documents.Publish(publish, metadata=metadata, timeout=10)
+        assert err.value.code() == code, who
+    published = documents.Publish(publish, metadata=crew["tetouan_clerk"].metadata, timeout=10)
 
     found = requests.get(f"{platform.base_url}/api/v1/offices/tetouan/library",
                          params={"q": f"الميزانية {marker}", "kind": "budget", "language": "ar"}, timeout=10)

@@ -9,7 +9,8 @@ from render import load
 DB = ["identity", "registry", "tickets", "documents", "notifications"]
 SERVICES = DB + ["gateway"]
 CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"],
-         "tickets": ["registry", "identity", "documents"], "notifications": ["identity"], "identity": ["notifications"]}
+         "tickets": ["registry", "identity", "documents"], "notifications": ["identity", "registry"],
+         "documents": ["registry", "identity"], "identity": ["notifications"]}
 
 
 def expected(profile: str) -> set[tuple[str, str, str]]:

@@ -3,7 +3,7 @@
 {{- define "documents.facts" -}}
 grpcPort: 50054
 httpPort: 0
-calls: []
+calls: ["registry", "identity"]
 calledBy: ["gateway", "tickets"]
 database: true
 s3: true

@@ -3,7 +3,7 @@
 {{- define "notifications.facts" -}}
 grpcPort: 50055
 httpPort: 0
-calls: ["identity"]
+calls: ["identity", "registry"]
 calledBy: ["gateway", "identity"]
 database: true
 s3: false

@@ -4,7 +4,7 @@
 grpcPort: 50052
 httpPort: 0
 calls: []
-calledBy: ["gateway", "tickets"]
+calledBy: ["documents", "gateway", "notifications", "tickets"]
 database: true
 s3: false
 smtp: false

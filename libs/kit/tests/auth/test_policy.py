@@ -91,3 +91,28 @@ def test_claims_round_trip():
     claims = {"sub": "u1", "sid": "s", "ins": "ma", "kind": "user",
               "roles": [{"r": "staff", "i": "ma", "c": "tetouan", "o": "office-tetouan"}]}
     assert Caller.from_claims(claims).bindings == (RoleBinding("staff", TETOUAN),)
+
+
+def test_an_attachment_is_read_by_its_owner_or_the_offices_readers():
+    owner = Caller("cit-1", "user", "ma")
+    assert decide(owner, "attachment.read", TETOUAN, owner="cit-1").reason == "OWNER"
+    assert not decide(Caller("cit-2", "user", "ma"), "attachment.read", TETOUAN, owner="cit-1").allowed
+    assert not decide(owner, "attachment.read", TETOUAN, owner="").allowed
+    assert decide(caller("staff", TETOUAN), "attachment.read", TETOUAN, owner="cit-1").allowed
+    assert not decide(caller("staff", MARTIL), "attachment.read", TETOUAN, owner="cit-1").allowed
+    assert decide(caller("information_officer", Scope("ma", "tetouan")), "attachment.read", TETOUAN).allowed
+    assert decide(Caller.anonymous("ma"), "attachment.read", TETOUAN, owner="cit-1").reason == "AUTHENTICATION_REQUIRED"
+    assert not decide(caller("staff", TETOUAN), "document.publish", MARTIL).allowed
+    assert decide(caller("staff", TETOUAN), "document.publish", TETOUAN).allowed
+
+
+def test_own_data_is_the_verified_callers_only():
+    from cokit.auth.policy import own_data_subject
+
+    me = Caller("cit-1", "user", "ma")
+    assert own_data_subject(me) == own_data_subject(me, "cit-1") == "cit-1"
+    for who, asked, reason in [(me, "cit-2", "NOT_YOUR_DATA"), (Caller.anonymous("ma"), "", "AUTHENTICATION_REQUIRED"),
+                               (Caller("key-1", "machine", "ma"), "cit-1", "CITIZENS_ONLY")]:
+        with pytest.raises(DomainError) as err:
+            own_data_subject(who, asked)
+        assert err.value.reason == reason

@@ -1,15 +1,16 @@
-"""What an attachment may be, who may read it, and what a commune publishes.
+"""What an attachment may be, how long a closed ticket's attachments are kept, and what a
+commune publishes. Who may read an attachment is the platform's policy (cokit.auth.policy,
+action attachment.read).
 
 Types are decided by the bytes, never by the name; each category has its own size limit.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
 
-from cokit.errors import invalid_argument, permission_denied
+from cokit.errors import invalid_argument
 
 MiB = 1024 * 1024
 MAX_SMALL_UPLOAD = 8 * MiB  # larger files go through presigned uploads
@@ -116,55 +117,6 @@ def part_count(size: int) -> int:
     return 1 if size <= MULTIPART_THRESHOLD else -(-size // PART_SIZE)
 
 
-# --- who may read an attachment ---------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    """Who is calling, as the gateway established it (see caller_from_context)."""
-
-    kind: str = "anonymous"  # citizen | staff | anonymous
-    subject_id: str = ""
-    office_ids: frozenset = frozenset()
-
-
-ANONYMOUS = Caller()
-
-
-def caller_from_context(value) -> Caller:
-    """The `caller` context data: {"kind": ..., "id": ..., "offices": [...]}; anything
-    malformed is an anonymous caller, never an error that could leak which part was wrong."""
-    if not isinstance(value, dict):
-        return ANONYMOUS
-    kind = value.get("kind")
-    subject = value.get("id")
-    offices = value.get("offices") or []
-    if kind not in ("citizen", "staff") or not isinstance(subject, str) or not subject:
-        return ANONYMOUS
-    if not isinstance(offices, list) or not all(isinstance(o, str) for o in offices):
-        return ANONYMOUS
-    return Caller(kind=kind, subject_id=subject, office_ids=frozenset(offices) if kind == "staff" else frozenset())
-
-
-def may_download(caller: Caller, office_id: str, owner_citizen_id: str) -> bool:
-    if caller.kind == "citizen":
-        return bool(owner_citizen_id) and caller.subject_id == owner_citizen_id
-    if caller.kind == "staff":
-        return office_id in caller.office_ids
-    return False
-
-
-def authorize_download(caller: Caller, office_id: str, owner_citizen_id: str) -> None:
-    if not may_download(caller, office_id, owner_citizen_id):
-        # The same answer whether the attachment is someone else's or the caller unknown.
-        raise permission_denied("ATTACHMENT_FORBIDDEN", "you may not read this attachment")
-
-
-def authorize_publication(caller: Caller, office_id: str) -> None:
-    if not (caller.kind == "staff" and office_id in caller.office_ids):
-        raise permission_denied("PUBLICATION_FORBIDDEN", "only the office's staff publish its documents")
-
-
 # --- proactive publication (Law 31-13) --------------------------------------------------
 
 PUBLICATION_KINDS = ("BUDGET", "COUNCIL_DELIBERATION", "PROCEDURE", "TENDER", "RECRUITMENT_RESULT", "REPORT")
@@ -222,4 +174,25 @@ def export_attachment(row) -> dict:
     return {"attachment_id": row["attachment_id"], "office_id": row["office_id"],
             "category": row["category"] or "", "content_type": row["content_type"], "size": row["size"],
             "sha256": row["sha256"], "stored_at": stored.isoformat() if stored is not None else None,
-            "metadata_stripped": bool(row["metadata_stripped"])}
+            "metadata_stripped": bool(row["metadata_stripped"]),
+            "purged_at": row["purged_at"].isoformat() if row.get("purged_at") is not None else None}
+
+
+# --- retention of closed tickets' attachments -------------------------------------------
+
+CLOSED = "closed"
+
+
+def closure_change(from_status: str, to_status: str) -> str:
+    """What a ticket's transition means for its attachments' retention: "closed" starts the
+    period, "reopened" (any way out of closed) cancels a purge not yet done, "" nothing."""
+    if to_status == CLOSED and from_status != CLOSED:
+        return "closed"
+    if from_status == CLOSED and to_status != CLOSED:
+        return "reopened"
+    return ""
+
+
+def retention_cutoff(now: dt.datetime, retention_days: float) -> dt.datetime:
+    """Tickets closed at or before this moment have their attachments purged."""
+    return now - dt.timedelta(days=retention_days)

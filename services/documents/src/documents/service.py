@@ -16,23 +16,33 @@ import io
 import json
 import logging
 
+import os
+
 import eventlet.tpool
+import nameko
 import sqlalchemy as sa
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from citizenoffice.documents.v1 import documents_pb2 as pb
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
+from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
+from citizenoffice.tickets.v1 import tickets_pb2
+from cokit.auth import policy
+from cokit.auth.offices import office_scope
+from cokit.auth.provider import TokenVerifier
+from cokit.clients import ServiceClient
+from grpc import StatusCode
+
 from cokit.events.consumer import consume
-from cokit.events.envelope import topic_for
+from cokit.events.envelope import occurred_at, topic_for
 from cokit.timestamps import to_timestamp
-from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, unavailable
+from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied, unavailable
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
-from cokit.settings import ServiceSettings
+from cokit.settings import ServiceSettings, SettingsError
 from cokit.storage import Storage, StorageError, object_key
 
 from . import domain, images, multipart, store
@@ -44,6 +54,11 @@ UPLOAD_URL_SECONDS = 900
 UPLOAD_ABANDONED_AFTER = dt.timedelta(hours=24)
 add_event_tables(store.metadata)
 log = logging.getLogger(__name__)
+# Retention of closed tickets' attachments: read at import, as the timer's interval must be.
+PURGE_INTERVAL = float(os.environ.get("DOCUMENTS_PURGE_INTERVAL", "300") or 300)
+PURGE_BATCH = 20
+# A purge claimed by a replica that died is taken over after this.
+PURGE_CLAIM_STALE = dt.timedelta(minutes=10)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,13 +72,22 @@ class Settings(ServiceSettings):
     s3_secret_key: str = "citizenoffice-secret"
     s3_bucket: str = "citizenoffice-attachments"
     s3_region: str = "us-east-1"
+    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
+    registry_grpc_target: str = "127.0.0.1:50052"   # the commune of an office, for role bindings
+    # Days a closed ticket's attachments are kept before their bytes are purged (fractions
+    # allowed: 0.0001 is 8.64 s, for tests); DOCUMENTS_PURGE_INTERVAL: seconds between purge runs.
+    documents_retention_days: float = 365.0
+    documents_purge_interval: float = 300.0
+
+    def __post_init__(self):
+        if self.documents_retention_days < 0:
+            raise SettingsError("Settings: DOCUMENTS_RETENTION_DAYS must be 0 or more")
+        if self.documents_purge_interval <= 0:
+            raise SettingsError("Settings: DOCUMENTS_PURGE_INTERVAL must be above 0")
 
 
-class CallerProvider(DependencyProvider):
-    """The caller the gateway established, from the call's context data (`caller`)."""
-
-    def get_dependency(self, worker_ctx):
-        return domain.caller_from_context(worker_ctx.context_data.get("caller"))
+def _retention_days() -> float:
+    return float(nameko.config.get("DOCUMENTS_RETENTION_DAYS", Settings.documents_retention_days))
 
 
 def attachment_message(row) -> pb.Attachment:
@@ -103,7 +127,17 @@ class DocumentsService(kit_service(pb)):
     name = "documents"
     events = OutboxRelay(engine="db")
     storage = Storage()
-    caller = CallerProvider()
+    # The caller of every call: the access token on its metadata, verified here (cached JWKS).
+    auth = TokenVerifier()
+    registry = ServiceClient("registry", RegistryServiceStub)
+
+    def _owner(self, asked: str) -> str:
+        """A signed-in person's file is theirs, whatever the message says; without a token the
+        owner named by the caller (the gateway, for a contact without an account)."""
+        caller = self.auth.from_context()
+        if caller.kind == "user" and caller.subject:
+            return caller.subject
+        return asked
 
     # --- small files over gRPC ------------------------------------------------------------
 
@@ -141,7 +175,7 @@ class DocumentsService(kit_service(pb)):
             self._remove_quietly(key, f"{key}.thumb")
             raise _storage_down(exc) from None
         return self._record(
-            attachment_id=attachment_id, office_id=header.office_id, owner=header.owner_citizen_id,
+            attachment_id=attachment_id, office_id=header.office_id, owner=self._owner(header.owner_citizen_id),
             category=domain.category_name(category), content_type=content_type, size=put.size, sha256=put.sha256,
             received_sha256=received_sha256, stripped=content_type in domain.IMAGE_TYPES, key=key,
             thumb_key=thumb_key, stored_at=stored_at,
@@ -176,7 +210,7 @@ class DocumentsService(kit_service(pb)):
         with self.db.begin() as conn:
             conn.execute(store.uploads.insert().values(
                 upload_id=upload_id, instance_id=current_instance(), office_id=request.office_id,
-                owner_citizen_id=request.owner_citizen_id or None, category=category,
+                owner_citizen_id=self._owner(request.owner_citizen_id) or None, category=category,
                 declared_content_type=request.declared_content_type[:128], size=request.size, sha256=request.sha256,
                 object_key=key, s3_upload_id=s3_upload_id, state="open", created_at=now,
                 expires_at=now + UPLOAD_ABANDONED_AFTER,
@@ -336,13 +370,34 @@ class DocumentsService(kit_service(pb)):
     @grpc
     def GetDownloadUrl(self, request, context):
         row = self._row(request.attachment_id)
-        domain.authorize_download(self.caller, row["office_id"], row["owner_citizen_id"] or "")
+        self._authorize_read(row)
+        if row["purged_at"] is not None:
+            raise failed_precondition(
+                "ATTACHMENT_PURGED", "this attachment's file was deleted at the end of its retention period",
+                purged_at=row["purged_at"].isoformat())
         expires = to_timestamp(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=DOWNLOAD_URL_SECONDS))
         thumb = row["thumbnail_key"]
         return pb.DownloadUrl(
             url=self.storage.presigned_get(row["object_key"], DOWNLOAD_URL_SECONDS), expires_at=expires,
             thumbnail_url=self.storage.presigned_get(thumb, DOWNLOAD_URL_SECONDS) if thumb else "",
         )
+
+    def _authorize_read(self, row) -> None:
+        """The owner citizen, or a reader whose role binding covers the attachment's office."""
+        caller = self.auth.from_context()
+        owner = row["owner_citizen_id"] or ""
+        target = policy.Scope(row["instance_id"], "", row["office_id"])
+        decision = policy.decide(caller, "attachment.read", target, owner=owner)
+        if not decision.allowed and caller.bindings and decision.reason == "NOT_ALLOWED":
+            # Commune bindings need the office's commune: asked only of callers with roles.
+            target = office_scope(self.registry, row["office_id"], row["instance_id"])
+            decision = policy.decide(caller, "attachment.read", target, owner=owner)
+        if decision.allowed:
+            return
+        if decision.reason == "AUTHENTICATION_REQUIRED":
+            raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to read attachments")
+        # The same answer whether the attachment is someone else's or outside the caller's offices.
+        raise permission_denied("ATTACHMENT_FORBIDDEN", "you may not read this attachment")
 
     def _row(self, attachment_id: str):
         with self.db.connect() as conn:
@@ -360,7 +415,14 @@ class DocumentsService(kit_service(pb)):
         attachment = self._row(request.attachment_id)
         if attachment["office_id"] != request.office_id:
             raise not_found("ATTACHMENT_NOT_FOUND", "no such attachment in this office")
-        domain.authorize_publication(self.caller, request.office_id)
+        caller = self.auth.from_context()
+        try:
+            policy.require(caller, "document.publish",
+                           office_scope(self.registry, request.office_id, current_instance()))
+        except DomainError as error:
+            if error.code == StatusCode.UNAUTHENTICATED:
+                raise
+            raise permission_denied("PUBLICATION_FORBIDDEN", "only the office's staff publish its documents") from None
         keywords = [k.strip() for k in request.keywords if k.strip()][:20]
         row = {
             "document_id": uuid7(), "instance_id": current_instance(), "office_id": request.office_id,
@@ -441,15 +503,15 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def ExportCitizenData(self, request, context):
-        """The person's attachments: what is kept about each, and a short-lived link to its bytes."""
-        if not request.citizen_id:
-            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+        """The caller's own attachments: what is kept about each, and a short-lived link to its
+        bytes (none once purged)."""
+        citizen_id = policy.own_data_subject(self.auth.from_context(), request.citizen_id)
         t = store.attachments
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(t).where(t.c.owner_citizen_id == request.citizen_id)
+            rows = conn.execute(sa.select(t).where(t.c.owner_citizen_id == citizen_id)
                                 .order_by(t.c.stored_at)).mappings().all()
-        data = {"attachments": [dict(domain.export_attachment(r),
-                                     download_url=self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS))
+        data = {"attachments": [dict(domain.export_attachment(r), download_url=None if r["purged_at"] is not None
+                                     else self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS))
                                 for r in rows]}
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
@@ -468,6 +530,12 @@ class DocumentsService(kit_service(pb)):
         erased = self._erase(event.payload.citizen_id)
         log.info("citizen's attachments erased", extra={"event_id": event.event_id, "erased": erased})
 
+    def _remove_files(self, row) -> None:
+        """The attachment's object and thumbnail (a missing one is no error)."""
+        self.storage.remove(row["object_key"])
+        if row["thumbnail_key"]:
+            self.storage.remove(row["thumbnail_key"])
+
     def _erase(self, citizen_id: str) -> int:
         t = store.attachments
         with self.db.connect() as conn:
@@ -476,15 +544,81 @@ class DocumentsService(kit_service(pb)):
         erased = 0
         for row in rows:
             try:
-                self.storage.remove(row["object_key"])
-                if row["thumbnail_key"]:
-                    self.storage.remove(row["thumbnail_key"])
+                self._remove_files(row)
             except StorageError as exc:
                 raise _storage_down(exc) from None
             with self.db.begin() as conn:
                 erased += conn.execute(t.delete().where(t.c.attachment_id == row["attachment_id"])).rowcount
         return erased
 
+    # --- retention of closed tickets' attachments -------------------------------------------
+
+    @consume(topic_for("tickets"), group="documents-tickets")
+    def on_ticket_event(self, event):
+        """Which ticket an attachment belongs to, and when that ticket closes or reopens.
+        State and the processed-event marker commit together: a redelivery changes nothing."""
+        payload = event.payload
+        if payload is None:
+            return
+        if isinstance(payload, tickets_pb2.TicketSubmitted) or (
+                isinstance(payload, tickets_pb2.TicketChanged) and payload.change == "message_posted"):
+            change, ids = "attach", list(payload.attachment_ids)
+            if not ids:
+                return
+        elif isinstance(payload, tickets_pb2.TicketTransitioned):
+            change, ids = domain.closure_change(payload.from_status, payload.to_status), []
+            if not change:
+                return
+        else:
+            return
+        occurred = occurred_at(event.envelope)
+        with self.db.begin() as conn:
+            if not event.mark_processed(conn):
+                return
+            if change == "attach":
+                store.link_to_ticket(conn, payload.ticket_id, ids)
+            elif change == "closed":
+                store.schedule_purge(conn, payload.ticket_id, occurred)
+            else:
+                store.cancel_purge(conn, payload.ticket_id)
+        log.info("ticket's attachments", extra={"event_id": event.event_id, "change": change})
+
+    @timer(interval=PURGE_INTERVAL)
+    def purge_closed_tickets(self):
+        """Delete the bytes (file and thumbnail) of attachments of tickets closed longer than the
+        retention period; the rows stay, marked purged. Safe with any number of replicas."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with self.db.begin() as conn:
+            claimed = store.claim_purges(conn, domain.retention_cutoff(now, _retention_days()), now,
+                                         now - PURGE_CLAIM_STALE, PURGE_BATCH)
+        for ticket_id in claimed:
+            self._purge_ticket(ticket_id)
+
+    def _purge_ticket(self, ticket_id: str) -> None:
+        t, closures = store.attachments, store.ticket_closures
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key)
+                                .where(t.c.ticket_id == ticket_id, t.c.purged_at.is_(None))).mappings().all()
+        now = dt.datetime.now(dt.timezone.utc)
+        for row in rows:
+            try:
+                self._remove_files(row)
+            except StorageError as exc:
+                # Released for the next run; the attachments already purged stay purged.
+                log.warning("purge postponed: object storage failed", extra={"error": type(exc).__name__})
+                with self.db.begin() as conn:
+                    conn.execute(closures.update().where(closures.c.ticket_id == ticket_id,
+                                                         closures.c.state == "purging")
+                                 .values(state="scheduled", claimed_at=None))
+                return
+            with self.db.begin() as conn:
+                conn.execute(t.update().where(t.c.attachment_id == row["attachment_id"], t.c.purged_at.is_(None))
+                             .values(purged_at=now))
+        with self.db.begin() as conn:
+            conn.execute(closures.update().where(closures.c.ticket_id == ticket_id, closures.c.state == "purging")
+                         .values(state="purged", purged_at=now, claimed_at=None))
+        log.info("closed ticket's attachments purged", extra={"ticket_id": ticket_id, "purged": len(rows)})
+
 
 SERVICE = DocumentsService
-migrate = migrator(store.metadata, after=store.add_missing_columns)
+migrate = migrator(store.metadata, after=store.migrate_in_place)

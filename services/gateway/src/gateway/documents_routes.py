@@ -2,8 +2,9 @@
 commune with its open-data export.
 
 A mixin of GatewayService: it uses the service's clients (registry, documents) and its
-problem-body guard. The citizen's inbox gets HTTP routes once identity's tokens reach the
-gateway: without them anyone could read anyone's inbox by its id.
+problem-body guard. The caller's bearer token goes on to documents, which verifies it and
+decides: a signed-in person's uploads are theirs, and a download URL is given to the owner or
+to staff whose role binding covers the attachment's office.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.errors import invalid_argument
 
+from .caller import forward
 from .http import guarded, json_response
 from .translate import iso
 
@@ -88,7 +90,7 @@ class DocumentsRoutes:
             office_id=self._office_id(request.form.get("office", "")), filename=upload.filename or "",
             declared_content_type=upload.content_type or "", content=upload.read(),
             category=_category(request.form.get("category", "")), owner_citizen_id=self._uploader(request),
-        ))
+        ), metadata=forward(request))
         return json_response(attachment_json(stored), status=201)
 
     @http("POST", "/api/v1/uploads")
@@ -104,7 +106,7 @@ class DocumentsRoutes:
             declared_content_type=str(body.get("content_type", "")), size=size,
             sha256=str(body.get("sha256", "")).lower(), category=_category(str(body.get("category", ""))),
             owner_citizen_id=self._uploader(request),
-        ))
+        ), metadata=forward(request))
         return json_response({
             "upload_id": ticket.upload_id, "method": "PUT", "url": ticket.url or None,
             "parts": [{"part_number": p.part_number, "url": p.url} for p in ticket.parts],
@@ -127,6 +129,15 @@ class DocumentsRoutes:
                    for p in parts],
         ))
         return json_response(attachment_json(stored), status=201)
+
+    @http("GET", "/api/v1/attachments/<string:attachment_id>/download")
+    @guarded
+    def attachment_download(self, request, attachment_id):
+        """Short-lived URLs of the file and its thumbnail, for the owner or the office's staff."""
+        url = self.documents.GetDownloadUrl(documents_pb.GetAttachmentRequest(attachment_id=attachment_id),
+                                            metadata=forward(request))
+        return json_response({"url": url.url, "thumbnail_url": url.thumbnail_url or None,
+                              "expires_at": iso(url.expires_at)})
 
     # --- the public library (Law 31-13) ---------------------------------------------------
 

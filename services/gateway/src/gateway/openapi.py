@@ -127,6 +127,46 @@ SCHEMAS = {
             "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
         },
     },
+    "DownloadUrl": {
+        "type": "object",
+        "required": ["url", "expires_at"],
+        "properties": {
+            "url": {"type": "string", "description": "a presigned GET of the file, valid a few minutes"},
+            "thumbnail_url": {"type": ["string", "null"], "description": "the photo's thumbnail, likewise"},
+            "expires_at": _TIMESTAMP,
+        },
+    },
+    "InboxItem": {
+        "type": "object",
+        "required": ["item_id", "kind", "language", "subject", "body", "read"],
+        "properties": {
+            "item_id": {"type": "string"},
+            "kind": {"type": "string", "description": "the event told, e.g. ticket.submitted"},
+            "language": {"type": "string", "description": "the language the text is in"},
+            "subject": {"type": "string"},
+            "body": {"type": "string"},
+            "read": {"type": "boolean"},
+            "created_at": _TIMESTAMP,
+        },
+    },
+    "Inbox": {
+        "type": "object",
+        "required": ["items", "unread"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/InboxItem"}},
+            "unread": {"type": "integer", "minimum": 0, "description": "unread items in the whole inbox"},
+            "next_page_token": {"type": ["string", "null"]},
+        },
+    },
+    "InboxRead": {
+        "type": "object",
+        "required": ["item_id", "read", "changed"],
+        "properties": {
+            "item_id": {"type": "string"},
+            "read": {"type": "boolean"},
+            "changed": {"type": "boolean", "description": "false when it was read already"},
+        },
+    },
     "UploadRequest": {
         "type": "object",
         "required": ["office", "filename", "content_type", "size"],
@@ -629,6 +669,35 @@ PATHS.update({
         "NoInput", "MyTicket"),
     "/api/v1/tickets/{ticket_id}/follow": _citizen_post(
         "followTicket", "Follow a public request, or say \"me too\"", "FollowInput", "FollowCounts"),
+    "/api/v1/attachments/{attachment_id}/download": {
+        "get": {
+            "operationId": "attachmentDownloadUrl", "tags": ["documents"], "security": _CITIZEN,
+            "summary": "Short-lived URLs of an attachment, for the citizen who filed it or the office's staff",
+            "description": "403 ATTACHMENT_FORBIDDEN for anyone else; 409 ATTACHMENT_PURGED once the file was "
+                           "deleted at the end of the retention period after its request closed.",
+            "parameters": [_path_param("attachment_id", "the attachment's id")],
+            "responses": {**_ok("Where to GET the file", "DownloadUrl"), **_errors("401", "403", "404", "409")},
+        },
+    },
+    "/api/v1/me/notifications": {
+        "get": {
+            "operationId": "listMyNotifications", "tags": ["my notifications"], "security": _CITIZEN,
+            "summary": "The signed-in person's in-app inbox, newest first, in their language",
+            "parameters": [_query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
+                           _query("page_token", "next_page_token of the previous page"),
+                           _query("lang", "the language to show the items in; default: the account's",
+                                  {"type": "string", "enum": ["ar", "fr", "en", "zgh"]})],
+            "responses": {**_ok("One page of my inbox", "Inbox"), **_errors("401", "403")},
+        },
+    },
+    "/api/v1/me/notifications/{item_id}/read": {
+        "post": {
+            "operationId": "markMyNotificationRead", "tags": ["my notifications"], "security": _CITIZEN,
+            "summary": "Mark one of my inbox items read (404 for anyone else's)",
+            "parameters": [_path_param("item_id", "the inbox item's id")],
+            "responses": {**_ok("The item is read", "InboxRead"), **_errors("401", "403", "404")},
+        },
+    },
 })
 
 DOCUMENT = {
@@ -641,7 +710,8 @@ DOCUMENT = {
                    "attachments; each office's published documents.",
     },
     "servers": [{"url": "/", "description": "this gateway"}],
-    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "my requests"}, {"name": "documents"},
+    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "my requests"}, {"name": "my notifications"},
+             {"name": "documents"},
              {"name": "registry"}, {"name": "meta"},
              {"name": "open311", "description": "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2); "
                                                 "errors in its own shape, not problem bodies"}],

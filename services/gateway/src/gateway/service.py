@@ -36,6 +36,7 @@ from .citizen_portal import CitizenPortal
 from .citizen_routes import CitizenRoutes
 from .fallback import fallback
 from .documents_routes import DocumentsRoutes
+from .inbox_routes import InboxRoutes
 from .open311_routes import Open311Routes
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
@@ -75,8 +76,8 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, Open311Routes,
-                     StaffPortal, StaffDesk, AdminPortal, PublicPortal, CitizenPortal):
+class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, InboxRoutes,
+                     Open311Routes, StaffPortal, StaffDesk, AdminPortal, PublicPortal, CitizenPortal):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -178,7 +179,9 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
                     office_id=office.office_id, filename=upload.filename,
                     declared_content_type=upload.content_type, content=upload.content,
                     owner_citizen_id=citizen_id,
-                )
+                ),
+                # A signed-in citizen's files are theirs: documents reads the verified token.
+                metadata=forward(request),
             )
             attachment_ids.append(stored.attachment_id)
         return self.tickets.Submit(

@@ -14,6 +14,8 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
+import zoneinfo
 
 import nameko
 import sqlalchemy as sa
@@ -25,20 +27,25 @@ from citizenoffice.identity.v1 import identity_pb2
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1 import notifications_pb2 as pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.registry.v1 import registry_pb2
+from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2
+from cokit.auth import policy
+from cokit.auth.provider import TokenVerifier
 from cokit.clients import ServiceClient
 from cokit.timestamps import to_timestamp
-from cokit.errors import failed_precondition, invalid_argument, unavailable
+from cokit.errors import failed_precondition, invalid_argument, not_found, unavailable
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
+from cokit.paging import decode_page_token, encode_page_token, page_size
 from cokit.mail import MailError, MailerProvider
 from cokit.service import kit_service, migrator, rpc
 from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
 
-from . import domain, store
+from . import digest, domain, store
 from .sms import SmsError, SmsProvider, SmsRejected
 
 grpc = rpc(NotificationsServiceStub)
@@ -48,6 +55,10 @@ log = logging.getLogger(__name__)
 GROUP = "notifications"
 CLAIM_STALE_SECONDS = 60
 SEND_BATCH = 50
+# The staff digest: checked every DIGEST_INTERVAL seconds, made once a day per office from
+# NOTIFICATIONS_DIGEST_HOUR (local time of the instance) on.
+DIGEST_INTERVAL = float(os.environ.get("NOTIFICATIONS_DIGEST_INTERVAL", "600") or 600)
+DIGEST_TIMEZONE = zoneinfo.ZoneInfo("Africa/Casablanca")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +74,9 @@ class Settings(SmtpSettings, ServiceSettings):
     sms_timeout: float = 10.0
     notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
     notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
+    registry_grpc_target: str = "127.0.0.1:50052"   # the staff of an office, for the digest
+    notifications_digest_hour: int = 7              # local hour from which the day's digest is sent
+    notifications_digest_interval: float = 600.0    # seconds between digest checks
 
     def __post_init__(self):
         problems = []
@@ -70,6 +84,10 @@ class Settings(SmtpSettings, ServiceSettings):
             problems.append("NOTIFICATIONS_MAX_ATTEMPTS must be at least 1")
         if self.notifications_first_retry_seconds <= 0:
             problems.append("NOTIFICATIONS_FIRST_RETRY_SECONDS must be above 0")
+        if not 0 <= self.notifications_digest_hour <= 23:
+            problems.append("NOTIFICATIONS_DIGEST_HOUR must be 0 to 23")
+        if self.notifications_digest_interval <= 0:
+            problems.append("NOTIFICATIONS_DIGEST_INTERVAL must be above 0")
         if problems:
             raise SettingsError("Settings: " + "; ".join(problems))
 
@@ -100,6 +118,9 @@ class NotificationsService(kit_service(pb)):
     identity = ServiceClient("identity", IdentityServiceStub)
     mailer = MailerProvider()
     sms = SmsProvider()
+    # The caller of the inbox and export calls: the access token on the call, verified here.
+    auth = TokenVerifier()
+    registry = ServiceClient("registry", RegistryServiceStub)
 
     @consume(topic_for("tickets"), group=GROUP)
     def on_ticket_event(self, event):
@@ -128,7 +149,7 @@ class NotificationsService(kit_service(pb)):
             store.insert_ignoring_duplicate(conn, store.inbox_items, {
                 "item_id": uuid7(), "citizen_id": citizen_id, "event_id": event.event_id,
                 "kind": kind, "language": message.language, "subject": message.subject,
-                "body": message.body, "read": False, "created_at": now,
+                "body": message.body, "read": False, "created_at": now, "fields": json.dumps(fields),
             })
             for channel in self._channels():
                 store.insert_ignoring_duplicate(conn, store.deliveries, {
@@ -294,35 +315,51 @@ class NotificationsService(kit_service(pb)):
                               channel=channel)
         return pb.SendReply(delivery_id=delivery_id, channel=channel)
 
+    # --- the caller's own inbox and data (the verified token decides whose) -------------------
+
+    def _me(self, asked: str = "") -> str:
+        return policy.own_data_subject(self.auth.from_context(), asked)
+
     @grpc
     def ExportCitizenData(self, request, context):
+        citizen_id = self._me(request.citizen_id)
         with self.db.connect() as conn:
-            data = store.export(conn, _citizen(request.citizen_id))
+            data = store.export(conn, citizen_id)
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
     @grpc
     def ListInbox(self, request, context):
-        if not request.citizen_id:
-            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
-        size = request.page_size if 0 < request.page_size <= 100 else 20
-        items = store.inbox_items
+        citizen_id = self._me(request.citizen_id)
+        size = page_size(request.page_size)
+        after = decode_page_token(request.page_token)
         with self.db.connect() as conn:
-            rows = conn.execute(
-                sa.select(items).where(items.c.citizen_id == request.citizen_id)
-                .order_by(items.c.created_at.desc()).limit(size)
-            ).mappings().all()
-            unread = conn.execute(
-                sa.select(sa.func.count()).select_from(items)
-                .where(items.c.citizen_id == request.citizen_id, items.c.read.is_(False))
-            ).scalar_one()
-        return pb.Inbox(items=[_inbox_message(r) for r in rows], unread=unread)
+            rows, unread = store.inbox_page(conn, citizen_id, after, size + 1)
+        language = request.language or self._language_of(citizen_id)
+        token = encode_page_token(rows[size - 1]["created_at"], rows[size - 1]["item_id"]) if len(rows) > size else ""
+        return pb.Inbox(items=[_inbox_message(r, language) for r in rows[:size]], unread=unread,
+                        next_page_token=token)
+
+    def _language_of(self, citizen_id: str) -> str:
+        """The language the account holds; '' (each item's own) when identity cannot say."""
+        try:
+            return self.identity.GetCitizen(identity_pb2.GetCitizenRequest(citizen_id=citizen_id)).language
+        except GrpcError:
+            return ""
 
     @grpc
     def MarkRead(self, request, context):
+        citizen_id = self._me(request.citizen_id)
+        if not request.item_id:
+            raise invalid_argument("ITEM_ID_REQUIRED", "item_id is required", field="item_id")
         items = store.inbox_items
         with self.db.begin() as conn:
+            found = conn.execute(sa.select(items.c.read).where(
+                items.c.item_id == request.item_id, items.c.citizen_id == citizen_id)).first()
+            if found is None:
+                # Someone else's item answers the same: its existence is not told.
+                raise not_found("INBOX_ITEM_NOT_FOUND", "no such item in your inbox")
             result = conn.execute(
-                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == request.citizen_id,
+                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == citizen_id,
                                      items.c.read.is_(False)).values(read=True)
             )
         return pb.MarkReadResponse(changed=result.rowcount == 1)
@@ -362,6 +399,65 @@ class NotificationsService(kit_service(pb)):
                 end=f"{quiet['end_minute'] // 60:02d}:{quiet['end_minute'] % 60:02d}", timezone=quiet["timezone"]))
         return reply
 
+    # --- the staff daily digest ----------------------------------------------------------------
+
+    @consume(topic_for("tickets"), group=GROUP + "-digest")
+    def on_deadline_event(self, event):
+        """ticket.deadline_near and ticket.overdue, kept for the office's next digest (once per event)."""
+        kind = digest.EVENT_KINDS.get(event.type)
+        payload = event.payload
+        if kind is None or not isinstance(payload, tickets_pb2.TicketDeadline) or not payload.office_id:
+            return
+        due = payload.due_at.ToDatetime(tzinfo=dt.timezone.utc) if payload.HasField("due_at") else None
+        with self.db.begin() as conn:
+            if not event.mark_processed(conn):
+                return
+            store.insert_ignoring_duplicate(conn, store.digest_entries, {
+                "event_id": event.event_id, "office_id": payload.office_id, "ticket_id": payload.ticket_id,
+                "tracking_code": payload.tracking_code[:16] or None, "kind": kind, "due_at": due, "created_at": dt.datetime.now(dt.timezone.utc)})
+
+    @timer(interval=DIGEST_INTERVAL)
+    def send_digests(self):
+        now = dt.datetime.now(dt.timezone.utc)
+        hour = int(nameko.config.get("NOTIFICATIONS_DIGEST_HOUR", Settings.notifications_digest_hour))
+        if now.astimezone(DIGEST_TIMEZONE).hour >= hour:
+            self._make_digests(now)
+
+    @grpc
+    def RunDigests(self, request, context):
+        offices, deliveries = self._make_digests(dt.datetime.now(dt.timezone.utc))
+        return pb.RunDigestsReply(offices=offices, deliveries=deliveries)
+
+    def _make_digests(self, now: dt.datetime) -> tuple[int, int]:
+        """Today's digest of every office with entries waiting: one e-mail delivery per staff
+        member, sent by send_due in the member's language (opt-outs and retries as any mail)."""
+        day = now.astimezone(DIGEST_TIMEZONE).date()
+        with self.db.connect() as conn:
+            offices = store.offices_awaiting_digest(conn)
+        made = queued = 0
+        for office_id in offices:
+            try:
+                profile = self.registry.GetOfficeProfile(registry_pb2.GetOfficeRequest(office_id=office_id))
+            except GrpcError as exc:
+                log.warning("digest postponed: the office's staff is unknown",
+                            extra={"office_id": office_id, "code": exc.code.name})
+                continue
+            staff = digest.recipients(m.account_id for m in profile.staff)
+            with self.db.begin() as conn:
+                entries = store.take_digest(conn, office_id, day.isoformat(), now)
+                if entries is None:
+                    continue
+                made += 1
+                fields = json.dumps(digest.fields(entries))
+                for account_id in staff:
+                    queued += store.insert_ignoring_duplicate(conn, store.deliveries, {
+                        "delivery_id": uuid7(), "event_id": digest.digest_id(office_id, day), "channel": domain.EMAIL,
+                        "citizen_id": account_id, "kind": digest.KIND, "language": "", "fields": fields,
+                        "state": "pending", "attempts": 0, "last_error": "", "next_attempt_at": now, "created_at": now,
+                    })
+            log.info("staff digest made", extra={"office_id": office_id, "entries": len(entries), "staff": len(staff)})
+        return made, queued
+
 
 def _citizen(citizen_id: str) -> str:
     if not citizen_id:
@@ -369,13 +465,17 @@ def _citizen(citizen_id: str) -> str:
     return citizen_id
 
 
-def _inbox_message(row) -> pb.InboxItem:
+def _inbox_message(row, language: str = "") -> pb.InboxItem:
+    """An inbox item in `language` when its fields were kept (and a template exists), else as written."""
     created = to_timestamp(row["created_at"])
+    shown = domain.Message(row["language"], row["subject"], row["body"])
+    if language and row.get("fields") and row["kind"] in domain.TEMPLATES:
+        shown = domain.render(row["kind"], language, json.loads(row["fields"]))
     return pb.InboxItem(
-        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=row["language"],
-        subject=row["subject"], body=row["body"], read=row["read"], created_at=created,
+        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=shown.language,
+        subject=shown.subject, body=shown.body, read=row["read"], created_at=created,
     )
 
 
 SERVICE = NotificationsService
-migrate = migrator(store.metadata)
+migrate = migrator(store.metadata, after=store.migrate_in_place)

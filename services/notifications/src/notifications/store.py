@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from cokit.db import add_missing_columns
 from cokit.timestamps import as_utc
 
 metadata = sa.MetaData()
@@ -23,6 +24,9 @@ inbox_items = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("read", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The template's fields (codes, dates, statuses; JSON): the inbox is shown in the reader's
+    # language, rendered again when it is read. Older items have none and keep their text.
+    sa.Column("fields", sa.Text, nullable=True),
     sa.UniqueConstraint("event_id", "citizen_id", name="uq_inbox_event_citizen"),
 )
 
@@ -75,6 +79,30 @@ erased_citizens = sa.Table(
     metadata,
     sa.Column("citizen_id", sa.String(36), primary_key=True),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# ticket.deadline_near / ticket.overdue collected for the staff digest (ids and dates only);
+# digest_day is set when a digest took the entry.
+digest_entries = sa.Table(
+    "digest_entries",
+    metadata,
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("office_id", sa.String(36), nullable=False, index=True),
+    sa.Column("ticket_id", sa.String(36), nullable=False),
+    sa.Column("tracking_code", sa.String(16), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # deadline_near | overdue
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("digest_day", sa.String(10), nullable=True, index=True),
+)
+
+# One digest per office and day, whichever replica makes it.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("office_id", sa.String(36), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 # What erasure leaves of a delivery: its channel, kind, state, attempts and dates (the figures);
@@ -174,3 +202,39 @@ def claim_due(conn: sa.Connection, now, stale_before, limit: int) -> list[dict]:
         if result.rowcount == 1:
             claimed.append(dict(row))
     return claimed
+
+
+def inbox_page(conn: sa.Connection, citizen_id: str, after, limit: int):
+    """The person's inbox, newest first, after the (created_at, item_id) of the previous page."""
+    mine = inbox_items.c.citizen_id == citizen_id
+    query = sa.select(inbox_items).where(mine)
+    if after is not None:
+        at, item_id = after
+        query = query.where(sa.or_(inbox_items.c.created_at < at,
+                                   sa.and_(inbox_items.c.created_at == at, inbox_items.c.item_id < item_id)))
+    rows = conn.execute(query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.item_id.desc())
+                        .limit(limit)).mappings().all()
+    unread = conn.execute(sa.select(sa.func.count()).select_from(inbox_items)
+                          .where(mine, inbox_items.c.read.is_(False))).scalar_one()
+    return rows, unread
+
+
+def migrate_in_place(conn: sa.Connection, settings=None) -> None:
+    add_missing_columns(conn, metadata)
+
+
+def offices_awaiting_digest(conn: sa.Connection) -> list[str]:
+    return list(conn.execute(sa.select(digest_entries.c.office_id).where(digest_entries.c.digest_day.is_(None))
+                             .distinct()).scalars())
+
+
+def take_digest(conn: sa.Connection, office_id: str, day: str, now) -> list[dict] | None:
+    """In the caller's transaction: the office's digest of `day` made once (None when it was
+    already, by this or another replica), taking every entry no digest took yet."""
+    if not insert_ignoring_duplicate(conn, digests, {"office_id": office_id, "day": day, "made_at": now}):
+        return None
+    mine = sa.and_(digest_entries.c.office_id == office_id, digest_entries.c.digest_day.is_(None))
+    rows = conn.execute(sa.select(digest_entries).where(mine)).mappings().all()
+    conn.execute(digest_entries.update().where(
+        digest_entries.c.event_id.in_([r["event_id"] for r in rows])).values(digest_day=day))
+    return [dict(r) for r in rows]

@@ -93,4 +93,5 @@ def _deadline_payload(row, left: int) -> pb.TicketDeadline:
     return pb.TicketDeadline(
         ticket_id=row["ticket_id"], office_id=row["office_id"], kind=transitions.KIND_VALUES[row["kind"]],
         status=row["status"], due_at=transitions.timestamp(row["due_at"]), working_days_left=left,
+        tracking_code=row["tracking_code"],
     )

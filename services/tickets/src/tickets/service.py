@@ -22,6 +22,7 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from nameko.timer import timer
 
+from cokit import paging
 from cokit.auth import policy
 from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
@@ -36,7 +37,6 @@ from cokit.metrics import DatabaseGauge
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings
 
-import base64
 import json
 
 from . import callers, deadlines, domain, erasure, pii, scheduler, similarity, stats, store, transitions, workflow
@@ -161,14 +161,14 @@ def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
     )
 
 
-def submitted_payload(row, attachment_count: int) -> pb.TicketSubmitted:
+def submitted_payload(row, attachment_ids) -> pb.TicketSubmitted:
     """What ticket.submitted says: ids and deadlines, never the text or the contact."""
     return pb.TicketSubmitted(
         ticket_id=row["ticket_id"], tracking_code=row["tracking_code"], office_id=row["office_id"],
         kind=KIND_VALUES[row["kind"]], category=row["category"], citizen_id=row["citizen_id"],
         channel=CHANNEL_VALUES[row["channel"]], language=row["language"],
         acknowledge_by=timestamp(row["acknowledge_by"]), answer_by=timestamp(row["answer_by"]),
-        attachment_count=attachment_count,
+        attachment_count=len(attachment_ids), attachment_ids=list(attachment_ids),
     )
 
 
@@ -296,7 +296,7 @@ class TicketsService(kit_service(pb)):
                 with self.db.begin() as conn:
                     store.insert_ticket(conn, row, sub.attachment_ids, actor=actor, actor_role=role)
                     self.events.add(
-                        conn, "ticket.submitted", ticket_id, submitted_payload(row, len(sub.attachment_ids)),
+                        conn, "ticket.submitted", ticket_id, submitted_payload(row, sub.attachment_ids),
                         office_id=row["office_id"],
                     )
                 break
@@ -477,7 +477,7 @@ class TicketsService(kit_service(pb)):
             store.add_message(conn, values)
             if not request.internal:
                 # Internal notes make no event: consumers (notifications) would tell the citizen.
-                self._changed(conn, row, "message_posted", actor)
+                self._changed(conn, row, "message_posted", actor, attachment_ids=list(request.attachment_ids))
         return thread_message(values)
 
     def _check_attachments(self, attachment_ids, actor: workflow.Actor, office_id: str) -> None:
@@ -716,10 +716,9 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def ExportCitizenData(self, request, context):
-        if not request.citizen_id:
-            raise invalid_argument("CITIZEN_ID_REQUIRED", "citizen_id is required", field="citizen_id")
+        citizen_id = policy.own_data_subject(self._caller(), request.citizen_id)
         with self.db.connect() as conn:
-            data = erasure.export(conn, request.citizen_id)
+            data = erasure.export(conn, citizen_id)
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
 
@@ -772,18 +771,10 @@ def queue_item(r, now: dt.datetime) -> pb.QueueItem:
 
 
 def encode_page_token(row) -> str:
-    raw = json.dumps([store.as_utc(row["submitted_at"]).isoformat(), row["ticket_id"]])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return paging.encode_page_token(row["submitted_at"], row["ticket_id"])
 
 
-def decode_page_token(token: str):
-    if not token:
-        return None
-    try:
-        at, ticket_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return dt.datetime.fromisoformat(at), str(ticket_id)
-    except (ValueError, TypeError):
-        raise invalid_argument("PAGE_TOKEN_INVALID", "page_token is not one of ours", field="page_token") from None
+decode_page_token = paging.decode_page_token
 
 
 SERVICE = TicketsService

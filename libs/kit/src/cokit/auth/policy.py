@@ -89,6 +89,12 @@ ACTIONS: dict[str, Action] = {
     "signing_key.rotate": Action(frozenset({"national_admin"})),
     "office.activity.record": Action(frozenset({"staff", "office_manager", "commune_admin", "national_admin"})),
     "self.data": Action(frozenset(), citizen=True),
+    # An attachment's bytes: its owner (the citizen who filed it) or the office's readers.
+    "attachment.read": Action(_OFFICE_READERS, citizen=True),
+    "document.publish": Action(frozenset({
+        "staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin",
+        "national_admin",
+    })),
 }
 
 # Who may hand out which role (always within the granter's own scope).
@@ -189,3 +195,16 @@ def require(caller: Caller, action: str, target: Scope, **kwargs) -> Decision:
     raise DomainError(
         StatusCode.PERMISSION_DENIED, "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
     )
+
+
+def own_data_subject(caller: Caller, asked: str = "") -> str:
+    """The person whose own data a call reads: the verified caller (a user account). A call
+    naming someone else (`asked`) is refused, whatever the caller's roles."""
+    if not caller.authenticated:
+        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
+    if caller.kind != "user" or not caller.subject:
+        raise DomainError(StatusCode.PERMISSION_DENIED, "CITIZENS_ONLY", "only a signed-in person reads their own data")
+    decision = decide(caller, "self.data", Scope(caller.instance), owner=asked or caller.subject)
+    if not decision.allowed:
+        raise DomainError(StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA", "a person reads only their own data")
+    return caller.subject

@@ -118,7 +118,9 @@ class DocumentsServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDownloadUrl(self, request, context):
-        """Caller from the call's context data (`caller`): the owner citizen or the office's staff.
+        """The caller is the access token on the call (x-nameko-authorization), verified here: the
+        owner citizen, or staff whose role binding covers the attachment's office. A purged
+        attachment (retention after its ticket closed) answers FAILED_PRECONDITION ATTACHMENT_PURGED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

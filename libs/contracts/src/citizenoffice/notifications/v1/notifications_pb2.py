@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2citizenoffice/notifications/v1/notifications.proto\x12\x1e\x63itizenoffice.notifications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x10ListInboxRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\"\xab\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x0c\n\x04read\x18\x07 \x01(\x08\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x05Inbox\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).citizenoffice.notifications.v1.InboxItem\x12\x0e\n\x06unread\x18\x02 \x01(\x05\"6\n\x0fMarkReadRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\"\'\n\x06OptOut\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\":\n\nQuietHours\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\"\x9c\x01\n\x0bPreferences\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x38\n\x08opt_outs\x18\x02 \x03(\x0b\x32&.citizenoffice.notifications.v1.OptOut\x12?\n\x0bquiet_hours\x18\x03 \x01(\x0b\x32*.citizenoffice.notifications.v1.QuietHours\"+\n\x15GetPreferencesRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\".\n\x18\x45xportCitizenDataRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\"&\n\x16\x45xportCitizenDataReply\x12\x0c\n\x04json\x18\x01 \x01(\t\"\x9b\x01\n\x16SendOneTimeCodeRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\x12\x1a\n\x12\x65xpires_in_minutes\x18\x06 \x01(\x05\x12\x12\n\ncitizen_id\x18\x07 \x01(\t\"\x85\x01\n\x19SendSecurityNoticeRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12\x0f\n\x07minutes\x18\x05 \x01(\x05\x12\x12\n\ncitizen_id\x18\x06 \x01(\t\"1\n\tSendReply\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\"V\n\x15NotificationDelivered\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"t\n\x12NotificationFailed\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x04 \x01(\x05\x12\r\n\x05\x65rror\x18\x05 \x01(\t2\xc7\x06\n\x14NotificationsService\x12\x64\n\tListInbox\x12\x30.citizenoffice.notifications.v1.ListInboxRequest\x1a%.citizenoffice.notifications.v1.Inbox\x12m\n\x08MarkRead\x12/.citizenoffice.notifications.v1.MarkReadRequest\x1a\x30.citizenoffice.notifications.v1.MarkReadResponse\x12t\n\x0eGetPreferences\x12\x35.citizenoffice.notifications.v1.GetPreferencesRequest\x1a+.citizenoffice.notifications.v1.Preferences\x12j\n\x0eSetPreferences\x12+.citizenoffice.notifications.v1.Preferences\x1a+.citizenoffice.notifications.v1.Preferences\x12\x85\x01\n\x11\x45xportCitizenData\x12\x38.citizenoffice.notifications.v1.ExportCitizenDataRequest\x1a\x36.citizenoffice.notifications.v1.ExportCitizenDataReply\x12t\n\x0fSendOneTimeCode\x12\x36.citizenoffice.notifications.v1.SendOneTimeCodeRequest\x1a).citizenoffice.notifications.v1.SendReply\x12z\n\x12SendSecurityNotice\x12\x39.citizenoffice.notifications.v1.SendSecurityNoticeRequest\x1a).citizenoffice.notifications.v1.SendReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2citizenoffice/notifications/v1/notifications.proto\x12\x1e\x63itizenoffice.notifications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"_\n\x10ListInboxRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\"\xab\x01\n\tInboxItem\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\x0f\n\x07subject\x18\x05 \x01(\t\x12\x0c\n\x04\x62ody\x18\x06 \x01(\t\x12\x0c\n\x04read\x18\x07 \x01(\x08\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x05Inbox\x12\x38\n\x05items\x18\x01 \x03(\x0b\x32).citizenoffice.notifications.v1.InboxItem\x12\x0e\n\x06unread\x18\x02 \x01(\x05\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"6\n\x0fMarkReadRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\"#\n\x10MarkReadResponse\x12\x0f\n\x07\x63hanged\x18\x01 \x01(\x08\"\'\n\x06OptOut\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\":\n\nQuietHours\x12\r\n\x05start\x18\x01 \x01(\t\x12\x0b\n\x03\x65nd\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\"\x9c\x01\n\x0bPreferences\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\x12\x38\n\x08opt_outs\x18\x02 \x03(\x0b\x32&.citizenoffice.notifications.v1.OptOut\x12?\n\x0bquiet_hours\x18\x03 \x01(\x0b\x32*.citizenoffice.notifications.v1.QuietHours\"+\n\x15GetPreferencesRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\".\n\x18\x45xportCitizenDataRequest\x12\x12\n\ncitizen_id\x18\x01 \x01(\t\"&\n\x16\x45xportCitizenDataReply\x12\x0c\n\x04json\x18\x01 \x01(\t\"\x13\n\x11RunDigestsRequest\"6\n\x0fRunDigestsReply\x12\x0f\n\x07offices\x18\x01 \x01(\x05\x12\x12\n\ndeliveries\x18\x02 \x01(\x05\"\x9b\x01\n\x16SendOneTimeCodeRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\x12\x1a\n\x12\x65xpires_in_minutes\x18\x06 \x01(\x05\x12\x12\n\ncitizen_id\x18\x07 \x01(\t\"\x85\x01\n\x19SendSecurityNoticeRequest\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x0f\n\x07purpose\x18\x04 \x01(\t\x12\x0f\n\x07minutes\x18\x05 \x01(\x05\x12\x12\n\ncitizen_id\x18\x06 \x01(\t\"1\n\tSendReply\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\"V\n\x15NotificationDelivered\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"t\n\x12NotificationFailed\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\x12\x17\n\x0fsource_event_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x10\n\x08\x61ttempts\x18\x04 \x01(\x05\x12\r\n\x05\x65rror\x18\x05 \x01(\t2\xb9\x07\n\x14NotificationsService\x12\x64\n\tListInbox\x12\x30.citizenoffice.notifications.v1.ListInboxRequest\x1a%.citizenoffice.notifications.v1.Inbox\x12m\n\x08MarkRead\x12/.citizenoffice.notifications.v1.MarkReadRequest\x1a\x30.citizenoffice.notifications.v1.MarkReadResponse\x12t\n\x0eGetPreferences\x12\x35.citizenoffice.notifications.v1.GetPreferencesRequest\x1a+.citizenoffice.notifications.v1.Preferences\x12j\n\x0eSetPreferences\x12+.citizenoffice.notifications.v1.Preferences\x1a+.citizenoffice.notifications.v1.Preferences\x12\x85\x01\n\x11\x45xportCitizenData\x12\x38.citizenoffice.notifications.v1.ExportCitizenDataRequest\x1a\x36.citizenoffice.notifications.v1.ExportCitizenDataReply\x12p\n\nRunDigests\x12\x31.citizenoffice.notifications.v1.RunDigestsRequest\x1a/.citizenoffice.notifications.v1.RunDigestsReply\x12t\n\x0fSendOneTimeCode\x12\x36.citizenoffice.notifications.v1.SendOneTimeCodeRequest\x1a).citizenoffice.notifications.v1.SendReply\x12z\n\x12SendSecurityNotice\x12\x39.citizenoffice.notifications.v1.SendSecurityNoticeRequest\x1a).citizenoffice.notifications.v1.SendReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,37 +33,41 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'citizenoffice.notifications
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LISTINBOXREQUEST']._serialized_start=119
-  _globals['_LISTINBOXREQUEST']._serialized_end=176
-  _globals['_INBOXITEM']._serialized_start=179
-  _globals['_INBOXITEM']._serialized_end=350
-  _globals['_INBOX']._serialized_start=352
-  _globals['_INBOX']._serialized_end=433
-  _globals['_MARKREADREQUEST']._serialized_start=435
-  _globals['_MARKREADREQUEST']._serialized_end=489
-  _globals['_MARKREADRESPONSE']._serialized_start=491
-  _globals['_MARKREADRESPONSE']._serialized_end=526
-  _globals['_OPTOUT']._serialized_start=528
-  _globals['_OPTOUT']._serialized_end=567
-  _globals['_QUIETHOURS']._serialized_start=569
-  _globals['_QUIETHOURS']._serialized_end=627
-  _globals['_PREFERENCES']._serialized_start=630
-  _globals['_PREFERENCES']._serialized_end=786
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=788
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=831
-  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_start=833
-  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_end=879
-  _globals['_EXPORTCITIZENDATAREPLY']._serialized_start=881
-  _globals['_EXPORTCITIZENDATAREPLY']._serialized_end=919
-  _globals['_SENDONETIMECODEREQUEST']._serialized_start=922
-  _globals['_SENDONETIMECODEREQUEST']._serialized_end=1077
-  _globals['_SENDSECURITYNOTICEREQUEST']._serialized_start=1080
-  _globals['_SENDSECURITYNOTICEREQUEST']._serialized_end=1213
-  _globals['_SENDREPLY']._serialized_start=1215
-  _globals['_SENDREPLY']._serialized_end=1264
-  _globals['_NOTIFICATIONDELIVERED']._serialized_start=1266
-  _globals['_NOTIFICATIONDELIVERED']._serialized_end=1352
-  _globals['_NOTIFICATIONFAILED']._serialized_start=1354
-  _globals['_NOTIFICATIONFAILED']._serialized_end=1470
-  _globals['_NOTIFICATIONSSERVICE']._serialized_start=1473
-  _globals['_NOTIFICATIONSSERVICE']._serialized_end=2312
+  _globals['_LISTINBOXREQUEST']._serialized_end=214
+  _globals['_INBOXITEM']._serialized_start=217
+  _globals['_INBOXITEM']._serialized_end=388
+  _globals['_INBOX']._serialized_start=390
+  _globals['_INBOX']._serialized_end=496
+  _globals['_MARKREADREQUEST']._serialized_start=498
+  _globals['_MARKREADREQUEST']._serialized_end=552
+  _globals['_MARKREADRESPONSE']._serialized_start=554
+  _globals['_MARKREADRESPONSE']._serialized_end=589
+  _globals['_OPTOUT']._serialized_start=591
+  _globals['_OPTOUT']._serialized_end=630
+  _globals['_QUIETHOURS']._serialized_start=632
+  _globals['_QUIETHOURS']._serialized_end=690
+  _globals['_PREFERENCES']._serialized_start=693
+  _globals['_PREFERENCES']._serialized_end=849
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=851
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=894
+  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_start=896
+  _globals['_EXPORTCITIZENDATAREQUEST']._serialized_end=942
+  _globals['_EXPORTCITIZENDATAREPLY']._serialized_start=944
+  _globals['_EXPORTCITIZENDATAREPLY']._serialized_end=982
+  _globals['_RUNDIGESTSREQUEST']._serialized_start=984
+  _globals['_RUNDIGESTSREQUEST']._serialized_end=1003
+  _globals['_RUNDIGESTSREPLY']._serialized_start=1005
+  _globals['_RUNDIGESTSREPLY']._serialized_end=1059
+  _globals['_SENDONETIMECODEREQUEST']._serialized_start=1062
+  _globals['_SENDONETIMECODEREQUEST']._serialized_end=1217
+  _globals['_SENDSECURITYNOTICEREQUEST']._serialized_start=1220
+  _globals['_SENDSECURITYNOTICEREQUEST']._serialized_end=1353
+  _globals['_SENDREPLY']._serialized_start=1355
+  _globals['_SENDREPLY']._serialized_end=1404
+  _globals['_NOTIFICATIONDELIVERED']._serialized_start=1406
+  _globals['_NOTIFICATIONDELIVERED']._serialized_end=1492
+  _globals['_NOTIFICATIONFAILED']._serialized_start=1494
+  _globals['_NOTIFICATIONFAILED']._serialized_end=1610
+  _globals['_NOTIFICATIONSSERVICE']._serialized_start=1613
+  _globals['_NOTIFICATIONSSERVICE']._serialized_end=2566
 # @@protoc_insertion_point(module_scope)

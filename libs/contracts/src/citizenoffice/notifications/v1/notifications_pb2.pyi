@@ -10,12 +10,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ListInboxRequest(_message.Message):
-    __slots__ = ("citizen_id", "page_size")
+    __slots__ = ("citizen_id", "page_size", "page_token", "language")
     CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     citizen_id: str
     page_size: int
-    def __init__(self, citizen_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+    page_token: str
+    language: str
+    def __init__(self, citizen_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., language: _Optional[str] = ...) -> None: ...
 
 class InboxItem(_message.Message):
     __slots__ = ("item_id", "event_id", "kind", "language", "subject", "body", "read", "created_at")
@@ -38,12 +42,14 @@ class InboxItem(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., language: _Optional[str] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., read: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Inbox(_message.Message):
-    __slots__ = ("items", "unread")
+    __slots__ = ("items", "unread", "next_page_token")
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     UNREAD_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[InboxItem]
     unread: int
-    def __init__(self, items: _Optional[_Iterable[_Union[InboxItem, _Mapping]]] = ..., unread: _Optional[int] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[InboxItem, _Mapping]]] = ..., unread: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class MarkReadRequest(_message.Message):
     __slots__ = ("citizen_id", "item_id")
@@ -104,6 +110,18 @@ class ExportCitizenDataReply(_message.Message):
     JSON_FIELD_NUMBER: _ClassVar[int]
     json: str
     def __init__(self, json: _Optional[str] = ...) -> None: ...
+
+class RunDigestsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RunDigestsReply(_message.Message):
+    __slots__ = ("offices", "deliveries")
+    OFFICES_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    offices: int
+    deliveries: int
+    def __init__(self, offices: _Optional[int] = ..., deliveries: _Optional[int] = ...) -> None: ...
 
 class SendOneTimeCodeRequest(_message.Message):
     __slots__ = ("channel", "address", "language", "purpose", "code", "expires_in_minutes", "citizen_id")

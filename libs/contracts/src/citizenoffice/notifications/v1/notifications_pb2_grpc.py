@@ -59,6 +59,11 @@ class NotificationsServiceStub:
                 request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.FromString,
                 _registered_method=True)
+        self.RunDigests = channel.unary_unary(
+                '/citizenoffice.notifications.v1.NotificationsService/RunDigests',
+                request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.FromString,
+                _registered_method=True)
         self.SendOneTimeCode = channel.unary_unary(
                 '/citizenoffice.notifications.v1.NotificationsService/SendOneTimeCode',
                 request_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.SendOneTimeCodeRequest.SerializeToString,
@@ -105,6 +110,12 @@ class NotificationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunDigests(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SendOneTimeCode(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -144,6 +155,11 @@ def add_NotificationsServiceServicer_to_server(servicer, server):
                     servicer.ExportCitizenData,
                     request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.FromString,
                     response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.SerializeToString,
+            ),
+            'RunDigests': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunDigests,
+                    request_deserializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.FromString,
+                    response_serializer=citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.SerializeToString,
             ),
             'SendOneTimeCode': grpc.unary_unary_rpc_method_handler(
                     servicer.SendOneTimeCode,
@@ -291,6 +307,33 @@ class NotificationsService:
             '/citizenoffice.notifications.v1.NotificationsService/ExportCitizenData',
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataRequest.SerializeToString,
             citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.ExportCitizenDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunDigests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.notifications.v1.NotificationsService/RunDigests',
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsRequest.SerializeToString,
+            citizenoffice_dot_notifications_dot_v1_dot_notifications__pb2.RunDigestsReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -646,7 +646,7 @@ class MyTicket(_message.Message):
     def __init__(self, status: _Optional[_Union[TicketStatus, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., thread: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
 
 class TicketSubmitted(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count")
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "citizen_id", "channel", "language", "acknowledge_by", "answer_by", "attachment_count", "attachment_ids")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -658,6 +658,7 @@ class TicketSubmitted(_message.Message):
     ACKNOWLEDGE_BY_FIELD_NUMBER: _ClassVar[int]
     ANSWER_BY_FIELD_NUMBER: _ClassVar[int]
     ATTACHMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     office_id: str
@@ -669,7 +670,8 @@ class TicketSubmitted(_message.Message):
     acknowledge_by: _timestamp_pb2.Timestamp
     answer_by: _timestamp_pb2.Timestamp
     attachment_count: int
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., citizen_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ...) -> None: ...
+    attachment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., citizen_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TicketTransitioned(_message.Message):
     __slots__ = ("ticket_id", "office_id", "kind", "action", "from_status", "to_status", "actor_role", "answer_by", "tracking_code", "citizen_id")
@@ -696,23 +698,25 @@ class TicketTransitioned(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., action: _Optional[str] = ..., from_status: _Optional[str] = ..., to_status: _Optional[str] = ..., actor_role: _Optional[str] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_code: _Optional[str] = ..., citizen_id: _Optional[str] = ...) -> None: ...
 
 class TicketDeadline(_message.Message):
-    __slots__ = ("ticket_id", "office_id", "kind", "status", "due_at", "working_days_left")
+    __slots__ = ("ticket_id", "office_id", "kind", "status", "due_at", "working_days_left", "tracking_code")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     WORKING_DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     office_id: str
     kind: TicketKind
     status: str
     due_at: _timestamp_pb2.Timestamp
     working_days_left: int
-    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ...) -> None: ...
+    tracking_code: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ..., tracking_code: _Optional[str] = ...) -> None: ...
 
 class TicketChanged(_message.Message):
-    __slots__ = ("ticket_id", "office_id", "kind", "change", "from_office_id", "into_ticket_id", "count", "actor_role")
+    __slots__ = ("ticket_id", "office_id", "kind", "change", "from_office_id", "into_ticket_id", "count", "actor_role", "attachment_ids")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -721,6 +725,7 @@ class TicketChanged(_message.Message):
     INTO_TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_IDS_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     office_id: str
     kind: TicketKind
@@ -729,4 +734,5 @@ class TicketChanged(_message.Message):
     into_ticket_id: str
     count: int
     actor_role: str
-    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., change: _Optional[str] = ..., from_office_id: _Optional[str] = ..., into_ticket_id: _Optional[str] = ..., count: _Optional[int] = ..., actor_role: _Optional[str] = ...) -> None: ...
+    attachment_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., change: _Optional[str] = ..., from_office_id: _Optional[str] = ..., into_ticket_id: _Optional[str] = ..., count: _Optional[int] = ..., actor_role: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ...) -> None: ...
