@@ -165,3 +165,40 @@ def test_petition_signatures_one_per_person(stub, crew):
         stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="request_check"), timeout=10,
                         metadata=clerk)
     assert reason(err.value) == "NOT_ENOUGH_SIGNATURES"
+
+
+def test_queue_text_search_folds_arabic_spellings_and_french_accents(stub, crew):
+    """On PostgreSQL (full text over the normal form): an attached article, hamza forms, ta
+    marbuta, harakat and tatweel on either side; French accents and capitals."""
+    marker = uuid.uuid4().hex[:10]
+    clerk = crew["clerk"].metadata
+    arabic = complaint(stub, f"الإنارة العموميّة معطلة قرب المدرسـة {marker}")
+    french = complaint(stub, f"Éclairage défectueux près du cœur de la médina {marker}")
+
+    def found(text: str) -> set[str]:
+        page = stub.Search(pb.SearchRequest(text=f"{text} {marker}"), timeout=10, metadata=clerk)
+        return {i.ticket_id for i in page.items}
+
+    for words in ("إنارة", "انارة", "بالإنارة", "وللإنارة", "إِنَارَة", "العمومية", "معطّلة مدرسه", "المدرسة"):
+        assert found(words) == {arabic.ticket_id}, words
+    for words in ("eclairage", "ÉCLAIRAGE defect", "medina", "coeur"):
+        assert found(words) == {french.ticket_id}, words
+    assert found("") == {arabic.ticket_id, french.ticket_id}
+    assert found("إضاءة") == set() and found("éclairer") == set()
+
+
+def test_the_assignee_is_shown_to_the_office_staff_only(stub, crew):
+    clerk, citizen = crew["clerk"], crew["citizen"]
+    receipt = complaint(stub, f"Nid de poule devant le n° 12 {uuid.uuid4().hex[:8]}", citizen=citizen.citizen_id)
+    assigned = stub.Assign(pb.AssignRequest(ticket_id=receipt.ticket_id, department="voirie",
+                                            assignee_id=clerk.citizen_id), timeout=10, metadata=clerk.metadata)
+    assert (assigned.department, assigned.assignee_id) == ("voirie", clerk.citizen_id)
+    as_staff = stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10, metadata=clerk.metadata)
+    assert (as_staff.department, as_staff.assignee_id) == ("voirie", clerk.citizen_id)
+    # Without a token, as the requester (Get, their own view) or by tracking code: no assignee.
+    assert stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10).assignee_id == ""
+    assert stub.Get(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10,
+                    metadata=citizen.metadata).assignee_id == ""
+    assert stub.GetMine(pb.GetTicketRequest(ticket_id=receipt.ticket_id), timeout=10,
+                        metadata=citizen.metadata).status.assignee_id == ""
+    assert stub.TrackByCode(pb.TrackByCodeRequest(tracking_code=receipt.tracking_code), timeout=10).assignee_id == ""

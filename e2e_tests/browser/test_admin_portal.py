@@ -63,6 +63,7 @@ def open_page(phone, path: str, status: int = 200):
 def test_a_national_admin_edits_an_office_its_catalogue_roles_and_the_calendar(phone_factory, people):
     admin = phone_factory(locale=LOCALES["fr"], javascript=False)
     sign_in(admin, people["national"], "fr")
+    assert admin.page.locator(".bar a[href='/staff/admin']").count() == 1     # the staff bar links the admin pages
     page = open_page(admin, "/staff/admin?lang=fr")
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['here']}']").count() == 1
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['there']}']").count() == 1
@@ -143,6 +144,7 @@ def test_a_national_admin_edits_an_office_its_catalogue_roles_and_the_calendar(p
 def test_a_commune_admin_manages_only_their_communes_offices(phone_factory, people):
     admin = phone_factory(locale=LOCALES["ar"], javascript=False)
     sign_in(admin, people["commune"], "ar")
+    assert admin.page.locator(".bar a[href='/staff/admin']").count() == 1
     page = open_page(admin, "/staff/admin?lang=ar")
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['here']}']").count() == 1
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['there']}']").count() == 0
@@ -163,6 +165,7 @@ def test_a_commune_admin_manages_only_their_communes_offices(phone_factory, peop
 def test_a_clerk_is_refused_the_admin_pages(phone_factory, people):
     clerk = phone_factory(locale=LOCALES["fr"], javascript=False)
     sign_in(clerk, people["clerk"], "fr")
+    assert clerk.page.locator(".bar a[href='/staff/admin']").count() == 0     # no link to pages they may not open
     for path in ("/staff/admin", f"/staff/admin/offices/{people['here']}", "/staff/admin/calendar"):
         open_page(clerk, path, status=403)
     # signed out, the admin pages lead to the sign-in page and back

@@ -57,11 +57,13 @@ def test_queue_pages_cover_every_ticket_once_with_filters(tmp_path):
                 break
             after = (store.as_utc(page[-1]["submitted_at"]), page[-1]["ticket_id"])
         overdue = store.search(conn, overdue=True, now=NOW, limit=100)
-        text = store.search(conn, text="ddd_%", now=NOW, limit=100)
+        text = store.search(conn, text="dd_%x", now=NOW, limit=100)
+        words = store.search(conn, text="DDD", now=NOW, limit=100)
     assert sorted(seen) == sorted(f"t-{i:02d}" for i in range(25) if i % 3)
     assert len(seen) == len(set(seen))
     assert {r["ticket_id"] for r in overdue} == {f"t-{i:02d}" for i in range(25) if i % 5 == 0}
-    assert text == []    # % and _ are literal characters, not wildcards
+    assert text == []    # % and _ are no wildcards: the words typed are "dd" and "x"
+    assert len(words) == 25
 
 
 def test_merge_keeps_followers_and_the_requester(tmp_path):

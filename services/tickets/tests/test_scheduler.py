@@ -5,6 +5,7 @@ import threading
 
 import sqlalchemy as sa
 
+from cokit import db
 from cokit.events.relay import Outbox
 from cokit.events.tables import outbox as outbox_table
 from tickets import deadlines, scheduler, service, store, transitions, workflow  # noqa: F401 (service adds the outbox table)
@@ -17,6 +18,7 @@ CLOCK = deadlines.Clock()
 def engine(tmp_path):
     e = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}", poolclass=sa.pool.NullPool,
                          connect_args={"check_same_thread": False, "timeout": 30})
+    sa.event.listen(e, "connect", db.register_sqlite_functions)    # the queue's text search
     store.metadata.create_all(e)
     return e
 

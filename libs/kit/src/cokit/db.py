@@ -7,9 +7,19 @@ thread instead of freezing the whole service (libpq would block in C).
 from __future__ import annotations
 
 import pathlib
+from typing import Callable
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
+
+# SQL functions a service gives SQLite in Python, where PostgreSQL has its own (name: function of
+# one text, deterministic); registered on every SQLite connection of create_engine.
+SQLITE_FUNCTIONS: dict[str, Callable[[str], str]] = {}
+
+
+def register_sqlite_functions(dbapi_conn, _record=None) -> None:
+    for name, function in SQLITE_FUNCTIONS.items():
+        dbapi_conn.create_function(name, 1, function, deterministic=True)
 
 
 def create_engine(url: str) -> sa.Engine:
@@ -31,6 +41,7 @@ def create_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            register_sqlite_functions(dbapi_conn)
 
         return engine
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

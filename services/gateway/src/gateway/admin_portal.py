@@ -23,9 +23,8 @@ from cokit.errors import error_info, permission_denied
 
 from . import portal
 from .http import guarded
-from .staff_portal import SESSION_KEY, Session, _render as staff_render, check_csrf, redirect, staff_page
+from .staff_portal import ADMIN_ROLES, SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
 
-ADMIN_ROLES = ("national_admin", "commune_admin")
 OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
 policy.register_action(OFFICE_MANAGE, ADMIN_ROLES)
 policy.register_action(CALENDAR_MANAGE, ("national_admin",))
@@ -138,16 +137,12 @@ def _form_error(error: GrpcError, form: str) -> dict:
             else 409 if error.code.name in ("FAILED_PRECONDITION", "ALREADY_EXISTS") else 400}
 
 
-def _is_admin(caller: policy.Caller) -> bool:
-    return any(b.role in ADMIN_ROLES for b in caller.bindings)
-
-
 class AdminPortal:
     # --- who and where ------------------------------------------------------------------------
 
     def _admin(self, request) -> Session:
         session: Session = request.environ[SESSION_KEY]
-        if not _is_admin(session.caller):
+        if not is_admin(session.caller):
             raise permission_denied("ADMIN_ONLY", "the admin pages are for national and commune admins")
         return session
 

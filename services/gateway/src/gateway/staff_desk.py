@@ -37,6 +37,7 @@ DESK_TEXT = {
         "assign_title": "الإسناد", "department": "المصلحة", "assignee": "الموظف المكلف", "nobody": "دون تغيير",
         "me": "أنا", "priority": "الأولوية", "assign": "إسناد", "walk_in_title": "تسجيل طلب بالشباك",
         "walk_in_intro": "طلب يقدمه مواطن حاضر بالمكتب، ولو لم يكن له حساب.", "requester": "صاحب الطلب",
+        "show_catalogue": "عرض مواضيع هذا المكتب",
         "requester_name": "الاسم الكامل", "requester_address": "العنوان", "requester_id_kind": "نوع الوثيقة",
         "requester_id_number": "رقم الوثيقة", "requester_contact": "وسيلة الاتصال (هاتف أو بريد)",
         "requester_preferred_format": "الصيغة المفضلة للرد", "urgent": "مستعجل (حياة أو سلامة أو حرية الأشخاص)",
@@ -62,6 +63,7 @@ DESK_TEXT = {
         "assign_title": "Affectation", "department": "Service", "assignee": "Agent chargé", "nobody": "Inchangé",
         "me": "Moi", "priority": "Priorité", "assign": "Affecter", "walk_in_title": "Enregistrer une demande au guichet",
         "walk_in_intro": "Une demande déposée par un citoyen présent au bureau, même sans compte.", "requester": "Demandeur",
+        "show_catalogue": "Afficher le catalogue de ce bureau",
         "requester_name": "Nom complet", "requester_address": "Adresse", "requester_id_kind": "Pièce d'identité",
         "requester_id_number": "Numéro de la pièce", "requester_contact": "Contact (téléphone ou e-mail)",
         "requester_preferred_format": "Forme de réponse souhaitée",
@@ -89,6 +91,7 @@ DESK_TEXT = {
         "assign_title": "Assignment", "department": "Department", "assignee": "Staff member", "nobody": "Unchanged",
         "me": "Me", "priority": "Priority", "assign": "Assign", "walk_in_title": "Register a request at the desk",
         "walk_in_intro": "A request from a citizen present at the office, with or without an account.",
+        "show_catalogue": "Show this office's catalogue",
         "requester": "Requester", "requester_name": "Full name", "requester_address": "Address",
         "requester_id_kind": "Identity document", "requester_id_number": "Document number",
         "requester_contact": "Contact (phone or e-mail)", "requester_preferred_format": "Preferred form of the answer",
@@ -117,6 +120,19 @@ LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English", "z
 
 def _desk(request, template: str, status: int = 200, here: str | None = None, **context):
     return _render(request, template, status, here=here, d=DESK_TEXT[portal.language(request)], **context)
+
+
+def walk_in_subjects(entries, lang: str) -> list[dict]:
+    """The walk-in form's subjects: per request type, the office's active catalogue entries
+    ("<request type>:<category>", the entry's name in the page's language); a request type the
+    catalogue lacks is offered once, as "other"."""
+    other = portal.TEXT[lang]["categories"]["other"]
+    groups = []
+    for kind in WALK_IN_KINDS:
+        options = {f"{kind}:{e.category}": portal.office_name(e, lang) or e.code
+                   for e in entries if e.active and e.request_type == kind and e.category}
+        groups.append({"kind": kind, "options": options or {f"{kind}:other": other}})
+    return groups
 
 
 def _field_error(error: GrpcError | DomainError) -> dict:
@@ -164,13 +180,25 @@ class StaffDesk:
                                                metadata=session.metadata).bindings
         for b in bindings[:ASSIGNEES_SHOWN]:
             if b.citizen_id not in people and b.role in ("staff", "office_manager", "information_officer"):
-                try:
-                    who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=b.citizen_id),
-                                                   metadata=session.metadata)
-                except GrpcError:
-                    continue
-                people[b.citizen_id] = who.display_name or who.email or b.citizen_id[:8]
+                name = self._person_name(session, b.citizen_id)
+                if name:
+                    people[b.citizen_id] = name
         return {"departments": departments, "people": people, "priorities": PRIORITIES, "d": DESK_TEXT[lang]}
+
+    def _person_name(self, session: Session, citizen_id: str) -> str:
+        """A staff member's name as identity gives it to this caller; empty when it does not."""
+        try:
+            who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=citizen_id), metadata=session.metadata)
+        except GrpcError:
+            return ""
+        return who.display_name or who.email or citizen_id[:8]
+
+    def _assignee_name(self, session: Session, assignee_id: str, people: dict) -> str:
+        """Who the ticket page names as the assignee: from the assignment form's people, else
+        from identity, else the id's first characters."""
+        if not assignee_id:
+            return ""
+        return people.get(assignee_id) or self._person_name(session, assignee_id) or assignee_id[:8]
 
     @http("POST", "/staff/tickets/<string:ticket_id>/assign")
     @staff_page
@@ -195,12 +223,19 @@ class StaffDesk:
     # --- the walk-in form --------------------------------------------------------------------
 
     def _walk_in_page(self, request, status: int = 200, error: dict | None = None):
+        """The form for the office chosen (`?office=`, the form's office, else the first): its
+        catalogue's subjects by request type. Choosing another office reloads the page through
+        a small GET form, so that no JavaScript is needed."""
         session = self._desk_session(request)
         lang = portal.language(request)
-        return _desk(request, "staff_walk_in.html", status, here="/staff/walk-in",
-                     offices=self._office_choices(session, "ticket.walk_in", lang), kinds=list(WALK_IN_KINDS),
-                     id_kinds=ID_KINDS, formats=FORMATS, languages_named=LANGUAGE_NAMES, csrf=session.csrf,
-                     error=error, form=request.form if request.method == "POST" else {})
+        form = request.form if request.method == "POST" else {}
+        offices = self._office_choices(session, "ticket.walk_in", lang)
+        chosen = request.args.get("office") or form.get("office", "")
+        chosen = chosen if chosen in offices else next(iter(offices), "")
+        entries = self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=chosen)).entries if chosen else []
+        return _desk(request, "staff_walk_in.html", status, here="/staff/walk-in", offices=offices, chosen=chosen,
+                     subjects=walk_in_subjects(entries, lang), id_kinds=ID_KINDS, formats=FORMATS,
+                     languages_named=LANGUAGE_NAMES, csrf=session.csrf, error=error, form=form)
 
     @http("GET", "/staff/walk-in")
     @staff_page
@@ -218,8 +253,12 @@ class StaffDesk:
         session = self._desk_session(request)
         form = request.form
         # The citizen's language is `citizen_language`: a field named `language` sets the page's.
+        # `subject` is the catalogue entry chosen, "<request type>:<category>"; kind and category
+        # apart are still taken.
+        kind, _, category = form.get("subject", "").partition(":")
         data = {
-            "office": form.get("office", ""), "kind": form.get("kind", ""), "category": form.get("category", ""),
+            "office": form.get("office", ""), "kind": kind or form.get("kind", ""),
+            "category": category or form.get("category", ""),
             "description": form.get("description", ""), "language": form.get("citizen_language", "ar"),
             "urgent": form.get("urgent") == "1", "urgency_reason": form.get("urgency_reason", ""),
             "requester": {k: form.get(f"requester_{k}", "").strip() for k in REQUESTER_FIELDS},

@@ -74,8 +74,10 @@ STAFF_TEXT = {
         "no_actions": "لا يوجد إجراء يمكنكم القيام به في هذه المرحلة", "done": "تم تسجيل الإجراء",
         "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
         "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
-        "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات",
+        "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات", "assigned_to": "مسند إلى",
+        "not_assigned": "لم يسند بعد",
         "mine_only": "المسندة إلي فقط", "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
+        "admin_link": "الإدارة",
         "kinds": KIND_LABELS["ar"],
         "statuses": STATUS_LABELS["ar"],
         "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
@@ -107,8 +109,10 @@ STAFF_TEXT = {
         "no_actions": "Aucune action possible pour vous à ce stade", "done": "Action enregistrée",
         "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
         "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
-        "by": "par", "ticket": "Demande", "attachments": "Pièces jointes",
+        "by": "par", "ticket": "Demande", "attachments": "Pièces jointes", "assigned_to": "Affectée à",
+        "not_assigned": "Pas encore affectée",
         "mine_only": "Qui me sont affectées", "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
+        "admin_link": "Administration",
         "kinds": KIND_LABELS["fr"],
         "statuses": STATUS_LABELS["fr"],
         "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
@@ -140,8 +144,10 @@ STAFF_TEXT = {
         "no_actions": "No action you can take at this stage", "done": "Action recorded",
         "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
         "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
-        "by": "by", "ticket": "Request", "attachments": "Attachments",
+        "by": "by", "ticket": "Request", "attachments": "Attachments", "assigned_to": "Assigned to",
+        "not_assigned": "Not assigned yet",
         "mine_only": "Assigned to me", "walk_in_link": "Walk-in request", "activities_link": "Activity log",
+        "admin_link": "Administration",
         "kinds": KIND_LABELS["en"],
         "statuses": STATUS_LABELS["en"],
         "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
@@ -235,8 +241,18 @@ def session_page(cookies: SessionCookies):
 staff_page = session_page(STAFF_COOKIES)
 
 
+# Who may open the admin pages (admin_portal); the staff bar links to them for these roles only.
+ADMIN_ROLES = ("national_admin", "commune_admin")
+
+
+def is_admin(caller: policy.Caller) -> bool:
+    return any(b.role in ADMIN_ROLES for b in caller.bindings)
+
+
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
     lang = portal.language(request)
+    session = request.environ.get(SESSION_KEY)
+    context.setdefault("admin_link", session is not None and is_admin(session.caller))
     response = portal._render(request, template, status, here=here, s=STAFF_TEXT[lang], **context)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -398,17 +414,19 @@ class StaffPortal:
                    for a in ticket.action_details if mine & set(a.roles)]
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=ticket.office_id))
         lang = portal.language(request)
+        assign = self._assign_context(session, ticket, lang)
         return _render(
             request, "staff_ticket.html", status, here=f"/staff/tickets/{ticket_id}",
             ticket={"id": ticket.ticket_id, "code": ticket.tracking_code, "kind": _kind(ticket.kind),
                     "category": ticket.category, "status": ticket.status, "priority": ticket.priority,
                     "department": ticket.department, "office": portal.office_name(office, lang),
+                    "assignee": self._assignee_name(session, ticket.assignee_id, assign["people"]),
                     "attachments": ticket.attachment_count,
                     "submitted_at": portal.when(ticket.submitted_at, with_time=True),
                     "answer_by": portal.when(ticket.answer_by)},
             events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events], actions=actions,
             long_fields=LONG_FIELDS, csrf=session.csrf, error=error, done=request.args.get("done", ""),
-            form=request.form, assign=self._assign_context(session, ticket, lang),
+            form=request.form, assign=assign,
         )
 
     @http("GET", "/staff/tickets/<string:ticket_id>")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import re
 import secrets
 
 from cokit.errors import invalid_argument, permission_denied
@@ -286,3 +287,41 @@ def signature_threshold(population: int, commune_type: str) -> int:
     if commune_type == "with_arrondissements":
         return 400
     return 200 if population > 35_000 else 100
+
+
+# The staff queue's text search compares words in one normal form, computed here for the words
+# typed and by the database for the stored text (store.search_text, the same rule in SQL), so
+# that spelling variants and attached articles do not hide a request:
+# - Arabic: the hamza forms of alef (أ إ آ ٱ) read as ا, ta marbuta ة as ه, alef maksura ى as ي;
+#   the harakat (fathatan .. sukun, superscript alef) and tatweel ـ are dropped; a word's leading
+#   article ال, also behind the proclitics و ف and ب ك (وال فال بال كال وبال فكال ...) or as لل
+#   (ولل فلل), is dropped when two letters or more remain ("الإنارة", "وبالإنارة" and "إنارة"
+#   all read "اناره").
+# - Latin: the accented letters of French and Spanish read as their base letter, in lower case
+#   ("École" reads "ecole"); œ and æ as oe and ae.
+# Then lower case. Tifinagh has no variants to fold and passes unchanged.
+SEARCH_LETTERS = {
+    **dict.fromkeys("أإآٱ", "ا"), "ة": "ه", "ى": "ي",
+    **dict.fromkeys("àáâãäåÀÁÂÃÄÅ", "a"), **dict.fromkeys("çÇ", "c"), **dict.fromkeys("èéêëÈÉÊË", "e"),
+    **dict.fromkeys("ìíîïÌÍÎÏ", "i"), **dict.fromkeys("ñÑ", "n"), **dict.fromkeys("òóôõöÒÓÔÕÖ", "o"),
+    **dict.fromkeys("ùúûüÙÚÛÜ", "u"), **dict.fromkeys("ýÿÝŸ", "y"),
+}
+SEARCH_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
+# Harakat U+064B..U+065F, superscript alef U+0670, tatweel U+0640.
+SEARCH_DROPPED = "".join(chr(c) for c in range(0x064B, 0x0660)) + "\u0670\u0640"
+ARABIC_LETTERS = "\u0621-\u064a\u0671-\u06d3"
+# A leading article: after the start or anything but an Arabic letter, before two letters or more.
+ARTICLE = f"(^|[^{ARABIC_LETTERS}])[وف]?(?:[بك]?ال|لل)(?=[{ARABIC_LETTERS}]{{2}})"
+_SEARCH_TABLE = str.maketrans({**SEARCH_LETTERS, **SEARCH_LIGATURES, **dict.fromkeys(SEARCH_DROPPED, "")})
+_ARTICLE = re.compile(ARTICLE)
+SEARCH_WORDS_MAX = 8
+
+
+def search_normal(text: str) -> str:
+    """The text in the search's normal form (the rule above)."""
+    return _ARTICLE.sub(r"\1", text.translate(_SEARCH_TABLE)).lower()
+
+
+def search_words(text: str) -> list[str]:
+    """The words typed, in normal form: letters and digits only, at most SEARCH_WORDS_MAX."""
+    return re.findall(r"[^\W_]+", search_normal(text))[:SEARCH_WORDS_MAX]

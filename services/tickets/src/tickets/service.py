@@ -143,7 +143,8 @@ def submission_from(request) -> domain.Submission:
     )
 
 
-def status_message(row, role: str = "") -> pb.TicketStatus:
+def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
+    """The request's status; the assignee only for the office's staff (`staff`)."""
     machine = workflow.machine_for(row["kind"])
     actions = [a for a in machine.available(row["status"]) if not role or role in machine.transition(a).actors]
     details = [pb.ActionInfo(action=a, required=machine.transition(a).required,
@@ -156,6 +157,7 @@ def status_message(row, role: str = "") -> pb.TicketStatus:
         updated_at=timestamp(row["updated_at"]), extended=bool(row["extended"]), urgent=bool(row["urgent"]),
         available_actions=actions, action_details=details, priority=row["priority"], department=row["department"],
         rating=row["rating"] or 0, merged_into=row["merged_into"], public=bool(row["public"]),
+        assignee_id=row["assignee_id"] if staff else "",
     )
 
 
@@ -396,7 +398,10 @@ class TicketsService(kit_service(pb)):
             row = store.find_by_id(conn, request.ticket_id)
         if row is None:
             raise not_found("TICKET_NOT_FOUND", "no such ticket")
-        return status_message(row)
+        caller = self._caller()
+        staff = bool(caller.bindings) and bool(callers.roles_at(caller, self._office_scope(row["office_id"]),
+                                                                among=callers.READERS))
+        return status_message(row, staff=staff)
 
 
     # --- around the workflow ----------------------------------------------------------------
@@ -417,9 +422,9 @@ class TicketsService(kit_service(pb)):
             ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], change=change,
             actor_role=actor.role, **extra), office_id=row["office_id"])
 
-    def _status(self, conn, ticket_id: str, role: str = "") -> pb.TicketStatus:
+    def _status(self, conn, ticket_id: str, role: str = "", staff: bool = False) -> pb.TicketStatus:
         row = store.find_by_id(conn, ticket_id)
-        message = status_message(row, role)
+        message = status_message(row, role, staff)
         message.followers, message.me_too = store.follower_counts(conn, ticket_id)
         return message
 
@@ -445,7 +450,7 @@ class TicketsService(kit_service(pb)):
                 self._changed(conn, row, "transferred", actor, from_office_id=row["office_id"])
             else:
                 self._changed(conn, row, "assigned", actor)
-            return self._status(conn, row["ticket_id"], actor.role)
+            return self._status(conn, row["ticket_id"], actor.role, staff=True)
 
     @grpc
     def PostMessage(self, request, context):

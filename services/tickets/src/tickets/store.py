@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector and to_tsquery for PostgreSQL)
 
 from cokit import db
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
+from . import domain
 
 metadata = sa.MetaData()
 
@@ -71,13 +71,53 @@ tickets = sa.Table(
     sa.Index("ix_tickets_citizen", "citizen_id", "submitted_at", "ticket_id"),
 )
 
-# The staff queue's text search on PostgreSQL: full text with the 'simple' configuration (lower
-# case, no stemming, so Arabic, Tifinagh and French words are matched alike). SQLite keeps LIKE.
+# The staff queue's text search (domain.search_normal: Arabic spelling variants, harakat, tatweel
+# and leading articles folded, Latin accents dropped, lower case), computed by the database for
+# the stored text with the same rule. On PostgreSQL: full text with the 'simple' configuration
+# (no stemming, so Arabic, Tifinagh and French words are matched alike) over the normal form, in
+# a GIN index on that very expression (translate, replace, regexp_replace and lower are
+# immutable); each word typed matches a word or a word's start. On SQLite: the domain's function
+# itself (cokit.db registers it on every connection), each word typed found anywhere with LIKE.
 TEXT_SEARCH_CONFIG = sa.literal_column("'simple'")
-ix_tickets_text = sa.Index(
-    "ix_tickets_text", sa.func.to_tsvector(TEXT_SEARCH_CONFIG, tickets.c.description), postgresql_using="gin",
+
+
+def _sql_string(value: str) -> sa.ColumnElement:
+    """A string literal written into the SQL itself, not a bound parameter: the query's expression
+    must be the index's expression, character for character, for PostgreSQL to use the index."""
+    assert "'" not in value and "%" not in value
+    return sa.literal_column(f"'{value}'", sa.Text)
+
+
+def _folded(column) -> sa.ColumnElement:
+    for ligature, letters in domain.SEARCH_LIGATURES.items():
+        column = sa.func.replace(column, _sql_string(ligature), _sql_string(letters))
+    return column
+
+
+def search_text(column, dialect: str) -> sa.ColumnElement:
+    """The stored text in the search's normal form (domain.search_normal), as SQL."""
+    if dialect == "postgresql":
+        letters = sa.func.translate(_folded(column), _sql_string("".join(domain.SEARCH_LETTERS) + domain.SEARCH_DROPPED),
+                                    _sql_string("".join(domain.SEARCH_LETTERS.values())))
+        return sa.func.lower(sa.func.regexp_replace(letters, _sql_string(domain.ARTICLE), _sql_string("\\1"),
+                                                    _sql_string("g")))
+    return sa.func.search_normal(column)
+
+
+# SQLite has neither translate nor regular expressions: there the rule is the domain's own.
+db.SQLITE_FUNCTIONS["search_normal"] = lambda text: None if text is None else domain.search_normal(text)
+
+
+def search_vector(column) -> sa.ColumnElement:
+    return sa.func.to_tsvector(TEXT_SEARCH_CONFIG, search_text(column, "postgresql"))
+
+
+ix_tickets_search = sa.Index(
+    "ix_tickets_search", search_vector(tickets.c.description), postgresql_using="gin",
     _table=tickets,   # the expression starts with a literal, from which SQLAlchemy cannot tell the table
 ).ddl_if(dialect="postgresql")
+# Replaced by ix_tickets_search (the text as written, without the normal form).
+OLD_TEXT_INDEXES = ("ix_tickets_text",)
 
 ticket_attachments = sa.Table(
     "ticket_attachments",
@@ -168,8 +208,13 @@ def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
     inspector = sa.inspect(conn)
     existing = {i["name"] for i in inspector.get_indexes("tickets")} if inspector.has_table("tickets") else set()
     for index in tickets.indexes:
-        if index.name not in existing and (index is not ix_tickets_text or db.is_postgres(conn.engine)):
+        if index.name not in existing and (index is not ix_tickets_search or db.is_postgres(conn.engine)):
             index.create(conn, checkfirst=True)
+    if db.is_postgres(conn.engine):
+        schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+        for name in OLD_TEXT_INDEXES:
+            if name in existing:
+                conn.execute(sa.text(f"DROP INDEX IF EXISTS {schema + '.' if schema else ''}{name}"))
 
 
 def insert_ticket(conn: sa.Connection, row: dict, attachment_ids, actor: str, actor_role: str = "citizen") -> None:
@@ -338,14 +383,11 @@ def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitud
     return list(unique.values())
 
 
-TEXT_TERMS_MAX = 8
-
-
 def text_query(text: str) -> str:
-    """A tsquery finding every word typed, each as a word or the start of one ("lampa" finds
-    "lampadaire"); only letters and digits reach it, so no input is a tsquery syntax error."""
-    words = re.findall(r"[^\W_]+", text.lower())[:TEXT_TERMS_MAX]
-    return " & ".join(f"{w}:*" for w in words)
+    """A tsquery finding every word typed (in the search's normal form), each as a word or the
+    start of one ("lampa" finds "lampadaire"); only letters and digits reach it, so no input is a
+    tsquery syntax error."""
+    return " & ".join(f"{w}:*" for w in domain.search_words(text))
 
 
 def search(conn, **filters):
@@ -375,11 +417,12 @@ def queue_query(dialect: str, *, office_ids=(), statuses=(), categories=(), kind
         q = q.where(t.c.due_at < now)
     if text and dialect == "postgresql":
         query = text_query(text)
-        q = q.where(sa.func.to_tsvector(TEXT_SEARCH_CONFIG, t.c.description).op("@@")(
-            sa.func.to_tsquery(TEXT_SEARCH_CONFIG, query)) if query else sa.false())
+        q = q.where(search_vector(t.c.description).op("@@")(sa.func.to_tsquery(TEXT_SEARCH_CONFIG, query))
+                    if query else sa.false())
     elif text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(t.c.description.ilike(f"%{escaped}%", escape="\\"))
+        words = domain.search_words(text)
+        normal = search_text(t.c.description, dialect)
+        q = q.where(sa.and_(*(normal.like(f"%{w}%") for w in words)) if words else sa.false())
     if after is not None:
         q = q.where(sa.tuple_(t.c.submitted_at, t.c.ticket_id) < sa.tuple_(sa.literal(after[0], t.c.submitted_at.type),
                                                                            sa.literal(after[1])))

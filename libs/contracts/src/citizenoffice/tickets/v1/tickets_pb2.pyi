@@ -143,7 +143,7 @@ class GetTicketRequest(_message.Message):
     def __init__(self, ticket_id: _Optional[str] = ...) -> None: ...
 
 class TicketStatus(_message.Message):
-    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions", "priority", "department", "followers", "me_too", "rating", "merged_into", "public", "action_details", "decision", "replies")
+    __slots__ = ("ticket_id", "tracking_code", "office_id", "kind", "category", "status", "submitted_at", "acknowledge_by", "answer_by", "attachment_count", "updated_at", "extended", "urgent", "available_actions", "priority", "department", "followers", "me_too", "rating", "merged_into", "public", "action_details", "decision", "replies", "assignee_id")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +168,7 @@ class TicketStatus(_message.Message):
     ACTION_DETAILS_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     REPLIES_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     tracking_code: str
     office_id: str
@@ -192,7 +193,8 @@ class TicketStatus(_message.Message):
     action_details: _containers.RepeatedCompositeFieldContainer[ActionInfo]
     decision: Decision
     replies: _containers.RepeatedCompositeFieldContainer[ThreadMessage]
-    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ..., followers: _Optional[int] = ..., me_too: _Optional[int] = ..., rating: _Optional[int] = ..., merged_into: _Optional[str] = ..., public: _Optional[bool] = ..., action_details: _Optional[_Iterable[_Union[ActionInfo, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., replies: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ...) -> None: ...
+    assignee_id: str
+    def __init__(self, ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., status: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachment_count: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended: _Optional[bool] = ..., urgent: _Optional[bool] = ..., available_actions: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., department: _Optional[str] = ..., followers: _Optional[int] = ..., me_too: _Optional[int] = ..., rating: _Optional[int] = ..., merged_into: _Optional[str] = ..., public: _Optional[bool] = ..., action_details: _Optional[_Iterable[_Union[ActionInfo, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., replies: _Optional[_Iterable[_Union[ThreadMessage, _Mapping]]] = ..., assignee_id: _Optional[str] = ...) -> None: ...
 
 class ActionInfo(_message.Message):
     __slots__ = ("action", "required", "roles")
