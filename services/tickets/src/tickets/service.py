@@ -680,7 +680,7 @@ class TicketsService(kit_service(pb)):
 
     # --- data-subject rights (Law 09-08) ------------------------------------------------------
 
-    @consume(topic_for("identity"), group="tickets")
+    @consume(topic_for("identity"), group="tickets", types={"user.erased"})
     def on_identity_event(self, event):
         """user.erased: the person's requests are anonymised (the rule is tickets/erasure.py).
         A redelivery finds nothing left to change, and announces nothing more."""
