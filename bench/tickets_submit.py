@@ -120,7 +120,8 @@ class Run:
         delays = sorted(self.seen[t] - self.answered[t] for t in self.answered if t in self.seen)
         if self.relay:
             relay = sorted(self.relay)
-            lines.append(f"# {label}: commit to Kafka (relay) p50 {1000 * relay[len(relay) // 2]:.0f} ms, "
+            lines.append(f"# {label}: event written in the Submit transaction to Kafka (relay) "
+                         f"p50 {1000 * relay[len(relay) // 2]:.0f} ms, "
                          f"p99 {1000 * relay[int(len(relay) * 0.99)]:.0f} ms")
         if delays:
             lines.append(f"# {label}: answered to read back from Kafka p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
