@@ -1,15 +1,25 @@
 """Ticket submissions per second through the gateway, identity, tickets and Kafka, against
 raw database inserts plus raw Kafka produces of the same records.
 
-    .venv/bin/python bench/tickets_submit.py [--count 300] [--clients 16]
+    .venv/bin/python bench/tickets_submit.py [--count 300] [--clients 16] [--no-breakdown]
 
 Starts its own set of the six services on PostgreSQL (ports +900, .local/bench-900), posts
-`count` complaints to POST /api/v1/tickets from `clients` threads, and stops the clock when
-the last ticket.submitted envelope has been read back from tickets.events.v1. Baseline, on
-the same servers in the same run and with as many threads: one INSERT transaction per record
-into a scratch table, then one acknowledged Kafka produce per record.
+`count` complaints to POST /api/v1/tickets from `clients` threads, each sending its next
+request when the last one is answered (closed loop), and stops the clock when the last
+ticket.submitted envelope has been read back from tickets.events.v1. Baseline, on the same
+servers in the same run and with as many threads: one INSERT transaction per record into a
+scratch table, then one acknowledged Kafka produce per record. `--clients 1,4,16` measures
+both at each concurrency (figures suffixed _c1, _c4, ...).
 
     name: value unit (ratio R against BASELINE)
+
+Then, unless --no-breakdown, where a submission's time went during the platform's run, as
+lines starting with '#': each hop's mean server-side latency (the services' own
+citizenoffice_entrypoint_latency_seconds histograms, scraped from /metrics before and after),
+each service's CPU per submission (process_cpu_seconds_total), how busy the machine was
+(/proc/stat), and the event's way out: commit to Kafka (the record's timestamp against the
+envelope's occurred_at) and answer to readable (when this process read it, against when its
+POST was answered).
 """
 from __future__ import annotations
 
@@ -18,13 +28,17 @@ import concurrent.futures as futures
 import json
 import os
 import pathlib
+import statistics
 import sys
+import threading
 import time
+import urllib.request
 import uuid
 
 import requests
 import sqlalchemy as sa
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
@@ -34,6 +48,10 @@ from citizenoffice.events.v1 import envelope_pb2  # noqa: E402
 
 TOPIC = "tickets.events.v1"
 OFFSET = int(os.environ.get("CITIZENOFFICE_BENCH_PORT_OFFSET", "900"))
+LATENCY = "citizenoffice_entrypoint_latency_seconds"
+# The hops of one submission, in the order they are called: (service, entrypoint method's last part).
+HOPS = (("gateway", "submit_ticket"), ("identity", "UpsertCitizen"), ("registry", "GetOffice"),
+        ("registry", "ListCategories"), ("tickets", "Submit"))
 
 
 def records(count: int) -> list[dict]:
@@ -45,7 +63,7 @@ def records(count: int) -> list[dict]:
 
 def tap(bootstrap: str) -> KafkaConsumer:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             consumer_timeout_ms=500)
+                             consumer_timeout_ms=200)
     partitions = [TopicPartition(TOPIC, p) for p in (consumer.partitions_for_topic(TOPIC) or {0})]
     consumer.assign(partitions)
     consumer.seek_to_end(*partitions)
@@ -54,42 +72,125 @@ def tap(bootstrap: str) -> KafkaConsumer:
     return consumer
 
 
-def through_platform(stack: Stack, bootstrap: str, bodies: list[dict], clients: int) -> float:
+def scrape(stack: Stack) -> tuple[dict, dict]:
+    """Per (service, method): (calls, seconds) of the ok entrypoint calls; per service: CPU seconds."""
+    calls, cpu = {}, {}
+    for name, service in stack.services.items():
+        with urllib.request.urlopen(f"http://127.0.0.1:{service.metrics_port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "process_cpu_seconds_total":
+                    cpu[name] = sample.value
+                elif sample.name in (LATENCY + "_count", LATENCY + "_sum") and sample.labels.get("outcome") == "ok":
+                    key = (name, sample.labels["method"].rsplit("/", 1)[-1])
+                    n, s = calls.get(key, (0.0, 0.0))
+                    calls[key] = (n + sample.value, s) if sample.name.endswith("_count") else (n, s + sample.value)
+    return calls, cpu
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+class Run:
+    def __init__(self, rate: float, count: int, before, after, ticks, answered: dict, seen: dict, relay: list):
+        self.rate, self.count = rate, count
+        self.before, self.after, self.ticks = before, after, ticks
+        self.answered, self.seen, self.relay = answered, seen, relay
+
+    def breakdown(self, label: str) -> list[str]:
+        (calls0, cpu0), (calls1, cpu1) = self.before, self.after
+        lines = [f"# {label}: mean server-side latency per hop (calls during the run)"]
+        for service, method in HOPS:
+            n0, s0 = calls0.get((service, method), (0.0, 0.0))
+            n1, s1 = calls1.get((service, method), (0.0, 0.0))
+            if n1 > n0:
+                lines.append(f"#   {service} {method}: {1000 * (s1 - s0) / (n1 - n0):.1f} ms ({n1 - n0:.0f} calls)")
+        cpu = {name: cpu1[name] - cpu0.get(name, 0.0) for name in cpu1}
+        lines.append(f"# {label}: CPU per submission: " + ", ".join(
+            f"{name} {1000 * seconds / self.count:.1f} ms" for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]))
+            + f" (services {1000 * sum(cpu.values()) / self.count:.1f} ms)")
+        busy, total = self.ticks
+        lines.append(f"# {label}: machine busy {100 * busy / total:.0f}% of {os.cpu_count()} cores during the run")
+        delays = sorted(self.seen[t] - self.answered[t] for t in self.answered if t in self.seen)
+        if self.relay:
+            relay = sorted(self.relay)
+            lines.append(f"# {label}: event written in the Submit transaction to Kafka (relay) "
+                         f"p50 {1000 * relay[len(relay) // 2]:.0f} ms, "
+                         f"p99 {1000 * relay[int(len(relay) * 0.99)]:.0f} ms")
+        if delays:
+            lines.append(f"# {label}: answered to read back from Kafka p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
+                         f"mean {1000 * statistics.fmean(delays):.0f} ms")
+        return lines
+
+
+def through_platform(stack: Stack, bootstrap: str, bodies: list[dict], clients: int) -> Run:
     consumer = tap(bootstrap)
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=clients, pool_maxsize=clients)
     session.mount("http://", adapter)
+    answered: dict[str, float] = {}
+    seen: dict[str, tuple[float, float]] = {}   # ticket id -> (read here, commit to Kafka in s)
+    posting = threading.Event()
 
     def post(body):
         r = session.post(f"{stack.base_url}/api/v1/tickets", json=body, timeout=60)
         r.raise_for_status()
-        return r.json()["ticket_id"]
+        ticket_id = r.json()["ticket_id"]
+        answered[ticket_id] = time.perf_counter()
+        return ticket_id
 
+    def read(deadline: float) -> None:
+        # Reads while the requests are sent, so each event's arrival time is its own.
+        while time.monotonic() < deadline:
+            for record in consumer:
+                envelope = envelope_pb2.Envelope.FromString(record.value)
+                if envelope.type == "ticket.submitted":
+                    relayed = record.timestamp / 1000 - envelope.occurred_at.ToMicroseconds() / 1e6
+                    seen[envelope.aggregate_id] = (time.perf_counter(), relayed)
+            if not posting.is_set() and all(t in seen for t in list(answered)):
+                return
+
+    before = scrape(stack)
+    ticks = cpu_ticks()
+    posting.set()
     started = time.perf_counter()
-    with futures.ThreadPoolExecutor(clients) as pool:
-        wanted = set(pool.map(post, bodies))
-    deadline = time.monotonic() + 120
-    while wanted and time.monotonic() < deadline:
-        for record in consumer:
-            envelope = envelope_pb2.Envelope.FromString(record.value)
-            if envelope.type == "ticket.submitted":
-                wanted.discard(envelope.aggregate_id)
+    reader = threading.Thread(target=read, args=(time.monotonic() + 300,), daemon=True)
+    reader.start()
+    try:
+        with futures.ThreadPoolExecutor(clients) as pool:
+            wanted = list(pool.map(post, bodies))
+    finally:
+        posting.clear()
+    reader.join()
     elapsed = time.perf_counter() - started
+    ticks = tuple(now - then for now, then in zip(cpu_ticks(), ticks))
+    after = scrape(stack)
     consumer.close()
-    if wanted:
-        raise SystemExit(f"{len(wanted)} ticket.submitted events never reached Kafka")
-    return len(bodies) / elapsed
+    missing = [t for t in wanted if t not in seen]
+    if missing:
+        raise SystemExit(f"{len(missing)} ticket.submitted events never reached Kafka")
+    mine = {t: seen[t] for t in wanted}   # the topic is shared: other stacks' events are left out
+    return Run(len(bodies) / elapsed, len(bodies), before, after, ticks,
+               {t: answered[t] for t in wanted}, {t: s for t, (s, _) in mine.items()},
+               [relayed for _, relayed in mine.values()])
 
 
 def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> float:
     engine = sa.create_engine(database_url, pool_size=clients, max_overflow=0)
+    table = f"bench_raw_submissions_{OFFSET}"
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS bench_raw_submissions"))
-        conn.execute(sa.text("CREATE TABLE bench_raw_submissions (id varchar(36) primary key, body text not null)"))
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+        conn.execute(sa.text(f"CREATE TABLE {table} (id varchar(36) primary key, body text not null)"))
 
     def insert(body):
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO bench_raw_submissions VALUES (:id, :body)"),
+            conn.execute(sa.text(f"INSERT INTO {table} VALUES (:id, :body)"),
                          {"id": str(uuid.uuid4()), "body": json.dumps(body)})
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
@@ -106,7 +207,7 @@ def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> 
     elapsed = time.perf_counter() - started
     producer.close()
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE bench_raw_submissions"))
+        conn.execute(sa.text(f"DROP TABLE {table}"))
     engine.dispose()
     return len(bodies) / elapsed
 
@@ -114,8 +215,17 @@ def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", default="16",
+                        help="concurrent clients, or a comma-separated list of them (e.g. 1,4,16)")
+    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
+                        help="print the figures only, not where the time went")
     args = parser.parse_args()
+    try:
+        levels = [int(c) for c in args.clients.split(",")]
+    except ValueError:
+        parser.error("--clients is a number or a comma-separated list of numbers")
+    if args.count < 1 or not levels or min(levels) < 1:
+        parser.error("--count and --clients are at least 1")
     infra = read_env_file(INFRA_ENV)
     stack = Stack(state_dir=ROOT / ".local" / f"bench-{OFFSET}", port_offset=OFFSET, postgres=True, infra=infra,
                   # one address sends every request: the gateway's rate limits are off (0)
@@ -123,17 +233,26 @@ def main() -> int:
                              "RATE_LIMIT_IP_BURST": "0", "RATE_LIMIT_CLIENT_BURST": "0"})
     stack.down()
     stack.up()
+    results = []
     try:
         bootstrap = infra["KAFKA_BOOTSTRAP_SERVERS"]
-        through_platform(stack, bootstrap, records(20), args.clients)   # warm-up
-        baseline = raw(infra["DATABASE_URL_TICKETS"], bootstrap, records(args.count), args.clients)
-        rate = through_platform(stack, bootstrap, records(args.count), args.clients)
+        through_platform(stack, bootstrap, records(20), max(levels))   # warm-up
+        for clients in levels:
+            baseline = raw(infra["DATABASE_URL_TICKETS"], bootstrap, records(args.count), clients)
+            run = through_platform(stack, bootstrap, records(args.count), clients)
+            results.append((clients, baseline, run))
     finally:
         stack.down()
-    print(f"tickets_submit_raw_db_kafka: {baseline:.0f} records/s "
-          f"(ratio 1.00 against tickets_submit_raw_db_kafka)", flush=True)
-    print(f"tickets_submit_platform: {rate:.1f} submissions/s "
-          f"(ratio {rate / baseline:.3f} against tickets_submit_raw_db_kafka)", flush=True)
+    lines = []
+    for clients, baseline, run in results:
+        suffix = f"_c{clients}" if len(levels) > 1 else ""
+        base_name = f"tickets_submit_raw_db_kafka{suffix}"
+        print(f"{base_name}: {baseline:.0f} records/s (ratio 1.00 against {base_name})", flush=True)
+        print(f"tickets_submit_platform{suffix}: {run.rate:.1f} submissions/s "
+              f"(ratio {run.rate / baseline:.3f} against {base_name})", flush=True)
+        lines += run.breakdown(f"{clients} client{'s' if clients > 1 else ''}")
+    if args.breakdown:
+        print("\n".join(lines), flush=True)
     return 0
 
 

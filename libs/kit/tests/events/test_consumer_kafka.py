@@ -334,3 +334,26 @@ def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
     # before the group settles, and be replaced once more; none of that may lose or repeat.
     assert stuck and ext.stats.restarts >= 1
     assert handled.count("before") == 1 and handled.count("while-stuck") == 1
+
+
+def test_types_the_handler_does_not_act_on_are_passed_over_and_committed(
+        container_factory, service_config, unique, kafka):
+    topic, group = "kit-c9-%s" % unique, "g-%s" % unique
+    other_id, other = envelope_bytes("agg", "not for me")
+    wanted = build_envelope("note.wanted", "agg", struct_pb2.Struct(), instance_id="other")
+    produce(kafka, topic, [(b"agg", other), (b"agg", encode(wanted))])
+    handled = []
+
+    container = container_factory(
+        make_service(topic, group, lambda s, e: handled.append(e.envelope.type), types={"note.wanted"}),
+        service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: handled == ["note.wanted"], timeout=30)
+    assert wait_for(lambda: sum(ext.stats.committed.values()) == 2, timeout=30), "both offsets committed"
+    assert ext.stats.skipped == 1 and ext.stats.handled == 1
+    engine = sa.create_engine(service_config["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert is_processed(conn, wanted.event_id, group)
+        assert not is_processed(conn, other_id, group), "no record kept of an event passed over"
+    engine.dispose()

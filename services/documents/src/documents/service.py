@@ -521,7 +521,7 @@ class DocumentsService(kit_service(pb)):
             raise invalid_argument("CITIZEN_ID_REQUIRED", "owner_citizen_id is required", field="owner_citizen_id")
         return pb.EraseCitizenAttachmentsResponse(erased=self._erase(request.owner_citizen_id))
 
-    @consume(topic_for("identity"), group="documents")
+    @consume(topic_for("identity"), group="documents", types={"user.erased"})
     def on_identity_event(self, event):
         if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
             return

@@ -255,7 +255,7 @@ class NotificationsService(kit_service(pb)):
             )
         log.info("delivery will be retried", extra={"delivery_id": delivery["delivery_id"], "attempts": attempts})
 
-    @consume(topic_for("identity"), group=GROUP + "-identity")
+    @consume(topic_for("identity"), group=GROUP + "-identity", types={"user.erased"})
     def on_identity_event(self, event):
         """user.erased: inbox and preferences deleted, deliveries kept as counts (store.erase)."""
         if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:

@@ -143,6 +143,17 @@ def submission_from(request) -> domain.Submission:
     )
 
 
+def possible_duplicates(sub: domain.Submission, candidates) -> list:
+    new = {"latitude": sub.latitude, "longitude": sub.longitude, "description": sub.description}
+    found = []
+    for old in candidates:
+        why = similarity.is_possible_duplicate(new, old)
+        # Only public requests are shown to someone else; a private one stays private.
+        if why and old["public"]:
+            found.append(pb.PossibleDuplicate(ticket_id=old["ticket_id"], tracking_code=old["tracking_code"], why=why))
+    return found[:5]
+
+
 def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
     """The request's status; the assignee only for the office's staff (`staff`)."""
     machine = workflow.machine_for(row["kind"])
@@ -288,12 +299,15 @@ class TicketsService(kit_service(pb)):
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
             "signature_threshold": threshold, "media_url": sub.media_url,
         }
-        duplicates = self._possible_duplicates(sub, office.office_id)
+        candidates = None
         actor, role = (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
         for _ in range(5):
             row["tracking_code"] = domain.new_tracking_code()
             try:
                 with self.db.begin() as conn:
+                    if candidates is None:
+                        # Read in the same transaction, before the insert: one connection per submission.
+                        candidates = self._duplicate_candidates(conn, sub, office.office_id)
                     store.insert_ticket(conn, row, sub.attachment_ids, actor=actor, actor_role=role)
                     self.events.add(
                         conn, "ticket.submitted", ticket_id, submitted_payload(row, sub.attachment_ids),
@@ -305,25 +319,18 @@ class TicketsService(kit_service(pb)):
                 continue
         else:
             raise failed_precondition("TRACKING_CODE_EXHAUSTED", "could not allocate a tracking code")
+        duplicates = possible_duplicates(sub, candidates)
         return pb.Receipt(
             ticket_id=ticket_id, tracking_code=row["tracking_code"], status=row["status"],
             submitted_at=timestamp(submitted_at), acknowledge_by=timestamp(due.acknowledge_by),
             answer_by=timestamp(due.answer_by), kind=KIND_VALUES[sub.kind], possible_duplicates=duplicates,
         )
 
-    def _possible_duplicates(self, sub: domain.Submission, office_id: str) -> list:
+    @staticmethod
+    def _duplicate_candidates(conn, sub: domain.Submission, office_id: str) -> list:
         if sub.kind not in domain.ANONYMOUS_KINDS:
             return []
-        new = {"latitude": sub.latitude, "longitude": sub.longitude, "description": sub.description}
-        with self.db.connect() as conn:
-            candidates = store.duplicate_candidates(conn, office_id, sub.category, sub.kind, sub.latitude, sub.longitude)
-        found = []
-        for old in candidates:
-            why = similarity.is_possible_duplicate(new, old)
-            # Only public requests are shown to someone else; a private one stays private.
-            if why and old["public"]:
-                found.append(pb.PossibleDuplicate(ticket_id=old["ticket_id"], tracking_code=old["tracking_code"], why=why))
-        return found[:5]
+        return store.duplicate_candidates(conn, office_id, sub.category, sub.kind, sub.latitude, sub.longitude)
 
     @grpc
     def Transition(self, request, context):
@@ -678,7 +685,7 @@ class TicketsService(kit_service(pb)):
 
     # --- data-subject rights (Law 09-08) ------------------------------------------------------
 
-    @consume(topic_for("identity"), group="tickets")
+    @consume(topic_for("identity"), group="tickets", types={"user.erased"})
     def on_identity_event(self, event):
         """user.erased: the person's requests are anonymised (the rule is tickets/erasure.py).
         A redelivery finds nothing left to change, and announces nothing more."""

@@ -5,6 +5,7 @@ open, a bounding box or the latest ones) and these functions decide.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -28,7 +29,10 @@ def bounding_box(lat: float, lon: float, metres: float = NEAR_METRES) -> tuple[f
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
+@functools.lru_cache(maxsize=1024)
 def words(text: str) -> frozenset[str]:
+    """The word set of a text; kept for the last texts seen, since each submission compares its
+    text with the same latest open requests of its category (up to 200 of them)."""
     # NFKC and casefold so Arabic presentation forms, French accents typed or not and
     # capitals compare equal.
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())

@@ -40,7 +40,7 @@ import datetime as _dt
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterable, Optional
 
 import eventlet
 from eventlet import event as _event
@@ -107,6 +107,7 @@ class ConsumerStats:
     records: int = 0
     handled: int = 0
     duplicates: int = 0
+    skipped: int = 0          # of a type the handler does not act on (``types``)
     retries: int = 0
     dead_lettered: int = 0
     restarts: int = 0
@@ -176,10 +177,14 @@ class KafkaConsumerEntrypoint(Entrypoint):
                  session_timeout_ms: int = 10_000, heartbeat_interval_ms: Optional[int] = None,
                  max_poll_records: int = 100, auto_offset_reset: str = "earliest",
                  stop_timeout: float = 30.0, consumer_options: Optional[dict] = None,
-                 stuck_after: Optional[float] = None, **kwargs) -> None:
+                 stuck_after: Optional[float] = None, types: Optional[Iterable[str]] = None,
+                 **kwargs) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.topic = topic
+        # The event types the handler acts on (None: all). Others are passed over on the Kafka
+        # side: no worker, no processed-event record, their offsets committed with the rest.
+        self.types = None if types is None else frozenset((types,) if isinstance(types, str) else types)
         self.group = self.declared_group = group
         self.engine_spec = engine
         self.max_attempts = max_attempts
@@ -502,6 +507,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
             self._dead_letter(rec, exc)
             return
         env = decoded.envelope
+        if self.types is not None and env.type not in self.types:
+            self.stats.skipped += 1
+            return
         if self._retrying(lambda: _processed.is_processed_in(self._engine, env.event_id, self.group)):
             self.stats.duplicates += 1
             return
