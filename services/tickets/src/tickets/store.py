@@ -206,12 +206,13 @@ def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
     """Columns and queue indexes added since the tables were made (idempotent)."""
     db.add_missing_columns(conn, metadata)
     inspector = sa.inspect(conn)
-    existing = {i["name"] for i in inspector.get_indexes("tickets")} if inspector.has_table("tickets") else set()
+    schema = db.default_schema(conn)
+    existing = ({i["name"] for i in inspector.get_indexes("tickets", schema=schema)}
+                if inspector.has_table("tickets", schema=schema) else set())
     for index in tickets.indexes:
         if index.name not in existing and (index is not ix_tickets_search or db.is_postgres(conn.engine)):
             index.create(conn, checkfirst=True)
     if db.is_postgres(conn.engine):
-        schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
         for name in OLD_TEXT_INDEXES:
             if name in existing:
                 conn.execute(sa.text(f"DROP INDEX IF EXISTS {schema + '.' if schema else ''}{name}"))
