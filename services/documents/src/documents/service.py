@@ -523,7 +523,7 @@ class DocumentsService(kit_service(pb)):
 
     @consume(topic_for("identity"), group="documents", types={"user.erased"})
     def on_identity_event(self, event):
-        if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
+        if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
             return
         # Erasing twice finds nothing the second time, so a redelivery is harmless; a
         # storage failure raises, and the consumer retries, then dead-letters the event.

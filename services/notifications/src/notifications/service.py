@@ -258,7 +258,7 @@ class NotificationsService(kit_service(pb)):
     @consume(topic_for("identity"), group=GROUP + "-identity", types={"user.erased"})
     def on_identity_event(self, event):
         """user.erased: inbox and preferences deleted, deliveries kept as counts (store.erase)."""
-        if event.type != "user.erased" or event.payload is None or not event.payload.citizen_id:
+        if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
             return
         with self.db.begin() as conn:
             counts = store.erase(conn, event.payload.citizen_id, dt.datetime.now(dt.timezone.utc))
