@@ -18,14 +18,16 @@ from nameko.extensions import DependencyProvider, Entrypoint  # noqa: E402
 from nameko.testing.services import entrypoint_hook  # noqa: E402
 from nameko.testing.utils import find_free_port  # noqa: E402
 from nameko.timer import timer  # noqa: E402
-from nameko.web.handlers import http  # noqa: E402
+from nameko.web.handlers import HttpRequestHandler, http  # noqa: E402
 from nameko_grpc.entrypoint import Grpc  # noqa: E402
 from nameko_grpc.errors import GrpcError  # noqa: E402
 from grpc import StatusCode  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+from werkzeug.wrappers import Response  # noqa: E402
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
-from cokit.metrics import DatabaseGauge, Metrics, entrypoint_kind, metrics_port  # noqa: E402
+from cokit.metrics import DatabaseGauge, Metrics, entrypoint_kind, http_answered, metrics_port  # noqa: E402
+from cokit.metrics import route_family  # noqa: E402
 from cokit.metrics import Sample as MetricSample  # noqa: E402
 
 # the health service: a stable proto that every service serves anyway
@@ -43,7 +45,16 @@ class Custom(Entrypoint):
     pass
 
 
+class Closed(HttpRequestHandler):
+    """Answers on its own, like a router's 405, without a worker."""
+
+    def handle_request(self, request):
+        http_answered(self, 405)
+        return Response("closed", status=405)
+
+
 kafka_handler = KafkaConsumer.decorator
+closed = Closed.decorator
 custom = Custom.decorator
 
 release = eventlet.event.Event()
@@ -65,6 +76,22 @@ class Sample:
     @http("GET", "/boom")
     def boom(self, request):
         raise ValueError("broken")
+
+    @http("GET", "/api/v1/things/<string:thing>")
+    def thing(self, request, thing):
+        # how the gateway answers: a problem body for a refusal, a 500 for its own failure,
+        # neither of them raised
+        if thing == "missing":
+            return Response('{"status": 404, "reason": "NOT_FOUND"}', status=404,
+                            mimetype="application/problem+json")
+        if thing == "broken":
+            return Response('{"status": 500, "reason": "INTERNAL"}', status=500,
+                            mimetype="application/problem+json")
+        return 201, f"made {thing}"
+
+    @closed("GET", "/closed/<path:rest>")
+    def never(self, request, rest):
+        raise AssertionError("answered without a worker")
 
     @http("GET", "/count")
     def count(self, request):
@@ -137,12 +164,15 @@ def get(path):
     return requests.get(f"http://127.0.0.1:{port}{path}", timeout=5)
 
 
+def ask(*asked):
+    """Each (path, times, status expected) in turn."""
+    for path, times, status in asked:
+        for _ in range(times):
+            assert get(path).status_code == status, path
+
+
 def test_http_calls_errors_and_latency_over_http(container):
-    for _ in range(3):
-        assert get("/ok").status_code == 200
-    for _ in range(2):
-        assert get("/boom").status_code == 500
-    assert get("/slow").status_code == 200
+    ask(("/ok", 3, 200), ("/boom", 2, 500), ("/slow", 1, 200))
 
     samples = scrape(container)
     base = dict(service="sample", kind="http")
@@ -165,6 +195,39 @@ def test_http_calls_errors_and_latency_over_http(container):
     ok = dict(method="ok", outcome="ok", **base)
     assert value(samples, bucket, le="10.0", **ok) == 3
     assert value(samples, "citizenoffice_entrypoint_in_flight", method="ok", **base) == 0
+
+
+def test_http_responses_by_status_class_and_outcome(container):
+    ask(("/api/v1/things/one", 1, 201), ("/api/v1/things/missing", 3, 404), ("/api/v1/things/broken", 2, 500),
+        ("/boom", 1, 500))
+
+    samples = scrape(container)
+    responses = "citizenoffice_http_responses_total"
+    thing = dict(service="sample", route_family="/api", method="thing")
+    assert value(samples, responses, status_class="2xx", **thing) == 1
+    assert value(samples, responses, status_class="4xx", **thing) == 3
+    assert value(samples, responses, status_class="5xx", **thing) == 2
+    assert value(samples, responses, **thing) == 6
+    assert value(samples, responses, route_family="/boom", method="boom", status_class="5xx") == 1
+    assert get("/closed/door").status_code == 405
+    assert value(scrape(container), responses, route_family="/closed", method="never", status_class="4xx") == 1
+
+    # a refusal is answered as meant; a 500 is a failure though nothing was raised
+    calls = "citizenoffice_entrypoint_calls_total"
+    assert value(samples, calls, kind="http", method="thing", outcome="ok") == 4
+    assert value(samples, calls, kind="http", method="thing", outcome="error") == 2
+    assert value(samples, "citizenoffice_entrypoint_latency_seconds_count", method="thing", outcome="error") == 2
+    # only what was raised is an exception
+    assert value(samples, "citizenoffice_entrypoint_errors_total", method="thing") == 0
+
+
+def test_route_family_is_the_first_segment_of_the_route():
+    assert route_family("/api/v1/tickets/track/<string:code>") == "/api"
+    assert route_family("/open311/v2/requests.<string:fmt>") == "/open311"
+    assert route_family("/.well-known/jwks.json") == "/.well-known"
+    assert route_family("/healthz") == "/healthz"
+    assert route_family("/") == "/"
+    assert route_family("/<path:path>") == "/"
 
 
 def test_in_flight_counts_running_workers(container):

@@ -59,7 +59,11 @@ __all__ = [
     "entrypoint_kind",
     "entrypoint_method",
     "error_code",
+    "http_answered",
+    "http_status",
     "metrics_port",
+    "route_family",
+    "status_class",
 ]
 
 _log = logging.getLogger(__name__)
@@ -130,6 +134,33 @@ def error_code(exc: BaseException, kind: str) -> str:
         # nameko-grpc turns any other exception into UNKNOWN for the client
         return "UNKNOWN"
     return ""
+
+
+def http_status(entrypoint, result=None, exc: Optional[BaseException] = None) -> Optional[int]:
+    """The status nameko answers for an HTTP worker's result or exception, asked of the
+    entrypoint itself so that one overriding ``response_from_result`` is read as it answers;
+    None for an entrypoint that is not a nameko.web handler."""
+    if not hasattr(entrypoint, "response_from_result"):
+        return None
+    try:
+        response = (entrypoint.response_from_exception(exc) if exc is not None
+                    else entrypoint.response_from_result(result))
+    except Exception:  # nameko answers a result it cannot send (not a string) with a 500
+        return 500
+    return response.status_code
+
+
+def status_class(status: Optional[int]) -> str:
+    """'2xx' for 204 and so on; '' when there is no valid status."""
+    return f"{status // 100}xx" if status is not None and 100 <= status < 600 else ""
+
+
+def route_family(url: str) -> str:
+    """The first segment of an HTTP route: '/api' for /api/v1/offices. The root and a route that
+    starts with a variable part (a catch-all) are '/'. Bounded by the routes a service declares,
+    unlike the path asked."""
+    first = url.lstrip("/").split("/", 1)[0]
+    return "/" + first if first and "<" not in first else "/"
 
 
 class MetricsHandle:
@@ -289,8 +320,11 @@ def _wsgi_app(registry: CollectorRegistry):
 
 
 class Metrics(DependencyProvider):
-    """Records calls, latency, errors and in-flight workers of every entrypoint of the service
-    and serves the container's registry on /metrics.
+    """Records calls, latency, errors and in-flight workers of every entrypoint of the service,
+    the status class of every HTTP response, and serves the container's registry on /metrics.
+
+    A call's outcome is "error" when an exception escaped it or, for HTTP, when the response is a
+    5xx; a 4xx (a refused request) is "ok" and shows only in the responses' status class.
 
     ``port`` and ``host`` override METRICS_PORT / METRICS_HOST for this service only (nameko's
     config is process-wide, so two services hosted by one runner need distinct ports).
@@ -310,6 +344,7 @@ class Metrics(DependencyProvider):
         self._process_metrics = process_metrics
         self.registry: Optional[CollectorRegistry] = None
         self.handle: Optional[MetricsHandle] = None
+        self.http_responses: Optional[Counter] = None
         self.port: Optional[int] = None
         self._socket = None
         self._server_thread = None
@@ -343,6 +378,15 @@ class Metrics(DependencyProvider):
             "citizenoffice_entrypoint_errors",
             "Entrypoint calls that raised, by exception type and gRPC status code.",
             labels + ("exception", "code"),
+            registry=self.registry,
+        )
+        # A counter of its own rather than a label on the calls: the calls keep one label set for
+        # every kind, and a response answered without a worker (a router's 404 or 405) is counted
+        # here though it is no call.
+        self.http_responses = Counter(
+            "citizenoffice_http_responses",
+            "HTTP responses by status class (2xx..5xx) and the first segment of the route.",
+            ("service", "route_family", "method", "status_class"),
             registry=self.registry,
         )
         self.in_flight = Gauge(
@@ -423,19 +467,43 @@ class Metrics(DependencyProvider):
         elapsed = time.perf_counter() - started_at
         self.in_flight.labels(self.service, kind, method).dec()
 
-        outcome = "ok" if exc_info is None else "error"
+        exc = exc_info[1] if exc_info is not None else None
+        status = http_status(worker_ctx.entrypoint, result, exc) if kind == "http" else None
+        if status is not None:
+            self.count_http_response(worker_ctx.entrypoint, status)
+        # A 4xx is the client's mistake, answered as meant: only a 5xx or an escaped exception is
+        # a failure of the service.
+        outcome = "error" if exc is not None or (status or 0) >= 500 else "ok"
         self.calls.labels(self.service, kind, method, outcome).inc()
         self.latency.labels(self.service, kind, method, outcome).observe(elapsed)
-        if exc_info is not None:
-            exc = exc_info[1]
+        if exc is not None:
             self.errors.labels(
                 self.service, kind, method, type(exc).__name__, error_code(exc, kind)
             ).inc()
 
+    def count_http_response(self, entrypoint, status: int):
+        self.http_responses.labels(
+            self.service, route_family(getattr(entrypoint, "url", "")), entrypoint.method_name,
+            status_class(status),
+        ).inc()
+
+
+def _provider(container) -> Optional[Metrics]:
+    for provider in container.dependencies:
+        if isinstance(provider, Metrics):
+            return provider
+    return None
+
 
 def metrics_port(container) -> Optional[int]:
     """The port the container's Metrics provider listens on."""
-    for provider in container.dependencies:
-        if isinstance(provider, Metrics):
-            return provider.port
-    return None
+    provider = _provider(container)
+    return provider.port if provider is not None else None
+
+
+def http_answered(entrypoint, status: int):
+    """Counts a response an HTTP entrypoint gave without a worker (a router's own 404 or 405),
+    which no worker_result sees; nothing when the service has no Metrics."""
+    provider = _provider(entrypoint.container)
+    if provider is not None and provider.http_responses is not None:
+        provider.count_http_response(entrypoint, status)

@@ -12,6 +12,8 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
+from cokit.metrics import http_answered
+
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MACHINE_PREFIXES = ("/api/", "/open311/", "/.well-known/")
 
@@ -32,10 +34,16 @@ class Fallback(HttpRequestHandler):
     def handle_request(self, request):
         allowed = self._other_routes().bind_to_environ(request.environ).allowed_methods()
         if allowed:
-            return MethodNotAllowed(valid_methods=allowed).get_response(request.environ)
+            return self._answered(MethodNotAllowed(valid_methods=allowed).get_response(request.environ))
         if request.path.startswith(MACHINE_PREFIXES):
-            return NotFound().get_response(request.environ)
+            return self._answered(NotFound().get_response(request.environ))
         return super().handle_request(request)
+
+    def _answered(self, response):
+        # No worker runs for these, so the metrics provider would not see them: a client probing
+        # missing API addresses must still show in the 4xx count.
+        http_answered(self, response.status_code)
+        return response
 
 
 fallback = Fallback.decorator
