@@ -1,5 +1,6 @@
 """Every metric name that the Grafana dashboards and the alert rules of the Helm charts use is
-really exported by the running services.
+really exported by the running services, and a refused request is counted as one (4xx), not as
+a failure.
 
 Run beside other e2e sessions with its own ports: CITIZENOFFICE_E2E_PORT_OFFSET=300.
 """
@@ -93,3 +94,44 @@ def test_every_metric_of_the_dashboards_and_alerts_is_exported(platform):
         names |= exported(response.text)
     missing = {name: sorted(where) for name, where in used.items() if name not in names}
     assert not missing, f"used in dashboards or alerts but exported by no service: {missing}"
+
+
+def scraped(platform, service: str) -> list:
+    port = platform.service(service).metrics_port
+    response = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    response.raise_for_status()
+    return [sample for family in text_string_to_metric_families(response.text) for sample in family.samples]
+
+
+def total(samples, name: str, **labels) -> float:
+    """The sum of the samples named `name` whose labels include `labels`; a value is matched as
+    a regular expression."""
+    return sum(sample.value for sample in samples if sample.name == name
+               and all(re.fullmatch(v, sample.labels.get(k, "")) for k, v in labels.items()))
+
+
+def test_a_refused_request_is_counted_as_4xx_and_not_as_an_error(platform):
+    responses, calls = "citizenoffice_http_responses_total", "citizenoffice_entrypoint_calls_total"
+    track = dict(route_family="/api", method="track_ticket")
+    grpc_not_found = dict(method=".*/TrackByCode", code="NOT_FOUND")
+    before, tickets_before = scraped(platform, "gateway"), scraped(platform, "tickets")
+
+    # tickets answers NOT_FOUND; the gateway turns it into a problem body
+    refused = requests.get(f"{platform.base_url}/api/v1/tickets/track/0000-0000-0", timeout=10)
+    assert refused.status_code == 404
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    # an address no route takes, answered by the fallback without a worker
+    assert requests.get(f"{platform.base_url}/api/v1/no-such-route", timeout=10).status_code == 404
+
+    after, tickets_after = scraped(platform, "gateway"), scraped(platform, "tickets")
+
+    def grew(samples_after, samples_before, name, **labels):
+        return total(samples_after, name, **labels) - total(samples_before, name, **labels)
+
+    assert grew(after, before, responses, status_class="4xx", **track) == 1
+    assert grew(after, before, responses, status_class="5xx", **track) == 0
+    assert grew(after, before, responses, status_class="4xx", route_family="/", method="portal_not_found") == 1
+    assert grew(after, before, calls, kind="http", method="track_ticket", outcome="ok") == 1
+    assert grew(after, before, calls, kind="http", method="track_ticket", outcome="error") == 0
+    # behind it, the gRPC call is an error whose code tells a refusal from a fault
+    assert grew(tickets_after, tickets_before, "citizenoffice_entrypoint_errors_total", **grpc_not_found) == 1
