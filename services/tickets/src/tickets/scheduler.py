@@ -15,7 +15,7 @@ import logging
 import sqlalchemy as sa
 
 from cokit.db import is_postgres
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
@@ -62,7 +62,7 @@ def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: dea
                 if action and row["status"] in workflow.machine_for(row["kind"]).transition(action).sources:
                     try:
                         transitions.apply(conn, outbox, row, action, SYSTEM_ACTOR, {}, ctx)
-                    except DomainError as error:
+                    except Refusal as error:
                         log.warning("automatic %s skipped for %s: %s", action, row["ticket_id"], error.reason)
                         continue
                     counts.automatic += 1

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 
 from cokit.timestamps import to_timestamp
-from cokit.errors import failed_precondition
+from cokit.refusals import failed_precondition
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
