@@ -61,7 +61,7 @@ def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: dea
                 action = AUTOMATIC.get(row["kind"])
                 if action and row["status"] in workflow.machine_for(row["kind"]).transition(action).sources:
                     try:
-                        transitions.apply(conn, outbox, row, action, SYSTEM_ACTOR, {}, ctx)
+                        store.apply_transition(conn, outbox, transitions.plan(row, action, SYSTEM_ACTOR, {}, ctx))
                     except Refusal as error:
                         log.warning("automatic %s skipped for %s: %s", action, row["ticket_id"], error.reason)
                         continue
