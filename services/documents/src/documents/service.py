@@ -39,6 +39,7 @@ from cokit.events.envelope import occurred_at, topic_for
 from cokit.timestamps import to_timestamp
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied, unavailable
 from cokit.events.relay import OutboxRelay
+from cokit.refusals import Kind, Refusal
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
@@ -237,7 +238,7 @@ class DocumentsService(kit_service(pb)):
                 multipart.complete(self.storage, key, upload["s3_upload_id"],
                                    [(p.part_number, p.etag) for p in request.parts])
             return self._verify_upload(upload)
-        except DomainError as error:
+        except Refusal as error:
             if error.reason in ("STORAGE_UNAVAILABLE", "UPLOAD_MISSING", "PARTS_REQUIRED"):
                 raise
             self._reject(upload, error.reason)
@@ -419,8 +420,8 @@ class DocumentsService(kit_service(pb)):
         try:
             policy.require(caller, "document.publish",
                            office_scope(self.registry, request.office_id, current_instance()))
-        except DomainError as error:
-            if error.code == StatusCode.UNAUTHENTICATED:
+        except Refusal as error:
+            if error.kind is Kind.UNAUTHENTICATED:
                 raise
             raise permission_denied("PUBLICATION_FORBIDDEN", "only the office's staff publish its documents") from None
         keywords = [k.strip() for k in request.keywords if k.strip()][:20]

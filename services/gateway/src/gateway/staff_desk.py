@@ -16,7 +16,8 @@ from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from cokit.auth import policy
-from cokit.errors import DomainError, error_info, invalid_argument
+from cokit.errors import error_info, invalid_argument, status_code
+from cokit.refusals import Refusal
 
 from . import portal
 from .staff_portal import SESSION_KEY, Session, _render, check_csrf, redirect, staff_page
@@ -135,17 +136,18 @@ def walk_in_subjects(entries, lang: str) -> list[dict]:
     return groups
 
 
-def _field_error(error: GrpcError | DomainError) -> dict:
+def _field_error(error: GrpcError | Refusal) -> dict:
     """The field a refused form names, from a service's status or the gateway's own check."""
-    if isinstance(error, DomainError):
+    if isinstance(error, Refusal):
         return {"field": error.metadata.get("field", ""), "reason": error.reason}
     info = error_info(error.status)
     return {"field": info.metadata.get("field", "") if info else "", "reason": info.reason if info else ""}
 
 
-def _refusal(error: GrpcError | DomainError, codes: tuple[str, ...] = ("INVALID_ARGUMENT",)) -> bool:
+def _refusal(error: GrpcError | Refusal, codes: tuple[str, ...] = ("INVALID_ARGUMENT",)) -> bool:
     """Is this an answer the form shows next to its fields (the rest becomes the error page)?"""
-    return error.code.name in codes
+    code = status_code(error) if isinstance(error, Refusal) else error.code
+    return code.name in codes
 
 
 def _count(form, name: str) -> int:
@@ -265,7 +267,7 @@ class StaffDesk:
         }
         try:
             receipt = self._walk_in(session.caller, data, session.metadata)
-        except (GrpcError, DomainError) as error:
+        except (GrpcError, Refusal) as error:
             if not _refusal(error, ("INVALID_ARGUMENT", "FAILED_PRECONDITION")):
                 raise
             return self._walk_in_page(request, 400, _field_error(error))
@@ -320,7 +322,7 @@ class StaffDesk:
                 office_id=office.office_id, kind=form.get("kind", ""), theme=form.get("theme", ""),
                 held_on=form.get("held_on", ""), place=form.get("place", "").strip()[:200],
                 title=form.get("title", "").strip()[:300], participants=participants)), metadata=session.metadata)
-        except (GrpcError, DomainError) as error:
+        except (GrpcError, Refusal) as error:
             if not _refusal(error):
                 raise
             return self._activities_page(request, 400, _field_error(error))

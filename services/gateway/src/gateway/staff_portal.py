@@ -27,7 +27,8 @@ from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from cokit.auth import policy
-from cokit.errors import DomainError, error_info, permission_denied
+from cokit.errors import error_info, permission_denied
+from cokit.refusals import Refusal
 
 from . import portal
 from .caller import forward_token
@@ -278,14 +279,14 @@ class StaffPortal:
         if token:
             try:
                 return Session(self.auth.from_authorization(f"Bearer {token}"), token, csrf)
-            except DomainError:
+            except Refusal:
                 pass
         if not refresh:
             return None
         try:
             pair = self.identity.Refresh(identity_pb.RefreshRequest(refresh_token=refresh))
             caller = self.auth.from_authorization(f"Bearer {pair.access_token}")
-        except (GrpcError, DomainError):
+        except (GrpcError, Refusal):
             return None
         return Session(caller, pair.access_token, csrf, refreshed=pair)
 

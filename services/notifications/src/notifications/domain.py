@@ -12,7 +12,7 @@ import re
 import string
 import zoneinfo
 
-from cokit.errors import invalid_argument
+from cokit.refusals import invalid_argument
 
 FALLBACK_LANGUAGES = ("ar", "fr", "en")
 

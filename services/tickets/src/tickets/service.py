@@ -350,7 +350,7 @@ class TicketsService(kit_service(pb)):
             step = workflow.machine_for(row["kind"]).transition(request.action)
             actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
                                       step.actors, f"{request.action} this request")
-            transitions.apply(conn, self.events, row, request.action, actor, fields, ctx)
+            store.apply_transition(conn, self.events, transitions.plan(row, request.action, actor, fields, ctx))
             row = store.find_by_id(conn, request.ticket_id)
         return status_message(row, actor.role)
 
@@ -692,7 +692,7 @@ class TicketsService(kit_service(pb)):
         if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
             return
         with self.db.begin() as conn:
-            erased = erasure.anonymise(conn, event.payload.citizen_id, self._now())
+            erased = store.anonymise(conn, event.payload.citizen_id, self._now())
             for row in erased.tickets:
                 self._changed(conn, row, "anonymised", workflow.Actor("", workflow.SYSTEM))
         log.info("requester's data erased", extra={"event_id": event.event_id, "tickets": len(erased.tickets),
@@ -716,7 +716,7 @@ class TicketsService(kit_service(pb)):
             if row["citizen_id"]:
                 raise failed_precondition("REQUESTER_HAS_ACCOUNT", "this request belongs to an account: its owner "
                                           "erases their data from the account (DELETE /api/v1/me)")
-            if erasure.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
+            if store.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
                 self._changed(conn, row, erasure.REQUESTER_ERASED, actor)
                 log.info("walk-in requester's data erased", extra={"ticket_id": row["ticket_id"], "actor": actor.id})
             return self._status(conn, row["ticket_id"], actor.role)
@@ -725,7 +725,7 @@ class TicketsService(kit_service(pb)):
     def ExportCitizenData(self, request, context):
         citizen_id = policy.own_data_subject(self._caller(), request.citizen_id)
         with self.db.connect() as conn:
-            data = erasure.export(conn, citizen_id)
+            data = store.citizen_export(conn, citizen_id)
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
 
