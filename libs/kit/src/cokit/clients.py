@@ -5,6 +5,10 @@ while the peer restarts, reconnects at most once: a peer down at that moment lea
 later call waiting forever. ServiceClient connects lazily, reconnects on demand, fails fast
 with UNAVAILABLE when the peer cannot be reached, and puts a deadline on every call.
 The target comes from the config key `<NAME>_GRPC_TARGET` (host:port).
+
+Every call also carries the calling service's own token (cokit.auth.service_identity) beside
+whatever user token the worker has, so the callee knows which platform service relays it; a
+relay token that came in from upstream is never passed on as this service's.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from nameko_grpc.context import metadata_from_context_data
 from nameko_grpc.dependency_provider import GrpcProxy
 from nameko_grpc.errors import GrpcError
 
+from cokit.auth.service_identity import SERVICE_CONTEXT_KEY
 from cokit.logs import ensure_trace
 
 CONNECT_TIMEOUT = 2.0
@@ -72,9 +77,12 @@ class _DeadlineMethod(Method):
 
 
 class _Proxy:
-    def __init__(self, client, context_data):
+    def __init__(self, client, context_data, service_token: str = ""):
         self._client = client
-        self._metadata = metadata_from_context_data(context_data)
+        data = {k: v for k, v in context_data.items() if k != SERVICE_CONTEXT_KEY}
+        if service_token:
+            data[SERVICE_CONTEXT_KEY] = f"Bearer {service_token}"
+        self._metadata = metadata_from_context_data(data)
 
     def __getattr__(self, name):
         return _DeadlineMethod(self._client, name, self._metadata)
@@ -97,6 +105,15 @@ class ServiceClient(GrpcProxy):
         self.channel = _LazyChannel(self.target, self.spawn_thread)
         self.channel.start()
 
+    def _service_tokens(self):
+        """The container's source of this service's own token (the token verifier, or identity's
+        own minting), found once."""
+        if not hasattr(self, "_tokens"):
+            self._tokens = next((getattr(d, "service_tokens") for d in self.container.dependencies
+                                 if getattr(d, "service_tokens", None) is not None), None)
+        return self._tokens
+
     def get_dependency(self, worker_ctx):
         ensure_trace(worker_ctx)
-        return _Proxy(self, worker_ctx.context_data)
+        tokens = self._service_tokens()
+        return _Proxy(self, worker_ctx.context_data, tokens.token() if tokens is not None else "")
