@@ -291,6 +291,13 @@ class IdentityService(kit_service(pb)):
         policy.require(caller, action, policy.Scope(current_instance()), **kwargs)
         return caller
 
+    def _signed_in(self, context) -> policy.Caller:
+        """The caller of a change, refused before anything is looked up when no token came."""
+        caller = self._caller(context)
+        if not caller.authenticated:
+            raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+        return caller
+
     def _user(self, context) -> policy.Caller:
         caller = self._caller(context)
         if caller.kind != "user":
@@ -738,7 +745,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def RevokeRole(self, request, context):
-        caller = self._caller(context)
+        caller = self._signed_in(context)
         with self.db.begin() as conn:
             row = conn.execute(sa.select(store.role_bindings).where(
                 store.role_bindings.c.binding_id == request.binding_id, store.role_bindings.c.revoked_at.is_(None))).mappings().first()
@@ -806,7 +813,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def RevokeApiKey(self, request, context):
-        caller = self._caller(context)
+        caller = self._signed_in(context)
         with self.db.begin() as conn:
             row = conn.execute(sa.select(store.api_keys).where(store.api_keys.c.key_id == request.key_id)).mappings().first()
             if row is None:
