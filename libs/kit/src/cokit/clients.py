@@ -70,22 +70,54 @@ class _LazyChannel:
         return self._connection().send_request(request_headers)
 
 
+def service_token_refused(error: GrpcError) -> bool:
+    """The callee refused this service's own token (its signing key retired early, say)."""
+    from cokit.errors import error_info
+
+    if error.code != StatusCode.UNAUTHENTICATED:
+        return False
+    info = error_info(getattr(error, "status", None))
+    return info is not None and info.reason.startswith("SERVICE_TOKEN_")
+
+
 class _DeadlineMethod(Method):
+    def __init__(self, client, name, extra_metadata, renewed=None):
+        super().__init__(client, name, extra_metadata)
+        self.renewed = renewed
+
     def __call__(self, request, **kwargs):
         kwargs.setdefault("timeout", DEFAULT_DEADLINE)
-        return self.future(request, **kwargs).result()
+        try:
+            return self.future(request, **kwargs).result()
+        except GrpcError as error:
+            # Refused before anything was done, so asking again with a new token is safe; a
+            # request stream cannot be sent twice.
+            if self.renewed is None or not service_token_refused(error) or not hasattr(request, "SerializeToString"):
+                raise
+            self.extra_metadata = self.renewed()
+            return self.future(request, **kwargs).result()
 
 
 class _Proxy:
-    def __init__(self, client, context_data, service_token: str = ""):
+    def __init__(self, client, context_data, tokens=None):
         self._client = client
-        data = {k: v for k, v in context_data.items() if k != SERVICE_CONTEXT_KEY}
-        if service_token:
-            data[SERVICE_CONTEXT_KEY] = f"Bearer {service_token}"
-        self._metadata = metadata_from_context_data(data)
+        self._data = {k: v for k, v in context_data.items() if k != SERVICE_CONTEXT_KEY}
+        self._tokens = tokens
+        self._metadata = self._with_token(tokens.token() if tokens is not None else "")
+
+    def _with_token(self, token: str):
+        data = dict(self._data)
+        if token:
+            data[SERVICE_CONTEXT_KEY] = f"Bearer {token}"
+        return metadata_from_context_data(data)
+
+    def _renewed(self):
+        self._tokens.invalidate()
+        self._metadata = self._with_token(self._tokens.token())
+        return self._metadata
 
     def __getattr__(self, name):
-        return _DeadlineMethod(self._client, name, self._metadata)
+        return _DeadlineMethod(self._client, name, self._metadata, self._renewed if self._tokens is not None else None)
 
 
 class ServiceClient(GrpcProxy):
@@ -115,5 +147,4 @@ class ServiceClient(GrpcProxy):
 
     def get_dependency(self, worker_ctx):
         ensure_trace(worker_ctx)
-        tokens = self._service_tokens()
-        return _Proxy(self, worker_ctx.context_data, tokens.token() if tokens is not None else "")
+        return _Proxy(self, worker_ctx.context_data, self._service_tokens())

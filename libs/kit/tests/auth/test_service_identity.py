@@ -139,3 +139,12 @@ def test_a_relay_alone_changes_nothing_that_needs_a_role():
     for action in ("calendar.manage", "office.manage", "scheduler.run", "registry.import", "role.grant"):
         for service in ("gateway", "tickets", "identity", "notifications"):
             assert not policy.decide(anonymous(service), action, MA).allowed, (action, service)
+
+
+def test_a_refused_token_is_forgotten_and_the_next_call_fetches_a_new_one():
+    clock = Clock()
+    fetch = Fetch(clock)
+    tokens = ServiceTokens(fetch, clock=clock)
+    assert tokens.token() == "token-1"
+    tokens.invalidate()
+    assert tokens.token() == "token-2" and fetch.calls == 2

@@ -72,6 +72,11 @@ class ServiceTokens:
     def _still_valid(self, now: float) -> str:
         return self._token if now < self._expires_at else ""
 
+    def invalidate(self) -> None:
+        """Forget the token a callee refused, so the next call fetches a new one at once."""
+        with self._lock:
+            self._token, self._renew_at, self._expires_at, self._failed_at = "", 0.0, 0.0, None
+
     def token(self) -> str:
         """The current token, or '' while none can be had."""
         now = self.clock()
