@@ -35,6 +35,7 @@ from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.events.envelope import build_envelope, encode
 
 from .helpers import eventually, fresh_database
+from .service_callers import through_platform
 
 TOPIC = "tickets.events.v1"
 OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
@@ -281,7 +282,7 @@ def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
     eventually(lambda: own.sms_to(phone), timeout=60, what="the first SMS")
     citizen_id = citizen_id_of(infra, address)
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
-        stub = NotificationsServiceStub(channel)
+        stub = NotificationsServiceStub(through_platform(channel, platform))
         stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="sms", kind="*")]),
                             timeout=10)
         second = submit(platform, address, language="fr", phone=phone)["tracking_code"]

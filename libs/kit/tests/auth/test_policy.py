@@ -56,7 +56,9 @@ def test_auditors_read_but_never_write():
 
 def test_anonymous_unknown_and_public():
     anonymous = Caller.anonymous("ma")
-    assert decide(anonymous, "ticket.submit", TETOUAN).allowed
+    # Public means through the platform: a bare anonymous call is refused, a relayed one is not.
+    assert decide(anonymous, "ticket.submit", TETOUAN).reason == "AUTHENTICATION_REQUIRED"
+    assert decide(Caller("", "anonymous", "ma", relay="gateway"), "ticket.submit", TETOUAN).allowed
     assert decide(anonymous, "ticket.read", TETOUAN).reason == "AUTHENTICATION_REQUIRED"
     assert decide(caller("national_admin", Scope("ma")), "no.such.action", TETOUAN).reason == "UNKNOWN_ACTION"
 

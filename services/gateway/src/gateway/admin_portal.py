@@ -23,11 +23,10 @@ from cokit.errors import error_info, permission_denied
 
 from . import portal
 from .http import guarded
-from .staff_portal import ADMIN_ROLES, SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
+from .staff_portal import SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
 
+# The registry asks the same two actions of the policy (cokit.auth.policy.ACTIONS) on every change.
 OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
-policy.register_action(OFFICE_MANAGE, ADMIN_ROLES)
-policy.register_action(CALENDAR_MANAGE, ("national_admin",))
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = ("planned", "being_implemented", "operational", "suspended")
