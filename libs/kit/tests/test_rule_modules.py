@@ -45,14 +45,9 @@ KIT_AND_GATEWAY_RULES = (
     "cokit.sealing", "cokit.settings", "cokit.auth", "cokit.auth.tokens", "cokit.auth.policy",
     "cokit.events.envelope", "gateway.ratelimit",
 )
-# KNOWN EXCEPTIONS, to be emptied: cokit.auth.policy still raises DomainError with grpc's
-# StatusCode (cokit.errors, so grpc and nameko_grpc), and tickets.callers reaches it and spells
-# StatusCode itself. Both become plain with cokit.refusals (unauthenticated, permission_denied);
-# the xfail is strict, so the test fails as soon as they are, until they are taken off here.
-REACHES_TRANSPORT_FOR_NOW = {
-    "cokit.auth.policy": "raises DomainError(StatusCode...) from cokit.errors",
-    "tickets.callers": "imports grpc's StatusCode and cokit.auth.policy",
-}
+# A module listed here is known to reach a transport still (strict xfail: taken off once it
+# no longer does). None is left.
+REACHES_TRANSPORT_FOR_NOW: dict[str, str] = {}
 
 PROBE = r"""
 import importlib, json, sys

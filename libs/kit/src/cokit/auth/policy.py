@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from grpc import StatusCode
-
-from cokit.errors import DomainError
+from cokit.refusals import permission_denied, unauthenticated
 
 OFFICE, COMMUNE, INSTANCE = "office", "commune", "instance"
 
@@ -226,9 +224,9 @@ def require(caller: Caller, action: str, target: Scope, **kwargs) -> Decision:
     if decision.allowed:
         return decision
     if decision.reason == "AUTHENTICATION_REQUIRED":
-        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
-    raise DomainError(
-        StatusCode.PERMISSION_DENIED, "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
+        raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+    raise permission_denied(
+        "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
     )
 
 
@@ -236,10 +234,10 @@ def own_data_subject(caller: Caller, asked: str = "") -> str:
     """The person whose own data a call reads: the verified caller (a user account). A call
     naming someone else (`asked`) is refused, whatever the caller's roles."""
     if not caller.authenticated:
-        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
+        raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
     if caller.kind != "user" or not caller.subject:
-        raise DomainError(StatusCode.PERMISSION_DENIED, "CITIZENS_ONLY", "only a signed-in person reads their own data")
+        raise permission_denied("CITIZENS_ONLY", "only a signed-in person reads their own data")
     decision = decide(caller, "self.data", Scope(caller.instance), owner=asked or caller.subject)
     if not decision.allowed:
-        raise DomainError(StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA", "a person reads only their own data")
+        raise permission_denied("NOT_YOUR_DATA", "a person reads only their own data")
     return caller.subject
