@@ -3,6 +3,8 @@ tools write it, and no text that shows a key or another language's words."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -22,6 +24,13 @@ def test_a_text_has_the_same_values_in_every_language():
     differ = [(key, lang) for key in CATALOGUE.keys for lang in CATALOGUE.languages
               if set(_VALUE.findall(CATALOGUE.raw(key, lang))) != set(_VALUE.findall(CATALOGUE.raw(key, "fr")))]
     assert not differ, "values differ from French: " + ", ".join(f"{key} in {lang}.po" for key, lang in differ)
+
+
+@pytest.mark.skipif(not shutil.which("msgfmt"), reason="gettext's msgfmt is not installed")
+@pytest.mark.parametrize("path", sorted(comessages.LOCALE.glob("*.po")), ids=lambda p: p.name)
+def test_gettext_tools_accept_the_files(path):
+    checked = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("lang", CATALOGUE.languages)
