@@ -326,10 +326,10 @@ def test_a_decision_reaches_the_citizen_in_their_language(platform, infra, own):
     citizen_id = citizen_id_of(infra, address)
     answered = tickets_pb2.TicketTransitioned(
         ticket_id=receipt["ticket_id"], tracking_code=receipt["tracking_code"], action="answer",
-        from_status="in_progress", to_status="answered_positive", citizen_id=citizen_id)
+        from_status="in_progress", to_status="answered", citizen_id=citizen_id)
     produce(infra, TOPIC, receipt["ticket_id"],
             build_envelope("ticket.answered", receipt["ticket_id"], answered, instance_id="ma"))
-    mails = eventually(lambda: [m for m in own.mails_to(address) if "favorable" in m["Subject"]], timeout=60,
+    mails = eventually(lambda: [m for m in own.mails_to(address) if "Répondue" in m["Subject"]], timeout=60,
                        what="the decision by e-mail")
     assert receipt["tracking_code"] in mails[0]["Subject"] and mails[0]["Content-Language"] == "fr"
     assert [i.kind for i in inbox(own, citizen_id).items] == ["ticket.status_changed", "ticket.submitted"]

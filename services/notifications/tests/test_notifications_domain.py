@@ -76,11 +76,20 @@ def test_a_failure_reason_names_no_address_or_phone_number():
 
 
 def test_a_decision_is_named_in_the_recipients_language():
-    fields = {"tracking_code": "7K3M-9QX2-B", "status": "answered_negative"}
-    assert domain.render("ticket.status_changed", "ar", fields).subject == "طلبكم رقم 7K3M-9QX2-B: تم الرد بالرفض"
-    assert "défavorable" in domain.render("ticket.status_changed", "fr", fields).body
-    # a status without a translation yet is still readable
-    assert "under review" in domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"}).subject
+    fields = {"tracking_code": "7K3M-9QX2-B", "status": "implicitly_refused"}
+    assert domain.render("ticket.status_changed", "ar", fields).subject == "طلبكم رقم 7K3M-9QX2-B: رفض ضمني"
+    assert "Nouveau statut : Refus implicite" in domain.render("ticket.status_changed", "fr", fields).body
+    # a status this release does not name yet is said to have changed, never shown as its key
+    newer = domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"})
+    assert newer.subject == "Your request 7K3M-9QX2-B: Status updated" and "review" not in newer.body
+
+
+def test_the_receipt_names_every_kind_of_request_in_words_that_agree_with_it():
+    fields = {**FIELDS, "kind": "information_request"}
+    assert domain.render("ticket.submitted", "fr", fields).body.startswith(
+        "Merci. Votre demande d'accès à l'information a été enregistrée par le Bureau Citoyen le 2026-11-25.")
+    assert "تم تسجيل عريضتكم" in domain.render("ticket.submitted", "ar", {**FIELDS, "kind": "petition"}).body
+    assert "Your request was registered" in domain.render("ticket.submitted", "en", {**FIELDS, "kind": "newer"}).body
 
 
 # --- one-time codes and security notices (sent at once for identity) ---------------------
