@@ -20,8 +20,6 @@ import grpc
 import jwt
 import pytest
 import sqlalchemy as sa
-from google.rpc.error_details_pb2 import ErrorInfo
-from google.rpc.status_pb2 import Status
 
 from citizenoffice.documents.v1 import documents_pb2, documents_pb2_grpc
 from citizenoffice.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -33,6 +31,7 @@ from identity import keyseal, store as identity_store
 from .helpers import jpeg_bytes
 from .service_callers import AUTH_METADATA, through_platform
 from .test_identity_helpers import offices, post
+from .test_registry import reason_of
 from .tickets_people import instance_admin, people
 
 CALLERS = ("no_token", "expired", "citizen", "other_clerk")
@@ -231,16 +230,6 @@ def world(platform, infra, infra_backend):
         "other_clerk": crew["martil_clerk"].metadata,
     }
     return targets, metadata
-
-
-def reason_of(error: grpc.RpcError) -> str:
-    for key, value in error.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
-            for detail in Status.FromString(value).details:
-                info = ErrorInfo()
-                if detail.Unpack(info):
-                    return info.reason
-    return ""
 
 
 @pytest.fixture(scope="module")
