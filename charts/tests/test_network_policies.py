@@ -6,11 +6,11 @@ import pytest
 
 from render import load
 
-DB = ["identity", "registry", "tickets", "documents", "notifications"]
-SERVICES = DB + ["gateway"]
-CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"],
-         "tickets": ["registry", "identity", "documents"], "notifications": ["identity", "registry"],
-         "documents": ["registry", "identity"], "identity": ["notifications"], "registry": ["identity"]}
+from cokit import platform
+
+DB = [s.name for s in platform.SERVICES if s.database]
+SERVICES = list(platform.NAMES)
+CALLS = {s.name: list(s.calls) for s in platform.SERVICES if s.calls}
 
 
 def expected(profile: str) -> set[tuple[str, str, str]]:

@@ -20,6 +20,8 @@ import sys
 import time
 import urllib.request
 
+from cokit import platform
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 INFRA_ENV = ROOT / ".local" / "infra" / "env"
@@ -33,13 +35,9 @@ class Service:
     http_port: int | None = None
 
 
-SERVICES = (
-    Service("identity", 50051, 9101),
-    Service("registry", 50052, 9102),
-    Service("tickets", 50053, 9103),
-    Service("documents", 50054, 9104),
-    Service("notifications", 50055, 9105),
-    Service("gateway", None, 9106, http_port=8080),
+# The ports are the platform's (cokit.platform); a stack may shift them all (port_offset).
+SERVICES = tuple(
+    Service(f.name, f.grpc_port or None, f.metrics_port, f.http_port or None) for f in platform.SERVICES
 )
 NAMES = tuple(s.name for s in SERVICES)
 

@@ -20,6 +20,7 @@ profiles=(default national partner)
 profile_args() { [ "$1" = default ] || echo "-f deploy/profiles/$1.yaml"; }
 
 .venv/bin/python deploy/tools/values_schema.py --check
+.venv/bin/python deploy/tools/platform_facts.py --check
 
 echo "chart-check: helm lint --strict"
 helm lint --strict charts/citizenoffice-lib >/dev/null

@@ -49,11 +49,3 @@ app.kubernetes.io/component: server
 {{- include (printf "%s.facts" .Chart.Name) . -}}
 {{- end -}}
 
-{{/* gRPC port of each service of the platform (gateway: none). */}}
-{{- define "colib.grpcPorts" -}}
-identity: 50051
-registry: 50052
-tickets: 50053
-documents: 50054
-notifications: 50055
-{{- end -}}

@@ -1,5 +1,6 @@
-{{/* What the code of gateway fixes: its ports, the services it calls and is called by,
-     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{/* What the code of gateway fixes, written from cokit.platform by deploy/tools/platform_facts.py
+     (edit it there): its ports, the services it calls and is called by, its backends.
+     NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
 {{- define "gateway.facts" -}}
 grpcPort: 0
 httpPort: 8080

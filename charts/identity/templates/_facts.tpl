@@ -1,5 +1,6 @@
-{{/* What the code of identity fixes: its ports, the services it calls and is called by,
-     its backends. NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
+{{/* What the code of identity fixes, written from cokit.platform by deploy/tools/platform_facts.py
+     (edit it there): its ports, the services it calls and is called by, its backends.
+     NetworkPolicies and the *_GRPC_TARGET settings are derived from it. */}}
 {{- define "identity.facts" -}}
 grpcPort: 50051
 httpPort: 0

@@ -43,6 +43,7 @@ from cokit.refusals import Kind, Refusal
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit import platform
 from cokit.settings import ServiceSettings, SettingsError
 from cokit.storage import Storage, StorageError, object_key
 
@@ -65,16 +66,16 @@ PURGE_CLAIM_STALE = dt.timedelta(minutes=10)
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     service_name: str = "documents"
-    grpc_port: int = 50054
-    metrics_port: int = 9104
+    grpc_port: int = platform.facts("documents").grpc_port
+    metrics_port: int = platform.facts("documents").metrics_port
     database_url: str = "sqlite:///.local/data/documents.db"
     s3_endpoint: str = "http://127.0.0.1:9000"
     s3_access_key: str = "citizenoffice"
     s3_secret_key: str = "citizenoffice-secret"
     s3_bucket: str = "citizenoffice-attachments"
     s3_region: str = "us-east-1"
-    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
-    registry_grpc_target: str = "127.0.0.1:50052"   # the commune of an office, for role bindings
+    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
+    registry_grpc_target: str = platform.local_target("registry")   # the commune of an office, for role bindings
     # Days a closed ticket's attachments are kept before their bytes are purged (fractions
     # allowed: 0.0001 is 8.64 s, for tests); DOCUMENTS_PURGE_INTERVAL: seconds between purge runs.
     documents_retention_days: float = 365.0

@@ -26,6 +26,7 @@ from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
+from cokit import platform
 from cokit.settings import ServiceSettings
 
 from . import openapi, portal
@@ -52,14 +53,14 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     service_name: str = "gateway"
-    http_port: int = 8080
+    http_port: int = platform.facts("gateway").http_port
     http_bind_address: str = "0.0.0.0"
     max_request_bytes: int = 12 * 1024 * 1024
-    identity_grpc_target: str = "127.0.0.1:50051"
-    registry_grpc_target: str = "127.0.0.1:50052"
-    tickets_grpc_target: str = "127.0.0.1:50053"
-    documents_grpc_target: str = "127.0.0.1:50054"
-    notifications_grpc_target: str = "127.0.0.1:50055"
+    identity_grpc_target: str = platform.local_target("identity")
+    registry_grpc_target: str = platform.local_target("registry")
+    tickets_grpc_target: str = platform.local_target("tickets")
+    documents_grpc_target: str = platform.local_target("documents")
+    notifications_grpc_target: str = platform.local_target("notifications")
     public_base_url: str = "http://127.0.0.1:8080"
     # Token buckets per source address and per client (API key or signed-in account): the
     # burst allowed at once and the requests per minute put back; 0 turns a limit off.

@@ -33,6 +33,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.db import Database, create_engine
+from cokit import platform
 from cokit.settings import ServiceSettings
 
 from . import domain, keyseal, store
@@ -45,8 +46,8 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     service_name: str = "identity"
-    grpc_port: int = 50051
-    metrics_port: int = 9101
+    grpc_port: int = platform.facts("identity").grpc_port
+    metrics_port: int = platform.facts("identity").metrics_port
     database_url: str = "sqlite:///.local/data/identity.db"
     access_token_ttl: int = 300
     refresh_token_days: int = 30
@@ -56,7 +57,7 @@ class Settings(ServiceSettings):
     login_lock_minutes: int = 15
     login_source_limit: int = 50
     key_stage_seconds: float = 5.0
-    notifications_grpc_target: str = "127.0.0.1:50055"  # sends the one-time codes and notices
+    notifications_grpc_target: str = platform.local_target("notifications")  # sends the one-time codes and notices
     notifications_deadline: float = 10.0  # seconds a code may take to leave; then CODE_NOT_SENT
     # base64 of 32 bytes: seals the private signing keys at rest (keyseal); required
     identity_key_secret: str = dataclasses.field(default="", repr=False)

@@ -43,6 +43,7 @@ from cokit.ids import uuid7
 from cokit.paging import decode_page_token, encode_page_token, page_size
 from cokit.mail import MailError, MailerProvider
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit import platform
 from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
 
 from . import digest, domain, store
@@ -64,17 +65,17 @@ DIGEST_TIMEZONE = zoneinfo.ZoneInfo("Africa/Casablanca")
 @dataclasses.dataclass(frozen=True)
 class Settings(SmtpSettings, ServiceSettings):
     service_name: str = "notifications"
-    grpc_port: int = 50055
-    metrics_port: int = 9105
+    grpc_port: int = platform.facts("notifications").grpc_port
+    metrics_port: int = platform.facts("notifications").metrics_port
     database_url: str = "sqlite:///.local/data/notifications.db"
-    identity_grpc_target: str = "127.0.0.1:50051"
+    identity_grpc_target: str = platform.local_target("identity")
     sms_provider_url: str = ""  # empty: no SMS channel
     sms_api_key: str = ""
     sms_sender: str = "BureauCitoyen"
     sms_timeout: float = 10.0
     notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
     notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
-    registry_grpc_target: str = "127.0.0.1:50052"   # the staff of an office, for the digest
+    registry_grpc_target: str = platform.local_target("registry")   # the staff of an office, for the digest
     notifications_digest_hour: int = 7              # local hour from which the day's digest is sent
     notifications_digest_interval: float = 600.0    # seconds between digest checks
 

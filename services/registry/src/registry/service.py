@@ -20,6 +20,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.db import add_missing_columns
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit import platform
 from cokit.settings import ServiceSettings
 
 from . import calendar, domain, store, territory, transfer
@@ -31,10 +32,10 @@ add_event_tables(store.metadata)
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     service_name: str = "registry"
-    grpc_port: int = 50052
-    metrics_port: int = 9102
+    grpc_port: int = platform.facts("registry").grpc_port
+    metrics_port: int = platform.facts("registry").metrics_port
     database_url: str = "sqlite:///.local/data/registry.db"
-    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
+    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
 
 
 def phase_value(name: str) -> int:

@@ -35,6 +35,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.metrics import DatabaseGauge
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit import platform
 from cokit.settings import ServiceSettings
 
 import json
@@ -54,12 +55,12 @@ CHANNEL_VALUES = {name: value for value, name in CHANNEL_NAMES.items()}
 @dataclasses.dataclass(frozen=True)
 class Settings(ServiceSettings):
     service_name: str = "tickets"
-    grpc_port: int = 50053
-    metrics_port: int = 9103
+    grpc_port: int = platform.facts("tickets").grpc_port
+    metrics_port: int = platform.facts("tickets").metrics_port
     database_url: str = "sqlite:///.local/data/tickets.db"
-    registry_grpc_target: str = "127.0.0.1:50052"
-    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
-    documents_grpc_target: str = "127.0.0.1:50054"  # attachments named in messages are checked there
+    registry_grpc_target: str = platform.local_target("registry")
+    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
+    documents_grpc_target: str = platform.local_target("documents")  # attachments named in messages are checked there
     tickets_pii_key: str = ""                 # base64 of 32 bytes; information requests need it
     tickets_timezone: str = "Africa/Casablanca"
     tickets_deadline_near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS
