@@ -34,6 +34,8 @@ from kafka.structs import OffsetAndMetadata
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from e2e_tests.service_callers import through_platform  # noqa: E402
 
 from citizenoffice.identity.v1 import identity_pb2  # noqa: E402
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub  # noqa: E402
@@ -121,7 +123,7 @@ def main() -> None:
         for name in ("identity", "notifications"):
             stack.wait_ready(name)
         with grpc.insecure_channel(stack.grpc_target("identity")) as channel:
-            identity = IdentityServiceStub(channel)
+            identity = IdentityServiceStub(through_platform(channel, stack))
             citizens = [identity.UpsertCitizen(identity_pb2.UpsertCitizenRequest(
                 email=f"bench.{uuid.uuid4().hex[:10]}@example.ma", display_name="Bench", language="ar"),
                 timeout=10).citizen_id for _ in range(args.count)]

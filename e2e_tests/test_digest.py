@@ -27,6 +27,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from .helpers import eventually
 from .test_identity_helpers import login, new_email, offices, register
 from .test_notifications import TOPIC, own_notifications, produce
+from .service_callers import through_platform
+from .tickets_people import instance_admin
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def office(platform, infra_backend):
         staff[language] = (email, citizen_id)
     commune = offices(platform)["tetouan"]["commune_code"]
     with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
-        registry = RegistryServiceStub(channel)
+        registry = RegistryServiceStub(through_platform(channel, platform, instance_admin(platform, infra_backend)))
         created = registry.CreateOffice(registry_pb2.CreateOfficeRequest(
             slug=f"digest-{uuid.uuid4().hex[:8]}", commune_code=commune,
             name=registry_pb2.LocalizedName(fr="Bureau test digest", ar="مكتب تجريبي")), timeout=15)
@@ -86,8 +88,11 @@ def entries(own, office_id: str) -> int:
 
 
 def run_digests(platform) -> pb.RunDigestsReply:
+    """What the digest timer does next, asked by the instance's operator (made by the office fixture)."""
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
-        return NotificationsServiceStub(channel).RunDigests(pb.RunDigestsRequest(), timeout=30)
+        operator = instance_admin(platform, None)
+        return NotificationsServiceStub(channel).RunDigests(pb.RunDigestsRequest(), timeout=30,
+                                                            metadata=operator.metadata)
 
 
 def test_each_staff_member_gets_the_offices_digest_once_in_their_language(platform, infra, own, office):

@@ -26,6 +26,7 @@ from cokit.events.envelope import build_envelope, encode
 
 from .helpers import eventually
 from .tickets_people import people
+from .service_callers import through_platform
 
 GPS_IFD = 0x8825
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -61,7 +62,7 @@ def documents_db(infra):
 @pytest.fixture(scope="module")
 def documents(platform):
     with grpc.insecure_channel(platform.grpc_target("documents")) as channel:
-        yield DocumentsServiceStub(channel)
+        yield DocumentsServiceStub(through_platform(channel, platform))
 
 
 @pytest.fixture(scope="module")

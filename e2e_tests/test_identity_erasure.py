@@ -28,6 +28,7 @@ from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from .helpers import eventually, jpeg_bytes
 from .tickets_people import AUTH_METADATA
 from .test_identity_helpers import PASSWORD, get, login, new_email, post, register
+from .service_callers import through_platform
 
 # The servers' databases are shared by every e2e session: this run's place and words are its own.
 LATITUDE, LONGITUDE = round(35.55 + random.random() / 20, 6), round(-5.39 + random.random() / 20, 6)
@@ -94,7 +95,7 @@ def erased(platform, infra_backend, infra):
             ticket_id=ticket_id, body=f"J'habite au 12, appelez-moi {marker}"), timeout=30,
             metadata=[(AUTH_METADATA, json.dumps(f"Bearer {pair['access_token']}"))])
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
-        NotificationsServiceStub(channel).SetPreferences(notifications_pb.Preferences(
+        NotificationsServiceStub(through_platform(channel, platform)).SetPreferences(notifications_pb.Preferences(
             citizen_id=citizen_id, opt_outs=[notifications_pb.OptOut(channel="sms", kind="*")],
             quiet_hours=notifications_pb.QuietHours(start="22:00", end="07:00", timezone="Africa/Casablanca")),
             timeout=10)

@@ -35,6 +35,7 @@ from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.events.envelope import build_envelope, encode
 
 from .helpers import eventually, fresh_database
+from .service_callers import through_platform
 
 TOPIC = "tickets.events.v1"
 OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
@@ -281,7 +282,7 @@ def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
     eventually(lambda: own.sms_to(phone), timeout=60, what="the first SMS")
     citizen_id = citizen_id_of(infra, address)
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
-        stub = NotificationsServiceStub(channel)
+        stub = NotificationsServiceStub(through_platform(channel, platform))
         stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="sms", kind="*")]),
                             timeout=10)
         second = submit(platform, address, language="fr", phone=phone)["tracking_code"]
@@ -325,10 +326,10 @@ def test_a_decision_reaches_the_citizen_in_their_language(platform, infra, own):
     citizen_id = citizen_id_of(infra, address)
     answered = tickets_pb2.TicketTransitioned(
         ticket_id=receipt["ticket_id"], tracking_code=receipt["tracking_code"], action="answer",
-        from_status="in_progress", to_status="answered_positive", citizen_id=citizen_id)
+        from_status="in_progress", to_status="answered", citizen_id=citizen_id)
     produce(infra, TOPIC, receipt["ticket_id"],
             build_envelope("ticket.answered", receipt["ticket_id"], answered, instance_id="ma"))
-    mails = eventually(lambda: [m for m in own.mails_to(address) if "favorable" in m["Subject"]], timeout=60,
+    mails = eventually(lambda: [m for m in own.mails_to(address) if "Répondue" in m["Subject"]], timeout=60,
                        what="the decision by e-mail")
     assert receipt["tracking_code"] in mails[0]["Subject"] and mails[0]["Content-Language"] == "fr"
     assert [i.kind for i in inbox(own, citizen_id).items] == ["ticket.status_changed", "ticket.submitted"]

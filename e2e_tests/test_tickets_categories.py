@@ -15,21 +15,24 @@ from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
 from .test_tickets_workflows import reason
 from .tickets_people import people
+from .service_callers import through_platform
+from .tickets_people import instance_admin
 
 RUN = uuid.uuid4().hex[:8]
 TEXT = "Le trottoir est bloqué par des travaux depuis deux semaines"
 
 
 @pytest.fixture(scope="module")
-def registry(platform):
+def registry(platform, infra_backend):
     with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
-        yield registry_pb2_grpc.RegistryServiceStub(channel)
+        yield registry_pb2_grpc.RegistryServiceStub(
+            through_platform(channel, platform, instance_admin(platform, infra_backend)))
 
 
 @pytest.fixture(scope="module")
 def tickets(platform):
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+        yield tickets_pb2_grpc.TicketsServiceStub(through_platform(channel, platform))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from citizenoffice.tickets.v1 import tickets_pb2_grpc
 from .test_identity_helpers import get, post
 from .test_tickets_workflows import PII_KEY, reason
 from .tickets_people import people
+from .service_callers import through_platform
 
 PROBLEM = "application/problem+json"
 
@@ -33,7 +34,7 @@ def crew(platform, infra_backend):
 @pytest.fixture(scope="module")
 def stub(platform):
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+        yield tickets_pb2_grpc.TicketsServiceStub(through_platform(channel, platform))
 
 
 def submit(platform, token: str, office: str = "tetouan", **extra) -> dict:

@@ -16,6 +16,7 @@ from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
 from .test_identity_helpers import post
 from .tickets_people import people
+from .service_callers import through_platform
 
 PROBLEM = "application/problem+json"
 
@@ -28,7 +29,7 @@ def crew(platform, infra_backend):
 @pytest.fixture(scope="module")
 def stub(platform):
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+        yield tickets_pb2_grpc.TicketsServiceStub(through_platform(channel, platform))
 
 
 def assert_problem(response, status: int, reason: str):

@@ -15,12 +15,13 @@ from citizenoffice.tickets.v1 import tickets_pb2_grpc
 from .test_tickets_workflows import EventTap, reason
 from .test_identity_helpers import offices
 from .tickets_people import people
+from .service_callers import through_platform
 
 
 @pytest.fixture()
 def stub(platform):
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        yield tickets_pb2_grpc.TicketsServiceStub(channel)
+        yield tickets_pb2_grpc.TicketsServiceStub(through_platform(channel, platform))
 
 
 @pytest.fixture(scope="module")

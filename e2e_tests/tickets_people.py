@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from .test_identity_helpers import login, national_admin, new_email, offices, post, register
+from .test_identity_helpers import login, national_admin, new_email, offices, operator_grant, post, register
 
 AUTH_METADATA = "x-nameko-authorization"
 RELOGIN_AFTER = 120.0   # access tokens live 5 minutes; a module of tests can run longer
@@ -49,3 +49,18 @@ def people(platform, infra_backend, wanted: dict[str, tuple[str, dict] | None]) 
             assert r.status_code == 201, r.text
         found[name] = Person(platform, email, citizen_id)
     return found
+
+
+_ADMINS: dict[str, Person] = {}
+
+
+def instance_admin(platform, infra_backend) -> Person:
+    """A national admin of the instance (one per e2e session): the operator the registry's
+    changes and the schedulers' runs are asked by."""
+    key = platform.base_url
+    if key not in _ADMINS:
+        email = new_email("operator")
+        citizen_id = register(platform, infra_backend, email)
+        operator_grant(platform, email, "national_admin")
+        _ADMINS[key] = Person(platform, email, citizen_id)
+    return _ADMINS[key]

@@ -10,7 +10,7 @@ DB = ["identity", "registry", "tickets", "documents", "notifications"]
 SERVICES = DB + ["gateway"]
 CALLS = {"gateway": ["identity", "registry", "tickets", "documents", "notifications"],
          "tickets": ["registry", "identity", "documents"], "notifications": ["identity", "registry"],
-         "documents": ["registry", "identity"], "identity": ["notifications"]}
+         "documents": ["registry", "identity"], "identity": ["notifications"], "registry": ["identity"]}
 
 
 def expected(profile: str) -> set[tuple[str, str, str]]:

@@ -119,9 +119,19 @@ class Stack:
             env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
         if name == "identity" and "IDENTITY_KEY_SECRET" not in env:
             env["IDENTITY_KEY_SECRET"] = self.local_secret("identity-key-secret")
+        if name == "identity" and "SERVICE_CREDENTIAL_MASTER" not in env:
+            env["SERVICE_CREDENTIAL_MASTER"] = self.local_secret("service-credential-master")
+        if "SERVICE_CREDENTIAL" not in self.overrides:
+            env["SERVICE_CREDENTIAL"] = self.service_credential(name)
         env.update(self.overrides)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
+
+    def service_credential(self, service: str) -> str:
+        """What `service` trades with identity for its own token (cokit.auth.service_identity)."""
+        from cokit.auth.service_identity import credential_for
+
+        return credential_for(base64.b64decode(self.local_secret("service-credential-master")), service)
 
     def local_secret(self, name: str) -> str:
         """A random 32-byte key (base64) made once and kept beside the data it seals, so that

@@ -21,15 +21,18 @@ from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from e2e_tests.browser.test_staff_portal import LOCALES, click_and_wait, sign_in
 from e2e_tests.test_identity_helpers import national_admin, new_email, operator_grant, post, register
+from e2e_tests.service_callers import through_platform
+from e2e_tests.tickets_people import instance_admin
 
 RUN = uuid.uuid4().hex[:8]
 # far from every deadline any test computes, and this run's own (the registry's database is shared)
 HOLIDAY = (dt.date(2150, 1, 1) + dt.timedelta(days=random.randrange(49 * 365))).isoformat()
 
 
-def new_office(platform, commune: str, suffix: str) -> str:
+def new_office(platform, infra_backend, commune: str, suffix: str) -> str:
     with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
-        profile = RegistryServiceStub(channel).CreateOffice(registry_pb.CreateOfficeRequest(
+        registry = RegistryServiceStub(through_platform(channel, platform, instance_admin(platform, infra_backend)))
+        profile = registry.CreateOffice(registry_pb.CreateOfficeRequest(
             slug=f"e2e-admin-{RUN}-{suffix}", commune_code=commune,
             name=registry_pb.LocalizedName(fr=f"Bureau admin {suffix}", ar="مكتب الإدارة", zgh="ⵜⵉⵟⵟⴰⵡⵉⵏ"),
             address="Avenue Mohammed V", opening_hours=[registry_pb.OpeningHours(weekday="mon", opens="09:00", closes="12:00")],
@@ -49,8 +52,8 @@ def people(platform, infra_backend) -> dict:
         r = post(platform, "/api/v1/roles", {"citizen_id": ids[name], "role": role, "scope": scope}, admin_token)
         assert r.status_code == 201, r.text
     found["newcomer"] = register(platform, infra_backend, new_email("newcomer"))
-    found["here"] = new_office(platform, "tetouan", "here")
-    found["there"] = new_office(platform, "martil", "there")
+    found["here"] = new_office(platform, infra_backend, "tetouan", "here")
+    found["there"] = new_office(platform, infra_backend, "martil", "there")
     return found
 
 

@@ -14,6 +14,7 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from e2e_tests.browser.test_citizen_portal import check_page
 from e2e_tests.browser.test_staff_portal import LOCALES
+from e2e_tests.service_callers import through_platform
 
 MAP_BUDGET = 100 * 1024
 
@@ -23,7 +24,7 @@ def public_request(platform) -> tuple[float, float]:
     """A public request with a place near Tétouan's office."""
     latitude, longitude = 35.57 + random.randint(1, 999) / 100000, -5.36 - random.randint(1, 999) / 100000
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        TicketsServiceStub(channel).Submit(pb.SubmitRequest(
+        TicketsServiceStub(through_platform(channel, platform)).Submit(pb.SubmitRequest(
             office_id="tetouan", kind=pb.COMPLAINT, category="waste",
             description=f"Dépôt sauvage d'ordures près du marché {uuid.uuid4().hex[:8]}", channel=pb.WEB,
             language="fr", public=True, location=pb.Location(latitude=latitude, longitude=longitude)), timeout=30)

@@ -16,6 +16,7 @@ import pytest
 
 from e2e_tests.browser.test_citizen_portal import PAGE_BUDGET, check_page, submit_complaint
 from e2e_tests.test_identity_helpers import PASSWORD, national_admin, new_email, post, register
+from e2e_tests.service_callers import through_platform
 
 LOCALES = {"ar": "ar-MA", "fr": "fr-MA"}
 ANSWERED = {"ar": "تم الرد", "fr": "Répondue"}
@@ -162,7 +163,7 @@ def test_the_public_page_lists_public_requests_by_place(phone_factory, platform)
     latitude, longitude = 35.5 + random.randint(1, 9999) / 10000, -5.3 - random.randint(1, 9999) / 10000
     description = f"Nid-de-poule dangereux au carrefour {uuid.uuid4().hex[:8]}"
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        receipt = TicketsServiceStub(channel).Submit(pb.SubmitRequest(
+        receipt = TicketsServiceStub(through_platform(channel, platform)).Submit(pb.SubmitRequest(
             office_id="tetouan", kind=pb.COMPLAINT, category="roads", description=description, channel=pb.WEB,
             language="fr", public=True, location=pb.Location(latitude=latitude, longitude=longitude)), timeout=30)
     visitor = phone_factory(locale=LOCALES["fr"], javascript=False)

@@ -4,7 +4,7 @@
 grpcPort: 50051
 httpPort: 0
 calls: ["notifications"]
-calledBy: ["documents", "gateway", "notifications", "tickets"]
+calledBy: ["documents", "gateway", "notifications", "registry", "tickets"]
 database: true
 s3: false
 smtp: false

@@ -3,7 +3,7 @@
 {{- define "registry.facts" -}}
 grpcPort: 50052
 httpPort: 0
-calls: []
+calls: ["identity"]
 calledBy: ["documents", "gateway", "notifications", "tickets"]
 database: true
 s3: false

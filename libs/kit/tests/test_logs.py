@@ -1,6 +1,7 @@
 import json
 import logging
 
+from cokit import refusals
 from cokit.errors import invalid_argument
 from cokit.logs import JsonFormatter, set_trace_id
 
@@ -36,9 +37,11 @@ def test_foreign_exception_messages_are_not_logged():
     assert entry["where"].startswith("test_logs.py:")
 
 
-def test_domain_error_messages_are_kept():
+def test_refusal_messages_are_kept():
     entry = render(invalid_argument("DESCRIPTION_TOO_SHORT", "describe the request in at least 10 characters"))
     assert entry["error"] == "DomainError: describe the request in at least 10 characters"
+    entry = render(refusals.invalid_argument("DESCRIPTION_TOO_SHORT", "describe the request in at least 10 characters"))
+    assert entry["error"] == "Refusal: describe the request in at least 10 characters"
 
 
 def test_nameko_worker_error_lines_drop_the_exception_text():

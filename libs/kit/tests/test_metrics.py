@@ -29,6 +29,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from cokit.metrics import DatabaseGauge, Metrics, entrypoint_kind, http_answered, metrics_port  # noqa: E402
 from cokit.metrics import route_family  # noqa: E402
 from cokit.metrics import Sample as MetricSample  # noqa: E402
+from cokit.metrics import error_code  # noqa: E402
+from cokit import refusals  # noqa: E402
 
 # the health service: a stable proto that every service serves anyway
 grpc = Grpc.implementing(health_pb2_grpc.HealthStub)
@@ -271,6 +273,11 @@ def test_grpc_status_code_over_real_grpc(container):
         samples, "citizenoffice_entrypoint_calls_total", kind="grpc", method=CHECK_PATH,
         outcome="error",
     ) == 1
+
+
+def test_a_refusal_is_counted_under_the_status_code_its_caller_sees():
+    assert error_code(refusals.not_found("TICKET_NOT_FOUND", "no such ticket"), "grpc") == "NOT_FOUND"
+    assert error_code(refusals.too_many("RATE_LIMITED", "wait"), "grpc") == "RESOURCE_EXHAUSTED"
 
 
 def test_kind_follows_entrypoint_class(container):

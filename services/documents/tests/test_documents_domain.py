@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 from documents import domain
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
@@ -10,7 +10,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\0" * 32
 
 
 def reason(call, *args):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         call(*args)
     return err.value.reason
 

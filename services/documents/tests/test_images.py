@@ -3,7 +3,7 @@ import io
 import pytest
 from PIL import Image
 
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 from documents import images
 
 from photos import LATITUDE, has_gps, jpeg_with_gps
@@ -49,7 +49,7 @@ def test_thumbnail_fits_the_box():
 
 
 def test_a_damaged_photo_is_refused():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         images.sanitize(b"\xff\xd8\xff\xe0" + b"\0" * 100, "image/jpeg")
     assert err.value.reason == "IMAGE_UNREADABLE"
 
@@ -58,6 +58,6 @@ def test_a_decompression_bomb_is_refused_before_decoding():
     out = io.BytesIO()
     Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 Mpx in a few KB
     assert len(out.getvalue()) < 200_000
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         images.sanitize(out.getvalue(), "image/png")
     assert err.value.reason == "IMAGE_TOO_LARGE"

@@ -3,12 +3,15 @@ text that no service can store refused at the edge."""
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from werkzeug.test import EnvironBuilder
 
+import comessages
+from comessages import checks
 from cokit.errors import DomainError
 from gateway import portal
 from gateway.inputs import refuse_unstorable_text
@@ -66,29 +69,43 @@ def test_ordinary_text_and_files_pass():
 
 
 def test_the_track_page_names_every_status_of_every_kind_in_every_language():
-    """Whatever the kind of request and its status in the workflow, the citizen reads a label in
-    their language, never the status's key."""
+    """Whatever the kind of request and its status in the workflow, the citizen reads the message
+    catalogue's label in their language, and nothing on the page is a key or another language."""
     from citizenoffice.tickets.v1 import tickets_pb2 as pb
-    from gateway.translate import KIND_LABELS, STATUS_LABELS
     from tickets.workflow import MACHINES
 
+    submitted = Timestamp()
+    submitted.FromJsonString("2026-11-25T09:30:00Z")
     for kind, machine in MACHINES.items():
         for status in sorted(machine.statuses() | {"merged"}):
             for lang in portal.LANGUAGES:
-                ticket = pb.TicketStatus(tracking_code="7K3M-9QX2-B", kind=pb.TicketKind.Value(kind.upper()), status=status)
+                ticket = pb.TicketStatus(tracking_code="7K3M-9QX2-B", kind=pb.TicketKind.Value(kind.upper()), status=status,
+                                         submitted_at=submitted, answer_by=submitted)
                 page = portal.track(request(path="/track", query_string=f"code=7K3M-9QX2-B&lang={lang}"), ticket)
                 html = unescape(page.get_data(as_text=True))
-                label = STATUS_LABELS[lang].get(status)
-                assert label and label != status, (kind, status, lang)
-                assert f"<strong>{label}</strong>" in html, (kind, status, lang)
-                assert f"<dd>{KIND_LABELS[lang][kind]}</dd>" in html, (kind, lang)
+                assert f"<strong>{comessages.text(f'status.{status}', lang)}</strong>" in html, (kind, status, lang)
+                assert f"<dd>{comessages.text(f'kind.{kind}', lang)}</dd>" in html, (kind, lang)
+                shown = re.sub(r"<[^>]+>", " ", html.split("<main>")[1].split("</main>")[0])
+                assert checks.problems(shown, lang, values=("7K3M-9QX2-B", "25/11/2026 10:30", "25/11/2026")) == [], \
+                    (kind, status, lang)
 
 
-def test_one_label_table_for_kinds_and_statuses():
+def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
     from gateway import staff_portal
     from gateway.translate import KIND_LABELS, STATUS_LABELS
 
     for lang in portal.LANGUAGES:
-        assert set(KIND_LABELS[lang]) == set(KIND_LABELS["en"]) and set(STATUS_LABELS[lang]) == set(STATUS_LABELS["en"])
+        assert STATUS_LABELS[lang] == comessages.table("status", lang) and KIND_LABELS[lang] == comessages.table("kind", lang)
         assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["statuses"]
         assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["kinds"]
+
+
+@pytest.mark.parametrize("lang", portal.LANGUAGES)
+@pytest.mark.parametrize("template", ["home.html", "receipt.html", "track.html", "error.html", "not_found.html"])
+def test_a_citizen_page_shows_only_its_language(template, lang):
+    page = portal._render(request(query_string=f"lang={lang}"), template, offices=[], form={}, error=None,
+                          visibility=portal.VISIBILITY[lang], code="7K3M-9QX2-B", details=None, request_id="r1",
+                          client_error=True, submitted_at=None, acknowledge_by=None, answer_by=None)
+    html = unescape(page.get_data(as_text=True))
+    shown = re.sub(r"<[^>]+>", " ", html.split("<main>")[1].split("</main>")[0] + html.split("<footer>")[1])
+    assert checks.problems(shown, lang, values=("7K3M-9QX2-B", "r1")) == []

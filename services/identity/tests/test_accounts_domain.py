@@ -7,7 +7,7 @@ import jwt
 import pytest
 
 from cokit.auth.tokens import TrustState, Verifier
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 from identity import domain
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -23,7 +23,7 @@ def test_passwords_are_argon2id_and_verify():
 
 def test_password_rules():
     domain.check_password_rules("ten chars!")
-    with pytest.raises(DomainError):
+    with pytest.raises(Refusal):
         domain.check_password_rules("short")
 
 

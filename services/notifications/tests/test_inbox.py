@@ -20,7 +20,7 @@ def row(**extra) -> dict:
 
 def test_an_item_is_rendered_again_in_the_readers_language():
     item = _inbox_message(row(), "fr")
-    assert item.language == "fr" and "7K3M-9QX2-B" in item.subject and "clôturée" in item.subject
+    assert item.language == "fr" and "7K3M-9QX2-B" in item.subject and "Clôturée" in item.subject
 
 
 def test_without_a_language_or_fields_the_item_stays_as_written():

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 from notifications import domain
 
 FIELDS = {"tracking_code": "7K3M-9QX2-B", "kind": "complaint", "submitted_on": "2026-11-25",
@@ -28,9 +28,9 @@ def test_opt_outs_per_channel_and_kind():
     assert domain.opted_out(outs, "sms", "ticket.submitted")
     assert domain.opted_out(outs, "email", "ticket.submitted")
     assert not domain.opted_out({("sms", "ticket.submitted")}, "email", "ticket.submitted")
-    with pytest.raises(DomainError):
+    with pytest.raises(Refusal):
         domain.check_opt_out("pigeon", "*")
-    with pytest.raises(DomainError):
+    with pytest.raises(Refusal):
         domain.check_opt_out("sms", "no.such.kind")
 
 
@@ -51,9 +51,9 @@ def test_quiet_hours_within_a_day_and_bad_input():
     assert domain.quiet_until(dt.datetime(2026, 1, 5, 13, 30, tzinfo=UTC), start, end, "UTC") == \
         dt.datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
     for bad in ("25:00", "7h", ""):
-        with pytest.raises(DomainError):
+        with pytest.raises(Refusal):
             domain.parse_clock(bad)
-    with pytest.raises(DomainError):
+    with pytest.raises(Refusal):
         domain.check_timezone("Mars/Olympus")
 
 
@@ -76,11 +76,20 @@ def test_a_failure_reason_names_no_address_or_phone_number():
 
 
 def test_a_decision_is_named_in_the_recipients_language():
-    fields = {"tracking_code": "7K3M-9QX2-B", "status": "answered_negative"}
-    assert domain.render("ticket.status_changed", "ar", fields).subject == "طلبكم رقم 7K3M-9QX2-B: تم الرد بالرفض"
-    assert "défavorable" in domain.render("ticket.status_changed", "fr", fields).body
-    # a status without a translation yet is still readable
-    assert "under review" in domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"}).subject
+    fields = {"tracking_code": "7K3M-9QX2-B", "status": "implicitly_refused"}
+    assert domain.render("ticket.status_changed", "ar", fields).subject == "طلبكم رقم 7K3M-9QX2-B: رفض ضمني"
+    assert "Nouveau statut : Refus implicite" in domain.render("ticket.status_changed", "fr", fields).body
+    # a status this release does not name yet is said to have changed, never shown as its key
+    newer = domain.render("ticket.status_changed", "en", {**fields, "status": "under_review"})
+    assert newer.subject == "Your request 7K3M-9QX2-B: Status updated" and "review" not in newer.body
+
+
+def test_the_receipt_names_every_kind_of_request_in_words_that_agree_with_it():
+    fields = {**FIELDS, "kind": "information_request"}
+    assert domain.render("ticket.submitted", "fr", fields).body.startswith(
+        "Merci. Votre demande d'accès à l'information a été enregistrée par le Bureau Citoyen le 2026-11-25.")
+    assert "تم تسجيل عريضتكم" in domain.render("ticket.submitted", "ar", {**FIELDS, "kind": "petition"}).body
+    assert "Your request was registered" in domain.render("ticket.submitted", "en", {**FIELDS, "kind": "newer"}).body
 
 
 # --- one-time codes and security notices (sent at once for identity) ---------------------
@@ -111,7 +120,7 @@ def test_a_language_without_templates_falls_back_to_arabic():
     ("sms", "+212600000000", "verify", "12 34", "CODE_MALFORMED"),
 ])
 def test_what_cannot_be_sent_is_refused_without_echoing_it(channel, address, purpose, code, reason):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(Refusal) as caught:
         domain.check_security_request(channel, address, purpose, domain.CODE_PURPOSES, code=code)
     assert caught.value.reason == reason
     assert not (code and code in caught.value.message)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cokit.calendar import CalendarCache, Holiday, WorkingCalendar
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 from registry import calendar
 
 D = dt.date.fromisoformat
@@ -111,10 +111,10 @@ def test_partner_instance_weekend():
 
 
 def test_bad_rules_are_refused():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         calendar.validate_rule(calendar.HolidayRule("x", "X", month=2, day=30))
     assert err.value.reason == "BAD_HOLIDAY_DATE"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         calendar.validate_rule(calendar.HolidayRule("Bad Key", "X", month=1, day=1))
     assert err.value.reason == "BAD_HOLIDAY_KEY"
     with pytest.raises(ValueError):

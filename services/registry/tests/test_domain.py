@@ -3,25 +3,25 @@ import math
 
 import pytest
 
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from registry import domain, territory
 
 
 def test_phase_moves_forward_freely_but_back_only_with_a_reason():
     domain.check_phase_change("creation", "implementation", "")
     domain.check_phase_change("implementation", "evaluation", "")
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.check_phase_change("evaluation", "implementation", "  ")
     assert err.value.reason == "PHASE_BACKWARDS_NEEDS_REASON"
-    assert err.value.code.name == "FAILED_PRECONDITION"
+    assert err.value.kind is Kind.PRECONDITION
     domain.check_phase_change("evaluation", "implementation", "office moved to a new building")
 
 
 def test_same_or_unknown_phase_is_refused():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.check_phase_change("creation", "creation", "")
     assert err.value.reason == "PHASE_UNCHANGED"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.check_phase_change("creation", "?", "")
     assert err.value.reason == "BAD_PHASE"
 

@@ -3,9 +3,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from grpc import StatusCode
 
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from tickets import similarity, stats, store, workflow
 from tickets.workflow import Actor, Facts
 
@@ -106,7 +105,7 @@ def test_signature_rules():
         (facts(), Actor("", workflow.CITIZEN), True, "CITIZENS_SIGN"),
         (facts(), voter, False, "NOT_ELIGIBLE"),
     ]:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refusal) as err:
             workflow.check_signature(f, actor, eligible)
         assert err.value.reason == reason
 
@@ -115,20 +114,20 @@ def test_rating_by_the_requester_after_the_answer():
     me = Actor("c1", workflow.CITIZEN)
     workflow.check_rating(facts(kind="complaint", decided_at=NOW), me, 5)
     for f, actor, rating, code in [
-        (facts(kind="complaint"), me, 5, StatusCode.FAILED_PRECONDITION),
-        (facts(kind="complaint", decided_at=NOW), Actor("c2", workflow.CITIZEN), 5, StatusCode.PERMISSION_DENIED),
-        (facts(kind="complaint", decided_at=NOW), me, 6, StatusCode.INVALID_ARGUMENT),
+        (facts(kind="complaint"), me, 5, Kind.PRECONDITION),
+        (facts(kind="complaint", decided_at=NOW), Actor("c2", workflow.CITIZEN), 5, Kind.DENIED),
+        (facts(kind="complaint", decided_at=NOW), me, 6, Kind.INVALID),
     ]:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refusal) as err:
             workflow.check_rating(f, actor, rating)
-        assert err.value.code == code
+        assert err.value.kind == code
 
 
 def test_staff_only():
     workflow.require_staff(Actor("a", "staff"), "x")
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         workflow.require_staff(Actor("c", workflow.CITIZEN), "x")
-    assert err.value.code == StatusCode.PERMISSION_DENIED
+    assert err.value.kind == Kind.DENIED
 
 
 def test_the_latest_decision_is_what_the_requester_reads():

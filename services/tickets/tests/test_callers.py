@@ -3,10 +3,9 @@ and the refusals (each PERMISSION_DENIED or UNAUTHENTICATED with its reason)."""
 from __future__ import annotations
 
 import pytest
-from grpc import StatusCode
 
 from cokit.auth.policy import Caller, RoleBinding, Scope
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from tickets import callers, workflow
 
 TETOUAN = Scope("ma", "tetouan-commune", "tetouan")
@@ -18,9 +17,9 @@ def user(subject, *bindings, instance="ma"):
 
 
 def refusal(fn, *args):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         fn(*args)
-    return err.value.code, err.value.reason
+    return err.value.kind, err.value.reason
 
 
 def test_office_roles_most_specific_first_and_only_where_they_reach():
@@ -36,7 +35,7 @@ def test_a_clerk_of_tetouan_is_refused_on_a_martil_request():
     step = workflow.COMPLAINT.transition("acknowledge")
     assert callers.actor_for(clerk, TETOUAN, "", step.actors, "x") == workflow.Actor("clerk", "staff")
     assert refusal(callers.actor_for, clerk, MARTIL, "", step.actors, "x") == (
-        StatusCode.PERMISSION_DENIED, "OUTSIDE_YOUR_SCOPE")
+        Kind.DENIED, "OUTSIDE_YOUR_SCOPE")
 
 
 def test_the_workflow_decides_which_of_the_callers_roles_acts():
@@ -45,7 +44,7 @@ def test_the_workflow_decides_which_of_the_callers_roles_acts():
     assert callers.actor_for(officer, TETOUAN, "", extend.actors, "x").role == "information_officer"
     clerk = user("c1", ("staff", TETOUAN))
     assert refusal(callers.actor_for, clerk, TETOUAN, "", extend.actors, "x") == (
-        StatusCode.PERMISSION_DENIED, "ACTOR_NOT_ALLOWED")
+        Kind.DENIED, "ACTOR_NOT_ALLOWED")
 
 
 def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
@@ -53,11 +52,11 @@ def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
     me = user("citizen-1")
     assert callers.actor_for(me, TETOUAN, "citizen-1", appeal.actors, "x") == workflow.Actor("citizen-1", "citizen")
     assert refusal(callers.actor_for, me, TETOUAN, "citizen-2", appeal.actors, "x") == (
-        StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST")
+        Kind.DENIED, "NOT_YOUR_REQUEST")
     # An anonymous ticket has no requester to match.
-    assert refusal(callers.actor_for, user(""), TETOUAN, "", appeal.actors, "x")[0] == StatusCode.PERMISSION_DENIED
+    assert refusal(callers.actor_for, user(""), TETOUAN, "", appeal.actors, "x")[0] == Kind.DENIED
     machine = Caller("key-1", "machine", "ma", (RoleBinding("open311_client", TETOUAN),))
-    assert refusal(callers.actor_for, machine, TETOUAN, "key-1", appeal.actors, "x")[0] == StatusCode.PERMISSION_DENIED
+    assert refusal(callers.actor_for, machine, TETOUAN, "key-1", appeal.actors, "x")[0] == Kind.DENIED
     refuse = workflow.INFORMATION_REQUEST.transition("refuse_implicitly")
     admin = user("n1", ("national_admin", Scope("ma")), ("commune_admin", Scope("ma", "tetouan-commune")))
     assert refusal(callers.actor_for, admin, TETOUAN, "", refuse.actors, "x")[1] == "ACTOR_NOT_ALLOWED"
@@ -65,8 +64,8 @@ def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
 
 def test_anonymous_callers_must_sign_in():
     anonymous = Caller.anonymous("ma")
-    assert refusal(callers.staff_actor, anonymous, TETOUAN, "x") == (StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED")
-    assert refusal(callers.citizen_actor, anonymous, "x") == (StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED")
+    assert refusal(callers.staff_actor, anonymous, TETOUAN, "x") == (Kind.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED")
+    assert refusal(callers.citizen_actor, anonymous, "x") == (Kind.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED")
     assert callers.citizen_actor(user("c9"), "x") == workflow.Actor("c9", "citizen")
 
 

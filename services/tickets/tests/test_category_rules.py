@@ -2,10 +2,9 @@
 import types
 
 import pytest
-from grpc import StatusCode
 
 from citizenoffice.registry.v1 import registry_pb2
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from tickets import domain
 
 
@@ -22,9 +21,9 @@ def entry(category="noise", publicity="choice", anonymous=True, request_type="co
 
 
 def refusal(sub, rules) -> tuple:
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.apply_category_rules(sub, rules)
-    return err.value.code, err.value.reason
+    return err.value.kind, err.value.reason
 
 
 def test_rules_come_from_the_active_entry_of_the_same_type_and_category():
@@ -44,7 +43,7 @@ def test_rules_come_from_the_active_entry_of_the_same_type_and_category():
 
 def test_anonymous_request_refused_where_the_category_names_its_requester():
     rules = domain.CategoryRules("choice", False)
-    assert refusal(submission(), rules) == (StatusCode.INVALID_ARGUMENT, "CATEGORY_NOT_ANONYMOUS")
+    assert refusal(submission(), rules) == (Kind.INVALID, "CATEGORY_NOT_ANONYMOUS")
     assert domain.apply_category_rules(submission(citizen_id="c1"), rules).citizen_id == "c1"
     assert domain.apply_category_rules(submission(requester_name="Fatima"), rules).public is False
     assert domain.apply_category_rules(submission(), domain.CategoryRules("choice", True)).citizen_id == ""
@@ -62,9 +61,9 @@ def test_publicity_decided_by_the_category_and_the_requester(publicity, asked, p
 
 def test_a_publicity_the_category_does_not_let_the_requester_choose_is_refused():
     assert refusal(submission(public=True), domain.CategoryRules("private", True)) == (
-        StatusCode.INVALID_ARGUMENT, "CATEGORY_NOT_PUBLIC")
+        Kind.INVALID, "CATEGORY_NOT_PUBLIC")
     assert refusal(submission(public=False), domain.CategoryRules("public", True)) == (
-        StatusCode.INVALID_ARGUMENT, "CATEGORY_ALWAYS_PUBLIC")
+        Kind.INVALID, "CATEGORY_ALWAYS_PUBLIC")
 
 
 def test_the_catalogue_is_fetched_again_when_stale_or_for_an_unknown_category(monkeypatch):

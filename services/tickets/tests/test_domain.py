@@ -1,9 +1,8 @@
 import datetime as dt
 
 import pytest
-from grpc import StatusCode
 
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from tickets import domain
 
 
@@ -36,15 +35,15 @@ def test_tracking_code_single_wrong_character_is_caught():
             if replacement == code[position]:
                 continue
             wrong = code[:position] + replacement + code[position + 1:]
-            with pytest.raises(DomainError) as err:
+            with pytest.raises(Refusal) as err:
                 domain.normalise_tracking_code(wrong)
             assert err.value.reason == "TRACKING_CODE_CHECK_FAILED"
 
 
 def test_malformed_tracking_code_is_invalid_argument():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.normalise_tracking_code("12")
-    assert err.value.code is StatusCode.INVALID_ARGUMENT
+    assert err.value.kind is Kind.INVALID
     assert err.value.reason == "TRACKING_CODE_MALFORMED"
 
 
@@ -71,10 +70,10 @@ def test_complaint_deadlines():
     ],
 )
 def test_bad_submissions_name_the_reason(changes, reason):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(submission(**changes))
     assert err.value.reason == reason
-    assert err.value.code is StatusCode.INVALID_ARGUMENT
+    assert err.value.kind is Kind.INVALID
 
 
 def test_submission_is_cleaned_and_keeps_tifinagh():
@@ -86,10 +85,10 @@ def test_submission_is_cleaned_and_keeps_tifinagh():
 
 
 def test_information_request_needs_an_identified_requester():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(submission(kind="information_request", citizen_id=""))
     assert err.value.reason == "REQUESTER_REQUIRED"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin", id_number="x"))
     assert err.value.reason == "ID_NUMBER_INVALID"
     ok = domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin",
@@ -99,13 +98,13 @@ def test_information_request_needs_an_identified_requester():
 
 def test_anonymous_complaint_is_accepted_but_never_an_id_number():
     assert domain.validate_submission(submission(citizen_id="")).anonymous
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(submission(id_number="AB123456"))
     assert err.value.reason == "ID_NUMBER_NOT_ALLOWED"
 
 
 def test_walk_in_names_who_registered_it():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(submission(channel="walk_in", citizen_id=""))
     assert err.value.reason == "REGISTERED_BY_REQUIRED"
     assert domain.validate_submission(submission(channel="walk_in", citizen_id="", registered_by="agent-7"))
@@ -114,6 +113,6 @@ def test_walk_in_names_who_registered_it():
 def test_only_information_requests_are_urgent_and_with_a_reason():
     for changes in (dict(urgent=True), dict(urgent=True, kind="information_request", requester_name="A",
                                                id_kind="cin", id_number="AB123456")):
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refusal) as err:
             domain.validate_submission(submission(**changes))
         assert err.value.reason == "URGENCY_UNFOUNDED"

@@ -62,7 +62,7 @@ def test_the_requests_keep_their_figures_and_lose_the_person(tmp_path):
     e = seeded(tmp_path)
     figures, followers, signatures, before = snapshot(e)
     with e.begin() as conn:
-        erased = erasure.anonymise(conn, PERSON, NOW)
+        erased = store.anonymise(conn, PERSON, NOW)
     assert [r["ticket_id"] for r in erased.tickets] == ["mine"]
     assert (erased.messages, erased.follows, erased.signatures) == (1, 1, 1)
 
@@ -86,7 +86,7 @@ def test_the_requests_keep_their_figures_and_lose_the_person(tmp_path):
 def test_nothing_written_by_or_pointing_at_the_person_is_left(tmp_path):
     e = seeded(tmp_path)
     with e.begin() as conn:
-        erasure.anonymise(conn, PERSON, NOW)
+        store.anonymise(conn, PERSON, NOW)
     with e.connect() as conn:
         messages = {r["message_id"]: r for r in conn.execute(sa.select(store.ticket_messages)).mappings().all()}
         withdraw = conn.execute(sa.select(store.ticket_history).where(
@@ -106,10 +106,10 @@ def test_nothing_written_by_or_pointing_at_the_person_is_left(tmp_path):
 def test_a_replayed_erasure_changes_nothing(tmp_path):
     e = seeded(tmp_path)
     with e.begin() as conn:
-        erasure.anonymise(conn, PERSON, NOW)
+        store.anonymise(conn, PERSON, NOW)
     first = snapshot(e)
     with e.begin() as conn:
-        again = erasure.anonymise(conn, PERSON, NOW + dt.timedelta(hours=1))
+        again = store.anonymise(conn, PERSON, NOW + dt.timedelta(hours=1))
     assert (again.tickets, again.messages, again.follows, again.signatures) == ([], 0, 0, 0)
     assert snapshot(e) == first
 
@@ -117,8 +117,8 @@ def test_a_replayed_erasure_changes_nothing(tmp_path):
 def test_the_export_holds_the_persons_requests_thread_follows_and_signatures(tmp_path):
     e = seeded(tmp_path)
     with e.connect() as conn:
-        data = erasure.export(conn, PERSON)
-        other = erasure.export(conn, "nobody")
+        data = store.citizen_export(conn, PERSON)
+        other = store.citizen_export(conn, "nobody")
     json.dumps(data)                                                       # plain JSON
     assert [r["ticket_id"] for r in data["requests"]] == ["mine"]
     mine = data["requests"][0]
@@ -136,7 +136,7 @@ def test_coordinates_are_coarsened_not_invented():
     row = {"latitude": None, "longitude": None}
     assert erasure.ticket_changes(row, NOW)["latitude"] is None
     with pytest.raises(ValueError):
-        erasure.anonymise(None, "", NOW)
+        store.anonymise(None, "", NOW)
 
 
 def test_a_walk_in_requesters_data_is_erased_from_that_request_only_with_an_audit_entry(tmp_path):
@@ -145,7 +145,7 @@ def test_a_walk_in_requesters_data_is_erased_from_that_request_only_with_an_audi
     figures, _, _, before = snapshot(e)
     with e.begin() as conn:
         row = store.find_by_id(conn, "mine")
-        assert erasure.erase_requester(conn, row, NOW, "manager-1", "office_manager", "asked at the desk")
+        assert store.erase_requester(conn, row, NOW, "manager-1", "office_manager", "asked at the desk")
     figures_after, _, _, after = snapshot(e)
     assert figures_after == figures
     mine = after["mine"]
@@ -163,6 +163,6 @@ def test_a_walk_in_requesters_data_is_erased_from_that_request_only_with_an_audi
     assert (audit["action"], audit["actor"], audit["actor_role"]) == ("requester_erased", "manager-1", "office_manager")
     assert json.loads(audit["details"]) == {"reason": "asked at the desk"}
     with e.begin() as conn:     # a second time: nothing more changes, no second audit entry
-        assert not erasure.erase_requester(conn, store.find_by_id(conn, "mine"), NOW, "manager-1", "office_manager", "again")
+        assert not store.erase_requester(conn, store.find_by_id(conn, "mine"), NOW, "manager-1", "office_manager", "again")
     with e.connect() as conn:
         assert len(store.history_of(conn, "mine")) == len(history)

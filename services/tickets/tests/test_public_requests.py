@@ -6,8 +6,8 @@ import math
 import pytest
 import sqlalchemy as sa
 
-from cokit.errors import DomainError
 from cokit.migrations import History
+from cokit.refusals import Refusal
 from tickets import domain, service, store
 
 from .test_scheduler import NOW, engine, insert
@@ -71,7 +71,7 @@ def test_an_address_without_coordinates_keeps_them_unset(tmp_path):
 def test_media_url_is_an_http_address(url):
     sub = domain.Submission(office_id="o1", kind="complaint", category="roads", description="Nid de poule rue 5",
                             citizen_id="", channel="open311", language="fr", media_url=url)
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         domain.validate_submission(sub)
     assert err.value.reason == "MEDIA_URL_INVALID"
 

@@ -97,10 +97,10 @@ def test_transition_is_compare_and_set(tmp_path):
     staff = workflow.Actor("agent", "staff")
     with e.begin() as conn:
         stale = store.find_by_id(conn, "c-1")
-        transitions.apply(conn, Outbox("t", "ma"), stale, "acknowledge", staff, {}, ctx)
+        store.apply_transition(conn, Outbox("t", "ma"), transitions.plan(stale, "acknowledge", staff, {}, ctx))
     with e.begin() as conn:
         try:
-            transitions.apply(conn, Outbox("t", "ma"), stale, "acknowledge", staff, {}, ctx)
+            store.apply_transition(conn, Outbox("t", "ma"), transitions.plan(stale, "acknowledge", staff, {}, ctx))
         except Exception as error:
             assert error.reason == "CONCURRENT_CHANGE"
         else:
@@ -116,8 +116,9 @@ def test_refusal_details_are_kept_for_the_requester(tmp_path):
     officer = workflow.Actor("officer", "information_officer")
     fields = {"exception_code": "private_life", "reason": "données de tiers", "remedies": "recours", "bogus": "x"}
     with e.begin() as conn:
-        transitions.apply(conn, Outbox("t", "ma"), store.find_by_id(conn, "ir-9"), "refuse", officer, fields,
-                          workflow.Context(now=NOW, calendar=CAL))
+        planned = transitions.plan(store.find_by_id(conn, "ir-9"), "refuse", officer, fields,
+                                   workflow.Context(now=NOW, calendar=CAL))
+        store.apply_transition(conn, Outbox("t", "ma"), planned)
         details = json.loads(store.history_of(conn, "ir-9")[-1]["details"])
     assert details == {"exception_code": "private_life", "reason": "données de tiers", "remedies": "recours"}
 

@@ -3,9 +3,8 @@ and guard; refused from every other status with FAILED_PRECONDITION and a reason
 import datetime as dt
 
 import pytest
-from grpc import StatusCode
 
-from cokit.errors import DomainError
+from cokit.refusals import Kind, Refusal
 from tickets import deadlines, workflow
 from tickets.workflow import Actor, Context, Facts
 
@@ -66,9 +65,9 @@ def test_each_transition_from_each_status(kind, action, status):
         chosen = workflow.decide(f, action, allowed_actor(step), fields_for(step), CTX)
         assert chosen.target == step.target
     else:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refusal) as err:
             workflow.decide(f, action, allowed_actor(step), fields_for(step), CTX)
-        assert err.value.code == StatusCode.FAILED_PRECONDITION
+        assert err.value.kind == Kind.PRECONDITION
         assert err.value.reason == "TRANSITION_NOT_ALLOWED"
         assert err.value.metadata["status"] == status
 
@@ -111,7 +110,7 @@ def test_lifecycles(kind, path, end):
 
 
 def error(f, action, actor, fields=None, ctx=CTX):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         workflow.decide(f, action, actor, GOOD_FIELDS if fields is None else fields, ctx)
     return err.value
 
@@ -123,25 +122,25 @@ def test_extension_only_once_and_only_before_the_deadline():
     assert error(facts("information_request", "received", extended=True), "extend", OFFICER).reason == "ALREADY_EXTENDED"
     late = facts("information_request", "received", answer_by=NOW)
     e = error(late, "extend", OFFICER)
-    assert (e.code, e.reason) == (StatusCode.FAILED_PRECONDITION, "DEADLINE_PASSED")
+    assert (e.kind, e.reason) == (Kind.PRECONDITION, "DEADLINE_PASSED")
 
 
 def test_extension_needs_its_reason():
     e = error(facts("information_request", "received"), "extend", OFFICER, fields={})
-    assert (e.code, e.reason, e.metadata["field"]) == (StatusCode.INVALID_ARGUMENT, "FIELD_REQUIRED", "reason")
+    assert (e.kind, e.reason, e.metadata["field"]) == (Kind.INVALID, "FIELD_REQUIRED", "reason")
 
 
 def test_implicit_refusal_only_by_the_scheduler_and_only_past_the_deadline():
     system = Actor("scheduler", workflow.SYSTEM)
     e = error(facts("information_request", "received"), "refuse_implicitly", system)
-    assert (e.code, e.reason) == (StatusCode.FAILED_PRECONDITION, "DEADLINE_NOT_PASSED")
+    assert (e.kind, e.reason) == (Kind.PRECONDITION, "DEADLINE_NOT_PASSED")
     past = facts("information_request", "extended", answer_by=NOW - dt.timedelta(seconds=1))
-    assert error(past, "refuse_implicitly", OFFICER).code == StatusCode.PERMISSION_DENIED
+    assert error(past, "refuse_implicitly", OFFICER).kind == Kind.DENIED
 
 
 def test_a_refusal_names_a_legal_exception():
     e = error(facts("information_request", "received"), "refuse", OFFICER, dict(GOOD_FIELDS, exception_code="bored"))
-    assert (e.code, e.reason) == (StatusCode.FAILED_PRECONDITION, "EXCEPTION_UNKNOWN")
+    assert (e.kind, e.reason) == (Kind.PRECONDITION, "EXCEPTION_UNKNOWN")
     for name in ("exception_code", "reason", "remedies"):
         e = error(facts("information_request", "received"), "refuse", OFFICER, {k: v for k, v in GOOD_FIELDS.items() if k != name})
         assert e.metadata["field"] == name
@@ -171,7 +170,7 @@ def test_reopening_within_the_window_only():
 
 def test_a_citizen_cannot_answer_their_own_complaint():
     e = error(facts("complaint", "in_progress"), "answer", CITIZEN, dict(GOOD_FIELDS, outcome="positive"))
-    assert (e.code, e.reason) == (StatusCode.PERMISSION_DENIED, "ACTOR_NOT_ALLOWED")
+    assert (e.kind, e.reason) == (Kind.DENIED, "ACTOR_NOT_ALLOWED")
 
 
 def test_complaint_answer_outcome_is_positive_or_negative():
@@ -190,9 +189,9 @@ def test_petition_accepted_for_a_coming_ordinary_session():
     f = facts("petition", "admissibility_check")
     assert error(f, "accept", bureau, dict(GOOD_FIELDS, session_date="2026-06-01")).reason == "SESSION_NOT_ORDINARY"
     assert error(f, "accept", bureau, dict(GOOD_FIELDS, session_date="2026-02-02")).reason == "SESSION_NOT_ORDINARY"
-    assert error(f, "accept", Actor("s", "staff")).code == StatusCode.PERMISSION_DENIED
+    assert error(f, "accept", Actor("s", "staff")).kind is Kind.DENIED
 
 
 def test_unknown_action_is_an_invalid_argument():
     e = error(facts("complaint", "submitted"), "teleport", Actor("a", "staff"))
-    assert (e.code, e.reason) == (StatusCode.INVALID_ARGUMENT, "ACTION_UNKNOWN")
+    assert (e.kind, e.reason) == (Kind.INVALID, "ACTION_UNKNOWN")

@@ -5,6 +5,10 @@ while the peer restarts, reconnects at most once: a peer down at that moment lea
 later call waiting forever. ServiceClient connects lazily, reconnects on demand, fails fast
 with UNAVAILABLE when the peer cannot be reached, and puts a deadline on every call.
 The target comes from the config key `<NAME>_GRPC_TARGET` (host:port).
+
+Every call also carries the calling service's own token (cokit.auth.service_identity) beside
+whatever user token the worker has, so the callee knows which platform service relays it; a
+relay token that came in from upstream is never passed on as this service's.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from nameko_grpc.context import metadata_from_context_data
 from nameko_grpc.dependency_provider import GrpcProxy
 from nameko_grpc.errors import GrpcError
 
+from cokit.auth.service_identity import SERVICE_CONTEXT_KEY
 from cokit.logs import ensure_trace
 
 CONNECT_TIMEOUT = 2.0
@@ -65,19 +70,54 @@ class _LazyChannel:
         return self._connection().send_request(request_headers)
 
 
+def service_token_refused(error: GrpcError) -> bool:
+    """The callee refused this service's own token (its signing key retired early, say)."""
+    from cokit.errors import error_info
+
+    if error.code != StatusCode.UNAUTHENTICATED:
+        return False
+    info = error_info(getattr(error, "status", None))
+    return info is not None and info.reason.startswith("SERVICE_TOKEN_")
+
+
 class _DeadlineMethod(Method):
+    def __init__(self, client, name, extra_metadata, renewed=None):
+        super().__init__(client, name, extra_metadata)
+        self.renewed = renewed
+
     def __call__(self, request, **kwargs):
         kwargs.setdefault("timeout", DEFAULT_DEADLINE)
-        return self.future(request, **kwargs).result()
+        try:
+            return self.future(request, **kwargs).result()
+        except GrpcError as error:
+            # Refused before anything was done, so asking again with a new token is safe; a
+            # request stream cannot be sent twice.
+            if self.renewed is None or not service_token_refused(error) or not hasattr(request, "SerializeToString"):
+                raise
+            self.extra_metadata = self.renewed()
+            return self.future(request, **kwargs).result()
 
 
 class _Proxy:
-    def __init__(self, client, context_data):
+    def __init__(self, client, context_data, tokens=None):
         self._client = client
-        self._metadata = metadata_from_context_data(context_data)
+        self._data = {k: v for k, v in context_data.items() if k != SERVICE_CONTEXT_KEY}
+        self._tokens = tokens
+        self._metadata = self._with_token(tokens.token() if tokens is not None else "")
+
+    def _with_token(self, token: str):
+        data = dict(self._data)
+        if token:
+            data[SERVICE_CONTEXT_KEY] = f"Bearer {token}"
+        return metadata_from_context_data(data)
+
+    def _renewed(self):
+        self._tokens.invalidate()
+        self._metadata = self._with_token(self._tokens.token())
+        return self._metadata
 
     def __getattr__(self, name):
-        return _DeadlineMethod(self._client, name, self._metadata)
+        return _DeadlineMethod(self._client, name, self._metadata, self._renewed if self._tokens is not None else None)
 
 
 class ServiceClient(GrpcProxy):
@@ -97,6 +137,14 @@ class ServiceClient(GrpcProxy):
         self.channel = _LazyChannel(self.target, self.spawn_thread)
         self.channel.start()
 
+    def _service_tokens(self):
+        """The container's source of this service's own token (the token verifier, or identity's
+        own minting), found once."""
+        if not hasattr(self, "_tokens"):
+            self._tokens = next((getattr(d, "service_tokens") for d in self.container.dependencies
+                                 if getattr(d, "service_tokens", None) is not None), None)
+        return self._tokens
+
     def get_dependency(self, worker_ctx):
         ensure_trace(worker_ctx)
-        return _Proxy(self, worker_ctx.context_data)
+        return _Proxy(self, worker_ctx.context_data, self._service_tokens())

@@ -1,12 +1,14 @@
-"""Domain errors that cross the wire as gRPC statuses with a machine-readable reason.
+"""Refusals that cross the wire as gRPC statuses with a machine-readable reason.
 
-A service raises DomainError; nameko-grpc turns it into a status whose details carry a
-google.rpc.ErrorInfo (reason, domain), so the gateway can map it to an HTTP problem body
-without parsing messages. Any other exception reaches the caller as INTERNAL with a
-generic message: never a stack trace or an internal detail.
+A rule module raises a plain cokit.refusals.Refusal; the service layer may spell the same
+thing as a DomainError with its gRPC code. nameko-grpc turns either into a status whose
+details carry a google.rpc.ErrorInfo (reason, domain, metadata), so the gateway can map it
+to an HTTP problem body without parsing messages. Any other exception reaches the caller
+as INTERNAL with a generic message: never a stack trace or an internal detail.
 """
 from __future__ import annotations
 
+import functools
 import logging
 
 from google.protobuf.any_pb2 import Any
@@ -15,51 +17,74 @@ from google.rpc.status_pb2 import Status
 from grpc import StatusCode
 from nameko_grpc import errors as grpc_errors
 
+from cokit.refusals import Kind, Refusal
+
 ERROR_DOMAIN = "citizenoffice"
 log = logging.getLogger(__name__)
 
+# The one place a kind of refusal becomes a status code.
+STATUS_CODES: dict[Kind, StatusCode] = {
+    Kind.INVALID: StatusCode.INVALID_ARGUMENT,
+    Kind.NOT_FOUND: StatusCode.NOT_FOUND,
+    Kind.EXISTS: StatusCode.ALREADY_EXISTS,
+    Kind.PRECONDITION: StatusCode.FAILED_PRECONDITION,
+    Kind.CONFLICT: StatusCode.ABORTED,
+    Kind.DENIED: StatusCode.PERMISSION_DENIED,
+    Kind.UNAUTHENTICATED: StatusCode.UNAUTHENTICATED,
+    Kind.TOO_MANY: StatusCode.RESOURCE_EXHAUSTED,
+    Kind.UNAVAILABLE: StatusCode.UNAVAILABLE,
+}
+KINDS: dict[StatusCode, Kind] = {code: kind for kind, code in STATUS_CODES.items()}
 
-class DomainError(Exception):
-    def __init__(self, code: StatusCode, reason: str, message: str, **metadata: str):
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.metadata = {k: str(v) for k, v in metadata.items()}
+
+def status_code(refusal: Refusal) -> StatusCode:
+    return STATUS_CODES[refusal.kind]
+
+
+def to_status(refusal: Refusal) -> Status:
+    detail = Any()
+    detail.Pack(ErrorInfo(reason=refusal.reason, domain=ERROR_DOMAIN, metadata=refusal.metadata))
+    return Status(code=status_code(refusal).value[0], message=refusal.message, details=[detail])
+
+
+def to_grpc_error(refusal: Refusal) -> grpc_errors.GrpcError:
+    return grpc_errors.GrpcError(code=status_code(refusal), message=refusal.message, status=to_status(refusal))
+
+
+class DomainError(Refusal):
+    """A refusal spelled with its gRPC code, for the service layer. A code outside
+    STATUS_CODES is no refusal (INTERNAL, UNIMPLEMENTED...) and is refused here."""
+
+    def __init__(self, code: StatusCode, reason: str, message: str, **metadata):
+        if code not in KINDS:
+            raise ValueError(f"{code.name} is not the code of a refusal")
+        super().__init__(KINDS[code], reason, message, **metadata)
+
+    @property
+    def code(self) -> StatusCode:
+        return status_code(self)
 
     def to_status(self) -> Status:
-        detail = Any()
-        detail.Pack(ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.metadata))
-        return Status(code=self.code.value[0], message=self.message, details=[detail])
+        return to_status(self)
 
 
-def invalid_argument(reason: str, message: str, **metadata) -> DomainError:
-    return DomainError(StatusCode.INVALID_ARGUMENT, reason, message, **metadata)
+# The service layer's constructors keep `.code` on what they return (the gateway reads it).
+invalid_argument = functools.partial(DomainError, StatusCode.INVALID_ARGUMENT)
+not_found = functools.partial(DomainError, StatusCode.NOT_FOUND)
+failed_precondition = functools.partial(DomainError, StatusCode.FAILED_PRECONDITION)
+permission_denied = functools.partial(DomainError, StatusCode.PERMISSION_DENIED)
+unavailable = functools.partial(DomainError, StatusCode.UNAVAILABLE)
 
 
-def not_found(reason: str, message: str, **metadata) -> DomainError:
-    return DomainError(StatusCode.NOT_FOUND, reason, message, **metadata)
-
-
-def failed_precondition(reason: str, message: str, **metadata) -> DomainError:
-    return DomainError(StatusCode.FAILED_PRECONDITION, reason, message, **metadata)
-
-
-def permission_denied(reason: str, message: str, **metadata) -> DomainError:
-    return DomainError(StatusCode.PERMISSION_DENIED, reason, message, **metadata)
-
-
-def unavailable(reason: str, message: str, **metadata) -> DomainError:
-    return DomainError(StatusCode.UNAVAILABLE, reason, message, **metadata)
-
-
-def _domain_error_to_grpc(exc_info, code=None, message=None):
-    exc = exc_info[1]
-    status = exc.to_status()
-    return grpc_errors.GrpcError(code=exc.code, message=exc.message, status=status)
+def _refusal_to_grpc(exc_info, code=None, message=None):
+    return to_grpc_error(exc_info[1])
 
 
 def _unexpected_to_grpc(exc_info, code=None, message=None):
+    if isinstance(exc_info[1], Refusal):
+        # A subclass of Refusal a service defines itself: nameko-grpc found no handler for
+        # its exact type, but it is a refusal all the same.
+        return _refusal_to_grpc(exc_info)
     if code is not None:
         # Raised by the transport itself (a dropped connection, an undecodable request):
         # its code and message describe the failure and hold nothing internal.
@@ -86,7 +111,8 @@ def error_info(status: Status | None) -> ErrorInfo | None:
 
 def install() -> None:
     """Route exceptions to statuses; idempotent."""
-    grpc_errors.register_exception_handler(DomainError, _domain_error_to_grpc)
+    for refusal_type in (Refusal, DomainError):
+        grpc_errors.register_exception_handler(refusal_type, _refusal_to_grpc)
     # nameko-grpc looks handlers up by exact type; unknown types fall to the default,
     # which would echo the exception's text, so replace the default as well.
     grpc_errors.default_error_from_exception = _unexpected_to_grpc

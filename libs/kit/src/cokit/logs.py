@@ -16,6 +16,8 @@ import uuid
 import eventlet.patcher
 from nameko.extensions import DependencyProvider
 
+from cokit.refusals import Refusal
+
 TRACE_KEY = "trace_id"
 _current_trace: contextvars.ContextVar[str] = contextvars.ContextVar("trace_id", default="")
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -37,11 +39,11 @@ def describe_exception(exc_type, exc, tb) -> dict:
     """What a log may say about an exception: its type and where it was raised.
 
     Not its message: a driver's message can quote the row it refused (an e-mail address,
-    a national ID number). Our own DomainError messages are written for citizens and hold
+    a national ID number). Our own refusals' messages are written for citizens and hold
     no personal data, so they are kept.
     """
     described = {"error": exc_type.__name__ if exc_type else "Exception"}
-    if exc is not None and getattr(exc, "reason", None) and hasattr(exc, "code"):
+    if isinstance(exc, Refusal):
         described["error"] += f": {exc}"
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next

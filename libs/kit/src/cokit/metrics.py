@@ -49,6 +49,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from cokit.errors import status_code
+from cokit.refusals import Refusal
+
 __all__ = [
     "LATENCY_BUCKETS",
     "DatabaseGauge",
@@ -122,6 +125,8 @@ def entrypoint_method(entrypoint, kind: Optional[str] = None) -> str:
 
 def error_code(exc: BaseException, kind: str) -> str:
     """The status code a gRPC client sees for this exception, '' for other kinds."""
+    if isinstance(exc, Refusal):
+        return status_code(exc).name
     code = getattr(exc, "code", None)
     if callable(code):  # grpc.RpcError exposes code() as a method
         try:

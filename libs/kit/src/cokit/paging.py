@@ -9,7 +9,7 @@ import base64
 import datetime as dt
 import json
 
-from cokit.errors import invalid_argument
+from cokit.refusals import invalid_argument
 from cokit.timestamps import as_utc
 
 

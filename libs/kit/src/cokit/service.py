@@ -14,10 +14,10 @@ from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError
 
 from cokit.db import Database, create_engine
-from cokit.errors import DomainError
 from cokit.grpc.standard import standard_services
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
+from cokit.refusals import Refusal
 
 
 def kit_service(*grpc_modules) -> type:
@@ -32,10 +32,10 @@ def kit_service(*grpc_modules) -> type:
 def rpc(stub):
     """Decorator for a service's gRPC methods, named after the method they implement.
 
-    Domain errors and statuses passed on from other services are outcomes the caller is
+    Refusals and statuses passed on from other services are outcomes the caller is
     told about, not faults of this service: nameko logs them as expected, not as errors.
     """
-    return Grpc.decorator(stub, expected_exceptions=(DomainError, GrpcError))
+    return Grpc.decorator(stub, expected_exceptions=(Refusal, GrpcError))
 
 
 def migrator(service: str, metadata: sa.MetaData, after: Callable[[sa.Connection, object], None] | None = None):

@@ -74,6 +74,9 @@ class ServiceSettings:
     kafka_group_prefix: str = ""
     log_level: str = "INFO"
     log_format: str = "json"
+    # This service's own credential (cokit.auth.service_identity), traded with identity for the
+    # token it sends on calls to other services; empty: its calls carry none.
+    service_credential: str = ""
 
     def nameko_config(self) -> dict:
         """The nameko config dict: the kit's extensions read these keys."""

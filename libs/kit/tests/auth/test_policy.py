@@ -6,7 +6,8 @@ import pytest
 from cokit.auth.policy import (
     ACTIONS, Caller, RoleBinding, Scope, check_binding, decide, register_action, require,
 )
-from cokit.errors import DomainError
+from cokit.errors import status_code
+from cokit.refusals import Refusal
 
 TETOUAN = Scope("ma", "tetouan", "office-tetouan")
 TETOUAN_ANNEX = Scope("ma", "tetouan", "office-tetouan-annex")   # same commune, other office
@@ -56,18 +57,20 @@ def test_auditors_read_but_never_write():
 
 def test_anonymous_unknown_and_public():
     anonymous = Caller.anonymous("ma")
-    assert decide(anonymous, "ticket.submit", TETOUAN).allowed
+    # Public means through the platform: a bare anonymous call is refused, a relayed one is not.
+    assert decide(anonymous, "ticket.submit", TETOUAN).reason == "AUTHENTICATION_REQUIRED"
+    assert decide(Caller("", "anonymous", "ma", relay="gateway"), "ticket.submit", TETOUAN).allowed
     assert decide(anonymous, "ticket.read", TETOUAN).reason == "AUTHENTICATION_REQUIRED"
     assert decide(caller("national_admin", Scope("ma")), "no.such.action", TETOUAN).reason == "UNKNOWN_ACTION"
 
 
 def test_require_raises_statuses_the_gateway_maps():
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(Refusal) as err:
         require(Caller.anonymous("ma"), "ticket.read", TETOUAN)
-    assert err.value.code.name == "UNAUTHENTICATED"
-    with pytest.raises(DomainError) as err:
+    assert status_code(err.value).name == "UNAUTHENTICATED"
+    with pytest.raises(Refusal) as err:
         require(caller("staff", MARTIL), "ticket.read", TETOUAN)
-    assert err.value.code.name == "PERMISSION_DENIED" and err.value.reason == "NOT_ALLOWED"
+    assert status_code(err.value).name == "PERMISSION_DENIED" and err.value.reason == "NOT_ALLOWED"
 
 
 def test_bindings_name_the_level_their_role_lives_at():
@@ -113,6 +116,6 @@ def test_own_data_is_the_verified_callers_only():
     assert own_data_subject(me) == own_data_subject(me, "cit-1") == "cit-1"
     for who, asked, reason in [(me, "cit-2", "NOT_YOUR_DATA"), (Caller.anonymous("ma"), "", "AUTHENTICATION_REQUIRED"),
                                (Caller("key-1", "machine", "ma"), "cit-1", "CITIZENS_ONLY")]:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(Refusal) as err:
             own_data_subject(who, asked)
         assert err.value.reason == reason

@@ -103,6 +103,14 @@ def channel(server):
         yield channel
 
 
+@pytest.fixture(scope="session")
+def refusing_server():
+    """A service whose Echo raises what its payload names (serve.py --refusing)."""
+    proc = ServerProcess("--refusing")
+    yield proc
+    assert proc.terminate() == 0, proc.stderr()
+
+
 @pytest.fixture
 def spawn_server():
     started: list[ServerProcess] = []

@@ -2,11 +2,12 @@
 and grpcio's channel cannot run in a monkey-patched process (it blocks the hub in C), so the
 grpcio clients of the tests stay in the pytest process.
 
-    serve.py --port P [--backend-port Q] [--stock]
+    serve.py --port P [--backend-port Q] [--stock] [--refusing]
 
 With --backend-port a second container serves the same service on Q first, and the one on P
-relays to it through nameko-grpc's client (service to service). Prints "ready" once the
-containers run; SIGTERM stops them gracefully.
+relays to it through nameko-grpc's client (service to service). With --refusing, Echo raises
+what its payload names, with the kit's error handlers installed as cokit.run installs them.
+Prints "ready" once the containers run; SIGTERM stops them gracefully.
 """
 import eventlet
 
@@ -16,6 +17,7 @@ import argparse  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
+from grpc import StatusCode  # noqa: E402
 from nameko import config  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko_grpc.dependency_provider import GrpcProxy  # noqa: E402
@@ -23,6 +25,8 @@ from nameko_grpc.entrypoint import Grpc  # noqa: E402
 
 import cokit.grpc  # noqa: E402
 from citizenoffice.bench.v1 import bench_pb2, bench_pb2_grpc  # noqa: E402
+from cokit import errors, paging, refusals  # noqa: E402
+from cokit.service import rpc as kit_rpc  # noqa: E402
 
 rpc = Grpc.implementing(bench_pb2_grpc.BenchStub)
 
@@ -59,6 +63,25 @@ class RelayService(BenchService):
         return bench_pb2.EchoReply(payload=reply.payload, seq=len(reply.payload))
 
 
+class RefusingService(BenchService):
+    """Echo with payload `kind:<Kind name>` raises a plain refusal, `code:<StatusCode name>` the
+    service layer's DomainError, `page-token` a refusal of a kit rule module (cokit.paging),
+    anything else an unexpected error."""
+
+    name = "bench_refusing"
+
+    @kit_rpc(bench_pb2_grpc.BenchStub)
+    def Echo(self, request, context):
+        what, _, name = request.payload.decode().partition(":")
+        if what == "kind":
+            raise refusals.Refusal(refusals.Kind[name], "SOME_REASON", "the rule says no", field="f", limit=3)
+        if what == "code":
+            raise errors.DomainError(StatusCode[name], "SOME_REASON", "the rule says no", field="f", limit=3)
+        if what == "page-token":
+            paging.decode_page_token("not-a-token-of-ours")
+        raise RuntimeError("secret internals")
+
+
 def relay_service(backend_port):
     backend = GrpcProxy(f"//127.0.0.1:{backend_port}", bench_pb2_grpc.BenchStub)
     return type("RelayService", (RelayService,), {"backend": backend})
@@ -83,11 +106,15 @@ def main():
     parser.add_argument("--stock", action="store_true", help="nameko-grpc's own loop")
     parser.add_argument("--backend-port", type=int)
     parser.add_argument("--max-workers", type=int, default=100)
+    parser.add_argument("--refusing", action="store_true", help="Echo raises (RefusingService)")
     opts = parser.parse_args()
     if opts.stock:
         cokit.grpc.uninstall()
     containers = []
-    if opts.backend_port:
+    if opts.refusing:
+        errors.install()
+        containers.append(start(RefusingService, opts.port, opts.max_workers))
+    elif opts.backend_port:
         containers.append(start(BenchService, opts.backend_port, opts.max_workers))
         containers.append(
             start(relay_service(opts.backend_port), opts.port, opts.max_workers)

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import re
 
-from cokit.errors import invalid_argument
+from cokit.refusals import invalid_argument
 
 MiB = 1024 * 1024
 MAX_SMALL_UPLOAD = 8 * MiB  # larger files go through presigned uploads

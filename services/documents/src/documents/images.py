@@ -9,7 +9,7 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cokit.errors import invalid_argument
+from cokit.refusals import invalid_argument
 
 # A decompression bomb (a few KB that expand to gigapixels) is refused, not decoded.
 MAX_PIXELS = 40_000_000

@@ -39,6 +39,7 @@ from cokit.events.envelope import occurred_at, topic_for
 from cokit.timestamps import to_timestamp
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found, permission_denied, unavailable
 from cokit.events.relay import OutboxRelay
+from cokit.refusals import Kind, Refusal
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
@@ -141,12 +142,28 @@ class DocumentsService(kit_service(pb)):
 
     # --- small files over gRPC ------------------------------------------------------------
 
+    def _allow(self, action: str) -> policy.Caller:
+        """Asked before anything is read or looked up, with the instance as the scope."""
+        caller = self.auth.from_context()
+        policy.require(caller, action, policy.Scope(current_instance()))
+        return caller
+
+    def _signed_in(self, action: str) -> policy.Caller:
+        """A bare call is refused before the lookup; the office's own check follows once the
+        object is known."""
+        caller = self.auth.from_context()
+        if not caller.authenticated:
+            policy.require(caller, action, policy.Scope(current_instance()))
+        return caller
+
     @grpc
     def StoreAttachment(self, request, context):
+        self._allow("attachment.upload")
         return self._store_small(request, request.content)
 
     @grpc
     def StreamAttachment(self, request, context):
+        self._allow("attachment.upload")
         header, chunks, size = None, [], 0
         for chunk in request:
             if header is None:
@@ -185,6 +202,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def StartUpload(self, request, context):
+        self._allow("attachment.upload")
         category = domain.category_name(pb.Category.Name(request.category))
         domain.check_announced_upload(request.size, request.sha256, category)
         upload_id = uuid7()
@@ -219,6 +237,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def CompleteUpload(self, request, context):
+        self._allow("attachment.upload")
         with self.db.connect() as conn:
             upload = conn.execute(
                 sa.select(store.uploads).where(store.uploads.c.upload_id == request.upload_id)
@@ -237,7 +256,7 @@ class DocumentsService(kit_service(pb)):
                 multipart.complete(self.storage, key, upload["s3_upload_id"],
                                    [(p.part_number, p.etag) for p in request.parts])
             return self._verify_upload(upload)
-        except DomainError as error:
+        except Refusal as error:
             if error.reason in ("STORAGE_UNAVAILABLE", "UPLOAD_MISSING", "PARTS_REQUIRED"):
                 raise
             self._reject(upload, error.reason)
@@ -410,6 +429,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def Publish(self, request, context):
+        self._signed_in("document.publish")
         kind = pb.PublicationKind.Name(request.kind)
         document_date = domain.check_publication(kind, request.title, request.language, request.document_date)
         attachment = self._row(request.attachment_id)
@@ -419,8 +439,8 @@ class DocumentsService(kit_service(pb)):
         try:
             policy.require(caller, "document.publish",
                            office_scope(self.registry, request.office_id, current_instance()))
-        except DomainError as error:
-            if error.code == StatusCode.UNAUTHENTICATED:
+        except Refusal as error:
+            if error.kind is Kind.UNAUTHENTICATED:
                 raise
             raise permission_denied("PUBLICATION_FORBIDDEN", "only the office's staff publish its documents") from None
         keywords = [k.strip() for k in request.keywords if k.strip()][:20]
@@ -517,6 +537,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def EraseCitizenAttachments(self, request, context):
+        self._allow("attachment.erase")
         if not request.owner_citizen_id:
             raise invalid_argument("CITIZEN_ID_REQUIRED", "owner_citizen_id is required", field="owner_citizen_id")
         return pb.EraseCitizenAttachmentsResponse(erased=self._erase(request.owner_citizen_id))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 
+import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.auth import policy
@@ -23,11 +24,10 @@ from cokit.errors import error_info, permission_denied
 
 from . import portal
 from .http import guarded
-from .staff_portal import ADMIN_ROLES, SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
+from .staff_portal import SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
 
+# The registry asks the same two actions of the policy (cokit.auth.policy.ACTIONS) on every change.
 OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
-policy.register_action(OFFICE_MANAGE, ADMIN_ROLES)
-policy.register_action(CALENDAR_MANAGE, ("national_admin",))
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = ("planned", "being_implemented", "operational", "suspended")
@@ -37,84 +37,7 @@ UNITS = ("working_days", "days", "months")
 PEOPLE_ROLES = ("staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin")
 NAME_LANGUAGES = ("ar", "fr", "en", "zgh")
 
-ADMIN_TEXT = {
-    "ar": {
-        "admin": "الإدارة", "offices": "المكاتب", "calendar": "العطل والأيام المؤداة عنها", "manage": "تدبير",
-        "profile": "المعلومات والتوقيت", "catalogue": "لائحة الخدمات", "roles": "الموظفون والأدوار",
-        "status": "وضعية المكتب", "address": "العنوان", "phone": "الهاتف", "email": "البريد الإلكتروني",
-        "hours": "أوقات الاستقبال", "weekday": "اليوم", "opens": "يفتح", "closes": "يغلق",
-        "hours_hint": "اتركوا الخانتين فارغتين إذا كان المكتب مغلقا في ذلك اليوم.", "save": "حفظ", "saved": "تم الحفظ",
-        "invalid": "تحققوا من الحقل", "commune": "الجماعة", "no_offices": "لا يوجد مكتب ضمن نطاق تدبيركم",
-        "weekdays": {"mon": "الاثنين", "tue": "الثلاثاء", "wed": "الأربعاء", "thu": "الخميس", "fri": "الجمعة",
-                     "sat": "السبت", "sun": "الأحد"},
-        "statuses": {"planned": "مبرمج", "being_implemented": "في طور الإحداث", "operational": "مشتغل",
-                     "suspended": "متوقف"},
-        "code": "الرمز", "request_type": "نوع الطلب", "category": "الموضوع", "deadline": "أجل المعالجة",
-        "unit": "وحدة الأجل", "units": {"working_days": "أيام عمل", "days": "أيام", "months": "أشهر"},
-        "legal_basis": "السند القانوني", "department": "المصلحة المختصة", "requires_location": "يتطلب تحديد المكان",
-        "active": "مفعل", "inactive": "غير مفعل", "edit": "تعديل", "add_entry": "إضافة خدمة", "edit_entry": "تعديل الخدمة",
-        "names": {"ar": "الاسم بالعربية", "fr": "الاسم بالفرنسية", "en": "الاسم بالإنجليزية", "zgh": "الاسم بتيفيناغ"},
-        "account": "معرف الحساب", "role": "الدور", "scope": "النطاق", "grant": "منح الدور", "revoke": "سحب الدور",
-        "no_roles": "لا توجد أدوار ممنوحة", "granted_by": "منح من طرف", "this_office": "هذا المكتب",
-        "whole_commune": "الجماعة كلها",
-        "holidays": "العطل", "date": "التاريخ", "estimated": "تاريخ تقديري", "confirmed": "مؤكد",
-        "to_confirm": "أعياد دينية في انتظار التأكيد", "confirm": "تأكيد التاريخ", "nothing_to_confirm": "لا يوجد تاريخ في انتظار التأكيد",
-        "add_holiday": "إضافة يوم عطلة", "name_fr": "الاسم بالفرنسية", "name_ar": "الاسم بالعربية",
-        "religious": "عيد ديني (تاريخ تقديري إلى حين الإعلان الرسمي)", "weekend": "أيام نهاية الأسبوع",
-    },
-    "fr": {
-        "admin": "Administration", "offices": "Bureaux", "calendar": "Jours fériés", "manage": "Gérer",
-        "profile": "Coordonnées et horaires", "catalogue": "Catalogue des services", "roles": "Agents et rôles",
-        "status": "Statut du bureau", "address": "Adresse", "phone": "Téléphone", "email": "E-mail",
-        "hours": "Horaires d'accueil", "weekday": "Jour", "opens": "Ouverture", "closes": "Fermeture",
-        "hours_hint": "Laissez les deux cases vides les jours de fermeture.", "save": "Enregistrer", "saved": "Enregistré",
-        "invalid": "Vérifiez le champ", "commune": "Commune", "no_offices": "Aucun bureau dans votre périmètre",
-        "weekdays": {"mon": "Lundi", "tue": "Mardi", "wed": "Mercredi", "thu": "Jeudi", "fri": "Vendredi",
-                     "sat": "Samedi", "sun": "Dimanche"},
-        "statuses": {"planned": "Prévu", "being_implemented": "En cours de mise en place", "operational": "Ouvert",
-                     "suspended": "Suspendu"},
-        "code": "Code", "request_type": "Type de demande", "category": "Sujet", "deadline": "Délai de traitement",
-        "unit": "Unité du délai", "units": {"working_days": "jours ouvrés", "days": "jours", "months": "mois"},
-        "legal_basis": "Base légale", "department": "Service compétent", "requires_location": "Lieu obligatoire",
-        "active": "Actif", "inactive": "Inactif", "edit": "Modifier", "add_entry": "Ajouter un service",
-        "edit_entry": "Modifier le service",
-        "names": {"ar": "Nom en arabe", "fr": "Nom en français", "en": "Nom en anglais", "zgh": "Nom en tifinagh"},
-        "account": "Identifiant du compte", "role": "Rôle", "scope": "Périmètre", "grant": "Attribuer le rôle",
-        "revoke": "Retirer le rôle", "no_roles": "Aucun rôle attribué", "granted_by": "attribué par",
-        "this_office": "ce bureau", "whole_commune": "toute la commune",
-        "holidays": "Jours fériés", "date": "Date", "estimated": "Date estimée", "confirmed": "Confirmé",
-        "to_confirm": "Fêtes religieuses à confirmer", "confirm": "Confirmer la date",
-        "nothing_to_confirm": "Aucune date à confirmer",
-        "add_holiday": "Ajouter un jour férié", "name_fr": "Nom en français", "name_ar": "Nom en arabe",
-        "religious": "Fête religieuse (date estimée jusqu'à l'annonce officielle)", "weekend": "Jours de fin de semaine",
-    },
-    "en": {
-        "admin": "Administration", "offices": "Offices", "calendar": "Public holidays", "manage": "Manage",
-        "profile": "Contacts and hours", "catalogue": "Service catalogue", "roles": "Staff and roles",
-        "status": "Office status", "address": "Address", "phone": "Phone", "email": "E-mail",
-        "hours": "Opening hours", "weekday": "Day", "opens": "Opens", "closes": "Closes",
-        "hours_hint": "Leave both boxes empty on days the office is closed.", "save": "Save", "saved": "Saved",
-        "invalid": "Check the field", "commune": "Commune", "no_offices": "No office within your remit",
-        "weekdays": {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-                     "sat": "Saturday", "sun": "Sunday"},
-        "statuses": {"planned": "Planned", "being_implemented": "Being set up", "operational": "Open",
-                     "suspended": "Suspended"},
-        "code": "Code", "request_type": "Request type", "category": "Subject", "deadline": "Deadline",
-        "unit": "Deadline unit", "units": {"working_days": "working days", "days": "days", "months": "months"},
-        "legal_basis": "Legal basis", "department": "Department in charge", "requires_location": "Place required",
-        "active": "Active", "inactive": "Inactive", "edit": "Edit", "add_entry": "Add a service",
-        "edit_entry": "Edit the service",
-        "names": {"ar": "Name in Arabic", "fr": "Name in French", "en": "Name in English", "zgh": "Name in Tifinagh"},
-        "account": "Account id", "role": "Role", "scope": "Scope", "grant": "Grant the role", "revoke": "Revoke the role",
-        "no_roles": "No role granted", "granted_by": "granted by", "this_office": "this office",
-        "whole_commune": "the whole commune",
-        "holidays": "Public holidays", "date": "Date", "estimated": "Estimated date", "confirmed": "Confirmed",
-        "to_confirm": "Religious holidays to confirm", "confirm": "Confirm the date",
-        "nothing_to_confirm": "No date awaiting confirmation",
-        "add_holiday": "Add a public holiday", "name_fr": "Name in French", "name_ar": "Name in Arabic",
-        "religious": "Religious holiday (estimated until the official announcement)", "weekend": "Weekend days",
-    },
-}
+ADMIN_TEXT = {lang: comessages.table("admin", lang) for lang in portal.LANGUAGES}
 
 
 def _render(request, template: str, status: int = 200, **context):

@@ -17,6 +17,7 @@ from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 from werkzeug.wrappers import Response
 
+import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
@@ -36,67 +37,7 @@ INBOX_SIZE = 50
 DECIDED = frozenset({"answered", "closed", "partially_answered", "refused", "implicitly_refused", "accepted",
                      "declined", "completed", "rejected", "appeal_answered"})
 
-ME_TEXT = {
-    "ar": {
-        "no_account": "ليس لديكم حساب؟ تتبعوا طلبكم برمز التتبع",
-        "actions_title": "ما يمكنكم القيام به", "reason_required": "اذكروا السبب", "done_action": "تم تسجيل ذلك",
-        "login_title": "الدخول لتتبع طلباتكم", "requests": "طلباتي", "notifications": "إشعاراتي", "data": "بياناتي",
-        "no_requests": "لا توجد لديكم طلبات بعد", "next_page": "الصفحة الموالية", "timeline": "مسار الطلب",
-        "thread": "الرسائل", "you": "أنتم", "the_office": "المكتب", "reply_title": "مراسلة المكتب",
-        "reply_label": "رسالتكم إلى المكتب", "send": "إرسال", "rate_title": "قيموا رد المكتب",
-        "rating": "التقييم من 1 (ضعيف) إلى 5 (ممتاز)", "comment": "تعليق (اختياري)", "rate": "إرسال التقييم",
-        "rated": "تقييمكم", "done_message": "تم إرسال رسالتكم", "done_rating": "شكرا على تقييمكم",
-        "failed": "تعذر تنفيذ الطلب", "message_empty": "اكتبوا رسالتكم", "unread": "غير مقروء",
-        "mark_read": "تعليم كمقروء", "no_notifications": "لا توجد إشعارات", "unread_count": "إشعارات غير مقروءة",
-        "export_title": "تحميل بياناتي", "export_text": "كل ما تحتفظ به المنصة عنكم، في ملف JSON.",
-        "export": "تحميل البيانات (JSON)", "erase_title": "حذف حسابي وبياناتي",
-        "erase_text": "تحذف معلومات الاتصال بكم ويغلق الحساب؛ تبقى طلباتكم في الإحصاءات دون ما يدل عليكم. لا يمكن التراجع عن ذلك.",
-        "erase": "متابعة الحذف", "confirm_title": "تأكيد الحذف", "confirm_check": "أفهم أن حذف حسابي نهائي",
-        "confirm": "حذف نهائي", "cancel": "إلغاء", "confirm_required": "ضعوا علامة في الخانة للتأكيد",
-        "erased_title": "تم حذف حسابكم", "erased_text": "يجري حذف بياناتكم الشخصية من جميع خدمات المنصة.",
-        "open": "فتح",
-    },
-    "fr": {
-        "no_account": "Pas de compte ? Suivez votre demande avec son code de suivi",
-        "actions_title": "Ce que vous pouvez faire", "reason_required": "Indiquez le motif", "done_action": "C'est enregistré",
-        "login_title": "Connexion pour suivre vos demandes", "requests": "Mes demandes", "notifications": "Mes notifications",
-        "data": "Mes données", "no_requests": "Vous n'avez pas encore de demande", "next_page": "Page suivante",
-        "timeline": "Historique", "thread": "Messages", "you": "Vous", "the_office": "Le bureau",
-        "reply_title": "Écrire au bureau", "reply_label": "Votre message au bureau", "send": "Envoyer",
-        "rate_title": "Évaluez la réponse du bureau", "rating": "Note de 1 (mauvaise) à 5 (excellente)",
-        "comment": "Commentaire (facultatif)", "rate": "Envoyer la note", "rated": "Votre note",
-        "done_message": "Message envoyé", "done_rating": "Merci pour votre note", "failed": "L'action n'a pas abouti",
-        "message_empty": "Écrivez votre message", "unread": "non lu", "mark_read": "Marquer comme lu",
-        "no_notifications": "Aucune notification", "unread_count": "notifications non lues",
-        "export_title": "Télécharger mes données", "export_text": "Tout ce que la plateforme garde sur vous, dans un fichier JSON.",
-        "export": "Télécharger les données (JSON)", "erase_title": "Effacer mon compte et mes données",
-        "erase_text": "Vos coordonnées sont effacées et le compte fermé ; vos demandes restent dans les statistiques, sans rien qui vous désigne. C'est irréversible.",
-        "erase": "Continuer vers l'effacement", "confirm_title": "Confirmer l'effacement",
-        "confirm_check": "Je comprends que l'effacement de mon compte est définitif", "confirm": "Effacer définitivement",
-        "cancel": "Annuler", "confirm_required": "Cochez la case pour confirmer",
-        "erased_title": "Votre compte a été effacé", "erased_text": "Vos données personnelles sont en cours d'effacement dans tous les services de la plateforme.",
-        "open": "Ouvrir",
-    },
-    "en": {
-        "no_account": "No account? Track your request with its tracking code",
-        "actions_title": "What you can do", "reason_required": "Give the reason", "done_action": "Done",
-        "login_title": "Sign in to follow your requests", "requests": "My requests", "notifications": "My notifications",
-        "data": "My data", "no_requests": "You have no request yet", "next_page": "Next page", "timeline": "Timeline",
-        "thread": "Messages", "you": "You", "the_office": "The office", "reply_title": "Write to the office",
-        "reply_label": "Your message to the office", "send": "Send", "rate_title": "Rate the office's answer",
-        "rating": "Rating from 1 (poor) to 5 (excellent)", "comment": "Comment (optional)", "rate": "Send the rating",
-        "rated": "Your rating", "done_message": "Message sent", "done_rating": "Thank you for your rating",
-        "failed": "The action did not go through", "message_empty": "Write your message", "unread": "unread",
-        "mark_read": "Mark as read", "no_notifications": "No notification", "unread_count": "unread notifications",
-        "export_title": "Download my data", "export_text": "Everything the platform holds about you, in a JSON file.",
-        "export": "Download the data (JSON)", "erase_title": "Erase my account and my data",
-        "erase_text": "Your contact details are erased and the account closed; your requests stay in the statistics with nothing that points to you. This cannot be undone.",
-        "erase": "Continue to erasure", "confirm_title": "Confirm the erasure",
-        "confirm_check": "I understand that erasing my account is final", "confirm": "Erase for good", "cancel": "Cancel",
-        "confirm_required": "Tick the box to confirm", "erased_title": "Your account has been erased",
-        "erased_text": "Your personal data is being erased from every service of the platform.", "open": "Open",
-    },
-}
+ME_TEXT = {lang: comessages.table("me", lang) for lang in portal.LANGUAGES}
 
 
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:

@@ -12,7 +12,8 @@ from nameko_grpc.errors import GrpcError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from cokit.errors import DomainError
+from cokit.errors import to_grpc_error
+from cokit.refusals import Refusal
 
 from . import ratelimit
 from .inputs import refuse_unstorable_text
@@ -92,7 +93,7 @@ def _client_key(service, request) -> str:
         return ""
     try:
         caller = auth.from_authorization(f"Bearer {token}")
-    except DomainError:
+    except Refusal:
         return ""
     return f"sub:{caller.subject}" if caller.subject else ""
 
@@ -137,8 +138,8 @@ def guarded(method):
                 response = method(self, request, *args, **kwargs)
         except GrpcError as error:
             response = from_grpc_error(error, request_id)
-        except DomainError as error:
-            response = from_grpc_error(GrpcError(error.code, error.message, error.to_status()), request_id)
+        except Refusal as error:
+            response = from_grpc_error(to_grpc_error(error), request_id)
         except RequestEntityTooLarge:
             response = problem(
                 413, "REQUEST_TOO_LARGE",

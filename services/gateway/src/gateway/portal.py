@@ -14,6 +14,8 @@ from urllib.parse import quote, urlencode
 import jinja2
 from werkzeug.wrappers import Response
 
+import comessages
+
 from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS, iso
 
 LANGUAGES = ("ar", "fr", "en")
@@ -25,53 +27,8 @@ except zoneinfo.ZoneInfoNotFoundError:  # a slim image without tzdata
     LOCAL_TIME = dt.timezone.utc
 RTL = {"ar"}
 
-TEXT = {
-    "ar": {
-        "title": "مكتب المواطن", "submit_title": "تقديم شكاية أو ملاحظة أو اقتراح",
-        "office": "المكتب", "kind": "النوع",
-        "category": "الموضوع", "description": "الوصف", "email": "البريد الإلكتروني",
-        "phone": "الهاتف", "name": "الاسم", "photo": "صورة (اختياري)", "send": "إرسال",
-        "track_title": "تتبع طلب", "code": "رمز التتبع", "track": "تتبع",
-        "receipt_title": "تم استلام طلبكم", "keep_code": "احتفظوا بهذا الرمز لتتبع طلبكم:",
-        "submitted_at": "تاريخ الاستلام", "acknowledge_by": "الإشعار بالاستلام قبل", "answer_by": "الرد قبل",
-        "status": "الحالة", "not_found": "لم يتم العثور على طلب بهذا الرمز", "code_invalid": "في رمز التتبع خطأ، تحققوا من كل حرف",
-        "failed": "تعذر إتمام الطلب", "failed_client": "تحققوا مما أدخلتموه ثم أعيدوا المحاولة.", "failed_server": "حدث خلل من جهتنا أو أن الخدمة غير متاحة مؤقتا. أعيدوا المحاولة بعد قليل.", "request_id": "مرجع الطلب", "home": "الصفحة الرئيسية", "error": "تعذر تسجيل الطلب",
-        "updated_at": "آخر تحديث", "offices_link": "المكاتب بالأرقام", "staff_link": "فضاء الموظفين", "office_answer": "رد المكتب", "office_messages": "رسائل المكتب",
-        "me_link": "طلباتي",
-        "missing_title": "الصفحة غير موجودة", "missing_text": "لا توجد صفحة بهذا العنوان. تحققوا من الرابط أو انطلقوا من الصفحة الرئيسية.",
-        "categories": {"lighting": "الإنارة العمومية", "roads": "الطرق", "waste": "النفايات", "water": "الماء", "other": "أخرى"},
-    },
-    "fr": {
-        "title": "Bureau Citoyen", "submit_title": "Déposer une réclamation, une observation ou une suggestion",
-        "office": "Bureau", "kind": "Type",
-        "category": "Sujet", "description": "Description", "email": "E-mail",
-        "phone": "Téléphone", "name": "Nom", "photo": "Photo (facultatif)", "send": "Envoyer",
-        "track_title": "Suivre une demande", "code": "Code de suivi", "track": "Suivre",
-        "receipt_title": "Votre demande a été reçue", "keep_code": "Gardez ce code pour suivre votre demande\u00a0:",
-        "submitted_at": "Reçue le", "acknowledge_by": "Accusé de réception avant le", "answer_by": "Réponse avant le",
-        "status": "Statut", "not_found": "Aucune demande avec ce code", "code_invalid": "Ce code de suivi contient une erreur : vérifiez chaque caractère",
-        "failed": "La demande n'a pas abouti", "failed_client": "Vérifiez ce que vous avez saisi puis réessayez.", "failed_server": "Un problème de notre côté ou un service momentanément indisponible. Réessayez dans un instant.", "request_id": "Référence", "home": "Accueil", "error": "La demande n'a pas pu être enregistrée",
-        "updated_at": "Dernière mise à jour", "offices_link": "Les bureaux en chiffres", "staff_link": "Espace agents", "office_answer": "Réponse du bureau", "office_messages": "Messages du bureau",
-        "me_link": "Mes demandes",
-        "missing_title": "Page introuvable", "missing_text": "Aucune page à cette adresse. Vérifiez le lien ou repartez de l'accueil.",
-        "categories": {"lighting": "Éclairage public", "roads": "Voirie", "waste": "Déchets", "water": "Eau", "other": "Autre"},
-    },
-    "en": {
-        "title": "Citizen Office", "submit_title": "Submit a complaint, an observation or a suggestion",
-        "office": "Office", "kind": "Type",
-        "category": "Subject", "description": "Description", "email": "E-mail",
-        "phone": "Phone", "name": "Name", "photo": "Photo (optional)", "send": "Send",
-        "track_title": "Track a request", "code": "Tracking code", "track": "Track",
-        "receipt_title": "Your request has been received", "keep_code": "Keep this code to track your request:",
-        "submitted_at": "Received on", "acknowledge_by": "Acknowledgement by", "answer_by": "Answer by",
-        "status": "Status", "not_found": "No request has this code", "code_invalid": "This tracking code has a typing error: check each character",
-        "failed": "The request did not go through", "failed_client": "Check what you entered and try again.", "failed_server": "Something went wrong on our side or a service is briefly unavailable. Try again in a moment.", "request_id": "Reference", "home": "Home", "error": "The request could not be recorded",
-        "updated_at": "Last updated", "offices_link": "Offices in figures", "staff_link": "Staff area", "office_answer": "The office's answer", "office_messages": "Messages from the office",
-        "me_link": "My requests",
-        "missing_title": "Page not found", "missing_text": "There is no page at this address. Check the link or start again from the home page.",
-        "categories": {"lighting": "Street lighting", "roads": "Roads", "waste": "Waste", "water": "Water", "other": "Other"},
-    },
-}
+# The pages' texts are the message catalogue's (`portal.*`); templates read them as `t`.
+TEXT = {lang: comessages.table("portal", lang) for lang in LANGUAGES}
 
 for _lang, _text in TEXT.items():
     # The web form's three kinds by their own key, as home.html names them.
@@ -131,20 +88,7 @@ def office_name(office, lang: str) -> str:
 
 
 # The requester's public or private choice on the submission form (where the category lets them).
-VISIBILITY = {
-    "ar": {
-        "visibility": "من يمكنه الاطلاع على الطلب", "private_choice": "المكتب فقط (طلب خاص)",
-        "public_choice": "العموم: ينشر الوصف والمكان دون اسمكم أبدا (طلب عمومي)", "visibility_hint": "بعض المواضيع تبقى خاصة دائما.",
-    },
-    "fr": {
-        "visibility": "Qui peut voir la demande", "private_choice": "Le bureau seulement (demande privée)",
-        "public_choice": "Tout le monde : description et lieu publiés, jamais votre nom (demande publique)", "visibility_hint": "Certains sujets restent toujours privés.",
-    },
-    "en": {
-        "visibility": "Who can see the request", "private_choice": "The office only (private request)",
-        "public_choice": "Everyone: the description and place are published, never your name (public request)", "visibility_hint": "Some subjects always stay private.",
-    },
-}
+VISIBILITY = {lang: comessages.table("visibility", lang) for lang in LANGUAGES}
 
 
 def home(request, offices, error=None, status: int = 200) -> Response:

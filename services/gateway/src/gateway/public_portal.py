@@ -10,6 +10,7 @@ import math
 
 from nameko.web.handlers import http
 
+import comessages
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
@@ -23,40 +24,7 @@ DOCUMENTS_SHOWN = 5
 PLACES_SHOWN = 20
 PUBLIC_SCANNED = 200      # the newest requests looked at for public places
 
-PUBLIC_TEXT = {
-    "ar": {
-        "offices_title": "المكاتب بالأرقام", "period": "خلال الاثني عشر شهرا الأخيرة", "total": "الطلبات المستلمة",
-        "answered": "الطلبات التي تم البت فيها", "median": "المدة الوسيطة للرد (أيام عمل)",
-        "within": "نسبة الرد داخل الأجل", "satisfaction": "رضا المواطنين (من 5)", "no_rating": "لا تقييم بعد",
-        "ratings": "تقييمات", "by_kind": "حسب النوع", "other": "أنواع أخرى مجمعة",
-        "folded": "تجمع الفئات التي تقل عن 5 طلبات حفاظا على الخصوصية.", "documents": "الوثائق المنشورة",
-        "all_documents": "جميع الوثائق المنشورة (CSV)", "no_documents": "لا توجد وثائق منشورة بعد", "places": "طلبات عمومية على الخريطة", "no_places": "لا توجد طلبات عمومية محددة المكان", "none": "—",
-        "map": "خريطة الطلبات العمومية حول المكتب", "map_caption": "المكتب في الوسط، وكل نقطة طلب عمومي؛ الدائرة الكبرى على بعد {distance}. اللائحة أسفله تذكر كل مكان.",
-        "office_here": "المكتب",
-    },
-    "fr": {
-        "offices_title": "Les bureaux en chiffres", "period": "Sur les douze derniers mois", "total": "Demandes reçues",
-        "answered": "Demandes tranchées", "median": "Délai médian de réponse (jours ouvrés)",
-        "within": "Part des réponses dans les délais", "satisfaction": "Satisfaction (sur 5)", "no_rating": "Pas encore d'avis",
-        "ratings": "avis", "by_kind": "Par type", "other": "Autres types regroupés",
-        "folded": "Les catégories de moins de 5 demandes sont regroupées pour protéger la vie privée.",
-        "documents": "Documents publiés", "all_documents": "Tous les documents publiés (CSV)",
-        "no_documents": "Aucun document publié pour l'instant", "places": "Demandes publiques sur la carte", "no_places": "Aucune demande publique localisée", "none": "—",
-        "map": "Carte des demandes publiques autour du bureau", "map_caption": "Le bureau au centre, chaque point une demande publique ; le grand cercle est à {distance}. La liste ci-dessous donne chaque lieu.",
-        "office_here": "Le bureau",
-    },
-    "en": {
-        "offices_title": "Offices in figures", "period": "Over the last twelve months", "total": "Requests received",
-        "answered": "Requests decided", "median": "Median response time (working days)",
-        "within": "Share answered within the deadline", "satisfaction": "Satisfaction (out of 5)", "no_rating": "No rating yet",
-        "ratings": "ratings", "by_kind": "By type", "other": "Other types, grouped",
-        "folded": "Categories of fewer than 5 requests are grouped to protect privacy.",
-        "documents": "Published documents", "all_documents": "All published documents (CSV)",
-        "no_documents": "No document published yet", "places": "Public requests on the map", "no_places": "No public request with a place", "none": "—",
-        "map": "Map of public requests around the office", "map_caption": "The office at the centre, each dot a public request; the large circle is {distance} away. The list below gives each place.",
-        "office_here": "The office",
-    },
-}
+PUBLIC_TEXT = {lang: comessages.table("public", lang) for lang in portal.LANGUAGES}
 
 
 def _render(request, template: str, **context):

@@ -12,11 +12,13 @@ from urllib.parse import quote, urlencode
 from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 
+import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from cokit.auth import policy
-from cokit.errors import DomainError, error_info, invalid_argument
+from cokit.errors import error_info, invalid_argument, status_code
+from cokit.refusals import Refusal
 
 from . import portal
 from .staff_portal import SESSION_KEY, Session, _render, check_csrf, redirect, staff_page
@@ -32,89 +34,8 @@ ASSIGNEES_SHOWN = 30      # each one is a call to identity for the name
 ID_KINDS = ("cin", "residence_permit")
 FORMATS = ("electronic", "paper", "on_site")
 
-DESK_TEXT = {
-    "ar": {
-        "assign_title": "الإسناد", "department": "المصلحة", "assignee": "الموظف المكلف", "nobody": "دون تغيير",
-        "me": "أنا", "priority": "الأولوية", "assign": "إسناد", "walk_in_title": "تسجيل طلب بالشباك",
-        "walk_in_intro": "طلب يقدمه مواطن حاضر بالمكتب، ولو لم يكن له حساب.", "requester": "صاحب الطلب",
-        "show_catalogue": "عرض مواضيع هذا المكتب",
-        "requester_name": "الاسم الكامل", "requester_address": "العنوان", "requester_id_kind": "نوع الوثيقة",
-        "requester_id_number": "رقم الوثيقة", "requester_contact": "وسيلة الاتصال (هاتف أو بريد)",
-        "requester_preferred_format": "الصيغة المفضلة للرد", "urgent": "مستعجل (حياة أو سلامة أو حرية الأشخاص)",
-        "urgency_reason": "سبب الاستعجال", "language": "لغة المواطن", "register": "تسجيل الطلب",
-        "id_note": "رقم الوثيقة مطلوب لطلبات الحصول على المعلومات فقط، ويحفظ مشفرا.",
-        "newest_first": "الأحدث أولا، 50 على الأكثر",
-        "activities_title": "سجل أنشطة المكتب", "no_activities": "لا توجد أنشطة مسجلة", "add_activity": "تسجيل نشاط",
-        "activity_kind": "نوع النشاط", "theme": "المحور (للورشات الاستراتيجية)", "no_theme": "بدون",
-        "held_on": "التاريخ", "place": "المكان", "title": "العنوان", "women": "المشاركات", "men": "المشاركون",
-        "others": "مشاركون آخرون", "participants": "المشاركون", "record": "تسجيل النشاط",
-        "failed": "تعذر التسجيل", "check_field": "تحققوا من الحقل", "recorded": "تم تسجيل النشاط",
-        "walk_in": "طلب بالشباك", "activities": "سجل الأنشطة",
-        "activity_kinds": {"strategic_workshop": "ورشة استراتيجية", "forum": "منتدى", "observation_visit": "زيارة ملاحظة",
-                           "assessment_mission": "مهمة تقييم", "harmonization_workshop": "ورشة تنسيق تقني",
-                           "institutional_meeting": "لقاء مؤسساتي", "exchange_visit": "زيارة تبادل"},
-        "themes": {"access_to_information": "الحصول على المعلومات", "participation": "المشاركة المواطنة",
-                   "facilitation_of_administration": "تيسير الإدارة"},
-        "priorities": {"1": "مستعجلة", "2": "مرتفعة", "3": "عادية", "4": "منخفضة"},
-        "id_kinds": {"cin": "البطاقة الوطنية", "residence_permit": "بطاقة الإقامة"},
-        "formats": {"electronic": "إلكترونية", "paper": "ورقية", "on_site": "الاطلاع بعين المكان"},
-    },
-    "fr": {
-        "assign_title": "Affectation", "department": "Service", "assignee": "Agent chargé", "nobody": "Inchangé",
-        "me": "Moi", "priority": "Priorité", "assign": "Affecter", "walk_in_title": "Enregistrer une demande au guichet",
-        "walk_in_intro": "Une demande déposée par un citoyen présent au bureau, même sans compte.", "requester": "Demandeur",
-        "show_catalogue": "Afficher le catalogue de ce bureau",
-        "requester_name": "Nom complet", "requester_address": "Adresse", "requester_id_kind": "Pièce d'identité",
-        "requester_id_number": "Numéro de la pièce", "requester_contact": "Contact (téléphone ou e-mail)",
-        "requester_preferred_format": "Forme de réponse souhaitée",
-        "urgent": "Urgent (vie, sécurité ou liberté des personnes)", "urgency_reason": "Motif de l'urgence",
-        "language": "Langue du citoyen", "register": "Enregistrer la demande",
-        "id_note": "Le numéro de pièce n'est demandé que pour l'accès à l'information ; il est conservé chiffré.",
-        "newest_first": "Les plus récentes d'abord, 50 au plus",
-        "activities_title": "Journal des activités du bureau", "no_activities": "Aucune activité enregistrée",
-        "add_activity": "Enregistrer une activité", "activity_kind": "Type d'activité",
-        "theme": "Thème (ateliers stratégiques)", "no_theme": "Aucun", "held_on": "Date", "place": "Lieu",
-        "title": "Intitulé", "women": "Participantes", "men": "Participants", "others": "Autres participants",
-        "participants": "Participants", "record": "Enregistrer l'activité", "failed": "L'enregistrement n'a pas abouti",
-        "check_field": "Vérifiez le champ", "recorded": "Activité enregistrée", "walk_in": "Demande au guichet",
-        "activities": "Journal des activités",
-        "activity_kinds": {"strategic_workshop": "Atelier stratégique", "forum": "Forum", "observation_visit": "Visite d'observation",
-                           "assessment_mission": "Mission d'évaluation", "harmonization_workshop": "Atelier d'harmonisation technique",
-                           "institutional_meeting": "Rencontre institutionnelle", "exchange_visit": "Visite d'échange"},
-        "themes": {"access_to_information": "Accès à l'information", "participation": "Participation citoyenne",
-                   "facilitation_of_administration": "Facilitation de l'administration"},
-        "priorities": {"1": "Urgente", "2": "Haute", "3": "Normale", "4": "Basse"},
-        "id_kinds": {"cin": "Carte nationale (CIN)", "residence_permit": "Carte de séjour"},
-        "formats": {"electronic": "Électronique", "paper": "Papier", "on_site": "Consultation sur place"},
-    },
-    "en": {
-        "assign_title": "Assignment", "department": "Department", "assignee": "Staff member", "nobody": "Unchanged",
-        "me": "Me", "priority": "Priority", "assign": "Assign", "walk_in_title": "Register a request at the desk",
-        "walk_in_intro": "A request from a citizen present at the office, with or without an account.",
-        "show_catalogue": "Show this office's catalogue",
-        "requester": "Requester", "requester_name": "Full name", "requester_address": "Address",
-        "requester_id_kind": "Identity document", "requester_id_number": "Document number",
-        "requester_contact": "Contact (phone or e-mail)", "requester_preferred_format": "Preferred form of the answer",
-        "urgent": "Urgent (life, safety or freedom of persons)", "urgency_reason": "Why it is urgent",
-        "language": "Citizen's language", "register": "Register the request",
-        "id_note": "The document number is asked for access-to-information requests only; it is stored encrypted.",
-        "newest_first": "Newest first, 50 at most",
-        "activities_title": "The office's activity log", "no_activities": "No activity recorded",
-        "add_activity": "Record an activity", "activity_kind": "Kind of activity", "theme": "Theme (strategic workshops)",
-        "no_theme": "None", "held_on": "Date", "place": "Place", "title": "Title", "women": "Women taking part",
-        "men": "Men taking part", "others": "Other participants", "participants": "Participants",
-        "record": "Record the activity", "failed": "This could not be recorded", "check_field": "Check the field",
-        "recorded": "Activity recorded", "walk_in": "Walk-in request", "activities": "Activity log",
-        "activity_kinds": {"strategic_workshop": "Strategic workshop", "forum": "Forum", "observation_visit": "Observation visit",
-                           "assessment_mission": "Assessment mission", "harmonization_workshop": "Technical harmonization workshop",
-                           "institutional_meeting": "Institutional meeting", "exchange_visit": "Exchange visit"},
-        "themes": {"access_to_information": "Access to information", "participation": "Citizen participation",
-                   "facilitation_of_administration": "Facilitation of administration"},
-        "priorities": {"1": "Urgent", "2": "High", "3": "Normal", "4": "Low"},
-        "id_kinds": {"cin": "National identity card", "residence_permit": "Residence permit"},
-        "formats": {"electronic": "Electronic", "paper": "Paper", "on_site": "On site"},
-    },
-}
+DESK_TEXT = {lang: comessages.table("desk", lang) for lang in portal.LANGUAGES}
+
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English", "zgh": "ⵜⴰⵎⴰⵣⵉⵖⵜ"}
 
 
@@ -135,17 +56,18 @@ def walk_in_subjects(entries, lang: str) -> list[dict]:
     return groups
 
 
-def _field_error(error: GrpcError | DomainError) -> dict:
+def _field_error(error: GrpcError | Refusal) -> dict:
     """The field a refused form names, from a service's status or the gateway's own check."""
-    if isinstance(error, DomainError):
+    if isinstance(error, Refusal):
         return {"field": error.metadata.get("field", ""), "reason": error.reason}
     info = error_info(error.status)
     return {"field": info.metadata.get("field", "") if info else "", "reason": info.reason if info else ""}
 
 
-def _refusal(error: GrpcError | DomainError, codes: tuple[str, ...] = ("INVALID_ARGUMENT",)) -> bool:
+def _refusal(error: GrpcError | Refusal, codes: tuple[str, ...] = ("INVALID_ARGUMENT",)) -> bool:
     """Is this an answer the form shows next to its fields (the rest becomes the error page)?"""
-    return error.code.name in codes
+    code = status_code(error) if isinstance(error, Refusal) else error.code
+    return code.name in codes
 
 
 def _count(form, name: str) -> int:
@@ -188,7 +110,8 @@ class StaffDesk:
     def _person_name(self, session: Session, citizen_id: str) -> str:
         """A staff member's name as identity gives it to this caller; empty when it does not."""
         try:
-            who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=citizen_id), metadata=session.metadata)
+            # The page is already the office staff's: the gateway reads the name on its own behalf.
+            who = self.identity.GetCitizen(identity_pb.GetCitizenRequest(citizen_id=citizen_id))
         except GrpcError:
             return ""
         return who.display_name or who.email or citizen_id[:8]
@@ -265,7 +188,7 @@ class StaffDesk:
         }
         try:
             receipt = self._walk_in(session.caller, data, session.metadata)
-        except (GrpcError, DomainError) as error:
+        except (GrpcError, Refusal) as error:
             if not _refusal(error, ("INVALID_ARGUMENT", "FAILED_PRECONDITION")):
                 raise
             return self._walk_in_page(request, 400, _field_error(error))
@@ -315,12 +238,12 @@ class StaffDesk:
         try:
             participants = registry_pb.Participants(women=_count(form, "women"), men=_count(form, "men"),
                                                     others=_count(form, "others"))
-            # The registry trusts its callers: the policy above is the check; the token goes on anyway.
+            # The registry asks the policy again with the token: the check above only shapes the page.
             self.registry.RecordActivity(registry_pb.RecordActivityRequest(activity=registry_pb.Activity(
                 office_id=office.office_id, kind=form.get("kind", ""), theme=form.get("theme", ""),
                 held_on=form.get("held_on", ""), place=form.get("place", "").strip()[:200],
                 title=form.get("title", "").strip()[:300], participants=participants)), metadata=session.metadata)
-        except (GrpcError, DomainError) as error:
+        except (GrpcError, Refusal) as error:
             if not _refusal(error):
                 raise
             return self._activities_page(request, 400, _field_error(error))

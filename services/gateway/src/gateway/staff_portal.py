@@ -23,11 +23,13 @@ from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 from werkzeug.wrappers import Response
 
+import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from cokit.auth import policy
-from cokit.errors import DomainError, error_info, permission_denied
+from cokit.errors import error_info, permission_denied
+from cokit.refusals import Refusal
 
 from . import portal
 from .caller import forward_token
@@ -59,112 +61,12 @@ SESSION_KEY = "citizenoffice.staff_session"
 LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
 OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
 
+# The message catalogue's `staff.*`, with the kinds, statuses, workflow steps and roles every
+# page names alike.
 STAFF_TEXT = {
-    "ar": {
-        "login_title": "تسجيل دخول الموظفين", "login": "البريد الإلكتروني أو الهاتف", "password": "كلمة المرور",
-        "sign_in": "دخول", "sign_out": "خروج", "bad_login": "البريد الإلكتروني أو كلمة المرور غير صحيحة",
-        "locked": "محاولات كثيرة، أعيدوا المحاولة لاحقا", "not_verified": "لم يتم تأكيد هذا الحساب بعد",
-        "queue_title": "الطلبات الواردة على المكتب", "search": "بحث في نص الطلب", "filter": "تصفية", "all": "الكل", "overdue": "متجاوز للأجل",
-        "overdue_only": "المتجاوزة للأجل فقط", "due": "الأجل", "no_items": "لا توجد طلبات", "next_page": "الصفحة الموالية",
-        "no_office": "حسابكم غير مرتبط بأي مكتب", "office": "المكتب", "timeline": "مسار الطلب",
-        "reply_title": "الرد على المواطن", "reply_label": "رسالة يراها المواطن", "send_reply": "إرسال الرد",
-        "note_title": "ملاحظة داخلية", "note_label": "ملاحظة للموظفين فقط، لا يراها المواطن", "add_note": "إضافة الملاحظة",
-        "internal": "ملاحظة داخلية – للموظفين فقط", "public_message": "رسالة إلى المواطن",
-        "citizen_message": "رسالة المواطن", "actions_title": "الإجراءات الممكنة",
-        "no_actions": "لا يوجد إجراء يمكنكم القيام به في هذه المرحلة", "done": "تم تسجيل الإجراء",
-        "form_expired": "انتهت صلاحية الاستمارة، أعيدوا المحاولة", "action_failed": "تعذر تنفيذ الإجراء",
-        "field_required": "املؤوا الحقل", "priority": "الأولوية", "department": "المصلحة", "back": "العودة إلى الطلبات",
-        "by": "بواسطة", "ticket": "الطلب", "attachments": "المرفقات", "assigned_to": "مسند إلى",
-        "not_assigned": "لم يسند بعد",
-        "mine_only": "المسندة إلي فقط", "walk_in_link": "طلب بالشباك", "activities_link": "سجل الأنشطة",
-        "admin_link": "الإدارة",
-        "kinds": KIND_LABELS["ar"],
-        "statuses": STATUS_LABELS["ar"],
-        "actions": {"submit": "تقديم الطلب", "acknowledge": "الإشعار بالاستلام", "start": "بدء المعالجة", "answer": "الرد",
-                    "close": "إغلاق", "reopen": "إعادة الفتح", "study": "إحالة على الدراسة", "accept": "قبول",
-                    "decline": "عدم القبول", "extend": "تمديد الأجل", "answer_partially": "رد جزئي", "refuse": "رفض",
-                    "refuse_implicitly": "رفض ضمني", "appeal": "تظلم", "answer_appeal": "البت في التظلم",
-                    "take": "التكفل بالطلب", "ask_citizen": "طلب معلومات من المواطن", "resume": "استئناف",
-                    "complete": "إنجاز", "reject": "رفض", "open_signatures": "فتح التوقيعات",
-                    "request_check": "طلب دراسة القبول"},
-        "fields": {"reason": "السبب", "answer": "نص الرد", "outcome": "النتيجة", "exception_code": "الاستثناء القانوني",
-                   "remedies": "طرق الطعن", "redaction": "ما تم حجبه", "message": "الرسالة", "committee": "اللجنة",
-                   "session_date": "تاريخ الدورة"},
-        "outcomes": {"positive": "إيجابية", "negative": "سلبية", "upheld": "تظلم مقبول", "dismissed": "تظلم مرفوض"},
-        "roles": {"citizen": "المواطن", "staff": "موظف", "office_manager": "رئيس المكتب",
-                  "information_officer": "المكلف بالمعلومات", "deputy_information_officer": "نائب المكلف بالمعلومات",
-                  "commune_admin": "إدارة الجماعة", "national_admin": "الإدارة الوطنية", "system": "النظام"},
-    },
-    "fr": {
-        "login_title": "Connexion des agents", "login": "E-mail ou téléphone", "password": "Mot de passe",
-        "sign_in": "Se connecter", "sign_out": "Se déconnecter", "bad_login": "Identifiant ou mot de passe incorrect",
-        "locked": "Trop de tentatives : réessayez plus tard", "not_verified": "Ce compte n'est pas encore confirmé",
-        "queue_title": "File des demandes", "search": "Rechercher dans le texte", "filter": "Filtrer", "all": "Tous", "overdue": "En retard",
-        "overdue_only": "En retard seulement", "due": "Échéance", "no_items": "Aucune demande", "next_page": "Page suivante",
-        "no_office": "Votre compte n'a de rôle dans aucun bureau", "office": "Bureau", "timeline": "Historique",
-        "reply_title": "Répondre au citoyen", "reply_label": "Message visible par le citoyen", "send_reply": "Envoyer la réponse",
-        "note_title": "Note interne", "note_label": "Note réservée aux agents, jamais montrée au citoyen",
-        "add_note": "Ajouter la note", "internal": "Note interne – agents seulement", "public_message": "Message au citoyen",
-        "citizen_message": "Message du citoyen", "actions_title": "Actions possibles",
-        "no_actions": "Aucune action possible pour vous à ce stade", "done": "Action enregistrée",
-        "form_expired": "Le formulaire a expiré : réessayez", "action_failed": "L'action n'a pas abouti",
-        "field_required": "Remplissez le champ", "priority": "Priorité", "department": "Service", "back": "Retour à la file",
-        "by": "par", "ticket": "Demande", "attachments": "Pièces jointes", "assigned_to": "Affectée à",
-        "not_assigned": "Pas encore affectée",
-        "mine_only": "Qui me sont affectées", "walk_in_link": "Demande au guichet", "activities_link": "Journal des activités",
-        "admin_link": "Administration",
-        "kinds": KIND_LABELS["fr"],
-        "statuses": STATUS_LABELS["fr"],
-        "actions": {"submit": "Dépôt", "acknowledge": "Accuser réception", "start": "Commencer le traitement",
-                    "answer": "Répondre", "close": "Clôturer", "reopen": "Rouvrir", "study": "Mettre à l'étude",
-                    "accept": "Accepter", "decline": "Décliner", "extend": "Prolonger le délai",
-                    "answer_partially": "Répondre en partie", "refuse": "Refuser", "refuse_implicitly": "Refus implicite",
-                    "appeal": "Recours", "answer_appeal": "Trancher le recours", "take": "Prendre en charge",
-                    "ask_citizen": "Demander au citoyen", "resume": "Reprendre", "complete": "Terminer",
-                    "reject": "Rejeter", "open_signatures": "Ouvrir les signatures", "request_check": "Demander l'examen"},
-        "fields": {"reason": "Motif", "answer": "Texte de la réponse", "outcome": "Issue", "exception_code": "Exception légale",
-                   "remedies": "Voies de recours", "redaction": "Parties occultées", "message": "Message",
-                   "committee": "Commission", "session_date": "Date de la session"},
-        "outcomes": {"positive": "Favorable", "negative": "Défavorable", "upheld": "Recours fondé", "dismissed": "Recours rejeté"},
-        "roles": {"citizen": "Citoyen", "staff": "Agent", "office_manager": "Responsable du bureau",
-                  "information_officer": "Chargé de l'information", "deputy_information_officer": "Chargé adjoint de l'information",
-                  "commune_admin": "Administration communale", "national_admin": "Administration nationale", "system": "Système"},
-    },
-    "en": {
-        "login_title": "Staff sign-in", "login": "E-mail or phone", "password": "Password",
-        "sign_in": "Sign in", "sign_out": "Sign out", "bad_login": "Wrong login or password",
-        "locked": "Too many attempts: try again later", "not_verified": "This account is not confirmed yet",
-        "queue_title": "Request queue", "search": "Search the text", "filter": "Filter", "all": "All", "overdue": "Overdue",
-        "overdue_only": "Overdue only", "due": "Due", "no_items": "No requests", "next_page": "Next page",
-        "no_office": "Your account has no role at an office", "office": "Office", "timeline": "Timeline",
-        "reply_title": "Reply to the citizen", "reply_label": "Message the citizen will see", "send_reply": "Send the reply",
-        "note_title": "Internal note", "note_label": "Note for staff only, never shown to the citizen",
-        "add_note": "Add the note", "internal": "Internal note – staff only", "public_message": "Message to the citizen",
-        "citizen_message": "Message from the citizen", "actions_title": "Possible actions",
-        "no_actions": "No action you can take at this stage", "done": "Action recorded",
-        "form_expired": "The form expired: try again", "action_failed": "The action did not go through",
-        "field_required": "Fill in the field", "priority": "Priority", "department": "Department", "back": "Back to the queue",
-        "by": "by", "ticket": "Request", "attachments": "Attachments", "assigned_to": "Assigned to",
-        "not_assigned": "Not assigned yet",
-        "mine_only": "Assigned to me", "walk_in_link": "Walk-in request", "activities_link": "Activity log",
-        "admin_link": "Administration",
-        "kinds": KIND_LABELS["en"],
-        "statuses": STATUS_LABELS["en"],
-        "actions": {"submit": "Submission", "acknowledge": "Acknowledge", "start": "Start work", "answer": "Answer",
-                    "close": "Close", "reopen": "Reopen", "study": "Put under study", "accept": "Accept",
-                    "decline": "Decline", "extend": "Extend the deadline", "answer_partially": "Answer in part",
-                    "refuse": "Refuse", "refuse_implicitly": "Implicit refusal", "appeal": "Appeal",
-                    "answer_appeal": "Decide the appeal", "take": "Take it on", "ask_citizen": "Ask the citizen",
-                    "resume": "Resume", "complete": "Complete", "reject": "Reject", "open_signatures": "Open signatures",
-                    "request_check": "Request the check"},
-        "fields": {"reason": "Reason", "answer": "Answer text", "outcome": "Outcome", "exception_code": "Legal exception",
-                   "remedies": "Remedies", "redaction": "What is left out", "message": "Message", "committee": "Committee",
-                   "session_date": "Session date"},
-        "outcomes": {"positive": "Positive", "negative": "Negative", "upheld": "Appeal upheld", "dismissed": "Appeal dismissed"},
-        "roles": {"citizen": "Citizen", "staff": "Staff", "office_manager": "Office manager",
-                  "information_officer": "Information officer", "deputy_information_officer": "Deputy information officer",
-                  "commune_admin": "Commune administration", "national_admin": "National administration", "system": "System"},
-    },
+    lang: {**comessages.table("staff", lang), "kinds": KIND_LABELS[lang], "statuses": STATUS_LABELS[lang],
+           "actions": comessages.table("action", lang), "roles": comessages.table("role", lang)}
+    for lang in portal.LANGUAGES
 }
 
 
@@ -278,14 +180,14 @@ class StaffPortal:
         if token:
             try:
                 return Session(self.auth.from_authorization(f"Bearer {token}"), token, csrf)
-            except DomainError:
+            except Refusal:
                 pass
         if not refresh:
             return None
         try:
             pair = self.identity.Refresh(identity_pb.RefreshRequest(refresh_token=refresh))
             caller = self.auth.from_authorization(f"Bearer {pair.access_token}")
-        except (GrpcError, DomainError):
+        except (GrpcError, Refusal):
             return None
         return Session(caller, pair.access_token, csrf, refreshed=pair)
 

@@ -6,6 +6,7 @@ import json
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+import comessages
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 from cokit.errors import invalid_argument
@@ -16,58 +17,11 @@ KIND_NAMES = {value: name for name, value in KINDS.items()}
 KIND_KEYS = {value: name.lower() for name, value in tickets_pb.TicketKind.items() if value}
 MAX_FILES = 5
 
-# Every request kind and status in each portal language: one table for the citizen, staff and
-# public pages (a status shown to a citizen is named as staff name it).
-KIND_LABELS = {
-    "ar": {
-        "complaint": "شكاية", "observation": "ملاحظة", "suggestion": "اقتراح",
-        "information_request": "طلب الحصول على المعلومات", "administrative_request": "طلب إداري",
-        "petition": "عريضة",
-    },
-    "fr": {
-        "complaint": "Réclamation", "observation": "Observation", "suggestion": "Suggestion",
-        "information_request": "Demande d'accès à l'information",
-        "administrative_request": "Demande administrative", "petition": "Pétition",
-    },
-    "en": {
-        "complaint": "Complaint", "observation": "Observation", "suggestion": "Suggestion",
-        "information_request": "Access-to-information request",
-        "administrative_request": "Administrative request", "petition": "Petition",
-    },
-}
-
-STATUS_LABELS = {
-    "ar": {
-        "submitted": "مستلم", "acknowledged": "تم الإشعار بالاستلام", "in_progress": "قيد المعالجة",
-        "answered": "تم الرد", "closed": "مغلق", "reopened": "أعيد فتحه", "under_study": "قيد الدراسة",
-        "accepted": "مقبول", "declined": "لم يقبل", "received": "طلب مستلم", "extended": "تم تمديد الأجل",
-        "partially_answered": "تم الرد جزئيا", "refused": "تم رفض الطلب", "implicitly_refused": "رفض ضمني",
-        "appealed": "موضوع تظلم", "appeal_answered": "تم البت في التظلم",
-        "waiting_for_citizen": "في انتظار المواطن", "completed": "منجز", "rejected": "مرفوض", "filed": "مودعة",
-        "collecting_signatures": "جمع التوقيعات", "admissibility_check": "دراسة القبول",
-        "merged": "مدمج في طلب آخر",
-    },
-    "fr": {
-        "submitted": "Reçue", "acknowledged": "Réception accusée", "in_progress": "En cours de traitement",
-        "answered": "Répondue", "closed": "Clôturée", "reopened": "Rouverte", "under_study": "À l'étude",
-        "accepted": "Acceptée", "declined": "Déclinée", "received": "Demande reçue",
-        "extended": "Délai prorogé", "partially_answered": "Répondue en partie", "refused": "Refusée",
-        "implicitly_refused": "Refus implicite", "appealed": "En recours", "appeal_answered": "Recours tranché",
-        "waiting_for_citizen": "En attente du citoyen", "completed": "Traitée", "rejected": "Rejetée",
-        "filed": "Déposée", "collecting_signatures": "Collecte des signatures",
-        "admissibility_check": "Examen de recevabilité", "merged": "Fusionnée avec une autre",
-    },
-    "en": {
-        "submitted": "Received", "acknowledged": "Acknowledged", "in_progress": "In progress",
-        "answered": "Answered", "closed": "Closed", "reopened": "Reopened", "under_study": "Under study",
-        "accepted": "Accepted", "declined": "Declined", "received": "Request received",
-        "extended": "Deadline extended", "partially_answered": "Partially answered", "refused": "Refused",
-        "implicitly_refused": "Implicitly refused", "appealed": "Appealed", "appeal_answered": "Appeal decided",
-        "waiting_for_citizen": "Waiting for the citizen", "completed": "Completed", "rejected": "Rejected",
-        "filed": "Filed", "collecting_signatures": "Collecting signatures",
-        "admissibility_check": "Admissibility check", "merged": "Merged into another",
-    },
-}
+# Every request kind and status in each language, from the message catalogue: one table for the
+# citizen, staff and public pages, and the words notifications' messages use (a status shown to
+# a citizen is named as staff name it).
+KIND_LABELS = {lang: comessages.table("kind", lang) for lang in comessages.catalogue().languages}
+STATUS_LABELS = {lang: comessages.table("status", lang) for lang in comessages.catalogue().languages}
 
 
 @dataclasses.dataclass

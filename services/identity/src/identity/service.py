@@ -16,13 +16,14 @@ import eventlet.tpool
 import sqlalchemy as sa
 from grpc import StatusCode
 from nameko_grpc.context import context_data_from_metadata
+from nameko.extensions import DependencyProvider
 from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
-from cokit.auth import policy
+from cokit.auth import policy, service_identity
 from cokit.auth.context import AUDIENCE, caller_from_context, issuer_of
 from cokit.auth.tokens import TokenError, TrustState, Verifier
 from cokit.clients import ServiceClient
@@ -31,7 +32,7 @@ from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
-from cokit.db import create_engine
+from cokit.db import Database, create_engine
 from cokit.settings import ServiceSettings
 
 from . import domain, keyseal, store
@@ -59,9 +60,13 @@ class Settings(ServiceSettings):
     notifications_deadline: float = 10.0  # seconds a code may take to leave; then CODE_NOT_SENT
     # base64 of 32 bytes: seals the private signing keys at rest (keyseal); required
     identity_key_secret: str = dataclasses.field(default="", repr=False)
+    # base64 of 32 bytes: the platform services' credentials are HMACs of their names under it
+    # (cokit.auth.service_identity); empty: no service token is issued
+    service_credential_master: str = dataclasses.field(default="", repr=False)
 
     def __post_init__(self):
         keyseal.KeySealer(self.identity_key_secret)  # a missing or malformed secret stops the start
+        service_identity.decode_master(self.service_credential_master)
 
 
 def citizen_message(row) -> pb.Citizen:
@@ -218,10 +223,47 @@ RESEND_HINT = {"verify": "ask for a new code (POST /api/v1/auth/verify/resend) i
                "reset": "ask for a new reset code in a moment"}
 
 
+def sign_claims(conn, claims: dict) -> str:
+    """`claims` signed with the active signing key."""
+    ensure_signing_key(conn, sealer())
+    key = conn.execute(
+        sa.select(store.signing_keys).where(store.signing_keys.c.status == "active")
+        .order_by(store.signing_keys.c.activated_at.desc())
+    ).mappings().first()
+    return domain.mint_access_token(sealer().open(key["private_pem"], key["kid"]), key["kid"], claims)
+
+
+def service_token(conn, service: str) -> tuple[str, int]:
+    """A token naming a platform service (kind `service`, no roles) and its lifetime."""
+    ttl = _config("ACCESS_TOKEN_TTL", 300)
+    instance = current_instance()
+    claims = domain.access_claims(
+        issuer=issuer_of(instance), audience=AUDIENCE, subject=service_identity.service_subject(service),
+        session_id=f"service-{uuid7()}", instance=instance, bindings=[], ttl=ttl, now=store.now(),
+        kind=service_identity.SERVICE_KIND,
+    )
+    claims["svc"] = service
+    return sign_claims(conn, claims), ttl
+
+
+class OwnServiceToken(DependencyProvider):
+    """identity's own service token for its calls (to notifications), minted here: identity
+    holds the keys, so it asks nobody."""
+
+    def setup(self):
+        self.service_tokens = service_identity.ServiceTokens(self._mint)
+
+    def _mint(self) -> tuple[str, int]:
+        engine = next(d.engine for d in self.container.dependencies if isinstance(d, Database))
+        with engine.begin() as conn:
+            return service_token(conn, "identity")
+
+
 class IdentityService(kit_service(pb)):
     name = "identity"
     events = OutboxRelay(engine="db")
     notifications = ServiceClient("notifications", NotificationsServiceStub)
+    own_token = OwnServiceToken()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -242,6 +284,20 @@ class IdentityService(kit_service(pb)):
         data = context_data_from_metadata(context.invocation_metadata())
         return caller_from_context(data, self._verifier(), current_instance())
 
+    def _allow(self, context, action: str, **kwargs) -> policy.Caller:
+        """The caller, once the policy allows `action` on this instance (a bare call to a
+        public action is refused too: it must come through the platform or be signed in)."""
+        caller = self._caller(context)
+        policy.require(caller, action, policy.Scope(current_instance()), **kwargs)
+        return caller
+
+    def _signed_in(self, context) -> policy.Caller:
+        """The caller of a change, refused before anything is looked up when no token came."""
+        caller = self._caller(context)
+        if not caller.authenticated:
+            raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+        return caller
+
     def _user(self, context) -> policy.Caller:
         caller = self._caller(context)
         if caller.kind != "user":
@@ -249,11 +305,6 @@ class IdentityService(kit_service(pb)):
         return caller
 
     def _issue(self, conn, citizen_id: str, session_id: str) -> pb.TokenPair:
-        ensure_signing_key(conn, sealer())
-        key = conn.execute(
-            sa.select(store.signing_keys).where(store.signing_keys.c.status == "active")
-            .order_by(store.signing_keys.c.activated_at.desc())
-        ).mappings().first()
         at = store.now()
         ttl = _config("ACCESS_TOKEN_TTL", 300)
         instance = current_instance()
@@ -265,7 +316,7 @@ class IdentityService(kit_service(pb)):
             issuer=issuer_of(instance), audience=AUDIENCE, subject=citizen_id, session_id=session_id,
             instance=instance, bindings=bindings, ttl=ttl, now=at,
         )
-        access = domain.mint_access_token(sealer().open(key["private_pem"], key["kid"]), key["kid"], claims)
+        access = sign_claims(conn, claims)
         refresh = domain.new_refresh_token()
         conn.execute(store.refresh_tokens.insert().values(
             token_hash=domain.hash_secret_fast(refresh), session_id=session_id, issued_at=at,
@@ -347,6 +398,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def UpsertCitizen(self, request, context):
+        self._allow(context, "citizen.upsert")
         contact = domain.clean_contact(request.email, request.phone, request.display_name, request.language)
         instance_id = current_instance()
         with self.db.begin() as conn:
@@ -360,6 +412,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def GetCitizen(self, request, context):
+        self._allow(context, "citizen.read", owner=request.citizen_id)
         with self.db.connect() as conn:
             row = store.get_citizen(conn, request.citizen_id)
         if row is None:
@@ -370,6 +423,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def Register(self, request, context):
+        self._allow(context, "account.access")
         contact = domain.clean_contact(request.email, request.phone, request.display_name, request.language)
         domain.check_password_rules(request.password)
         password_hash = eventlet.tpool.execute(domain.hash_secret_slow, request.password)
@@ -401,6 +455,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def ResendVerificationCode(self, request, context):
+        self._allow(context, "account.access")
         with self.db.begin() as conn:
             row = store.find_by_login(conn, request.login)
             account = store.get_account(conn, row["citizen_id"]) if row else None
@@ -413,6 +468,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def Verify(self, request, context):
+        self._allow(context, "account.access")
         with self.db.connect() as conn:
             row = store.find_by_login(conn, request.login)
             account = store.get_account(conn, row["citizen_id"]) if row else None
@@ -430,6 +486,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def Login(self, request, context):
+        self._allow(context, "account.access")
         rules = lockout()
         instance = current_instance()
         source = domain.source_key(request.source)
@@ -496,6 +553,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def Refresh(self, request, context):
+        self._allow(context, "account.access")
         token_hash = domain.hash_secret_fast(request.refresh_token or "")
         instance = current_instance()
         now = store.now()
@@ -534,6 +592,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def Logout(self, request, context):
+        self._allow(context, "account.access")
         caller = self._caller(context)
         with self.db.begin() as conn:
             session_id = caller.session if caller.kind == "user" else ""
@@ -550,6 +609,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def RequestPasswordReset(self, request, context):
+        self._allow(context, "account.access")
         with self.db.begin() as conn:
             row = store.find_by_login(conn, request.login)
             account = store.get_account(conn, row["citizen_id"]) if row else None
@@ -562,6 +622,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def ResetPassword(self, request, context):
+        self._allow(context, "account.access")
         domain.check_password_rules(request.new_password)
         with self.db.connect() as conn:
             row = store.find_by_login(conn, request.login)
@@ -636,6 +697,24 @@ class IdentityService(kit_service(pb)):
             return pb.Introspection(active=False, reason=error.reason)
         return pb.Introspection(active=True, subject=claims["sub"])
 
+    @grpc
+    def IssueServiceToken(self, request, context):
+        service = request.service.strip()
+        master = service_identity.decode_master(_config("SERVICE_CREDENTIAL_MASTER", ""))
+        if not master:
+            raise failed_precondition("SERVICE_IDENTITY_NOT_CONFIGURED",
+                                      "this instance issues no service tokens (SERVICE_CREDENTIAL_MASTER is not set)")
+        with self.db.begin() as conn:
+            if not service_identity.credential_matches(master, service, request.credential):
+                store.record(conn, "service_token.refused", instance_id=current_instance(), subject=service[:64])
+                refused = True
+            else:
+                token, ttl = service_token(conn, service)
+                refused = False
+        if refused:
+            raise unauthenticated("SERVICE_CREDENTIAL_INVALID", "this service credential is not valid")
+        return pb.ServiceToken(token=token, expires_in=ttl)
+
     # --- roles ---------------------------------------------------------------------------------
 
     @grpc
@@ -666,7 +745,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def RevokeRole(self, request, context):
-        caller = self._caller(context)
+        caller = self._signed_in(context)
         with self.db.begin() as conn:
             row = conn.execute(sa.select(store.role_bindings).where(
                 store.role_bindings.c.binding_id == request.binding_id, store.role_bindings.c.revoked_at.is_(None))).mappings().first()
@@ -734,7 +813,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def RevokeApiKey(self, request, context):
-        caller = self._caller(context)
+        caller = self._signed_in(context)
         with self.db.begin() as conn:
             row = conn.execute(sa.select(store.api_keys).where(store.api_keys.c.key_id == request.key_id)).mappings().first()
             if row is None:
@@ -748,6 +827,7 @@ class IdentityService(kit_service(pb)):
 
     @grpc
     def AuthenticateApiKey(self, request, context):
+        self._allow(context, "api_key.authenticate")
         key_id = domain.api_key_id_of(request.secret)
         with self.db.begin() as conn:
             row = conn.execute(sa.select(store.api_keys).where(store.api_keys.c.key_id == key_id)).mappings().first() if key_id else None

@@ -17,23 +17,7 @@ EVENT_KINDS = {"ticket.deadline_near": "deadline_near", "ticket.overdue": "overd
 MAX_LINES = 50  # per list; the rest is counted, not listed
 _NAMESPACE = uuid.UUID("6f7c2f4e-1d0a-4c55-9d8e-0b4d1b2a3c44")
 
-domain.TEMPLATES[KIND] = {
-    "ar": (
-        "الملخص اليومي لمكتب المواطن: $overdue_count متأخرة، $near_count قريبة من الأجل",
-        "الطلبات المتأخرة ($overdue_count):\n$overdue_list\n\n"
-        "الطلبات القريبة من أجلها ($near_count):\n$near_list\n",
-    ),
-    "fr": (
-        "Résumé du jour du Bureau Citoyen : $overdue_count en retard, $near_count proches de l'échéance",
-        "Demandes en retard ($overdue_count) :\n$overdue_list\n\n"
-        "Demandes proches de l'échéance ($near_count) :\n$near_list\n",
-    ),
-    "en": (
-        "Citizen Office daily digest: $overdue_count overdue, $near_count near their deadline",
-        "Overdue requests ($overdue_count):\n$overdue_list\n\n"
-        "Requests near their deadline ($near_count):\n$near_list\n",
-    ),
-}
+domain.TEMPLATES[KIND] = "notice.staff_digest"
 
 
 def digest_id(office_id: str, day: dt.date) -> str:

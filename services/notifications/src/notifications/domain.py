@@ -1,85 +1,28 @@
 """What a citizen is told, in the citizen's language.
 
-Templates are keyed by event type and language; a language without a template falls back
-to Arabic, then French, so nobody gets nothing. Amazigh (Tifinagh) templates are added by
-the instance's translators; until then Amazigh speakers get the Arabic text.
+The texts are the message catalogue's (comessages, keys `notice.*`), shared with the portal's
+pages so an e-mail names a kind or a status as the page does. A language the catalogue lacks
+reads Arabic: Amazigh (Tifinagh) speakers get the Arabic text until the instance's translators
+add Amazigh to the catalogue.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
-import string
 import zoneinfo
 
-from cokit.errors import invalid_argument
+import comessages
+from cokit.refusals import invalid_argument
 
-FALLBACK_LANGUAGES = ("ar", "fr", "en")
-
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
-    "ticket.submitted": {
-        "ar": (
-            "تم استلام طلبكم رقم $tracking_code",
-            "شكرا لكم. تم تسجيل $kind_ar لدى مكتب المواطن بتاريخ $submitted_on.\n"
-            "رمز التتبع: $tracking_code\n"
-            "سيتم الإشعار بالاستلام قبل $acknowledge_by والرد قبل $answer_by.\n"
-            "يمكنكم تتبع طلبكم بهذا الرمز دون الحاجة إلى حساب.",
-        ),
-        "fr": (
-            "Votre demande $tracking_code a été reçue",
-            "Merci. Votre $kind_fr a été enregistrée par le Bureau Citoyen le $submitted_on.\n"
-            "Code de suivi : $tracking_code\n"
-            "Accusé de réception avant le $acknowledge_by, réponse avant le $answer_by.\n"
-            "Vous pouvez suivre votre demande avec ce code, sans compte.",
-        ),
-        "en": (
-            "Your request $tracking_code has been received",
-            "Thank you. Your $kind_en was registered by the Citizen Office on $submitted_on.\n"
-            "Tracking code: $tracking_code\n"
-            "Acknowledgement by $acknowledge_by, answer by $answer_by.\n"
-            "You can follow your request with this code, without an account.",
-        ),
-    },
+# Each kind of message and where its subject and body are in the catalogue (`<key>.subject`,
+# `<key>.body`). A status change (acknowledged, answered, closed, reopened...) is one message
+# naming the new status.
+TEMPLATES: dict[str, str] = {
+    "ticket.submitted": "notice.ticket_submitted",
+    "ticket.status_changed": "notice.ticket_status_changed",
 }
-
-# A status change of a request (acknowledged, answered with the decision, closed, reopened):
-# one template, the status named in the recipient's language.
-TEMPLATES["ticket.status_changed"] = {
-    "ar": (
-        "طلبكم رقم $tracking_code: $status_ar",
-        "تغيرت حالة طلبكم رقم $tracking_code لدى مكتب المواطن.\n"
-        "الحالة الجديدة: $status_ar\n"
-        "يمكنكم تتبع طلبكم بهذا الرمز دون الحاجة إلى حساب.",
-    ),
-    "fr": (
-        "Votre demande $tracking_code : $status_fr",
-        "Le statut de votre demande $tracking_code au Bureau Citoyen a changé.\n"
-        "Nouveau statut : $status_fr\n"
-        "Vous pouvez suivre votre demande avec ce code, sans compte.",
-    ),
-    "en": (
-        "Your request $tracking_code: $status_en",
-        "The status of your request $tracking_code at the Citizen Office has changed.\n"
-        "New status: $status_en\n"
-        "You can follow your request with this code, without an account.",
-    ),
-}
-
-STATUS_NAMES = {
-    "acknowledged": {"ar": "تم الإشعار بالاستلام", "fr": "accusé de réception", "en": "acknowledged"},
-    "in_progress": {"ar": "قيد المعالجة", "fr": "en cours de traitement", "en": "in progress"},
-    "answered": {"ar": "تم الرد", "fr": "réponse envoyée", "en": "answered"},
-    "answered_positive": {"ar": "تم الرد بالإيجاب", "fr": "réponse favorable", "en": "answered: accepted"},
-    "answered_negative": {"ar": "تم الرد بالرفض", "fr": "réponse défavorable", "en": "answered: refused"},
-    "closed": {"ar": "مغلق", "fr": "clôturée", "en": "closed"},
-    "reopened": {"ar": "أعيد فتحه", "fr": "rouverte", "en": "reopened"},
-}
-
-KIND_NAMES = {
-    "complaint": {"ar": "شكايتكم", "fr": "réclamation", "en": "complaint"},
-    "observation": {"ar": "ملاحظتكم", "fr": "observation", "en": "observation"},
-    "suggestion": {"ar": "اقتراحكم", "fr": "suggestion", "en": "suggestion"},
-}
+DATE_FIELDS = ("submitted_on", "acknowledge_by", "answer_by")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,25 +32,33 @@ class Message:
     body: str
 
 
+def status_label(status: str, language: str) -> str:
+    """A status as the pages name it; one this release does not know yet is said to have changed."""
+    key = f"status.{status}"
+    return comessages.text(key if comessages.has(key) else "notice.ticket_status_changed.status_unnamed", language)
+
+
+def receipt_sentence(kind: str, language: str, submitted_on: str) -> str:
+    """The receipt's first sentence, one per kind of request: its words agree with the kind."""
+    key = f"notice.ticket_submitted.thanks.{kind}"
+    return comessages.text(key if comessages.has(key) else "notice.ticket_submitted.thanks_any_kind", language,
+                           submitted_on=submitted_on)
+
+
 def render(event_type: str, language: str, fields: dict) -> Message:
-    by_language = TEMPLATES[event_type]
-    chosen = next(
-        (lang for lang in (language, *FALLBACK_LANGUAGES) if lang in by_language), FALLBACK_LANGUAGES[0]
-    )
-    subject, body = by_language[chosen]
+    key, chosen = TEMPLATES[event_type], comessages.language(language)
     values = dict(fields)
-    for lang in FALLBACK_LANGUAGES:
-        values[f"kind_{lang}"] = KIND_NAMES.get(fields.get("kind", ""), {}).get(lang, fields.get("kind", ""))
-    status = fields.get("status", "")
-    for lang in FALLBACK_LANGUAGES:
-        values[f"status_{lang}"] = STATUS_NAMES.get(status, {}).get(lang, status.replace("_", " "))
-    for key in ("submitted_on", "acknowledge_by", "answer_by"):
-        if isinstance(values.get(key), dt.datetime):
-            values[key] = values[key].strftime("%Y-%m-%d")
+    for name in DATE_FIELDS:
+        if isinstance(values.get(name), dt.datetime):
+            values[name] = values[name].strftime("%Y-%m-%d")
+    if "status" in values:
+        values["status"] = status_label(values["status"], chosen)
+    if "kind" in values:
+        values["thanks"] = receipt_sentence(values["kind"], chosen, values.get("submitted_on", ""))
     return Message(
         language=chosen,
-        subject=string.Template(subject).safe_substitute(values),
-        body=string.Template(body).safe_substitute(values),
+        subject=comessages.text(f"{key}.subject", chosen, **values),
+        body=comessages.text(f"{key}.body", chosen, **values),
     )
 
 
@@ -191,48 +142,9 @@ def sms_text(message: Message) -> str:
 # --- messages sent at once for identity: one-time codes and security notices ------------
 # Not events: nobody opts out of them, they are never retried later (a code is only worth
 # sending now), and their values (the code) are rendered, sent and forgotten.
-# Each text: (e-mail subject, e-mail body, SMS text).
+# Each has an e-mail subject and body and its own SMS text: `notice.<purpose>.subject`, `.body`, `.sms`.
 
-SECURITY_TEMPLATES: dict[str, dict[str, tuple[str, str, str]]] = {
-    "verify": {
-        "fr": ("Votre code de vérification",
-               "Votre code de vérification Bureau Citoyen : $code\nIl expire dans $minutes minutes.",
-               "Bureau Citoyen : votre code de vérification est $code (valable $minutes min)."),
-        "en": ("Your verification code",
-               "Your Citizen Office verification code: $code\nIt expires in $minutes minutes.",
-               "Citizen Office: your verification code is $code (valid $minutes min)."),
-        "ar": ("رمز التحقق",
-               "رمز التحقق الخاص بك في مكتب المواطن: $code\nتنتهي صلاحيته بعد $minutes دقيقة.",
-               "مكتب المواطن: رمز التحقق $code (صالح $minutes دقيقة)."),
-    },
-    "reset": {
-        "fr": ("Réinitialisation du mot de passe",
-               "Votre code de réinitialisation : $code\nIl expire dans $minutes minutes. "
-               "Si vous n'avez rien demandé, ignorez ce message.",
-               "Bureau Citoyen : code de réinitialisation $code (valable $minutes min)."),
-        "en": ("Password reset",
-               "Your password reset code: $code\nIt expires in $minutes minutes. "
-               "If you did not ask for it, ignore this message.",
-               "Citizen Office: password reset code $code (valid $minutes min)."),
-        "ar": ("إعادة تعيين كلمة المرور",
-               "رمز إعادة التعيين: $code\nتنتهي صلاحيته بعد $minutes دقيقة. إذا لم تطلبه فتجاهل هذه الرسالة.",
-               "مكتب المواطن: رمز إعادة التعيين $code (صالح $minutes دقيقة)."),
-    },
-    "account_locked": {
-        "fr": ("Compte verrouillé",
-               "Plusieurs tentatives de connexion ont échoué ; votre compte est verrouillé pendant "
-               "$minutes minutes.\nSi ce n'était pas vous, changez votre mot de passe.",
-               "Bureau Citoyen : trop d'échecs de connexion, compte verrouillé $minutes min."),
-        "en": ("Account locked",
-               "Several sign-in attempts failed; your account is locked for $minutes minutes.\n"
-               "If this was not you, reset your password.",
-               "Citizen Office: too many failed sign-ins, account locked for $minutes min."),
-        "ar": ("تم قفل الحساب",
-               "فشلت عدة محاولات لتسجيل الدخول؛ تم قفل حسابك لمدة $minutes دقيقة.\n"
-               "إذا لم تكن أنت، فغيّر كلمة المرور.",
-               "مكتب المواطن: تم قفل حسابك لمدة $minutes دقيقة بعد محاولات فاشلة."),
-    },
-}
+SECURITY_TEMPLATES = {purpose: f"notice.{purpose}" for purpose in ("verify", "reset", "account_locked")}
 CODE_PURPOSES = ("verify", "reset")
 NOTICE_PURPOSES = ("account_locked",)
 _CODE = re.compile(r"^[0-9A-Za-z]{4,12}$")
@@ -247,10 +159,9 @@ class SecurityMessage:
 
 
 def render_security(purpose: str, language: str, *, code: str = "", minutes: int = 0) -> SecurityMessage:
-    by_language = SECURITY_TEMPLATES[purpose]
-    chosen = next(lang for lang in (language, *FALLBACK_LANGUAGES) if lang in by_language)
-    values = {"code": code, "minutes": str(minutes)}
-    subject, body, sms = (string.Template(t).substitute(values) for t in by_language[chosen])
+    key, chosen = SECURITY_TEMPLATES[purpose], comessages.language(language)
+    subject, body, sms = (comessages.text(f"{key}.{part}", chosen, code=code, minutes=minutes)
+                          for part in ("subject", "body", "sms"))
     return SecurityMessage(chosen, subject, body, sms[:SMS_MAX_CHARS])
 
 

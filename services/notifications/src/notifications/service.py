@@ -42,7 +42,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.paging import decode_page_token, encode_page_token, page_size
 from cokit.mail import MailError, MailerProvider
-from cokit.service import kit_service, migrator, rpc
+from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
 
 from . import digest, domain, store
@@ -268,6 +268,7 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def SendOneTimeCode(self, request, context):
+        self._allow("security.send")
         domain.check_security_request(request.channel, request.address, request.purpose, domain.CODE_PURPOSES,
                                       code=request.code)
         minutes = request.expires_in_minutes if 0 < request.expires_in_minutes <= 24 * 60 else 15
@@ -276,6 +277,7 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def SendSecurityNotice(self, request, context):
+        self._allow("security.send")
         domain.check_security_request(request.channel, request.address, request.purpose, domain.NOTICE_PURPOSES)
         message = domain.render_security(request.purpose, request.language, minutes=max(request.minutes, 1))
         return self._send_now(request, message)
@@ -319,6 +321,11 @@ class NotificationsService(kit_service(pb)):
 
     def _me(self, asked: str = "") -> str:
         return policy.own_data_subject(self.auth.from_context(), asked)
+
+    def _allow(self, action: str, **kwargs) -> policy.Caller:
+        caller = self.auth.from_context()
+        policy.require(caller, action, policy.Scope(current_instance()), **kwargs)
+        return caller
 
     @grpc
     def ExportCitizenData(self, request, context):
@@ -366,10 +373,13 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def GetPreferences(self, request, context):
+        # The person themselves, or the platform relaying for someone without an account.
+        self._allow("notification.preferences", owner=request.citizen_id)
         return self._preferences(_citizen(request.citizen_id))
 
     @grpc
     def SetPreferences(self, request, context):
+        self._allow("notification.preferences", owner=request.citizen_id)
         citizen_id = _citizen(request.citizen_id)
         opt_outs = {domain.check_opt_out(o.channel, o.kind or domain.ANY_KIND) for o in request.opt_outs}
         quiet = request.quiet_hours
@@ -425,6 +435,8 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def RunDigests(self, request, context):
+        """What the digest timer does next, asked now by an operator of the instance."""
+        self._allow("scheduler.run")
         offices, deliveries = self._make_digests(dt.datetime.now(dt.timezone.utc))
         return pb.RunDigestsReply(offices=offices, deliveries=deliveries)
 

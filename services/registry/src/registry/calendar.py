@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 from cokit.calendar import Holiday, WorkingCalendar
-from cokit.errors import invalid_argument
+from cokit.refusals import invalid_argument
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_WEEKEND = (5, 6)  # Saturday, Sunday

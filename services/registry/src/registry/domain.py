@@ -10,7 +10,7 @@ import datetime as dt
 import math as _math
 import re as _re
 
-from cokit.errors import failed_precondition, invalid_argument
+from cokit.refusals import failed_precondition, invalid_argument
 
 PHASES = ("creation", "implementation", "operationalization", "evaluation", "institutionalization")
 STATUSES = ("planned", "being_implemented", "operational", "suspended")

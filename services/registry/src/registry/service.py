@@ -12,6 +12,8 @@ from grpc import StatusCode
 
 from citizenoffice.registry.v1 import registry_pb2 as pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
+from cokit.auth import policy
+from cokit.auth.provider import TokenVerifier
 from cokit.errors import DomainError, failed_precondition, invalid_argument, not_found
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
@@ -31,6 +33,7 @@ class Settings(ServiceSettings):
     grpc_port: int = 50052
     metrics_port: int = 9102
     database_url: str = "sqlite:///.local/data/registry.db"
+    identity_grpc_target: str = "127.0.0.1:50051"   # the trust state (JWKS) that verifies callers
 
 
 def phase_value(name: str) -> int:
@@ -178,9 +181,32 @@ def raise_problems(problems) -> None:
     domain.raise_first(problems)
 
 
+def office_scope(row) -> policy.Scope:
+    return policy.Scope(row["instance_id"] or current_instance(), row["commune_code"], row["office_id"])
+
+
 class RegistryService(kit_service(pb)):
+    """Reads are public (the directory, the catalogue, the calendar, the figures); every change
+    is asked of the one policy with the caller's verified token, whatever the gateway checked."""
+
     name = "registry"
     events = OutboxRelay(engine="db")
+    auth = TokenVerifier()
+
+    def _allow(self, action: str, scope: policy.Scope | None = None) -> policy.Caller:
+        caller = self.auth.from_context()
+        policy.require(caller, action, scope or policy.Scope(current_instance()))
+        return caller
+
+    def _allow_at_office(self, conn, office_id: str, action: str):
+        """The office row, once the caller may do `action` there. An anonymous caller is refused
+        before the lookup, so whether an office exists is not what a bare call learns."""
+        caller = self.auth.from_context()
+        if not caller.authenticated:
+            policy.require(caller, action, policy.Scope(current_instance()))
+        row = self._office(conn, office_id)
+        policy.require(caller, action, office_scope(row))
+        return row
 
     # --- offices ---------------------------------------------------------------------------
 
@@ -228,6 +254,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def CreateOffice(self, request, context):
+        self._allow("office.create", policy.Scope(current_instance(), request.commune_code.strip()))
         try:
             return self._create_office(request)
         except sa.exc.IntegrityError:
@@ -270,7 +297,7 @@ class RegistryService(kit_service(pb)):
     @grpc
     def UpdateOffice(self, request, context):
         with self.db.begin() as conn:
-            row = self._office(conn, request.office_id)
+            row = self._allow_at_office(conn, request.office_id, "office.manage")
             details = details_from(request, store.details_of(store.get_profile(conn, row["office_id"])))
             raise_problems(domain.details_problems(details))
             if request.status:
@@ -289,7 +316,7 @@ class RegistryService(kit_service(pb)):
     def ChangePhase(self, request, context):
         new = phase_name(request.phase, "")
         with self.db.begin() as conn:
-            row = self._office(conn, request.office_id)
+            row = self._allow_at_office(conn, request.office_id, "office.phase.change")
             changed_on = parse_date(request.changed_on, "changed_on", local_today(row["timezone"]))
             domain.check_phase_change(row["phase"], new, request.reason)
             store.update_office(conn, row["office_id"], phase=new)
@@ -305,6 +332,11 @@ class RegistryService(kit_service(pb)):
     @grpc
     def RecordActivity(self, request, context):
         a = request.activity
+        if a.office_id.strip():
+            with self.db.connect() as conn:
+                self._allow_at_office(conn, a.office_id, "office.activity.record")
+        else:
+            self._allow("office.activity.record")
         p = a.participants
         activity = domain.Activity(
             kind=a.kind, held_on=parse_date(a.held_on, "held_on"), place=a.place, title=a.title, theme=a.theme,
@@ -375,6 +407,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def ReportMemberFigures(self, request, context):
+        self._allow("figures.report")
         member = request.instance_id.strip()
         if not territory.CODE.match(member):
             raise invalid_argument("BAD_INSTANCE", "instance_id: lower-case letters, digits, '_' or '-'", field="instance_id")
@@ -416,6 +449,7 @@ class RegistryService(kit_service(pb)):
     @grpc
     def RemoveTerritory(self, request, context):
         """For a wrong import: a unit (and what lies below it) goes, unless an office sits there."""
+        self._allow("territory.manage")
         code = request.code.strip()
         with self.db.begin() as conn:
             if store.get_unit(conn, code) is None:
@@ -450,6 +484,8 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def SetCatalogueEntry(self, request, context):
+        with self.db.connect() as conn:
+            self._allow_at_office(conn, request.office_id, "catalogue.manage")
         e = request.entry
         entry = domain.CatalogueEntry(
             code=e.code, request_type=e.request_type, category=e.category, name_fr=e.name.fr, name_ar=e.name.ar,
@@ -500,6 +536,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def SetHoliday(self, request, context):
+        self._allow("calendar.manage")
         r = request.rule
         rule = calendar.validate_rule(calendar.HolidayRule(
             key=r.key, name_fr=r.name_fr, name_ar=r.name_ar, month=r.month, day=r.day,
@@ -514,6 +551,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def DeleteHoliday(self, request, context):
+        self._allow("calendar.manage")
         with self.db.begin() as conn:
             if not store.delete_holiday(conn, current_instance(), request.key):
                 raise not_found("HOLIDAY_NOT_FOUND", f"no holiday {request.key!r}", key=request.key)
@@ -523,6 +561,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def SetWeekend(self, request, context):
+        self._allow("calendar.manage")
         days = set(request.weekend_days)
         if not days <= set(range(7)) or len(days) >= 7:
             raise invalid_argument("BAD_WEEKEND", "weekend days are 0 (Monday) to 6, not all seven", field="weekend_days")
@@ -557,6 +596,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def Import(self, request, context):
+        self._allow("registry.import")
         try:
             return self._import(request)
         except sa.exc.IntegrityError:

@@ -19,10 +19,8 @@ The rule, for every state-changing RPC:
 """
 from __future__ import annotations
 
-from grpc import StatusCode
-
 from cokit.auth import policy
-from cokit.errors import DomainError, permission_denied
+from cokit.refusals import Refusal, permission_denied, unauthenticated
 
 from . import workflow
 
@@ -31,8 +29,8 @@ OFFICE_ROLES = workflow.OFFICE_STAFF
 READERS = OFFICE_ROLES | {"auditor"}
 
 
-def authentication_required() -> DomainError:
-    return DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
+def authentication_required() -> Refusal:
+    return unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
 
 
 def roles_at(caller: policy.Caller, office: policy.Scope, among=OFFICE_ROLES) -> list[str]:
@@ -56,7 +54,7 @@ def candidates(caller: policy.Caller, office: policy.Scope, citizen_id: str) -> 
     return actors
 
 
-def _refusal(caller: policy.Caller, office: policy.Scope, citizen_id: str, allowed, what: str) -> DomainError:
+def _refusal(caller: policy.Caller, office: policy.Scope, citizen_id: str, allowed, what: str) -> Refusal:
     if not caller.authenticated:
         return authentication_required()
     if workflow.CITIZEN in allowed and caller.kind == "user" and not caller.bindings:

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import secrets
 
-from cokit.errors import invalid_argument, permission_denied
+from cokit.refusals import invalid_argument, permission_denied
 
 KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 # Who asks for information or petitions the council must be identified by law; a complaint

@@ -10,6 +10,8 @@ steps. Their follows and signatures keep counting under a fresh pseudonym each, 
 petition's threshold and a request's follower count do not move.
 
 Erasing twice changes nothing: the first pass leaves no row pointing at the person.
+The rule is here; store.anonymise, store.erase_requester and store.citizen_export apply it
+to the rows.
 """
 from __future__ import annotations
 
@@ -17,11 +19,8 @@ import dataclasses
 import datetime as dt
 import json
 
-import sqlalchemy as sa
-
 from cokit.ids import uuid7
-
-from . import store
+from cokit.timestamps import as_utc
 
 CITIZEN = "citizen"
 # About 1.1 km of latitude: a neighbourhood, not a house.
@@ -65,34 +64,6 @@ class Erased:
     signatures: int
 
 
-def anonymise(conn: sa.Connection, citizen_id: str, now: dt.datetime) -> Erased:
-    """Apply the rule to every row about the person, in the caller's transaction."""
-    if not citizen_id:
-        raise ValueError("citizen_id is required")
-    t, m, h = store.tickets, store.ticket_messages, store.ticket_history
-    rows = conn.execute(sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.latitude, t.c.longitude)
-                        .where(t.c.citizen_id == citizen_id)).mappings().all()
-    for row in rows:
-        conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
-            version=t.c.version + 1, **ticket_changes(row, now)))
-    messages = conn.execute(m.update().where(m.c.author_id == citizen_id, m.c.author_role == CITIZEN)
-                            .values(**message_changes())).rowcount
-    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(h.c.actor == citizen_id)).mappings().all():
-        conn.execute(h.update().where(h.c.id == entry["id"]).values(**history_changes(entry)))
-    follows = _repseudonymise(conn, store.ticket_followers, store.ticket_followers.c.follower_id, citizen_id)
-    signatures = _repseudonymise(conn, store.petition_signatures, store.petition_signatures.c.signer_id, citizen_id)
-    return Erased(tickets=list(rows), messages=messages, follows=follows, signatures=signatures)
-
-
-def _repseudonymise(conn, table, column, citizen_id: str) -> int:
-    """One fresh pseudonym per row: the rows keep counting, and no two can be linked."""
-    tickets = conn.execute(sa.select(table.c.ticket_id).where(column == citizen_id)).scalars().all()
-    for ticket_id in tickets:
-        conn.execute(table.update().where(table.c.ticket_id == ticket_id, column == citizen_id)
-                     .values({column.name: pseudonym()}))
-    return len(tickets)
-
-
 # --- one request of a person without an account ------------------------------------------------
 
 # Who may erase a walk-in requester's data at the office: those who answer for its records,
@@ -102,24 +73,13 @@ REQUESTER_ERASERS = frozenset({"office_manager", "information_officer", "deputy_
 REQUESTER_ERASED = "requester_erased"
 
 
-def erase_requester(conn: sa.Connection, row, now: dt.datetime, actor: str, actor_role: str, reason: str) -> bool:
-    """The rule of `anonymise` applied to one request whose requester has no account (registered
-    at the desk), with an audit entry in its history. False when it was erased already."""
-    if row["anonymised_at"] is not None:
-        return False
-    t, m, h = store.tickets, store.ticket_messages, store.ticket_history
-    conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
-        version=t.c.version + 1, **ticket_changes(row, now)))
-    conn.execute(m.update().where(m.c.ticket_id == row["ticket_id"], m.c.author_role == CITIZEN)
-                 .values(**message_changes()))
-    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(
-            h.c.ticket_id == row["ticket_id"], h.c.actor_role == CITIZEN)).mappings().all():
-        conn.execute(h.update().where(h.c.id == entry["id"]).values(**history_changes(entry)))
-    conn.execute(h.insert().values(
-        ticket_id=row["ticket_id"], status=row["status"], from_status=row["status"], at=now, actor=actor,
-        actor_role=actor_role, action=REQUESTER_ERASED, details=json.dumps({"reason": reason}, ensure_ascii=False),
-    ))
-    return True
+def requester_erased_entry(row, now: dt.datetime, actor: str, actor_role: str, reason: str) -> dict:
+    """The audit entry in the request's history: who erased the requester's data, and why."""
+    return {
+        "ticket_id": row["ticket_id"], "status": row["status"], "from_status": row["status"], "at": now,
+        "actor": actor, "actor_role": actor_role, "action": REQUESTER_ERASED,
+        "details": json.dumps({"reason": reason}, ensure_ascii=False),
+    }
 
 
 # --- export (the person's own copy) ------------------------------------------------------------
@@ -134,29 +94,23 @@ EXPORTED_TICKET_FIELDS = (
 
 def _plain(value):
     if isinstance(value, dt.datetime):
-        return store.as_utc(value).isoformat()
+        return as_utc(value).isoformat()
     return value
 
 
-def export(conn: sa.Connection, citizen_id: str) -> dict:
-    """What this service holds about the person: their requests with the public thread, and
-    the requests they follow or signed. The sealed ID number is reported as kept, not opened."""
-    t, m = store.tickets, store.ticket_messages
-    rows = conn.execute(sa.select(t).where(t.c.citizen_id == citizen_id).order_by(t.c.submitted_at)).mappings().all()
-    requests = []
-    for row in rows:
-        item = {k: _plain(row[k]) for k in EXPORTED_TICKET_FIELDS}
-        item["id_number_kept"] = row["id_number_sealed"] is not None
-        thread = conn.execute(sa.select(m).where(m.c.ticket_id == row["ticket_id"], m.c.internal == sa.false())
-                              .order_by(m.c.at, m.c.message_id)).mappings().all()
-        item["thread"] = [{"author": "me" if x["author_id"] == citizen_id else x["author_role"], "body": x["body"],
-                           "at": _plain(x["at"])} for x in thread]
-        requests.append(item)
-    f, s = store.ticket_followers, store.petition_signatures
-    follows = conn.execute(sa.select(f.c.ticket_id, f.c.me_too, f.c.at).where(f.c.follower_id == citizen_id)).mappings().all()
-    signed = conn.execute(sa.select(s.c.ticket_id, s.c.at).where(s.c.signer_id == citizen_id)).mappings().all()
-    return {
-        "requests": requests,
-        "follows": [{"ticket_id": x["ticket_id"], "me_too": bool(x["me_too"]), "at": _plain(x["at"])} for x in follows],
-        "signatures": [{"ticket_id": x["ticket_id"], "at": _plain(x["at"])} for x in signed],
-    }
+def exported_request(row, thread, citizen_id: str) -> dict:
+    """One of the person's requests with its public thread. The sealed ID number is reported
+    as kept, not opened."""
+    item = {k: _plain(row[k]) for k in EXPORTED_TICKET_FIELDS}
+    item["id_number_kept"] = row["id_number_sealed"] is not None
+    item["thread"] = [{"author": "me" if x["author_id"] == citizen_id else x["author_role"], "body": x["body"],
+                       "at": _plain(x["at"])} for x in thread]
+    return item
+
+
+def exported_follow(row) -> dict:
+    return {"ticket_id": row["ticket_id"], "me_too": bool(row["me_too"]), "at": _plain(row["at"])}
+
+
+def exported_signature(row) -> dict:
+    return {"ticket_id": row["ticket_id"], "at": _plain(row["at"])}

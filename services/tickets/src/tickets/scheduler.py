@@ -15,7 +15,7 @@ import logging
 import sqlalchemy as sa
 
 from cokit.db import is_postgres
-from cokit.errors import DomainError
+from cokit.refusals import Refusal
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
@@ -61,8 +61,8 @@ def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: dea
                 action = AUTOMATIC.get(row["kind"])
                 if action and row["status"] in workflow.machine_for(row["kind"]).transition(action).sources:
                     try:
-                        transitions.apply(conn, outbox, row, action, SYSTEM_ACTOR, {}, ctx)
-                    except DomainError as error:
+                        store.apply_transition(conn, outbox, transitions.plan(row, action, SYSTEM_ACTOR, {}, ctx))
+                    except Refusal as error:
                         log.warning("automatic %s skipped for %s: %s", action, row["ticket_id"], error.reason)
                         continue
                     counts.automatic += 1

@@ -240,6 +240,13 @@ class TicketsService(kit_service(pb)):
     def _caller(self) -> policy.Caller:
         return self.auth.from_context()
 
+    def _signed_in(self) -> policy.Caller:
+        """The caller of a change, refused before anything is looked up when no token came."""
+        caller = self._caller()
+        if not caller.authenticated:
+            raise callers.authentication_required()
+        return caller
+
     def _office_scope(self, office_id: str) -> policy.Scope:
         scope = _OFFICE_SCOPES.get(office_id)
         if scope is None:
@@ -256,8 +263,10 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Submit(self, request, context):
-        sub = submission_from(request)
         caller = self._caller()
+        # Anyone may file, through the platform (a relaying service) or signed in; a bare call is refused.
+        policy.require(caller, "ticket.submit", policy.Scope(current_instance()))
+        sub = submission_from(request)
         if sub.channel == "walk_in":
             # Registered at the desk: by a signed-in member of that office's staff, who is the registrant.
             if not caller.authenticated:
@@ -334,11 +343,9 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Transition(self, request, context):
+        caller = self._signed_in()
         if not request.ticket_id:
             raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
-        caller = self._caller()
-        if not caller.authenticated:
-            raise callers.authentication_required()
         fields = {name: getattr(request, name) for name in transitions.DETAIL_FIELDS}
         ctx = workflow.Context(now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                calendar=self._calendar(), clock=self._clock())
@@ -350,7 +357,7 @@ class TicketsService(kit_service(pb)):
             step = workflow.machine_for(row["kind"]).transition(request.action)
             actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
                                       step.actors, f"{request.action} this request")
-            transitions.apply(conn, self.events, row, request.action, actor, fields, ctx)
+            store.apply_transition(conn, self.events, transitions.plan(row, request.action, actor, fields, ctx))
             row = store.find_by_id(conn, request.ticket_id)
         return status_message(row, actor.role)
 
@@ -370,6 +377,8 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def RunDeadlines(self, request, context):
+        """What the scheduler's timer does next, asked now by an operator of the instance."""
+        policy.require(self._caller(), "scheduler.run", policy.Scope(current_instance()))
         counts = self._run_deadlines()
         return pb.RunDeadlinesReply(near=counts.near, overdue=counts.overdue, automatic=counts.automatic)
 
@@ -437,7 +446,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Assign(self, request, context):
-        caller = self._caller()
+        caller = self._signed_in()
         now = self._now()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
@@ -461,7 +470,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def PostMessage(self, request, context):
-        caller = self._caller()
+        caller = self._signed_in()
         body = request.body.strip()
         if not body or len(body) > domain.DESCRIPTION_MAX:
             raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
@@ -595,7 +604,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Merge(self, request, context):
-        caller = self._caller()
+        caller = self._signed_in()
         if request.ticket_id == request.into_ticket_id:
             raise invalid_argument("MERGE_INTO_ITSELF", "a request cannot be merged into itself")
         with self.db.begin() as conn:
@@ -637,7 +646,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Rate(self, request, context):
-        caller = self._caller()
+        caller = self._signed_in()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
             actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
@@ -650,7 +659,7 @@ class TicketsService(kit_service(pb)):
 
     @grpc
     def Moderate(self, request, context):
-        caller = self._caller()
+        caller = self._signed_in()
         if not request.reason.strip():
             raise invalid_argument("REASON_REQUIRED", "hiding text gives its reason", field="reason")
         with self.db.begin() as conn:
@@ -692,7 +701,7 @@ class TicketsService(kit_service(pb)):
         if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
             return
         with self.db.begin() as conn:
-            erased = erasure.anonymise(conn, event.payload.citizen_id, self._now())
+            erased = store.anonymise(conn, event.payload.citizen_id, self._now())
             for row in erased.tickets:
                 self._changed(conn, row, "anonymised", workflow.Actor("", workflow.SYSTEM))
         log.info("requester's data erased", extra={"event_id": event.event_id, "tickets": len(erased.tickets),
@@ -716,7 +725,7 @@ class TicketsService(kit_service(pb)):
             if row["citizen_id"]:
                 raise failed_precondition("REQUESTER_HAS_ACCOUNT", "this request belongs to an account: its owner "
                                           "erases their data from the account (DELETE /api/v1/me)")
-            if erasure.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
+            if store.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
                 self._changed(conn, row, erasure.REQUESTER_ERASED, actor)
                 log.info("walk-in requester's data erased", extra={"ticket_id": row["ticket_id"], "actor": actor.id})
             return self._status(conn, row["ticket_id"], actor.role)
@@ -725,7 +734,7 @@ class TicketsService(kit_service(pb)):
     def ExportCitizenData(self, request, context):
         citizen_id = policy.own_data_subject(self._caller(), request.citizen_id)
         with self.db.connect() as conn:
-            data = erasure.export(conn, citizen_id)
+            data = store.citizen_export(conn, citizen_id)
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
 

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector and to_tsquery for PostgreSQL)
 
 from cokit import db
+from cokit.refusals import failed_precondition
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
-from . import domain
+from . import domain, erasure, transitions
 
 metadata = sa.MetaData()
 
@@ -237,23 +238,24 @@ def find_by_id(conn: sa.Connection, ticket_id: str):
     ).mappings().first()
 
 
-def apply_transition(conn: sa.Connection, ticket_id: str, expected_status: str, expected_version: int,
-                     changes: dict, history: dict) -> bool:
-    """Compare-and-set on (status, version): False when someone else moved the ticket first.
+def apply_transition(conn: sa.Connection, outbox, planned: transitions.Planned) -> None:
+    """Write a planned transition and its event, in the caller's transaction: a compare-and-set
+    on (status, version), so FAILED_PRECONDITION CONCURRENT_CHANGE when someone else moved the
+    ticket between our read and our write.
 
     On PostgreSQL a concurrent UPDATE of the same row waits for the first to commit and then
     re-checks the WHERE clause, so of two schedulers or two clerks exactly one wins.
     """
     result = conn.execute(
         tickets.update()
-        .where(tickets.c.ticket_id == ticket_id, tickets.c.status == expected_status,
-               tickets.c.version == expected_version)
-        .values(version=tickets.c.version + 1, **changes)
+        .where(tickets.c.ticket_id == planned.ticket_id, tickets.c.status == planned.from_status,
+               tickets.c.version == planned.version)
+        .values(version=tickets.c.version + 1, **planned.changes)
     )
     if result.rowcount != 1:
-        return False
-    conn.execute(ticket_history.insert().values(ticket_id=ticket_id, **history))
-    return True
+        raise failed_precondition("CONCURRENT_CHANGE", "the request changed meanwhile; reload it and try again")
+    conn.execute(ticket_history.insert().values(ticket_id=planned.ticket_id, **planned.history))
+    outbox.add(conn, planned.event_type, planned.ticket_id, planned.event, office_id=planned.office_id)
 
 
 def history_of(conn: sa.Connection, ticket_id: str):
@@ -454,3 +456,70 @@ def public_requests(conn, *, office_ids=(), ticket_ids=(), kinds=(), categories=
             q = q.where(t.c.submitted_at < end)
     q = q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
     return conn.execute(q).mappings().all()
+
+
+# --- erasure of a person (the rule is erasure.py) ------------------------------------------------
+
+def anonymise(conn: sa.Connection, citizen_id: str, now: dt.datetime) -> erasure.Erased:
+    """Apply the rule to every row about the person, in the caller's transaction."""
+    if not citizen_id:
+        raise ValueError("citizen_id is required")
+    t, m, h = tickets, ticket_messages, ticket_history
+    rows = conn.execute(sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.latitude, t.c.longitude)
+                        .where(t.c.citizen_id == citizen_id)).mappings().all()
+    for row in rows:
+        conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
+            version=t.c.version + 1, **erasure.ticket_changes(row, now)))
+    messages = conn.execute(m.update().where(m.c.author_id == citizen_id, m.c.author_role == erasure.CITIZEN)
+                            .values(**erasure.message_changes())).rowcount
+    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(h.c.actor == citizen_id)).mappings().all():
+        conn.execute(h.update().where(h.c.id == entry["id"]).values(**erasure.history_changes(entry)))
+    follows = _repseudonymise(conn, ticket_followers, ticket_followers.c.follower_id, citizen_id)
+    signatures = _repseudonymise(conn, petition_signatures, petition_signatures.c.signer_id, citizen_id)
+    return erasure.Erased(tickets=list(rows), messages=messages, follows=follows, signatures=signatures)
+
+
+def _repseudonymise(conn, table, column, citizen_id: str) -> int:
+    """One fresh pseudonym per row: the rows keep counting, and no two can be linked."""
+    ticket_ids = conn.execute(sa.select(table.c.ticket_id).where(column == citizen_id)).scalars().all()
+    for ticket_id in ticket_ids:
+        conn.execute(table.update().where(table.c.ticket_id == ticket_id, column == citizen_id)
+                     .values({column.name: erasure.pseudonym()}))
+    return len(ticket_ids)
+
+
+def erase_requester(conn: sa.Connection, row, now: dt.datetime, actor: str, actor_role: str, reason: str) -> bool:
+    """The rule of `anonymise` applied to one request whose requester has no account (registered
+    at the desk), with an audit entry in its history. False when it was erased already."""
+    if row["anonymised_at"] is not None:
+        return False
+    t, m, h = tickets, ticket_messages, ticket_history
+    conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
+        version=t.c.version + 1, **erasure.ticket_changes(row, now)))
+    conn.execute(m.update().where(m.c.ticket_id == row["ticket_id"], m.c.author_role == erasure.CITIZEN)
+                 .values(**erasure.message_changes()))
+    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(
+            h.c.ticket_id == row["ticket_id"], h.c.actor_role == erasure.CITIZEN)).mappings().all():
+        conn.execute(h.update().where(h.c.id == entry["id"]).values(**erasure.history_changes(entry)))
+    conn.execute(h.insert().values(**erasure.requester_erased_entry(row, now, actor, actor_role, reason)))
+    return True
+
+
+def citizen_export(conn: sa.Connection, citizen_id: str) -> dict:
+    """What this service holds about the person: their requests with the public thread, and
+    the requests they follow or signed."""
+    t, m = tickets, ticket_messages
+    rows = conn.execute(sa.select(t).where(t.c.citizen_id == citizen_id).order_by(t.c.submitted_at)).mappings().all()
+    requests = []
+    for row in rows:
+        thread = conn.execute(sa.select(m).where(m.c.ticket_id == row["ticket_id"], m.c.internal == sa.false())
+                              .order_by(m.c.at, m.c.message_id)).mappings().all()
+        requests.append(erasure.exported_request(row, thread, citizen_id))
+    f, s = ticket_followers, petition_signatures
+    follows = conn.execute(sa.select(f.c.ticket_id, f.c.me_too, f.c.at).where(f.c.follower_id == citizen_id)).mappings().all()
+    signed = conn.execute(sa.select(s.c.ticket_id, s.c.at).where(s.c.signer_id == citizen_id)).mappings().all()
+    return {
+        "requests": requests,
+        "follows": [erasure.exported_follow(x) for x in follows],
+        "signatures": [erasure.exported_signature(x) for x in signed],
+    }

@@ -1,18 +1,17 @@
-"""Applying a workflow transition to a stored ticket: the new row values, the history line
-and the event, in the caller's transaction. Shared by the Transition RPC and the scheduler.
+"""A workflow transition planned on a stored ticket: the new row values, the history line
+and the event. Shared by the Transition RPC and the scheduler; store.apply_transition writes
+the plan in the caller's transaction.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 
-from cokit.timestamps import to_timestamp
-from cokit.errors import failed_precondition
+from cokit.timestamps import as_utc, to_timestamp
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
-from . import deadlines, store, workflow
+from . import deadlines, workflow
 
 KIND_VALUES = {
     "complaint": pb.COMPLAINT, "observation": pb.OBSERVATION, "suggestion": pb.SUGGESTION,
@@ -28,10 +27,10 @@ timestamp = to_timestamp
 
 
 def facts_of(row) -> workflow.Facts:
-    optional = lambda name: store.as_utc(row[name]) if row[name] is not None else None  # noqa: E731
+    optional = lambda name: as_utc(row[name]) if row[name] is not None else None  # noqa: E731
     return workflow.Facts(
         kind=row["kind"], status=row["status"], citizen_id=row["citizen_id"] or "",
-        submitted_at=store.as_utc(row["submitted_at"]), answer_by=store.as_utc(row["answer_by"]),
+        submitted_at=as_utc(row["submitted_at"]), answer_by=as_utc(row["answer_by"]),
         extended=bool(row["extended"]), urgent=bool(row["urgent"]), decided_at=optional("decided_at"),
         closed_at=optional("closed_at"), signatures=row["signature_count"],
         signature_threshold=row["signature_threshold"],
@@ -39,14 +38,24 @@ def facts_of(row) -> workflow.Facts:
 
 
 @dataclasses.dataclass(frozen=True)
-class Applied:
+class Planned:
     step: workflow.Transition
+    ticket_id: str
+    office_id: str
+    # The row as it was read: the write goes through only if nobody moved it since.
+    from_status: str
+    version: int
     changes: dict
+    history: dict
+    event: pb.TicketTransitioned
+
+    @property
+    def event_type(self) -> str:
+        return workflow.event_type(self.step)
 
 
-def apply(conn, outbox, row, action: str, actor: workflow.Actor, fields: dict, ctx: workflow.Context) -> Applied:
-    """Decide, then write: raises the domain error, or FAILED_PRECONDITION CONCURRENT_CHANGE
-    when another writer moved the ticket between our read and our write."""
+def plan(row, action: str, actor: workflow.Actor, fields: dict, ctx: workflow.Context) -> Planned:
+    """Decide (raises the workflow's refusal), then say what changes."""
     facts = facts_of(row)
     step = workflow.decide(facts, action, actor, fields, ctx)
     now = ctx.now
@@ -62,21 +71,15 @@ def apply(conn, outbox, row, action: str, actor: workflow.Actor, fields: dict, c
         changes["decided_at"] = now
     if step.closes:
         changes["closed_at"] = now
-    changes["due_at"] = deadlines.watched_deadline(facts.kind, step.target, store.as_utc(row["acknowledge_by"]), answer_by)
+    changes["due_at"] = deadlines.watched_deadline(facts.kind, step.target, as_utc(row["acknowledge_by"]), answer_by)
     details = {k: str(fields[k]) for k in DETAIL_FIELDS if fields.get(k)}
     history = {
         "status": step.target, "from_status": facts.status, "action": action, "at": now,
         "actor": actor.id[:64], "actor_role": actor.role, "details": json.dumps(details, ensure_ascii=False),
     }
-    if not store.apply_transition(conn, row["ticket_id"], facts.status, row["version"], changes, history):
-        raise failed_precondition("CONCURRENT_CHANGE", "the request changed meanwhile; reload it and try again")
-    outbox.add(
-        conn, workflow.event_type(step), row["ticket_id"],
-        pb.TicketTransitioned(
-            ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], action=action,
-            from_status=facts.status, to_status=step.target, actor_role=actor.role,
-            answer_by=timestamp(answer_by), tracking_code=row["tracking_code"], citizen_id=row["citizen_id"] or "",
-        ),
-        office_id=row["office_id"],
+    event = pb.TicketTransitioned(
+        ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], action=action,
+        from_status=facts.status, to_status=step.target, actor_role=actor.role,
+        answer_by=timestamp(answer_by), tracking_code=row["tracking_code"], citizen_id=row["citizen_id"] or "",
     )
-    return Applied(step, changes)
+    return Planned(step, row["ticket_id"], row["office_id"], facts.status, row["version"], changes, history, event)

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from cokit.errors import failed_precondition, invalid_argument, permission_denied
+from cokit.refusals import failed_precondition, invalid_argument, permission_denied
 
 from . import deadlines, legal
 

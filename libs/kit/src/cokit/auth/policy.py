@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from grpc import StatusCode
-
-from cokit.errors import DomainError
+from cokit.refusals import permission_denied, unauthenticated
 
 OFFICE, COMMUNE, INSTANCE = "office", "commune", "instance"
 
@@ -73,8 +71,11 @@ _OFFICE_READERS = frozenset({
 @dataclasses.dataclass(frozen=True)
 class Action:
     roles: frozenset[str]
-    public: bool = False      # anyone, signed in or not
+    # Anyone, signed in or not, through the platform: a signed-in caller or a call relayed by
+    # one of the instance's services. A bare call straight at a service port is refused.
+    public: bool = False
     citizen: bool = False     # any verified account, on its own data only
+    services: frozenset[str] = frozenset()   # platform services that may do it on their own behalf
 
 
 ACTIONS: dict[str, Action] = {
@@ -95,6 +96,33 @@ ACTIONS: dict[str, Action] = {
         "staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin",
         "national_admin",
     })),
+    # The files a citizen attaches to what they file: public, like the filing itself.
+    "attachment.upload": Action(frozenset(), public=True),
+    "attachment.erase": Action(frozenset({"national_admin"})),
+    # Accounts: the credential in the request (password, code, refresh token) decides; the call
+    # itself must come through the platform or from a signed-in caller.
+    "account.access": Action(frozenset(), public=True),
+    "api_key.authenticate": Action(frozenset(), services=frozenset({"gateway"})),
+    # Contacts of people without an account (an anonymous or walk-in filing) and their reading
+    # for delivery: never open to a bare call, since a contact is personal data.
+    "citizen.upsert": Action(frozenset(), services=frozenset({"gateway"})),
+    "citizen.read": Action(frozenset({"staff", "office_manager", "information_officer",
+                                      "deputy_information_officer", "commune_admin", "national_admin"}),
+                           services=frozenset({"notifications", "gateway"})),
+    "notification.preferences": Action(frozenset(), citizen=True, services=frozenset({"gateway"})),
+    # One-time codes and security notices leave only when identity asks.
+    "security.send": Action(frozenset(), services=frozenset({"identity"})),
+    # What a timer does next, asked now: operators of the instance.
+    "scheduler.run": Action(frozenset({"national_admin"})),
+    # The registry.
+    "office.create": Action(frozenset({"commune_admin", "national_admin"})),
+    "office.manage": Action(frozenset({"commune_admin", "national_admin"})),
+    "office.phase.change": Action(frozenset({"commune_admin", "national_admin"})),
+    "catalogue.manage": Action(frozenset({"commune_admin", "national_admin"})),
+    "calendar.manage": Action(frozenset({"national_admin"})),
+    "territory.manage": Action(frozenset({"national_admin"})),
+    "registry.import": Action(frozenset({"national_admin"})),
+    "figures.report": Action(frozenset({"national_admin", "partner_instance"})),
 }
 
 # Who may hand out which role (always within the granter's own scope).
@@ -122,6 +150,7 @@ class Caller:
     instance: str
     bindings: tuple[RoleBinding, ...] = ()
     session: str = ""
+    relay: str = ""               # the platform service that relays the call (its verified token), or ''
 
     @property
     def authenticated(self) -> bool:
@@ -170,7 +199,11 @@ def decide(caller: Caller, action: str, target: Scope, *, owner: str = "", grant
     if rule is None:
         return Decision(False, "UNKNOWN_ACTION")
     if rule.public:
-        return Decision(True, "PUBLIC")
+        if caller.authenticated or caller.relay:
+            return Decision(True, "PUBLIC")
+        return Decision(False, "AUTHENTICATION_REQUIRED")
+    if caller.relay and caller.relay in rule.services and not caller.authenticated:
+        return Decision(True, "SERVICE")
     if not caller.authenticated:
         return Decision(False, "AUTHENTICATION_REQUIRED")
     if caller.instance and caller.instance != target.instance:
@@ -191,9 +224,9 @@ def require(caller: Caller, action: str, target: Scope, **kwargs) -> Decision:
     if decision.allowed:
         return decision
     if decision.reason == "AUTHENTICATION_REQUIRED":
-        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
-    raise DomainError(
-        StatusCode.PERMISSION_DENIED, "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
+        raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+    raise permission_denied(
+        "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
     )
 
 
@@ -201,10 +234,10 @@ def own_data_subject(caller: Caller, asked: str = "") -> str:
     """The person whose own data a call reads: the verified caller (a user account). A call
     naming someone else (`asked`) is refused, whatever the caller's roles."""
     if not caller.authenticated:
-        raise DomainError(StatusCode.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED", "sign in to do this")
+        raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
     if caller.kind != "user" or not caller.subject:
-        raise DomainError(StatusCode.PERMISSION_DENIED, "CITIZENS_ONLY", "only a signed-in person reads their own data")
+        raise permission_denied("CITIZENS_ONLY", "only a signed-in person reads their own data")
     decision = decide(caller, "self.data", Scope(caller.instance), owner=asked or caller.subject)
     if not decision.allowed:
-        raise DomainError(StatusCode.PERMISSION_DENIED, "NOT_YOUR_DATA", "a person reads only their own data")
+        raise permission_denied("NOT_YOUR_DATA", "a person reads only their own data")
     return caller.subject

@@ -4,6 +4,9 @@ The trust state (identity's public keys and recently revoked sessions) is fetche
 from identity and cached for AUTH_STATE_MAX_AGE seconds (default 2), so a check costs one
 signature verification, not a call; a token naming an unknown key triggers one early refresh
 (at most once a second), which is how a rotated-in key is picked up at once.
+
+It also holds the service's own token (`service_tokens`), traded with identity for the
+credential in SERVICE_CREDENTIAL; cokit.clients sends it on every call to another service.
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from citizenoffice.identity.v1 import identity_pb2
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from cokit.clients import ServiceClient, _Proxy
 
-from .context import AUDIENCE, caller_from_context, issuer_of, unauthenticated
+from .context import AUDIENCE, caller_from_context, issuer_of, verified_caller
 from .policy import Caller
-from .tokens import TokenError, Verifier, bearer_token
+from .service_identity import ServiceTokens
+from .tokens import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +39,7 @@ class Authn:
         return caller_from_context(self.worker_ctx.context_data, self.verifier, self.instance)
 
     def from_authorization(self, header: str) -> Caller:
-        token = bearer_token(header)
-        if not token:
-            return Caller.anonymous(self.instance)
-        try:
-            return Caller.from_claims(self.verifier.verify(token))
-        except TokenError as error:
-            raise unauthenticated(error) from None
+        return verified_caller(header, self.verifier, self.instance)
 
 
 class _IdentityClient(ServiceClient):
@@ -60,6 +58,23 @@ class TokenVerifier(DependencyProvider):
             # Not a field of every service's settings, so the environment is read as well.
             max_age=float(nameko.config.get("AUTH_STATE_MAX_AGE") or os.environ.get("AUTH_STATE_MAX_AGE", 2.0)),
         )
+        self.service = self.container.service_name
+        self.credential = nameko.config.get("SERVICE_CREDENTIAL") or ""
+        if not self.credential:
+            log.warning("SERVICE_CREDENTIAL is not set: calls to other services carry no service token, "
+                        "and what only a platform service may ask will be refused")
+        self.service_tokens = ServiceTokens(self._fetch_service_token)
+
+    def _fetch_service_token(self) -> tuple[str, int]:
+        if not self.credential:
+            raise LookupError("SERVICE_CREDENTIAL is not set: calls leave without a service token")
+        try:
+            reply = _Proxy(self.identity, {}).IssueServiceToken(
+                identity_pb2.ServiceTokenRequest(service=self.service, credential=self.credential))
+        except Exception as exc:
+            log.warning("this service's own token could not be fetched", extra={"error": str(exc)[:200]})
+            raise
+        return reply.token, reply.expires_in
 
     def _fetch(self):
         from .context import trust_state_from_reply

@@ -1,9 +1,9 @@
 """Events of the Citizen Office platform: envelopes, transactional outbox, Kafka.
 
-Plain parts (no nameko, no Kafka client): envelope building and reading, the
-outbox and processed-events tables and their functions. The nameko parts
-(OutboxRelay, consume) are imported on first use so domain code importing
-this package does not pull in nameko or eventlet.
+Plain parts (no nameko, no Kafka client, no SQLAlchemy): envelope building and
+reading. The outbox and processed-events tables and their functions (SQLAlchemy)
+and the nameko parts (OutboxRelay, consume) are imported on first use, so domain
+code reading an envelope pulls in none of them.
 """
 from cokit.events.envelope import (  # noqa: F401
     DeadLetter,
@@ -18,11 +18,14 @@ from cokit.events.envelope import (  # noqa: F401
     topic_for,
     unpack_payload,
 )
-from cokit.events.outbox import add  # noqa: F401
-from cokit.events.processed import is_processed, mark_processed  # noqa: F401
-from cokit.events.tables import add_event_tables, outbox_table, processed_events_table  # noqa: F401
 
 _LAZY = {
+    "add": ("cokit.events.outbox", "add"),
+    "is_processed": ("cokit.events.processed", "is_processed"),
+    "mark_processed": ("cokit.events.processed", "mark_processed"),
+    "add_event_tables": ("cokit.events.tables", "add_event_tables"),
+    "outbox_table": ("cokit.events.tables", "outbox_table"),
+    "processed_events_table": ("cokit.events.tables", "processed_events_table"),
     "OutboxRelay": ("cokit.events.relay", "OutboxRelay"),
     "Outbox": ("cokit.events.relay", "Outbox"),
     "consume": ("cokit.events.consumer", "consume"),

@@ -342,6 +342,22 @@ class ExportReply(_message.Message):
     json: str
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
+class ServiceTokenRequest(_message.Message):
+    __slots__ = ("service", "credential")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    service: str
+    credential: str
+    def __init__(self, service: _Optional[str] = ..., credential: _Optional[str] = ...) -> None: ...
+
+class ServiceToken(_message.Message):
+    __slots__ = ("token", "expires_in")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_in: int
+    def __init__(self, token: _Optional[str] = ..., expires_in: _Optional[int] = ...) -> None: ...
+
 class UserRegistered(_message.Message):
     __slots__ = ("citizen_id", "language")
     CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]

@@ -154,6 +154,11 @@ class IdentityServiceStub:
                 request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.FromString,
                 _registered_method=True)
+        self.IssueServiceToken = channel.unary_unary(
+                '/citizenoffice.identity.v1.IdentityService/IssueServiceToken',
+                request_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceTokenRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceToken.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -304,6 +309,12 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueServiceToken(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -426,6 +437,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.IntrospectToken,
                     request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.FromString,
                     response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.SerializeToString,
+            ),
+            'IssueServiceToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueServiceToken,
+                    request_deserializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceTokenRequest.FromString,
+                    response_serializer=citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceToken.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1076,6 +1092,33 @@ class IdentityService:
             '/citizenoffice.identity.v1.IdentityService/IntrospectToken',
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.IntrospectRequest.SerializeToString,
             citizenoffice_dot_identity_dot_v1_dot_identity__pb2.Introspection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueServiceToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.identity.v1.IdentityService/IssueServiceToken',
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceTokenRequest.SerializeToString,
+            citizenoffice_dot_identity_dot_v1_dot_identity__pb2.ServiceToken.FromString,
             options,
             channel_credentials,
             insecure,
