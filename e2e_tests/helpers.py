@@ -35,10 +35,20 @@ def jpeg_bytes(seed: bytes = b"") -> bytes:
 def fresh_database(base_url: str, name: str) -> str:
     """Drop and create the PostgreSQL database `name` on the server of `base_url` (a SQLAlchemy
     URL of another database there); returns the new database's URL."""
+    _on_server(base_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(base_url: str, name: str) -> None:
+    """Drop the PostgreSQL database `name` made by fresh_database."""
+    _on_server(base_url, f"DROP DATABASE IF EXISTS {name}")
+
+
+def _on_server(base_url: str, *statements: str) -> None:
     import sqlalchemy as sa
 
     admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    return base_url.rsplit("/", 1)[0] + "/" + name
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    admin.dispose()

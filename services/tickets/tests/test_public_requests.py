@@ -6,6 +6,7 @@ import math
 import pytest
 import sqlalchemy as sa
 
+from cokit.migrations import History
 from cokit.refusals import Refusal
 from tickets import domain, service, store
 
@@ -79,6 +80,6 @@ def test_media_url_column_is_added_to_an_older_table(tmp_path):
     e = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with e.begin() as conn:
         conn.execute(sa.text("create table tickets (ticket_id varchar(36) primary key)"))
-        store.add_missing_columns(conn)
+        History.of("tickets").upgrade(conn)
         columns = {c["name"] for c in sa.inspect(conn).get_columns("tickets")}
     assert "media_url" in columns

@@ -69,26 +69,3 @@ def default_schema(conn: sa.Connection):
     entry for None, as tests use), or None for the database's default."""
     return (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
 
-
-def add_missing_columns(conn: sa.Connection, metadata: sa.MetaData) -> None:
-    """create_all makes missing tables only; a column a newer release declares is added to the
-    table an older release created (idempotent). Added columns are nullable or carry a server
-    default, so rows written by an older replica during a rolling update stay valid."""
-    inspector = sa.inspect(conn)
-    schema = default_schema(conn)
-    prefix = f"{schema}." if schema else ""
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name, schema=schema):
-            continue
-        present = {c["name"] for c in inspector.get_columns(table.name, schema=schema)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            kind = column.type.compile(conn.dialect)
-            default = ""
-            if column.server_default is not None:
-                arg = column.server_default.arg
-                value = arg if isinstance(arg, str) else str(arg.compile(dialect=conn.dialect))
-                default = f" DEFAULT '{value}'" if isinstance(arg, str) else f" DEFAULT {value}"
-            null = "" if column.nullable else " NOT NULL"
-            conn.execute(sa.text(f'ALTER TABLE {prefix}{table.name} ADD COLUMN {column.name} {kind}{default}{null}'))

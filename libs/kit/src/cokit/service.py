@@ -2,7 +2,7 @@
 
 `kit_service(tickets_pb2)` gives a nameko service class: health and reflection for the
 named services, a trace id per worker, metrics for every entrypoint and the service's
-database engine. `migrator(metadata)` gives the `--migrate` step of `cokit.run`.
+database engine. `migrator(service, metadata)` gives the `--migrate` step of `cokit.run`.
 """
 from __future__ import annotations
 
@@ -38,19 +38,26 @@ def rpc(stub):
     return Grpc.decorator(stub, expected_exceptions=(Refusal, GrpcError))
 
 
-def migrator(metadata: sa.MetaData, after: Callable[[sa.Connection, object], None] | None = None):
-    """Create the missing tables (idempotent), then run `after` (e.g. seed data)."""
+def migrator(service: str, metadata: sa.MetaData, after: Callable[[sa.Connection, object], None] | None = None):
+    """The `--migrate` step: the service's revisions up to the newest (cokit.migrations), then
+    `after` (seed data, checks of stored data), all in one transaction. `metadata` is what the
+    service's code declares, which the newest revision must make (`python -m cokit.migrations
+    <service> check`)."""
 
     def migrate(settings) -> None:
+        from cokit.migrations import History
+
         engine = create_engine(settings.database_url)
         try:
-            metadata.create_all(engine)
-            if after is not None:
-                with engine.begin() as conn:
+            with engine.begin() as conn:
+                History.of(service).upgrade(conn)
+                if after is not None:
                     after(conn, settings)
         finally:
             engine.dispose()
 
+    migrate.service = service
+    migrate.metadata = metadata
     return migrate
 
 

@@ -643,4 +643,4 @@ class DocumentsService(kit_service(pb)):
 
 
 SERVICE = DocumentsService
-migrate = migrator(store.metadata, after=store.migrate_in_place)
+migrate = migrator("documents", store.metadata)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cokit.db import add_missing_columns
-
 metadata = sa.MetaData()
 
 attachments = sa.Table(
@@ -89,12 +87,6 @@ def get_attachment(conn: sa.Connection, attachment_id: str):
     return conn.execute(
         sa.select(attachments).where(attachments.c.attachment_id == attachment_id)
     ).mappings().first()
-
-
-def migrate_in_place(conn: sa.Connection, settings=None) -> None:
-    """Columns and indexes a newer release declares, added to tables an older one created."""
-    add_missing_columns(conn, metadata)
-    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_attachments_ticket_id ON attachments (ticket_id)"))
 
 
 def link_to_ticket(conn: sa.Connection, ticket_id: str, attachment_ids) -> int:

@@ -928,4 +928,4 @@ class IdentityService(kit_service(pb)):
 
 
 SERVICE = IdentityService
-migrate = migrator(store.metadata, after=prepare_signing_keys)
+migrate = migrator("identity", store.metadata, after=prepare_signing_keys)

@@ -491,4 +491,4 @@ def _inbox_message(row, language: str = "") -> pb.InboxItem:
 
 
 SERVICE = NotificationsService
-migrate = migrator(store.metadata, after=store.migrate_in_place)
+migrate = migrator("notifications", store.metadata)

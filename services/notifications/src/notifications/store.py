@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cokit.db import add_missing_columns
 from cokit.timestamps import as_utc
 
 metadata = sa.MetaData()
@@ -217,10 +216,6 @@ def inbox_page(conn: sa.Connection, citizen_id: str, after, limit: int):
     unread = conn.execute(sa.select(sa.func.count()).select_from(inbox_items)
                           .where(mine, inbox_items.c.read.is_(False))).scalar_one()
     return rows, unread
-
-
-def migrate_in_place(conn: sa.Connection, settings=None) -> None:
-    add_missing_columns(conn, metadata)
 
 
 def offices_awaiting_digest(conn: sa.Connection) -> list[str]:

@@ -18,7 +18,6 @@ from cokit.errors import DomainError, failed_precondition, invalid_argument, not
 from cokit.events.relay import OutboxRelay
 from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
-from cokit.db import add_missing_columns
 from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
 from cokit import platform
 from cokit.settings import ServiceSettings
@@ -696,10 +695,8 @@ class RegistryService(kit_service(pb)):
 
 
 SERVICE = RegistryService
-def _migrate_and_seed(conn, settings) -> None:
-    add_missing_columns(conn, store.metadata)
-    store.backfill_catalogue_rules(conn)
+def _seed(conn, settings) -> None:
     store.seed(conn, settings.instance_id)
 
 
-migrate = migrator(store.metadata, after=_migrate_and_seed)
+migrate = migrator("registry", store.metadata, after=_seed)

@@ -438,20 +438,6 @@ def with_stored_rules(conn, office_id: str, entry: domain.CatalogueEntry, keep_p
     return dataclasses.replace(entry, **changes)
 
 
-def backfill_catalogue_rules(conn) -> int:
-    """Entries written before publicity and anonymity existed (anonymous_allowed still NULL) get
-    the rules the default catalogue now gives the same entry, so an office seeded then behaves as
-    one created today; other entries read as their request type's default. Idempotent."""
-    changed = 0
-    for entry in domain.DEFAULT_CATALOGUE:
-        c = catalogue_entries.c
-        changed += conn.execute(catalogue_entries.update().where(
-            c.code == entry.code, c.request_type == entry.request_type, c.category == entry.category,
-            c.anonymous_allowed.is_(None),
-        ).values(publicity=entry.publicity, anonymous_allowed=entry.anonymous_allowed)).rowcount
-    return changed
-
-
 def entries_of(conn, office_id: str | None = None, include_inactive: bool = True):
     query = sa.select(catalogue_entries).order_by(catalogue_entries.c.office_id, catalogue_entries.c.code)
     if office_id is not None:

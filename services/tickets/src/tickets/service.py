@@ -795,4 +795,4 @@ decode_page_token = paging.decode_page_token
 
 
 SERVICE = TicketsService
-migrate = migrator(store.metadata, after=store.add_missing_columns)
+migrate = migrator("tickets", store.metadata)

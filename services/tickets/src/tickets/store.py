@@ -117,8 +117,6 @@ ix_tickets_search = sa.Index(
     "ix_tickets_search", search_vector(tickets.c.description), postgresql_using="gin",
     _table=tickets,   # the expression starts with a literal, from which SQLAlchemy cannot tell the table
 ).ddl_if(dialect="postgresql")
-# Replaced by ix_tickets_search (the text as written, without the normal form).
-OLD_TEXT_INDEXES = ("ix_tickets_text",)
 
 ticket_attachments = sa.Table(
     "ticket_attachments",
@@ -201,22 +199,6 @@ ticket_alerts = sa.Table(
     sa.Column("due_at", sa.DateTime(timezone=True), primary_key=True),
     sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
 )
-
-
-def add_missing_columns(conn: sa.Connection, _settings=None) -> None:
-    """Columns and queue indexes added since the tables were made (idempotent)."""
-    db.add_missing_columns(conn, metadata)
-    inspector = sa.inspect(conn)
-    schema = db.default_schema(conn)
-    existing = ({i["name"] for i in inspector.get_indexes("tickets", schema=schema)}
-                if inspector.has_table("tickets", schema=schema) else set())
-    for index in tickets.indexes:
-        if index.name not in existing and (index is not ix_tickets_search or db.is_postgres(conn.engine)):
-            index.create(conn, checkfirst=True)
-    if db.is_postgres(conn.engine):
-        for name in OLD_TEXT_INDEXES:
-            if name in existing:
-                conn.execute(sa.text(f"DROP INDEX IF EXISTS {schema + '.' if schema else ''}{name}"))
 
 
 def insert_ticket(conn: sa.Connection, row: dict, attachment_ids, actor: str, actor_role: str = "citizen") -> None:

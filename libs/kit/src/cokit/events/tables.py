@@ -3,6 +3,10 @@
 Each function adds its table to the service's MetaData so the service's
 migrations create it next to its own tables. The kit's runtime uses a private
 MetaData with the same definitions; SQL Core only needs the shape.
+
+Every service's baseline revision (0001) adds these tables through these functions:
+a change of their shape is a revision in each service, with the shape it replaces
+kept here for the baselines.
 """
 from __future__ import annotations
 
