@@ -112,6 +112,24 @@ def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp
     engine.dispose()
 
 
+def test_deadlines_saved_before_the_law_s_bounds_were_checked_take_the_legal_one(engine):
+    with engine.begin() as conn:
+        office = store.get_office(conn, "tetouan")["office_id"]
+        c = store.catalogue_entries.c
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "lighting")
+                     .values(deadline_count=6, deadline_unit="months"))
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "information")
+                     .values(deadline_count=10))
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "roads")
+                     .values(deadline_count=10, deadline_unit="working_days"))
+        assert store.bring_deadlines_within_the_law(conn) == 2
+        assert store.bring_deadlines_within_the_law(conn) == 0
+        deadline = {e.code: (e.deadline_count, e.deadline_unit)
+                    for e in map(store.entry_of, store.entries_of(conn, office))}
+    assert deadline["lighting"] == (2, "months") and deadline["information"] == (20, "working_days")
+    assert deadline["roads"] == (10, "working_days")     # the office's shorter promise stays
+
+
 def test_an_entry_saved_without_publicity_or_anonymity_keeps_what_the_office_chose(engine):
     noise = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2, publicity="public",
                                   anonymous_allowed=False)

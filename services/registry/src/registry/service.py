@@ -698,6 +698,7 @@ SERVICE = RegistryService
 def _migrate_and_seed(conn, settings) -> None:
     add_missing_columns(conn, store.metadata)
     store.backfill_catalogue_rules(conn)
+    store.bring_deadlines_within_the_law(conn)
     store.seed(conn, settings.instance_id)
 
 

@@ -7,6 +7,7 @@ import json
 
 import sqlalchemy as sa
 
+from cokit import legal_deadlines
 from cokit.ids import uuid7
 
 from . import calendar, domain, territory
@@ -449,6 +450,23 @@ def backfill_catalogue_rules(conn) -> int:
             c.code == entry.code, c.request_type == entry.request_type, c.category == entry.category,
             c.anonymous_allowed.is_(None),
         ).values(publicity=entry.publicity, anonymous_allowed=entry.anonymous_allowed)).rowcount
+    return changed
+
+
+def bring_deadlines_within_the_law(conn) -> int:
+    """Entries saved before the registry held deadlines to the law's bounds and that break them get
+    their request type's legal deadline: the one tickets applies to them in any case, so the
+    catalogue says what happens. Idempotent."""
+    c = catalogue_entries.c
+    changed = 0
+    for row in conn.execute(sa.select(c.office_id, c.code, c.request_type, c.deadline_count, c.deadline_unit)).all():
+        if row.request_type not in legal_deadlines.BOUNDS:
+            continue
+        if legal_deadlines.office_rule(row.request_type, row.deadline_count, row.deadline_unit) is None:
+            rule = legal_deadlines.legal_rule(row.request_type)
+            changed += conn.execute(catalogue_entries.update().where(
+                c.office_id == row.office_id, c.code == row.code,
+            ).values(deadline_count=rule.count, deadline_unit=rule.unit)).rowcount
     return changed
 
 
