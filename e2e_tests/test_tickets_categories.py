@@ -1,8 +1,11 @@
-"""Publicity and anonymity per category of an office's catalogue, enforced by tickets on every
-channel: the registry's defaults for a new office, then entries the office changes."""
+"""Publicity, anonymity and the answer deadline per category of an office's catalogue, enforced by
+tickets on every channel: the registry's defaults for a new office, then entries the office changes."""
 from __future__ import annotations
 
+import datetime as dt
+import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
@@ -144,3 +147,38 @@ def test_walk_in_without_a_name_refused_where_the_category_names_its_requester(p
     named = requests.post(f"{platform.base_url}/api/v1/staff/tickets/walk-in", headers=headers, timeout=30,
                           json=dict(body, requester={"name": "Hassan", "contact": "0611111111"}))
     assert named.status_code == 201, named.text
+
+
+def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open311(platform, registry, tickets,
+                                                                                    office):
+    code = f"lamps-{RUN}"
+
+    def lamps(count: int, unit: str):
+        return registry_pb2.SetCatalogueEntryRequest(office_id=office.office_id, entry=registry_pb2.CatalogueEntry(
+            code=code, request_type="complaint", category=code, active=True,
+            name=registry_pb2.LocalizedName(fr="Lampadaires"), deadline_count=count, deadline_unit=unit))
+
+    # Beyond the decree's two months: refused, with the reason.
+    with pytest.raises(grpc.RpcError) as err:
+        registry.SetCatalogueEntry(lamps(3, "months"), timeout=30)
+    assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.INVALID_ARGUMENT, "DEADLINE_BEYOND_LEGAL")
+    registry.SetCatalogueEntry(lamps(5, "working_days"), timeout=30)
+    time.sleep(1.1)     # tickets asks the registry again for a category it has not seen, once a second at most
+    receipt = tickets.Submit(pb.SubmitRequest(office_id=office.office_id, kind=pb.COMPLAINT, category=code,
+                                              description=TEXT, channel=pb.MOBILE, language="fr"), timeout=30)
+    zone = ZoneInfo("Africa/Casablanca")
+    received = receipt.submitted_at.ToDatetime().replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+    last_day = dt.date.fromisoformat(registry.AddWorkingDays(registry_pb2.AddWorkingDaysRequest(
+        from_date=received.isoformat(), days=5), timeout=30).date)
+    ends = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.timezone.utc)
+    assert receipt.answer_by.ToDatetime().replace(tzinfo=dt.timezone.utc) == ends
+    assert receipt.acknowledge_by.ToDatetime() <= receipt.answer_by.ToDatetime()
+    # What Open311 clients are told is the same rule.
+    jurisdiction = {"jurisdiction_id": office.commune_code}
+    definition = requests.get(f"{platform.base_url}/open311/v2/services/{code}.json", params=jurisdiction, timeout=30)
+    assert definition.status_code == 200, definition.text
+    [deadline] = [a for a in definition.json()["attributes"] if a["code"] == "deadline"]
+    assert "answer within 5 working days" in deadline["description"]
+    services = requests.get(f"{platform.base_url}/open311/v2/services.json", params=jurisdiction, timeout=30).json()
+    [service] = [s for s in services if s["service_code"] == code]
+    assert "answer within 5 working days" in service["description"]

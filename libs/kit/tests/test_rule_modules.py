@@ -42,7 +42,7 @@ SERVICE_RULES = (
 )
 KIT_AND_GATEWAY_RULES = (
     "cokit", "cokit.refusals", "cokit.calendar", "cokit.paging", "cokit.ids", "cokit.timestamps",
-    "cokit.sealing", "cokit.settings", "cokit.auth", "cokit.auth.tokens", "cokit.auth.policy",
+    "cokit.sealing", "cokit.settings", "cokit.legal_deadlines", "cokit.auth", "cokit.auth.tokens", "cokit.auth.policy",
     "cokit.events.envelope", "gateway.ratelimit",
 )
 # A module listed here is known to reach a transport still (strict xfail: taken off once it

@@ -86,11 +86,13 @@ def test_service_and_definition_from_the_catalogue():
                        "description": "Service technique; answer within 2 months; Décret 2-17-265",
                        "metadata": True, "type": "realtime", "keywords": "complaint,lighting", "group": "lighting"}
     assert open311.service_json(entry(), "ar")["service_name"] == "الإنارة العمومية"
-    assert open311.service_json(entry(requires_location=False), "fr")["metadata"] is False
+    # Every definition says the answer deadline, so every service has one to read.
+    assert open311.service_json(entry(requires_location=False), "fr")["metadata"] is True
     definition = open311.definition_json(entry(requires_attachments=True))
-    assert [a["code"] for a in definition["attributes"]] == ["location", "media"]
-    assert all(a["variable"] is False and a["required"] is True for a in definition["attributes"])
-    assert [a["order"] for a in definition["attributes"]] == [1, 2]
+    assert [(a["code"], a["required"]) for a in definition["attributes"]] == [
+        ("location", True), ("media", True), ("deadline", False)]
+    assert all(a["variable"] is False for a in definition["attributes"])
+    assert [a["order"] for a in definition["attributes"]] == [1, 2, 3]
     assert not open311.offered(entry(request_type="information_request"))
     assert not open311.offered(entry(active=False))
 
@@ -99,8 +101,27 @@ def test_definition_says_when_a_service_names_its_reporter_or_keeps_requests_pri
     strict = entry(requires_location=False, anonymous_allowed=False, publicity="private")
     assert open311.service_json(strict, "fr")["metadata"] is True
     attributes = open311.definition_json(strict)["attributes"]
-    assert [(a["code"], a["required"]) for a in attributes] == [("contact", True), ("private", False)]
+    assert [(a["code"], a["required"]) for a in attributes] == [("contact", True), ("private", False),
+                                                                 ("deadline", False)]
     assert "email or phone" in attributes[0]["description"]
+
+
+@pytest.mark.parametrize("count,unit,said", [
+    (10, "working_days", "answer within 10 working days"),
+    (30, "days", "answer within 30 days"),
+    (6, "months", "answer within 2 months"),     # saved before the law's bounds were checked: the decree's
+])
+def test_the_advertised_deadline_is_the_one_tickets_applies(count, unit, said):
+    from cokit import legal_deadlines
+    from tickets import domain
+
+    lighting = entry(deadline_count=count, deadline_unit=unit)
+    applied = (domain.category_rules([lighting], "complaint", "lighting").deadline
+               or legal_deadlines.legal_rule("complaint"))
+    assert said == f"answer within {applied}"
+    assert said in open311.service_json(lighting, "fr")["description"]
+    [deadline] = [a for a in open311.definition_json(lighting)["attributes"] if a["code"] == "deadline"]
+    assert f"The office will {said} of receipt" in deadline["description"]
 
 
 def test_language_of_accept_language():

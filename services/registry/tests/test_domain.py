@@ -88,6 +88,25 @@ def test_catalogue_entry_problems():
     assert {p[1] for p in domain.entry_problems(entry)} == {"BAD_CODE", "NAME_REQUIRED", "BAD_DEADLINE"}
 
 
+def test_an_entry_s_deadline_is_the_one_tickets_applies_within_the_law():
+    from cokit import legal_deadlines
+
+    assert set(domain.REQUEST_TYPES) == set(legal_deadlines.BOUNDS)
+    lighting = domain.CatalogueEntry("lighting", "complaint", "lighting", "Éclairage", deadline_count=10,
+                                     deadline_unit="working_days")
+    assert domain.entry_problems(lighting) == []
+    longer = domain.CatalogueEntry("lighting", "complaint", "lighting", "Éclairage", deadline_count=3,
+                                   deadline_unit="months")
+    [(field, reason, message)] = domain.entry_problems(longer)
+    assert (field, reason) == ("deadline_count", "DEADLINE_BEYOND_LEGAL") and "2 months at most" in message
+    with pytest.raises(Refusal) as err:
+        domain.raise_first(domain.entry_problems(longer))
+    assert (err.value.kind, err.value.reason, err.value.metadata) == (
+        Kind.INVALID, "DEADLINE_BEYOND_LEGAL", {"field": "deadline_count"})
+    shorter_information = domain.CatalogueEntry("info", "information_request", "info", "Info", deadline_count=10)
+    assert [p[1] for p in domain.entry_problems(shorter_information)] == ["DEADLINE_FIXED_BY_LAW"]
+
+
 def test_petition_thresholds():
     assert territory.petition_signatures_required(31_147, "urban") == 100
     assert territory.petition_signatures_required(380_787, "urban") == 200
@@ -143,8 +162,9 @@ def test_publicity_must_be_known_and_the_law_names_some_requesters():
     bad = domain.CatalogueEntry("x", "complaint", "x", "X", deadline_count=2, deadline_unit="months",
                                 publicity="sometimes")
     assert [p[1] for p in domain.entry_problems(bad)] == ["BAD_PUBLICITY"]
-    for rtype in ("information_request", "petition"):
-        anonymous = domain.CatalogueEntry("x", rtype, "x", "X", deadline_count=20, anonymous_allowed=True)
+    for rtype, count, unit in (("information_request", 20, "working_days"), ("petition", 3, "months")):
+        anonymous = domain.CatalogueEntry("x", rtype, "x", "X", deadline_count=count, deadline_unit=unit,
+                                          anonymous_allowed=True)
         assert [p[:2] for p in domain.entry_problems(anonymous)] == [("anonymous_allowed", "ANONYMITY_NOT_LAWFUL")]
     admin = domain.CatalogueEntry("x", "administrative_request", "x", "X", deadline_count=20, anonymous_allowed=True)
     assert domain.entry_problems(admin) == []

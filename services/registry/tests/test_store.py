@@ -111,6 +111,33 @@ def test_catalogue_columns_added_to_an_older_table_read_as_the_type_defaults(tmp
     engine.dispose()
 
 
+def test_deadlines_saved_before_the_law_s_bounds_were_checked_take_the_legal_one(tmp_path):
+    """Revision 0002 on a database at 0001 with entries outside the bounds; a second upgrade changes nothing."""
+    engine = create_engine(f"sqlite:///{tmp_path}/registry.db")
+    history = History.of("registry")
+    with engine.begin() as conn:
+        history.upgrade(conn, "0001")
+        store.seed(conn, "ma")
+        office = store.get_office(conn, "tetouan")["office_id"]
+        c = store.catalogue_entries.c
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "lighting")
+                     .values(deadline_count=6, deadline_unit="months"))
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "information")
+                     .values(deadline_count=10))
+        conn.execute(store.catalogue_entries.update().where(c.office_id == office, c.code == "roads")
+                     .values(deadline_count=10, deadline_unit="working_days"))
+    for _ in range(2):
+        with engine.begin() as conn:
+            history.upgrade(conn)
+    with engine.connect() as conn:
+        assert history.current(conn) == ("0002",)
+        deadline = {e.code: (e.deadline_count, e.deadline_unit)
+                    for e in map(store.entry_of, store.entries_of(conn, office))}
+    engine.dispose()
+    assert deadline["lighting"] == (2, "months") and deadline["information"] == (20, "working_days")
+    assert deadline["roads"] == (10, "working_days")     # the office's shorter promise stays
+
+
 def test_an_entry_saved_without_publicity_or_anonymity_keeps_what_the_office_chose(engine):
     noise = domain.CatalogueEntry("noise", "complaint", "noise", "Bruit", deadline_count=2, publicity="public",
                                   anonymous_allowed=False)

@@ -95,6 +95,19 @@ def test_catalogue_rows_and_round_trip():
         assert again[0]["code"] == "lighting" and again[0]["requires_location"] == "true"
 
 
+def test_an_imported_catalogue_keeps_its_deadlines_within_the_law():
+    rows = [{"office": "tetouan", "code": "lighting", "request_type": "complaint", "category": "lighting",
+             "name_fr": "Éclairage", "deadline_count": "10", "deadline_unit": "working_days"},
+            {"office": "tetouan", "code": "roads", "request_type": "complaint", "category": "roads",
+             "name_fr": "Voirie", "deadline_count": "90", "deadline_unit": "days"},
+            {"office": "tetouan", "code": "info", "request_type": "information_request", "category": "info",
+             "name_fr": "Info", "deadline_count": "30", "deadline_unit": "working_days"}]
+    entries, errors = transfer.validate_catalogue(rows, {"tetouan"})
+    assert [(e.row, e.key, e.field, e.reason) for e in errors] == [
+        (2, "roads", "deadline_count", "DEADLINE_BEYOND_LEGAL"), (3, "info", "deadline_count", "DEADLINE_FIXED_BY_LAW")]
+    assert (entries[0][1].deadline_count, entries[0][1].deadline_unit) == (10, "working_days")
+
+
 def test_catalogue_publicity_and_anonymity_columns():
     rows = [{"office": "tetouan", "code": "noise", "request_type": "complaint", "category": "noise", "name_fr": "Bruit",
              "deadline_count": "2", "deadline_unit": "months", "publicity": "private", "anonymous_allowed": "false"},

@@ -3,6 +3,9 @@ import datetime as dt
 
 import pytest
 
+from citizenoffice.registry.v1 import registry_pb2
+from cokit import legal_deadlines
+from cokit.legal_deadlines import Rule
 from tickets import deadlines, domain, pii
 
 CAL = deadlines.WeekendCalendar()
@@ -52,6 +55,65 @@ def test_complaint_deadlines_stay_in_calendar_days():
 
 def test_petition_decision_within_three_months():
     assert deadlines.at_submission("petition", at("2026-01-15"), CAL, CLOCK).answer_by == at("2026-04-15")
+
+
+def test_every_request_type_has_its_legal_deadline():
+    assert set(domain.KINDS) == set(legal_deadlines.BOUNDS)
+
+
+def test_an_office_s_shorter_complaint_deadline_applies_in_working_days():
+    # Ten working days from Monday 2 March 2026: Monday 16 March; with a holiday on the way, Tuesday 17.
+    rule = Rule(10, "working_days")
+    d = deadlines.at_submission("complaint", at("2026-03-02"), CAL, CLOCK, rule=rule)
+    assert d.answer_by == CLOCK.end_of(dt.date(2026, 3, 16))
+    holiday = deadlines.WeekendCalendar(holidays={dt.date(2026, 3, 9)})
+    assert deadlines.at_submission("complaint", at("2026-03-02"), holiday, CLOCK, rule=rule).answer_by == \
+        CLOCK.end_of(dt.date(2026, 3, 17))
+    # Answered sooner than the 15 days of the acknowledgement: acknowledged by the answer at the latest.
+    assert d.acknowledge_by == d.answer_by
+
+
+def test_an_office_s_deadline_in_calendar_days_or_months():
+    d = deadlines.at_submission("observation", at("2026-03-02"), CAL, CLOCK, rule=Rule(30, "days"))
+    assert d.answer_by == CLOCK.end_of(dt.date(2026, 4, 1)) and d.acknowledge_by == at("2026-03-17")
+    month = deadlines.at_submission("suggestion", at("2026-01-31"), CAL, CLOCK, rule=Rule(1, "months"))
+    assert month.answer_by == at("2026-02-28")
+
+
+def test_holidays_never_carry_an_office_s_working_days_past_the_two_months():
+    # 40 working days is the longest the registry accepts; a summer full of holidays stretches them.
+    summer = deadlines.WeekendCalendar(holidays={dt.date(2026, 7, 1) + dt.timedelta(days=n) for n in range(40)})
+    d = deadlines.at_submission("complaint", at("2026-07-01"), summer, CLOCK, rule=Rule(40, "working_days"))
+    assert d.answer_by == at("2026-09-01")
+
+
+def test_no_rule_from_the_catalogue_is_the_law_s():
+    assert deadlines.at_submission("complaint", at("2026-01-31"), CAL, CLOCK, rule=None).answer_by == at("2026-03-31")
+    assert deadlines.at_submission("administrative_request", at("2026-01-31"), CAL, CLOCK).answer_by == at("2026-03-31")
+
+
+def test_an_information_request_keeps_the_legal_twenty_working_days_whatever_its_category_says():
+    entry = registry_pb2.CatalogueEntry(code="info", request_type="information_request", category="info",
+                                        active=True, deadline_count=10, deadline_unit="working_days")
+    rules = domain.category_rules([entry], "information_request", "info")
+    assert rules.deadline is None
+    d = deadlines.at_submission("information_request", at("2026-03-02"), CAL, CLOCK, rule=rules.deadline)
+    assert d.answer_by == CLOCK.end_of(dt.date(2026, 3, 30))
+    urgent = deadlines.at_submission("information_request", at("2026-03-06"), CAL, CLOCK, urgent=True,
+                                     rule=Rule(20, "working_days"))
+    assert urgent.answer_by == CLOCK.end_of(dt.date(2026, 3, 11))
+
+
+def test_the_category_s_deadline_comes_from_its_catalogue_entry():
+    def entry(count, unit):
+        return registry_pb2.CatalogueEntry(code="lighting", request_type="complaint", category="lighting", active=True,
+                                           deadline_count=count, deadline_unit=unit)
+
+    assert domain.category_rules([entry(10, "working_days")], "complaint", "lighting").deadline == \
+        Rule(10, "working_days")
+    # Saved before the registry held deadlines to the law: the decree's two months.
+    assert domain.category_rules([entry(6, "months")], "complaint", "lighting").deadline is None
+    assert domain.category_rules([], "complaint", "lighting").deadline is None
 
 
 def test_deadline_near_counts_working_days_left():

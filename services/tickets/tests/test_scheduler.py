@@ -90,6 +90,18 @@ def test_overdue_and_near_alerts_are_raised_once_per_deadline(tmp_path):
     assert run(e).overdue == 1
 
 
+def test_the_scheduler_watches_the_office_s_shorter_deadline(tmp_path):
+    # Ten working days from Monday 2 March (the office's rule for its category): due Monday 16 March.
+    e = engine(tmp_path)
+    due = deadlines.at_submission("complaint", dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc), CAL, CLOCK,
+                                  rule=deadlines.Rule(10, "working_days"))
+    watched = deadlines.watched_deadline("complaint", "acknowledged", due.acknowledge_by, due.answer_by)
+    insert(e, "lamp", "complaint", "acknowledged", watched, answer_by=due.answer_by, acknowledge_by=due.acknowledge_by)
+    assert run(e, now=NOW).near == 0                                   # Tuesday 10: 4 working days left
+    assert run(e, now=NOW + dt.timedelta(days=1)).near == 1            # Wednesday 11: 3 left
+    assert run(e, now=CLOCK.end_of(dt.date(2026, 3, 16))).overdue == 1
+
+
 def test_transition_is_compare_and_set(tmp_path):
     e = engine(tmp_path)
     insert(e, "c-1", "complaint", "submitted", NOW + dt.timedelta(days=10))

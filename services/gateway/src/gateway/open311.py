@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from werkzeug.wrappers import Response
 
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
+from cokit import legal_deadlines
 from cokit.errors import invalid_argument
 
 FORMATS = ("json", "xml")
@@ -147,8 +148,9 @@ def language_of(accept_language: str) -> str:
 
 
 def _deadline(entry) -> str:
-    units = {"working_days": "working days", "days": "days", "months": "months"}
-    return f"answer within {entry.deadline_count} {units.get(entry.deadline_unit, entry.deadline_unit)}"
+    """The answer deadline tickets puts on the receipt of a request of this service."""
+    rule = legal_deadlines.applied(entry.request_type, entry.deadline_count, entry.deadline_unit)
+    return f"answer within {rule}"
 
 
 def _notes(entry) -> list[tuple[str, str, bool]]:
@@ -163,6 +165,8 @@ def _notes(entry) -> list[tuple[str, str, bool]]:
     if entry.publicity == "private":
         notes.append(("private", "Requests of this service are never published: lists show no text, place or photo.",
                       False))
+    notes.append(("deadline", f"The office will {_deadline(entry)} of receipt: the request's expected_datetime.",
+                  False))
     return notes
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import math as _math
 import re as _re
 
+from cokit import legal_deadlines
 from cokit.refusals import failed_precondition, invalid_argument
 
 PHASES = ("creation", "implementation", "operationalization", "evaluation", "institutionalization")
@@ -237,7 +238,8 @@ def merge(parts) -> Figures:
 # --- service catalogue -------------------------------------------------------------------
 
 REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
-DEADLINE_UNITS = ("working_days", "days", "months")
+# The deadline an entry states is the one tickets applies, within the law's bounds per request type.
+DEADLINE_UNITS = legal_deadlines.UNITS
 # Whether requests of a category are shown to the public (map, lists, Open311): never, as the
 # requester chooses, or always.
 PUBLICITY = ("private", "choice", "public")
@@ -294,10 +296,7 @@ def entry_problems(entry: CatalogueEntry) -> list[tuple[str, str, str]]:
         problems.append(("category", "BAD_CATEGORY", "category: lower-case letters, digits, '_' or '-'"))
     if not (entry.name_fr.strip() or entry.name_ar.strip()):
         problems.append(("name", "NAME_REQUIRED", "a French or Arabic name is required"))
-    if entry.deadline_unit not in DEADLINE_UNITS:
-        problems.append(("deadline_unit", "BAD_DEADLINE", f"deadline_unit must be one of {', '.join(DEADLINE_UNITS)}"))
-    if not 0 < entry.deadline_count <= 365:
-        problems.append(("deadline_count", "BAD_DEADLINE", "deadline_count must be within 1..365"))
+    problems += legal_deadlines.problems(entry.request_type, entry.deadline_count, entry.deadline_unit)
     if entry.publicity not in PUBLICITY:
         problems.append(("publicity", "BAD_PUBLICITY", f"publicity must be one of {', '.join(PUBLICITY)}"))
     if entry.anonymous_allowed and entry.request_type in IDENTIFIED_BY_LAW:

@@ -7,6 +7,7 @@ import json
 
 import sqlalchemy as sa
 
+from cokit import legal_deadlines
 from cokit.ids import uuid7
 
 from . import calendar, domain, territory

@@ -6,7 +6,11 @@ so the rules can be tested with `WeekendCalendar` and run with the registry's co
 
 Conventions (Law 31-13 practice, as in cokit.calendar): a deadline of N working days from
 receipt counts the days after the day of receipt; the deadline passes when its last day
-has ended in the office's time zone.
+has ended in the office's time zone. A deadline in calendar days is counted the same way; one
+in months ends at the same time of day, months later.
+
+The answer deadline is the office's own rule from its catalogue where the law lets an office set
+one (cokit.legal_deadlines holds the bounds, which the registry checks too), else the law's.
 """
 from __future__ import annotations
 
@@ -15,14 +19,13 @@ import datetime as dt
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from .domain import ACKNOWLEDGE_WITHIN_DAYS, ANSWER_WITHIN_MONTHS, add_months
+from cokit import legal_deadlines
+from cokit.legal_deadlines import INFORMATION_EXTENSION_DAYS, INFORMATION_URGENT_WORKING_DAYS, Rule
 
-INFORMATION_WORKING_DAYS = 20        # Law 31-13: answer within 20 working days
-INFORMATION_EXTENSION_DAYS = 20      # extendable once, by as much, before the first deadline
-INFORMATION_URGENT_WORKING_DAYS = 3  # life, safety or freedom of persons
+from .domain import ACKNOWLEDGE_WITHIN_DAYS, add_months
+
 APPEAL_FILING_WORKING_DAYS = 20      # complaint to the head of the body
 APPEAL_ANSWER_WORKING_DAYS = 15
-PETITION_DECISION_MONTHS = 3         # Organic Law 113-14: admissible or rejected with reasons
 REOPEN_WINDOW_DAYS = 30              # a closed complaint can be reopened this long after closure
 DEFAULT_NEAR_WORKING_DAYS = 3
 
@@ -99,20 +102,31 @@ class Deadlines:
     answer_by: dt.datetime
 
 
+def due_after(rule: Rule, start: dt.datetime, calendar: Calendar, clock: Clock) -> dt.datetime:
+    """When a term of `rule` from `start` runs out."""
+    if rule.unit == "months":
+        return add_months(start, rule.count)
+    if rule.unit == "working_days":
+        return clock.end_of(calendar.add_working_days(clock.local_day(start), rule.count))
+    return clock.end_of(clock.local_day(start) + dt.timedelta(days=rule.count))
+
+
 def at_submission(kind: str, submitted_at: dt.datetime, calendar: Calendar, clock: Clock,
-                  urgent: bool = False) -> Deadlines:
-    """The deadlines printed on the receipt."""
-    if kind == "information_request":
-        days = INFORMATION_URGENT_WORKING_DAYS if urgent else INFORMATION_WORKING_DAYS
-        due = calendar.add_working_days(clock.local_day(submitted_at), days)
+                  urgent: bool = False, rule: Rule | None = None) -> Deadlines:
+    """The deadlines printed on the receipt. `rule`: the office's deadline for the request's
+    category (domain.category_rules); None, the request type's legal one."""
+    if kind == "information_request" and urgent:
+        rule = Rule(INFORMATION_URGENT_WORKING_DAYS, "working_days")
+    rule = rule or legal_deadlines.legal_rule(kind)
+    # Never past the law's maximum, even where holidays stretch an office's working days beyond it.
+    answer_by = min(due_after(rule, submitted_at, calendar, clock),
+                    due_after(legal_deadlines.BOUNDS[kind].longest, submitted_at, calendar, clock))
+    if kind in ("information_request", "petition"):
         # The receipt is itself the acknowledgement (issued at once, whatever the channel).
-        return Deadlines(acknowledge_by=submitted_at, answer_by=clock.end_of(due))
-    if kind == "petition":
-        return Deadlines(acknowledge_by=submitted_at, answer_by=add_months(submitted_at, PETITION_DECISION_MONTHS))
-    return Deadlines(
-        acknowledge_by=submitted_at + dt.timedelta(days=ACKNOWLEDGE_WITHIN_DAYS),
-        answer_by=add_months(submitted_at, ANSWER_WITHIN_MONTHS),
-    )
+        return Deadlines(acknowledge_by=submitted_at, answer_by=answer_by)
+    # An office that answers sooner than the acknowledgement's 15 days acknowledges by its answer.
+    acknowledge_by = min(submitted_at + dt.timedelta(days=ACKNOWLEDGE_WITHIN_DAYS), answer_by)
+    return Deadlines(acknowledge_by=acknowledge_by, answer_by=answer_by)
 
 
 def extended(answer_by: dt.datetime, calendar: Calendar, clock: Clock) -> dt.datetime:

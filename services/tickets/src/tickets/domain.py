@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import secrets
 
+from cokit import legal_deadlines
 from cokit.refusals import invalid_argument, permission_denied
 
 KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
@@ -28,8 +29,8 @@ LANGUAGES = ("ar", "fr", "en", "zgh")
 
 SUBMITTED = "submitted"
 
-ACKNOWLEDGE_WITHIN_DAYS = 15
-ANSWER_WITHIN_MONTHS = 2
+ACKNOWLEDGE_WITHIN_DAYS = legal_deadlines.ACKNOWLEDGE_WITHIN_DAYS
+ANSWER_WITHIN_MONTHS = legal_deadlines.ANSWER_WITHIN_MONTHS
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
@@ -218,10 +219,12 @@ PUBLICITY = ("private", "choice", "public")
 @dataclasses.dataclass(frozen=True)
 class CategoryRules:
     """From the registry's catalogue entry of the request's category: whether its requests may be
-    public (never, as the requester chooses, always) and whether they may be anonymous."""
+    public (never, as the requester chooses, always), whether they may be anonymous, and the
+    office's answer deadline (None: the request type's legal one)."""
 
     publicity: str = "choice"
     anonymous_allowed: bool = True
+    deadline: legal_deadlines.Rule | None = None
 
 
 def kind_rules(kind: str) -> CategoryRules:
@@ -241,7 +244,8 @@ def category_rules(entries, kind: str, category: str) -> CategoryRules:
         if entry.active and entry.request_type == kind and category in (entry.category, entry.code):
             publicity = entry.publicity if entry.publicity in PUBLICITY else kind_rules(kind).publicity
             # The law names who asks for information or petitions, whatever the catalogue says.
-            return CategoryRules(publicity, bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS)
+            return CategoryRules(publicity, bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS,
+                                 legal_deadlines.office_rule(kind, entry.deadline_count, entry.deadline_unit))
     return kind_rules(kind)
 
 

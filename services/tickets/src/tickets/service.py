@@ -284,14 +284,15 @@ class TicketsService(kit_service(pb)):
             raise failed_precondition(
                 "OFFICE_NOT_ACCEPTING", "this office does not take requests yet", office_id=office.office_id
             )
-        sub = domain.apply_category_rules(
-            sub, CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category))
+        rules = CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category)
+        sub = domain.apply_category_rules(sub, rules)
         sealer = self._sealer() if sub.kind == "information_request" else None
         threshold = self._signature_threshold(office) if sub.kind == "petition" else 0
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         clock = deadlines.Clock(office.timezone or self._clock().timezone)
-        calendar = self._calendar() if sub.kind == "information_request" else deadlines.WeekendCalendar()
-        due = deadlines.at_submission(sub.kind, submitted_at, calendar, clock, urgent=sub.urgent)
+        # The registry's calendar is fetched only if a term in working days asks it something.
+        due = deadlines.at_submission(sub.kind, submitted_at, self._calendar(), clock, urgent=sub.urgent,
+                                      rule=rules.deadline)
         status = workflow.initial_status(sub.kind)
         ticket_id = uuid7()
         row = {
