@@ -178,21 +178,24 @@ def test_service_definition_in_json_and_xml(platform):
     assert r.status_code == 200, r.text
     definition = r.json()
     assert definition["service_code"] == "urbanism" and isinstance(definition["attributes"], list)
-    assert [a["code"] for a in definition["attributes"]] == ["location", "media"]
+    # What the catalogue asks for, then the deadline tickets applies (informational, not asked).
+    assert [a["code"] for a in definition["attributes"]] == ["location", "media", "deadline"]
     for attribute in definition["attributes"]:
         assert set(attribute) == {"variable", "code", "datatype", "required", "datatype_description", "order",
                                   "description"}
-        assert attribute["variable"] is False and attribute["required"] is True
+        assert attribute["variable"] is False and attribute["required"] is (attribute["code"] != "deadline")
         assert attribute["datatype"] in ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
         assert isinstance(attribute["order"], int)
     x = get(platform, "/services/urbanism.xml", jurisdiction_id=JURISDICTION)
     root = ElementTree.fromstring(x.content)
     assert x.status_code == 200 and root.tag == "service_definition"
     assert root.findtext("service_code") == "urbanism"
-    assert [a.findtext("code") for a in root.findall("attributes/attribute")] == ["location", "media"]
+    assert [a.findtext("code") for a in root.findall("attributes/attribute")] == ["location", "media", "deadline"]
     assert root.find("attributes/attribute/variable").text == "false"
     observation = get(platform, "/services/observation.json", jurisdiction_id=JURISDICTION).json()
-    assert observation == {"service_code": "observation", "attributes": []}
+    assert observation["service_code"] == "observation"
+    assert [a["code"] for a in observation["attributes"]] == ["deadline"]
+    assert "working days" in observation["attributes"][0]["description"] or "month" in observation["attributes"][0]["description"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
