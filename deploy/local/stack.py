@@ -115,11 +115,11 @@ class Stack:
                 env["DATABASE_URL"] = self.infra[db_key]
             else:
                 env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
+        env.update(self.overrides)
         if name == "tickets" and "TICKETS_PII_KEY" not in env:
             env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
         if name == "identity" and "IDENTITY_KEY_SECRET" not in env:
             env["IDENTITY_KEY_SECRET"] = self.local_secret("identity-key-secret")
-        env.update(self.overrides)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
