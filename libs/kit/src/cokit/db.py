@@ -51,6 +51,38 @@ def is_postgres(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+# SQLSTATEs of a server that is away rather than of a wrong statement: connection exceptions
+# (class 08), shutting down or starting up (57P01-57P03), no connection slot left (53300).
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (stopped, restarting, out of
+    connections): the same work succeeds once it is back, so callers are told to try again
+    (UNAVAILABLE) and consumers keep the event, where a wrong statement is a fault."""
+    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    cause = exc.orig
+    while cause is not None:  # pg8000 raises its InterfaceError from the socket's OSError
+        if isinstance(cause, OSError):
+            return True
+        cause = cause.__cause__
+    return _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES)
+
+
+def _sqlstate(error) -> str:
+    # pg8000 keeps the server's error fields in args[0] ("C": the SQLSTATE); psycopg names it.
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if code:
+        return str(code)
+    args = getattr(error, "args", ())
+    return str(args[0].get("C", "")) if args and isinstance(args[0], dict) else ""
+
+
 class Database(DependencyProvider):
     """One engine per container, from DATABASE_URL; workers get the engine."""
 
