@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 
+import pg8000.core
 import pg8000.exceptions
 import pytest
 import sqlalchemy as sa
@@ -38,6 +39,14 @@ def server_error(code: str, text: str) -> sa.exc.DBAPIError:
     return sa.exc.DatabaseError("select 1", {}, pg8000.exceptions.DatabaseError({"S": "FATAL", "C": code, "M": text}))
 
 
+def reset_in_driver() -> ConnectionResetError:
+    class Reset:
+        def read(self, size):
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    return raised(lambda: pg8000.core._read(Reset(), 4))
+
+
 def to_status(exc: BaseException) -> GrpcError:
     errors.install()
     return GrpcError.from_exception((type(exc), exc, exc.__traceback__))
@@ -50,6 +59,9 @@ def to_status(exc: BaseException) -> GrpcError:
     pytest.param(server_error("08006", "connection failure"), id="connection failure"),
     pytest.param(server_error("53300", "sorry, too many clients already"), id="no connection slot"),
     pytest.param(sa.exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached"), id="pool exhausted"),
+    pytest.param(reset_in_driver(), id="reset while the driver reads"),
+    pytest.param(sa.exc.PendingRollbackError("Can't reconnect until invalid transaction is rolled back", code="8s2b"),
+                 id="statement after the connection was lost"),
 ])
 def test_a_database_out_of_reach_is_unavailable_with_its_reason(exc):
     assert database_unreachable(exc)
@@ -65,6 +77,7 @@ def test_a_database_out_of_reach_is_unavailable_with_its_reason(exc):
     pytest.param(server_error("23505", "duplicate key value violates unique constraint"), id="unique violation"),
     pytest.param(raised(lambda: sa.create_engine("sqlite://").connect().execute(sa.text("selec 1"))), id="sqlite"),
     pytest.param(ValueError("a bug"), id="not a database error"),
+    pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="a reset elsewhere"),
 ])
 def test_a_wrong_statement_or_a_bug_stays_internal(exc):
     assert not database_unreachable(exc)

@@ -58,20 +58,40 @@ _UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 def database_unreachable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be reached now (stopped, restarting, out of
-    connections): the same work succeeds once it is back, so callers are told to try again
-    (UNAVAILABLE) and consumers keep the event, where a wrong statement is a fault."""
+    connections), or was raised while handling that: the same work succeeds once it is back,
+    so callers are told to try again (UNAVAILABLE) and consumers keep the event, where a wrong
+    statement is a fault."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if _unreachable(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _unreachable(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
         return True
+    if isinstance(exc, sa.exc.PendingRollbackError):
+        # The connection was lost inside the transaction and a statement came after.
+        return exc.code == "8s2b"
+    if isinstance(exc, OSError):
+        # pg8000 lets some socket errors (a reset while reading) out unwrapped.
+        return _raised_in_driver(exc)
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
-    if exc.connection_invalidated:
-        return True
-    cause = exc.orig
-    while cause is not None:  # pg8000 raises its InterfaceError from the socket's OSError
-        if isinstance(cause, OSError):
+    return (exc.connection_invalidated or database_unreachable(exc.orig)
+            or _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES))
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("pg8000"):
             return True
-        cause = cause.__cause__
-    return _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES)
+        tb = tb.tb_next
+    return False
 
 
 def _sqlstate(error) -> str:
