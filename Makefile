@@ -54,8 +54,8 @@ status: ## state of the services and servers
 	@$(PY) deploy/local/stack.py status || true
 	@bash deploy/local/infra.sh status all || true
 
-.PHONY: test test-unit test-e2e chart-check
-test: venv reserve-ports protos-check chart-check test-unit test-e2e ## everything CI runs: charts, unit tests, then e2e on the real servers
+.PHONY: test test-unit test-e2e test-faults chart-check
+test: venv reserve-ports protos-check chart-check test-unit test-e2e ## charts, unit tests, then e2e on the real servers (CI runs test-faults after it)
 
 chart-check: venv ## Helm charts: lint, render every profile, Kubernetes schemas, promtool, checkov, tests
 	@bash deploy/tools/chart-check.sh
@@ -72,7 +72,12 @@ test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use 
 test-e2e: venv ## the platform end to end on the real servers, one shared set per session
 	@bash deploy/local/infra.sh up all
 	@bash deploy/tools/ensure-chromium.sh && bash deploy/tools/axe/ensure-axe.sh
-	@$(PYTEST) -q e2e_tests
+	@$(PYTEST) -q e2e_tests --ignore=e2e_tests/faults
+
+# Servers of their own (deploy/local with INFRA_STATE_DIR and INFRA_PORT_OFFSET): these tests
+# kill processes and stop servers, which the shared ones other sessions use must never see.
+test-faults: venv reserve-ports ## SIGKILL of tickets, Kafka and PostgreSQL stopped, SMTP away, under load (about 8 min)
+	@$(PYTEST) -q e2e_tests/faults
 
 .PHONY: bench
 bench: venv ## benchmarks, each figure as a ratio against a baseline measured in the same run

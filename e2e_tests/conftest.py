@@ -73,13 +73,7 @@ def _own_databases(urls) -> dict[str, str]:
 
 # --- the platform's services, started once per session on the shared servers ----------
 
-_ROOT = _HERE.parent
-sys.path.insert(0, str(_ROOT / "deploy" / "local"))
-import stack as stack_module  # noqa: E402
-
-
-E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
-                   "RATE_LIMIT_CLIENT_BURST": "1000000", "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000"}
+from e2e_tests.session import session_stack  # noqa: E402  (puts deploy/local on sys.path)
 
 
 @pytest.fixture(scope="session")
@@ -87,16 +81,7 @@ def platform(infra: infra_module.Endpoints):
     """All six services on PostgreSQL, Kafka, the S3 server and SMTP of `infra`, on their
     own ports (+100), folder (.local/e2e-100) and Kafka consumer groups, so a running
     `make dev` is left alone."""
-    stack = stack_module.Stack(
-        state_dir=_ROOT / ".local" / f"e2e-{E2E_PORT_OFFSET}",
-        port_offset=E2E_PORT_OFFSET,
-        postgres=True,
-        infra=infra.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"e2e-{E2E_PORT_OFFSET}.",
-                   # every test calls from 127.0.0.1, the fuzzing run thousands of times: the
-                   # limits are tested on a gateway of their own (test_gateway_rate_limits.py)
-                   **E2E_RATE_LIMITS},
-    )
+    stack = session_stack(infra, f"e2e-{E2E_PORT_OFFSET}", E2E_PORT_OFFSET)
     stack.down()
     stack.up()
     yield stack

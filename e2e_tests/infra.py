@@ -14,6 +14,7 @@ import email
 import email.policy
 import os
 import shlex
+import shutil
 import subprocess
 import time
 from abc import ABC, abstractmethod
@@ -130,12 +131,14 @@ class LocalBackend(Backend):
         self.root = root
         self.script = root / "deploy" / "local" / "infra.sh"
         self.env_file = root / ".local" / "infra" / "env"
-        
+        self.script_env: dict[str, str] = {}
+
     def _run(self, *args: str, timeout: float = 900) -> None:
         # A cold first run downloads the servers, hence the long timeout.
         proc = subprocess.run(
             ["bash", str(self.script), *args],
             cwd=self.root,
+            env={**os.environ, **self.script_env},
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -196,6 +199,31 @@ class LocalBackend(Backend):
             with open(path, "rb") as fh:
                 found.append(email.message_from_binary_file(fh, policy=email.policy.default))
         return found
+
+
+class PrivateBackend(LocalBackend):
+    """A set of servers of its own, for tests that stop and restart them (the fault tests):
+    the same scripts with their state in `state_dir` and every port shifted by `port_offset`
+    (INFRA_STATE_DIR, INFRA_PORT_OFFSET of deploy/local/lib.sh). Blank at each up, stopped at
+    close: the shared servers other sessions use are never touched."""
+
+    name = "private"
+
+    def __init__(self, state_dir: Path, port_offset: int, root: Path = ROOT) -> None:
+        super().__init__(root)
+        self.state_dir = state_dir
+        self.env_file = state_dir / "env"
+        self.script_env = {"INFRA_STATE_DIR": str(state_dir), "INFRA_PORT_OFFSET": str(port_offset)}
+
+    def up(self) -> Endpoints:
+        # Left running by an interrupted session, the servers would hold the ports and the
+        # old data; counts are only meaningful on a blank set.
+        self._run("down", timeout=180)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+        return super().up()
+
+    def close(self) -> None:
+        self._run("down", timeout=180)
 
 
 class TestcontainersBackend(Backend):

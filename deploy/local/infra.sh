@@ -21,19 +21,19 @@ write_env() {
   local tmp="$STATE/env.tmp"
   cat >"$tmp" <<EOF
 # Written by deploy/local/infra.sh up: endpoints of the local servers.
-KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
-S3_ENDPOINT=http://127.0.0.1:9000
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$((9092 + PORT_OFFSET))
+S3_ENDPOINT=http://127.0.0.1:$((9000 + PORT_OFFSET))
 S3_ACCESS_KEY=citizenoffice
 S3_SECRET_KEY=citizenoffice-secret
 S3_BUCKET=citizenoffice-attachments
 S3_REGION=us-east-1
 SMTP_HOST=127.0.0.1
-SMTP_PORT=1025
+SMTP_PORT=$((1025 + PORT_OFFSET))
 SMTP_MAIL_DIR=$(printf '%q' "$STATE/mail")
 EOF
   local svc
   for svc in identity registry tickets documents notifications; do
-    echo "DATABASE_URL_${svc^^}=postgresql+pg8000://citizenoffice:citizenoffice@127.0.0.1:55432/$svc" >>"$tmp"
+    echo "DATABASE_URL_${svc^^}=postgresql+pg8000://citizenoffice:citizenoffice@127.0.0.1:$((55432 + PORT_OFFSET))/$svc" >>"$tmp"
   done
   mv "$tmp" "$STATE/env"
 }

@@ -5,8 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=kafka
-PORT=9092
-CONTROLLER_PORT=9093
+PORT=$((9092 + PORT_OFFSET))
+CONTROLLER_PORT=$((9093 + PORT_OFFSET))
 POM="$HERE/kafka/pom.xml"
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM")
 DIST="$CACHE/kafka/$KAFKA_VERSION-$(pin_hash "$POM")"

@@ -5,7 +5,11 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$ROOT/deploy/local"
 CACHE="$ROOT/.cache"
-STATE="$ROOT/.local/infra"
+# A second set of servers, e.g. the fault tests' own (they stop and restart servers, which
+# the shared set must never see), lives in INFRA_STATE_DIR on ports shifted by
+# INFRA_PORT_OFFSET; unset, both name the shared set.
+STATE="${INFRA_STATE_DIR:-$ROOT/.local/infra}"
+PORT_OFFSET="${INFRA_PORT_OFFSET:-0}"
 M2_REPO="$CACHE/m2"
 PY="$ROOT/.venv/bin/python"
 mkdir -p "$CACHE" "$STATE"

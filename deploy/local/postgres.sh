@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=postgres
-PORT=55432
+PORT=$((55432 + PORT_OFFSET))
 DB_USER=citizenoffice
 DB_PASSWORD=citizenoffice
 DATABASES=(identity registry tickets documents notifications)
@@ -18,8 +18,10 @@ LOG="$STATE/postgres.log"
 place_data() {
   [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 || return 0
   (cd / && runuser -u postgres -- test -x "$STATE") && return 0
-  local home
-  home="$(getent passwd postgres | cut -d: -f6)/citizenoffice-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
+  local home owner=$ROOT
+  # A second set of servers (lib.sh INFRA_STATE_DIR) keeps a cluster of its own there too.
+  [ -z "${INFRA_STATE_DIR:-}" ] || owner=$STATE
+  home="$(getent passwd postgres | cut -d: -f6)/citizenoffice-$(printf '%s' "$owner" | sha1sum | cut -c1-12)"
   mkdir -p "$home"
   chown postgres: "$home"
   DATA="$home/data"

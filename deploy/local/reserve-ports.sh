@@ -3,7 +3,8 @@
 # source port. Without it, a client socket can sit on 50153 (say) at the moment a restarted
 # service binds it, and the restart fails. Best effort: needs root, changes nothing else.
 set -u
-ports="8080-8999,9092-9093,9100-9999,50000-50999,55432"
+# 55432 and up: the shared PostgreSQL and the fault tests' own (lib.sh INFRA_PORT_OFFSET).
+ports="8080-8999,9092-9093,9100-9999,50000-50999,55432-55999"
 file=/proc/sys/net/ipv4/ip_local_reserved_ports
 current=$(cat "$file" 2>/dev/null || true)
 [ "$current" = "$ports" ] && exit 0

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=s3
-PORT=9000
+PORT=$((9000 + PORT_OFFSET))
 ENDPOINT="http://127.0.0.1:$PORT"
 ACCESS_KEY=citizenoffice
 SECRET_KEY=citizenoffice-secret

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 NAME=smtp
-PORT=1025
+PORT=$((1025 + PORT_OFFSET))
 MAIL_DIR="$STATE/mail"
 LOG="$STATE/smtp.log"
 

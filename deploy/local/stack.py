@@ -113,6 +113,7 @@ class Stack:
                 env["DATABASE_URL"] = self.infra[db_key]
             else:
                 env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
+        env.update(self.overrides)
         if name == "tickets" and "TICKETS_PII_KEY" not in env:
             env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
         if name == "identity" and "IDENTITY_KEY_SECRET" not in env:
@@ -121,7 +122,6 @@ class Stack:
             env["SERVICE_CREDENTIAL_MASTER"] = self.local_secret("service-credential-master")
         if "SERVICE_CREDENTIAL" not in self.overrides:
             env["SERVICE_CREDENTIAL"] = self.service_credential(name)
-        env.update(self.overrides)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
@@ -129,7 +129,8 @@ class Stack:
         """What `service` trades with identity for its own token (cokit.auth.service_identity)."""
         from cokit.auth.service_identity import credential_for
 
-        return credential_for(base64.b64decode(self.local_secret("service-credential-master")), service)
+        master = self.overrides.get("SERVICE_CREDENTIAL_MASTER") or self.local_secret("service-credential-master")
+        return credential_for(base64.b64decode(master), service)
 
     def local_secret(self, name: str) -> str:
         """A random 32-byte key (base64) made once and kept beside the data it seals, so that

@@ -51,6 +51,58 @@ def is_postgres(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+# SQLSTATEs of a server that is away rather than of a wrong statement: connection exceptions
+# (class 08), shutting down or starting up (57P01-57P03), no connection slot left (53300).
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (stopped, restarting, out of
+    connections), or was raised while handling that: the same work succeeds once it is back,
+    so callers are told to try again (UNAVAILABLE) and consumers keep the event, where a wrong
+    statement is a fault."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if _unreachable(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _unreachable(exc: BaseException) -> bool:
+    if isinstance(exc, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(exc, sa.exc.PendingRollbackError):
+        # The connection was lost inside the transaction and a statement came after.
+        return exc.code == "8s2b"
+    if isinstance(exc, OSError):
+        # pg8000 lets some socket errors (a reset while reading) out unwrapped.
+        return _raised_in_driver(exc)
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    return (exc.connection_invalidated or database_unreachable(exc.orig)
+            or _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES))
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("pg8000"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _sqlstate(error) -> str:
+    # pg8000 keeps the server's error fields in args[0] ("C": the SQLSTATE); psycopg names it.
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if code:
+        return str(code)
+    args = getattr(error, "args", ())
+    return str(args[0].get("C", "")) if args and isinstance(args[0], dict) else ""
+
+
 class Database(DependencyProvider):
     """One engine per container, from DATABASE_URL; workers get the engine."""
 

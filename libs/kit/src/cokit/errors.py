@@ -4,7 +4,9 @@ A rule module raises a plain cokit.refusals.Refusal; the service layer may spell
 thing as a DomainError with its gRPC code. nameko-grpc turns either into a status whose
 details carry a google.rpc.ErrorInfo (reason, domain, metadata), so the gateway can map it
 to an HTTP problem body without parsing messages. Any other exception reaches the caller
-as INTERNAL with a generic message: never a stack trace or an internal detail.
+as INTERNAL with a generic message: never a stack trace or an internal detail; a database
+that cannot be reached, or a peer's UNAVAILABLE, reaches it as UNAVAILABLE, which it may
+try again.
 """
 from __future__ import annotations
 
@@ -80,6 +82,12 @@ def _refusal_to_grpc(exc_info, code=None, message=None):
     return to_grpc_error(exc_info[1])
 
 
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+# Statuses of a call to another service that reach this service's caller as they are: a peer
+# that is away or too slow is no internal error of this service.
+PASSED_ON = (StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED)
+
+
 def _unexpected_to_grpc(exc_info, code=None, message=None):
     if isinstance(exc_info[1], Refusal):
         # A subclass of Refusal a service defines itself: nameko-grpc found no handler for
@@ -92,9 +100,25 @@ def _unexpected_to_grpc(exc_info, code=None, message=None):
         return grpc_errors.GrpcError(
             code=code, message=text, status=Status(code=code.value[0], message=text)
         )
+    # Imported here: cokit.db brings nameko and eventlet, which importers of this module (the
+    # gateway's mapping, unpatched test processes) must not get before they choose to patch.
+    from cokit.db import database_unreachable
+
+    if database_unreachable(exc_info[1]):
+        log.warning("database unreachable: %s", type(exc_info[1].__cause__ or exc_info[1]).__name__)
+        error = unavailable(DATABASE_UNAVAILABLE, "the service cannot reach its database; please try again shortly")
+        return _refusal_to_grpc((DomainError, error, None))
     log.error("unhandled error in entrypoint", exc_info=exc_info)
     status = Status(code=StatusCode.INTERNAL.value[0], message="internal error")
     return grpc_errors.GrpcError(code=StatusCode.INTERNAL, message="internal error", status=status)
+
+
+def _grpc_error_to_grpc(exc_info, code=None, message=None):
+    error = exc_info[1]
+    if code is None and error.code in PASSED_ON:
+        status = error.status or Status(code=error.code.value[0], message=error.message)
+        return grpc_errors.GrpcError(code=error.code, message=error.message, status=status)
+    return _unexpected_to_grpc(exc_info, code, message)
 
 
 def error_info(status: Status | None) -> ErrorInfo | None:
@@ -113,6 +137,7 @@ def install() -> None:
     """Route exceptions to statuses; idempotent."""
     for refusal_type in (Refusal, DomainError):
         grpc_errors.register_exception_handler(refusal_type, _refusal_to_grpc)
+    grpc_errors.register_exception_handler(grpc_errors.GrpcError, _grpc_error_to_grpc)
     # nameko-grpc looks handlers up by exact type; unknown types fall to the default,
     # which would echo the exception's text, so replace the default as well.
     grpc_errors.default_error_from_exception = _unexpected_to_grpc

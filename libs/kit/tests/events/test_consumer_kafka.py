@@ -1,4 +1,5 @@
 import collections
+import socket
 import time
 
 import eventlet
@@ -169,6 +170,33 @@ def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
     assert "Traceback" not in by_offset[2].error
     assert wait_for(lambda: sum(ext.stats.committed.values()) == 4, timeout=30)
     assert sum(ext.stats.committed.values()) == 4
+
+
+def test_a_database_out_of_reach_keeps_the_event_past_max_attempts(
+        container_factory, service_config, unique, kafka):
+    # A restart of PostgreSQL outlasts three quick attempts; dead-lettering then would lose
+    # the event, though it is handled as soon as the database answers again.
+    topic, group = "kit-c9-%s" % unique, "g-%s" % unique
+    _, value = envelope_bytes("agg", "receipt")
+    produce(kafka, topic, [(b"agg", value)])
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        away = sa.create_engine("postgresql+pg8000://u:p@127.0.0.1:%d/db" % sock.getsockname()[1])
+    attempts, handled = collections.Counter(), []
+
+    def behaviour(service, event):
+        attempts[event.event_id] += 1
+        if sum(attempts.values()) <= 5:
+            away.connect()
+        handled.append(event.payload["note"])
+
+    container = container_factory(make_service(topic, group, behaviour, max_attempts=3, max_retry_backoff=0.2),
+                                  service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: handled == ["receipt"], timeout=30)
+    assert sum(attempts.values()) == 6 and ext.stats.dead_lettered == 0
+    assert wait_for(lambda: sum(ext.stats.committed.values()) == 1, timeout=30)
 
 
 def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(

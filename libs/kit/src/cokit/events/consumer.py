@@ -49,6 +49,7 @@ from nameko import config as nameko_config
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint
 
+from cokit.db import database_unreachable
 from cokit.events import processed as _processed
 from cokit.events._engine import EngineSpec, resolve_engine
 from cokit.events.bridge import HubCaller, Mailbox, join_os_thread, start_os_thread
@@ -525,7 +526,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
                     return
                 except Exception as mark_exc:
                     exc = mark_exc
-            if attempt >= self.max_attempts:
+            if database_unreachable(exc):
+                # Not the record's fault: it is handled once the database is back, however long
+                # that takes, and its offset waits (a dead letter here would lose the event).
+                log.warning("consumer %s: database unreachable; %s@%s kept, retrying", self.group, rec.topic,
+                            rec.offset)
+            elif attempt >= self.max_attempts:
                 self._dead_letter(rec, exc)
                 return
             self.stats.retries += 1

@@ -108,19 +108,36 @@ class ProducerThread:
                             self._hub.resolve(job.done, exc=exc)
                             continue
                     try:
-                        self._hub.resolve(job.done, job.fn(producer))
+                        results = job.fn(producer)
                     except Exception as exc:
-                        self._hub.resolve(job.done, exc=exc)
+                        results, failed = exc, True
+                    else:
+                        failed = any(r is not None for r in results)
+                    if failed:
+                        # After records expired while the broker was away, kafka-python's
+                        # idempotent producer was seen never to send again (flush waiting
+                        # forever once the broker was back): a new client starts clean, and
+                        # the caller sends the failed records again anyway.
+                        self._discard(producer)
+                        producer = None
+                    if isinstance(results, Exception):
+                        self._hub.resolve(job.done, exc=results)
+                    else:
+                        self._hub.resolve(job.done, results)
         finally:
             for job in self._jobs.take_all():
                 if job is not None:
                     self._hub.resolve(job.done, exc=ProducerStopped("producer stopped"))
             if producer is not None:
-                try:
-                    producer.close(timeout=5)
-                except Exception:
-                    log.warning("closing the Kafka producer failed", exc_info=True)
+                self._discard(producer, timeout=5)
             self._jobs.close()
+
+    @staticmethod
+    def _discard(producer, timeout: float = 0) -> None:
+        try:
+            producer.close(timeout=timeout)
+        except Exception:
+            log.warning("closing the Kafka producer failed", exc_info=True)
 
     def _send_all(self, producer, records: list[Record]) -> list[Optional[BaseException]]:
         from kafka.errors import KafkaTimeoutError
@@ -136,20 +153,23 @@ class ProducerThread:
                 break
         # Wait for every sent record to be acknowledged or to fail for good
         # (delivery_timeout_ms); giving up earlier would let the client deliver
-        # it later while the caller sends it again.
+        # it later while the caller sends it again. A client still holding records
+        # well past that is stuck: they count as failed and the client is replaced.
+        patience = time.monotonic() + (self._options["delivery_timeout_ms"] + self._options["request_timeout_ms"]) / 1000
         while futures:
             try:
                 producer.flush(timeout=1.0)
                 break
             except KafkaTimeoutError:
-                if self._stopping:
+                if self._stopping or time.monotonic() > patience:
                     break
         results: list[Optional[BaseException]] = []
         for fut in futures:
             if fut.is_done and fut.exception is None:
                 results.append(None)
             else:
-                results.append(fut.exception or ProducerStopped("not acknowledged before stop"))
+                results.append(fut.exception or ProducerStopped(
+                    "not acknowledged before stop" if self._stopping else "not acknowledged in time"))
         missing = len(records) - len(results)
         results.extend([send_error or ProducerStopped("not sent")] * missing)
         return results
