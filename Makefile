@@ -54,8 +54,15 @@ status: ## state of the services and servers
 	@$(PY) deploy/local/stack.py status || true
 	@bash deploy/local/infra.sh status all || true
 
-.PHONY: test test-unit test-e2e test-faults chart-check
-test: venv reserve-ports protos-check chart-check test-unit test-e2e ## charts, unit tests, then e2e on the real servers (CI runs test-faults after it)
+.PHONY: test test-unit test-e2e test-faults chart-check lint format
+test: venv reserve-ports protos-check lint chart-check test-unit test-e2e ## charts, unit tests, then e2e on the real servers (CI runs test-faults after it)
+
+lint: venv ## ruff: the linter's rules and the formatter's layout (pyproject.toml [tool.ruff])
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
+format: venv ## rewrite the Python files in the formatter's layout
+	@.venv/bin/ruff format .
 
 chart-check: venv ## Helm charts: lint, render every profile, Kubernetes schemas, promtool, checkov, tests
 	@bash deploy/tools/chart-check.sh

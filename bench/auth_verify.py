@@ -7,6 +7,7 @@ identity runs as a real service process (cokit.run, SQLite in a temporary folder
 signed with its active key. Both sides verify the same token with the same Verifier; the
 difference is the call.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,20 +56,35 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/identity.db", "GRPC_PORT": str(port),
-               "METRICS_PORT": str(free_port()), "INSTANCE_ID": "ma", "LOG_LEVEL": "WARNING",
-               "IDENTITY_KEY_SECRET": base64.b64encode(os.urandom(32)).decode()}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/identity.db",
+            "GRPC_PORT": str(port),
+            "METRICS_PORT": str(free_port()),
+            "INSTANCE_ID": "ma",
+            "LOG_LEVEL": "WARNING",
+            "IDENTITY_KEY_SECRET": base64.b64encode(os.urandom(32)).decode(),
+        }
         run = [sys.executable, "-W", "ignore", "-m", "cokit.run", "identity"]
         subprocess.run(run + ["--migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
         proc = subprocess.Popen(run, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             engine = sa.create_engine(env["DATABASE_URL"])
             with engine.connect() as conn:
-                kid, pem = conn.execute(sa.text("select kid, private_pem from signing_keys where status = 'active'")).first()
+                kid, pem = conn.execute(
+                    sa.text("select kid, private_pem from signing_keys where status = 'active'")
+                ).first()
             engine.dispose()
-            claims = domain.access_claims(issuer=issuer_of("ma"), audience=AUDIENCE, subject="bench", session_id="s",
-                                          instance="ma", bindings=[{"r": "staff", "i": "ma", "c": "tetouan", "o": "o"}],
-                                          ttl=3600, now=dt.datetime.now(dt.timezone.utc))
+            claims = domain.access_claims(
+                issuer=issuer_of("ma"),
+                audience=AUDIENCE,
+                subject="bench",
+                session_id="s",
+                instance="ma",
+                bindings=[{"r": "staff", "i": "ma", "c": "tetouan", "o": "o"}],
+                ttl=3600,
+                now=dt.datetime.now(dt.timezone.utc),
+            )
             token = domain.mint_access_token(keyseal.KeySealer(env["IDENTITY_KEY_SECRET"]).open(pem, kid), kid, claims)
 
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -77,8 +93,11 @@ def main() -> int:
             request = identity_pb2.IntrospectRequest(token=token)
             assert stub.IntrospectToken(request, timeout=10).active
 
-            verifier = Verifier(issuer_of("ma"), AUDIENCE,
-                                lambda: trust_state_from_reply(stub.GetTrustState(identity_pb2.Empty(), timeout=10)))
+            verifier = Verifier(
+                issuer_of("ma"),
+                AUDIENCE,
+                lambda: trust_state_from_reply(stub.GetTrustState(identity_pb2.Empty(), timeout=10)),
+            )
             assert verifier.verify(token)["sub"] == "bench"
 
             remote = rate(lambda: stub.IntrospectToken(request, timeout=10), args.seconds)
@@ -88,7 +107,9 @@ def main() -> int:
             proc.terminate()
             proc.wait(10)
     print(f"auth_verify_grpc_introspect: {remote:.0f} verifications/s (ratio 1.00 against auth_verify_grpc_introspect)")
-    print(f"auth_verify_local_jwks: {local:.0f} verifications/s (ratio {local / remote:.2f} against auth_verify_grpc_introspect)")
+    print(
+        f"auth_verify_local_jwks: {local:.0f} verifications/s (ratio {local / remote:.2f} against auth_verify_grpc_introspect)"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ to check its size, sha256 and type. The baseline is MinIO's put_object of the sa
 
     name: value unit (ratio R against BASELINE)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,7 @@ from minio import Minio
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 from e2e_tests.service_callers import through_platform  # noqa: E402
 
@@ -48,8 +50,9 @@ def direct(s3: Minio, bucket: str, files: list[bytes]) -> float:
 
     started = time.perf_counter()
     for data in files:
-        s3.put_object(bucket, f"bench/direct/{uuid.uuid4()}", io.BytesIO(data), len(data),
-                      content_type="application/pdf")
+        s3.put_object(
+            bucket, f"bench/direct/{uuid.uuid4()}", io.BytesIO(data), len(data), content_type="application/pdf"
+        )
     return time.perf_counter() - started
 
 
@@ -57,9 +60,16 @@ def presigned(stub: DocumentsServiceStub, files: list[bytes]) -> float:
     session = requests.Session()
     started = time.perf_counter()
     for data in files:
-        ticket = stub.StartUpload(pb.StartUploadRequest(
-            office_id=OFFICE, declared_content_type="application/pdf", size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), category=pb.DOCUMENT), timeout=30)
+        ticket = stub.StartUpload(
+            pb.StartUploadRequest(
+                office_id=OFFICE,
+                declared_content_type="application/pdf",
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                category=pb.DOCUMENT,
+            ),
+            timeout=30,
+        )
         response = session.put(ticket.url, data=data, timeout=120)
         response.raise_for_status()
         stub.CompleteUpload(pb.CompleteUploadRequest(upload_id=ticket.upload_id), timeout=120)
@@ -72,10 +82,20 @@ def main() -> None:
     parser.add_argument("--mib", type=int, default=16)  # at the multipart threshold: one PUT each
     args = parser.parse_args()
     infra = stack_module.read_env_file(stack_module.INFRA_ENV)
-    stack = stack_module.Stack(state_dir=ROOT / ".local" / f"bench-{OFFSET}", port_offset=OFFSET, postgres=False,
-                               infra=infra, overrides={"LOG_LEVEL": "WARNING"})
-    s3 = Minio(infra["S3_ENDPOINT"].split("://", 1)[1], access_key=infra["S3_ACCESS_KEY"],
-               secret_key=infra["S3_SECRET_KEY"], secure=False, region=infra.get("S3_REGION", "us-east-1"))
+    stack = stack_module.Stack(
+        state_dir=ROOT / ".local" / f"bench-{OFFSET}",
+        port_offset=OFFSET,
+        postgres=False,
+        infra=infra,
+        overrides={"LOG_LEVEL": "WARNING"},
+    )
+    s3 = Minio(
+        infra["S3_ENDPOINT"].split("://", 1)[1],
+        access_key=infra["S3_ACCESS_KEY"],
+        secret_key=infra["S3_SECRET_KEY"],
+        secure=False,
+        region=infra.get("S3_REGION", "us-east-1"),
+    )
     bucket = infra["S3_BUCKET"]
     files = payloads(args.files, args.mib)
     total_mib = args.files * args.mib
@@ -102,8 +122,10 @@ def main() -> None:
                 s3.remove_object(bucket, obj.object_name)
     base_rate, rate = total_mib / base, total_mib / measured
     print(f"documents_upload_direct_minio: {base_rate:.1f} MiB/s (ratio 1.00 against documents_upload_direct_minio)")
-    print(f"documents_upload_presigned: {rate:.1f} MiB/s (ratio {rate / base_rate:.2f} against "
-          f"documents_upload_direct_minio)")
+    print(
+        f"documents_upload_presigned: {rate:.1f} MiB/s (ratio {rate / base_rate:.2f} against "
+        f"documents_upload_direct_minio)"
+    )
 
 
 if __name__ == "__main__":

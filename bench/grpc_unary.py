@@ -11,6 +11,7 @@ line per figure:
 
 where the baseline is the plain grpcio server at the same concurrency.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,8 +101,7 @@ class Server:
         self.variant = variant
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-W", "ignore", __file__, "--serve", variant,
-             "--port", str(self.port)],
+            [sys.executable, "-W", "ignore", __file__, "--serve", variant, "--port", str(self.port)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=ROOT,
@@ -139,9 +139,7 @@ def measure(stub, request, inflight: int, seconds: float) -> float:
             echo(request, timeout=10)
             done += 1
     else:
-        pending = collections.deque(
-            echo.future(request, timeout=10) for _ in range(inflight)
-        )
+        pending = collections.deque(echo.future(request, timeout=10) for _ in range(inflight))
         while pending:
             pending.popleft().result()
             done += 1
@@ -171,8 +169,7 @@ def run(seconds: float) -> int:
                 baseline_name = f"grpc_unary_{label}_grpcio"
                 ratio = rate / results[label, "grpcio"]
                 print(
-                    f"grpc_unary_{label}_{variant}: {rate:.0f} calls/s "
-                    f"(ratio {ratio:.2f} against {baseline_name})",
+                    f"grpc_unary_{label}_{variant}: {rate:.0f} calls/s (ratio {ratio:.2f} against {baseline_name})",
                     flush=True,
                 )
     finally:

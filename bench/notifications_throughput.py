@@ -12,6 +12,7 @@ service does.
 
     name: value unit (ratio R against BASELINE)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ from kafka.structs import OffsetAndMetadata
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 import stack as stack_module  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
 from e2e_tests.service_callers import through_platform  # noqa: E402
 
@@ -63,8 +65,7 @@ def mail_count(folder: pathlib.Path) -> int:
 
 def skip_history(bootstrap: str) -> None:
     """Start the bench's group at the end of the topic, not at its whole history."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=PREFIX + "notifications",
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=PREFIX + "notifications", enable_auto_commit=False)
     try:
         partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
         ends = consumer.end_offsets(partitions)
@@ -102,16 +103,44 @@ def main() -> None:
     mail_dir, base_dir = state / "mail", state / "mail-baseline"
     infra = stack_module.read_env_file(stack_module.INFRA_ENV)
     smtp_port = 21025 + OFFSET
-    stack = stack_module.Stack(state_dir=state, port_offset=OFFSET, postgres=False, infra=infra, overrides={
-        "LOG_LEVEL": "WARNING", "KAFKA_GROUP_PREFIX": PREFIX, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port)})
+    stack = stack_module.Stack(
+        state_dir=state,
+        port_offset=OFFSET,
+        postgres=False,
+        infra=infra,
+        overrides={
+            "LOG_LEVEL": "WARNING",
+            "KAFKA_GROUP_PREFIX": PREFIX,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
+        },
+    )
     sink = base_sink = None
     try:
-        base_sink = subprocess.Popen([str(stack_module.PYTHON), str(ROOT / "deploy/local/smtp_sink.py"), "--port",
-                                      str(smtp_port + 1), "--mail-dir", str(base_dir)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        sink = subprocess.Popen([str(stack_module.PYTHON), str(ROOT / "deploy/local/smtp_sink.py"), "--port",
-                                 str(smtp_port), "--mail-dir", str(mail_dir)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        base_sink = subprocess.Popen(
+            [
+                str(stack_module.PYTHON),
+                str(ROOT / "deploy/local/smtp_sink.py"),
+                "--port",
+                str(smtp_port + 1),
+                "--mail-dir",
+                str(base_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        sink = subprocess.Popen(
+            [
+                str(stack_module.PYTHON),
+                str(ROOT / "deploy/local/smtp_sink.py"),
+                "--port",
+                str(smtp_port),
+                "--mail-dir",
+                str(mail_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_port(smtp_port)
         wait_port(smtp_port + 1)
         base_seconds = baseline(smtp_port + 1, args.count)
@@ -124,9 +153,15 @@ def main() -> None:
             stack.wait_ready(name)
         with grpc.insecure_channel(stack.grpc_target("identity")) as channel:
             identity = IdentityServiceStub(through_platform(channel, stack))
-            citizens = [identity.UpsertCitizen(identity_pb2.UpsertCitizenRequest(
-                email=f"bench.{uuid.uuid4().hex[:10]}@example.ma", display_name="Bench", language="ar"),
-                timeout=10).citizen_id for _ in range(args.count)]
+            citizens = [
+                identity.UpsertCitizen(
+                    identity_pb2.UpsertCitizenRequest(
+                        email=f"bench.{uuid.uuid4().hex[:10]}@example.ma", display_name="Bench", language="ar"
+                    ),
+                    timeout=10,
+                ).citizen_id
+                for _ in range(args.count)
+            ]
         time.sleep(3)  # the consumer has joined its group and the sender's timer runs
         now = dt.datetime.now(dt.timezone.utc)
         producer = KafkaProducer(bootstrap_servers=infra["KAFKA_BOOTSTRAP_SERVERS"], acks="all", linger_ms=5)
@@ -134,8 +169,14 @@ def main() -> None:
         for citizen_id in citizens:
             ticket_id = str(uuid.uuid4())
             payload = tickets_pb2.TicketSubmitted(
-                ticket_id=ticket_id, tracking_code="BNCH-0000-0", office_id="bench-office",
-                kind=tickets_pb2.COMPLAINT, category="lighting", citizen_id=citizen_id, language="ar")
+                ticket_id=ticket_id,
+                tracking_code="BNCH-0000-0",
+                office_id="bench-office",
+                kind=tickets_pb2.COMPLAINT,
+                category="lighting",
+                citizen_id=citizen_id,
+                language="ar",
+            )
             payload.acknowledge_by.FromDatetime(now + dt.timedelta(days=15))
             payload.answer_by.FromDatetime(now + dt.timedelta(days=60))
             envelope = build_envelope("ticket.submitted", ticket_id, payload, instance_id="bench")
@@ -153,8 +194,10 @@ def main() -> None:
                 process.wait(timeout=15)
     base_rate, rate = args.count / base_seconds, args.count / seconds
     print(f"notifications_smtplib_direct: {base_rate:.1f} mails/s (ratio 1.00 against notifications_smtplib_direct)")
-    print(f"notifications_kafka_to_smtp: {rate:.1f} notifications/s (ratio {rate / base_rate:.2f} against "
-          f"notifications_smtplib_direct)")
+    print(
+        f"notifications_kafka_to_smtp: {rate:.1f} notifications/s (ratio {rate / base_rate:.2f} against "
+        f"notifications_smtplib_direct)"
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Figures, each against a baseline measured in the same run:
 - deadline: CalendarCache.add_working_days(20) on the Moroccan calendar, against the same
   count on a calendar without holidays.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,6 +68,7 @@ def main() -> None:
     units, errors = transfer.validate_territory(transfer.read_rows("territory", "csv", content), existing)
     assert not errors
     with tempfile.TemporaryDirectory() as tmp:
+
         def fresh(name):
             engine = create_engine(f"sqlite:///{tmp}/{name}.db")
             store.metadata.create_all(engine)
@@ -95,8 +97,13 @@ def main() -> None:
         for start in starts:
             cache.add_working_days(start, 20)
 
-    line("registry_deadline_20_working_days", len(starts) / timed(lambda: deadlines(morocco)), "calls/s",
-         len(starts) / timed(lambda: deadlines(plain)), "calendar_without_holidays")
+    line(
+        "registry_deadline_20_working_days",
+        len(starts) / timed(lambda: deadlines(morocco)),
+        "calls/s",
+        len(starts) / timed(lambda: deadlines(plain)),
+        "calendar_without_holidays",
+    )
 
 
 if __name__ == "__main__":

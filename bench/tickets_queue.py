@@ -10,6 +10,7 @@ a first one, with random offices, agents, categories and words. Baseline: fetchi
 
     name: value unit (ratio R against BASELINE)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,7 +60,9 @@ def prepare(engine: sa.Engine, rows: int) -> float:
         for index in store.tickets.indexes:
             conn.execute(sa.text(f"DROP INDEX {SCHEMA}.{index.name}"))
         conn.execute(sa.text(GENERATE), {"rows": rows})
-        conn.execute(sa.text(f"UPDATE {SCHEMA}.tickets SET due_at = answer_by WHERE status = ANY(:open)"), {"open": OPEN})
+        conn.execute(
+            sa.text(f"UPDATE {SCHEMA}.tickets SET due_at = answer_by WHERE status = ANY(:open)"), {"open": OPEN}
+        )
     with scoped.begin() as conn:
         for index in store.tickets.indexes:
             index.create(conn)
@@ -80,8 +83,10 @@ def main() -> int:
     env = read_env_file(INFRA_ENV)
     engine = sa.create_engine(env["DATABASE_URL_TICKETS"], pool_size=2)
     took = prepare(engine, args.rows)
-    print(f"tickets_queue_generate_{args.rows}: {took:.1f} s (ratio 1.00 against tickets_queue_generate_{args.rows})",
-          flush=True)
+    print(
+        f"tickets_queue_generate_{args.rows}: {took:.1f} s (ratio 1.00 against tickets_queue_generate_{args.rows})",
+        flush=True,
+    )
     scoped = engine.execution_options(schema_translate_map={None: SCHEMA})
     rng = random.Random(5)
     now = dt.datetime.now(dt.timezone.utc)
@@ -97,7 +102,9 @@ def main() -> int:
         if shape == 2:
             return store.search(conn, assignee_id=f"agent-{rng.randrange(AGENTS)}", statuses=OPEN, now=now, limit=51)
         if shape == 3:
-            return store.search(conn, office_ids=office, categories=[f"cat-{rng.randrange(CATEGORIES)}"], now=now, limit=51)
+            return store.search(
+                conn, office_ids=office, categories=[f"cat-{rng.randrange(CATEGORIES)}"], now=now, limit=51
+            )
         if shape == 4:
             # Full-text search (GIN index on PostgreSQL): each word typed, as a word or the start of one.
             # Ticket g is in office g mod 30 on street g mod 997, so this street has tickets of this office.
@@ -105,8 +112,14 @@ def main() -> int:
             return store.search(conn, office_ids=office, text=f"panne rue {street}", now=now, limit=51)
         first = store.search(conn, office_ids=office, statuses=OPEN, now=now, limit=51)
         last = first[-1]
-        return store.search(conn, office_ids=office, statuses=OPEN, now=now, limit=51,
-                            after=(store.as_utc(last["submitted_at"]), last["ticket_id"]))
+        return store.search(
+            conn,
+            office_ids=office,
+            statuses=OPEN,
+            now=now,
+            limit=51,
+            after=(store.as_utc(last["submitted_at"]), last["ticket_id"]),
+        )
 
     def by_id(conn):
         return store.find_by_id(conn, f"bench-{rng.randrange(1, args.rows + 1):012d}")
@@ -115,7 +128,7 @@ def main() -> int:
     with scoped.connect() as conn:
         for name, fn in (("by_id", by_id), ("queue", queue)):
             for _ in range(20):
-                fn(conn)   # warm-up
+                fn(conn)  # warm-up
             times = []
             for _ in range(args.queries):
                 started = time.perf_counter()
@@ -125,11 +138,17 @@ def main() -> int:
             results[name] = (percentile(times, 50), percentile(times, 99))
     base50, base99 = results["by_id"]
     for label, index, base in (("p50", 0, base50), ("p99", 1, base99)):
-        print(f"tickets_queue_by_id_{label}: {results['by_id'][index]:.2f} ms "
-              f"(ratio 1.00 against tickets_queue_by_id_{label})", flush=True)
+        print(
+            f"tickets_queue_by_id_{label}: {results['by_id'][index]:.2f} ms "
+            f"(ratio 1.00 against tickets_queue_by_id_{label})",
+            flush=True,
+        )
         value = results["queue"][index]
-        print(f"tickets_queue_{args.rows}_{label}: {value:.2f} ms "
-              f"(ratio {value / base:.2f} against tickets_queue_by_id_{label})", flush=True)
+        print(
+            f"tickets_queue_{args.rows}_{label}: {value:.2f} ms "
+            f"(ratio {value / base:.2f} against tickets_queue_by_id_{label})",
+            flush=True,
+        )
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     return 0

@@ -21,6 +21,7 @@ each service's CPU per submission (process_cpu_seconds_total), how busy the mach
 envelope's occurred_at) and answer to readable (when this process read it, against when its
 POST was answered).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,20 +51,35 @@ TOPIC = "tickets.events.v1"
 OFFSET = int(os.environ.get("CITIZENOFFICE_BENCH_PORT_OFFSET", "900"))
 LATENCY = "citizenoffice_entrypoint_latency_seconds"
 # The hops of one submission, in the order they are called: (service, entrypoint method's last part).
-HOPS = (("gateway", "submit_ticket"), ("identity", "UpsertCitizen"), ("registry", "GetOffice"),
-        ("registry", "ListCategories"), ("tickets", "Submit"))
+HOPS = (
+    ("gateway", "submit_ticket"),
+    ("identity", "UpsertCitizen"),
+    ("registry", "GetOffice"),
+    ("registry", "ListCategories"),
+    ("tickets", "Submit"),
+)
 
 
 def records(count: int) -> list[dict]:
     run = uuid.uuid4().hex[:6]
-    return [{"office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
-             "description": f"Lampadaire {i} en panne rue des Oliviers depuis une semaine ({run})",
-             "email": f"bench.{run}.{i}@example.ma", "name": "Bench"} for i in range(count)]
+    return [
+        {
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "lighting",
+            "language": "fr",
+            "description": f"Lampadaire {i} en panne rue des Oliviers depuis une semaine ({run})",
+            "email": f"bench.{run}.{i}@example.ma",
+            "name": "Bench",
+        }
+        for i in range(count)
+    ]
 
 
 def tap(bootstrap: str) -> KafkaConsumer:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             consumer_timeout_ms=200)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, consumer_timeout_ms=200
+    )
     partitions = [TopicPartition(TOPIC, p) for p in (consumer.partitions_for_topic(TOPIC) or {0})]
     consumer.assign(partitions)
     consumer.seek_to_end(*partitions)
@@ -112,20 +128,29 @@ class Run:
             if n1 > n0:
                 lines.append(f"#   {service} {method}: {1000 * (s1 - s0) / (n1 - n0):.1f} ms ({n1 - n0:.0f} calls)")
         cpu = {name: cpu1[name] - cpu0.get(name, 0.0) for name in cpu1}
-        lines.append(f"# {label}: CPU per submission: " + ", ".join(
-            f"{name} {1000 * seconds / self.count:.1f} ms" for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]))
-            + f" (services {1000 * sum(cpu.values()) / self.count:.1f} ms)")
+        lines.append(
+            f"# {label}: CPU per submission: "
+            + ", ".join(
+                f"{name} {1000 * seconds / self.count:.1f} ms"
+                for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])
+            )
+            + f" (services {1000 * sum(cpu.values()) / self.count:.1f} ms)"
+        )
         busy, total = self.ticks
         lines.append(f"# {label}: machine busy {100 * busy / total:.0f}% of {os.cpu_count()} cores during the run")
         delays = sorted(self.seen[t] - self.answered[t] for t in self.answered if t in self.seen)
         if self.relay:
             relay = sorted(self.relay)
-            lines.append(f"# {label}: event written in the Submit transaction to Kafka (relay) "
-                         f"p50 {1000 * relay[len(relay) // 2]:.0f} ms, "
-                         f"p99 {1000 * relay[int(len(relay) * 0.99)]:.0f} ms")
+            lines.append(
+                f"# {label}: event written in the Submit transaction to Kafka (relay) "
+                f"p50 {1000 * relay[len(relay) // 2]:.0f} ms, "
+                f"p99 {1000 * relay[int(len(relay) * 0.99)]:.0f} ms"
+            )
         if delays:
-            lines.append(f"# {label}: answered to read back from Kafka p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
-                         f"mean {1000 * statistics.fmean(delays):.0f} ms")
+            lines.append(
+                f"# {label}: answered to read back from Kafka p50 {1000 * delays[len(delays) // 2]:.0f} ms, "
+                f"mean {1000 * statistics.fmean(delays):.0f} ms"
+            )
         return lines
 
 
@@ -135,7 +160,7 @@ def through_platform(stack: Stack, bootstrap: str, bodies: list[dict], clients: 
     adapter = requests.adapters.HTTPAdapter(pool_connections=clients, pool_maxsize=clients)
     session.mount("http://", adapter)
     answered: dict[str, float] = {}
-    seen: dict[str, tuple[float, float]] = {}   # ticket id -> (read here, commit to Kafka in s)
+    seen: dict[str, tuple[float, float]] = {}  # ticket id -> (read here, commit to Kafka in s)
     posting = threading.Event()
 
     def post(body):
@@ -175,10 +200,17 @@ def through_platform(stack: Stack, bootstrap: str, bodies: list[dict], clients: 
     missing = [t for t in wanted if t not in seen]
     if missing:
         raise SystemExit(f"{len(missing)} ticket.submitted events never reached Kafka")
-    mine = {t: seen[t] for t in wanted}   # the topic is shared: other stacks' events are left out
-    return Run(len(bodies) / elapsed, len(bodies), before, after, ticks,
-               {t: answered[t] for t in wanted}, {t: s for t, (s, _) in mine.items()},
-               [relayed for _, relayed in mine.values()])
+    mine = {t: seen[t] for t in wanted}  # the topic is shared: other stacks' events are left out
+    return Run(
+        len(bodies) / elapsed,
+        len(bodies),
+        before,
+        after,
+        ticks,
+        {t: answered[t] for t in wanted},
+        {t: s for t, (s, _) in mine.items()},
+        [relayed for _, relayed in mine.values()],
+    )
 
 
 def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> float:
@@ -190,8 +222,9 @@ def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> 
 
     def insert(body):
         with engine.begin() as conn:
-            conn.execute(sa.text(f"INSERT INTO {table} VALUES (:id, :body)"),
-                         {"id": str(uuid.uuid4()), "body": json.dumps(body)})
+            conn.execute(
+                sa.text(f"INSERT INTO {table} VALUES (:id, :body)"), {"id": str(uuid.uuid4()), "body": json.dumps(body)}
+            )
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     topic = f"bench.raw.submissions.{uuid.uuid4().hex[:6]}"
@@ -215,10 +248,12 @@ def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
-    parser.add_argument("--clients", default="16",
-                        help="concurrent clients, or a comma-separated list of them (e.g. 1,4,16)")
-    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
-                        help="print the figures only, not where the time went")
+    parser.add_argument(
+        "--clients", default="16", help="concurrent clients, or a comma-separated list of them (e.g. 1,4,16)"
+    )
+    parser.add_argument(
+        "--no-breakdown", dest="breakdown", action="store_false", help="print the figures only, not where the time went"
+    )
     args = parser.parse_args()
     try:
         levels = [int(c) for c in args.clients.split(",")]
@@ -227,16 +262,25 @@ def main() -> int:
     if args.count < 1 or not levels or min(levels) < 1:
         parser.error("--count and --clients are at least 1")
     infra = read_env_file(INFRA_ENV)
-    stack = Stack(state_dir=ROOT / ".local" / f"bench-{OFFSET}", port_offset=OFFSET, postgres=True, infra=infra,
-                  # one address sends every request: the gateway's rate limits are off (0)
-                  overrides={"LOG_LEVEL": "WARNING", "KAFKA_GROUP_PREFIX": f"bench-{OFFSET}.",
-                             "RATE_LIMIT_IP_BURST": "0", "RATE_LIMIT_CLIENT_BURST": "0"})
+    stack = Stack(
+        state_dir=ROOT / ".local" / f"bench-{OFFSET}",
+        port_offset=OFFSET,
+        postgres=True,
+        infra=infra,
+        # one address sends every request: the gateway's rate limits are off (0)
+        overrides={
+            "LOG_LEVEL": "WARNING",
+            "KAFKA_GROUP_PREFIX": f"bench-{OFFSET}.",
+            "RATE_LIMIT_IP_BURST": "0",
+            "RATE_LIMIT_CLIENT_BURST": "0",
+        },
+    )
     stack.down()
     stack.up()
     results = []
     try:
         bootstrap = infra["KAFKA_BOOTSTRAP_SERVERS"]
-        through_platform(stack, bootstrap, records(20), max(levels))   # warm-up
+        through_platform(stack, bootstrap, records(20), max(levels))  # warm-up
         for clients in levels:
             baseline = raw(infra["DATABASE_URL_TICKETS"], bootstrap, records(args.count), clients)
             run = through_platform(stack, bootstrap, records(args.count), clients)
@@ -248,8 +292,11 @@ def main() -> int:
         suffix = f"_c{clients}" if len(levels) > 1 else ""
         base_name = f"tickets_submit_raw_db_kafka{suffix}"
         print(f"{base_name}: {baseline:.0f} records/s (ratio 1.00 against {base_name})", flush=True)
-        print(f"tickets_submit_platform{suffix}: {run.rate:.1f} submissions/s "
-              f"(ratio {run.rate / baseline:.3f} against {base_name})", flush=True)
+        print(
+            f"tickets_submit_platform{suffix}: {run.rate:.1f} submissions/s "
+            f"(ratio {run.rate / baseline:.3f} against {base_name})",
+            flush=True,
+        )
         lines += run.breakdown(f"{clients} client{'s' if clients > 1 else ''}")
     if args.breakdown:
         print("\n".join(lines), flush=True)

@@ -63,8 +63,9 @@ def _own_databases(urls) -> dict[str, str]:
         own[service] = f"{base}/{name}_e2e_{E2E_PORT_OFFSET}"
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         with admin.connect() as conn:
-            exists = conn.execute(sa.text("select 1 from pg_database where datname = :n"),
-                                  {"n": f"{name}_e2e_{E2E_PORT_OFFSET}"}).first()
+            exists = conn.execute(
+                sa.text("select 1 from pg_database where datname = :n"), {"n": f"{name}_e2e_{E2E_PORT_OFFSET}"}
+            ).first()
             if not exists:
                 conn.execute(sa.text(f'CREATE DATABASE "{name}_e2e_{E2E_PORT_OFFSET}"'))
         admin.dispose()

@@ -146,8 +146,7 @@ class LocalBackend(Backend):
         )
         if proc.returncode != 0:
             raise RuntimeError(
-                f"infra.sh {' '.join(args)} failed (exit {proc.returncode}):\n"
-                f"{proc.stdout}\n{proc.stderr}"
+                f"infra.sh {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
             )
 
     def up(self) -> Endpoints:
@@ -295,9 +294,7 @@ class TestcontainersBackend(Backend):
             smtp_host=smtp_host,
             smtp_port=int(smtp.get_exposed_port(1025)),
             mail_dir=None,
-            database_urls={
-                s: f"postgresql+pg8000://{DB_USER}:{DB_PASSWORD}@{pg_host}:{pg_port}/{s}" for s in SERVICES
-            },
+            database_urls={s: f"postgresql+pg8000://{DB_USER}:{DB_PASSWORD}@{pg_host}:{pg_port}/{s}" for s in SERVICES},
         )
         return self.endpoints
 

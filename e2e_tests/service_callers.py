@@ -1,6 +1,7 @@
 """How a test calls a service straight on its gRPC port: as the platform does. Every call from
 a platform service carries that service's own token (cokit.auth.service_identity) beside the
 person's token, if any; a bare call is what an outsider makes, and the services refuse it."""
+
 from __future__ import annotations
 
 import collections
@@ -21,11 +22,15 @@ def service_token(platform, service: str = "gateway") -> str:
     """`service`'s own token, issued by the platform's identity for the credential its stack gives it."""
     key = (platform.grpc_target("identity"), service)
     if key not in _TOKENS:
+
         def fetch() -> tuple[str, int]:
             with grpc.insecure_channel(platform.grpc_target("identity")) as channel:
-                reply = IdentityServiceStub(channel).IssueServiceToken(identity_pb2.ServiceTokenRequest(
-                    service=service, credential=platform.service_credential(service)), timeout=15)
+                reply = IdentityServiceStub(channel).IssueServiceToken(
+                    identity_pb2.ServiceTokenRequest(service=service, credential=platform.service_credential(service)),
+                    timeout=15,
+                )
             return reply.token, reply.expires_in
+
         _TOKENS[key] = ServiceTokens(fetch, retry_after=0.0)
     token = _TOKENS[key].token()
     assert token, f"identity issued no token for {service}"
@@ -37,14 +42,21 @@ def relay_metadata(platform, service: str = "gateway") -> list[tuple[str, str]]:
     return [(SERVICE_METADATA, json.dumps(f"Bearer {service_token(platform, service)}"))]
 
 
-class _Details(collections.namedtuple("_Details", ("method", "timeout", "metadata", "credentials",
-                                                   "wait_for_ready", "compression")),
-               grpc.ClientCallDetails):
+class _Details(
+    collections.namedtuple(
+        "_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression")
+    ),
+    grpc.ClientCallDetails,
+):
     pass
 
 
-class _Adding(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
-              grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+class _Adding(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
     """Adds the relay's token, and a person's, to calls that do not carry their own."""
 
     def __init__(self, platform, service: str, person):
@@ -57,8 +69,9 @@ class _Adding(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientIntercepto
             metadata += relay_metadata(self.platform, self.service)
         if self.person is not None and AUTH_METADATA not in present:
             metadata += self.person.metadata
-        return _Details(details.method, details.timeout, metadata, details.credentials,
-                        details.wait_for_ready, details.compression)
+        return _Details(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready, details.compression
+        )
 
     def intercept_unary_unary(self, continuation, details, request):
         return continuation(self._details(details), request)

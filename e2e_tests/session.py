@@ -1,5 +1,6 @@
 """The six services of an e2e session, on the servers it is given: ports, folder and Kafka
 consumer groups of its own, so a session runs beside `make dev` and beside other sessions."""
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,12 @@ import stack as stack_module  # noqa: E402
 
 # Every test calls from 127.0.0.1, the fuzzing and the load runs thousands of times: the limits
 # are tested on a gateway of their own (test_gateway_rate_limits.py).
-E2E_RATE_LIMITS = {"RATE_LIMIT_IP_BURST": "1000000", "RATE_LIMIT_IP_PER_MINUTE": "1000000",
-                   "RATE_LIMIT_CLIENT_BURST": "1000000", "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000"}
+E2E_RATE_LIMITS = {
+    "RATE_LIMIT_IP_BURST": "1000000",
+    "RATE_LIMIT_IP_PER_MINUTE": "1000000",
+    "RATE_LIMIT_CLIENT_BURST": "1000000",
+    "RATE_LIMIT_CLIENT_PER_MINUTE": "1000000",
+}
 
 
 def session_stack(endpoints: Endpoints, name: str, port_offset: int, **overrides: str) -> stack_module.Stack:
@@ -25,6 +30,11 @@ def session_stack(endpoints: Endpoints, name: str, port_offset: int, **overrides
         port_offset=port_offset,
         postgres=True,
         infra=endpoints.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", "KAFKA_GROUP_PREFIX": f"{name}.",
-                   **E2E_RATE_LIMITS, **overrides},
+        overrides={
+            "INSTANCE_ID": "ma",
+            "LOG_LEVEL": "INFO",
+            "KAFKA_GROUP_PREFIX": f"{name}.",
+            **E2E_RATE_LIMITS,
+            **overrides,
+        },
     )

@@ -8,16 +8,32 @@ The registry holds one office per commune today, so "other office" (Martil) is a
 commune; the office-vs-commune distinction inside one commune is pinned by the policy's unit
 tests. "Other instance" targets a scope of the partner instance `tn`.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from .test_identity_helpers import (
-    get, login, national_admin, new_email, offices, post, register, submit_ticket,
+    get,
+    login,
+    national_admin,
+    new_email,
+    offices,
+    post,
+    register,
+    submit_ticket,
 )
 
-ROLES = ["citizen", "staff", "office_manager", "information_officer", "commune_admin",
-         "national_admin", "auditor", "open311_client"]
+ROLES = [
+    "citizen",
+    "staff",
+    "office_manager",
+    "information_officer",
+    "commune_admin",
+    "national_admin",
+    "auditor",
+    "open311_client",
+]
 TARGETS = ["own_office", "other_office", "other_commune", "other_instance"]
 
 TETOUAN_READERS = {"staff", "office_manager", "information_officer", "commune_admin", "national_admin", "auditor"}
@@ -48,27 +64,37 @@ CASES = [(role, action, target) for (action, target) in EXPECTED_ALLOW for role 
 @pytest.fixture(scope="module")
 def world(platform, infra_backend):
     known = offices(platform)
-    tetouan, martil, chefchaouen = known["tetouan"], known["martil"], known["chefchaouen"]
+    tetouan, chefchaouen = known["tetouan"], known["chefchaouen"]
     scopes = {
         "own_office": {"office": "tetouan"},
         "other_office": {"office": "martil"},
         "other_commune": {"commune": chefchaouen["commune_code"]},
         "other_instance": {"instance": "tn"},
     }
-    grant_roles = {"own_office": "staff", "other_office": "staff",
-                   "other_commune": "deputy_information_officer", "other_instance": "auditor"}
-    tickets = {target: submit_ticket(platform, office) for target, office in
-               (("own_office", "tetouan"), ("other_office", "martil"), ("other_commune", "chefchaouen"))}
+    grant_roles = {
+        "own_office": "staff",
+        "other_office": "staff",
+        "other_commune": "deputy_information_officer",
+        "other_instance": "auditor",
+    }
+    tickets = {
+        target: submit_ticket(platform, office)
+        for target, office in (("own_office", "tetouan"), ("other_office", "martil"), ("other_commune", "chefchaouen"))
+    }
     _, admin = national_admin(platform, infra_backend)
     bound = {
-        "staff": {"office": "tetouan"}, "office_manager": {"office": "tetouan"},
+        "staff": {"office": "tetouan"},
+        "office_manager": {"office": "tetouan"},
         "information_officer": {"commune": tetouan["commune_code"]},
-        "commune_admin": {"commune": tetouan["commune_code"]}, "auditor": {"instance": "ma"},
+        "commune_admin": {"commune": tetouan["commune_code"]},
+        "auditor": {"instance": "ma"},
     }
     headers = {}
     for role in ROLES:
         if role == "open311_client":
-            r = post(platform, "/api/v1/api-keys", {"label": "matrix", "role": role, "scope": {"office": "tetouan"}}, admin)
+            r = post(
+                platform, "/api/v1/api-keys", {"label": "matrix", "role": role, "scope": {"office": "tetouan"}}, admin
+            )
             assert r.status_code == 201, r.text
             headers[role] = {"Authorization": f"ApiKey {r.json()['secret']}"}
             continue
@@ -78,7 +104,9 @@ def world(platform, infra_backend):
             r = post(platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": role, "scope": bound[role]}, admin)
             assert r.status_code == 201, r.text
         elif role == "national_admin":
-            r = post(platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": role, "scope": {"instance": "ma"}}, admin)
+            r = post(
+                platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": role, "scope": {"instance": "ma"}}, admin
+            )
             assert r.status_code == 201, r.text
         headers[role] = {"Authorization": f"Bearer {login(platform, email)['access_token']}"}
     grantee = register(platform, infra_backend, new_email("grantee"))

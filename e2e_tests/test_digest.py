@@ -6,6 +6,7 @@ run the same day sends nothing more.
 The session's notifications runs here on its own SMTP server and database (see
 test_notifications.own_notifications), with the digest timer slowed to once an hour so that
 only RunDigests makes one during the test."""
+
 from __future__ import annotations
 
 import time
@@ -35,8 +36,9 @@ from .tickets_people import instance_admin
 def own(platform, infra, office):
     # After the office's accounts exist: their verification codes go out through the
     # session's usual notifications and SMTP server, which register() reads.
-    with own_notifications(platform, infra, "notifications-digest", 20035,
-                           NOTIFICATIONS_DIGEST_INTERVAL="3600") as servers:
+    with own_notifications(
+        platform, infra, "notifications-digest", 20035, NOTIFICATIONS_DIGEST_INTERVAL="3600"
+    ) as servers:
         yield servers
 
 
@@ -50,29 +52,50 @@ def office(platform, infra_backend):
         citizen_id = register(platform, infra_backend, email)
         if language != "fr":
             token = login(platform, email)["access_token"]
-            r = requests.patch(f"{platform.base_url}/api/v1/me", json={"language": language},
-                               headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            r = requests.patch(
+                f"{platform.base_url}/api/v1/me",
+                json={"language": language},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
             assert r.status_code == 200, r.text
         staff[language] = (email, citizen_id)
     commune = offices(platform)["tetouan"]["commune_code"]
     with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
         registry = RegistryServiceStub(through_platform(channel, platform, instance_admin(platform, infra_backend)))
-        created = registry.CreateOffice(registry_pb2.CreateOfficeRequest(
-            slug=f"digest-{uuid.uuid4().hex[:8]}", commune_code=commune,
-            name=registry_pb2.LocalizedName(fr="Bureau test digest", ar="مكتب تجريبي")), timeout=15)
-        registry.UpdateOffice(registry_pb2.UpdateOfficeRequest(
-            office_id=created.office.office_id, replace_staff=True,
-            staff=[registry_pb2.StaffMember(account_id=citizen_id, role="agent") for _, citizen_id in staff.values()]),
-            timeout=15)
+        created = registry.CreateOffice(
+            registry_pb2.CreateOfficeRequest(
+                slug=f"digest-{uuid.uuid4().hex[:8]}",
+                commune_code=commune,
+                name=registry_pb2.LocalizedName(fr="Bureau test digest", ar="مكتب تجريبي"),
+            ),
+            timeout=15,
+        )
+        registry.UpdateOffice(
+            registry_pb2.UpdateOfficeRequest(
+                office_id=created.office.office_id,
+                replace_staff=True,
+                staff=[
+                    registry_pb2.StaffMember(account_id=citizen_id, role="agent") for _, citizen_id in staff.values()
+                ],
+            ),
+            timeout=15,
+        )
     return {"office_id": created.office.office_id, "staff": staff}
 
 
 def deadline_event(kind: str, office_id: str, ticket_id: str, due: str):
     due_at = Timestamp()
     due_at.FromJsonString(f"{due}T23:00:00Z")
-    payload = tickets_pb2.TicketDeadline(ticket_id=ticket_id, office_id=office_id, kind=tickets_pb2.COMPLAINT,
-                                         status="in_progress", due_at=due_at, working_days_left=1,
-                                         tracking_code=code_of(ticket_id))
+    payload = tickets_pb2.TicketDeadline(
+        ticket_id=ticket_id,
+        office_id=office_id,
+        kind=tickets_pb2.COMPLAINT,
+        status="in_progress",
+        due_at=due_at,
+        working_days_left=1,
+        tracking_code=code_of(ticket_id),
+    )
     return build_envelope(kind, ticket_id, payload, instance_id="ma")
 
 
@@ -83,23 +106,29 @@ def code_of(ticket_id: str) -> str:
 
 def entries(own, office_id: str) -> int:
     with own.db().connect() as conn:
-        return conn.execute(sa.text("select count(*) from digest_entries where office_id = :o"),
-                            {"o": office_id}).scalar_one()
+        return conn.execute(
+            sa.text("select count(*) from digest_entries where office_id = :o"), {"o": office_id}
+        ).scalar_one()
 
 
 def run_digests(platform) -> pb.RunDigestsReply:
     """What the digest timer does next, asked by the instance's operator (made by the office fixture)."""
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
         operator = instance_admin(platform, None)
-        return NotificationsServiceStub(channel).RunDigests(pb.RunDigestsRequest(), timeout=30,
-                                                            metadata=operator.metadata)
+        return NotificationsServiceStub(channel).RunDigests(
+            pb.RunDigestsRequest(), timeout=30, metadata=operator.metadata
+        )
 
 
 def test_each_staff_member_gets_the_offices_digest_once_in_their_language(platform, infra, own, office):
     office_id = office["office_id"]
     late, near, near_then_late = (str(uuid.uuid4()) for _ in range(3))
-    events = [("ticket.overdue", late, "2026-11-20"), ("ticket.deadline_near", near, "2026-12-02"),
-              ("ticket.deadline_near", near_then_late, "2026-11-24"), ("ticket.overdue", near_then_late, "2026-11-24")]
+    events = [
+        ("ticket.overdue", late, "2026-11-20"),
+        ("ticket.deadline_near", near, "2026-12-02"),
+        ("ticket.deadline_near", near_then_late, "2026-11-24"),
+        ("ticket.overdue", near_then_late, "2026-11-24"),
+    ]
     for kind, ticket_id, due in events:
         produce(infra, TOPIC, ticket_id, deadline_event(kind, office_id, ticket_id, due))
     # a redelivered event is collected once
@@ -131,6 +160,7 @@ def test_each_staff_member_gets_the_offices_digest_once_in_their_language(platfo
     time.sleep(5)  # several turns of the sender
     assert len(own.mails_to(fr_email)) == 1 and len(own.mails_to(ar_email)) == 1
     with own.db().connect() as conn:
-        waiting = conn.execute(sa.text("select count(*) from digest_entries where office_id = :o "
-                                       "and digest_day is null"), {"o": office_id}).scalar_one()
+        waiting = conn.execute(
+            sa.text("select count(*) from digest_entries where office_id = :o and digest_day is null"), {"o": office_id}
+        ).scalar_one()
     assert waiting == 1  # kept for tomorrow's digest

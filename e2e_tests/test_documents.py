@@ -1,6 +1,7 @@
 """Attachments and published documents on the real servers: uploads through the gateway
 (direct and presigned straight to the S3 server), the photo pipeline, refusals that leave
 nothing in the bucket, download authorization and the public library."""
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,13 @@ def sha256(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def s3(infra) -> Minio:
-    return Minio(infra.s3_endpoint.split("://", 1)[1], access_key=infra.s3_access_key,
-                 secret_key=infra.s3_secret_key, secure=False, region=infra.s3_region)
+    return Minio(
+        infra.s3_endpoint.split("://", 1)[1],
+        access_key=infra.s3_access_key,
+        secret_key=infra.s3_secret_key,
+        secure=False,
+        region=infra.s3_region,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,20 +96,32 @@ def absent(s3: Minio, bucket: str, key: str) -> bool:
 
 def attachment_row(engine, attachment_id: str):
     with engine.connect() as conn:
-        return conn.execute(sa.text("select * from attachments where attachment_id = :a"),
-                            {"a": attachment_id}).mappings().one()
+        return (
+            conn.execute(sa.text("select * from attachments where attachment_id = :a"), {"a": attachment_id})
+            .mappings()
+            .one()
+        )
 
 
 def start_upload(platform, content: bytes, content_type: str, announced_size=None, category="photo_or_document"):
-    return requests.post(f"{platform.base_url}/api/v1/uploads", json={
-        "office": "tetouan", "filename": "x", "content_type": content_type, "category": category,
-        "size": len(content) if announced_size is None else announced_size, "sha256": sha256(content),
-    }, timeout=10)
+    return requests.post(
+        f"{platform.base_url}/api/v1/uploads",
+        json={
+            "office": "tetouan",
+            "filename": "x",
+            "content_type": content_type,
+            "category": category,
+            "size": len(content) if announced_size is None else announced_size,
+            "sha256": sha256(content),
+        },
+        timeout=10,
+    )
 
 
 def complete(platform, upload_id: str, parts=()):
-    return requests.post(f"{platform.base_url}/api/v1/uploads/{upload_id}/complete",
-                         json={"parts": list(parts)}, timeout=60)
+    return requests.post(
+        f"{platform.base_url}/api/v1/uploads/{upload_id}/complete", json={"parts": list(parts)}, timeout=60
+    )
 
 
 # --- the photo pipeline -----------------------------------------------------------------
@@ -112,8 +130,12 @@ def complete(platform, upload_id: str, parts=()):
 def test_a_photo_with_gps_uploaded_through_the_gateway_is_stored_without_exif(platform, infra, s3, documents_db):
     photo = jpeg_with_gps(uuid.uuid4().hex)
     assert Image.open(io.BytesIO(photo)).getexif().get_ifd(GPS_IFD)  # the fixture does carry a position
-    response = requests.post(f"{platform.base_url}/api/v1/attachments", data={"office": "tetouan"},
-                             files={"file": ("IMG_2041.jpg", photo, "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{platform.base_url}/api/v1/attachments",
+        data={"office": "tetouan"},
+        files={"file": ("IMG_2041.jpg", photo, "image/jpeg")},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["metadata_stripped"] and body["content_type"] == "image/jpeg" and body["has_thumbnail"]
@@ -135,19 +157,33 @@ def test_a_photo_with_gps_uploaded_through_the_gateway_is_stored_without_exif(pl
 
 def test_a_photo_sent_with_a_complaint_is_stripped_too(platform, infra, s3, documents_db):
     photo = jpeg_with_gps(uuid.uuid4().hex)
-    response = requests.post(f"{platform.base_url}/api/v1/tickets", data={
-        "office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
-        "description": "Lampadaire en panne devant l'école"}, files={"photo": ("p.jpg", photo, "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        data={
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "lighting",
+            "language": "fr",
+            "description": "Lampadaire en panne devant l'école",
+        },
+        files={"photo": ("p.jpg", photo, "image/jpeg")},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     with documents_db.connect() as conn:
-        key = conn.execute(sa.text("select object_key from attachments where received_sha256 = :d"),
-                           {"d": sha256(photo)}).scalar_one()
+        key = conn.execute(
+            sa.text("select object_key from attachments where received_sha256 = :d"), {"d": sha256(photo)}
+        ).scalar_one()
     assert b"Exif" not in read_object(s3, infra.s3_bucket, key)
 
 
 def test_a_pdf_renamed_jpg_is_refused(platform, infra, s3):
-    response = requests.post(f"{platform.base_url}/api/v1/attachments", data={"office": "tetouan"},
-                             files={"file": ("photo.jpg", PDF, "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{platform.base_url}/api/v1/attachments",
+        data={"office": "tetouan"},
+        files={"file": ("photo.jpg", PDF, "image/jpeg")},
+        timeout=30,
+    )
     assert response.status_code == 400, response.text
     assert response.json()["reason"] == "ATTACHMENT_TYPE_MISMATCH"
 
@@ -182,16 +218,28 @@ def test_an_oversize_file_is_refused_and_nothing_is_left_in_the_bucket(platform,
     assert refused.json()["reason"] == "ATTACHMENT_TOO_LARGE" and refused.json()["detail"]
     assert absent(s3, infra.s3_bucket, key)
     with documents_db.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from attachments where attachment_id = :a"),
-                            {"a": ticket["upload_id"]}).scalar_one() == 0
+        assert (
+            conn.execute(
+                sa.text("select count(*) from attachments where attachment_id = :a"), {"a": ticket["upload_id"]}
+            ).scalar_one()
+            == 0
+        )
 
     # sent directly through the gateway
-    direct = requests.post(f"{platform.base_url}/api/v1/attachments", data={"office": "tetouan"},
-                           files={"file": ("big.jpg", big, "image/jpeg")}, timeout=60)
+    direct = requests.post(
+        f"{platform.base_url}/api/v1/attachments",
+        data={"office": "tetouan"},
+        files={"file": ("big.jpg", big, "image/jpeg")},
+        timeout=60,
+    )
     assert direct.status_code == 400 and direct.json()["reason"] == "ATTACHMENT_TOO_LARGE"
     with documents_db.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from attachments where received_sha256 = :d"),
-                            {"d": sha256(big)}).scalar_one() == 0
+        assert (
+            conn.execute(
+                sa.text("select count(*) from attachments where received_sha256 = :d"), {"d": sha256(big)}
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_a_presigned_upload_is_checked_against_its_announced_sha256(platform, infra, s3):
@@ -227,7 +275,7 @@ def test_a_large_pdf_goes_up_in_parts(platform, infra, s3, documents_db):
     etags = []
     for part in ticket["parts"]:
         n = part["part_number"]
-        put = requests.put(part["url"], data=pdf[(n - 1) * size: n * size], timeout=60)
+        put = requests.put(part["url"], data=pdf[(n - 1) * size : n * size], timeout=60)
         assert put.status_code == 200, put.text
         etags.append({"part_number": n, "etag": put.headers["ETag"]})
     done = complete(platform, ticket["upload_id"], etags)
@@ -242,11 +290,17 @@ def test_a_large_pdf_goes_up_in_parts(platform, infra, s3, documents_db):
 
 @pytest.fixture(scope="module")
 def crew(platform, infra_backend):
-    return people(platform, infra_backend, {
-        "owner": None, "stranger": None,
-        "tetouan_clerk": ("staff", {"office": "tetouan"}), "martil_clerk": ("staff", {"office": "martil"}),
-        "officer": ("information_officer", {"commune_of": "tetouan"}),
-    })
+    return people(
+        platform,
+        infra_backend,
+        {
+            "owner": None,
+            "stranger": None,
+            "tetouan_clerk": ("staff", {"office": "tetouan"}),
+            "martil_clerk": ("staff", {"office": "martil"}),
+            "officer": ("information_officer", {"commune_of": "tetouan"}),
+        },
+    )
 
 
 def bearer(person) -> dict:
@@ -254,15 +308,20 @@ def bearer(person) -> dict:
 
 
 def download(platform, attachment_id: str, headers=None) -> requests.Response:
-    return requests.get(f"{platform.base_url}/api/v1/attachments/{attachment_id}/download",
-                        headers=headers or {}, timeout=30)
+    return requests.get(
+        f"{platform.base_url}/api/v1/attachments/{attachment_id}/download", headers=headers or {}, timeout=30
+    )
 
 
 def test_a_user_without_the_right_gets_no_download_url(platform, crew, infra):
     photo = jpeg_with_gps(uuid.uuid4().hex)
-    uploaded = requests.post(f"{platform.base_url}/api/v1/attachments", data={"office": "tetouan"},
-                             files={"file": ("IMG_1.jpg", photo, "image/jpeg")}, headers=bearer(crew["owner"]),
-                             timeout=30)
+    uploaded = requests.post(
+        f"{platform.base_url}/api/v1/attachments",
+        data={"office": "tetouan"},
+        files={"file": ("IMG_1.jpg", photo, "image/jpeg")},
+        headers=bearer(crew["owner"]),
+        timeout=30,
+    )
     assert uploaded.status_code == 201, uploaded.text
     stored = uploaded.json()
     for who, headers, status, reason in [
@@ -289,7 +348,8 @@ def test_a_user_without_the_right_gets_no_download_url(platform, crew, infra):
     with grpc.insecure_channel(platform.grpc_target("documents")) as channel:
         with pytest.raises(grpc.RpcError) as err:
             DocumentsServiceStub(channel).GetDownloadUrl(
-                pb.GetAttachmentRequest(attachment_id=stored["attachment_id"]), metadata=forged, timeout=10)
+                pb.GetAttachmentRequest(attachment_id=stored["attachment_id"]), metadata=forged, timeout=10
+            )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
     # private attachments are never listable, even knowing the bucket's name
     listing = requests.get(f"{infra.s3_endpoint}/{infra.s3_bucket}?list-type=2", timeout=10)
@@ -298,14 +358,28 @@ def test_a_user_without_the_right_gets_no_download_url(platform, crew, infra):
 
 def test_a_signed_in_citizens_ticket_photo_is_theirs(platform, crew, documents_db):
     photo = jpeg_with_gps(uuid.uuid4().hex)
-    r = requests.post(f"{platform.base_url}/api/v1/tickets", data={
-        "office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
-        "description": f"Lampadaire tombé {uuid.uuid4().hex[:6]}"}, files={"photo": ("p.jpg", photo, "image/jpeg")},
-        headers=bearer(crew["owner"]), timeout=30)
+    r = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        data={
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "lighting",
+            "language": "fr",
+            "description": f"Lampadaire tombé {uuid.uuid4().hex[:6]}",
+        },
+        files={"photo": ("p.jpg", photo, "image/jpeg")},
+        headers=bearer(crew["owner"]),
+        timeout=30,
+    )
     assert r.status_code == 201, r.text
     with documents_db.connect() as conn:
-        owners = conn.execute(sa.text("select owner_citizen_id from attachments where received_sha256 = :s"),
-                              {"s": sha256(photo)}).scalars().all()
+        owners = (
+            conn.execute(
+                sa.text("select owner_citizen_id from attachments where received_sha256 = :s"), {"s": sha256(photo)}
+            )
+            .scalars()
+            .all()
+        )
     assert owners == [crew["owner"].citizen_id]
 
 
@@ -315,29 +389,47 @@ def test_a_signed_in_citizens_ticket_photo_is_theirs(platform, crew, documents_d
 def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platform, documents, office_id, crew):
     marker = uuid.uuid4().hex[:10]
     pdf = PDF + marker.encode()
-    stored = documents.StoreAttachment(pb.StoreAttachmentRequest(
-        office_id=office_id, declared_content_type="application/pdf", content=pdf, category=pb.DOCUMENT), timeout=30)
-    publish = pb.PublishRequest(office_id=office_id, kind=pb.BUDGET, title=f"الميزانية 2026 {marker}",
-                                summary="ميزانية الجماعة للسنة المالية 2026", language="ar",
-                                document_date="2026-01-15", attachment_id=stored.attachment_id,
-                                keywords=["budget", marker])
-    for who, metadata, code in [("nobody", [], grpc.StatusCode.UNAUTHENTICATED),
-                                ("a citizen", crew["stranger"].metadata, grpc.StatusCode.PERMISSION_DENIED),
-                                ("a clerk of another office", crew["martil_clerk"].metadata,
-                                 grpc.StatusCode.PERMISSION_DENIED)]:
+    stored = documents.StoreAttachment(
+        pb.StoreAttachmentRequest(
+            office_id=office_id, declared_content_type="application/pdf", content=pdf, category=pb.DOCUMENT
+        ),
+        timeout=30,
+    )
+    publish = pb.PublishRequest(
+        office_id=office_id,
+        kind=pb.BUDGET,
+        title=f"الميزانية 2026 {marker}",
+        summary="ميزانية الجماعة للسنة المالية 2026",
+        language="ar",
+        document_date="2026-01-15",
+        attachment_id=stored.attachment_id,
+        keywords=["budget", marker],
+    )
+    for who, metadata, code in [
+        ("nobody", [], grpc.StatusCode.UNAUTHENTICATED),
+        ("a citizen", crew["stranger"].metadata, grpc.StatusCode.PERMISSION_DENIED),
+        ("a clerk of another office", crew["martil_clerk"].metadata, grpc.StatusCode.PERMISSION_DENIED),
+    ]:
         with pytest.raises(grpc.RpcError) as err:
             documents.Publish(publish, metadata=metadata, timeout=10)
         assert err.value.code() == code, who
     published = documents.Publish(publish, metadata=crew["tetouan_clerk"].metadata, timeout=10)
 
-    found = requests.get(f"{platform.base_url}/api/v1/offices/tetouan/library",
-                         params={"q": f"الميزانية {marker}", "kind": "budget", "language": "ar"}, timeout=10)
+    found = requests.get(
+        f"{platform.base_url}/api/v1/offices/tetouan/library",
+        params={"q": f"الميزانية {marker}", "kind": "budget", "language": "ar"},
+        timeout=10,
+    )
     assert found.status_code == 200, found.text
     items = found.json()["items"]
     assert [i["document_id"] for i in items] == [published.document_id]
     assert items[0]["document_date"] == "2026-01-15" and items[0]["sha256"] == stored.sha256
-    assert requests.get(f"{platform.base_url}/api/v1/offices/tetouan/library", params={"q": marker, "kind": "tender"},
-                        timeout=10).json()["items"] == []
+    assert (
+        requests.get(
+            f"{platform.base_url}/api/v1/offices/tetouan/library", params={"q": marker, "kind": "tender"}, timeout=10
+        ).json()["items"]
+        == []
+    )
     file = requests.get(f"{platform.base_url}{items[0]['file']}", timeout=10)
     assert file.status_code == 200 and file.content == pdf
 
@@ -352,9 +444,15 @@ def test_a_commune_publishes_and_anyone_searches_and_exports_its_library(platfor
 
 def test_an_erased_citizens_attachments_leave_the_bucket(documents, office_id, infra, s3, documents_db):
     owner = str(uuid.uuid4())
-    stored = documents.StoreAttachment(pb.StoreAttachmentRequest(
-        office_id=office_id, declared_content_type="image/jpeg", content=jpeg_with_gps(owner),
-        owner_citizen_id=owner), timeout=30)
+    stored = documents.StoreAttachment(
+        pb.StoreAttachmentRequest(
+            office_id=office_id,
+            declared_content_type="image/jpeg",
+            content=jpeg_with_gps(owner),
+            owner_citizen_id=owner,
+        ),
+        timeout=30,
+    )
     assert not absent(s3, infra.s3_bucket, stored.object_key)
     envelope = build_envelope("user.erased", owner, identity_pb2.UserErased(citizen_id=owner), instance_id="ma")
     producer = KafkaProducer(bootstrap_servers=infra.kafka_bootstrap, acks="all")
@@ -365,8 +463,9 @@ def test_an_erased_citizens_attachments_leave_the_bucket(documents, office_id, i
 
     def gone():
         with documents_db.connect() as conn:
-            rows = conn.execute(sa.text("select count(*) from attachments where owner_citizen_id = :o"),
-                                {"o": owner}).scalar_one()
+            rows = conn.execute(
+                sa.text("select count(*) from attachments where owner_citizen_id = :o"), {"o": owner}
+            ).scalar_one()
         return rows == 0 and absent(s3, infra.s3_bucket, stored.object_key)
 
     eventually(gone, timeout=60, what="the erased citizen's attachment to go")
@@ -380,7 +479,7 @@ def test_a_small_file_streamed_over_grpc_is_checked_like_the_others(documents, o
     def chunks(data: bytes, size: int = 4096):
         yield pb.AttachmentChunk(header=header, data=data[:size])
         for start in range(size, len(data), size):
-            yield pb.AttachmentChunk(data=data[start:start + size])
+            yield pb.AttachmentChunk(data=data[start : start + size])
 
     stored = documents.StreamAttachment(chunks(photo), timeout=30)
     assert stored.received_sha256 == sha256(photo) and stored.metadata_stripped

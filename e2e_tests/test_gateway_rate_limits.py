@@ -3,6 +3,7 @@ trusted proxy) in front of the session's real services: past the per-address bur
 Open311 and the portal's forms answer 429 with Retry-After, each in its own error format; a
 forged X-Forwarded-For from a peer that is not a trusted proxy does not buy a new bucket; each
 API key has its own bucket; refusals are counted in the gateway's metrics."""
+
 from __future__ import annotations
 
 import http.client
@@ -14,7 +15,7 @@ import uuid
 
 import pytest
 import requests
-import stack as stack_module    # deploy/local, put on the path by conftest.py
+import stack as stack_module  # deploy/local, put on the path by conftest.py
 
 from .test_identity_helpers import national_admin, post
 
@@ -29,15 +30,25 @@ PER_MINUTE = "0.1"
 @pytest.fixture(scope="module")
 def limited(platform, infra):
     """A second gateway (ports shifted by 37 from the session's) on the session's services."""
-    targets = {f"{name.upper()}_GRPC_TARGET": platform.grpc_target(name)
-               for name, service in platform.services.items() if service.grpc_port}
+    targets = {
+        f"{name.upper()}_GRPC_TARGET": platform.grpc_target(name)
+        for name, service in platform.services.items()
+        if service.grpc_port
+    }
     stack = stack_module.Stack(
-        state_dir=ROOT / ".local" / f"e2e-{OFFSET}-limits", port_offset=OFFSET,
+        state_dir=ROOT / ".local" / f"e2e-{OFFSET}-limits",
+        port_offset=OFFSET,
         infra=infra.env(),
-        overrides={"INSTANCE_ID": "ma", "LOG_LEVEL": "INFO", **targets,
-                   "RATE_LIMIT_IP_BURST": str(IP_BURST), "RATE_LIMIT_IP_PER_MINUTE": PER_MINUTE,
-                   "RATE_LIMIT_CLIENT_BURST": str(CLIENT_BURST), "RATE_LIMIT_CLIENT_PER_MINUTE": PER_MINUTE,
-                   "GATEWAY_TRUSTED_PROXIES": "127.0.0.1/32"},
+        overrides={
+            "INSTANCE_ID": "ma",
+            "LOG_LEVEL": "INFO",
+            **targets,
+            "RATE_LIMIT_IP_BURST": str(IP_BURST),
+            "RATE_LIMIT_IP_PER_MINUTE": PER_MINUTE,
+            "RATE_LIMIT_CLIENT_BURST": str(CLIENT_BURST),
+            "RATE_LIMIT_CLIENT_PER_MINUTE": PER_MINUTE,
+            "GATEWAY_TRUSTED_PROXIES": "127.0.0.1/32",
+        },
     )
     stack.stop("gateway")
     stack.start("gateway")
@@ -81,15 +92,21 @@ def test_past_the_address_burst_the_api_open311_and_forms_answer_429_with_retry_
     assert_refused(api(limited, me), "ip")
 
     # Open311 keeps the specification's error body
-    refused = requests.get(f"{limited.base_url}/open311/v2/services.json", params={"jurisdiction_id": "tetouan"},
-                           headers=me, timeout=30)
+    refused = requests.get(
+        f"{limited.base_url}/open311/v2/services.json", params={"jurisdiction_id": "tetouan"}, headers=me, timeout=30
+    )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     [error] = refused.json()
     assert error["code"] == 429 and "too many requests" in error["description"]
 
     # a form of the portal gets a page, in the person's language
-    refused = requests.post(f"{limited.base_url}/staff/login?lang=fr", data={"login": "x", "password": "y"},
-                            headers=me, timeout=30, allow_redirects=False)
+    refused = requests.post(
+        f"{limited.base_url}/staff/login?lang=fr",
+        data={"login": "x", "password": "y"},
+        headers=me,
+        timeout=30,
+        allow_redirects=False,
+    )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert refused.headers["Content-Type"].startswith("text/html") and 'lang="fr"' in refused.text
     # reading a page is not limited; another address forwarded by the trusted proxy has its own bucket
@@ -122,8 +139,12 @@ def test_each_api_key_has_its_own_bucket(limited, platform, infra_backend):
     _, admin = national_admin(platform, infra_backend)
     secrets = []
     for label in ("first", "second"):
-        r = post(platform, "/api/v1/api-keys", {"label": f"limits {label}", "role": "open311_client",
-                                                 "scope": {"office": "tetouan"}}, admin)
+        r = post(
+            platform,
+            "/api/v1/api-keys",
+            {"label": f"limits {label}", "role": "open311_client", "scope": {"office": "tetouan"}},
+            admin,
+        )
         assert r.status_code == 201, r.text
         secrets.append(r.json()["secret"])
     first, second = ({**client_at("198.51.100.250"), "Authorization": f"ApiKey {s}"} for s in secrets)

@@ -6,6 +6,7 @@ notifications down, registration answers a clear problem, and a resend later wor
 The session's notifications runs on its own SMTP server, SMS provider and database here
 (test_notifications.own_notifications), so its tables hold this module's rows only.
 """
+
 from __future__ import annotations
 
 import random
@@ -120,7 +121,7 @@ def test_a_phone_registration_gets_its_code_by_sms_and_the_code_is_kept_nowhere(
     sms = eventually(lambda: own.sms_to(phone), timeout=60, what=f"an SMS to {phone}")
     assert len(sms) == 1
     code = code_in(sms[0]["text"])
-    assert "مكتب المواطن" in sms[0]["text"]           # rendered in the recipient's language
+    assert "مكتب المواطن" in sms[0]["text"]  # rendered in the recipient's language
     assert own.mails_to(phone) == []
 
     r = post(platform, "/api/v1/auth/verify", {"login": phone, "code": code})
@@ -132,8 +133,9 @@ def test_a_phone_registration_gets_its_code_by_sms_and_the_code_is_kept_nowhere(
 
     # The delivery is recorded: channel, kind and state, and nothing else.
     with own.db().connect() as conn:
-        rows = conn.execute(sa.text("select channel, kind, state, fields from deliveries where citizen_id = :c"),
-                            {"c": citizen_id}).all()
+        rows = conn.execute(
+            sa.text("select channel, kind, state, fields from deliveries where citizen_id = :c"), {"c": citizen_id}
+        ).all()
     assert [tuple(r) for r in rows] == [("sms", "security.verify", "sent", "{}")]
     leaks = [(table, text) for table, text in all_rows(own.db()) if shows(code, text) or phone in text]
     assert leaks == []
@@ -145,23 +147,29 @@ def test_a_phone_registration_gets_its_code_by_sms_and_the_code_is_kept_nowhere(
 
     values = eventually(with_this_account, timeout=60, interval=2, what="this account's two events on Kafka")
     assert [v for v in values if shows(code, v) or phone.encode() in v] == []
-    leaked_logs = {s: text for s, text in logs_since(platform, sizes).items()
-                   if shows(code, text) or phone.encode() in text}
+    leaked_logs = {
+        s: text for s, text in logs_since(platform, sizes).items() if shows(code, text) or phone.encode() in text
+    }
     assert leaked_logs == {}
 
 
 def test_a_password_reset_code_goes_by_sms_to_a_phone_account(platform, own):
     phone = new_phone()
-    assert post(platform, "/api/v1/auth/register", {"phone": phone, "password": PASSWORD,
-                                                    "language": "fr"}).status_code == 202
+    assert (
+        post(platform, "/api/v1/auth/register", {"phone": phone, "password": PASSWORD, "language": "fr"}).status_code
+        == 202
+    )
     code = code_in(eventually(lambda: own.sms_to(phone), timeout=60, what="the verification SMS")[0]["text"])
     assert post(platform, "/api/v1/auth/verify", {"login": phone, "code": code}).status_code == 200
 
     assert post(platform, "/api/v1/auth/password-reset", {"login": phone}).status_code == 202
     sms = eventually(lambda: own.sms_to(phone)[1:], timeout=60, what="the reset SMS")
     assert "réinitialisation" in sms[0]["text"]
-    r = post(platform, "/api/v1/auth/password-reset/confirm",
-             {"login": phone, "code": code_in(sms[0]["text"]), "new_password": "another long passphrase"})
+    r = post(
+        platform,
+        "/api/v1/auth/password-reset/confirm",
+        {"login": phone, "code": code_in(sms[0]["text"]), "new_password": "another long passphrase"},
+    )
     assert r.status_code == 204, r.text
 
 
@@ -185,8 +193,11 @@ def test_with_notifications_down_registration_says_so_and_a_resend_works_later(p
     assert r.status_code == 409 and r.json()["reason"] == "ACCOUNT_NOT_VERIFIED", r.text
     r = post(platform, "/api/v1/auth/verify/resend", {"login": email})
     assert r.status_code == 202, r.text
-    mails = eventually(lambda: [m for m in own.mails_to(email) if m["X-Citizenoffice-Kind"] == "verify"],
-                       timeout=60, what="the resent code")
+    mails = eventually(
+        lambda: [m for m in own.mails_to(email) if m["X-Citizenoffice-Kind"] == "verify"],
+        timeout=60,
+        what="the resent code",
+    )
     assert len(mails) == 1 and mails[0]["Content-Language"] == "fr"
     r = post(platform, "/api/v1/auth/verify", {"login": email, "code": code_in(mails[0].get_content())})
     assert r.status_code == 200, r.text
@@ -197,8 +208,12 @@ def test_with_notifications_down_registration_says_so_and_a_resend_works_later(p
 
 
 def test_a_resend_refuses_bad_input_with_a_problem(platform):
-    r = requests.post(f"{platform.base_url}/api/v1/auth/verify/resend", data=b"[1, 2", timeout=30,
-                      headers={"Content-Type": "application/json"})
+    r = requests.post(
+        f"{platform.base_url}/api/v1/auth/verify/resend",
+        data=b"[1, 2",
+        timeout=30,
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 400, r.text
     assert r.json()["reason"] == "BODY_INVALID"
 

@@ -1,6 +1,7 @@
 """Accounts for the identity and authorization e2e tests: registered and verified through the
 gateway with the code read from the real SMTP server, roles granted through the API (the first
 national admin by the operator command, as in a cluster)."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def mails(infra_backend, to: str, kind: str):
 
 
 def code_from(infra_backend, to: str, kind: str = "verify", count: int = 1) -> str:
-    found = eventually(lambda: mails(infra_backend, to, kind)[count - 1:] or None, timeout=60, what=f"{kind} mail")
+    found = eventually(lambda: mails(infra_backend, to, kind)[count - 1 :] or None, timeout=60, what=f"{kind} mail")
     return re.search(r"\b(\d{6})\b", found[-1].get_content()).group(1)
 
 
@@ -57,8 +58,13 @@ def login(platform, email: str, password: str = PASSWORD) -> dict:
 
 
 def operator_grant(platform, email: str, role: str) -> None:
-    subprocess.run([sys.executable, "-m", "identity.admin", "grant", "--login", email, "--role", role],
-                   cwd=ROOT, env=platform.env("identity"), check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "identity.admin", "grant", "--login", email, "--role", role],
+        cwd=ROOT,
+        env=platform.env("identity"),
+        check=True,
+        capture_output=True,
+    )
 
 
 def offices(platform) -> dict:
@@ -68,8 +74,13 @@ def offices(platform) -> dict:
 
 
 def submit_ticket(platform, office: str) -> str:
-    data = {"office": office, "kind": "complaint", "category": "lighting",
-            "description": "Lampadaire en panne devant l'école depuis une semaine", "language": "fr"}
+    data = {
+        "office": office,
+        "kind": "complaint",
+        "category": "lighting",
+        "description": "Lampadaire en panne devant l'école depuis une semaine",
+        "language": "fr",
+    }
     r = requests.post(f"{platform.base_url}/api/v1/tickets", data=data, timeout=30)
     if r.status_code != 201:
         return ""  # the ticket-read cases then fail on their own, the rest of the matrix still runs

@@ -4,6 +4,7 @@ are the ones whose public halves the JWKS publishes; keys stored in clear before
 existed are sealed by the migration; a wrong or malformed secret stops the migration and the
 start with a clear message and exit code 2, never a stack trace.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,26 +53,34 @@ def test_the_identity_database_holds_no_private_key_in_clear(platform, infra):
     text = dump(engine)
     assert "PRIVATE KEY" not in text and "-----BEGIN" not in text
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem,
-                                      store.signing_keys.c.status)).all()
+        rows = conn.execute(
+            sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem, store.signing_keys.c.status)
+        ).all()
     assert rows and all(keyseal.is_sealed(stored) for _, stored, _ in rows)
     # Read after the rows: a key another session stages meanwhile is simply not compared.
-    published = {k["kid"]: k["x"] for k in requests.get(f"{platform.base_url}/.well-known/jwks.json",
-                                                        timeout=30).json()["keys"]}
+    published = {
+        k["kid"]: k["x"] for k in requests.get(f"{platform.base_url}/.well-known/jwks.json", timeout=30).json()["keys"]
+    }
     sealer = keyseal.KeySealer(platform.env("identity")["IDENTITY_KEY_SECRET"])
     compared = 0
     for kid, stored, status in rows:
         pem = sealer.open(stored, kid)
         assert [form for form in raw_forms(pem) if form in text] == []
         if status in domain.PUBLISHED and kid in published:
-            assert published[kid] == public_x(pem)   # the sealed key is the one tokens are checked with
+            assert published[kid] == public_x(pem)  # the sealed key is the one tokens are checked with
             compared += 1
     assert compared >= 1
 
 
 def run_identity(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PYTHON), "-m", "cokit.run", "identity", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(PYTHON), "-m", "cokit.run", "identity", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_clear_keys_are_sealed_by_the_migration_and_a_wrong_secret_stops_identity(platform, infra):
@@ -81,17 +90,28 @@ def test_clear_keys_are_sealed_by_the_migration_and_a_wrong_secret_stops_identit
     store.metadata.create_all(engine)
     kid, pem, jwk = domain.generate_signing_key()
     with engine.begin() as conn:
-        conn.execute(store.signing_keys.insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
-                                                        status="active", created_at=store.now(),
-                                                        activated_at=store.now()))
-    env = {**platform.env("identity"), "DATABASE_URL": url,
-           "GRPC_PORT": str(20043 + OFFSET), "METRICS_PORT": str(20044 + OFFSET)}
+        conn.execute(
+            store.signing_keys.insert().values(
+                kid=kid,
+                private_pem=pem,
+                public_jwk=json.dumps(jwk),
+                status="active",
+                created_at=store.now(),
+                activated_at=store.now(),
+            )
+        )
+    env = {
+        **platform.env("identity"),
+        "DATABASE_URL": url,
+        "GRPC_PORT": str(20043 + OFFSET),
+        "METRICS_PORT": str(20044 + OFFSET),
+    }
 
     migrated = run_identity(env, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
     with engine.connect() as conn:
         rows = conn.execute(sa.select(store.signing_keys.c.kid, store.signing_keys.c.private_pem)).all()
-    assert [r.kid for r in rows] == [kid]                          # the same key, now sealed
+    assert [r.kid for r in rows] == [kid]  # the same key, now sealed
     assert keyseal.is_sealed(rows[0].private_pem) and "BEGIN" not in dump(engine)
     assert keyseal.KeySealer(env["IDENTITY_KEY_SECRET"]).open(rows[0].private_pem, kid) == pem
 
@@ -102,6 +122,6 @@ def test_clear_keys_are_sealed_by_the_migration_and_a_wrong_secret_stops_identit
         assert "Traceback" not in refused.stderr
     malformed = run_identity({**env, "IDENTITY_KEY_SECRET": "not base64!"})
     assert malformed.returncode == 2 and "IDENTITY_KEY_SECRET is not base64" in malformed.stderr
-    with engine.connect() as conn:                                  # nothing was changed by the refusals
+    with engine.connect() as conn:  # nothing was changed by the refusals
         assert conn.execute(sa.select(store.signing_keys.c.private_pem)).scalar_one() == rows[0].private_pem
     engine.dispose()

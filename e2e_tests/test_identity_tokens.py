@@ -1,6 +1,7 @@
 """Access tokens refused for each defect, sessions ended by logout and by refresh-token reuse,
 and signing-key rotation without downtime; through the gateway (which verifies locally) and
 identity (which verifies the forwarded token itself), on the real services."""
+
 from __future__ import annotations
 
 import time
@@ -25,15 +26,22 @@ def manager(platform, infra_backend):
     _, admin = national_admin(platform, infra_backend)
     email = new_email("manager")
     citizen_id = register(platform, infra_backend, email)
-    r = post(platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": "office_manager", "scope": {"office": "tetouan"}}, admin)
+    r = post(
+        platform,
+        "/api/v1/roles",
+        {"citizen_id": citizen_id, "role": "office_manager", "scope": {"office": "tetouan"}},
+        admin,
+    )
     assert r.status_code == 201, r.text
     return {"email": email, "citizen_id": citizen_id, "admin": admin, "ticket": submit_ticket(platform, "tetouan")}
 
 
 def probes(platform, manager, token):
     """(gateway answer, identity answer) for one access token."""
-    return (get(platform, f"/api/v1/staff/tickets/{manager['ticket']}", token),
-            get(platform, "/api/v1/roles", token, office="tetouan"))
+    return (
+        get(platform, f"/api/v1/staff/tickets/{manager['ticket']}", token),
+        get(platform, "/api/v1/roles", token, office="tetouan"),
+    )
 
 
 def assert_refused(platform, manager, token, reason):
@@ -51,8 +59,9 @@ def active_key(platform, infra):
     """The key identity signs with, opened with the instance's secret (it is sealed at rest)."""
     engine = sa.create_engine(infra.database_url("identity"), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        row = conn.execute(sa.text("select kid, private_pem from signing_keys where status = 'active' "
-                                   "order by activated_at desc")).first()
+        row = conn.execute(
+            sa.text("select kid, private_pem from signing_keys where status = 'active' order by activated_at desc")
+        ).first()
     pem = keyseal.KeySealer(platform.env("identity")["IDENTITY_KEY_SECRET"]).open(row.private_pem, row.kid)
     return row.kid, serialization.load_pem_private_key(pem.encode(), password=None)
 
@@ -70,22 +79,36 @@ def test_tokens_with_a_defect_are_refused_each_with_its_reason(platform, infra, 
     # the same claims re-signed with the instance's key pass: each refusal below is its defect's
     assert_accepted(platform, manager, forge(key, kid, claims))
     now = int(time.time())
-    assert_refused(platform, manager, forge(key, kid, claims, iat=now - 900, nbf=now - 900, exp=now - 600), "TOKEN_EXPIRED")
+    assert_refused(
+        platform, manager, forge(key, kid, claims, iat=now - 900, nbf=now - 900, exp=now - 600), "TOKEN_EXPIRED"
+    )
     assert_refused(platform, manager, forge(key, kid, claims, aud="another-platform"), "TOKEN_WRONG_AUDIENCE")
     assert_refused(platform, manager, forge(key, kid, claims, iss="urn:citizenoffice:tn"), "TOKEN_WRONG_ISSUER")
     assert_refused(platform, manager, forge(Ed25519PrivateKey.generate(), kid, claims), "TOKEN_BAD_SIGNATURE")
     assert_refused(platform, manager, forge(Ed25519PrivateKey.generate(), "foreign-key", claims), "TOKEN_UNKNOWN_KEY")
-    assert_refused(platform, manager, genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB"), "TOKEN_BAD_SIGNATURE")
-    assert_refused(platform, manager, forge(key, kid, claims, roles=[{"r": "national_admin", "i": "ma", "c": "", "o": ""}])[:-2] + "xx",
-                   "TOKEN_BAD_SIGNATURE")
+    assert_refused(
+        platform, manager, genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB"), "TOKEN_BAD_SIGNATURE"
+    )
+    assert_refused(
+        platform,
+        manager,
+        forge(key, kid, claims, roles=[{"r": "national_admin", "i": "ma", "c": "", "o": ""}])[:-2] + "xx",
+        "TOKEN_BAD_SIGNATURE",
+    )
 
 
 def test_logout_revokes_the_session_everywhere(platform, manager):
     pair = login(platform, manager["email"])
     assert_accepted(platform, manager, pair["access_token"])
     assert post(platform, "/api/v1/auth/logout", {}, pair["access_token"]).status_code == 204
-    eventually(lambda: all(r.status_code == 401 and r.json()["reason"] == "TOKEN_REVOKED"
-                           for r in probes(platform, manager, pair["access_token"])), timeout=10, what="revocation")
+    eventually(
+        lambda: all(
+            r.status_code == 401 and r.json()["reason"] == "TOKEN_REVOKED"
+            for r in probes(platform, manager, pair["access_token"])
+        ),
+        timeout=10,
+        what="revocation",
+    )
     r = post(platform, "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]})
     assert r.status_code == 401 and r.json()["reason"] == "REFRESH_TOKEN_INVALID", r.text
 
@@ -102,8 +125,11 @@ def test_refresh_rotates_and_reuse_ends_the_family(platform, manager):
     # the thief's copy and the owner's current token die together
     r = post(platform, "/api/v1/auth/refresh", {"refresh_token": second["refresh_token"]})
     assert r.status_code == 401 and r.json()["reason"] == "REFRESH_TOKEN_INVALID", r.text
-    eventually(lambda: all(r.status_code == 401 for r in probes(platform, manager, second["access_token"])),
-               timeout=10, what="family revoked")
+    eventually(
+        lambda: all(r.status_code == 401 for r in probes(platform, manager, second["access_token"])),
+        timeout=10,
+        what="family revoked",
+    )
 
 
 def test_signing_key_rotation_without_downtime(platform, manager):
@@ -121,12 +147,16 @@ def test_signing_key_rotation_without_downtime(platform, manager):
     early = post(platform, "/api/v1/admin/signing-keys/rotate", {"step": "activate"}, admin)
     assert early.status_code == 409 and early.json()["reason"] == "KEY_STAGED_TOO_RECENTLY", early.text
     assert_accepted(platform, manager, old)
-    eventually(lambda: post(platform, "/api/v1/admin/signing-keys/rotate", {"step": "activate"}, admin).status_code == 200,
-               timeout=15, interval=1, what="activation once the staged key is known everywhere")
+    eventually(
+        lambda: post(platform, "/api/v1/admin/signing-keys/rotate", {"step": "activate"}, admin).status_code == 200,
+        timeout=15,
+        interval=1,
+        what="activation once the staged key is known everywhere",
+    )
     new = login(platform, manager["email"])["access_token"]
     assert jwt.get_unverified_header(new)["kid"] == new_kid
-    assert_accepted(platform, manager, new)          # signed by the new key
-    assert_accepted(platform, manager, old)          # the old key is still published while retiring
+    assert_accepted(platform, manager, new)  # signed by the new key
+    assert_accepted(platform, manager, old)  # the old key is still published while retiring
 
     # only a national admin rotates keys
     denied = post(platform, "/api/v1/admin/signing-keys/rotate", {"step": "stage"}, new)
@@ -135,6 +165,11 @@ def test_signing_key_rotation_without_downtime(platform, manager):
     r = post(platform, "/api/v1/admin/signing-keys/rotate", {"step": "retire", "force": True}, admin)
     assert r.status_code == 200, r.text
     assert {k["kid"]: k["status"] for k in r.json()["keys"]}[old_kid] == "removed"
-    eventually(lambda: all(r.status_code == 401 and r.json()["reason"] == "TOKEN_UNKNOWN_KEY"
-                           for r in probes(platform, manager, old)), timeout=10, what="old key dropped")
+    eventually(
+        lambda: all(
+            r.status_code == 401 and r.json()["reason"] == "TOKEN_UNKNOWN_KEY" for r in probes(platform, manager, old)
+        ),
+        timeout=10,
+        what="old key dropped",
+    )
     assert_accepted(platform, manager, new)

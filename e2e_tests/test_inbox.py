@@ -1,6 +1,7 @@
 """The in-app inbox over HTTP: a signed-in person reads their own items only, in pages, in
 their language, and marks them read; every refusal is a problem body. Notifications verifies
 the forwarded token itself: a call naming someone else's inbox is refused at the gRPC level."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,10 +33,18 @@ def amina_inbox(platform, crew):
     amina = crew["amina"]
     codes = set()
     for _ in range(RECEIPTS):
-        r = requests.post(f"{platform.base_url}/api/v1/tickets", json={
-            "office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
-            "description": f"Lampadaire éteint rue des Orangers {uuid.uuid4().hex[:6]}"},
-            headers={"Authorization": f"Bearer {amina.token}"}, timeout=30)
+        r = requests.post(
+            f"{platform.base_url}/api/v1/tickets",
+            json={
+                "office": "tetouan",
+                "kind": "complaint",
+                "category": "lighting",
+                "language": "fr",
+                "description": f"Lampadaire éteint rue des Orangers {uuid.uuid4().hex[:6]}",
+            },
+            headers={"Authorization": f"Bearer {amina.token}"},
+            timeout=30,
+        )
         assert r.status_code == 201, r.text
         codes.add(r.json()["tracking_code"])
 
@@ -83,8 +92,12 @@ def test_the_inbox_can_be_asked_in_another_language(platform, crew, infra, amina
     # notifications service wrote (sessions share the database) stays as it was written.
     engine = sa.create_engine(infra.database_url("notifications"), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
-        kept = set(conn.execute(sa.text("select item_id from inbox_items where citizen_id = :c and fields is not null"),
-                                {"c": crew["amina"].citizen_id}).scalars())
+        kept = set(
+            conn.execute(
+                sa.text("select item_id from inbox_items where citizen_id = :c and fields is not null"),
+                {"c": crew["amina"].citizen_id},
+            ).scalars()
+        )
     for item_id, item in mine.items():
         if item_id in kept:
             assert item["language"] == "en" and item["subject"].startswith("Your request"), item
@@ -97,8 +110,9 @@ def test_i_mark_my_items_read_and_nobody_else_can(platform, crew, amina_inbox):
     item_id = amina_inbox["items"][0]["item_id"]
     before = get(platform, "/api/v1/me/notifications", amina.token).json()["unread"]
 
-    assert_problem(post(platform, f"/api/v1/me/notifications/{item_id}/read", {}, karim.token), 404,
-                   "INBOX_ITEM_NOT_FOUND")
+    assert_problem(
+        post(platform, f"/api/v1/me/notifications/{item_id}/read", {}, karim.token), 404, "INBOX_ITEM_NOT_FOUND"
+    )
     assert_problem(post(platform, f"/api/v1/me/notifications/{item_id}/read"), 401, "AUTHENTICATION_REQUIRED")
     marked = post(platform, f"/api/v1/me/notifications/{item_id}/read", {}, amina.token)
     assert marked.status_code == 200, marked.text
@@ -111,7 +125,8 @@ def test_i_mark_my_items_read_and_nobody_else_can(platform, crew, amina_inbox):
 
     theirs = get(platform, "/api/v1/me/notifications", karim.token, page_size=100)
     assert theirs.status_code == 200 and not {i["item_id"] for i in theirs.json()["items"]} & set(
-        i["item_id"] for i in amina_inbox["items"])
+        i["item_id"] for i in amina_inbox["items"]
+    )
 
 
 def test_bad_requests_get_problem_bodies(platform, crew):
@@ -127,12 +142,18 @@ def test_notifications_decides_from_the_token_not_from_the_message(platform, cre
     amina, karim = crew["amina"], crew["karim"]
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
         stub = NotificationsServiceStub(channel)
-        for metadata, code in [([], grpc.StatusCode.UNAUTHENTICATED),
-                               (karim.metadata, grpc.StatusCode.PERMISSION_DENIED)]:
-            for call, request in [(stub.ListInbox, pb.ListInboxRequest(citizen_id=amina.citizen_id)),
-                                  (stub.ExportCitizenData, pb.ExportCitizenDataRequest(citizen_id=amina.citizen_id)),
-                                  (stub.MarkRead, pb.MarkReadRequest(citizen_id=amina.citizen_id,
-                                                                     item_id=amina_inbox["items"][0]["item_id"]))]:
+        for metadata, code in [
+            ([], grpc.StatusCode.UNAUTHENTICATED),
+            (karim.metadata, grpc.StatusCode.PERMISSION_DENIED),
+        ]:
+            for call, request in [
+                (stub.ListInbox, pb.ListInboxRequest(citizen_id=amina.citizen_id)),
+                (stub.ExportCitizenData, pb.ExportCitizenDataRequest(citizen_id=amina.citizen_id)),
+                (
+                    stub.MarkRead,
+                    pb.MarkReadRequest(citizen_id=amina.citizen_id, item_id=amina_inbox["items"][0]["item_id"]),
+                ),
+            ]:
                 with pytest.raises(grpc.RpcError) as err:
                     call(request, metadata=metadata, timeout=10)
                 assert err.value.code() == code, (call, metadata)

@@ -4,6 +4,7 @@ a failure.
 
 Run beside other e2e sessions with its own ports: CITIZENOFFICE_E2E_PORT_OFFSET=300.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,27 +19,56 @@ from .test_walking_skeleton import submit
 
 CHART = Path(__file__).resolve().parents[1] / "charts" / "citizenoffice"
 SERVICES = ["identity", "registry", "tickets", "documents", "notifications", "gateway"]
-SUFFIXES = {"counter": ["_total", "_created"], "histogram": ["_bucket", "_sum", "_count", "_created"],
-            "summary": ["_sum", "_count", "_created"], "gauge": [""]}
+SUFFIXES = {
+    "counter": ["_total", "_created"],
+    "histogram": ["_bucket", "_sum", "_count", "_created"],
+    "summary": ["_sum", "_count", "_created"],
+    "gauge": [""],
+}
 PROMQL_WORDS = {
-    "sum", "rate", "irate", "increase", "histogram_quantile", "by", "without", "on", "ignoring",
-    "group_left", "group_right", "and", "or", "unless", "avg", "max", "min", "count", "label_values",
-    "bool", "offset", "topk", "bottomk", "abs", "clamp_min", "clamp_max", "delta", "deriv",
+    "sum",
+    "rate",
+    "irate",
+    "increase",
+    "histogram_quantile",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "avg",
+    "max",
+    "min",
+    "count",
+    "label_values",
+    "bool",
+    "offset",
+    "topk",
+    "bottomk",
+    "abs",
+    "clamp_min",
+    "clamp_max",
+    "delta",
+    "deriv",
 }
 
 
 def metric_names(expr: str) -> set[str]:
     """The metric names of a PromQL expression (label matchers, groupings and strings removed)."""
-    expr = re.sub(r"\{\{.*?\}\}", " 0 ", expr)          # Helm template placeholders
-    expr = re.sub(r"\{[^{}]*\}", " ", expr)              # label matchers
+    expr = re.sub(r"\{\{.*?\}\}", " 0 ", expr)  # Helm template placeholders
+    expr = re.sub(r"\{[^{}]*\}", " ", expr)  # label matchers
     expr = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", expr)
     expr = re.sub(r'"[^"]*"', " ", expr)
-    expr = re.sub(r"\[[^\]]*\]", " ", expr)              # ranges
-    expr = re.sub(r"\boffset\s+[0-9smhdwy]+", " ", expr)   # offset 1d
+    expr = re.sub(r"\[[^\]]*\]", " ", expr)  # ranges
+    expr = re.sub(r"\boffset\s+[0-9smhdwy]+", " ", expr)  # offset 1d
     names = set()
     for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", expr):
         word = m.group(0)
-        following = expr[m.end():].lstrip()[:1]
+        following = expr[m.end() :].lstrip()[:1]
         if word in PROMQL_WORDS or following == "(" or word.startswith("$"):
             continue
         names.add(word)
@@ -56,7 +86,9 @@ def used_names() -> dict[str, set[str]]:
         for var in dash.get("templating", {}).get("list", []):
             query = var.get("query")
             if isinstance(query, dict):
-                for name in metric_names(query["query"].replace("label_values(", "label_values (").split("(", 1)[1].rsplit(",", 1)[0]):
+                for name in metric_names(
+                    query["query"].replace("label_values(", "label_values (").split("(", 1)[1].rsplit(",", 1)[0]
+                ):
                     used.setdefault(name, set()).add(path.name)
     for expr in re.findall(r"expr: \|\n((?:\s{10}.*\n)+)", (CHART / "rules" / "alerts.yaml").read_text()):
         for name in metric_names(expr):
@@ -74,8 +106,10 @@ def exported(text: str) -> set[str]:
 
 
 def test_parser_finds_the_metric_names_of_an_expression():
-    expr = ('histogram_quantile(0.99, sum by (service, le) (rate(a_bucket{kind=~"grpc|http"}[5m])))'
-            ' / on (service) b_total > {{ .Values.x }}')
+    expr = (
+        'histogram_quantile(0.99, sum by (service, le) (rate(a_bucket{kind=~"grpc|http"}[5m])))'
+        " / on (service) b_total > {{ .Values.x }}"
+    )
     assert metric_names(expr) == {"a_bucket", "b_total"}
     assert metric_names("max by (office_id) (c offset 1d) and deriv(d[1h:5m]) > 0") == {"c", "d"}
 
@@ -106,8 +140,11 @@ def scraped(platform, service: str) -> list:
 def total(samples, name: str, **labels) -> float:
     """The sum of the samples named `name` whose labels include `labels`; a value is matched as
     a regular expression."""
-    return sum(sample.value for sample in samples if sample.name == name
-               and all(re.fullmatch(v, sample.labels.get(k, "")) for k, v in labels.items()))
+    return sum(
+        sample.value
+        for sample in samples
+        if sample.name == name and all(re.fullmatch(v, sample.labels.get(k, "")) for k, v in labels.items())
+    )
 
 
 def test_a_refused_request_is_counted_as_4xx_and_not_as_an_error(platform):

@@ -7,6 +7,7 @@ The previous release's tables are the ones frozen in each service's baseline rev
 they are what the previous release's store modules declared is what the first test proves of the
 release that introduced them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -59,9 +60,14 @@ def environment(service: str, url: str) -> dict[str, str]:
 
 def run_migrate(service: str, url: str) -> str:
     """The migration Job's command; returns what it logged."""
-    migrated = subprocess.run([str(PYTHON), "-m", "cokit.run", service, "--migrate"], cwd=ROOT,
-                              env={**os.environ, **environment(service, url)}, capture_output=True, text=True,
-                              timeout=180)
+    migrated = subprocess.run(
+        [str(PYTHON), "-m", "cokit.run", service, "--migrate"],
+        cwd=ROOT,
+        env={**os.environ, **environment(service, url)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     return migrated.stdout + migrated.stderr
 
@@ -92,7 +98,7 @@ def test_a_new_database_gets_the_schema_the_code_declares(database, service):
     module.migrate(settings)
     assert schema_of(engine, service) == (History.of(service).heads(), [])
     before = dump(engine)
-    module.migrate(settings)                      # again: nothing to run, nothing seeded twice
+    module.migrate(settings)  # again: nothing to run, nothing seeded twice
     assert dump(engine) == before
     engine.dispose()
 
@@ -101,7 +107,9 @@ def dump(engine: sa.Engine) -> dict[str, list]:
     with engine.connect() as conn:
         metadata = sa.MetaData()
         metadata.reflect(conn)
-        return {name: sorted(map(repr, conn.execute(sa.select(table)).all())) for name, table in metadata.tables.items()}
+        return {
+            name: sorted(map(repr, conn.execute(sa.select(table)).all())) for name, table in metadata.tables.items()
+        }
 
 
 def test_a_tickets_database_of_the_previous_release_is_upgraded_with_its_rows(database):
@@ -109,14 +117,36 @@ def test_a_tickets_database_of_the_previous_release_is_upgraded_with_its_rows(da
     old = previous_release(url, "tickets").tables
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(old["tickets"].insert().values(
-            ticket_id="t-1", instance_id="ma", tracking_code="7K3M-9QX2-B", office_id="o-1", kind="complaint",
-            category="roads", description="Nid de poule devant l'école", citizen_id="c-1", channel="web",
-            language="fr", address="", status="acknowledged", submitted_at=NOW, acknowledge_by=NOW, answer_by=NOW,
-            updated_at=NOW, due_at=NOW, priority=1))
+        conn.execute(
+            old["tickets"]
+            .insert()
+            .values(
+                ticket_id="t-1",
+                instance_id="ma",
+                tracking_code="7K3M-9QX2-B",
+                office_id="o-1",
+                kind="complaint",
+                category="roads",
+                description="Nid de poule devant l'école",
+                citizen_id="c-1",
+                channel="web",
+                language="fr",
+                address="",
+                status="acknowledged",
+                submitted_at=NOW,
+                acknowledge_by=NOW,
+                answer_by=NOW,
+                updated_at=NOW,
+                due_at=NOW,
+                priority=1,
+            )
+        )
         conn.execute(old["ticket_history"].insert().values(ticket_id="t-1", status="submitted", at=NOW, actor="c-1"))
-        conn.execute(old["outbox_events"].insert().values(event_id="e-1", topic="tickets.events.v1", key="t-1",
-                                                          value=b"\x01", created_at=NOW))
+        conn.execute(
+            old["outbox_events"]
+            .insert()
+            .values(event_id="e-1", topic="tickets.events.v1", key="t-1", value=b"\x01", created_at=NOW)
+        )
     before = dump(engine)
 
     first = run_migrate("tickets", url)
@@ -140,15 +170,45 @@ def test_an_identity_database_of_the_previous_release_is_upgraded_and_its_clear_
     kid, pem, jwk = identity_domain.generate_signing_key()
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(old["citizens"].insert().values(citizen_id="c-1", instance_id="ma", email="amina@example.ma",
-                                                     display_name="Amina", language="ar", created_at=NOW, updated_at=NOW))
-        conn.execute(old["accounts"].insert().values(citizen_id="c-1", password_hash="$argon2id$x", status="active",
-                                                     failed_logins=0, created_at=NOW))
-        conn.execute(old["role_bindings"].insert().values(
-            binding_id="b-1", citizen_id="c-1", role="national_admin", instance_id="ma", commune_code="",
-            office_id="", granted_by="c-1", granted_at=NOW))
-        conn.execute(old["signing_keys"].insert().values(kid=kid, private_pem=pem, public_jwk=json.dumps(jwk),
-                                                         status="active", created_at=NOW, activated_at=NOW))
+        conn.execute(
+            old["citizens"]
+            .insert()
+            .values(
+                citizen_id="c-1",
+                instance_id="ma",
+                email="amina@example.ma",
+                display_name="Amina",
+                language="ar",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        conn.execute(
+            old["accounts"]
+            .insert()
+            .values(citizen_id="c-1", password_hash="$argon2id$x", status="active", failed_logins=0, created_at=NOW)
+        )
+        conn.execute(
+            old["role_bindings"]
+            .insert()
+            .values(
+                binding_id="b-1",
+                citizen_id="c-1",
+                role="national_admin",
+                instance_id="ma",
+                commune_code="",
+                office_id="",
+                granted_by="c-1",
+                granted_at=NOW,
+            )
+        )
+        conn.execute(
+            old["signing_keys"]
+            .insert()
+            .values(
+                kid=kid, private_pem=pem, public_jwk=json.dumps(jwk), status="active", created_at=NOW, activated_at=NOW
+            )
+        )
     kept = {name: rows for name, rows in dump(engine).items() if name != "signing_keys"}
 
     first = run_migrate("identity", url)
@@ -190,18 +250,18 @@ def downgrade() -> None:
     op.drop_table("people")
 '''
 
-RENAME = '''
+RENAME = """
     with op.batch_alter_table("people") as batch:
         batch.alter_column("name", new_column_name="full_name", type_=sa.String(length=200),
                            existing_nullable=False)
     op.execute("UPDATE people SET full_name = trim(full_name)")
-'''
+"""
 
-UNDO_RENAME = '''
+UNDO_RENAME = """
     with op.batch_alter_table("people") as batch:
         batch.alter_column("full_name", new_column_name="name", type_=sa.String(length=40),
                            existing_nullable=False)
-'''
+"""
 
 
 @pytest.fixture()
@@ -226,15 +286,20 @@ def test_a_rename_a_type_change_and_a_data_migration_are_a_revision(database, fi
     path = fixture_history.revision("full names")
     assert path.name == "0002_full_names.py" and "down_revision = '0001'" in path.read_text()
     upgrade_body, downgrade_body = "def upgrade() -> None:\n    pass\n", "def downgrade() -> None:\n    pass\n"
-    path.write_text(path.read_text().replace(upgrade_body, "def upgrade() -> None:" + RENAME)
-                    .replace(downgrade_body, "def downgrade() -> None:" + UNDO_RENAME))
+    path.write_text(
+        path.read_text()
+        .replace(upgrade_body, "def upgrade() -> None:" + RENAME)
+        .replace(downgrade_body, "def downgrade() -> None:" + UNDO_RENAME)
+    )
     with engine.begin() as conn:
         fixture_history.upgrade(conn)
     assert columns(engine) == {"person_id": "INTEGER", "full_name": "VARCHAR(200)"}
     with engine.connect() as conn:
         assert fixture_history.current(conn) == ("0002",)
         assert conn.execute(sa.text("SELECT person_id, full_name FROM people ORDER BY 1")).all() == [
-            (1, "Amina"), (2, "Youssef")]
+            (1, "Amina"),
+            (2, "Youssef"),
+        ]
 
     with engine.begin() as conn:
         fixture_history.downgrade(conn, "0001")
@@ -244,9 +309,13 @@ def test_a_rename_a_type_change_and_a_data_migration_are_a_revision(database, fi
 
 def test_a_revision_is_drafted_from_what_the_code_declares(fixture_history):
     code = sa.MetaData()
-    sa.Table("people", code, sa.Column("person_id", sa.Integer(), primary_key=True),
-             sa.Column("name", sa.String(length=40), nullable=False),
-             sa.Column("phone", sa.String(length=20), nullable=True))
+    sa.Table(
+        "people",
+        code,
+        sa.Column("person_id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+    )
     draft = fixture_history.revision("phone", code).read_text()
     assert "batch_alter_table('people'" in draft and "sa.Column('phone', sa.String(length=20)" in draft
     with fixture_history.scratch() as conn:
@@ -260,7 +329,7 @@ def test_one_migration_at_a_time_on_postgresql(infra, fixture_history):
     with engine.connect() as first, engine.connect() as second:
         with first.begin():
             fixture_history.upgrade(first)
-            with second.begin():      # another Job, while the first has not committed
+            with second.begin():  # another Job, while the first has not committed
                 assert second.execute(try_lock, {"key": fixture_history.lock_key}).scalar() is False
                 assert second.execute(try_lock, {"key": History("other", fixture_history.location).lock_key}).scalar()
         with second.begin():

@@ -7,6 +7,7 @@ and PostgreSQL database, restored at the end: stopping a mail server shared with
 other sessions on the machine would disturb them (and they restart it when they start),
 and their notifications services would otherwise claim deliveries from the same table.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -78,8 +79,17 @@ class OwnServers:
 
     def start_smtp(self) -> None:
         self.smtp = subprocess.Popen(
-            [str(PYTHON), str(ROOT / "deploy/local/smtp_sink.py"), "--port", str(self.smtp_port),
-             "--mail-dir", str(self.mail_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(PYTHON),
+                str(ROOT / "deploy/local/smtp_sink.py"),
+                "--port",
+                str(self.smtp_port),
+                "--mail-dir",
+                str(self.mail_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(self.smtp_port)
 
     def stop_smtp(self) -> None:
@@ -91,9 +101,19 @@ class OwnServers:
 
     def start_sms(self) -> None:
         self.sms = subprocess.Popen(
-            [str(PYTHON), str(ROOT / "deploy/local/sms_provider.py"), "--port", str(self.sms_port),
-             "--dir", str(self.state / "sms"), "--api-key", SMS_KEY],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(PYTHON),
+                str(ROOT / "deploy/local/sms_provider.py"),
+                "--port",
+                str(self.sms_port),
+                "--dir",
+                str(self.state / "sms"),
+                "--api-key",
+                SMS_KEY,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(self.sms_port)
 
     def messages(self) -> list:
@@ -126,10 +146,16 @@ def own_notifications(platform, infra, name: str, first_port: int, **overrides: 
     servers.start_smtp()
     servers.start_sms()
     saved = dict(platform.overrides)
-    platform.overrides.update({
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(servers.smtp_port), "DATABASE_URL": servers.database_url,
-        "SMS_PROVIDER_URL": servers.sms_url, "SMS_API_KEY": SMS_KEY, **overrides,
-    })
+    platform.overrides.update(
+        {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(servers.smtp_port),
+            "DATABASE_URL": servers.database_url,
+            "SMS_PROVIDER_URL": servers.sms_url,
+            "SMS_API_KEY": SMS_KEY,
+            **overrides,
+        }
+    )
     try:
         platform.stop("notifications")
         platform.migrate("notifications")
@@ -158,10 +184,20 @@ def own(platform, infra):
 
 
 def submit(platform, email: str, language: str = "ar", phone: str = ""):
-    response = requests.post(f"{platform.base_url}/api/v1/tickets", data={
-        "office": "tetouan", "kind": "complaint", "category": "lighting", "language": language,
-        "description": "عمود الإنارة معطل قرب المدرسة منذ أسبوع", "email": email, "name": "Amina",
-        "phone": phone}, timeout=30)
+    response = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        data={
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "lighting",
+            "language": language,
+            "description": "عمود الإنارة معطل قرب المدرسة منذ أسبوع",
+            "email": email,
+            "name": "Amina",
+            "phone": phone,
+        },
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -176,15 +212,28 @@ def inbox(own: OwnServers, citizen_id: str) -> pb.Inbox:
     """The inbox as this module's notifications database holds it (the person has no account,
     so no token to ask ListInbox with; the HTTP inbox is tested in test_inbox.py)."""
     with own.db().connect() as conn:
-        rows = conn.execute(sa.text("select item_id, kind, language, read from inbox_items where citizen_id = :c "
-                                    "order by created_at desc, item_id desc"), {"c": citizen_id}).all()
-    return pb.Inbox(items=[pb.InboxItem(item_id=r.item_id, kind=r.kind, language=r.language, read=r.read)
-                           for r in rows], unread=sum(1 for r in rows if not r.read))
+        rows = conn.execute(
+            sa.text(
+                "select item_id, kind, language, read from inbox_items where citizen_id = :c "
+                "order by created_at desc, item_id desc"
+            ),
+            {"c": citizen_id},
+        ).all()
+    return pb.Inbox(
+        items=[pb.InboxItem(item_id=r.item_id, kind=r.kind, language=r.language, read=r.read) for r in rows],
+        unread=sum(1 for r in rows if not r.read),
+    )
 
 
 def find_event(infra, ticket_id: str):
-    consumer = KafkaConsumer(TOPIC, bootstrap_servers=infra.kafka_bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, group_id=None, consumer_timeout_ms=15000)
+    consumer = KafkaConsumer(
+        TOPIC,
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=15000,
+    )
     try:
         for record in consumer:
             if envelope_pb2.Envelope.FromString(record.value).aggregate_id == ticket_id:
@@ -224,8 +273,11 @@ def test_an_arabic_citizen_gets_one_arabic_mail_and_one_inbox_item_whatever_kafk
         producer.close()
     assert {m.partition for m in sent} == {record.partition}
     last = max(m.offset for m in sent)
-    eventually(lambda: committed(infra, record.partition) > last, timeout=60,
-               what="the notifications consumer to handle the replays")
+    eventually(
+        lambda: committed(infra, record.partition) > last,
+        timeout=60,
+        what="the notifications consumer to handle the replays",
+    )
     time.sleep(3)  # several turns of the sender
     assert len(own.mails_to(email)) == 1
     again = inbox(own, citizen_id)
@@ -241,10 +293,19 @@ def test_mails_wait_for_the_smtp_server_and_arrive_once(platform, own):
         for address in addresses:
             codes[address] = submit(platform, address, language="fr")["tracking_code"]
         with own.db().connect() as conn:
-            eventually(lambda: conn.execute(sa.text(
-                "select count(*) from deliveries where channel = 'email' and attempts >= 2 and state = 'pending'"
-                " and last_error <> ''")).scalar_one() >= len(addresses), timeout=60,
-                what="failed attempts while the mail server is away")
+            eventually(
+                lambda: (
+                    conn.execute(
+                        sa.text(
+                            "select count(*) from deliveries where channel = 'email' and attempts >= 2 and state = 'pending'"
+                            " and last_error <> ''"
+                        )
+                    ).scalar_one()
+                    >= len(addresses)
+                ),
+                timeout=60,
+                what="failed attempts while the mail server is away",
+            )
         assert not any(own.mails_to(a) for a in addresses)
     finally:
         own.start_smtp()
@@ -269,8 +330,10 @@ def test_an_sms_reaches_the_provider_once_even_when_it_fails_at_first(platform, 
     assert len(messages) == 1 and receipt["tracking_code"] in messages[0]["text"] and "تم استلام" in messages[0]["text"]
     eventually(lambda: own.mails_to(address), timeout=60, what="the e-mail as well")
     with own.db().connect() as conn:
-        row = conn.execute(sa.text("select state, attempts from deliveries where channel = 'sms' and "
-                                   "delivery_id = :d"), {"d": messages[0]["reference"]}).one()
+        row = conn.execute(
+            sa.text("select state, attempts from deliveries where channel = 'sms' and delivery_id = :d"),
+            {"d": messages[0]["reference"]},
+        ).one()
     assert row.state == "sent" and row.attempts == 3
     time.sleep(2)
     assert len(own.sms_to(phone)) == 1
@@ -283,26 +346,43 @@ def test_opt_out_and_quiet_hours_are_honoured(platform, infra, own):
     citizen_id = citizen_id_of(infra, address)
     with grpc.insecure_channel(platform.grpc_target("notifications")) as channel:
         stub = NotificationsServiceStub(through_platform(channel, platform))
-        stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="sms", kind="*")]),
-                            timeout=10)
+        stub.SetPreferences(
+            pb.Preferences(citizen_id=citizen_id, opt_outs=[pb.OptOut(channel="sms", kind="*")]), timeout=10
+        )
         second = submit(platform, address, language="fr", phone=phone)["tracking_code"]
-        eventually(lambda: [m for m in own.mails_to(address) if second in m["Subject"]], timeout=60,
-                   what="the e-mail of the second request")
+        eventually(
+            lambda: [m for m in own.mails_to(address) if second in m["Subject"]],
+            timeout=60,
+            what="the e-mail of the second request",
+        )
         time.sleep(2)
         assert len(own.sms_to(phone)) == 1  # no SMS for the second request
 
         now = time.gmtime()
         start, end = f"{(now.tm_hour - 1) % 24:02d}:00", f"{(now.tm_hour + 2) % 24:02d}:00"
-        prefs = stub.SetPreferences(pb.Preferences(citizen_id=citizen_id, quiet_hours=pb.QuietHours(
-            start=start, end=end, timezone="UTC")), timeout=10)
+        prefs = stub.SetPreferences(
+            pb.Preferences(citizen_id=citizen_id, quiet_hours=pb.QuietHours(start=start, end=end, timezone="UTC")),
+            timeout=10,
+        )
         assert not prefs.opt_outs and prefs.quiet_hours.start == start
         third = submit(platform, address, language="fr", phone=phone)["tracking_code"]
-        eventually(lambda: [m for m in own.mails_to(address) if third in m["Subject"]], timeout=60,
-                   what="the e-mail of the third request, not held by quiet hours")
+        eventually(
+            lambda: [m for m in own.mails_to(address) if third in m["Subject"]],
+            timeout=60,
+            what="the e-mail of the third request, not held by quiet hours",
+        )
         with own.db().connect() as conn:
-            held = eventually(lambda: conn.execute(sa.text(
-                "select state, attempts, next_attempt_at from deliveries where channel = 'sms' and citizen_id = :c"
-                " and state = 'pending'"), {"c": citizen_id}).all(), timeout=60, what="the held SMS")
+            held = eventually(
+                lambda: conn.execute(
+                    sa.text(
+                        "select state, attempts, next_attempt_at from deliveries where channel = 'sms' and citizen_id = :c"
+                        " and state = 'pending'"
+                    ),
+                    {"c": citizen_id},
+                ).all(),
+                timeout=60,
+                what="the held SMS",
+            )
         assert held[0].attempts == 0 and held[0].next_attempt_at.hour == (now.tm_hour + 2) % 24
         assert len(own.sms_to(phone)) == 1
 
@@ -325,11 +405,23 @@ def test_a_decision_reaches_the_citizen_in_their_language(platform, infra, own):
     eventually(lambda: own.mails_to(address), timeout=60, what="the receipt")
     citizen_id = citizen_id_of(infra, address)
     answered = tickets_pb2.TicketTransitioned(
-        ticket_id=receipt["ticket_id"], tracking_code=receipt["tracking_code"], action="answer",
-        from_status="in_progress", to_status="answered", citizen_id=citizen_id)
-    produce(infra, TOPIC, receipt["ticket_id"],
-            build_envelope("ticket.answered", receipt["ticket_id"], answered, instance_id="ma"))
-    mails = eventually(lambda: [m for m in own.mails_to(address) if "Répondue" in m["Subject"]], timeout=60,
-                       what="the decision by e-mail")
+        ticket_id=receipt["ticket_id"],
+        tracking_code=receipt["tracking_code"],
+        action="answer",
+        from_status="in_progress",
+        to_status="answered",
+        citizen_id=citizen_id,
+    )
+    produce(
+        infra,
+        TOPIC,
+        receipt["ticket_id"],
+        build_envelope("ticket.answered", receipt["ticket_id"], answered, instance_id="ma"),
+    )
+    mails = eventually(
+        lambda: [m for m in own.mails_to(address) if "Répondue" in m["Subject"]],
+        timeout=60,
+        what="the decision by e-mail",
+    )
     assert receipt["tracking_code"] in mails[0]["Subject"] and mails[0]["Content-Language"] == "fr"
     assert [i.kind for i in inbox(own, citizen_id).items] == ["ticket.status_changed", "ticket.submitted"]

@@ -5,6 +5,7 @@ The session's notifications service runs here on its own SMTP server, SMS provid
 database (as in test_notifications.py), with three attempts half a second apart instead of
 ten over about seventeen minutes.
 """
+
 from __future__ import annotations
 
 import time
@@ -30,9 +31,14 @@ ATTEMPTS = 3
 
 @pytest.fixture(scope="module")
 def own(platform, infra):
-    with own_notifications(platform, infra, "notifications-dlq", 20027,
-                           NOTIFICATIONS_MAX_ATTEMPTS=str(ATTEMPTS),
-                           NOTIFICATIONS_FIRST_RETRY_SECONDS="0.5") as servers:
+    with own_notifications(
+        platform,
+        infra,
+        "notifications-dlq",
+        20027,
+        NOTIFICATIONS_MAX_ATTEMPTS=str(ATTEMPTS),
+        NOTIFICATIONS_FIRST_RETRY_SECONDS="0.5",
+    ) as servers:
         yield servers
 
 
@@ -58,12 +64,15 @@ def records_keyed(infra, topic: str, key: str) -> list:
 def dead_letters_counted(platform) -> float:
     port = platform.service("notifications").metrics_port
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
-               if s.name == "citizenoffice_dead_letters_total" and s.labels.get("topic") == DLQ)
+    return sum(
+        s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == "citizenoffice_dead_letters_total" and s.labels.get("topic") == DLQ
+    )
 
 
-def test_an_sms_failing_at_every_attempt_ends_with_one_dead_letter_and_one_notification_failed(
-        platform, infra, own):
+def test_an_sms_failing_at_every_attempt_ends_with_one_dead_letter_and_one_notification_failed(platform, infra, own):
     phone, address = citizen_phone(), f"dlq.{uuid.uuid4().hex[:8]}@example.ma"
     counted_before = dead_letters_counted(platform)
     requests.post(f"{own.sms_url}/control", json={"fail_next": 1000}, timeout=5)
@@ -72,10 +81,17 @@ def test_an_sms_failing_at_every_attempt_ends_with_one_dead_letter_and_one_notif
         eventually(lambda: own.mails_to(address), timeout=60, what="the e-mail, which does not fail")
         citizen_id = citizen_id_of(infra, address)
         with own.db().connect() as conn:
-            failed = eventually(lambda: conn.execute(sa.text(
-                "select delivery_id, attempts, last_error from deliveries where channel = 'sms'"
-                " and citizen_id = :c and state = 'failed'"), {"c": citizen_id}).all(), timeout=60,
-                what="the SMS delivery to fail for good")
+            failed = eventually(
+                lambda: conn.execute(
+                    sa.text(
+                        "select delivery_id, attempts, last_error from deliveries where channel = 'sms'"
+                        " and citizen_id = :c and state = 'failed'"
+                    ),
+                    {"c": citizen_id},
+                ).all(),
+                timeout=60,
+                what="the SMS delivery to fail for good",
+            )
     finally:
         requests.post(f"{own.sms_url}/control", json={"fail_next": 0}, timeout=5)
     assert len(failed) == 1 and failed[0].attempts == ATTEMPTS
@@ -83,13 +99,27 @@ def test_an_sms_failing_at_every_attempt_ends_with_one_dead_letter_and_one_notif
     assert not own.sms_to(phone)
 
     letters = eventually(lambda: records_keyed(infra, DLQ, delivery_id), timeout=60, what="the dead letter")
-    events = eventually(lambda: [r for r in records_keyed(infra, TOPIC, delivery_id)
-                                 if decode(r.value).envelope.type == "notification.failed"],
-                        timeout=60, what="notification.failed")
+    events = eventually(
+        lambda: [
+            r
+            for r in records_keyed(infra, TOPIC, delivery_id)
+            if decode(r.value).envelope.type == "notification.failed"
+        ],
+        timeout=60,
+        what="notification.failed",
+    )
     time.sleep(3)  # several turns of the sender and the relay: nothing more comes
     assert len(records_keyed(infra, DLQ, delivery_id)) == 1
-    assert len([r for r in records_keyed(infra, TOPIC, delivery_id)
-                if decode(r.value).envelope.type == "notification.failed"]) == 1
+    assert (
+        len(
+            [
+                r
+                for r in records_keyed(infra, TOPIC, delivery_id)
+                if decode(r.value).envelope.type == "notification.failed"
+            ]
+        )
+        == 1
+    )
 
     letter = envelope_pb2.DeadLetter.FromString(letters[0].value)
     assert letter.topic == TOPIC and letter.error == "provider answered HTTP 503"
@@ -103,5 +133,8 @@ def test_an_sms_failing_at_every_attempt_ends_with_one_dead_letter_and_one_notif
         assert phone.encode() not in raw and address.encode() not in raw
         assert "a été reçue".encode() not in raw
 
-    assert eventually(lambda: dead_letters_counted(platform) >= counted_before + 1, timeout=30,
-                      what="the dead letter in citizenoffice_dead_letters_total")
+    assert eventually(
+        lambda: dead_letters_counted(platform) >= counted_before + 1,
+        timeout=30,
+        what="the dead letter in citizenoffice_dead_letters_total",
+    )

@@ -3,6 +3,7 @@
 a request filed with an API key that becomes a ticket of channel open311 with its receipt and
 ticket.submitted event, the request lists with their filters, tokens, and every error in the
 specification's shape."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,15 +29,34 @@ BASE = "/open311/v2"
 JURISDICTION = "tetouan"
 W3C_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
-SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str, "metadata": bool, "type": str,
-                  "keywords": str, "group": str}
+SERVICE_FIELDS = {
+    "service_code": str,
+    "service_name": str,
+    "description": str,
+    "metadata": bool,
+    "type": str,
+    "keywords": str,
+    "group": str,
+}
 OPTIONAL_TEXT = (str, type(None))
 REQUEST_FIELDS = {
-    "service_request_id": str, "status": str, "status_notes": OPTIONAL_TEXT, "service_name": str,
-    "service_code": str, "description": OPTIONAL_TEXT, "agency_responsible": OPTIONAL_TEXT,
-    "service_notice": OPTIONAL_TEXT, "requested_datetime": str, "updated_datetime": OPTIONAL_TEXT,
-    "expected_datetime": OPTIONAL_TEXT, "address": OPTIONAL_TEXT, "address_id": OPTIONAL_TEXT,
-    "zipcode": OPTIONAL_TEXT, "lat": (float, type(None)), "long": (float, type(None)), "media_url": OPTIONAL_TEXT,
+    "service_request_id": str,
+    "status": str,
+    "status_notes": OPTIONAL_TEXT,
+    "service_name": str,
+    "service_code": str,
+    "description": OPTIONAL_TEXT,
+    "agency_responsible": OPTIONAL_TEXT,
+    "service_notice": OPTIONAL_TEXT,
+    "requested_datetime": str,
+    "updated_datetime": OPTIONAL_TEXT,
+    "expected_datetime": OPTIONAL_TEXT,
+    "address": OPTIONAL_TEXT,
+    "address_id": OPTIONAL_TEXT,
+    "zipcode": OPTIONAL_TEXT,
+    "lat": (float, type(None)),
+    "long": (float, type(None)),
+    "media_url": OPTIONAL_TEXT,
 }
 
 
@@ -110,8 +130,12 @@ def keys(platform, infra_backend) -> dict:
     _, admin = national_admin(platform, infra_backend)
     found = {}
     for office in ("tetouan", "martil"):
-        r = post(platform, "/api/v1/api-keys", {"label": f"open311 {office}", "role": "open311_client",
-                                                 "scope": {"office": office}}, admin)
+        r = post(
+            platform,
+            "/api/v1/api-keys",
+            {"label": f"open311 {office}", "role": "open311_client", "scope": {"office": office}},
+            admin,
+        )
         assert r.status_code == 201, r.text
         found[office] = r.json()["secret"]
     return found
@@ -129,11 +153,22 @@ def posted(platform, infra, keys) -> dict:
     tap = EventTap(infra.kafka_bootstrap)
     email = f"open311.{uuid.uuid4().hex[:8]}@example.ma"
     try:
-        r = submit(platform, api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="lighting",
-                   lat="35.5785", long="-5.3684", address_string="Avenue Mohammed V",
-                   description="Lampadaire éteint depuis une semaine devant le lycée",
-                   email=email, first_name="Salma", last_name="Bennani", phone="+212600112233",
-                   media_url="https://photos.example.org/lampadaire.jpg", locale="fr")
+        r = submit(
+            platform,
+            api_key=keys["tetouan"],
+            jurisdiction_id=JURISDICTION,
+            service_code="lighting",
+            lat="35.5785",
+            long="-5.3684",
+            address_string="Avenue Mohammed V",
+            description="Lampadaire éteint depuis une semaine devant le lycée",
+            email=email,
+            first_name="Salma",
+            last_name="Bennani",
+            phone="+212600112233",
+            media_url="https://photos.example.org/lampadaire.jpg",
+            locale="fr",
+        )
         assert r.status_code == 201, r.text
         [receipt] = r.json()
         [event] = tap.wait_for(receipt["service_request_id"], "ticket.submitted")
@@ -144,6 +179,7 @@ def posted(platform, infra, keys) -> dict:
 
 
 # --- services -----------------------------------------------------------------------------------
+
 
 def test_service_list_in_json_and_xml(platform):
     r = get(platform, "/services.json", jurisdiction_id=JURISDICTION)
@@ -159,8 +195,12 @@ def test_service_list_in_json_and_xml(platform):
     lighting = next(s for s in services if s["service_code"] == "lighting")
     assert lighting["metadata"] is True and lighting["group"] == "lighting"
     assert lighting["keywords"] == "complaint,lighting" and lighting["service_name"] == "Éclairage public"
-    in_arabic = requests.get(url(platform, "/services.json"), params={"jurisdiction_id": JURISDICTION},
-                             headers={"Accept-Language": "ar-MA,ar;q=0.9"}, timeout=30).json()
+    in_arabic = requests.get(
+        url(platform, "/services.json"),
+        params={"jurisdiction_id": JURISDICTION},
+        headers={"Accept-Language": "ar-MA,ar;q=0.9"},
+        timeout=30,
+    ).json()
     assert {s["service_code"]: s["service_name"] for s in in_arabic}["lighting"] == "الإنارة العمومية"
 
     x = get(platform, "/services.xml", jurisdiction_id=JURISDICTION)
@@ -181,8 +221,15 @@ def test_service_definition_in_json_and_xml(platform):
     # What the catalogue asks for, then the deadline tickets applies (informational, not asked).
     assert [a["code"] for a in definition["attributes"]] == ["location", "media", "deadline"]
     for attribute in definition["attributes"]:
-        assert set(attribute) == {"variable", "code", "datatype", "required", "datatype_description", "order",
-                                  "description"}
+        assert set(attribute) == {
+            "variable",
+            "code",
+            "datatype",
+            "required",
+            "datatype_description",
+            "order",
+            "description",
+        }
         assert attribute["variable"] is False and attribute["required"] is (attribute["code"] != "deadline")
         assert attribute["datatype"] in ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
         assert isinstance(attribute["order"], int)
@@ -195,7 +242,10 @@ def test_service_definition_in_json_and_xml(platform):
     observation = get(platform, "/services/observation.json", jurisdiction_id=JURISDICTION).json()
     assert observation["service_code"] == "observation"
     assert [a["code"] for a in observation["attributes"]] == ["deadline"]
-    assert "working days" in observation["attributes"][0]["description"] or "month" in observation["attributes"][0]["description"]
+    assert (
+        "working days" in observation["attributes"][0]["description"]
+        or "month" in observation["attributes"][0]["description"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -204,8 +254,9 @@ def test_service_errors(platform, fmt):
     assert_error(get(platform, f"/services.{fmt}", jurisdiction_id="atlantis"), 404, fmt, "atlantis")
     # a commune whose office does not take requests yet
     assert_error(get(platform, f"/services.{fmt}", jurisdiction_id="ouazzane"), 404, fmt, "ouazzane")
-    assert_error(get(platform, f"/services/no-such-service.{fmt}", jurisdiction_id=JURISDICTION), 404, fmt,
-                 "no-such-service")
+    assert_error(
+        get(platform, f"/services/no-such-service.{fmt}", jurisdiction_id=JURISDICTION), 404, fmt, "no-such-service"
+    )
     assert_error(get(platform, f"/services/roads.{fmt}"), 400, fmt, "jurisdiction_id")
 
 
@@ -214,6 +265,7 @@ def test_an_unknown_format_is_an_error(platform):
 
 
 # --- POST requests ------------------------------------------------------------------------------
+
 
 def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, infra_backend, posted):
     receipt = posted["receipt"]
@@ -225,12 +277,18 @@ def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, i
     assert posted["event"].payload.Unpack(payload)
     assert payload.channel == pb.OPEN311 and payload.category == "lighting" and payload.kind == pb.COMPLAINT
     assert payload.tracking_code == receipt["token"] and payload.citizen_id
-    assert all(posted["email"].encode() not in raw and b"Bennani" not in raw and b"600112233" not in raw
-               for raw in posted["raw"])
+    assert all(
+        posted["email"].encode() not in raw and b"Bennani" not in raw and b"600112233" not in raw
+        for raw in posted["raw"]
+    )
     with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
-        row = conn.execute(sa.text(
-            "select channel, public, category, latitude, address, media_url, citizen_id, description "
-            "from tickets where ticket_id = :t"), {"t": receipt["service_request_id"]}).one()
+        row = conn.execute(
+            sa.text(
+                "select channel, public, category, latitude, address, media_url, citizen_id, description "
+                "from tickets where ticket_id = :t"
+            ),
+            {"t": receipt["service_request_id"]},
+        ).one()
     assert (row.channel, row.public, row.category, row.address) == ("open311", True, "lighting", "Avenue Mohammed V")
     assert row.latitude == 35.5785 and row.media_url == "https://photos.example.org/lampadaire.jpg"
     assert row.citizen_id == payload.citizen_id and posted["email"] not in " ".join(map(str, row))
@@ -238,14 +296,21 @@ def test_a_posted_request_becomes_a_ticket_of_channel_open311(platform, infra, i
     tracked = requests.get(f"{platform.base_url}/api/v1/tickets/track/{receipt['token']}", timeout=30)
     assert tracked.status_code == 200 and tracked.json()["ticket_id"] == receipt["service_request_id"]
     # the reporter's contact went to identity, so the receipt reaches them by mail like any other
-    mail = eventually(lambda: [m for m in infra_backend.messages() if m["To"] == posted["email"]], timeout=60,
-                      what="the receipt mail")
+    mail = eventually(
+        lambda: [m for m in infra_backend.messages() if m["To"] == posted["email"]], timeout=60, what="the receipt mail"
+    )
     assert receipt["token"] in mail[0].get_content()
 
 
 def test_a_request_posted_in_xml_without_contact(platform, keys):
-    r = submit(platform, "xml", api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="suggestion",
-               description="Installer des bancs publics dans le jardin Moulay Rachid")
+    r = submit(
+        platform,
+        "xml",
+        api_key=keys["tetouan"],
+        jurisdiction_id=JURISDICTION,
+        service_code="suggestion",
+        description="Installer des bancs publics dans le jardin Moulay Rachid",
+    )
     assert r.status_code == 201, r.text
     [receipt] = xml_items(r, "service_requests", "request")
     assert set(receipt) == {"service_request_id", "token", "service_notice", "account_id"}
@@ -256,8 +321,14 @@ def test_a_request_posted_in_xml_without_contact(platform, keys):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_submission_errors(platform, keys, fmt):
-    good = dict(api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="roads",
-                lat="35.57", long="-5.37", description="Nid de poule dangereux au carrefour")
+    good = dict(
+        api_key=keys["tetouan"],
+        jurisdiction_id=JURISDICTION,
+        service_code="roads",
+        lat="35.57",
+        long="-5.37",
+        description="Nid de poule dangereux au carrefour",
+    )
     without_key = {k: v for k, v in good.items() if k != "api_key"}
     assert_error(submit(platform, fmt, **without_key), 403, fmt, "api_key")
     assert_error(submit(platform, fmt, **dict(good, api_key="co_not-a-real-key")), 403, fmt, "api_key")
@@ -280,6 +351,7 @@ def test_submission_errors(platform, keys, fmt):
 
 # --- GET requests -------------------------------------------------------------------------------
 
+
 def test_the_posted_request_in_the_lists_field_by_field(platform, posted):
     request_id = posted["receipt"]["service_request_id"]
     r = get(platform, "/requests.json", jurisdiction_id=JURISDICTION)
@@ -298,7 +370,7 @@ def test_the_posted_request_in_the_lists_field_by_field(platform, posted):
     requested = dt.datetime.fromisoformat(mine["requested_datetime"].replace("Z", "+00:00"))
     expected = dt.datetime.fromisoformat(mine["expected_datetime"].replace("Z", "+00:00"))
     assert abs(dt.datetime.now(dt.timezone.utc) - requested) < dt.timedelta(minutes=30)
-    assert dt.timedelta(days=55) < expected - requested < dt.timedelta(days=65)   # two months
+    assert dt.timedelta(days=55) < expected - requested < dt.timedelta(days=65)  # two months
     text = r.text
     assert posted["email"] not in text and "Bennani" not in text and "Salma" not in text and "600112233" not in text
     assert posted["receipt"]["token"] not in text
@@ -310,15 +382,22 @@ def test_the_posted_request_in_the_lists_field_by_field(platform, posted):
 
     one = get(platform, f"/requests/{request_id}.json")
     assert one.status_code == 200 and one.json() == [mine]
-    [element] = xml_items(get(platform, f"/requests/{request_id}.xml", jurisdiction_id=JURISDICTION),
-                          "service_requests", "request")
+    [element] = xml_items(
+        get(platform, f"/requests/{request_id}.xml", jurisdiction_id=JURISDICTION), "service_requests", "request"
+    )
     check_xml_request(element, mine)
 
 
 def test_request_filters(platform, keys, posted):
     request_id = posted["receipt"]["service_request_id"]
-    other = submit(platform, api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="waste",
-                   address_string="Souk El Fouki", description="Conteneurs débordants depuis trois jours").json()[0]
+    other = submit(
+        platform,
+        api_key=keys["tetouan"],
+        jurisdiction_id=JURISDICTION,
+        service_code="waste",
+        address_string="Souk El Fouki",
+        description="Conteneurs débordants depuis trois jours",
+    ).json()[0]
     both = f"{request_id},{other['service_request_id']}"
 
     def ids(**params):
@@ -334,23 +413,36 @@ def test_request_filters(platform, keys, posted):
     assert {request_id, other["service_request_id"]} <= ids(status="open")
     assert request_id not in ids(status="closed")
     today = dt.datetime.now(dt.timezone.utc)
-    assert request_id in ids(start_date=(today - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             end_date=(today + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-    assert request_id not in ids(start_date=(today - dt.timedelta(days=30)).date().isoformat(),
-                                 end_date=(today - dt.timedelta(days=2)).date().isoformat())
+    assert request_id in ids(
+        start_date=(today - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end_date=(today + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+    )
+    assert request_id not in ids(
+        start_date=(today - dt.timedelta(days=30)).date().isoformat(),
+        end_date=(today - dt.timedelta(days=2)).date().isoformat(),
+    )
     assert request_id in ids(start_date=(today - dt.timedelta(days=2)).date().isoformat())
     assert request_id not in get(platform, "/requests.json", jurisdiction_id="martil").text
 
 
 def test_a_closed_request_is_closed_and_hidden_text_is_not_shown(platform, infra_backend, keys, stub):
     clerk = people(platform, infra_backend, {"clerk": ("staff", {"office": "tetouan"})})["clerk"].metadata
-    r = submit(platform, api_key=keys["tetouan"], jurisdiction_id=JURISDICTION, service_code="roads",
-               lat="35.571", long="-5.372", description="Trottoir effondré rue Al Jaich Al Malaki")
+    r = submit(
+        platform,
+        api_key=keys["tetouan"],
+        jurisdiction_id=JURISDICTION,
+        service_code="roads",
+        lat="35.571",
+        long="-5.372",
+        description="Trottoir effondré rue Al Jaich Al Malaki",
+    )
     request_id = r.json()[0]["service_request_id"]
-    for action, extra in (("acknowledge", {}), ("start", {}),
-                          ("answer", {"answer": "Réparé le 3 décembre", "outcome": "positive"})):
-        stub.Transition(pb.TransitionRequest(ticket_id=request_id, action=action, **extra), timeout=30,
-                        metadata=clerk)
+    for action, extra in (
+        ("acknowledge", {}),
+        ("start", {}),
+        ("answer", {"answer": "Réparé le 3 décembre", "outcome": "positive"}),
+    ):
+        stub.Transition(pb.TransitionRequest(ticket_id=request_id, action=action, **extra), timeout=30, metadata=clerk)
     stub.Moderate(pb.ModerateRequest(ticket_id=request_id, reason="insulting words"), timeout=30, metadata=clerk)
     [item] = get(platform, f"/requests/{request_id}.json").json()
     check_request(item)
@@ -366,10 +458,22 @@ def test_requests_of_other_channels_show_no_text_place_or_person(platform):
     """A web complaint is not public unless made so: the list shows that it exists and its
     status, nothing its author wrote or where they are."""
     email = f"web.{uuid.uuid4().hex[:8]}@example.ma"
-    r = requests.post(f"{platform.base_url}/api/v1/tickets", timeout=30, data={
-        "office": "tetouan", "kind": "complaint", "category": "water", "language": "fr", "email": email,
-        "name": "Youssef Alami", "description": "Fuite d'eau chez moi au 12 rue Tarik", "address": "12 rue Tarik",
-        "latitude": "35.58", "longitude": "-5.36"})
+    r = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        timeout=30,
+        data={
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "water",
+            "language": "fr",
+            "email": email,
+            "name": "Youssef Alami",
+            "description": "Fuite d'eau chez moi au 12 rue Tarik",
+            "address": "12 rue Tarik",
+            "latitude": "35.58",
+            "longitude": "-5.36",
+        },
+    )
     assert r.status_code == 201, r.text
     [item] = get(platform, f"/requests/{r.json()['ticket_id']}.json").json()
     check_request(item)
@@ -383,20 +487,37 @@ def test_requests_of_other_channels_show_no_text_place_or_person(platform):
 def test_request_errors(platform, fmt):
     assert_error(get(platform, f"/requests.{fmt}"), 400, fmt, "jurisdiction_id")
     assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id="atlantis"), 404, fmt, "atlantis")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="last tuesday"),
-                 400, fmt, "start_date")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, end_date="2026-02-30"),
-                 400, fmt, "end_date")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="2026-01-01",
-                     end_date="2026-12-01"), 400, fmt, "90 days")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="2026-03-01",
-                     end_date="2026-02-01"), 400, fmt, "end_date")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="9999-12-31"),
-                 400, fmt, "period")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, status="pending"), 400, fmt,
-                 "status")
-    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, service_code="teleportation"),
-                 400, fmt, "teleportation")
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="last tuesday"),
+        400,
+        fmt,
+        "start_date",
+    )
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, end_date="2026-02-30"), 400, fmt, "end_date"
+    )
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="2026-01-01", end_date="2026-12-01"),
+        400,
+        fmt,
+        "90 days",
+    )
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="2026-03-01", end_date="2026-02-01"),
+        400,
+        fmt,
+        "end_date",
+    )
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, start_date="9999-12-31"), 400, fmt, "period"
+    )
+    assert_error(get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, status="pending"), 400, fmt, "status")
+    assert_error(
+        get(platform, f"/requests.{fmt}", jurisdiction_id=JURISDICTION, service_code="teleportation"),
+        400,
+        fmt,
+        "teleportation",
+    )
     assert_error(get(platform, f"/requests/{uuid.uuid4()}.{fmt}"), 404, fmt, "service request")
     assert_error(get(platform, f"/tokens/7K3M-9QX2-B.{fmt}"), 404, fmt, "token")
     assert_error(get(platform, f"/tokens/nonsense.{fmt}"), 404, fmt, "token")
@@ -412,8 +533,11 @@ def test_tokens_in_json_and_xml(platform, posted):
 
 
 def test_responses_carry_a_request_id(platform):
-    for r in (get(platform, "/services.json", jurisdiction_id=JURISDICTION), get(platform, "/services.xml"),
-              get(platform, "/requests.csv")):
+    for r in (
+        get(platform, "/services.json", jurisdiction_id=JURISDICTION),
+        get(platform, "/services.xml"),
+        get(platform, "/requests.csv"),
+    ):
         assert r.headers.get("X-Request-Id"), r.headers
     assert json.loads(get(platform, "/services.json").text)[0]["code"] == 400
 

@@ -1,6 +1,7 @@
 """The REST API's OpenAPI 3.1 document: it validates, it describes routes that exist, and a
 bounded property-based run (schemathesis) against the running gateway finds no 5xx.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,9 +59,11 @@ def test_every_described_route_answers(platform, document):
     """No operation is described that the gateway does not route (404 from the router, not a
     problem body, would mean the route is missing)."""
     for path, operations in document["paths"].items():
-        url = platform.base_url + path.replace("{code}", "AAAA-AAAA-A").replace("{upload_id}", "x") \
-            .replace("{office}", "tetouan").replace("{fmt}", "json").replace("{document_id}", "x") \
-            .replace("{service_code}", "roads").replace("{service_request_id}", "x").replace("{token}", "x")
+        url = platform.base_url + path.replace("{code}", "AAAA-AAAA-A").replace("{upload_id}", "x").replace(
+            "{office}", "tetouan"
+        ).replace("{fmt}", "json").replace("{document_id}", "x").replace("{service_code}", "roads").replace(
+            "{service_request_id}", "x"
+        ).replace("{token}", "x")
         for method in operations:
             response = requests.request(method.upper(), url, timeout=30, allow_redirects=False)
             assert response.status_code != 405, (method, path)
@@ -74,11 +77,31 @@ def test_a_bounded_property_run_finds_no_server_error(platform, document):
     report = ROOT / ".local" / "schemathesis"  # also its cache of past failures, replayed first
     report.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [str(SCHEMATHESIS), "run", f"{platform.base_url}/api/v1/openapi.json",
-         "--checks", "not_a_server_error", "--max-examples", str(MAX_EXAMPLES),
-         "--phases", "examples,coverage,fuzzing", "--request-timeout", "30", "--seed", "7309",
-         "--no-shrink", "--workers", "1",
-         "--report", "junit", "--report-dir", str(report)],
-        cwd=report, capture_output=True, text=True, timeout=600,
+        [
+            str(SCHEMATHESIS),
+            "run",
+            f"{platform.base_url}/api/v1/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--request-timeout",
+            "30",
+            "--seed",
+            "7309",
+            "--no-shrink",
+            "--workers",
+            "1",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(report),
+        ],
+        cwd=report,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -1,6 +1,7 @@
 """The registry on the real services: calendars, offices and phases, activities and their
 figures, import and export, events on Kafka. The registry database is shared by concurrent
 e2e sessions, so every test works on codes and offices of its own (a run id)."""
+
 from __future__ import annotations
 
 import csv
@@ -29,8 +30,9 @@ RUN = uuid.uuid4().hex[:8]
 @pytest.fixture(scope="module")
 def registry(platform, infra_backend):
     """The registry as the admin pages call it: a national admin's token, relayed by the gateway."""
-    with grpc.insecure_channel(platform.grpc_target("registry"),
-                               options=[("grpc.max_receive_message_length", 64 << 20)]) as channel:
+    with grpc.insecure_channel(
+        platform.grpc_target("registry"), options=[("grpc.max_receive_message_length", 64 << 20)]
+    ) as channel:
         yield RegistryServiceStub(through_platform(channel, platform, instance_admin(platform, infra_backend)))
 
 
@@ -52,9 +54,11 @@ def refused(call, *args):
 
 def new_office(registry, suffix: str, **changes) -> pb.OfficeProfile:
     request = pb.CreateOfficeRequest(
-        slug=f"e2e-{RUN}-{suffix}", commune_code="tetouan",
+        slug=f"e2e-{RUN}-{suffix}",
+        commune_code="tetouan",
         name=pb.LocalizedName(fr=f"Bureau test {suffix}", ar="مكتب تجريبي", zgh="ⵜⵉⵟⵟⴰⵡⵉⵏ"),
-        address="Avenue Mohammed V, Tétouan", location=pb.Location(latitude=35.5785, longitude=-5.3684),
+        address="Avenue Mohammed V, Tétouan",
+        location=pb.Location(latitude=35.5785, longitude=-5.3684),
         opening_hours=[pb.OpeningHours(weekday="mon", opens="08:30", closes="16:30")],
     )
     for key, value in changes.items():
@@ -67,21 +71,25 @@ def new_office(registry, suffix: str, **changes) -> pb.OfficeProfile:
 
 # --- calendars -------------------------------------------------------------------------
 
+
 def test_deadlines_over_grpc_match_the_hand_computed_dates(registry):
     def add(start, days):
         return registry.AddWorkingDays(pb.AddWorkingDaysRequest(from_date=start, days=days), timeout=15)
 
-    first = add("2026-03-16", 20)             # weekends and Eid al-Fitr (estimated)
+    first = add("2026-03-16", 20)  # weekends and Eid al-Fitr (estimated)
     assert first.date == "2026-04-14" and first.provisional
     assert [h.date for h in first.holidays_crossed] == ["2026-03-20", "2026-03-21"]
-    assert add(first.date, 20).date == "2026-05-13"   # the extension, across 1 May
+    assert add(first.date, 20).date == "2026-05-13"  # the extension, across 1 May
     assert add("2026-12-21", 20).date == "2027-01-21"  # the year end, 1, 11 and 14 January
-    assert add("2026-07-29", 3).date == "2026-08-04"   # urgent, across Throne Day
+    assert add("2026-07-29", 3).date == "2026-08-04"  # urgent, across Throne Day
     between = registry.WorkingDaysBetween(
-        pb.WorkingDaysBetweenRequest(from_date="2026-03-16", to_date="2026-04-14"), timeout=15)
+        pb.WorkingDaysBetweenRequest(from_date="2026-03-16", to_date="2026-04-14"), timeout=15
+    )
     assert between.working_days == 20
     assert refused(registry.AddWorkingDays, pb.AddWorkingDaysRequest(from_date="16/03/2026", days=3)) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "BAD_DATE")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "BAD_DATE",
+    )
 
 
 def test_admin_holiday_reaches_the_cache_of_other_services(registry):
@@ -89,8 +97,14 @@ def test_admin_holiday_reaches_the_cache_of_other_services(registry):
     key = f"e2e-{RUN}"
     cache = CalendarCache(registry_fetcher(lambda req: registry.GetCalendar(req, timeout=15), from_year=2031, years=0))
     assert cache.add_working_days(__import__("datetime").date(2031, 3, 3), 1).day.isoformat() == "2031-03-04"
-    reply = registry.SetHoliday(pb.SetHolidayRequest(rule=pb.HolidayRule(
-        key=key, name_fr="Jour férié de test", date="2031-03-04", religious=True, confirmed=True)), timeout=15)
+    reply = registry.SetHoliday(
+        pb.SetHolidayRequest(
+            rule=pb.HolidayRule(
+                key=key, name_fr="Jour férié de test", date="2031-03-04", religious=True, confirmed=True
+            )
+        ),
+        timeout=15,
+    )
     try:
         assert any(h.date == "2031-03-04" for h in reply.holidays)
         cache.invalidate()
@@ -103,6 +117,7 @@ def test_admin_holiday_reaches_the_cache_of_other_services(registry):
     def about_this_holiday(envelope):
         changed = pb.CalendarChanged()
         return envelope.type == "calendar.changed" and envelope.payload.Unpack(changed) and key in changed.keys
+
     assert registry_events(about_this_holiday, {"calendar.changed"}) == {"calendar.changed"}
     calendar = registry.GetCalendar(pb.GetCalendarRequest(from_year=2026, to_year=2027), timeout=15)
     dates = {h.date: h for h in calendar.holidays}
@@ -112,13 +127,22 @@ def test_admin_holiday_reaches_the_cache_of_other_services(registry):
 
 # --- offices and their errors ------------------------------------------------------------
 
+
 def test_unknown_office_bad_coordinates_and_backward_phase_are_refused(registry):
     assert refused(registry.GetOffice, pb.GetOfficeRequest(office_id="no-such-office")) == (
-        grpc.StatusCode.NOT_FOUND, "OFFICE_NOT_FOUND")
+        grpc.StatusCode.NOT_FOUND,
+        "OFFICE_NOT_FOUND",
+    )
     assert refused(registry.ChangePhase, pb.ChangePhaseRequest(office_id="no-such-office", phase=pb.EVALUATION)) == (
-        grpc.StatusCode.NOT_FOUND, "OFFICE_NOT_FOUND")
-    request = pb.CreateOfficeRequest(slug=f"e2e-{RUN}-bad", commune_code="tetouan",
-                                     name=pb.LocalizedName(fr="X"), location=pb.Location(latitude=135.0, longitude=-5.3))
+        grpc.StatusCode.NOT_FOUND,
+        "OFFICE_NOT_FOUND",
+    )
+    request = pb.CreateOfficeRequest(
+        slug=f"e2e-{RUN}-bad",
+        commune_code="tetouan",
+        name=pb.LocalizedName(fr="X"),
+        location=pb.Location(latitude=135.0, longitude=-5.3),
+    )
     assert refused(registry.CreateOffice, request) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_COORDINATES")
     assert refused(registry.GetOffice, pb.GetOfficeRequest(office_id=request.slug))[1] == "OFFICE_NOT_FOUND"
 
@@ -126,20 +150,29 @@ def test_unknown_office_bad_coordinates_and_backward_phase_are_refused(registry)
     with pytest.raises(grpc.RpcError) as err:
         new_office(registry, "phases")
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "OFFICE_EXISTS")
-    assert refused(registry.UpdateOffice, pb.UpdateOfficeRequest(
-        office_id=office.office_id, location=pb.Location(latitude=35.5, longitude=-500))) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "BAD_COORDINATES")
-    registry.ChangePhase(pb.ChangePhaseRequest(office_id=office.office_id, phase=pb.EVALUATION,
-                                               changed_on="2026-06-01"), timeout=15)
+    assert refused(
+        registry.UpdateOffice,
+        pb.UpdateOfficeRequest(office_id=office.office_id, location=pb.Location(latitude=35.5, longitude=-500)),
+    ) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_COORDINATES")
+    registry.ChangePhase(
+        pb.ChangePhaseRequest(office_id=office.office_id, phase=pb.EVALUATION, changed_on="2026-06-01"), timeout=15
+    )
     assert refused(registry.ChangePhase, pb.ChangePhaseRequest(office_id=office.slug, phase=pb.IMPLEMENTATION)) == (
-        grpc.StatusCode.FAILED_PRECONDITION, "PHASE_BACKWARDS_NEEDS_REASON")
-    profile = registry.ChangePhase(pb.ChangePhaseRequest(
-        office_id=office.slug, phase=pb.IMPLEMENTATION, reason="moved to the new town hall", changed_on="2026-09-01"),
-        timeout=15)
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "PHASE_BACKWARDS_NEEDS_REASON",
+    )
+    profile = registry.ChangePhase(
+        pb.ChangePhaseRequest(
+            office_id=office.slug, phase=pb.IMPLEMENTATION, reason="moved to the new town hall", changed_on="2026-09-01"
+        ),
+        timeout=15,
+    )
     assert profile.office.phase == pb.IMPLEMENTATION
     assert [(s.phase, s.changed_on) for s in profile.phase_history] == [
-        (pb.CREATION, profile.phase_history[0].changed_on), (pb.EVALUATION, "2026-06-01"),
-        (pb.IMPLEMENTATION, "2026-09-01")]
+        (pb.CREATION, profile.phase_history[0].changed_on),
+        (pb.EVALUATION, "2026-06-01"),
+        (pb.IMPLEMENTATION, "2026-09-01"),
+    ]
     assert profile.phase_history[-1].reason == "moved to the new town hall"
     assert profile.region_code == "ma-01" and profile.province_code == "ma-tet"
     assert profile.location.latitude == pytest.approx(35.5785)
@@ -149,7 +182,16 @@ def test_seeded_territory_offices_and_catalogue(registry):
     regions = registry.ListTerritory(pb.ListTerritoryRequest(parent_code="ma", level="region"), timeout=15).units
     assert len(regions) == 12
     provinces = registry.ListTerritory(pb.ListTerritoryRequest(parent_code="ma-01"), timeout=15).units
-    assert {u.code for u in provinces} >= {"ma-tng", "ma-mdf", "ma-tet", "ma-fah", "ma-lar", "ma-hoc", "ma-che", "ma-ouz"}
+    assert {u.code for u in provinces} >= {
+        "ma-tng",
+        "ma-mdf",
+        "ma-tet",
+        "ma-fah",
+        "ma-lar",
+        "ma-hoc",
+        "ma-che",
+        "ma-ouz",
+    }
     asilah = registry.GetTerritoryUnit(pb.GetTerritoryUnitRequest(code="asilah"), timeout=15)
     tetouan = registry.GetTerritoryUnit(pb.GetTerritoryUnitRequest(code="tetouan"), timeout=15)
     assert (asilah.petition_signatures, tetouan.petition_signatures) == (100, 200)
@@ -189,25 +231,56 @@ def figures_of(reply):
 
 
 def test_achievements_in_figures_equal_the_activities_recorded(registry):
-    before_region = figures_of(registry.AchievementsInFigures(pb.AchievementsRequest(scope="region", key="ma-01"), timeout=15))
+    before_region = figures_of(
+        registry.AchievementsInFigures(pb.AchievementsRequest(scope="region", key="ma-01"), timeout=15)
+    )
     office = new_office(registry, "figures").office
     for n, (kind, theme, women, men, others) in enumerate(ACTIVITIES):
-        recorded = registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(
-            office_id=office.slug, kind=kind, theme=theme, held_on=f"2026-0{1 + n % 9}-15", place="Tétouan",
-            title=f"{kind} {n}", participants=pb.Participants(women=women, men=men, others=others),
-        )), timeout=15)
+        recorded = registry.RecordActivity(
+            pb.RecordActivityRequest(
+                activity=pb.Activity(
+                    office_id=office.slug,
+                    kind=kind,
+                    theme=theme,
+                    held_on=f"2026-0{1 + n % 9}-15",
+                    place="Tétouan",
+                    title=f"{kind} {n}",
+                    participants=pb.Participants(women=women, men=men, others=others),
+                )
+            ),
+            timeout=15,
+        )
         assert recorded.office_id == office.office_id and recorded.activity_id
-    assert refused(registry.RecordActivity, pb.RecordActivityRequest(activity=pb.Activity(
-        office_id=office.slug, kind="strategic_workshop", held_on="2026-02-01", place="Tétouan"))) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "BAD_THEME")
+    assert refused(
+        registry.RecordActivity,
+        pb.RecordActivityRequest(
+            activity=pb.Activity(
+                office_id=office.slug, kind="strategic_workshop", held_on="2026-02-01", place="Tétouan"
+            )
+        ),
+    ) == (grpc.StatusCode.INVALID_ARGUMENT, "BAD_THEME")
 
-    mine = figures_of(registry.AchievementsInFigures(pb.AchievementsRequest(scope="office", key=office.slug), timeout=15))
+    mine = figures_of(
+        registry.AchievementsInFigures(pb.AchievementsRequest(scope="office", key=office.slug), timeout=15)
+    )
     assert mine == {
         "offices": 1,
-        "by_kind": {"strategic_workshop": 3, "forum": 1, "observation_visit": 1, "assessment_mission": 2,
-                    "harmonization_workshop": 1, "institutional_meeting": 1, "exchange_visit": 1},
-        "by_phase": {"CREATION": 0, "IMPLEMENTATION": 0, "OPERATIONALIZATION": 4, "EVALUATION": 4,
-                     "INSTITUTIONALIZATION": 2},
+        "by_kind": {
+            "strategic_workshop": 3,
+            "forum": 1,
+            "observation_visit": 1,
+            "assessment_mission": 2,
+            "harmonization_workshop": 1,
+            "institutional_meeting": 1,
+            "exchange_visit": 1,
+        },
+        "by_phase": {
+            "CREATION": 0,
+            "IMPLEMENTATION": 0,
+            "OPERATIONALIZATION": 4,
+            "EVALUATION": 4,
+            "INSTITUTIONALIZATION": 2,
+        },
         "themes": {"access_to_information": 1, "participation": 1, "facilitation_of_administration": 1},
         "people": (103, 117, 7),
         "total": 10,
@@ -216,26 +289,33 @@ def test_achievements_in_figures_equal_the_activities_recorded(registry):
     assert len(listed) == 10 and sum(a.participants.women for a in listed) == 103
 
     # The region's figures grew by exactly this office and its activities.
-    after_region = figures_of(registry.AchievementsInFigures(pb.AchievementsRequest(scope="region", key="ma-01"), timeout=15))
+    after_region = figures_of(
+        registry.AchievementsInFigures(pb.AchievementsRequest(scope="region", key="ma-01"), timeout=15)
+    )
     assert after_region["offices"] - before_region["offices"] >= 1
     assert after_region["total"] - before_region["total"] >= 10
     for scope in ("instance", "federation"):
         whole = figures_of(registry.AchievementsInFigures(pb.AchievementsRequest(scope=scope), timeout=15))
         assert whole["total"] >= after_region["total"] and whole["offices"] >= after_region["offices"]
     assert refused(registry.AchievementsInFigures, pb.AchievementsRequest(scope="region", key="ma-99")) == (
-        grpc.StatusCode.NOT_FOUND, "REGION_NOT_FOUND")
+        grpc.StatusCode.NOT_FOUND,
+        "REGION_NOT_FOUND",
+    )
 
 
 def test_federation_figures_add_what_partner_instances_report(registry):
     # A fixed member id with fixed figures: concurrent sessions report the same thing.
     partner = pb.Achievements(
         offices_by_status={"being_implemented": 3},
-        phases=[pb.PhaseFigures(phase=pb.CREATION, offices=3),
-                pb.PhaseFigures(phase=pb.OPERATIONALIZATION, by_kind=[pb.KindCount(kind="forum", count=2)])],
+        phases=[
+            pb.PhaseFigures(phase=pb.CREATION, offices=3),
+            pb.PhaseFigures(phase=pb.OPERATIONALIZATION, by_kind=[pb.KindCount(kind="forum", count=2)]),
+        ],
         participants=pb.Participants(women=11, men=9),
     )
-    registry.ReportMemberFigures(pb.MemberFigures(instance_id="e2e-partner", name="Partenaire", figures=partner),
-                                 timeout=15)
+    registry.ReportMemberFigures(
+        pb.MemberFigures(instance_id="e2e-partner", name="Partenaire", figures=partner), timeout=15
+    )
     for _ in range(5):  # other sessions may record activities between the two reads
         own = registry.AchievementsInFigures(pb.AchievementsRequest(scope="instance"), timeout=15)
         federation = registry.AchievementsInFigures(pb.AchievementsRequest(scope="federation"), timeout=15)
@@ -249,17 +329,30 @@ def test_federation_figures_add_what_partner_instances_report(registry):
     assert federation.offices_by_status["being_implemented"] == own.offices_by_status["being_implemented"] + 3
     assert {"ma", "e2e-partner"} <= set(federation.instances)
     assert refused(registry.ReportMemberFigures, pb.MemberFigures(instance_id="ma", figures=partner)) == (
-        grpc.StatusCode.FAILED_PRECONDITION, "OWN_INSTANCE")
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "OWN_INSTANCE",
+    )
     bad = pb.Achievements(offices_by_status={"operational": -1})
     assert refused(registry.ReportMemberFigures, pb.MemberFigures(instance_id="e2e-partner", figures=bad)) == (
-        grpc.StatusCode.INVALID_ARGUMENT, "BAD_FIGURES")
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "BAD_FIGURES",
+    )
 
 
 def test_the_gateway_publishes_figures_profiles_and_deadlines(registry, platform):
     office = new_office(registry, "http").office
-    registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(
-        office_id=office.office_id, kind="forum", held_on="2026-10-02", place="Tétouan",
-        participants=pb.Participants(women=30, men=25))), timeout=15)
+    registry.RecordActivity(
+        pb.RecordActivityRequest(
+            activity=pb.Activity(
+                office_id=office.office_id,
+                kind="forum",
+                held_on="2026-10-02",
+                place="Tétouan",
+                participants=pb.Participants(women=30, men=25),
+            )
+        ),
+        timeout=15,
+    )
     base = platform.base_url + "/api/v1/registry"
     figures = requests.get(f"{base}/achievements", params={"scope": "office", "key": office.slug}, timeout=15).json()
     assert figures["activities_total"] == 1 and figures["participants"] == {"women": 30, "men": 25, "others": 0}
@@ -279,14 +372,25 @@ def test_the_gateway_publishes_figures_profiles_and_deadlines(registry, platform
 
 # --- import and export -----------------------------------------------------------------
 
+
 def communes_file(province: str, n: int, bad_rows: dict[int, str] | None = None) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", "level", "parent_code", "name_fr", "name_ar", "name_zgh", "population", "commune_type"])
     writer.writerow([province, "province", "ma-01", f"Province {RUN}", "إقليم", "", "", ""])
     for i in range(n):
-        writer.writerow([f"{province}-c{i:04d}", "commune", province, f"Commune {i}", f"جماعة {i}", "",
-                         str(2_000 + 37 * i), "rural" if i % 3 else "urban"])
+        writer.writerow(
+            [
+                f"{province}-c{i:04d}",
+                "commune",
+                province,
+                f"Commune {i}",
+                f"جماعة {i}",
+                "",
+                str(2_000 + 37 * i),
+                "rural" if i % 3 else "urban",
+            ]
+        )
     lines = out.getvalue().splitlines()
     for row, text in (bad_rows or {}).items():
         lines[row] = text  # row numbers count data rows from 1, as the reply does
@@ -301,14 +405,21 @@ def test_a_file_with_bad_rows_changes_nothing_and_lists_each_one(registry):
         1001: f"{province}-c0999,commune,{province},Commune 999,,Latin,100,rural",
         1400: f"{province}-c1398,borough,{province},Commune 1398,,,100,",
     }
-    reply = registry.Import(pb.ImportRequest(kind="territory", format="csv",
-                                             content=communes_file(province, 1500, bad)), timeout=60)
+    reply = registry.Import(
+        pb.ImportRequest(kind="territory", format="csv", content=communes_file(province, 1500, bad)), timeout=60
+    )
     assert not reply.applied and reply.rows == 1501
     assert [(e.row, e.reason) for e in reply.errors] == [
-        (7, "BAD_POPULATION"), (250, "PARENT_NOT_FOUND"), (1001, "NOT_TIFINAGH"), (1400, "BAD_LEVEL")]
+        (7, "BAD_POPULATION"),
+        (250, "PARENT_NOT_FOUND"),
+        (1001, "NOT_TIFINAGH"),
+        (1400, "BAD_LEVEL"),
+    ]
     assert all(e.key and e.message for e in reply.errors)
     assert refused(registry.GetTerritoryUnit, pb.GetTerritoryUnitRequest(code=province)) == (
-        grpc.StatusCode.NOT_FOUND, "TERRITORY_NOT_FOUND")
+        grpc.StatusCode.NOT_FOUND,
+        "TERRITORY_NOT_FOUND",
+    )
     assert registry.ListTerritory(pb.ListTerritoryRequest(parent_code=province), timeout=15).units == []
 
 
@@ -323,7 +434,10 @@ def test_importing_1500_communes_then_exporting_them(registry):
     finally:
         # The e2e database is shared and kept: leave it as found.
         registry.RemoveTerritory(pb.RemoveTerritoryRequest(code=province, with_descendants=True), timeout=60)
-    assert refused(registry.GetTerritoryUnit, pb.GetTerritoryUnitRequest(code=f"{province}-c0001"))[1] == "TERRITORY_NOT_FOUND"
+    assert (
+        refused(registry.GetTerritoryUnit, pb.GetTerritoryUnitRequest(code=f"{province}-c0001"))[1]
+        == "TERRITORY_NOT_FOUND"
+    )
 
 
 def imported_then_exported(registry, province, content, reply):
@@ -341,32 +455,57 @@ def imported_then_exported(registry, province, content, reply):
 
     # Offices and catalogue through the same path, and office.created / catalogue.changed on Kafka.
     assert refused(registry.RemoveTerritory, pb.RemoveTerritoryRequest(code=province)) == (
-        grpc.StatusCode.FAILED_PRECONDITION, "TERRITORY_HAS_CHILDREN")
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "TERRITORY_HAS_CHILDREN",
+    )
     assert refused(registry.RemoveTerritory, pb.RemoveTerritoryRequest(code="ma-tet", with_descendants=True)) == (
-        grpc.StatusCode.FAILED_PRECONDITION, "TERRITORY_HAS_OFFICES")
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "TERRITORY_HAS_OFFICES",
+    )
     slug = f"e2e-{RUN}-imported"
-    offices_csv = ("slug,commune_code,name_fr,name_ar,status,phase,address,latitude,longitude\n"
-                   f"{slug},martil,Bureau importé,مكتب,planned,creation,Centre,35.1,-5.2\n"
-                   f"{slug}-2,{province}-c0001,Bureau importé 2,مكتب,planned,creation,Centre,35.1,-5.2\n").encode()
+    offices_csv = (
+        "slug,commune_code,name_fr,name_ar,status,phase,address,latitude,longitude\n"
+        f"{slug},martil,Bureau importé,مكتب,planned,creation,Centre,35.1,-5.2\n"
+        f"{slug}-2,{province}-c0001,Bureau importé 2,مكتب,planned,creation,Centre,35.1,-5.2\n"
+    ).encode()
     dry = registry.Import(pb.ImportRequest(kind="offices", format="csv", content=offices_csv, dry_run=True), timeout=60)
     assert dry.errors == [] and not dry.applied
     # Only the first row is imported: an office on the imported commune would keep it there.
-    done = registry.Import(pb.ImportRequest(kind="offices", format="csv",
-                                            content=b"\n".join(offices_csv.split(b"\n")[:2]) + b"\n"), timeout=60)
+    done = registry.Import(
+        pb.ImportRequest(kind="offices", format="csv", content=b"\n".join(offices_csv.split(b"\n")[:2]) + b"\n"),
+        timeout=60,
+    )
     assert done.applied and done.created == 1
-    catalogue = [{"office": slug, "code": "lighting", "request_type": "complaint", "category": "lighting",
-                  "name_fr": "Éclairage public", "deadline_count": 10, "deadline_unit": "working_days",
-                  "requires_location": True}]
-    done = registry.Import(pb.ImportRequest(kind="catalogue", format="json",
-                                            content=json.dumps(catalogue).encode()), timeout=60)
+    catalogue = [
+        {
+            "office": slug,
+            "code": "lighting",
+            "request_type": "complaint",
+            "category": "lighting",
+            "name_fr": "Éclairage public",
+            "deadline_count": 10,
+            "deadline_unit": "working_days",
+            "requires_location": True,
+        }
+    ]
+    done = registry.Import(
+        pb.ImportRequest(kind="catalogue", format="json", content=json.dumps(catalogue).encode()), timeout=60
+    )
     assert done.applied and (done.created, done.updated) == (0, 1)
-    lighting = next(e for e in registry.ListCategories(pb.ListCategoriesRequest(office_id=slug), timeout=15).entries
-                    if e.code == "lighting")
+    lighting = next(
+        e
+        for e in registry.ListCategories(pb.ListCategoriesRequest(office_id=slug), timeout=15).entries
+        if e.code == "lighting"
+    )
     assert (lighting.deadline_count, lighting.deadline_unit) == (10, "working_days")
     office_id = registry.GetOffice(pb.GetOfficeRequest(office_id=slug), timeout=15).office_id
     registry.ChangePhase(pb.ChangePhaseRequest(office_id=office_id, phase=pb.IMPLEMENTATION), timeout=15)
-    registry.RecordActivity(pb.RecordActivityRequest(activity=pb.Activity(
-        office_id=office_id, kind="observation_visit", held_on="2026-11-02", place="Centre")), timeout=15)
+    registry.RecordActivity(
+        pb.RecordActivityRequest(
+            activity=pb.Activity(office_id=office_id, kind="observation_visit", held_on="2026-11-02", place="Centre")
+        ),
+        timeout=15,
+    )
     expected = {"office.created", "office.phase_changed", "activity.recorded", "catalogue.changed"}
     exported = registry.Export(pb.ExportRequest(kind="offices", format="csv"), timeout=60).content.decode()
     assert f"{slug},martil" in exported
@@ -377,9 +516,14 @@ def imported_then_exported(registry, province, content, reply):
 def registry_events(match, expected: set[str]) -> set[str]:
     """The types of the events on registry.events.v1 that `match`, once `expected` are seen."""
     seen: set[str] = set()
-    consumer = KafkaConsumer("registry.events.v1", bootstrap_servers=registry_bootstrap(),
-                             auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-                             consumer_timeout_ms=20000)
+    consumer = KafkaConsumer(
+        "registry.events.v1",
+        bootstrap_servers=registry_bootstrap(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=20000,
+    )
     try:
         for record in consumer:
             envelope = envelope_pb2.Envelope.FromString(record.value)

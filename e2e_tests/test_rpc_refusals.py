@@ -8,6 +8,7 @@ Reads are named too: they change nothing, and the public ones are public by desi
 an allowed caller may make (a citizen filing a request, managing their own consents) is listed
 with who is allowed and not called: the refusals are what is asserted, every one of them.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,21 +49,48 @@ SERVICES = {
 
 READS = {
     "identity": {"GetTrustState", "ListRoles", "ListSecurityEvents", "ExportMyData", "IntrospectToken"},
-    "registry": {"GetOffice", "ListOffices", "GetOfficeProfile", "ListActivities", "AchievementsInFigures",
-                 "ListTerritory", "GetTerritoryUnit", "ListCategories", "GetCalendar", "WorkingDaysBetween",
-                 "AddWorkingDays", "Export"},
-    "tickets": {"TrackByCode", "Get", "History", "Thread", "Search", "Stats", "ListMine", "GetMine",
-                "ListPublicRequests", "ExportCitizenData"},
-    "documents": {"GetAttachment", "GetDownloadUrl", "ListPublished", "GetPublished", "ExportPublished",
-                  "ExportCitizenData"},
+    "registry": {
+        "GetOffice",
+        "ListOffices",
+        "GetOfficeProfile",
+        "ListActivities",
+        "AchievementsInFigures",
+        "ListTerritory",
+        "GetTerritoryUnit",
+        "ListCategories",
+        "GetCalendar",
+        "WorkingDaysBetween",
+        "AddWorkingDays",
+        "Export",
+    },
+    "tickets": {
+        "TrackByCode",
+        "Get",
+        "History",
+        "Thread",
+        "Search",
+        "Stats",
+        "ListMine",
+        "GetMine",
+        "ListPublicRequests",
+        "ExportCitizenData",
+    },
+    "documents": {
+        "GetAttachment",
+        "GetDownloadUrl",
+        "ListPublished",
+        "GetPublished",
+        "ExportPublished",
+        "ExportCitizenData",
+    },
     "notifications": {"ListInbox", "GetPreferences", "ExportCitizenData"},
 }
 
 
 @dataclasses.dataclass(frozen=True)
 class Write:
-    request: Callable[[dict], object]       # the world -> the request message
-    allowed: frozenset[str] = frozenset()   # callers the design lets through (not called)
+    request: Callable[[dict], object]  # the world -> the request message
+    allowed: frozenset[str] = frozenset()  # callers the design lets through (not called)
     stream: bool = False
 
 
@@ -70,38 +98,48 @@ def w(request, allowed=frozenset(), stream=False) -> Write:
     return Write(request, frozenset(allowed), stream)
 
 
-I, R, T, D, N = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2
+ID, R, T, D, N = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2
 TETOUAN = "tetouan"
 
 WRITES: dict[str, dict[str, Write]] = {
     "identity": {
         # The platform's own, for contacts of people without an account and for delivery.
-        "UpsertCitizen": w(lambda x: I.UpsertCitizenRequest(email=f"matrix.{uuid.uuid4().hex[:8]}@example.ma")),
-        "GetCitizen": w(lambda x: I.GetCitizenRequest(citizen_id=x["someone"])),    # personal data: guarded as a change
+        "UpsertCitizen": w(lambda x: ID.UpsertCitizenRequest(email=f"matrix.{uuid.uuid4().hex[:8]}@example.ma")),
+        "GetCitizen": w(lambda x: ID.GetCitizenRequest(citizen_id=x["someone"])),  # personal data: guarded as a change
         # The credential in the request decides; a signed-in caller or the platform may ask.
-        "Register": w(lambda x: I.RegisterRequest(email="not-an-address", password="x"), SIGNED_IN),
-        "Verify": w(lambda x: I.VerifyRequest(login="nobody@example.ma", code="000000"), SIGNED_IN),
-        "ResendVerificationCode": w(lambda x: I.ResendCodeRequest(login="nobody@example.ma"), SIGNED_IN),
-        "Login": w(lambda x: I.LoginRequest(login="nobody@example.ma", password="wrong"), SIGNED_IN),
-        "Refresh": w(lambda x: I.RefreshRequest(refresh_token="not-a-token"), SIGNED_IN),
-        "Logout": w(lambda x: I.LogoutRequest(refresh_token="not-a-token"), SIGNED_IN),
-        "RequestPasswordReset": w(lambda x: I.PasswordResetRequest(login="nobody@example.ma"), SIGNED_IN),
-        "ResetPassword": w(lambda x: I.PasswordResetConfirm(login="nobody@example.ma", code="000000",
-                                                             new_password="long enough password 1"), SIGNED_IN),
-        "RotateSigningKey": w(lambda x: I.RotateSigningKeyRequest(step="stage")),
-        "GrantRole": w(lambda x: I.GrantRoleRequest(citizen_id=x["someone"], role="staff",
-                                                     scope=I.Scope(instance_id="ma", office_id=x["tetouan_id"]))),
-        "RevokeRole": w(lambda x: I.RevokeRoleRequest(binding_id=x["tetouan_binding"])),
-        "CreateApiKey": w(lambda x: I.CreateApiKeyRequest(label="matrix", role="open311_client",
-                                                           scope=I.Scope(instance_id="ma", office_id=x["tetouan_id"]))),
-        "RevokeApiKey": w(lambda x: I.RevokeApiKeyRequest(key_id=x["tetouan_key"])),
-        "AuthenticateApiKey": w(lambda x: I.AuthenticateApiKeyRequest(secret="co_not-a-key")),
+        "Register": w(lambda x: ID.RegisterRequest(email="not-an-address", password="x"), SIGNED_IN),
+        "Verify": w(lambda x: ID.VerifyRequest(login="nobody@example.ma", code="000000"), SIGNED_IN),
+        "ResendVerificationCode": w(lambda x: ID.ResendCodeRequest(login="nobody@example.ma"), SIGNED_IN),
+        "Login": w(lambda x: ID.LoginRequest(login="nobody@example.ma", password="wrong"), SIGNED_IN),
+        "Refresh": w(lambda x: ID.RefreshRequest(refresh_token="not-a-token"), SIGNED_IN),
+        "Logout": w(lambda x: ID.LogoutRequest(refresh_token="not-a-token"), SIGNED_IN),
+        "RequestPasswordReset": w(lambda x: ID.PasswordResetRequest(login="nobody@example.ma"), SIGNED_IN),
+        "ResetPassword": w(
+            lambda x: ID.PasswordResetConfirm(
+                login="nobody@example.ma", code="000000", new_password="long enough password 1"
+            ),
+            SIGNED_IN,
+        ),
+        "RotateSigningKey": w(lambda x: ID.RotateSigningKeyRequest(step="stage")),
+        "GrantRole": w(
+            lambda x: ID.GrantRoleRequest(
+                citizen_id=x["someone"], role="staff", scope=ID.Scope(instance_id="ma", office_id=x["tetouan_id"])
+            )
+        ),
+        "RevokeRole": w(lambda x: ID.RevokeRoleRequest(binding_id=x["tetouan_binding"])),
+        "CreateApiKey": w(
+            lambda x: ID.CreateApiKeyRequest(
+                label="matrix", role="open311_client", scope=ID.Scope(instance_id="ma", office_id=x["tetouan_id"])
+            )
+        ),
+        "RevokeApiKey": w(lambda x: ID.RevokeApiKeyRequest(key_id=x["tetouan_key"])),
+        "AuthenticateApiKey": w(lambda x: ID.AuthenticateApiKeyRequest(secret="co_not-a-key")),
         # Their own consents, contact and erasure: a signed-in person's own.
-        "RecordConsent": w(lambda x: I.RecordConsentRequest(purpose="", granted=True), SIGNED_IN),
-        "Rectify": w(lambda x: I.RectifyRequest(email="not-an-address"), SIGNED_IN),
-        "EraseMe": w(lambda x: I.Empty(), SIGNED_IN),
+        "RecordConsent": w(lambda x: ID.RecordConsentRequest(purpose="", granted=True), SIGNED_IN),
+        "Rectify": w(lambda x: ID.RectifyRequest(email="not-an-address"), SIGNED_IN),
+        "EraseMe": w(lambda x: ID.Empty(), SIGNED_IN),
         # A service's credential decides; every caller here brings a wrong one.
-        "IssueServiceToken": w(lambda x: I.ServiceTokenRequest(service="gateway", credential="guessed")),
+        "IssueServiceToken": w(lambda x: ID.ServiceTokenRequest(service="gateway", credential="guessed")),
     },
     "registry": {
         "CreateOffice": w(lambda x: R.CreateOfficeRequest(slug="", commune_code=x["tetouan_commune"])),
@@ -110,7 +148,9 @@ WRITES: dict[str, dict[str, Write]] = {
         "RecordActivity": w(lambda x: R.RecordActivityRequest(activity=R.Activity(office_id=x["tetouan_id"], kind=""))),
         "ReportMemberFigures": w(lambda x: R.MemberFigures(instance_id="")),
         "RemoveTerritory": w(lambda x: R.RemoveTerritoryRequest(code="no-such-unit")),
-        "SetCatalogueEntry": w(lambda x: R.SetCatalogueEntryRequest(office_id=x["tetouan_id"], entry=R.CatalogueEntry(code=""))),
+        "SetCatalogueEntry": w(
+            lambda x: R.SetCatalogueEntryRequest(office_id=x["tetouan_id"], entry=R.CatalogueEntry(code=""))
+        ),
         "SetHoliday": w(lambda x: R.SetHolidayRequest(rule=R.HolidayRule(key=""))),
         "DeleteHoliday": w(lambda x: R.DeleteHolidayRequest(key="no-such-holiday")),
         "SetWeekend": w(lambda x: R.SetWeekendRequest(weekend_days=list(range(7)))),
@@ -133,24 +173,44 @@ WRITES: dict[str, dict[str, Write]] = {
     },
     "documents": {
         # A citizen's files go with what they file: public, like filing.
-        "StoreAttachment": w(lambda x: D.StoreAttachmentRequest(office_id=x["tetouan_id"], filename="x.jpg"), SIGNED_IN),
-        "StreamAttachment": w(lambda x: iter([D.AttachmentChunk(header=D.StoreAttachmentRequest(
-            office_id=x["tetouan_id"], filename="x.jpg"))]), SIGNED_IN, stream=True),
+        "StoreAttachment": w(
+            lambda x: D.StoreAttachmentRequest(office_id=x["tetouan_id"], filename="x.jpg"), SIGNED_IN
+        ),
+        "StreamAttachment": w(
+            lambda x: iter(
+                [D.AttachmentChunk(header=D.StoreAttachmentRequest(office_id=x["tetouan_id"], filename="x.jpg"))]
+            ),
+            SIGNED_IN,
+            stream=True,
+        ),
         "StartUpload": w(lambda x: D.StartUploadRequest(office_id=x["tetouan_id"], size=0), SIGNED_IN),
         "CompleteUpload": w(lambda x: D.CompleteUploadRequest(upload_id="no-such-upload"), SIGNED_IN),
-        "Publish": w(lambda x: D.PublishRequest(office_id=x["tetouan_id"], attachment_id=x["attachment"],
-                                                title="matrix", kind=D.BUDGET, language="fr",
-                                                document_date="2026-01-15")),
+        "Publish": w(
+            lambda x: D.PublishRequest(
+                office_id=x["tetouan_id"],
+                attachment_id=x["attachment"],
+                title="matrix",
+                kind=D.BUDGET,
+                language="fr",
+                document_date="2026-01-15",
+            )
+        ),
         "EraseCitizenAttachments": w(lambda x: D.EraseCitizenAttachmentsRequest(owner_citizen_id=x["someone"])),
     },
     "notifications": {
         "MarkRead": w(lambda x: N.MarkReadRequest(citizen_id=x["someone"], item_id="no-such-item")),
         "SetPreferences": w(lambda x: N.Preferences(citizen_id=x["someone"])),
         "RunDigests": w(lambda x: N.RunDigestsRequest()),
-        "SendOneTimeCode": w(lambda x: N.SendOneTimeCodeRequest(channel="email", address="victim@example.ma",
-                                                                purpose="verify", code="123456", language="fr")),
-        "SendSecurityNotice": w(lambda x: N.SendSecurityNoticeRequest(channel="email", address="victim@example.ma",
-                                                                      purpose="locked", language="fr", minutes=15)),
+        "SendOneTimeCode": w(
+            lambda x: N.SendOneTimeCodeRequest(
+                channel="email", address="victim@example.ma", purpose="verify", code="123456", language="fr"
+            )
+        ),
+        "SendSecurityNotice": w(
+            lambda x: N.SendSecurityNoticeRequest(
+                channel="email", address="victim@example.ma", purpose="locked", language="fr", minutes=15
+            )
+        ),
     },
 }
 
@@ -166,12 +226,22 @@ def test_every_rpc_of_every_contract_is_classified():
         names = rpc_names(service)
         classified = READS[service] | set(WRITES[service])
         assert not READS[service] & set(WRITES[service]), service
-        assert names == classified, (service, "unclassified:", sorted(names - classified),
-                                     "gone:", sorted(classified - names))
+        assert names == classified, (
+            service,
+            "unclassified:",
+            sorted(names - classified),
+            "gone:",
+            sorted(classified - names),
+        )
 
 
-CASES = [(service, rpc, caller) for service in SERVICES for rpc, write in WRITES[service].items()
-         for caller in CALLERS if caller not in write.allowed]
+CASES = [
+    (service, rpc, caller)
+    for service in SERVICES
+    for rpc, write in WRITES[service].items()
+    for caller in CALLERS
+    if caller not in write.allowed
+]
 
 
 def expired_token(platform, infra, subject: str) -> str:
@@ -184,8 +254,18 @@ def expired_token(platform, infra, subject: str) -> str:
     engine.dispose()
     pem = keyseal.KeySealer(platform.env("identity")["IDENTITY_KEY_SECRET"]).open(key.private_pem, key.kid)
     now = int(dt.datetime.now(dt.timezone.utc).timestamp())
-    claims = {"iss": "urn:citizenoffice:ma", "aud": "citizenoffice", "sub": subject, "sid": f"matrix-{uuid.uuid4()}",
-              "ins": "ma", "kind": "user", "roles": [], "iat": now - 400, "nbf": now - 400, "exp": now - 60}
+    claims = {
+        "iss": "urn:citizenoffice:ma",
+        "aud": "citizenoffice",
+        "sub": subject,
+        "sid": f"matrix-{uuid.uuid4()}",
+        "ins": "ma",
+        "kind": "user",
+        "roles": [],
+        "iat": now - 400,
+        "nbf": now - 400,
+        "exp": now - 60,
+    }
     return jwt.encode(claims, pem, algorithm="EdDSA", headers={"kid": key.kid})
 
 
@@ -194,33 +274,72 @@ def world(platform, infra, infra_backend):
     """Real targets at Tetouan (an office, a ticket, an attachment, a role binding, an API key)
     and the four callers' metadata."""
     known = offices(platform)
-    crew = people(platform, infra_backend, {
-        "citizen": None, "someone": None, "tetouan_clerk": ("staff", {"office": TETOUAN}),
-        "martil_clerk": ("staff", {"office": "martil"}),
-    })
+    crew = people(
+        platform,
+        infra_backend,
+        {
+            "citizen": None,
+            "someone": None,
+            "tetouan_clerk": ("staff", {"office": TETOUAN}),
+            "martil_clerk": ("staff", {"office": "martil"}),
+        },
+    )
     admin = instance_admin(platform, infra_backend)
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
         relayed = tickets_pb2_grpc.TicketsServiceStub(through_platform(channel, platform))
-        tickets = [relayed.Submit(T.SubmitRequest(
-            office_id=TETOUAN, kind=T.COMPLAINT, category="roads", channel=T.WEB, language="fr",
-            description=f"Nid-de-poule profond devant l'école, demande {n} de la matrice des refus",
-            citizen_id=crew["someone"].citizen_id), timeout=30).ticket_id for n in range(2)]
+        tickets = [
+            relayed.Submit(
+                T.SubmitRequest(
+                    office_id=TETOUAN,
+                    kind=T.COMPLAINT,
+                    category="roads",
+                    channel=T.WEB,
+                    language="fr",
+                    description=f"Nid-de-poule profond devant l'école, demande {n} de la matrice des refus",
+                    citizen_id=crew["someone"].citizen_id,
+                ),
+                timeout=30,
+            ).ticket_id
+            for n in range(2)
+        ]
     with grpc.insecure_channel(platform.grpc_target("documents")) as channel:
-        attachment = documents_pb2_grpc.DocumentsServiceStub(through_platform(channel, platform)).StoreAttachment(
-            D.StoreAttachmentRequest(office_id=known[TETOUAN]["office_id"], filename="matrice.jpg",
-                                     declared_content_type="image/jpeg", content=jpeg_bytes(b"matrix")),
-            timeout=30).attachment_id
-    r = post(platform, "/api/v1/roles", {"citizen_id": crew["someone"].citizen_id, "role": "staff",
-                                         "scope": {"office": TETOUAN}}, admin.token)
+        attachment = (
+            documents_pb2_grpc.DocumentsServiceStub(through_platform(channel, platform))
+            .StoreAttachment(
+                D.StoreAttachmentRequest(
+                    office_id=known[TETOUAN]["office_id"],
+                    filename="matrice.jpg",
+                    declared_content_type="image/jpeg",
+                    content=jpeg_bytes(b"matrix"),
+                ),
+                timeout=30,
+            )
+            .attachment_id
+        )
+    r = post(
+        platform,
+        "/api/v1/roles",
+        {"citizen_id": crew["someone"].citizen_id, "role": "staff", "scope": {"office": TETOUAN}},
+        admin.token,
+    )
     assert r.status_code == 201, r.text
     binding = r.json()["binding_id"]
-    r = post(platform, "/api/v1/api-keys", {"label": "matrix", "role": "open311_client", "scope": {"office": TETOUAN}},
-             admin.token)
+    r = post(
+        platform,
+        "/api/v1/api-keys",
+        {"label": "matrix", "role": "open311_client", "scope": {"office": TETOUAN}},
+        admin.token,
+    )
     assert r.status_code == 201, r.text
     targets = {
-        "tetouan_id": known[TETOUAN]["office_id"], "tetouan_commune": known[TETOUAN]["commune_code"],
-        "someone": crew["someone"].citizen_id, "ticket": tickets[0], "other_ticket": tickets[1],
-        "attachment": attachment, "tetouan_binding": binding, "tetouan_key": r.json()["key_id"],
+        "tetouan_id": known[TETOUAN]["office_id"],
+        "tetouan_commune": known[TETOUAN]["commune_code"],
+        "someone": crew["someone"].citizen_id,
+        "ticket": tickets[0],
+        "other_ticket": tickets[1],
+        "attachment": attachment,
+        "tetouan_binding": binding,
+        "tetouan_key": r.json()["key_id"],
     }
     expired = expired_token(platform, infra, crew["martil_clerk"].citizen_id)
     metadata = {
@@ -253,7 +372,7 @@ def test_the_caller_is_refused(world, channels, service, rpc, caller):
     assert reason_of(error), "a refusal names its reason"
     if caller in ("no_token", "expired"):
         assert error.code() == grpc.StatusCode.UNAUTHENTICATED, reason_of(error)
-    if caller == "expired" and rpc != "IssueServiceToken":   # there the request's credential decides
+    if caller == "expired" and rpc != "IssueServiceToken":  # there the request's credential decides
         assert reason_of(error) == "TOKEN_EXPIRED"
 
 

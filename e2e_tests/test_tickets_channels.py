@@ -1,6 +1,7 @@
 """Every channel gives a receipt at once and a ticket.submitted event: web (through the
 gateway), mobile, Open311, walk-in at the office (staff register it for someone without an
 account) and anonymous."""
+
 from __future__ import annotations
 
 import uuid
@@ -25,8 +26,13 @@ def stub(platform):
 
 
 def base(**changes):
-    request = pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="waste", language="ar",
-                               description="حاوية النفايات ممتلئة منذ ثلاثة أيام قرب السوق")
+    request = pb.SubmitRequest(
+        office_id="tetouan",
+        kind=pb.COMPLAINT,
+        category="waste",
+        language="ar",
+        description="حاوية النفايات ممتلئة منذ ثلاثة أيام قرب السوق",
+    )
     for key, value in changes.items():
         if key == "requester":
             request.requester.CopyFrom(value)
@@ -43,20 +49,36 @@ def clerk(platform, infra_backend):
 def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub, clerk):
     tap = EventTap(infra.kafka_bootstrap)
     try:
-        web = requests.post(f"{platform.base_url}/api/v1/tickets", timeout=30, data={
-            "office": "tetouan", "kind": "complaint", "category": "waste", "language": "fr",
-            "description": "Conteneur plein depuis trois jours", "email": f"w{uuid.uuid4().hex[:6]}@example.ma",
-            "name": "Youssef"})
+        web = requests.post(
+            f"{platform.base_url}/api/v1/tickets",
+            timeout=30,
+            data={
+                "office": "tetouan",
+                "kind": "complaint",
+                "category": "waste",
+                "language": "fr",
+                "description": "Conteneur plein depuis trois jours",
+                "email": f"w{uuid.uuid4().hex[:6]}@example.ma",
+                "name": "Youssef",
+            },
+        )
         assert web.status_code == 201, web.text
         receipts = {
             "web": web.json()["ticket_id"],
             "open311": stub.Submit(base(channel=pb.OPEN311, citizen_id="open311-client-1"), timeout=30).ticket_id,
             "anonymous": stub.Submit(base(channel=pb.MOBILE, citizen_id=""), timeout=30).ticket_id,
             # The registrant is the verified clerk, not whoever the message names.
-            "walk_in": stub.Submit(base(channel=pb.WALK_IN, registered_by="agent-7", kind=pb.ADMINISTRATIVE_REQUEST,
-                                        category="civil_status",
-                                        requester=pb.Requester(name="Fatima", contact="0600000000")),
-                                   timeout=30, metadata=clerk.metadata).ticket_id,
+            "walk_in": stub.Submit(
+                base(
+                    channel=pb.WALK_IN,
+                    registered_by="agent-7",
+                    kind=pb.ADMINISTRATIVE_REQUEST,
+                    category="civil_status",
+                    requester=pb.Requester(name="Fatima", contact="0600000000"),
+                ),
+                timeout=30,
+                metadata=clerk.metadata,
+            ).ticket_id,
         }
         for channel, ticket_id in receipts.items():
             [event] = tap.wait_for(ticket_id, "ticket.submitted")
@@ -70,10 +92,13 @@ def test_every_channel_gives_a_receipt_and_an_event(platform, infra, stub, clerk
     finally:
         tap.close()
     with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
-        walk_in = conn.execute(sa.text("select registered_by, status, citizen_id from tickets where ticket_id = :t"),
-                               {"t": receipts["walk_in"]}).one()
-        history = conn.execute(sa.text("select actor, actor_role from ticket_history where ticket_id = :t"),
-                               {"t": receipts["walk_in"]}).one()
+        walk_in = conn.execute(
+            sa.text("select registered_by, status, citizen_id from tickets where ticket_id = :t"),
+            {"t": receipts["walk_in"]},
+        ).one()
+        history = conn.execute(
+            sa.text("select actor, actor_role from ticket_history where ticket_id = :t"), {"t": receipts["walk_in"]}
+        ).one()
     assert tuple(walk_in) == (clerk.citizen_id, "submitted", "")
     assert tuple(history) == (clerk.citizen_id, "staff")
 
@@ -101,12 +126,22 @@ def test_walk_in_through_the_gateway_by_signed_in_staff(platform, infra, infra_b
     _, admin_token = national_admin(platform, infra_backend)
     email = new_email("guichet")
     clerk_id = register(platform, infra_backend, email)
-    granted = post(platform, "/api/v1/roles", {"citizen_id": clerk_id, "role": "staff", "scope": {"office": "tetouan"}},
-                   token=admin_token)
+    granted = post(
+        platform,
+        "/api/v1/roles",
+        {"citizen_id": clerk_id, "role": "staff", "scope": {"office": "tetouan"}},
+        token=admin_token,
+    )
     assert granted.status_code == 201, granted.text
     clerk = login(platform, email)["access_token"]
-    body = {"office": "tetouan", "kind": "administrative_request", "category": "civil_status", "language": "ar",
-            "description": "طلب مساعدة لاستخراج نسخة من عقد الازدياد", "requester": {"name": "Rachid", "contact": "0611111111"}}
+    body = {
+        "office": "tetouan",
+        "kind": "administrative_request",
+        "category": "civil_status",
+        "language": "ar",
+        "description": "طلب مساعدة لاستخراج نسخة من عقد الازدياد",
+        "requester": {"name": "Rachid", "contact": "0611111111"},
+    }
     assert post(platform, "/api/v1/staff/tickets/walk-in", body).status_code == 401
     tap = EventTap(infra.kafka_bootstrap)
     try:
@@ -118,16 +153,20 @@ def test_walk_in_through_the_gateway_by_signed_in_staff(platform, infra, infra_b
         payload = pb.TicketSubmitted()
         assert event.payload.Unpack(payload) and payload.channel == pb.WALK_IN
         # The clerk takes it; an answer needs its text (the workflow's required field, as a problem body).
-        taken = post(platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "take"}, token=clerk)
+        taken = post(
+            platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "take"}, token=clerk
+        )
         assert taken.status_code == 200, taken.text
         assert taken.json()["status"] == "in_progress" and "complete" in taken.json()["available_actions"]
-        missing = post(platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "complete"},
-                       token=clerk)
+        missing = post(
+            platform, f"/api/v1/staff/tickets/{receipt['ticket_id']}/transitions", {"action": "complete"}, token=clerk
+        )
         assert missing.status_code == 400 and missing.json()["field"] == "answer"
         tap.wait_for(receipt["ticket_id"], "ticket.status_changed")
     finally:
         tap.close()
     with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
-        registered_by = conn.execute(sa.text("select registered_by from tickets where ticket_id = :t"),
-                                     {"t": receipt["ticket_id"]}).scalar_one()
+        registered_by = conn.execute(
+            sa.text("select registered_by from tickets where ticket_id = :t"), {"t": receipt["ticket_id"]}
+        ).scalar_one()
     assert registered_by == clerk_id

@@ -3,6 +3,7 @@ itself: the requester reads and answers their thread (never the office's interna
 another citizen is refused, a clerk of another office is refused at the tickets level with
 their real token, and following, rating and appealing are the requester's (or anyone's, for
 a public request) with problem bodies for every refusal."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,11 +25,17 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module")
 def crew(platform, infra_backend):
-    return people(platform, infra_backend, {
-        "amina": None, "karim": None,
-        "tetouan_clerk": ("staff", {"office": "tetouan"}), "martil_clerk": ("staff", {"office": "martil"}),
-        "officer": ("information_officer", {"commune_of": "tetouan"}),
-    })
+    return people(
+        platform,
+        infra_backend,
+        {
+            "amina": None,
+            "karim": None,
+            "tetouan_clerk": ("staff", {"office": "tetouan"}),
+            "martil_clerk": ("staff", {"office": "martil"}),
+            "officer": ("information_officer", {"commune_of": "tetouan"}),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +45,20 @@ def stub(platform):
 
 
 def submit(platform, token: str, office: str = "tetouan", **extra) -> dict:
-    body = {"office": office, "kind": "complaint", "category": "lighting", "language": "fr",
-            "description": f"Lampadaire éteint rue des Orangers {uuid.uuid4().hex[:6]}", **extra}
-    r = requests.post(f"{platform.base_url}/api/v1/tickets", json=body, timeout=30,
-                      headers={"Authorization": f"Bearer {token}"} if token else {})
+    body = {
+        "office": office,
+        "kind": "complaint",
+        "category": "lighting",
+        "language": "fr",
+        "description": f"Lampadaire éteint rue des Orangers {uuid.uuid4().hex[:6]}",
+        **extra,
+    }
+    r = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        json=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}"} if token else {},
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -57,10 +74,14 @@ def test_the_requester_reads_and_answers_the_thread_without_internal_notes(platf
     receipt = submit(platform, amina.token)
     ticket_id = receipt["ticket_id"]
     note = f"note-interne-{uuid.uuid4().hex[:8]}"
-    stub.PostMessage(pb.MessageRequest(ticket_id=ticket_id, internal=True, body=f"{note}: voir le prestataire"),
-                     timeout=10, metadata=clerk.metadata)
-    stub.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body="Une équipe passe jeudi."), timeout=10,
-                     metadata=clerk.metadata)
+    stub.PostMessage(
+        pb.MessageRequest(ticket_id=ticket_id, internal=True, body=f"{note}: voir le prestataire"),
+        timeout=10,
+        metadata=clerk.metadata,
+    )
+    stub.PostMessage(
+        pb.MessageRequest(ticket_id=ticket_id, body="Une équipe passe jeudi."), timeout=10, metadata=clerk.metadata
+    )
 
     mine = get(platform, "/api/v1/me/tickets", amina.token)
     assert mine.status_code == 200, mine.text
@@ -86,13 +107,17 @@ def test_the_requester_reads_and_answers_the_thread_without_internal_notes(platf
     # Someone else's request: as if it did not exist, and no writing in its thread.
     assert_problem(get(platform, f"/api/v1/me/tickets/{ticket_id}", karim.token), 404, "TICKET_NOT_FOUND")
     assert ticket_id not in [t["ticket_id"] for t in get(platform, "/api/v1/me/tickets", karim.token).json()["items"]]
-    assert_problem(post(platform, f"/api/v1/me/tickets/{ticket_id}/messages", {"body": "coucou"}, karim.token),
-                   403, "NOT_YOUR_REQUEST")
+    assert_problem(
+        post(platform, f"/api/v1/me/tickets/{ticket_id}/messages", {"body": "coucou"}, karim.token),
+        403,
+        "NOT_YOUR_REQUEST",
+    )
     # Without a token, or with a broken one.
     assert_problem(get(platform, "/api/v1/me/tickets"), 401, "AUTHENTICATION_REQUIRED")
     assert_problem(get(platform, f"/api/v1/me/tickets/{ticket_id}", "not-a-token"), 401, "TOKEN_MALFORMED")
-    assert_problem(post(platform, f"/api/v1/me/tickets/{ticket_id}/messages", {"body": ""}, amina.token),
-                   400, "FIELD_REQUIRED")
+    assert_problem(
+        post(platform, f"/api/v1/me/tickets/{ticket_id}/messages", {"body": ""}, amina.token), 400, "FIELD_REQUIRED"
+    )
 
 
 def test_a_clerk_of_another_office_is_refused_by_tickets(platform, stub, crew):
@@ -100,36 +125,58 @@ def test_a_clerk_of_another_office_is_refused_by_tickets(platform, stub, crew):
     martil = submit(platform, crew["karim"].token, office="martil")["ticket_id"]
     for clerk, ticket_id in ((crew["martil_clerk"], tetouan), (crew["tetouan_clerk"], martil)):
         with pytest.raises(grpc.RpcError) as err:
-            stub.Transition(pb.TransitionRequest(ticket_id=ticket_id, action="acknowledge"), timeout=10,
-                            metadata=clerk.metadata)
+            stub.Transition(
+                pb.TransitionRequest(ticket_id=ticket_id, action="acknowledge"), timeout=10, metadata=clerk.metadata
+            )
         assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "OUTSIDE_YOUR_SCOPE")
         # An actor field naming a role is not believed.
         with pytest.raises(grpc.RpcError) as err:
-            stub.Transition(pb.TransitionRequest(ticket_id=ticket_id, action="acknowledge",
-                                                 actor=pb.Actor(id=clerk.citizen_id, role="commune_admin")),
-                            timeout=10, metadata=clerk.metadata)
+            stub.Transition(
+                pb.TransitionRequest(
+                    ticket_id=ticket_id, action="acknowledge", actor=pb.Actor(id=clerk.citizen_id, role="commune_admin")
+                ),
+                timeout=10,
+                metadata=clerk.metadata,
+            )
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
         with pytest.raises(grpc.RpcError) as err:
-            stub.PostMessage(pb.MessageRequest(ticket_id=ticket_id, internal=True, body="note"), timeout=10,
-                             metadata=clerk.metadata)
+            stub.PostMessage(
+                pb.MessageRequest(ticket_id=ticket_id, internal=True, body="note"), timeout=10, metadata=clerk.metadata
+            )
         assert reason(err.value) == "OUTSIDE_YOUR_SCOPE"
     # Nothing moved; the office's own clerk may.
     assert stub.Get(pb.GetTicketRequest(ticket_id=tetouan), timeout=10).status == "submitted"
-    done = stub.Transition(pb.TransitionRequest(ticket_id=tetouan, action="acknowledge"), timeout=10,
-                           metadata=crew["tetouan_clerk"].metadata)
+    done = stub.Transition(
+        pb.TransitionRequest(ticket_id=tetouan, action="acknowledge"),
+        timeout=10,
+        metadata=crew["tetouan_clerk"].metadata,
+    )
     assert done.status == "acknowledged"
     # A forged token is refused before anything else.
     with pytest.raises(grpc.RpcError) as err:
-        stub.Transition(pb.TransitionRequest(ticket_id=tetouan, action="start"), timeout=10,
-                        metadata=[("x-nameko-authorization", '"Bearer eyJhbGciOiJFZERTQSJ9.e30.c2ln"')])
+        stub.Transition(
+            pb.TransitionRequest(ticket_id=tetouan, action="start"),
+            timeout=10,
+            metadata=[("x-nameko-authorization", '"Bearer eyJhbGciOiJFZERTQSJ9.e30.c2ln"')],
+        )
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 def test_follow_rate_and_appeal_through_the_gateway(platform, stub, crew):
     amina, karim, clerk = crew["amina"], crew["karim"], crew["tetouan_clerk"]
-    public = stub.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="roads", channel=pb.MOBILE,
-                                          language="fr", description="Trou dangereux au carrefour du marché",
-                                          public=True), timeout=30, metadata=amina.metadata).ticket_id
+    public = stub.Submit(
+        pb.SubmitRequest(
+            office_id="tetouan",
+            kind=pb.COMPLAINT,
+            category="roads",
+            channel=pb.MOBILE,
+            language="fr",
+            description="Trou dangereux au carrefour du marché",
+            public=True,
+        ),
+        timeout=30,
+        metadata=amina.metadata,
+    ).ticket_id
     private = submit(platform, amina.token)["ticket_id"]
     followed = post(platform, f"/api/v1/tickets/{public}/follow", {"me_too": True}, karim.token)
     assert followed.status_code == 200, followed.text
@@ -140,32 +187,55 @@ def test_follow_rate_and_appeal_through_the_gateway(platform, stub, crew):
     for action, extra in (("acknowledge", {}), ("start", {}), ("answer", {"answer": "Réparé", "outcome": "positive"})):
         r = post(platform, f"/api/v1/staff/tickets/{private}/transitions", {"action": action, **extra}, clerk.token)
         assert r.status_code == 200, r.text
-    assert_problem(post(platform, f"/api/v1/me/tickets/{private}/rating", {"rating": 5}, karim.token),
-                   403, "NOT_YOUR_REQUEST")
-    assert_problem(post(platform, f"/api/v1/me/tickets/{private}/rating", {"rating": 9}, amina.token),
-                   400, "RATING_OUT_OF_RANGE")
+    assert_problem(
+        post(platform, f"/api/v1/me/tickets/{private}/rating", {"rating": 5}, karim.token), 403, "NOT_YOUR_REQUEST"
+    )
+    assert_problem(
+        post(platform, f"/api/v1/me/tickets/{private}/rating", {"rating": 9}, amina.token), 400, "RATING_OUT_OF_RANGE"
+    )
     rated = post(platform, f"/api/v1/me/tickets/{private}/rating", {"rating": 5, "comment": "rapide"}, amina.token)
     assert rated.status_code == 200, rated.text
     assert rated.json()["rating"] == 5
 
 
 def test_the_requester_appeals_a_refused_information_request(platform, stub, crew):
-    if platform.overrides.get("TICKETS_PII_KEY") != PII_KEY:   # information requests need the sealing key
+    if platform.overrides.get("TICKETS_PII_KEY") != PII_KEY:  # information requests need the sealing key
         platform.overrides["TICKETS_PII_KEY"] = PII_KEY
         platform.stop("tickets")
         platform.start("tickets")
         platform.wait_ready("tickets")
     amina, karim = crew["amina"], crew["karim"]
-    receipt = stub.Submit(pb.SubmitRequest(
-        office_id="tetouan", kind=pb.INFORMATION_REQUEST, category="urbanism", channel=pb.WEB, language="fr",
-        description="Copie du plan d'aménagement du quartier et de ses annexes.",
-        requester=pb.Requester(name="Amina", address="12 rue des Oliviers", id_kind="cin", id_number="AB654321",
-                               contact="amina@example.ma", preferred_format="electronic")),
-        timeout=30, metadata=amina.metadata)     # a signed-in citizen files for themselves
-    refused = stub.Transition(pb.TransitionRequest(
-        ticket_id=receipt.ticket_id, action="refuse", exception_code="private_life",
-        reason="données personnelles de tiers", remedies="recours auprès du président"),
-        timeout=10, metadata=crew["officer"].metadata)
+    receipt = stub.Submit(
+        pb.SubmitRequest(
+            office_id="tetouan",
+            kind=pb.INFORMATION_REQUEST,
+            category="urbanism",
+            channel=pb.WEB,
+            language="fr",
+            description="Copie du plan d'aménagement du quartier et de ses annexes.",
+            requester=pb.Requester(
+                name="Amina",
+                address="12 rue des Oliviers",
+                id_kind="cin",
+                id_number="AB654321",
+                contact="amina@example.ma",
+                preferred_format="electronic",
+            ),
+        ),
+        timeout=30,
+        metadata=amina.metadata,
+    )  # a signed-in citizen files for themselves
+    refused = stub.Transition(
+        pb.TransitionRequest(
+            ticket_id=receipt.ticket_id,
+            action="refuse",
+            exception_code="private_life",
+            reason="données personnelles de tiers",
+            remedies="recours auprès du président",
+        ),
+        timeout=10,
+        metadata=crew["officer"].metadata,
+    )
     assert refused.status == "refused"
     path = f"/api/v1/me/tickets/{receipt.ticket_id}/appeal"
     assert_problem(post(platform, path, {"reason": "je conteste"}, karim.token), 403, "NOT_YOUR_REQUEST")

@@ -2,6 +2,7 @@
 close (confirm the answer), reopen within the window after closure, resume an administrative
 request; refused with a problem body for someone else's request, outside the window, from the
 wrong status or for a request type without that step."""
+
 from __future__ import annotations
 
 import uuid
@@ -39,16 +40,30 @@ def assert_problem(response, status: int, reason: str):
 
 
 def answered_complaint(platform, stub, crew) -> str:
-    r = requests.post(f"{platform.base_url}/api/v1/tickets", timeout=30,
-                      headers={"Authorization": f"Bearer {crew['amina'].token}"},
-                      json={"office": "tetouan", "kind": "complaint", "category": "roads", "language": "fr",
-                            "description": f"Nid-de-poule avenue Hassan II {uuid.uuid4().hex[:6]}"})
+    r = requests.post(
+        f"{platform.base_url}/api/v1/tickets",
+        timeout=30,
+        headers={"Authorization": f"Bearer {crew['amina'].token}"},
+        json={
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "roads",
+            "language": "fr",
+            "description": f"Nid-de-poule avenue Hassan II {uuid.uuid4().hex[:6]}",
+        },
+    )
     assert r.status_code == 201, r.text
     ticket_id = r.json()["ticket_id"]
-    for action, extra in (("acknowledge", {}), ("start", {}),
-                          ("answer", {"answer": "Réparé vendredi.", "outcome": "positive"})):
-        stub.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **extra), timeout=30,
-                        metadata=crew["clerk"].metadata)
+    for action, extra in (
+        ("acknowledge", {}),
+        ("start", {}),
+        ("answer", {"answer": "Réparé vendredi.", "outcome": "positive"}),
+    ):
+        stub.Transition(
+            pb.TransitionRequest(ticket_id=ticket_id, action=action, **extra),
+            timeout=30,
+            metadata=crew["clerk"].metadata,
+        )
     return ticket_id
 
 
@@ -71,8 +86,11 @@ def test_the_requester_closes_then_reopens_their_complaint(platform, stub, crew)
     reopened = me(platform, ticket_id, "reopen", amina, {"reason": "Le trou est revenu après la pluie"})
     assert reopened.status_code == 200, reopened.text
     assert reopened.json()["status"] == "reopened"
-    timeline = requests.get(f"{platform.base_url}/api/v1/me/tickets/{ticket_id}", timeout=30,
-                            headers={"Authorization": f"Bearer {amina.token}"}).json()["timeline"]
+    timeline = requests.get(
+        f"{platform.base_url}/api/v1/me/tickets/{ticket_id}",
+        timeout=30,
+        headers={"Authorization": f"Bearer {amina.token}"},
+    ).json()["timeline"]
     assert [(e["action"], e["by"]) for e in timeline[-2:]] == [("close", "citizen"), ("reopen", "citizen")]
 
 
@@ -81,8 +99,10 @@ def test_reopening_after_the_window_is_refused(platform, infra, stub, crew):
     ticket_id = answered_complaint(platform, stub, crew)
     assert me(platform, ticket_id, "close", amina).status_code == 200
     with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).begin() as conn:
-        conn.execute(sa.text("update tickets set closed_at = closed_at - interval '31 days' where ticket_id = :t"),
-                     {"t": ticket_id})
+        conn.execute(
+            sa.text("update tickets set closed_at = closed_at - interval '31 days' where ticket_id = :t"),
+            {"t": ticket_id},
+        )
     assert_problem(me(platform, ticket_id, "reopen", amina, {"reason": "Toujours là"}), 409, "REOPEN_WINDOW_CLOSED")
 
 
@@ -91,23 +111,45 @@ def test_steps_a_request_type_does_not_have_or_a_citizen_may_not_take(platform, 
     ticket_id = answered_complaint(platform, stub, crew)
     assert_problem(me(platform, ticket_id, "admissibility-check", amina), 400, "ACTION_UNKNOWN")
     assert_problem(me(platform, ticket_id, "resume", amina), 400, "ACTION_UNKNOWN")
-    observation = stub.Submit(pb.SubmitRequest(
-        office_id="tetouan", kind=pb.OBSERVATION, category="general", language="fr", channel=pb.WEB,
-        description="Les horaires affichés ne sont pas à jour"), timeout=30, metadata=amina.metadata).ticket_id
-    stub.Transition(pb.TransitionRequest(ticket_id=observation, action="acknowledge"), timeout=30,
-                    metadata=crew["clerk"].metadata)
+    observation = stub.Submit(
+        pb.SubmitRequest(
+            office_id="tetouan",
+            kind=pb.OBSERVATION,
+            category="general",
+            language="fr",
+            channel=pb.WEB,
+            description="Les horaires affichés ne sont pas à jour",
+        ),
+        timeout=30,
+        metadata=amina.metadata,
+    ).ticket_id
+    stub.Transition(
+        pb.TransitionRequest(ticket_id=observation, action="acknowledge"), timeout=30, metadata=crew["clerk"].metadata
+    )
     assert_problem(me(platform, observation, "close", amina), 403, "ACTOR_NOT_ALLOWED")
 
 
 def test_the_requester_resumes_an_administrative_request_the_office_paused(platform, stub, crew):
     amina, clerk = crew["amina"], crew["clerk"]
-    ticket_id = stub.Submit(pb.SubmitRequest(
-        office_id="tetouan", kind=pb.ADMINISTRATIVE_REQUEST, category="civil_status", language="fr", channel=pb.WEB,
-        description="Aide pour un extrait d'acte de naissance"), timeout=30, metadata=amina.metadata).ticket_id
+    ticket_id = stub.Submit(
+        pb.SubmitRequest(
+            office_id="tetouan",
+            kind=pb.ADMINISTRATIVE_REQUEST,
+            category="civil_status",
+            language="fr",
+            channel=pb.WEB,
+            description="Aide pour un extrait d'acte de naissance",
+        ),
+        timeout=30,
+        metadata=amina.metadata,
+    ).ticket_id
     assert_problem(me(platform, ticket_id, "resume", amina), 409, "TRANSITION_NOT_ALLOWED")
     stub.Transition(pb.TransitionRequest(ticket_id=ticket_id, action="take"), timeout=30, metadata=clerk.metadata)
-    stub.Transition(pb.TransitionRequest(ticket_id=ticket_id, action="ask_citizen", message="Copie de la CIN ?"),
-                    timeout=30, metadata=clerk.metadata)
+    stub.Transition(
+        pb.TransitionRequest(ticket_id=ticket_id, action="ask_citizen", message="Copie de la CIN ?"),
+        timeout=30,
+        metadata=clerk.metadata,
+    )
     assert_problem(me(platform, ticket_id, "resume", crew["karim"]), 403, "NOT_YOUR_REQUEST")
     resumed = me(platform, ticket_id, "resume", amina)
     assert resumed.status_code == 200, resumed.text

@@ -5,12 +5,12 @@ process started here. Deadlines come from the registry's working-day calendar; t
 moved forward by writing the deadline back in the database, the one thing a test cannot
 wait for.
 """
+
 from __future__ import annotations
 
 import base64
 import dataclasses
 import datetime as dt
-import os
 import socket
 import subprocess
 import sys
@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
-import requests
 import sqlalchemy as sa
 from google.rpc.status_pb2 import Status
 from kafka import KafkaConsumer, TopicPartition
@@ -62,8 +61,9 @@ class EventTap:
     """Reads tickets.events.v1 from where it ended when the tap was opened."""
 
     def __init__(self, bootstrap: str):
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                                      consumer_timeout_ms=2000)
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, consumer_timeout_ms=2000
+        )
         partitions = [TopicPartition(TOPIC, p) for p in (self.consumer.partitions_for_topic(TOPIC) or {0})]
         self.consumer.assign(partitions)
         self.consumer.seek_to_end(*partitions)
@@ -83,6 +83,7 @@ class EventTap:
         def probe():
             self.drain()
             return self.of(ticket_id, type)
+
         return eventually(probe, timeout=timeout, what=f"{type} of {ticket_id}")
 
     def close(self):
@@ -97,9 +98,9 @@ def operator(platform, infra_backend):
 
 @dataclasses.dataclass(frozen=True)
 class Holiday:
-    day: dt.date            # the test's holiday, a few working days ahead
-    entered_on: dt.date     # the local date it was entered
-    without: dt.date        # the registry's 20-working-day deadline from that date before it was entered
+    day: dt.date  # the test's holiday, a few working days ahead
+    entered_on: dt.date  # the local date it was entered
+    without: dt.date  # the registry's 20-working-day deadline from that date before it was entered
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +117,14 @@ def holiday(platform, operator):
             day += dt.timedelta(days=1)
         without = registry_says(registry, today, 20)
         key = f"e2e-tickets-{uuid.uuid4().hex[:8]}"
-        registry.SetHoliday(registry_pb2.SetHolidayRequest(rule=registry_pb2.HolidayRule(
-            key=key, name_fr="Jour férié de test", date=day.isoformat(), religious=True, confirmed=True)), timeout=10)
+        registry.SetHoliday(
+            registry_pb2.SetHolidayRequest(
+                rule=registry_pb2.HolidayRule(
+                    key=key, name_fr="Jour férié de test", date=day.isoformat(), religious=True, confirmed=True
+                )
+            ),
+            timeout=10,
+        )
         try:
             yield Holiday(day, today, without)
         finally:
@@ -135,10 +142,17 @@ def replicas(platform, holiday):
     port = free_port()
     env.update(GRPC_PORT=str(port), METRICS_PORT=str(free_port()), TICKETS_SCHEDULER_INTERVAL="1")
     log = open(platform.logs / "tickets-replica-b.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "cokit.run", "tickets"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cokit.run", "tickets"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     target_b = f"127.0.0.1:{port}"
     try:
+
         def ready():
             with grpc.insecure_channel(target_b) as channel:
                 try:
@@ -146,6 +160,7 @@ def replicas(platform, holiday):
                     return True
                 except grpc.FutureTimeoutError:
                     return proc.poll() is not None and pytest.fail("replica B exited; see tickets-replica-b.log")
+
         eventually(ready, timeout=60, what="tickets replica B")
         channels = [grpc.insecure_channel(platform.grpc_target("tickets")), grpc.insecure_channel(target_b)]
         # Submissions come relayed by the gateway, as from a person without an account.
@@ -164,10 +179,16 @@ def replicas(platform, holiday):
 @pytest.fixture(scope="module")
 def crew(platform, infra_backend):
     """Real accounts: Tetouan's information officer (bound to the commune) and clerk, and citizens."""
-    return people(platform, infra_backend, {
-        "officer": ("information_officer", {"commune_of": "tetouan"}), "clerk": ("staff", {"office": "tetouan"}),
-        "requester": None, "someone_else": None,
-    })
+    return people(
+        platform,
+        infra_backend,
+        {
+            "officer": ("information_officer", {"commune_of": "tetouan"}),
+            "clerk": ("staff", {"office": "tetouan"}),
+            "requester": None,
+            "someone_else": None,
+        },
+    )
 
 
 @pytest.fixture()
@@ -189,11 +210,21 @@ def db(infra) -> sa.Engine:
 
 def information_request(stub, citizen_id: str = "", **changes):
     request = pb.SubmitRequest(
-        office_id="tetouan", kind=pb.INFORMATION_REQUEST, category="urbanism",
+        office_id="tetouan",
+        kind=pb.INFORMATION_REQUEST,
+        category="urbanism",
         description="Copie de l'arrêté d'alignement de la rue 12 et du plan annexé.",
-        citizen_id=citizen_id or f"citizen-{uuid.uuid4().hex[:8]}", channel=pb.WEB, language="fr",
-        requester=pb.Requester(name="Amina Test", address="12 rue des Oliviers", id_kind="cin",
-                               id_number="AB123456", contact="amina@example.ma", preferred_format="electronic"),
+        citizen_id=citizen_id or f"citizen-{uuid.uuid4().hex[:8]}",
+        channel=pb.WEB,
+        language="fr",
+        requester=pb.Requester(
+            name="Amina Test",
+            address="12 rue des Oliviers",
+            id_kind="cin",
+            id_number="AB123456",
+            contact="amina@example.ma",
+            preferred_format="electronic",
+        ),
     )
     for key, value in changes.items():
         setattr(request, key, value)
@@ -209,7 +240,9 @@ def receipt_day(submitted_at) -> dt.date:
 
 
 def registry_says(registry, start: dt.date, days: int) -> dt.date:
-    reply = registry.AddWorkingDays(registry_pb2.AddWorkingDaysRequest(from_date=start.isoformat(), days=days), timeout=10)
+    reply = registry.AddWorkingDays(
+        registry_pb2.AddWorkingDaysRequest(from_date=start.isoformat(), days=days), timeout=10
+    )
     return dt.date.fromisoformat(reply.date)
 
 
@@ -224,7 +257,7 @@ def test_information_request_deadlines_follow_the_registry_calendar(replicas, re
         assert holiday.day <= holiday.without
         assert expected == registry_says(registry, holiday.without, 1)
     assert receipt.status == "received" and receipt.kind == pb.INFORMATION_REQUEST
-    assert last_day(information_request(a).answer_by) == expected     # the other replica agrees
+    assert last_day(information_request(a).answer_by) == expected  # the other replica agrees
 
     urgent = information_request(b, urgent=True, urgency_reason="logement menacé d'effondrement")
     assert last_day(urgent.answer_by) == registry_says(registry, receipt_day(urgent.submitted_at), 3)
@@ -232,24 +265,35 @@ def test_information_request_deadlines_follow_the_registry_calendar(replicas, re
     # Extended once, with its reason, before the deadline: 20 more working days.
     # A clerk may not extend an information request; the commune's information officer may.
     with pytest.raises(grpc.RpcError) as err:
-        b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="x"), timeout=10,
-                     metadata=crew["clerk"].metadata)
+        b.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="x"),
+            timeout=10,
+            metadata=crew["clerk"].metadata,
+        )
     assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "ACTOR_NOT_ALLOWED")
-    extended = b.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend",
-                                                 reason="documents aux archives provinciales"), timeout=10,
-                            metadata=crew["officer"].metadata)
+    extended = b.Transition(
+        pb.TransitionRequest(
+            ticket_id=receipt.ticket_id, action="extend", reason="documents aux archives provinciales"
+        ),
+        timeout=10,
+        metadata=crew["officer"].metadata,
+    )
     assert extended.status == "extended" and extended.extended
     assert last_day(extended.answer_by) == registry_says(registry, expected, 20)
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="encore"), timeout=10,
-                     metadata=crew["officer"].metadata)
+        a.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action="extend", reason="encore"),
+            timeout=10,
+            metadata=crew["officer"].metadata,
+        )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert reason(err.value) == "TRANSITION_NOT_ALLOWED"   # an extended request is no longer "received"
+    assert reason(err.value) == "TRANSITION_NOT_ALLOWED"  # an extended request is no longer "received"
 
     # The ID number is sealed at rest and appears in no event.
     with db(infra).connect() as conn:
-        sealed = conn.execute(sa.text("select id_number_sealed from tickets where ticket_id = :t"),
-                              {"t": receipt.ticket_id}).scalar_one()
+        sealed = conn.execute(
+            sa.text("select id_number_sealed from tickets where ticket_id = :t"), {"t": receipt.ticket_id}
+        ).scalar_one()
     assert sealed and b"AB123456" not in bytes(sealed)
     tap.wait_for(receipt.ticket_id, "ticket.extended")
     assert all(b"AB123456" not in raw and b"Amina" not in raw for raw, _ in tap.seen)
@@ -262,8 +306,12 @@ def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, 
     # Silence until the deadline: move the deadline into the past.
     past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
     with db(infra).begin() as conn:
-        conn.execute(sa.text("update tickets set answer_by = :p, due_at = :p where ticket_id in :ids")
-                     .bindparams(sa.bindparam("ids", expanding=True)), {"p": past, "ids": ids})
+        conn.execute(
+            sa.text("update tickets set answer_by = :p, due_at = :p where ticket_id in :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"p": past, "ids": ids},
+        )
     # Both replicas' timers run (B every second) and both are also asked at once, repeatedly.
     errors = []
 
@@ -271,7 +319,7 @@ def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, 
         try:
             for _ in range(5):
                 stub.RunDeadlines(pb.RunDeadlinesRequest(), timeout=30, metadata=operator.metadata)
-        except grpc.RpcError as error:   # noqa: PERF203
+        except grpc.RpcError as error:  # noqa: PERF203
             errors.append(error)
 
     threads = [threading.Thread(target=hammer, args=(s,)) for s in (a, b, a, b)]
@@ -284,57 +332,103 @@ def test_implicit_refusal_fires_exactly_once_with_two_replicas(replicas, infra, 
         assert [e.action for e in history].count("refuse_implicitly") == 1
         assert history[-1].actor_role == "system"
         tap.wait_for(ticket_id, "ticket.implicitly_refused")
-    time.sleep(3)   # let any duplicate that a second replica might have written reach Kafka
+    time.sleep(3)  # let any duplicate that a second replica might have written reach Kafka
     tap.drain()
     for ticket_id in ids:
         events = tap.of(ticket_id, "ticket.implicitly_refused")
         assert len(events) == 1, f"{len(events)} implicit refusals for {ticket_id}"
         payload = pb.TicketTransitioned()
         assert events[0].payload.Unpack(payload)
-        assert (payload.from_status, payload.to_status, payload.actor_role) == ("received", "implicitly_refused", "system")
+        assert (payload.from_status, payload.to_status, payload.actor_role) == (
+            "received",
+            "implicitly_refused",
+            "system",
+        )
     # The appeal opens: the requester may appeal, nobody else.
     status = a.Get(pb.GetTicketRequest(ticket_id=ids[0]), timeout=10)
     assert "appeal" in status.available_actions
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="silence"), timeout=10,
-                     metadata=crew["someone_else"].metadata)
+        a.Transition(
+            pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="silence"),
+            timeout=10,
+            metadata=crew["someone_else"].metadata,
+        )
     assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_REQUEST")
     # Naming the requester in the (ignored) actor field changes nothing.
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="silence",
-                                          actor=pb.Actor(id=crew["requester"].citizen_id, role="citizen")),
-                     timeout=10, metadata=crew["someone_else"].metadata)
+        a.Transition(
+            pb.TransitionRequest(
+                ticket_id=ids[0],
+                action="appeal",
+                reason="silence",
+                actor=pb.Actor(id=crew["requester"].citizen_id, role="citizen"),
+            ),
+            timeout=10,
+            metadata=crew["someone_else"].metadata,
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    appealed = a.Transition(pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="aucune réponse"),
-                            timeout=10, metadata=crew["requester"].metadata)
+    appealed = a.Transition(
+        pb.TransitionRequest(ticket_id=ids[0], action="appeal", reason="aucune réponse"),
+        timeout=10,
+        metadata=crew["requester"].metadata,
+    )
     assert appealed.status == "appealed"
 
 
 def test_complaint_walks_its_workflow_with_an_event_per_transition(replicas, tap, crew):
     a, b = replicas
     requester = crew["requester"]
-    receipt = a.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="roads",
-                                        description="Nid de poule dangereux devant le marché central.",
-                                        citizen_id=requester.citizen_id, channel=pb.MOBILE, language="fr"), timeout=30)
+    receipt = a.Submit(
+        pb.SubmitRequest(
+            office_id="tetouan",
+            kind=pb.COMPLAINT,
+            category="roads",
+            description="Nid de poule dangereux devant le marché central.",
+            citizen_id=requester.citizen_id,
+            channel=pb.MOBILE,
+            language="fr",
+        ),
+        timeout=30,
+    )
     staff = crew["clerk"].metadata
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="answer",
-                                          answer="fait", outcome="positive"), timeout=10, metadata=staff)
+        a.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action="answer", answer="fait", outcome="positive"),
+            timeout=10,
+            metadata=staff,
+        )
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    steps = [("acknowledge", {}), ("start", {}), ("answer", {"answer": "Réparé le 3 mars.", "outcome": "positive"}),
-             ("close", {})]
+    steps = [
+        ("acknowledge", {}),
+        ("start", {}),
+        ("answer", {"answer": "Réparé le 3 mars.", "outcome": "positive"}),
+        ("close", {}),
+    ]
     stubs = [a, b, a, b]
     for (action, fields), stub in zip(steps, stubs):
-        stub.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action=action, **fields), timeout=10,
-                        metadata=staff)
+        stub.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action=action, **fields), timeout=10, metadata=staff
+        )
     with pytest.raises(grpc.RpcError) as err:
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="revenu"), timeout=10,
-                     metadata=crew["someone_else"].metadata)
+        a.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="revenu"),
+            timeout=10,
+            metadata=crew["someone_else"].metadata,
+        )
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    reopened = a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="le trou est revenu"),
-                            timeout=10, metadata=requester.metadata)
+    reopened = a.Transition(
+        pb.TransitionRequest(ticket_id=receipt.ticket_id, action="reopen", reason="le trou est revenu"),
+        timeout=10,
+        metadata=requester.metadata,
+    )
     assert reopened.status == "reopened"
-    for type in ("ticket.submitted", "ticket.acknowledged", "ticket.status_changed", "ticket.answered", "ticket.closed"):
+    for type in (
+        "ticket.submitted",
+        "ticket.acknowledged",
+        "ticket.status_changed",
+        "ticket.answered",
+        "ticket.closed",
+    ):
         tap.wait_for(receipt.ticket_id, type)
     eventually(lambda: tap.drain() and len(tap.of(receipt.ticket_id)) == 6, timeout=60, what="six events")
     others = crew["someone_else"].citizen_id.encode()
@@ -346,10 +440,21 @@ def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, inf
     staff = crew["clerk"].metadata
     tickets = []
     for _ in range(2):
-        receipt = a.Submit(pb.SubmitRequest(office_id="tetouan", kind=pb.COMPLAINT, category="water",
-                                            description="Fuite d'eau sur la conduite principale du quartier",
-                                            citizen_id="c-deadlines", channel=pb.WEB, language="fr"), timeout=30)
-        a.Transition(pb.TransitionRequest(ticket_id=receipt.ticket_id, action="acknowledge"), timeout=10, metadata=staff)
+        receipt = a.Submit(
+            pb.SubmitRequest(
+                office_id="tetouan",
+                kind=pb.COMPLAINT,
+                category="water",
+                description="Fuite d'eau sur la conduite principale du quartier",
+                citizen_id="c-deadlines",
+                channel=pb.WEB,
+                language="fr",
+            ),
+            timeout=30,
+        )
+        a.Transition(
+            pb.TransitionRequest(ticket_id=receipt.ticket_id, action="acknowledge"), timeout=10, metadata=staff
+        )
         tickets.append(receipt.ticket_id)
     late, soon = tickets
     now = dt.datetime.now(dt.timezone.utc)
@@ -361,8 +466,14 @@ def test_deadline_near_and_overdue_are_raised_once_across_replicas(replicas, inf
         local = now.astimezone(ZONE)
         tonight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         conn.execute(update, {"d": tonight.astimezone(dt.timezone.utc), "t": soon})
-    threads = [threading.Thread(target=lambda s=s: [s.RunDeadlines(pb.RunDeadlinesRequest(), timeout=30, metadata=operator.metadata) for _ in range(3)])
-               for s in (a, b, a, b)]
+    threads = [
+        threading.Thread(
+            target=lambda s=s: [
+                s.RunDeadlines(pb.RunDeadlinesRequest(), timeout=30, metadata=operator.metadata) for _ in range(3)
+            ]
+        )
+        for s in (a, b, a, b)
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     tap.wait_for(late, "ticket.overdue")

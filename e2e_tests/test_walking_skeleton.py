@@ -4,6 +4,7 @@ gateway (HTTP) -> identity (contact) -> documents (photo in the bucket) -> ticke
 (ticket + outbox) -> Kafka -> notifications (inbox + e-mail over SMTP); the citizen then
 reads the status by tracking code.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,15 @@ GRPC_SERVICES = {
 
 def submit(platform, email: str, description: str = "عمود الإنارة معطل قرب المدرسة منذ أسبوع", photo=None):
     files = {"photo": ("lampe.jpg", photo, "image/jpeg")} if photo is not None else None
-    data = {"office": "tetouan", "kind": "complaint", "category": "lighting", "description": description,
-            "email": email, "name": "Amina", "language": "ar"}
+    data = {
+        "office": "tetouan",
+        "kind": "complaint",
+        "category": "lighting",
+        "description": description,
+        "email": email,
+        "name": "Amina",
+        "language": "ar",
+    }
     return requests.post(f"{platform.base_url}/api/v1/tickets", data=data, files=files, timeout=30)
 
 
@@ -87,12 +95,21 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
             sa.text("select attachment_id from ticket_attachments where ticket_id = :t"), {"t": ticket_id}
         ).scalar_one()
     with db(infra, "documents").connect() as conn:
-        row = conn.execute(sa.text("select object_key, sha256, content_type, owner_citizen_id from attachments"
-                                   " where attachment_id = :a"), {"a": attachment_id}).one()
+        row = conn.execute(
+            sa.text(
+                "select object_key, sha256, content_type, owner_citizen_id from attachments where attachment_id = :a"
+            ),
+            {"a": attachment_id},
+        ).one()
     assert row.content_type == "image/jpeg"
     assert row.object_key.startswith("ma/")
-    s3 = Minio(infra.s3_endpoint.split("://", 1)[1], access_key=infra.s3_access_key,
-               secret_key=infra.s3_secret_key, secure=False, region=infra.s3_region)
+    s3 = Minio(
+        infra.s3_endpoint.split("://", 1)[1],
+        access_key=infra.s3_access_key,
+        secret_key=infra.s3_secret_key,
+        secure=False,
+        region=infra.s3_region,
+    )
     stored = s3.get_object(infra.s3_bucket, row.object_key)
     try:
         assert hashlib.sha256(stored.read()).hexdigest() == row.sha256
@@ -101,9 +118,14 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
         stored.release_conn()
 
     # ticket.submitted went through Kafka, keyed by the ticket, with no personal data
-    consumer = KafkaConsumer("tickets.events.v1", bootstrap_servers=infra.kafka_bootstrap,
-                             auto_offset_reset="earliest", enable_auto_commit=False,
-                             group_id=None, consumer_timeout_ms=15000)
+    consumer = KafkaConsumer(
+        "tickets.events.v1",
+        bootstrap_servers=infra.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=15000,
+    )
     try:
         found = None
         for record in consumer:
@@ -127,13 +149,16 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
     assert code in mails[0]["Subject"] and "تم استلام" in mails[0]["Subject"]
     assert mails[0]["Content-Language"] == "ar"
     with db(infra, "identity").connect() as conn:
-        citizen_id = conn.execute(sa.text("select citizen_id from citizens where email = :e"), {"e": email}).scalar_one()
+        citizen_id = conn.execute(
+            sa.text("select citizen_id from citizens where email = :e"), {"e": email}
+        ).scalar_one()
     assert row.owner_citizen_id == citizen_id  # the citizen may download their own photo
     # A contact without an account has no token to read the inbox with (test_inbox.py reads
     # it over HTTP): the item is checked where notifications keeps it.
     with db(infra, "notifications").connect() as conn:
-        inbox = conn.execute(sa.text("select kind, subject, read from inbox_items where citizen_id = :c"),
-                             {"c": citizen_id}).all()
+        inbox = conn.execute(
+            sa.text("select kind, subject, read from inbox_items where citizen_id = :c"), {"c": citizen_id}
+        ).all()
     assert [item.kind for item in inbox] == ["ticket.submitted"] and not inbox[0].read
     assert code in inbox[0].subject
 
@@ -141,18 +166,50 @@ def test_complaint_with_photo_travels_the_whole_path(platform, infra, infra_back
 def test_bad_input_gets_a_problem_body(platform):
     base = platform.base_url
     cases = [
-        (requests.post(f"{base}/api/v1/tickets", data={"office": "atlantis", "description": "une description assez longue",
-                                                         "category": "roads"}, timeout=10), 404, "OFFICE_NOT_FOUND"),
-        (requests.post(f"{base}/api/v1/tickets", data={"office": "tetouan", "description": "court", "category": "roads"},
-                       timeout=10), 400, "DESCRIPTION_TOO_SHORT"),
-        (requests.post(f"{base}/api/v1/tickets", data={"office": "asilah", "description": "une description assez longue",
-                                                         "category": "roads"}, timeout=10), 409, "OFFICE_NOT_ACCEPTING"),
-        (requests.post(f"{base}/api/v1/tickets", data={"office": "tetouan", "description": "une description assez longue",
-                                                         "category": "roads"},
-                       files={"photo": ("x.jpg", b"#!/bin/sh\necho not a photo\n", "image/jpeg")}, timeout=10),
-         400, "ATTACHMENT_TYPE_NOT_ALLOWED"),
-        (requests.post(f"{base}/api/v1/tickets", data=b"{not json", headers={"Content-Type": "application/json"},
-                       timeout=10), 400, "JSON_MALFORMED"),
+        (
+            requests.post(
+                f"{base}/api/v1/tickets",
+                data={"office": "atlantis", "description": "une description assez longue", "category": "roads"},
+                timeout=10,
+            ),
+            404,
+            "OFFICE_NOT_FOUND",
+        ),
+        (
+            requests.post(
+                f"{base}/api/v1/tickets",
+                data={"office": "tetouan", "description": "court", "category": "roads"},
+                timeout=10,
+            ),
+            400,
+            "DESCRIPTION_TOO_SHORT",
+        ),
+        (
+            requests.post(
+                f"{base}/api/v1/tickets",
+                data={"office": "asilah", "description": "une description assez longue", "category": "roads"},
+                timeout=10,
+            ),
+            409,
+            "OFFICE_NOT_ACCEPTING",
+        ),
+        (
+            requests.post(
+                f"{base}/api/v1/tickets",
+                data={"office": "tetouan", "description": "une description assez longue", "category": "roads"},
+                files={"photo": ("x.jpg", b"#!/bin/sh\necho not a photo\n", "image/jpeg")},
+                timeout=10,
+            ),
+            400,
+            "ATTACHMENT_TYPE_NOT_ALLOWED",
+        ),
+        (
+            requests.post(
+                f"{base}/api/v1/tickets", data=b"{not json", headers={"Content-Type": "application/json"}, timeout=10
+            ),
+            400,
+            "JSON_MALFORMED",
+        ),
         (requests.get(f"{base}/api/v1/tickets/track/12", timeout=10), 400, "TRACKING_CODE_MALFORMED"),
         (requests.get(f"{base}/api/v1/tickets/track/0000-0000-0", timeout=10), 404, "TICKET_NOT_FOUND"),
     ]
@@ -168,7 +225,8 @@ def test_oversized_request_is_refused_before_reaching_the_services(platform):
     response = requests.post(
         f"{platform.base_url}/api/v1/tickets",
         data={"office": "tetouan", "description": "une description assez longue", "category": "roads"},
-        files={"photo": ("big.jpg", b"\xff\xd8\xff" + b"\0" * (13 * 1024 * 1024), "image/jpeg")}, timeout=60,
+        files={"photo": ("big.jpg", b"\xff\xd8\xff" + b"\0" * (13 * 1024 * 1024), "image/jpeg")},
+        timeout=60,
     )
     assert response.status_code == 413
     assert response.json()["reason"] == "REQUEST_TOO_LARGE"

@@ -1,6 +1,7 @@
 """Real accounts for the tickets e2e tests: registered and verified through the gateway (code
 from the real SMTP server), roles granted by a national admin through the API, and their access
 tokens put on gRPC metadata exactly as the gateway forwards them (tickets verifies them itself)."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import time
 from .test_identity_helpers import login, national_admin, new_email, offices, operator_grant, post, register
 
 AUTH_METADATA = "x-nameko-authorization"
-RELOGIN_AFTER = 120.0   # access tokens live 5 minutes; a module of tests can run longer
+RELOGIN_AFTER = 120.0  # access tokens live 5 minutes; a module of tests can run longer
 
 
 class Person:

@@ -3,6 +3,7 @@
 `make protos` writes the committed code; `--check` generates into a temporary folder and
 fails when the committed code differs, so a .proto change never ships without its code.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """The rendered manifests of make chart-check (deploy/tools/chart-check.sh writes them to
 CHART_RENDER_DIR, one file per instance profile and per service chart)."""
+
 from __future__ import annotations
 
 import sys

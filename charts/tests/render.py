@@ -1,4 +1,5 @@
 """Loads the manifests rendered by make chart-check (CHART_RENDER_DIR)."""
+
 from __future__ import annotations
 
 import os
@@ -16,4 +17,3 @@ def load(name: str) -> list[dict]:
     if not path.exists():
         pytest.fail(f"{path} missing: run make chart-check (it renders the charts first)")
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
-

@@ -1,4 +1,5 @@
 """Every workload of every profile is hardened and probed; migrations are hook Jobs."""
+
 from __future__ import annotations
 
 GRPC_SERVICES = {"identity", "registry", "tickets", "documents", "notifications"}
@@ -80,6 +81,7 @@ def test_secrets_are_referenced_never_rendered(profile):
 
 def test_national_profile_scales_and_spreads():
     from render import load
+
     docs = load("profile-national")
     kinds = {}
     for d in docs:
@@ -93,6 +95,7 @@ def test_national_profile_scales_and_spreads():
 
 def test_partner_profile_is_small_with_bundled_storage():
     from render import load
+
     docs = load("profile-partner")
     assert all(d["spec"]["replicas"] == 1 for d in docs if d["kind"] == "Deployment")
     assert [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "co-object-storage"]
@@ -104,6 +107,7 @@ def test_partner_profile_is_small_with_bundled_storage():
 
 def test_kafka_topics_with_dead_letter_topics():
     from render import load
+
     topics = {d["spec"]["topicName"]: d["spec"] for d in load("profile-national") if d["kind"] == "KafkaTopic"}
     domains = ["identity", "registry", "tickets", "documents", "notifications"]
     assert set(topics) == {f"{d}.events.v1{s}" for d in domains for s in ("", ".dlq")}

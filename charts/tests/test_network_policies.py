@@ -1,5 +1,6 @@
 """The namespace denies every flow by default and allows exactly the platform's real flows:
 each rule of each NetworkPolicy is mapped to the flow it opens and the set is compared whole."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,19 +25,38 @@ def expected(profile: str) -> set[tuple[str, str, str]]:
     flows |= {("ingress", s, "prometheus") for s in SERVICES} | {("ingress", "gateway", "ingress-controller")}
     if profile == "partner":  # bundled S3 server and CloudNativePG instances in the namespace
         flows -= {("egress", "documents", "s3")}
-        flows |= {("egress", "documents", "object-storage"), ("ingress", "object-storage", "documents"),
-                  ("egress", "object-storage", "dns")}
+        flows |= {
+            ("egress", "documents", "object-storage"),
+            ("ingress", "object-storage", "documents"),
+            ("egress", "object-storage", "dns"),
+        }
         flows |= {("ingress", "postgres", s) for s in DB}
-        flows |= {("ingress", "postgres", "postgres"), ("egress", "postgres", "postgres"),
-                  ("ingress", "postgres", "cnpg-operator"), ("egress", "postgres", "kube-api"),
-                  ("egress", "postgres", "dns")}
+        flows |= {
+            ("ingress", "postgres", "postgres"),
+            ("egress", "postgres", "postgres"),
+            ("ingress", "postgres", "cnpg-operator"),
+            ("egress", "postgres", "kube-api"),
+            ("egress", "postgres", "dns"),
+        }
     return flows
 
 
-NAMESPACES = {"ingress-nginx": "ingress-controller", "monitoring": "prometheus", "kafka": "kafka",
-              "cnpg-system": "cnpg-operator"}
-PORTS = {9092: "kafka", 9093: "kafka", 5432: "postgres", 443: "s3", 8333: "s3", 587: "smtp",
-         53: "dns", 6443: "kube-api"}
+NAMESPACES = {
+    "ingress-nginx": "ingress-controller",
+    "monitoring": "prometheus",
+    "kafka": "kafka",
+    "cnpg-system": "cnpg-operator",
+}
+PORTS = {
+    9092: "kafka",
+    9093: "kafka",
+    5432: "postgres",
+    443: "s3",
+    8333: "s3",
+    587: "smtp",
+    53: "dns",
+    6443: "kube-api",
+}
 
 
 def who(selector: dict) -> str | None:
@@ -77,8 +97,15 @@ def flows_of(docs: list[dict]) -> set[tuple[str, str, str]]:
     for p in policies:
         spec = p["spec"]
         subject = who(spec["podSelector"])
-        targets = [subject] if subject else sorted(all_pods | {f"{s}-migrate" for s in DB} |
-                                                     ({"postgres"} if any(d["kind"] == "Cluster" for d in docs) else set()))
+        targets = (
+            [subject]
+            if subject
+            else sorted(
+                all_pods
+                | {f"{s}-migrate" for s in DB}
+                | ({"postgres"} if any(d["kind"] == "Cluster" for d in docs) else set())
+            )
+        )
         for direction, key, peers_key in (("ingress", "ingress", "from"), ("egress", "egress", "to")):
             for rule in spec.get(key, []):
                 ports = [x["port"] for x in rule.get("ports", [])]
@@ -94,8 +121,13 @@ def flows_of(docs: list[dict]) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("name", ["default", "national", "partner"])
 def test_default_deny_plus_exactly_the_real_flows(name):
     docs = load(f"profile-{name}")
-    deny = [p for p in docs if p["kind"] == "NetworkPolicy" and p["spec"]["podSelector"] == {}
-            and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}]
+    deny = [
+        p
+        for p in docs
+        if p["kind"] == "NetworkPolicy"
+        and p["spec"]["podSelector"] == {}
+        and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    ]
     assert len(deny) == 1 and not deny[0]["spec"].get("ingress") and not deny[0]["spec"].get("egress")
     got = flows_of(docs)
     want = expected(name)
@@ -106,5 +138,7 @@ def test_default_deny_plus_exactly_the_real_flows(name):
 def test_every_pod_of_the_namespace_is_selected_by_a_policy_of_its_own():
     docs = load("profile-partner")
     selected = {who(p["spec"]["podSelector"]) for p in docs if p["kind"] == "NetworkPolicy"}
-    pods = {d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] for d in docs if d["kind"] == "Deployment"}
+    pods = {
+        d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] for d in docs if d["kind"] == "Deployment"
+    }
     assert pods <= selected

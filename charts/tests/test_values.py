@@ -1,5 +1,6 @@
 """Every value of every chart is documented, global settings agree between the charts, and the
 committed values schemas are the generated ones."""
+
 from __future__ import annotations
 
 import re

@@ -56,9 +56,7 @@ def s3(endpoint: str, access_key: str, secret_key: str, region: str, bucket: str
         secret_key=secret_key,
         region=region,
         secure=url.scheme == "https",
-        http_client=urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=2, read=5), retries=False
-        ),
+        http_client=urllib3.PoolManager(timeout=urllib3.Timeout(connect=2, read=5), retries=False),
     )
     if not client.bucket_exists(bucket):
         client.make_bucket(bucket)

@@ -8,6 +8,7 @@ answers the first id and stores nothing (like real providers' client references)
 GET /v1/messages lists what was received. POST /control {"fail_next": n} answers 503 to
 the next n sends, to exercise retries.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ service, logs in .local/logs/<svc>.log, ready when its gRPC health check answers
 
     python deploy/local/stack.py up [--postgres] | down | status
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,7 @@ class Service:
 
 
 # The ports are the platform's (cokit.platform); a stack may shift them all (port_offset).
-SERVICES = tuple(
-    Service(f.name, f.grpc_port or None, f.metrics_port, f.http_port or None) for f in platform.SERVICES
-)
+SERVICES = tuple(Service(f.name, f.grpc_port or None, f.metrics_port, f.http_port or None) for f in platform.SERVICES)
 NAMES = tuple(s.name for s in SERVICES)
 
 
@@ -60,9 +59,14 @@ class Stack:
     both can run on one machine.
     """
 
-    def __init__(self, state_dir: pathlib.Path | None = None, port_offset: int = 0,
-                 postgres: bool = False, infra: dict[str, str] | None = None,
-                 overrides: dict[str, str] | None = None):
+    def __init__(
+        self,
+        state_dir: pathlib.Path | None = None,
+        port_offset: int = 0,
+        postgres: bool = False,
+        infra: dict[str, str] | None = None,
+        overrides: dict[str, str] | None = None,
+    ):
         self.state_dir = state_dir or ROOT / ".local"
         self.logs = self.state_dir / "logs"
         self.pids = self.state_dir / "pids"
@@ -181,8 +185,11 @@ class Stack:
 
     def migrate(self, name: str) -> None:
         result = subprocess.run(
-            [str(PYTHON), "-m", "cokit.run", name, "--migrate"], cwd=ROOT, env=self.env(name),
-            capture_output=True, text=True,
+            [str(PYTHON), "-m", "cokit.run", name, "--migrate"],
+            cwd=ROOT,
+            env=self.env(name),
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise SystemExit(f"migration of {name} failed:\n{result.stdout}{result.stderr}")
@@ -195,8 +202,12 @@ class Stack:
             return existing
         log = open(self.log_path(name), "ab")
         proc = subprocess.Popen(
-            [str(PYTHON), "-m", "cokit.run", name], cwd=ROOT, env=self.env(name),
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [str(PYTHON), "-m", "cokit.run", name],
+            cwd=ROOT,
+            env=self.env(name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
         (self.pids / f"{name}.pid").write_text(str(proc.pid))
@@ -247,7 +258,9 @@ class Stack:
         for name, service in self.services.items():
             pid = self.pid_of(name)
             ready = pid is not None and self.is_ready(name)
-            where = f"http://127.0.0.1:{service.http_port}" if service.http_port else f"grpc 127.0.0.1:{service.grpc_port}"
+            where = (
+                f"http://127.0.0.1:{service.http_port}" if service.http_port else f"grpc 127.0.0.1:{service.grpc_port}"
+            )
             state = "ready" if ready else ("starting" if pid else "stopped")
             print(f"{name:14} {state:9} pid={pid or '-':<8} {where:28} log={self.log_path(name)}")
             rc = rc if ready else 3

@@ -1,6 +1,7 @@
 """Writes (or with --check, compares) charts/<service>/templates/_facts.tpl and the library
 chart's port table from cokit.platform, the one place the platform's ports, calls and
 backends are written."""
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ fails. The PrometheusRule's spec is written to <file>.rules.yaml for promtool.
 
 usage: validate_rendered.py RENDERED.yaml...
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,9 @@ def main(paths: list[str]) -> int:
         if rules:
             out = path.with_suffix(".rules.yaml")
             out.write_text(yaml.safe_dump({"groups": [g for r in rules for g in r["groups"]]}))
-        print(f"{path.name}: {len(docs)} resources checked against Kubernetes {', '.join(K8S_VERSIONS)} and the CRD schemas")
+        print(
+            f"{path.name}: {len(docs)} resources checked against Kubernetes {', '.join(K8S_VERSIONS)} and the CRD schemas"
+        )
     return 1 if failures else 0
 
 

@@ -5,6 +5,7 @@ misspelt value fails `helm lint` and `helm install` instead of being ignored. Fr
 (empty defaults, and the names in FREE) stay open. A subchart's key in the umbrella chart only
 types `enabled`: the subchart's own schema checks the rest.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,19 @@ from pathlib import Path
 import yaml
 
 CHARTS = Path(__file__).resolve().parents[2] / "charts"
-FREE = {"config", "secretEnv", "podAnnotations", "nodeSelector", "affinity", "labels", "resources",
-        "topics", "label", "requests", "limits"}
+FREE = {
+    "config",
+    "secretEnv",
+    "podAnnotations",
+    "nodeSelector",
+    "affinity",
+    "labels",
+    "resources",
+    "topics",
+    "label",
+    "requests",
+    "limits",
+}
 SUBCHARTS = {"identity", "registry", "tickets", "documents", "notifications", "gateway"}
 
 

@@ -4,6 +4,7 @@ cheap phone's screen, with each page's transferred bytes counted and screenshots
 
 The services are the session's `platform` (e2e_tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,8 +17,14 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / ".local" / "screenshots"
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -91,7 +98,8 @@ class Phone:
         violations = json.loads(result)["violations"]
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"][:3]]}
-            for v in violations if v["impact"] in ("serious", "critical")
+            for v in violations
+            if v["impact"] in ("serious", "critical")
         ]
 
 
@@ -101,8 +109,12 @@ def phone_factory(chromium, platform):
 
     def make(locale: str = "ar-MA", javascript: bool = True) -> Phone:
         context = chromium.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-            locale=locale, java_script_enabled=javascript,
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            java_script_enabled=javascript,
         )
         contexts.append(context)
         return Phone(context, platform.base_url)

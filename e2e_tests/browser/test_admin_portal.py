@@ -8,6 +8,7 @@ The registry's database is shared with every other test, so the offices changed 
 for this run (status planned: no citizen page lists them) and the holiday confirmed here is
 one this run adds far in the future.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,11 +33,16 @@ HOLIDAY = (dt.date(2150, 1, 1) + dt.timedelta(days=random.randrange(49 * 365))).
 def new_office(platform, infra_backend, commune: str, suffix: str) -> str:
     with grpc.insecure_channel(platform.grpc_target("registry")) as channel:
         registry = RegistryServiceStub(through_platform(channel, platform, instance_admin(platform, infra_backend)))
-        profile = registry.CreateOffice(registry_pb.CreateOfficeRequest(
-            slug=f"e2e-admin-{RUN}-{suffix}", commune_code=commune,
-            name=registry_pb.LocalizedName(fr=f"Bureau admin {suffix}", ar="مكتب الإدارة", zgh="ⵜⵉⵟⵟⴰⵡⵉⵏ"),
-            address="Avenue Mohammed V", opening_hours=[registry_pb.OpeningHours(weekday="mon", opens="09:00", closes="12:00")],
-        ), timeout=30)
+        profile = registry.CreateOffice(
+            registry_pb.CreateOfficeRequest(
+                slug=f"e2e-admin-{RUN}-{suffix}",
+                commune_code=commune,
+                name=registry_pb.LocalizedName(fr=f"Bureau admin {suffix}", ar="مكتب الإدارة", zgh="ⵜⵉⵟⵟⴰⵡⵉⵏ"),
+                address="Avenue Mohammed V",
+                opening_hours=[registry_pb.OpeningHours(weekday="mon", opens="09:00", closes="12:00")],
+            ),
+            timeout=30,
+        )
     return profile.office.slug
 
 
@@ -48,7 +54,10 @@ def people(platform, infra_backend) -> dict:
     found = {"national": new_email("national"), "commune": new_email("commune-admin"), "clerk": new_email("clerk")}
     ids = {name: register(platform, infra_backend, email) for name, email in found.items()}
     operator_grant(platform, found["national"], "national_admin")
-    for name, role, scope in (("commune", "commune_admin", {"commune": "tetouan"}), ("clerk", "staff", {"office": "tetouan"})):
+    for name, role, scope in (
+        ("commune", "commune_admin", {"commune": "tetouan"}),
+        ("clerk", "staff", {"office": "tetouan"}),
+    ):
         r = post(platform, "/api/v1/roles", {"citizen_id": ids[name], "role": role, "scope": scope}, admin_token)
         assert r.status_code == 201, r.text
     found["newcomer"] = register(platform, infra_backend, new_email("newcomer"))
@@ -66,7 +75,7 @@ def open_page(phone, path: str, status: int = 200):
 def test_a_national_admin_edits_an_office_its_catalogue_roles_and_the_calendar(phone_factory, people):
     admin = phone_factory(locale=LOCALES["fr"], javascript=False)
     sign_in(admin, people["national"], "fr")
-    assert admin.page.locator(".bar a[href='/staff/admin']").count() == 1     # the staff bar links the admin pages
+    assert admin.page.locator(".bar a[href='/staff/admin']").count() == 1  # the staff bar links the admin pages
     page = open_page(admin, "/staff/admin?lang=fr")
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['here']}']").count() == 1
     assert page.locator(f"#offices a[href='/staff/admin/offices/{people['there']}']").count() == 1
@@ -136,8 +145,13 @@ def test_a_national_admin_edits_an_office_its_catalogue_roles_and_the_calendar(p
 
     # the pages in Arabic and French, for people to look at
     for lang in ("ar", "fr"):
-        for name, path in (("offices", "/staff/admin"), ("office", office), ("catalogue", f"{office}/catalogue"),
-                           ("roles", f"{office}/roles"), ("calendar", "/staff/admin/calendar")):
+        for name, path in (
+            ("offices", "/staff/admin"),
+            ("office", office),
+            ("catalogue", f"{office}/catalogue"),
+            ("roles", f"{office}/roles"),
+            ("calendar", "/staff/admin/calendar"),
+        ):
             page = open_page(admin, f"{path}?lang={lang}")
             assert page.get_attribute("html", "lang") == lang
             assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
@@ -154,21 +168,24 @@ def test_a_commune_admin_manages_only_their_communes_offices(phone_factory, peop
     assert page.locator("#calendar-link").count() == 0
     page = open_page(admin, f"/staff/admin/offices/{people['here']}/roles?lang=ar")
     assert page.locator("#role option[value=staff]").count() == 1
-    assert page.locator("#role option[value=commune_admin]").count() == 0    # not theirs to hand out
+    assert page.locator("#role option[value=commune_admin]").count() == 0  # not theirs to hand out
     token = page.input_value("form[action='/staff/logout'] input[name=csrf]")
     for path in ("", "/catalogue", "/roles"):
         open_page(admin, f"/staff/admin/offices/{people['there']}{path}", status=403)
     open_page(admin, "/staff/admin/calendar", status=403)
     # a form for another commune's office is refused too, even with a good session token
-    refused = admin.page.request.post(f"{admin.base_url}/staff/admin/offices/{people['there']}", max_redirects=0,
-                                      form={"csrf": token, "status": "suspended", "phone": "+212539000001"})
+    refused = admin.page.request.post(
+        f"{admin.base_url}/staff/admin/offices/{people['there']}",
+        max_redirects=0,
+        form={"csrf": token, "status": "suspended", "phone": "+212539000001"},
+    )
     assert refused.status == 403
 
 
 def test_a_clerk_is_refused_the_admin_pages(phone_factory, people):
     clerk = phone_factory(locale=LOCALES["fr"], javascript=False)
     sign_in(clerk, people["clerk"], "fr")
-    assert clerk.page.locator(".bar a[href='/staff/admin']").count() == 0     # no link to pages they may not open
+    assert clerk.page.locator(".bar a[href='/staff/admin']").count() == 0  # no link to pages they may not open
     for path in ("/staff/admin", f"/staff/admin/offices/{people['here']}", "/staff/admin/calendar"):
         open_page(clerk, path, status=403)
     # signed out, the admin pages lead to the sign-in page and back
@@ -183,8 +200,13 @@ def test_admin_pages_have_no_serious_accessibility_violation(phone_factory, axe_
     sign_in(admin, people["national"], lang)
     office = f"/staff/admin/offices/{people['here']}"
     found = {}
-    for name, path in (("offices", "/staff/admin"), ("office", office), ("catalogue", f"{office}/catalogue"),
-                       ("roles", f"{office}/roles"), ("calendar", "/staff/admin/calendar")):
+    for name, path in (
+        ("offices", "/staff/admin"),
+        ("office", office),
+        ("catalogue", f"{office}/catalogue"),
+        ("roles", f"{office}/roles"),
+        ("calendar", "/staff/admin/calendar"),
+    ):
         open_page(admin, f"{path}?lang={lang}")
         found[name] = admin.axe(axe_source)
     # a page showing a refused form, too

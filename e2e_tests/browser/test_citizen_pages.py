@@ -8,6 +8,7 @@ The journey runs without JavaScript; every page is measured (bytes transferred, 
 saved as a screenshot in .local/screenshots/ and scanned by axe-core (no serious or critical
 violation) in a second browser context holding the same session.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,11 @@ AXE: dict[str, list] = {}
 
 @pytest.fixture(scope="module")
 def crew(platform, infra_backend):
-    return people(platform, infra_backend, {"citizen_ar": None, "citizen_fr": None, "other": None,
-                                            "clerk": ("staff", {"office": "tetouan"})})
+    return people(
+        platform,
+        infra_backend,
+        {"citizen_ar": None, "citizen_fr": None, "other": None, "clerk": ("staff", {"office": "tetouan"})},
+    )
 
 
 def api(platform, path: str, token: str, body: dict) -> dict:
@@ -62,16 +66,35 @@ def measure_and_scan(phone, scanner, axe_source: str, lang: str, name: str) -> N
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
-        phone_factory, axe_source, platform, crew, lang):
+    phone_factory, axe_source, platform, crew, lang
+):
     person, clerk = crew[f"citizen_{lang}"], crew["clerk"]
     marker = uuid.uuid4().hex[:8]
-    receipt = api(platform, "/api/v1/tickets", person.token, {
-        "office": "tetouan", "kind": "complaint", "category": "lighting", "language": lang,
-        "description": f"Lampadaire éteint devant l'école {marker}"})
+    receipt = api(
+        platform,
+        "/api/v1/tickets",
+        person.token,
+        {
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "lighting",
+            "language": lang,
+            "description": f"Lampadaire éteint devant l'école {marker}",
+        },
+    )
     ticket_id, code = receipt["ticket_id"], receipt["tracking_code"]
-    others = api(platform, "/api/v1/tickets", crew["other"].token, {
-        "office": "tetouan", "kind": "complaint", "category": "roads", "language": "fr",
-        "description": f"Nid-de-poule rue des Orangers {marker}"})
+    others = api(
+        platform,
+        "/api/v1/tickets",
+        crew["other"].token,
+        {
+            "office": "tetouan",
+            "kind": "complaint",
+            "category": "roads",
+            "language": "fr",
+            "description": f"Nid-de-poule rue des Orangers {marker}",
+        },
+    )
     api(platform, f"/api/v1/staff/tickets/{ticket_id}/transitions", clerk.token, {"action": "acknowledge"})
     api(platform, f"/api/v1/staff/tickets/{ticket_id}/transitions", clerk.token, {"action": "start"})
     import grpc
@@ -82,11 +105,17 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     note, reply = f"note-interne-{marker}", f"L'équipe passe jeudi {marker}"
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
         stub = TicketsServiceStub(channel)
-        stub.PostMessage(pb.MessageRequest(ticket_id=ticket_id, internal=True, body=note), timeout=30, metadata=clerk.metadata)
+        stub.PostMessage(
+            pb.MessageRequest(ticket_id=ticket_id, internal=True, body=note), timeout=30, metadata=clerk.metadata
+        )
         stub.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body=reply), timeout=30, metadata=clerk.metadata)
     answer = f"Le lampadaire est réparé {marker}"
-    api(platform, f"/api/v1/staff/tickets/{ticket_id}/transitions", clerk.token,
-        {"action": "answer", "answer": answer, "outcome": "positive"})
+    api(
+        platform,
+        f"/api/v1/staff/tickets/{ticket_id}/transitions",
+        clerk.token,
+        {"action": "answer", "answer": answer, "outcome": "positive"},
+    )
 
     phone = phone_factory(locale=LOCALES[lang], javascript=False)
     scanner = phone_factory(locale=LOCALES[lang], javascript=True)
@@ -97,7 +126,7 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     assert response.status == 200 and page.url.split("?")[0].endswith("/me/login"), page.url
     assert page.locator("h2").inner_text() == SIGN_IN_TITLE[lang]
     phone.open(page.url.replace(phone.base_url, ""))
-    assert page.locator("main a[href='/track']").count() == 1     # no account needed to track by code
+    assert page.locator("main a[href='/track']").count() == 1  # no account needed to track by code
     measure_and_scan(phone, scanner, axe_source, lang, "me-login")
     page.fill("#login", person.email)
     page.fill("#password", "not the password")
@@ -129,14 +158,19 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     measure_and_scan(phone, scanner, axe_source, lang, "me-request")
 
     # the citizen closes the answered request themselves (the only action the workflow gives them now)
-    assert page.locator("form[action$='/transitions'] input[name=action]").evaluate_all("l => l.map(e => e.value)") == ["close"]
+    assert page.locator("form[action$='/transitions'] input[name=action]").evaluate_all("l => l.map(e => e.value)") == [
+        "close"
+    ]
     click_and_wait(page, "form:has(input[name=action][value=close]) button[type=submit]")
     assert "done=close" in page.url and page.locator("dd strong").inner_text() == CLOSED[lang]
 
     # the citizen replies, then rates the closed request
     page.fill("#reply-body", f"Merci beaucoup {marker}")
     click_and_wait(page, "form:has(#reply-body) button[type=submit]")
-    assert page.locator("[role=status]").count() == 1 and f"Merci beaucoup {marker}" in page.locator(".timeline").inner_text()
+    assert (
+        page.locator("[role=status]").count() == 1
+        and f"Merci beaucoup {marker}" in page.locator(".timeline").inner_text()
+    )
     page.check("#rating-4")
     click_and_wait(page, "form[action$='/rating'] button[type=submit]")
     assert page.inner_text("#rating") == "4/5" and page.locator("form[action$='/rating']").count() == 0
@@ -149,6 +183,7 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     def inbox():
         phone.open(f"/me/notifications?lang={lang}")
         return page.locator(".queue li.unread").count() >= 2
+
     eventually(inbox, timeout=60, interval=1, what="the in-app notifications")
     measure_and_scan(phone, scanner, axe_source, lang, "me-notifications")
     action = page.locator(".queue li.unread form").first.get_attribute("action")
@@ -173,7 +208,9 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     token = page.input_value("form[action='/me/data/erase'] input[name=csrf]")
     refused = page.request.post(f"{phone.base_url}/me/data/erase", form={"csrf": token}, max_redirects=0)
     assert refused.status == 400 and CONFIRM_REQUIRED[lang] in refused.text()
-    forged = page.request.post(f"{phone.base_url}/me/data/erase", form={"csrf": "forged", "confirm": "yes"}, max_redirects=0)
+    forged = page.request.post(
+        f"{phone.base_url}/me/data/erase", form={"csrf": "forged", "confirm": "yes"}, max_redirects=0
+    )
     assert forged.status == 403
     assert login(platform, person.email)["access_token"]
     page.check("#confirm")
@@ -182,7 +219,9 @@ def test_a_citizen_follows_answers_rates_reads_notifications_exports_and_erases(
     assert page.locator("h2").inner_text() == ERASED[lang]
     check_page(phone, lang, "me-erased")
     assert not [c for c in phone.context.cookies() if c["name"].startswith("co_me_") and c["value"]]
-    r = requests.post(f"{platform.base_url}/api/v1/auth/login", json={"login": person.email, "password": PASSWORD}, timeout=30)
+    r = requests.post(
+        f"{platform.base_url}/api/v1/auth/login", json={"login": person.email, "password": PASSWORD}, timeout=30
+    )
     assert r.status_code == 401, r.text
     phone.open("/me")
     assert page.url.split("?")[0].endswith("/me/login")
@@ -195,7 +234,7 @@ def test_an_unknown_address_answers_a_small_page_in_the_chosen_language(phone_fa
     assert response.status == 404 and response.headers["x-request-id"]
     assert phone.page.locator("h2").inner_text() == MISSING[lang]
     check_page(phone, lang, "not-found")
-    phone.open("/submit/nothing")           # the language chosen before is remembered
+    phone.open("/submit/nothing")  # the language chosen before is remembered
     assert phone.page.locator("h2").inner_text() == MISSING[lang]
     scanner = phone_factory(locale=LOCALES[lang], javascript=True)
     scanner.open(f"/no-such-page?lang={lang}")

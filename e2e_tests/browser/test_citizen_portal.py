@@ -4,6 +4,7 @@ without an account. Every citizen page is measured (bytes transferred, under 100
 scanned by axe-core (no serious or critical violation) and saved as a screenshot in
 .local/screenshots/.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,7 +57,9 @@ def submit_complaint(phone, lang: str) -> str:
     page.fill("#description", DESCRIPTIONS[lang])
     page.fill("#name", "Amina")
     page.fill("#email", f"amina.{uuid.uuid4().hex[:8]}@example.ma")
-    page.set_input_files("#photo", {"name": "lampe.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(uuid.uuid4().bytes)})
+    page.set_input_files(
+        "#photo", {"name": "lampe.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(uuid.uuid4().bytes)}
+    )
     phone.transfer.reset()
     with page.expect_navigation():
         page.click("form[action='/submit'] button[type=submit]")
@@ -222,9 +225,16 @@ def test_tifinagh_office_names_are_drawn_with_a_font_that_has_them(phone_factory
     assert tifinagh, "no office name in Tifinagh in the office list"
     page.select_option("#office", index=tifinagh[0])
 
-    covering = set(subprocess.run(
-        ["fc-list", ":charset=2d30", "family"], capture_output=True, text=True, check=True,
-    ).stdout.replace(",", "\n").split("\n")) - {""}
+    covering = set(
+        subprocess.run(
+            ["fc-list", ":charset=2d30", "family"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.replace(",", "\n")
+        .split("\n")
+    ) - {""}
     assert covering, "no installed font covers Tifinagh (Debian: fonts-noto-core or fonts-dejavu-core)"
     cdp = phone.context.new_cdp_session(page)
     cdp.send("DOM.enable")

@@ -2,6 +2,7 @@
 script): a public request with a place becomes a dot on the inline SVG around the office, the
 list of places under it is the text alternative, the page stays small, and axe finds no serious
 or critical violation."""
+
 from __future__ import annotations
 
 import random
@@ -24,10 +25,19 @@ def public_request(platform) -> tuple[float, float]:
     """A public request with a place near Tétouan's office."""
     latitude, longitude = 35.57 + random.randint(1, 999) / 100000, -5.36 - random.randint(1, 999) / 100000
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        TicketsServiceStub(through_platform(channel, platform)).Submit(pb.SubmitRequest(
-            office_id="tetouan", kind=pb.COMPLAINT, category="waste",
-            description=f"Dépôt sauvage d'ordures près du marché {uuid.uuid4().hex[:8]}", channel=pb.WEB,
-            language="fr", public=True, location=pb.Location(latitude=latitude, longitude=longitude)), timeout=30)
+        TicketsServiceStub(through_platform(channel, platform)).Submit(
+            pb.SubmitRequest(
+                office_id="tetouan",
+                kind=pb.COMPLAINT,
+                category="waste",
+                description=f"Dépôt sauvage d'ordures près du marché {uuid.uuid4().hex[:8]}",
+                channel=pb.WEB,
+                language="fr",
+                public=True,
+                location=pb.Location(latitude=latitude, longitude=longitude),
+            ),
+            timeout=30,
+        )
     return latitude, longitude
 
 

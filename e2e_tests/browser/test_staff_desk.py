@@ -7,6 +7,7 @@ the field in error, in the page's language.
 Every page is measured (bytes transferred, under 100 KB), saved as a screenshot and scanned by
 axe-core (no serious or critical violation) in a second context holding the same session.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -59,7 +60,10 @@ def test_walk_in_assign_and_activity_log(phone_factory, axe_source, platform, in
     page.fill("#requester_id_number", "12")
     response = click_and_wait(page, "form[action='/staff/walk-in'] button[type=submit]")
     assert response.status == 400
-    assert page.locator("#requester_id_number[aria-invalid=true]").count() == 1 and page.locator("[role=alert]").count() == 1
+    assert (
+        page.locator("#requester_id_number[aria-invalid=true]").count() == 1
+        and page.locator("[role=alert]").count() == 1
+    )
     assert page.input_value("#requester_name") == "Fatima Zahra" and page.input_value("#requester_id_number") == ""
     page.fill("#requester_id_number", id_number)
     click_and_wait(page, "form[action='/staff/walk-in'] button[type=submit]")
@@ -76,7 +80,7 @@ def test_walk_in_assign_and_activity_log(phone_factory, axe_source, platform, in
     click_and_wait(page, "form[action$='/assign'] button[type=submit]")
     assert "done=assign" in page.url and page.locator("[role=status]").count() == 1
     assert f"Service des archives {marker}" in page.locator("dl").inner_text()
-    assert page.locator("dd.assignee").inner_text().endswith(ASSIGNED_TO_ME[lang])   # the department, then who
+    assert page.locator("dd.assignee").inner_text().endswith(ASSIGNED_TO_ME[lang])  # the department, then who
     assert page.locator("#assign-priority option:checked").inner_text() == URGENT_PRIORITY[lang]
     staff.open(page.url.replace(staff.base_url, "").split("?")[0] + f"?lang={lang}")
     measure_and_scan(staff, scanner, axe_source, lang, "staff-ticket-assign")
@@ -114,8 +118,11 @@ def test_walk_in_assign_and_activity_log(phone_factory, axe_source, platform, in
 
 
 def test_staff_desk_page_sizes_report():
-    measured = {name: size for name, size in SIZES.items() if name.startswith(("staff-walk-in", "staff-activities",
-                                                                                 "staff-ticket-assign"))}
+    measured = {
+        name: size
+        for name, size in SIZES.items()
+        if name.startswith(("staff-walk-in", "staff-activities", "staff-ticket-assign"))
+    }
     if not measured:
         pytest.skip("no page was measured in this run")
     for name, size in sorted(measured.items()):

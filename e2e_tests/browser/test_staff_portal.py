@@ -7,6 +7,7 @@ Every staff and public page is measured (bytes transferred, under 100 KB), saved
 screenshot in Arabic and French in .local/screenshots/, and scanned by axe-core (no serious
 or critical violation).
 """
+
 from __future__ import annotations
 
 import random
@@ -30,7 +31,9 @@ def staff_member(platform, infra_backend) -> str:
     _, admin = national_admin(platform, infra_backend)
     email = new_email("agent")
     citizen_id = register(platform, infra_backend, email)
-    r = post(platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": "staff", "scope": {"office": "tetouan"}}, admin)
+    r = post(
+        platform, "/api/v1/roles", {"citizen_id": citizen_id, "role": "staff", "scope": {"office": "tetouan"}}, admin
+    )
     assert r.status_code == 201, r.text
     return email
 
@@ -51,7 +54,7 @@ def click_and_wait(page, selector: str):
 def sign_in(phone, email: str, lang: str):
     page = phone.page
     response = phone.open(f"/staff?lang={lang}")
-    assert page.url.split("?")[0].endswith("/staff/login"), page.url     # signed out: sent to the sign-in page
+    assert page.url.split("?")[0].endswith("/staff/login"), page.url  # signed out: sent to the sign-in page
     assert response.status == 200
     page.fill("#login", email)
     page.fill("#password", PASSWORD)
@@ -107,8 +110,11 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
     # the answer needs its text and outcome; the form asks for both, and so does the server
     assert page.locator("#answer-answer").get_attribute("required") is not None
     token = page.input_value("form:has(input[name=action][value=answer]) input[name=csrf]")
-    refused = page.request.post(f"{staff.base_url}{ticket_path}/transitions", max_redirects=0,
-                                form={"csrf": token, "action": "answer", "answer": " ", "outcome": "positive"})
+    refused = page.request.post(
+        f"{staff.base_url}{ticket_path}/transitions",
+        max_redirects=0,
+        form={"csrf": token, "action": "answer", "answer": " ", "outcome": "positive"},
+    )
     assert refused.status == 400 and 'aria-invalid="true"' in refused.text() and 'role="alert"' in refused.text()
     answer = f"تم إصلاح عمود الإنارة أمام المدرسة {marker}"
     page.fill("#answer-answer", answer)
@@ -128,7 +134,9 @@ def test_staff_answer_a_request_the_citizen_reads_it_and_the_public_page_counts_
     # the public page counts the new request and its decision
     total_after, answered_after = public_figures(visitor, "ar")
     assert total_after >= total_before + 1 and answered_after >= answered_before + 1, (
-        (total_before, answered_before), (total_after, answered_after))
+        (total_before, answered_before),
+        (total_after, answered_after),
+    )
 
     # every new page in Arabic and French: size, direction, screenshot
     for lang in ("ar", "fr"):
@@ -163,9 +171,19 @@ def test_the_public_page_lists_public_requests_by_place(phone_factory, platform)
     latitude, longitude = 35.5 + random.randint(1, 9999) / 10000, -5.3 - random.randint(1, 9999) / 10000
     description = f"Nid-de-poule dangereux au carrefour {uuid.uuid4().hex[:8]}"
     with grpc.insecure_channel(platform.grpc_target("tickets")) as channel:
-        receipt = TicketsServiceStub(through_platform(channel, platform)).Submit(pb.SubmitRequest(
-            office_id="tetouan", kind=pb.COMPLAINT, category="roads", description=description, channel=pb.WEB,
-            language="fr", public=True, location=pb.Location(latitude=latitude, longitude=longitude)), timeout=30)
+        receipt = TicketsServiceStub(through_platform(channel, platform)).Submit(
+            pb.SubmitRequest(
+                office_id="tetouan",
+                kind=pb.COMPLAINT,
+                category="roads",
+                description=description,
+                channel=pb.WEB,
+                language="fr",
+                public=True,
+                location=pb.Location(latitude=latitude, longitude=longitude),
+            ),
+            timeout=30,
+        )
     visitor = phone_factory(locale=LOCALES["fr"], javascript=False)
     visitor.open("/offices/tetouan?lang=fr")
     place = visitor.page.locator(f"a[href='geo:{latitude:.4f},{longitude:.4f}']")
@@ -200,10 +218,20 @@ def test_an_expired_or_damaged_access_token_is_renewed_with_the_refresh_token(ph
     staff.open("/staff")
     assert staff.page.url.split("?")[0].endswith("/staff"), staff.page.url
     renewed = {c["name"]: c["value"] for c in staff.context.cookies()}
-    assert renewed["co_staff_access"] and renewed["co_staff_refresh"] != spent   # identity rotated it
+    assert renewed["co_staff_access"] and renewed["co_staff_refresh"] != spent  # identity rotated it
     # a token that does not verify is not trusted, and renewed the same way
-    staff.context.add_cookies([{"name": "co_staff_access", "value": "not.a.token", "url": staff.base_url + "/staff",
-                                "secure": True, "httpOnly": True, "sameSite": "Strict"}])
+    staff.context.add_cookies(
+        [
+            {
+                "name": "co_staff_access",
+                "value": "not.a.token",
+                "url": staff.base_url + "/staff",
+                "secure": True,
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
     staff.open("/staff")
     assert staff.page.url.split("?")[0].endswith("/staff"), staff.page.url
     # without any session cookie: back to the sign-in page, which brings the staff member back here

@@ -5,6 +5,7 @@ stopping a broker or killing a process never reaches the shared servers other se
 Ports and folder: CITIZENOFFICE_FAULTS_PORT_OFFSET (default: the e2e offset + 60) shifts
 the servers' and the services' ports alike; everything lives in .local/faults-<offset>/.
 """
+
 from __future__ import annotations
 
 import base64

@@ -6,6 +6,7 @@ Every submission of a run carries `[<run>:<index>]` in its description and its o
 address, so what the servers hold is matched to what each client was told without trusting
 the answers: a ticket stored for a submission that was refused shows up too.
 """
+
 from __future__ import annotations
 
 import collections
@@ -57,9 +58,14 @@ class Outcome:
     @property
     def told(self) -> bool:
         """Refused with a problem body naming why, and nothing internal in it."""
-        return (self.status is not None and self.status >= 500
-                and self.content_type == "application/problem+json" and bool(self.reason)
-                and "Traceback" not in self.text and 'File "' not in self.text)
+        return (
+            self.status is not None
+            and self.status >= 500
+            and self.content_type == "application/problem+json"
+            and bool(self.reason)
+            and "Traceback" not in self.text
+            and 'File "' not in self.text
+        )
 
     @property
     def ended(self) -> float:
@@ -67,9 +73,15 @@ class Outcome:
 
 
 def submission(run: str, index: int) -> dict:
-    return {"office": "tetouan", "kind": "complaint", "category": "lighting", "language": "fr",
-            "description": f"Lampadaire éteint devant le numéro {index} [{run}:{index}]",
-            "email": address(run, index), "name": "Essai"}
+    return {
+        "office": "tetouan",
+        "kind": "complaint",
+        "category": "lighting",
+        "language": "fr",
+        "description": f"Lampadaire éteint devant le numéro {index} [{run}:{index}]",
+        "email": address(run, index),
+        "name": "Essai",
+    }
 
 
 def address(run: str, index: int) -> str:
@@ -105,9 +117,19 @@ class Load:
     submission, as one honouring a Retry-After would. `on_outcome` sees each outcome as it
     arrives, on the client's thread (a test kills a process at the moment it wants)."""
 
-    def __init__(self, base_url: str, run: str, count: int, *, clients: int = CLIENTS,
-                 rate: float | None = None, seconds: float = 600.0, pause: float = 1.0,
-                 on_outcome: Callable[[Outcome], None] | None = None, folder=None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        run: str,
+        count: int,
+        *,
+        clients: int = CLIENTS,
+        rate: float | None = None,
+        seconds: float = 600.0,
+        pause: float = 1.0,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        folder=None,
+    ) -> None:
         self.base_url, self.run, self.count, self.clients, self.folder = base_url, run, count, clients, folder
         self.rate, self.seconds, self.pause, self.on_outcome = rate, seconds, pause, on_outcome
         self.outcomes: list[Outcome] = []
@@ -124,8 +146,9 @@ class Load:
 
     def start(self) -> "Load":
         self.started = time.monotonic()
-        self._threads = [threading.Thread(target=self._client, daemon=True, name=f"client-{i}")
-                         for i in range(self.clients)]
+        self._threads = [
+            threading.Thread(target=self._client, daemon=True, name=f"client-{i}") for i in range(self.clients)
+        ]
         for thread in self._threads:
             thread.start()
         return self
@@ -170,8 +193,13 @@ class Load:
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{self.run}.jsonl", "w") as fh:
             for o in sorted(self.outcomes, key=lambda o: o.started):
-                fh.write(json.dumps({**dataclasses.asdict(o), "started": round(o.started - self.started, 3),
-                                     "text": o.text[:300]}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {**dataclasses.asdict(o), "started": round(o.started - self.started, 3), "text": o.text[:300]},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
 
     def answered(self) -> int:
         with self._lock:
@@ -184,8 +212,12 @@ class Load:
 
 def summary(outcomes: list[Outcome]) -> dict[str, int]:
     statuses = collections.Counter(str(o.status or "none") for o in outcomes)
-    return {"submitted": len(outcomes), "accepted": sum(o.accepted for o in outcomes),
-            "refused": sum(not o.accepted for o in outcomes), **{f"http_{k}": v for k, v in sorted(statuses.items())}}
+    return {
+        "submitted": len(outcomes),
+        "accepted": sum(o.accepted for o in outcomes),
+        "refused": sum(not o.accepted for o in outcomes),
+        **{f"http_{k}": v for k, v in sorted(statuses.items())},
+    }
 
 
 def untold(outcomes: list[Outcome]) -> list[Outcome]:
@@ -195,6 +227,7 @@ def untold(outcomes: list[Outcome]) -> list[Outcome]:
 
 # --- what the servers hold -------------------------------------------------------------
 
+
 def engine(url: str) -> sa.Engine:
     return sa.create_engine(url, poolclass=sa.pool.NullPool)
 
@@ -203,8 +236,9 @@ def stored(tickets_db: sa.Engine, run: str) -> dict[int, list[str]]:
     """Ticket ids in the tickets database per submission index of `run`."""
     found: dict[int, list[str]] = collections.defaultdict(list)
     with tickets_db.connect() as conn:
-        rows = conn.execute(sa.text("select ticket_id, description from tickets where description like :p"),
-                            {"p": f"%[{run}:%"}).all()
+        rows = conn.execute(
+            sa.text("select ticket_id, description from tickets where description like :p"), {"p": f"%[{run}:%"}
+        ).all()
     for ticket_id, description in rows:
         match = _TOKEN.search(description)
         if match and match.group(1) == run:
@@ -214,8 +248,14 @@ def stored(tickets_db: sa.Engine, run: str) -> dict[int, list[str]]:
 
 def outbox_rows(tickets_db: sa.Engine, ticket_ids) -> collections.Counter:
     with tickets_db.connect() as conn:
-        keys = conn.execute(sa.text("select key from outbox_events where topic = :t and key = any(:k)"),
-                            {"t": TOPIC, "k": list(ticket_ids)}).scalars().all()
+        keys = (
+            conn.execute(
+                sa.text("select key from outbox_events where topic = :t and key = any(:k)"),
+                {"t": TOPIC, "k": list(ticket_ids)},
+            )
+            .scalars()
+            .all()
+        )
     return collections.Counter(keys)
 
 
@@ -244,8 +284,9 @@ class TopicCount:
 
 def topic_count(bootstrap: str, topic: str = TOPIC) -> TopicCount:
     """Every message on `topic` up to its end now, read from the beginning (no group)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
-                             request_timeout_ms=20_000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None, request_timeout_ms=20_000
+    )
     messages, event_ids = collections.Counter(), collections.defaultdict(set)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -287,6 +328,7 @@ def mails(backend, run: str) -> collections.Counter:
 
 # --- the verdict -----------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class Tally:
     """What the servers hold for one run's outcomes, read once the platform has settled."""
@@ -305,14 +347,18 @@ class Tally:
     def counts(self) -> dict[str, int]:
         ids = [o.ticket_id for o in self.accepted]
         codes = [o.tracking_code for o in self.accepted]
-        return {**summary(self.outcomes),
-                "stored": sum(len(self.rows.get(o.index, [])) for o in self.accepted),
-                "stored_without_receipt": sum(1 for o in self.outcomes if not o.accepted and self.rows.get(o.index)),
-                "events": sum(self.topic.messages[t] for t in ids), "duplicates": self.topic.duplicates(ids),
-                "mails": sum(self.receipts[c] for c in codes),
-                "mails_twice": sum(1 for c in codes if self.receipts[c] > 1),
-                "mails_missing": sum(1 for c in codes if not self.receipts[c]), "unpublished_left": self.unpublished,
-                "slowest_answer_s": round(max((o.seconds for o in self.outcomes), default=0.0), 1)}
+        return {
+            **summary(self.outcomes),
+            "stored": sum(len(self.rows.get(o.index, [])) for o in self.accepted),
+            "stored_without_receipt": sum(1 for o in self.outcomes if not o.accepted and self.rows.get(o.index)),
+            "events": sum(self.topic.messages[t] for t in ids),
+            "duplicates": self.topic.duplicates(ids),
+            "mails": sum(self.receipts[c] for c in codes),
+            "mails_twice": sum(1 for c in codes if self.receipts[c] > 1),
+            "mails_missing": sum(1 for c in codes if not self.receipts[c]),
+            "unpublished_left": self.unpublished,
+            "slowest_answer_s": round(max((o.seconds for o in self.outcomes), default=0.0), 1),
+        }
 
     def check(self, *, duplicates: bool = False) -> None:
         """Every accepted submission stored once, its event in the outbox once and on the topic
@@ -328,8 +374,11 @@ class Tally:
         assert not self.topic.second_events(ids), self.topic.second_events(ids)[:5]
         if not duplicates:
             assert self.topic.duplicates(ids) == 0, f"{self.topic.duplicates(ids)} events published twice"
-        wrong = {o.tracking_code: self.receipts[o.tracking_code] for o in self.accepted
-                 if self.receipts[o.tracking_code] != 1}
+        wrong = {
+            o.tracking_code: self.receipts[o.tracking_code]
+            for o in self.accepted
+            if self.receipts[o.tracking_code] != 1
+        }
         assert not wrong, f"receipt e-mails per tracking code, where not 1: {dict(list(wrong.items())[:10])}"
 
 
@@ -346,5 +395,11 @@ def settle(infra, backend, run: str, outcomes: list[Outcome], timeout: float = 1
         time.sleep(2.0)
     time.sleep(3)  # a second copy would be sent within the next send cycle (1 s)
     ids = [o.ticket_id for o in outcomes if o.accepted]
-    return Tally(outcomes, stored(db, run), outbox_rows(db, ids), topic_count(infra.kafka_bootstrap),
-                 mails(backend, run), unpublished(db))
+    return Tally(
+        outcomes,
+        stored(db, run),
+        outbox_rows(db, ids),
+        topic_count(infra.kafka_bootstrap),
+        mails(backend, run),
+        unpublished(db),
+    )

@@ -4,6 +4,7 @@ Submissions only write PostgreSQL (the ticket and its event in one transaction),
 fail while the broker is away; the relay keeps the events in the outbox and publishes them
 once the broker is back, and notifications sends each receipt once.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,7 @@ DOWN_SECONDS = 60
 RATE = 8.0
 
 
-def test_kafka_stopped_for_a_minute_fails_no_submission_and_every_event_follows(platform, infra, infra_backend,
-                                                                                report):
+def test_kafka_stopped_for_a_minute_fails_no_submission_and_every_event_follows(platform, infra, infra_backend, report):
     run = new_run("kafka")
     load = Load.on(platform, run, 2000, rate=RATE, seconds=DOWN_SECONDS + 35).start()
     eventually(lambda: load.accepted() >= 40, timeout=60, what="40 receipts before the broker stops")

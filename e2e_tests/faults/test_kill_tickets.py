@@ -13,6 +13,7 @@ outbox gives at-least-once. The duplicates are counted raw (never deduplicated) 
 repeat must carry the event id of the first, which the consumers drop: each accepted
 submission gets exactly one receipt e-mail.
 """
+
 from __future__ import annotations
 
 import signal
@@ -30,8 +31,9 @@ COUNT = 1000
 RATE = 25.0
 
 
-def test_sigkill_of_tickets_and_its_relay_loses_and_doubles_no_accepted_submission(platform, infra, infra_backend,
-                                                                                    report):
+def test_sigkill_of_tickets_and_its_relay_loses_and_doubles_no_accepted_submission(
+    platform, infra, infra_backend, report
+):
     run = new_run("kill")
     db = engine(infra.database_url("tickets"))
     kills: dict[str, int] = {}
@@ -88,5 +90,7 @@ def _lock_outbox_head(conn: sa.Connection):
     head = conn.execute(sa.text("select min(seq) from outbox_events where published_at is null")).scalar()
     if head is None:
         return None
-    return conn.execute(sa.text("select seq from outbox_events where seq = :s and published_at is null"
-                                " for update skip locked"), {"s": head}).scalar()
+    return conn.execute(
+        sa.text("select seq from outbox_events where seq = :s and published_at is null for update skip locked"),
+        {"s": head},
+    ).scalar()

@@ -4,6 +4,7 @@ While the database is away every submission is refused with a 503 problem body n
 cause (DATABASE_UNAVAILABLE or UNAVAILABLE), never a 500 and never a hang; once it is back
 the services reconnect by themselves (no restart) and submissions succeed again.
 """
+
 from __future__ import annotations
 
 import time
@@ -40,9 +41,11 @@ def test_postgres_restarted_mid_load_answers_503_then_recovers_by_itself(platfor
     late = [o for o in outcomes if o.started >= back + RECOVERY_SECONDS]
     tally = settle(infra, infra_backend, run, outcomes)
     reasons = sorted({o.reason for o in outcomes if not o.accepted})
-    report(f"postgres restart ({DOWN_SECONDS}s down): {tally.counts()} while down: {len(while_down)}"
-           f" (503: {sum(o.status == 503 for o in while_down)}), reasons {reasons},"
-           f" first receipt {first_success:.1f}s and last refusal {recovered:.1f}s after it was back")
+    report(
+        f"postgres restart ({DOWN_SECONDS}s down): {tally.counts()} while down: {len(while_down)}"
+        f" (503: {sum(o.status == 503 for o in while_down)}), reasons {reasons},"
+        f" first receipt {first_success:.1f}s and last refusal {recovered:.1f}s after it was back"
+    )
 
     assert len(while_down) >= DOWN_SECONDS * RATE * 0.5
     assert all(o.status == 503 and o.told for o in while_down), {(o.status, o.reason) for o in while_down}

@@ -1,6 +1,7 @@
 """Logs from a real OS thread and from green threads at once, in a monkey-patched process,
 as a service does when its Kafka clients (OS threads) and its workers both log. Exits 0
 when every line was written and no thread failed."""
+
 import eventlet
 
 eventlet.monkey_patch()

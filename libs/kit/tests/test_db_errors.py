@@ -1,6 +1,7 @@
 """A database that cannot be reached is UNAVAILABLE (DATABASE_UNAVAILABLE) to the caller, which
 may try again, where a wrong statement stays an internal error; a peer's UNAVAILABLE is passed
 on as it is (services/gateway/tests/test_problems.py: both become 503 problem bodies)."""
+
 from __future__ import annotations
 
 import socket
@@ -52,17 +53,22 @@ def to_status(exc: BaseException) -> GrpcError:
     return GrpcError.from_exception((type(exc), exc, exc.__traceback__))
 
 
-@pytest.mark.parametrize("exc", [
-    pytest.param(refused(), id="connection refused"),
-    pytest.param(server_error("57P03", "the database system is starting up"), id="starting up"),
-    pytest.param(server_error("57P01", "terminating connection due to administrator command"), id="shut down"),
-    pytest.param(server_error("08006", "connection failure"), id="connection failure"),
-    pytest.param(server_error("53300", "sorry, too many clients already"), id="no connection slot"),
-    pytest.param(sa.exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached"), id="pool exhausted"),
-    pytest.param(reset_in_driver(), id="reset while the driver reads"),
-    pytest.param(sa.exc.PendingRollbackError("Can't reconnect until invalid transaction is rolled back", code="8s2b"),
-                 id="statement after the connection was lost"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        pytest.param(refused(), id="connection refused"),
+        pytest.param(server_error("57P03", "the database system is starting up"), id="starting up"),
+        pytest.param(server_error("57P01", "terminating connection due to administrator command"), id="shut down"),
+        pytest.param(server_error("08006", "connection failure"), id="connection failure"),
+        pytest.param(server_error("53300", "sorry, too many clients already"), id="no connection slot"),
+        pytest.param(sa.exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached"), id="pool exhausted"),
+        pytest.param(reset_in_driver(), id="reset while the driver reads"),
+        pytest.param(
+            sa.exc.PendingRollbackError("Can't reconnect until invalid transaction is rolled back", code="8s2b"),
+            id="statement after the connection was lost",
+        ),
+    ],
+)
 def test_a_database_out_of_reach_is_unavailable_with_its_reason(exc):
     assert database_unreachable(exc)
     status = to_status(exc)
@@ -72,13 +78,16 @@ def test_a_database_out_of_reach_is_unavailable_with_its_reason(exc):
     assert "127.0.0.1" not in status.message and "pg8000" not in status.message
 
 
-@pytest.mark.parametrize("exc", [
-    pytest.param(server_error("42601", "syntax error at or near \"selec\""), id="syntax error"),
-    pytest.param(server_error("23505", "duplicate key value violates unique constraint"), id="unique violation"),
-    pytest.param(raised(lambda: sa.create_engine("sqlite://").connect().execute(sa.text("selec 1"))), id="sqlite"),
-    pytest.param(ValueError("a bug"), id="not a database error"),
-    pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="a reset elsewhere"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        pytest.param(server_error("42601", 'syntax error at or near "selec"'), id="syntax error"),
+        pytest.param(server_error("23505", "duplicate key value violates unique constraint"), id="unique violation"),
+        pytest.param(raised(lambda: sa.create_engine("sqlite://").connect().execute(sa.text("selec 1"))), id="sqlite"),
+        pytest.param(ValueError("a bug"), id="not a database error"),
+        pytest.param(ConnectionResetError(104, "Connection reset by peer"), id="a reset elsewhere"),
+    ],
+)
 def test_a_wrong_statement_or_a_bug_stays_internal(exc):
     assert not database_unreachable(exc)
     status = to_status(exc)

@@ -1,4 +1,5 @@
 """The bounds an office's catalogue deadline must keep, per request type."""
+
 import pytest
 
 from cokit import legal_deadlines as law
@@ -10,8 +11,9 @@ def reasons(request_type, count, unit):
 
 
 @pytest.mark.parametrize("request_type", ["complaint", "observation", "suggestion"])
-@pytest.mark.parametrize("count,unit", [(10, "working_days"), (40, "working_days"), (1, "days"), (56, "days"),
-                                        (1, "months"), (2, "months")])
+@pytest.mark.parametrize(
+    "count,unit", [(10, "working_days"), (40, "working_days"), (1, "days"), (56, "days"), (1, "months"), (2, "months")]
+)
 def test_an_office_may_promise_a_complaint_sooner_than_two_months(request_type, count, unit):
     assert law.problems(request_type, count, unit) == []
     assert law.applied(request_type, count, unit) == Rule(count, unit)
@@ -51,17 +53,23 @@ def test_an_administrative_request_takes_the_office_s_rule_up_to_three_months():
 
 def test_a_deadline_needs_a_known_unit_and_a_count():
     assert law.problems("complaint", 2, "weeks") == [
-        ("deadline_unit", "BAD_DEADLINE", "deadline_unit must be one of working_days, days, months")]
+        ("deadline_unit", "BAD_DEADLINE", "deadline_unit must be one of working_days, days, months")
+    ]
     assert reasons("complaint", 0, "months") == ["BAD_DEADLINE"]
     assert reasons("complaint", -1, "days") == ["BAD_DEADLINE"]
     assert law.applied("complaint", 0, "working_days") == Rule(2, "months")
     assert law.office_rule("complaint", 0, "working_days") is None
     # An unknown request type is the registry's own refusal; its deadline is not judged here.
     assert law.problems("wish", 400, "days") == [
-        ("deadline_count", "BAD_DEADLINE", "deadline_count must be within 1..365")]
+        ("deadline_count", "BAD_DEADLINE", "deadline_count must be within 1..365")
+    ]
     assert law.problems("wish", 12, "days") == []
 
 
 def test_a_rule_reads_as_a_sentence_would_say_it():
-    assert [str(Rule(1, "working_days")), str(Rule(10, "working_days")), str(Rule(1, "months")),
-            str(Rule(3, "days"))] == ["1 working day", "10 working days", "1 month", "3 days"]
+    assert [
+        str(Rule(1, "working_days")),
+        str(Rule(10, "working_days")),
+        str(Rule(1, "months")),
+        str(Rule(3, "days")),
+    ] == ["1 working day", "10 working days", "1 month", "3 days"]

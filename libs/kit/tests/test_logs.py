@@ -31,7 +31,7 @@ def test_a_line_is_json_with_service_and_trace():
 
 
 def test_foreign_exception_messages_are_not_logged():
-    entry = render(ValueError('duplicate key (email)=(amina@example.ma)'))
+    entry = render(ValueError("duplicate key (email)=(amina@example.ma)"))
     assert entry["error"] == "ValueError"
     assert "amina" not in json.dumps(entry)
     assert entry["where"].startswith("test_logs.py:")
@@ -52,9 +52,15 @@ def test_nameko_worker_error_lines_drop_the_exception_text():
     except KeyError:
         import sys
 
-        record = logging.LogRecord("nameko.containers", logging.ERROR, __file__, 1,
-                                   "error handling worker %s: %s", ("<ctx tickets.Submit>", KeyError("cin=AB123456")),
-                                   sys.exc_info())
+        record = logging.LogRecord(
+            "nameko.containers",
+            logging.ERROR,
+            __file__,
+            1,
+            "error handling worker %s: %s",
+            ("<ctx tickets.Submit>", KeyError("cin=AB123456")),
+            sys.exc_info(),
+        )
     assert WorkerErrorFilter().filter(record)
     line = JsonFormatter("tickets").format(record)
     assert "AB123456" not in line

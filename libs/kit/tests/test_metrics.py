@@ -84,11 +84,9 @@ class Sample:
         # how the gateway answers: a problem body for a refusal, a 500 for its own failure,
         # neither of them raised
         if thing == "missing":
-            return Response('{"status": 404, "reason": "NOT_FOUND"}', status=404,
-                            mimetype="application/problem+json")
+            return Response('{"status": 404, "reason": "NOT_FOUND"}', status=404, mimetype="application/problem+json")
         if thing == "broken":
-            return Response('{"status": 500, "reason": "INTERNAL"}', status=500,
-                            mimetype="application/problem+json")
+            return Response('{"status": 500, "reason": "INTERNAL"}', status=500, mimetype="application/problem+json")
         return 201, f"made {thing}"
 
     @closed("GET", "/closed/<path:rest>")
@@ -98,9 +96,7 @@ class Sample:
     @http("GET", "/count")
     def count(self, request):
         # declared on every call: must stay one series
-        counter = self.metrics.counter(
-            "citizenoffice_sample_things", "Things counted by the sample.", ["colour"]
-        )
+        counter = self.metrics.counter("citizenoffice_sample_things", "Things counted by the sample.", ["colour"])
         counter.labels("blue").inc()
         return "counted"
 
@@ -200,8 +196,12 @@ def test_http_calls_errors_and_latency_over_http(container):
 
 
 def test_http_responses_by_status_class_and_outcome(container):
-    ask(("/api/v1/things/one", 1, 201), ("/api/v1/things/missing", 3, 404), ("/api/v1/things/broken", 2, 500),
-        ("/boom", 1, 500))
+    ask(
+        ("/api/v1/things/one", 1, 201),
+        ("/api/v1/things/missing", 3, 404),
+        ("/api/v1/things/broken", 2, 500),
+        ("/boom", 1, 500),
+    )
 
     samples = scrape(container)
     responses = "citizenoffice_http_responses_total"
@@ -263,16 +263,18 @@ def test_grpc_status_code_over_real_grpc(container):
 
     samples = scrape(container)
     errors = "citizenoffice_entrypoint_errors_total"
-    assert value(
-        samples, errors, kind="grpc", method=CHECK_PATH, exception="GrpcError", code="NOT_FOUND"
-    ) == 1
-    assert value(
-        samples, errors, kind="grpc", method=WATCH_PATH, exception="RuntimeError", code="UNKNOWN"
-    ) == 1
-    assert value(
-        samples, "citizenoffice_entrypoint_calls_total", kind="grpc", method=CHECK_PATH,
-        outcome="error",
-    ) == 1
+    assert value(samples, errors, kind="grpc", method=CHECK_PATH, exception="GrpcError", code="NOT_FOUND") == 1
+    assert value(samples, errors, kind="grpc", method=WATCH_PATH, exception="RuntimeError", code="UNKNOWN") == 1
+    assert (
+        value(
+            samples,
+            "citizenoffice_entrypoint_calls_total",
+            kind="grpc",
+            method=CHECK_PATH,
+            outcome="error",
+        )
+        == 1
+    )
 
 
 def test_a_refusal_is_counted_under_the_status_code_its_caller_sees():
@@ -293,9 +295,7 @@ def test_kind_follows_entrypoint_class(container):
     assert value(samples, calls, kind="kafka", method="on_event", outcome="ok") == 1
     assert value(samples, calls, kind="other", method="other", outcome="ok") == 1
     assert value(samples, calls, kind="timer", method="tick", outcome="ok") == 1
-    kinds = {
-        entrypoint.method_name: entrypoint_kind(entrypoint) for entrypoint in container.entrypoints
-    }
+    kinds = {entrypoint.method_name: entrypoint_kind(entrypoint) for entrypoint in container.entrypoints}
     assert kinds["ok"] == "http" and kinds["Check"] == "grpc"
 
 
@@ -350,8 +350,9 @@ class Tally(DependencyProvider):
         self.count = 0
 
     def metric_samples(self):
-        yield MetricSample("citizenoffice_sample_tally", "counter", "Things tallied.", {"topic": self.topic},
-                           self.count)
+        yield MetricSample(
+            "citizenoffice_sample_tally", "counter", "Things tallied.", {"topic": self.topic}, self.count
+        )
         yield MetricSample("citizenoffice_sample_declared", "gauge", "Declared, no series yet.", {"office_id": ""})
 
 
@@ -377,8 +378,9 @@ def test_extension_samples_are_read_at_scrape_time_and_added_up(config, containe
         second = Tally("a.dlq")
         other = Tally("b.dlq")
         broken = Broken()
-        open_items = DatabaseGauge("citizenoffice_sample_open", "Open items by office.", ["office_id"],
-                                   open_by_office, engine=engine)
+        open_items = DatabaseGauge(
+            "citizenoffice_sample_open", "Open items by office.", ["office_id"], open_by_office, engine=engine
+        )
 
         @custom
         def touch(self):

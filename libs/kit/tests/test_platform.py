@@ -1,5 +1,6 @@
 """The platform's facts hold together: every call names a service of the platform, ports are
 distinct, and the charts' facts are the ones written from here."""
+
 from __future__ import annotations
 
 import subprocess
@@ -29,6 +30,7 @@ def test_called_by_is_the_inverse_of_calls():
 
 
 def test_the_charts_facts_are_written_from_the_platform():
-    done = subprocess.run([sys.executable, str(ROOT / "deploy/tools/platform_facts.py"), "--check"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "deploy/tools/platform_facts.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr

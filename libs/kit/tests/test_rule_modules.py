@@ -12,6 +12,7 @@ A new module of a domain service is a rule until it is named an adapter.
 Each module is imported alone in a fresh interpreter, so sys.modules starts clean and what
 it holds afterwards is exactly what the import reached.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,17 +34,42 @@ ADAPTERS = {
 }
 # Named as well as found, so that a rule module moved away or renamed is noticed here.
 SERVICE_RULES = (
-    "tickets.domain", "tickets.workflow", "tickets.deadlines", "tickets.transitions", "tickets.legal",
-    "tickets.similarity", "tickets.stats", "tickets.erasure", "tickets.pii", "tickets.callers",
-    "registry.domain", "registry.calendar", "registry.territory", "registry.transfer",
-    "identity.domain", "identity.keyseal",
-    "documents.domain", "documents.images",
-    "notifications.domain", "notifications.digest",
+    "tickets.domain",
+    "tickets.workflow",
+    "tickets.deadlines",
+    "tickets.transitions",
+    "tickets.legal",
+    "tickets.similarity",
+    "tickets.stats",
+    "tickets.erasure",
+    "tickets.pii",
+    "tickets.callers",
+    "registry.domain",
+    "registry.calendar",
+    "registry.territory",
+    "registry.transfer",
+    "identity.domain",
+    "identity.keyseal",
+    "documents.domain",
+    "documents.images",
+    "notifications.domain",
+    "notifications.digest",
 )
 KIT_AND_GATEWAY_RULES = (
-    "cokit", "cokit.refusals", "cokit.calendar", "cokit.paging", "cokit.ids", "cokit.timestamps",
-    "cokit.sealing", "cokit.settings", "cokit.legal_deadlines", "cokit.auth", "cokit.auth.tokens", "cokit.auth.policy",
-    "cokit.events.envelope", "gateway.ratelimit",
+    "cokit",
+    "cokit.refusals",
+    "cokit.calendar",
+    "cokit.paging",
+    "cokit.ids",
+    "cokit.timestamps",
+    "cokit.sealing",
+    "cokit.settings",
+    "cokit.legal_deadlines",
+    "cokit.auth",
+    "cokit.auth.tokens",
+    "cokit.auth.policy",
+    "cokit.events.envelope",
+    "gateway.ratelimit",
 )
 # A module listed here is known to reach a transport still (strict xfail: taken off once it
 # no longer does). None is left.
@@ -90,8 +116,13 @@ def discovered_rules() -> list[str]:
 
 def transport_reached(module: str) -> dict[str, str]:
     """The transport packages `module` pulls in, each with the chain of imports that did."""
-    done = subprocess.run([sys.executable, "-c", PROBE, module, ",".join(TRANSPORT)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, module, ",".join(TRANSPORT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -100,7 +131,8 @@ def checked() -> list:
     modules = sorted(set(discovered_rules()) | set(SERVICE_RULES) | set(KIT_AND_GATEWAY_RULES))
     return [
         pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=REACHES_TRANSPORT_FOR_NOW[m]))
-        if m in REACHES_TRANSPORT_FOR_NOW else m
+        if m in REACHES_TRANSPORT_FOR_NOW
+        else m
         for m in modules
     ]
 

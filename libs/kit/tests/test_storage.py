@@ -73,9 +73,7 @@ def s3_server():
         timeout=600,
     )
     if started.returncode != 0:
-        pytest.fail(
-            f"infra.sh up s3 failed ({started.returncode}):\n{started.stdout}\n{started.stderr}"
-        )
+        pytest.fail(f"infra.sh up s3 failed ({started.returncode}):\n{started.stdout}\n{started.stderr}")
     deadline = time.monotonic() + 60
     while not _answers(endpoint):
         if time.monotonic() > deadline:

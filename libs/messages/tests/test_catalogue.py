@@ -1,5 +1,6 @@
 """The catalogue: every key in every language with the same values, read the way translators'
 tools write it, and no text that shows a key or another language's words."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,12 @@ def test_every_key_exists_in_every_language():
 
 
 def test_a_text_has_the_same_values_in_every_language():
-    differ = [(key, lang) for key in CATALOGUE.keys for lang in CATALOGUE.languages
-              if set(_VALUE.findall(CATALOGUE.raw(key, lang))) != set(_VALUE.findall(CATALOGUE.raw(key, "fr")))]
+    differ = [
+        (key, lang)
+        for key in CATALOGUE.keys
+        for lang in CATALOGUE.languages
+        if set(_VALUE.findall(CATALOGUE.raw(key, lang))) != set(_VALUE.findall(CATALOGUE.raw(key, "fr")))
+    ]
     assert not differ, "values differ from French: " + ", ".join(f"{key} in {lang}.po" for key, lang in differ)
 
 
@@ -39,16 +44,19 @@ def test_no_text_shows_a_key_or_another_language(lang):
     assert not {key: p for key, p in found.items() if p}
 
 
-@pytest.mark.parametrize("text, lang, problem", [
-    ("Votre information_request a été enregistrée", "fr", "raw name information_request"),
-    ("Votre demande 7K3M-9QX2-B : implicitly refused", "fr", "word 'implicitly' of another language in fr"),
-    ("Votre demande 7K3M-9QX2-B : Collecting signatures", "fr", "word 'collecting' of another language in fr"),
-    ("طلبكم رقم 7K3M-9QX2-B: collecting signatures", "ar", "latin letters in ar: collecting signatures"),
-    ("Your request 7K3M-9QX2-B: Refus implicite", "en", "word 'implicite' of another language in en"),
-    ("Your request 7K3M-9QX2-B: مغلق", "en", "arabic letters in en: مغلق"),
-    ("Your request {tracking_code} has been received", "en", "value {tracking_code} left in"),
-    ("Nouveau statut : status.closed", "fr", "raw key status.closed"),
-])
+@pytest.mark.parametrize(
+    "text, lang, problem",
+    [
+        ("Votre information_request a été enregistrée", "fr", "raw name information_request"),
+        ("Votre demande 7K3M-9QX2-B : implicitly refused", "fr", "word 'implicitly' of another language in fr"),
+        ("Votre demande 7K3M-9QX2-B : Collecting signatures", "fr", "word 'collecting' of another language in fr"),
+        ("طلبكم رقم 7K3M-9QX2-B: collecting signatures", "ar", "latin letters in ar: collecting signatures"),
+        ("Your request 7K3M-9QX2-B: Refus implicite", "en", "word 'implicite' of another language in en"),
+        ("Your request 7K3M-9QX2-B: مغلق", "en", "arabic letters in en: مغلق"),
+        ("Your request {tracking_code} has been received", "en", "value {tracking_code} left in"),
+        ("Nouveau statut : status.closed", "fr", "raw key status.closed"),
+    ],
+)
 def test_the_check_finds_what_citizens_were_sent(text, lang, problem):
     assert problem in checks.problems(text, lang, values=["7K3M-9QX2-B"])
 
@@ -66,7 +74,7 @@ def test_a_missing_translation_is_taken_from_french_and_an_unknown_key_raises():
         catalogue.text("status.unknown", "fr")
     with pytest.raises(MissingText):
         catalogue.text("hello", "fr")
-    assert catalogue.text("hello", "zgh", name="Amina") == "Bonjour Amina"   # not in the catalogue: Arabic, then French
+    assert catalogue.text("hello", "zgh", name="Amina") == "Bonjour Amina"  # not in the catalogue: Arabic, then French
 
 
 def test_a_language_the_catalogue_lacks_reads_arabic():
@@ -85,18 +93,23 @@ def test_po_files_as_translators_tools_write_them(tmp_path):
     (tmp_path / "fr.po").write_text(
         '# a comment\nmsgid ""\nmsgstr ""\n"Language: fr\\n"\n\n'
         '#. where it is shown\nmsgid "notice.body"\nmsgstr ""\n"Ligne une\\n"\n"« deux » \\"trois\\""\n\n'
-        '#, fuzzy\nmsgid "guessed"\nmsgstr "Deviné"\n\nmsgid "untranslated"\nmsgstr ""\n', encoding="utf-8")
+        '#, fuzzy\nmsgid "guessed"\nmsgstr "Deviné"\n\nmsgid "untranslated"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
     catalogue = Catalogue.load(tmp_path)
     assert catalogue.raw("notice.body", "fr") == 'Ligne une\n« deux » "trois"'
     assert not catalogue.has("guessed") and not catalogue.has("untranslated")
 
 
-@pytest.mark.parametrize("content, error", [
-    ('msgid ""\nmsgstr "Language: ar\\n"\n', "fr.po says it is in ar"),
-    ('msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', "a is given twice"),
-    ('msgid "a"\nmsgid_plural "as"\nmsgstr[0] "b"\n', "not understood"),
-    ('msgid "a"\nmsgstr "b\\q"\n', "unknown escape"),
-])
+@pytest.mark.parametrize(
+    "content, error",
+    [
+        ('msgid ""\nmsgstr "Language: ar\\n"\n', "fr.po says it is in ar"),
+        ('msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', "a is given twice"),
+        ('msgid "a"\nmsgid_plural "as"\nmsgstr[0] "b"\n', "not understood"),
+        ('msgid "a"\nmsgstr "b\\q"\n', "unknown escape"),
+    ],
+)
 def test_a_file_the_catalogue_cannot_read_is_named(tmp_path, content, error):
     (tmp_path / "fr.po").write_text(content, encoding="utf-8")
     with pytest.raises(PoError, match=error):

@@ -1,4 +1,5 @@
 """Photos as a phone writes them: EXIF with the camera and the GPS position."""
+
 from __future__ import annotations
 
 import io

@@ -62,8 +62,10 @@ def test_the_retention_cutoff_takes_fractions_of_days():
 
 def test_publication_rules():
     assert domain.check_publication("BUDGET", "Budget 2026", "ar", "2026-01-15") == dt.date(2026, 1, 15)
-    assert reason(domain.check_publication, "PUBLICATION_KIND_UNSPECIFIED", "Budget", "ar", "2026-01-15") \
+    assert (
+        reason(domain.check_publication, "PUBLICATION_KIND_UNSPECIFIED", "Budget", "ar", "2026-01-15")
         == "PUBLICATION_KIND_REQUIRED"
+    )
     assert reason(domain.check_publication, "BUDGET", "Budget", "de", "2026-01-15") == "LANGUAGE_UNSUPPORTED"
     assert reason(domain.check_publication, "BUDGET", "Budget", "fr", "15/01/2026") == "DATE_MALFORMED"
 
@@ -73,10 +75,27 @@ def test_search_words_keep_arabic_and_tifinagh():
 
 
 def test_an_exported_attachment_says_what_is_kept_without_the_bucket_key():
-    row = {"attachment_id": "a1", "office_id": "tetouan", "category": None, "content_type": "image/jpeg",
-           "size": 2048, "sha256": "ab" * 32, "stored_at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc),
-           "metadata_stripped": True, "object_key": "ma/tetouan/2026/11/25/a1", "owner_citizen_id": "c1"}
+    row = {
+        "attachment_id": "a1",
+        "office_id": "tetouan",
+        "category": None,
+        "content_type": "image/jpeg",
+        "size": 2048,
+        "sha256": "ab" * 32,
+        "stored_at": dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.timezone.utc),
+        "metadata_stripped": True,
+        "object_key": "ma/tetouan/2026/11/25/a1",
+        "owner_citizen_id": "c1",
+    }
     exported = domain.export_attachment(row)
-    assert exported == {"attachment_id": "a1", "office_id": "tetouan", "category": "", "content_type": "image/jpeg",
-                        "size": 2048, "sha256": "ab" * 32, "stored_at": "2026-11-25T09:30:00+00:00",
-                        "metadata_stripped": True, "purged_at": None}
+    assert exported == {
+        "attachment_id": "a1",
+        "office_id": "tetouan",
+        "category": "",
+        "content_type": "image/jpeg",
+        "size": 2048,
+        "sha256": "ab" * 32,
+        "stored_at": "2026-11-25T09:30:00+00:00",
+        "metadata_stripped": True,
+        "purged_at": None,
+    }

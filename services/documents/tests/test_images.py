@@ -6,7 +6,7 @@ from PIL import Image
 from cokit.refusals import Refusal
 from documents import images
 
-from photos import LATITUDE, has_gps, jpeg_with_gps
+from photos import has_gps, jpeg_with_gps
 
 
 def test_the_fixture_really_carries_a_gps_position():
@@ -33,6 +33,7 @@ def test_the_orientation_is_applied_to_the_pixels_before_the_tag_goes():
 def test_png_text_chunks_are_dropped():
     image = Image.new("RGBA", (10, 10), (1, 2, 3, 255))
     from PIL import PngImagePlugin
+
     info = PngImagePlugin.PngInfo()
     info.add_text("Location", "35.57,-5.37")
     out = io.BytesIO()

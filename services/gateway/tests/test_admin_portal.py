@@ -1,5 +1,6 @@
 """Admin pages: every language has every text, every page renders in each language with its
 form token, and the policy gives the admin actions to admins only, in their own scope."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,19 +14,52 @@ from .test_staff_portal import keys
 OFFICE = {"id": "o1", "slug": "tetouan", "name": "Tétouan", "zgh": "ⵜⵉⵟⵟⴰⵡⵉⵏ", "commune": "tetouan"}
 PAGES = {
     "admin_offices.html": {"offices": [dict(OFFICE, status="operational")], "calendar": True},
-    "admin_office.html": {"office": OFFICE, "weekdays": admin_portal.WEEKDAYS, "statuses": admin_portal.STATUSES,
-                          "values": {"status": "operational", "address": "Av. 1", "phone": "", "email": "",
-                                     "hours": {"mon": {"opens": "08:30", "closes": "16:30"}}},
-                          "error": {"form": "office", "field": "phone", "status": 400}},
-    "admin_catalogue.html": {"office": OFFICE, "request_types": admin_portal.REQUEST_TYPES, "units": admin_portal.UNITS,
-                             "name_languages": admin_portal.NAME_LANGUAGES, "editing": None, "entries": [
-                                 {"code": "roads", "request_type": "complaint", "category": "roads", "label": "Voirie",
-                                  "name": {"fr": "Voirie"}, "deadline_count": 20, "deadline_unit": "working_days",
-                                  "legal_basis": "", "department": "", "requires_location": True, "active": False}]},
-    "admin_roles.html": {"office": OFFICE, "roles": ["staff"], "form": {}, "bindings": [
-        {"id": "b1", "account": "acc-1", "role": "staff", "commune_wide": False, "granted_by": "x"}]},
-    "admin_calendar.html": {"pending": [{"key": "eid", "name": "Aïd", "date": "2027-03-10"}], "form": {},
-                            "holidays": [{"date": "2027-01-01", "name": "Nouvel an", "confirmed": True}]},
+    "admin_office.html": {
+        "office": OFFICE,
+        "weekdays": admin_portal.WEEKDAYS,
+        "statuses": admin_portal.STATUSES,
+        "values": {
+            "status": "operational",
+            "address": "Av. 1",
+            "phone": "",
+            "email": "",
+            "hours": {"mon": {"opens": "08:30", "closes": "16:30"}},
+        },
+        "error": {"form": "office", "field": "phone", "status": 400},
+    },
+    "admin_catalogue.html": {
+        "office": OFFICE,
+        "request_types": admin_portal.REQUEST_TYPES,
+        "units": admin_portal.UNITS,
+        "name_languages": admin_portal.NAME_LANGUAGES,
+        "editing": None,
+        "entries": [
+            {
+                "code": "roads",
+                "request_type": "complaint",
+                "category": "roads",
+                "label": "Voirie",
+                "name": {"fr": "Voirie"},
+                "deadline_count": 20,
+                "deadline_unit": "working_days",
+                "legal_basis": "",
+                "department": "",
+                "requires_location": True,
+                "active": False,
+            }
+        ],
+    },
+    "admin_roles.html": {
+        "office": OFFICE,
+        "roles": ["staff"],
+        "form": {},
+        "bindings": [{"id": "b1", "account": "acc-1", "role": "staff", "commune_wide": False, "granted_by": "x"}],
+    },
+    "admin_calendar.html": {
+        "pending": [{"key": "eid", "name": "Aïd", "date": "2027-03-10"}],
+        "form": {},
+        "holidays": [{"date": "2027-01-01", "name": "Nouvel an", "confirmed": True}],
+    },
 }
 
 

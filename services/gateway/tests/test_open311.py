@@ -1,4 +1,5 @@
 """GeoReport v2 documents: statuses, dates, services, requests and errors in JSON and XML."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,20 @@ def ts(moment: dt.datetime) -> Timestamp:
 
 
 def entry(**changes):
-    values = dict(code="lighting", request_type="complaint", category="lighting",
-                  name=registry_pb.LocalizedName(fr="Éclairage public", ar="الإنارة العمومية", en="Street lighting"),
-                  deadline_count=2, deadline_unit="months", legal_basis="Décret 2-17-265", department="Service technique",
-                  requires_location=True, active=True, publicity="choice", anonymous_allowed=True)
+    values = dict(
+        code="lighting",
+        request_type="complaint",
+        category="lighting",
+        name=registry_pb.LocalizedName(fr="Éclairage public", ar="الإنارة العمومية", en="Street lighting"),
+        deadline_count=2,
+        deadline_unit="months",
+        legal_basis="Décret 2-17-265",
+        department="Service technique",
+        requires_location=True,
+        active=True,
+        publicity="choice",
+        anonymous_allowed=True,
+    )
     values.update(changes)
     return registry_pb.CatalogueEntry(**values)
 
@@ -50,12 +61,15 @@ def test_status_filter():
     assert err.value.reason == "STATUS_INVALID"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2026-11-20", dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)),
-    ("2026-11-20T10:30:00Z", dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.timezone.utc)),
-    ("2026-11-20T10:30:00+01:00", dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)),
-    ("2026-11-20T10:30", dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.timezone.utc)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2026-11-20", dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)),
+        ("2026-11-20T10:30:00Z", dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.timezone.utc)),
+        ("2026-11-20T10:30:00+01:00", dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)),
+        ("2026-11-20T10:30", dt.datetime(2026, 11, 20, 10, 30, tzinfo=dt.timezone.utc)),
+    ],
+)
 def test_w3c_dates(text, expected):
     assert open311.parse_w3c(text, "start_date") == expected
 
@@ -72,9 +86,12 @@ def test_period_defaults_to_ninety_days_and_is_bounded():
     start, end = open311.period("2026-11-01", "", NOW)
     assert (start.day, end - start) == (1, dt.timedelta(days=90))
     assert open311.period("", "2026-11-01T00:00:00Z", NOW)[0] == dt.datetime(2026, 8, 3, tzinfo=dt.timezone.utc)
-    for start, end, reason in (("2026-11-10", "2026-11-01", "PERIOD_INVALID"), ("9999-12-31", "", "PERIOD_INVALID"),
-                               ("", "0001-01-01", "PERIOD_INVALID"),
-                               ("2026-01-01", "2026-11-01", "PERIOD_TOO_LONG")):
+    for start, end, reason in (
+        ("2026-11-10", "2026-11-01", "PERIOD_INVALID"),
+        ("9999-12-31", "", "PERIOD_INVALID"),
+        ("", "0001-01-01", "PERIOD_INVALID"),
+        ("2026-01-01", "2026-11-01", "PERIOD_TOO_LONG"),
+    ):
         with pytest.raises(DomainError) as err:
             open311.period(start, end, NOW)
         assert err.value.reason == reason
@@ -82,15 +99,24 @@ def test_period_defaults_to_ninety_days_and_is_bounded():
 
 def test_service_and_definition_from_the_catalogue():
     service = open311.service_json(entry(), "fr")
-    assert service == {"service_code": "lighting", "service_name": "Éclairage public",
-                       "description": "Service technique; answer within 2 months; Décret 2-17-265",
-                       "metadata": True, "type": "realtime", "keywords": "complaint,lighting", "group": "lighting"}
+    assert service == {
+        "service_code": "lighting",
+        "service_name": "Éclairage public",
+        "description": "Service technique; answer within 2 months; Décret 2-17-265",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "complaint,lighting",
+        "group": "lighting",
+    }
     assert open311.service_json(entry(), "ar")["service_name"] == "الإنارة العمومية"
     # Every definition says the answer deadline, so every service has one to read.
     assert open311.service_json(entry(requires_location=False), "fr")["metadata"] is True
     definition = open311.definition_json(entry(requires_attachments=True))
     assert [(a["code"], a["required"]) for a in definition["attributes"]] == [
-        ("location", True), ("media", True), ("deadline", False)]
+        ("location", True),
+        ("media", True),
+        ("deadline", False),
+    ]
     assert all(a["variable"] is False for a in definition["attributes"])
     assert [a["order"] for a in definition["attributes"]] == [1, 2, 3]
     assert not open311.offered(entry(request_type="information_request"))
@@ -101,23 +127,30 @@ def test_definition_says_when_a_service_names_its_reporter_or_keeps_requests_pri
     strict = entry(requires_location=False, anonymous_allowed=False, publicity="private")
     assert open311.service_json(strict, "fr")["metadata"] is True
     attributes = open311.definition_json(strict)["attributes"]
-    assert [(a["code"], a["required"]) for a in attributes] == [("contact", True), ("private", False),
-                                                                 ("deadline", False)]
+    assert [(a["code"], a["required"]) for a in attributes] == [
+        ("contact", True),
+        ("private", False),
+        ("deadline", False),
+    ]
     assert "email or phone" in attributes[0]["description"]
 
 
-@pytest.mark.parametrize("count,unit,said", [
-    (10, "working_days", "answer within 10 working days"),
-    (30, "days", "answer within 30 days"),
-    (6, "months", "answer within 2 months"),     # saved before the law's bounds were checked: the decree's
-])
+@pytest.mark.parametrize(
+    "count,unit,said",
+    [
+        (10, "working_days", "answer within 10 working days"),
+        (30, "days", "answer within 30 days"),
+        (6, "months", "answer within 2 months"),  # saved before the law's bounds were checked: the decree's
+    ],
+)
 def test_the_advertised_deadline_is_the_one_tickets_applies(count, unit, said):
     from cokit import legal_deadlines
     from tickets import domain
 
     lighting = entry(deadline_count=count, deadline_unit=unit)
-    applied = (domain.category_rules([lighting], "complaint", "lighting").deadline
-               or legal_deadlines.legal_rule("complaint"))
+    applied = domain.category_rules([lighting], "complaint", "lighting").deadline or legal_deadlines.legal_rule(
+        "complaint"
+    )
     assert said == f"answer within {applied}"
     assert said in open311.service_json(lighting, "fr")["description"]
     [deadline] = [a for a in open311.definition_json(lighting)["attributes"] if a["code"] == "deadline"]
@@ -131,11 +164,20 @@ def test_language_of_accept_language():
 
 
 def request(**changes):
-    values = dict(ticket_id="0193-abc", office_id="o1", kind=tickets_pb.COMPLAINT, category="lighting",
-                  status="in_progress", submitted_at=ts(NOW), updated_at=ts(NOW + dt.timedelta(hours=2)),
-                  answer_by=ts(NOW + dt.timedelta(days=60)), public=True, description="Lampadaire éteint",
-                  media_url="https://example.org/p.jpg",
-                  location=tickets_pb.Location(latitude=35.57, longitude=-5.37, address="Avenue Hassan II"))
+    values = dict(
+        ticket_id="0193-abc",
+        office_id="o1",
+        kind=tickets_pb.COMPLAINT,
+        category="lighting",
+        status="in_progress",
+        submitted_at=ts(NOW),
+        updated_at=ts(NOW + dt.timedelta(hours=2)),
+        answer_by=ts(NOW + dt.timedelta(days=60)),
+        public=True,
+        description="Lampadaire éteint",
+        media_url="https://example.org/p.jpg",
+        location=tickets_pb.Location(latitude=35.57, longitude=-5.37, address="Avenue Hassan II"),
+    )
     values.update(changes)
     return tickets_pb.PublicRequest(**values)
 
@@ -143,23 +185,43 @@ def request(**changes):
 def test_a_request_field_by_field():
     body = open311.request_json(request(), entry(), "Tétouan", "fr")
     assert body == {
-        "service_request_id": "0193-abc", "status": "open", "status_notes": "The office is working on it.",
-        "service_name": "Éclairage public", "service_code": "lighting", "description": "Lampadaire éteint",
-        "agency_responsible": "Tétouan - Service technique", "service_notice": None,
-        "requested_datetime": "2026-11-25T12:00:00Z", "updated_datetime": "2026-11-25T14:00:00Z",
-        "expected_datetime": "2027-01-24T12:00:00Z", "address": "Avenue Hassan II", "address_id": None,
-        "zipcode": None, "lat": 35.57, "long": -5.37, "media_url": "https://example.org/p.jpg",
+        "service_request_id": "0193-abc",
+        "status": "open",
+        "status_notes": "The office is working on it.",
+        "service_name": "Éclairage public",
+        "service_code": "lighting",
+        "description": "Lampadaire éteint",
+        "agency_responsible": "Tétouan - Service technique",
+        "service_notice": None,
+        "requested_datetime": "2026-11-25T12:00:00Z",
+        "updated_datetime": "2026-11-25T14:00:00Z",
+        "expected_datetime": "2027-01-24T12:00:00Z",
+        "address": "Avenue Hassan II",
+        "address_id": None,
+        "zipcode": None,
+        "lat": 35.57,
+        "long": -5.37,
+        "media_url": "https://example.org/p.jpg",
     }
 
 
 def test_a_request_tickets_kept_private_shows_no_text_place_or_photo():
-    private = tickets_pb.PublicRequest(ticket_id="x", office_id="o1", kind=tickets_pb.COMPLAINT, category="lighting",
-                                       status="closed", submitted_at=ts(NOW), updated_at=ts(NOW), answer_by=ts(NOW))
+    private = tickets_pb.PublicRequest(
+        ticket_id="x",
+        office_id="o1",
+        kind=tickets_pb.COMPLAINT,
+        category="lighting",
+        status="closed",
+        submitted_at=ts(NOW),
+        updated_at=ts(NOW),
+        answer_by=ts(NOW),
+    )
     body = open311.request_json(private, entry(), "Tétouan", "fr")
     assert body["status"] == "closed"
     assert [body[k] for k in ("description", "address", "lat", "long", "media_url")] == [None] * 5
     address_only = open311.request_json(
-        request(location=tickets_pb.Location(latitude=math.nan, longitude=math.nan, address="Souk")), entry(), "T", "fr")
+        request(location=tickets_pb.Location(latitude=math.nan, longitude=math.nan, address="Souk")), entry(), "T", "fr"
+    )
     assert (address_only["address"], address_only["lat"], address_only["long"]) == ("Souk", None, None)
 
 
@@ -181,7 +243,8 @@ def test_json_and_xml_documents():
 def test_errors_in_the_specification_shape():
     response = open311.errors("json", 400, "service_code is required")
     assert response.status_code == 400 and json.loads(response.get_data()) == [
-        {"code": 400, "description": "service_code is required"}]
+        {"code": 400, "description": "service_code is required"}
+    ]
     root = ElementTree.fromstring(open311.errors("xml", 403, "api_key is required").get_data())
     assert root.tag == "errors" and root.find("error/code").text == "403"
     assert root.find("error/description").text == "api_key is required"

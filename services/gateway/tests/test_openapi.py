@@ -1,5 +1,6 @@
 """The OpenAPI document against the gateway's own routes: it validates as OpenAPI 3.1, every
 operation it describes is routed, and every error it describes is a problem body."""
+
 from __future__ import annotations
 
 import inspect
@@ -41,8 +42,11 @@ def test_every_error_is_a_problem_body_and_open311_errors_are_the_specification_
             for status, response in op["responses"].items():
                 if int(status) >= 400:
                     target = shared[response["$ref"].rsplit("/", 1)[1]] if "$ref" in response else response
-                    expected = ["application/json", "text/xml"] if path.startswith("/open311/") \
+                    expected = (
+                        ["application/json", "text/xml"]
+                        if path.startswith("/open311/")
                         else ["application/problem+json"]
+                    )
                     assert list(target["content"]) == expected, (method, path, status)
 
 

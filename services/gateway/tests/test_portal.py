@@ -1,5 +1,6 @@
 """Portal helpers: language links that lead to a page that exists, dates for people, and
 text that no service can store refused at the edge."""
+
 from __future__ import annotations
 
 import json
@@ -48,12 +49,15 @@ def test_dates_for_people_in_local_time():
     assert portal.when(Timestamp()) is None
 
 
-@pytest.mark.parametrize("build", [
-    lambda: request(query_string="status=a%00b"),
-    lambda: request("POST", data={"office": "tet\x00ouan"}),
-    lambda: request("POST", data=json.dumps({"office": "x\u0000"}), content_type="application/json"),
-    lambda: request("POST", data=b'{"parts": [{"etag": "\\ud800"}]}', content_type="application/json"),
-])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: request(query_string="status=a%00b"),
+        lambda: request("POST", data={"office": "tet\x00ouan"}),
+        lambda: request("POST", data=json.dumps({"office": "x\u0000"}), content_type="application/json"),
+        lambda: request("POST", data=b'{"parts": [{"etag": "\\ud800"}]}', content_type="application/json"),
+    ],
+)
 def test_unstorable_text_is_refused(build):
     with pytest.raises(DomainError) as refused:
         refuse_unstorable_text(build(), {})
@@ -79,15 +83,23 @@ def test_the_track_page_names_every_status_of_every_kind_in_every_language():
     for kind, machine in MACHINES.items():
         for status in sorted(machine.statuses() | {"merged"}):
             for lang in portal.LANGUAGES:
-                ticket = pb.TicketStatus(tracking_code="7K3M-9QX2-B", kind=pb.TicketKind.Value(kind.upper()), status=status,
-                                         submitted_at=submitted, answer_by=submitted)
+                ticket = pb.TicketStatus(
+                    tracking_code="7K3M-9QX2-B",
+                    kind=pb.TicketKind.Value(kind.upper()),
+                    status=status,
+                    submitted_at=submitted,
+                    answer_by=submitted,
+                )
                 page = portal.track(request(path="/track", query_string=f"code=7K3M-9QX2-B&lang={lang}"), ticket)
                 html = unescape(page.get_data(as_text=True))
                 assert f"<strong>{comessages.text(f'status.{status}', lang)}</strong>" in html, (kind, status, lang)
                 assert f"<dd>{comessages.text(f'kind.{kind}', lang)}</dd>" in html, (kind, lang)
                 shown = re.sub(r"<[^>]+>", " ", html.split("<main>")[1].split("</main>")[0])
-                assert checks.problems(shown, lang, values=("7K3M-9QX2-B", "25/11/2026 10:30", "25/11/2026")) == [], \
-                    (kind, status, lang)
+                assert checks.problems(shown, lang, values=("7K3M-9QX2-B", "25/11/2026 10:30", "25/11/2026")) == [], (
+                    kind,
+                    status,
+                    lang,
+                )
 
 
 def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
@@ -95,7 +107,9 @@ def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
     from gateway.translate import KIND_LABELS, STATUS_LABELS
 
     for lang in portal.LANGUAGES:
-        assert STATUS_LABELS[lang] == comessages.table("status", lang) and KIND_LABELS[lang] == comessages.table("kind", lang)
+        assert STATUS_LABELS[lang] == comessages.table("status", lang) and KIND_LABELS[lang] == comessages.table(
+            "kind", lang
+        )
         assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["statuses"]
         assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["kinds"]
 
@@ -103,9 +117,21 @@ def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 @pytest.mark.parametrize("template", ["home.html", "receipt.html", "track.html", "error.html", "not_found.html"])
 def test_a_citizen_page_shows_only_its_language(template, lang):
-    page = portal._render(request(query_string=f"lang={lang}"), template, offices=[], form={}, error=None,
-                          visibility=portal.VISIBILITY[lang], code="7K3M-9QX2-B", details=None, request_id="r1",
-                          client_error=True, submitted_at=None, acknowledge_by=None, answer_by=None)
+    page = portal._render(
+        request(query_string=f"lang={lang}"),
+        template,
+        offices=[],
+        form={},
+        error=None,
+        visibility=portal.VISIBILITY[lang],
+        code="7K3M-9QX2-B",
+        details=None,
+        request_id="r1",
+        client_error=True,
+        submitted_at=None,
+        acknowledge_by=None,
+        answer_by=None,
+    )
     html = unescape(page.get_data(as_text=True))
     shown = re.sub(r"<[^>]+>", " ", html.split("<main>")[1].split("</main>")[0] + html.split("<footer>")[1])
     assert checks.problems(shown, lang, values=("7K3M-9QX2-B", "r1")) == []

@@ -1,5 +1,6 @@
 """A service that cannot reach its database, or a peer that is away, is a 503 problem body
 naming the reason, never a 500 and never the peer's address."""
+
 from __future__ import annotations
 
 from grpc import StatusCode

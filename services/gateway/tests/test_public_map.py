@@ -1,4 +1,5 @@
 """The public office page's map: requests placed by distance and bearing from the office."""
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,7 @@ def test_the_office_is_at_the_centre_and_north_is_up_east_is_right():
 def test_the_map_reaches_the_farthest_request_at_a_round_distance():
     drawing = public_map.draw(TETOUAN, [(35.5785 + 0.03, -5.3684, "far"), (35.5790, -5.3680, "near")])
     (outer, outer_text), (inner, inner_text) = drawing.rings
-    assert outer_text == "5 km" and inner_text == "2.5 km"       # 3.3 km away: the 5 km ring
+    assert outer_text == "5 km" and inner_text == "2.5 km"  # 3.3 km away: the 5 km ring
     far = drawing.dots[0]
     assert public_map.MARGIN <= far.y < drawing.centre - inner
     assert all(0 <= d.x <= public_map.SIZE and 0 <= d.y <= public_map.SIZE for d in drawing.dots)

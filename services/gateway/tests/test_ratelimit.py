@@ -1,4 +1,5 @@
 """The gateway's token buckets and the source address they count against."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,7 @@ def test_a_burst_passes_then_the_next_request_waits_for_a_token():
     limits, clock = limiter()
     assert [limits.take({IP: "10.0.0.1"}) for _ in range(3)] == [None, None, None]
     refused = limits.take({IP: "10.0.0.1"})
-    assert refused.kind == IP and refused.retry_after == 1        # 60 a minute: one a second
+    assert refused.kind == IP and refused.retry_after == 1  # 60 a minute: one a second
     clock.now += 0.5
     assert limits.take({IP: "10.0.0.1"}) is not None
     clock.now += 0.5
@@ -44,7 +45,7 @@ def test_retry_after_counts_whole_seconds_up_to_the_next_token():
     for _ in range(2):
         assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}) is None
     refused = limits.take({IP: "10.0.0.1", CLIENT: "key:a"})
-    assert refused.kind == CLIENT and refused.retry_after == 10   # 6 a minute
+    assert refused.kind == CLIENT and refused.retry_after == 10  # 6 a minute
     clock.now += 9.5
     assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}).retry_after == 1
 
@@ -54,8 +55,8 @@ def test_each_address_and_each_client_has_its_own_bucket():
     assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}) is None
     assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}) is None
     assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}).kind == CLIENT
-    assert limits.take({IP: "10.0.0.1", CLIENT: "key:b"}) is None    # another key, same address
-    assert limits.take({IP: "10.0.0.2", CLIENT: ""}) is None          # no client: the address alone
+    assert limits.take({IP: "10.0.0.1", CLIENT: "key:b"}) is None  # another key, same address
+    assert limits.take({IP: "10.0.0.2", CLIENT: ""}) is None  # no client: the address alone
 
 
 def test_a_refused_request_takes_no_token_from_the_other_bucket():
@@ -64,7 +65,7 @@ def test_a_refused_request_takes_no_token_from_the_other_bucket():
         limits.take({IP: "10.0.0.1", CLIENT: "key:a"})
     for _ in range(5):
         assert limits.take({IP: "10.0.0.1", CLIENT: "key:a"}).kind == CLIENT
-    assert limits.take({IP: "10.0.0.1"}) is None          # the address still had one token left
+    assert limits.take({IP: "10.0.0.1"}) is None  # the address still had one token left
     assert limits.take({IP: "10.0.0.1"}).kind == IP
 
 
@@ -89,18 +90,21 @@ def test_a_credential_names_its_bucket_without_revealing_itself():
 PROXIES = trusted_networks("10.1.0.0/16, 192.168.5.7 fd00::/8")
 
 
-@pytest.mark.parametrize("peer, forwarded, expected", [
-    ("203.0.113.9", "", "203.0.113.9"),
-    ("203.0.113.9", "198.51.100.1", "203.0.113.9"),                  # an untrusted peer's header is ignored
-    ("10.1.2.3", "198.51.100.1", "198.51.100.1"),                    # a trusted proxy's is believed
-    ("10.1.2.3", "1.2.3.4, 198.51.100.1", "198.51.100.1"),           # the left part can be forged: not read
-    ("10.1.2.3", "1.2.3.4, 198.51.100.1, 192.168.5.7", "198.51.100.1"),   # through two trusted proxies
-    ("10.1.2.3", "10.1.9.9", "10.1.9.9"),                            # only proxies: the farthest one
-    ("10.1.2.3", "not-an-address", "10.1.2.3"),                      # damaged: the proxy itself
-    ("10.1.2.3", "198.51.100.1:4711", "198.51.100.1"),
-    ("fd00::1", "[2001:db8::5]:443", "2001:db8::5"),
-    ("", "198.51.100.1", ""),
-])
+@pytest.mark.parametrize(
+    "peer, forwarded, expected",
+    [
+        ("203.0.113.9", "", "203.0.113.9"),
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),  # an untrusted peer's header is ignored
+        ("10.1.2.3", "198.51.100.1", "198.51.100.1"),  # a trusted proxy's is believed
+        ("10.1.2.3", "1.2.3.4, 198.51.100.1", "198.51.100.1"),  # the left part can be forged: not read
+        ("10.1.2.3", "1.2.3.4, 198.51.100.1, 192.168.5.7", "198.51.100.1"),  # through two trusted proxies
+        ("10.1.2.3", "10.1.9.9", "10.1.9.9"),  # only proxies: the farthest one
+        ("10.1.2.3", "not-an-address", "10.1.2.3"),  # damaged: the proxy itself
+        ("10.1.2.3", "198.51.100.1:4711", "198.51.100.1"),
+        ("fd00::1", "[2001:db8::5]:443", "2001:db8::5"),
+        ("", "198.51.100.1", ""),
+    ],
+)
 def test_the_source_address(peer, forwarded, expected):
     assert client_address(peer, forwarded, PROXIES) == expected
 

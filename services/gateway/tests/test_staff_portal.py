@@ -1,5 +1,6 @@
 """Staff and public pages: every language has every text, forms carry the session token and
 refuse a request without it, and signing in only ever leads back to a staff page."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,9 @@ def keys(tree, prefix=""):
     return found
 
 
-@pytest.mark.parametrize("table", [staff_portal.STAFF_TEXT, public_portal.PUBLIC_TEXT, staff_desk.DESK_TEXT,
-                                   citizen_portal.ME_TEXT])
+@pytest.mark.parametrize(
+    "table", [staff_portal.STAFF_TEXT, public_portal.PUBLIC_TEXT, staff_desk.DESK_TEXT, citizen_portal.ME_TEXT]
+)
 def test_every_language_says_everything(table):
     assert set(table) == set(portal.LANGUAGES)
     assert keys(table["ar"]) == keys(table["fr"]) == keys(table["en"])
@@ -32,7 +34,9 @@ def test_every_language_says_everything(table):
 
 def test_the_form_token_must_match_the_cookie():
     token = "a" * 43
-    staff_portal.check_csrf(request("POST", data={"csrf": token}, headers={"Cookie": f"{staff_portal.CSRF_COOKIE}={token}"}))
+    staff_portal.check_csrf(
+        request("POST", data={"csrf": token}, headers={"Cookie": f"{staff_portal.CSRF_COOKIE}={token}"})
+    )
     for form, cookie in (({"csrf": token}, ""), ({}, token), ({"csrf": "b" * 43}, token), ({"csrf": ""}, "")):
         headers = {"Cookie": f"{staff_portal.CSRF_COOKIE}={cookie}"} if cookie else {}
         with pytest.raises(DomainError) as refused:
@@ -40,11 +44,19 @@ def test_the_form_token_must_match_the_cookie():
         assert refused.value.reason == "CSRF_TOKEN_INVALID"
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("/staff/tickets/1?lang=fr", "/staff/tickets/1?lang=fr"), ("/staff", "/staff"), ("", "/staff"),
-    ("https://evil.example/staff", "/staff"), ("//evil.example/staff", "/staff"), ("/staff//evil", "/staff"),
-    ("/staff\\@evil", "/staff"), ("/track", "/staff"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("/staff/tickets/1?lang=fr", "/staff/tickets/1?lang=fr"),
+        ("/staff", "/staff"),
+        ("", "/staff"),
+        ("https://evil.example/staff", "/staff"),
+        ("//evil.example/staff", "/staff"),
+        ("/staff//evil", "/staff"),
+        ("/staff\\@evil", "/staff"),
+        ("/track", "/staff"),
+    ],
+)
 def test_after_sign_in_only_a_staff_page(value, expected):
     assert staff_portal.safe_next(value) == expected
 
@@ -53,8 +65,9 @@ def test_session_cookies_are_secure_httponly_strict_and_scoped():
     from citizenoffice.identity.v1 import identity_pb2
 
     response = staff_portal.redirect("/staff")
-    staff_portal.set_session_cookies(response, identity_pb2.TokenPair(access_token="A", refresh_token="R", expires_in=300),
-                                     csrf="C")
+    staff_portal.set_session_cookies(
+        response, identity_pb2.TokenPair(access_token="A", refresh_token="R", expires_in=300), csrf="C"
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 3
     for cookie in cookies:
@@ -72,25 +85,69 @@ def ts(text: str) -> Timestamp:
 def test_staff_pages_render_in_every_language(lang):
     at = portal.when(ts("2026-11-25T10:00:00Z"), with_time=True)
     req = request(query_string=f"lang={lang}")
-    queue = staff_portal._render(req, "staff_queue.html", items=[
-        {"id": "t1", "code": "7K3M-9QX2-B", "kind": "complaint", "category": "lighting", "status": "in_progress",
-         "office": "Tétouan", "overdue": True, "submitted_at": at, "due_at": at}],
-        offices={"o1": "Tétouan", "o2": "Martil"}, chosen="", status_filter="", kind="", overdue=False, q="", next_link="", csrf="C")
+    queue = staff_portal._render(
+        req,
+        "staff_queue.html",
+        items=[
+            {
+                "id": "t1",
+                "code": "7K3M-9QX2-B",
+                "kind": "complaint",
+                "category": "lighting",
+                "status": "in_progress",
+                "office": "Tétouan",
+                "overdue": True,
+                "submitted_at": at,
+                "due_at": at,
+            }
+        ],
+        offices={"o1": "Tétouan", "o2": "Martil"},
+        chosen="",
+        status_filter="",
+        kind="",
+        overdue=False,
+        q="",
+        next_link="",
+        csrf="C",
+    )
     html = queue.get_data(as_text=True)
     assert 'class="late"' in html and staff_portal.STAFF_TEXT[lang]["overdue"] in html
     assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in html
     ticket = staff_portal._render(
-        req, "staff_ticket.html", ticket={"id": "t1", "code": "7K3M-9QX2-B", "kind": "complaint", "category": "lighting",
-                                          "status": "in_progress", "priority": 3, "department": "", "office": "Tétouan",
-                                          "submitted_at": at, "answer_by": at},
-        events=[{"at": at, "type": "step", "action": "answer", "status": "answered", "role": "staff",
-                 "details": {"answer": "Réparé", "outcome": "positive"}},
-                {"at": at, "type": "note", "role": "staff", "body": "voir le prestataire"}],
+        req,
+        "staff_ticket.html",
+        ticket={
+            "id": "t1",
+            "code": "7K3M-9QX2-B",
+            "kind": "complaint",
+            "category": "lighting",
+            "status": "in_progress",
+            "priority": 3,
+            "department": "",
+            "office": "Tétouan",
+            "submitted_at": at,
+            "answer_by": at,
+        },
+        events=[
+            {
+                "at": at,
+                "type": "step",
+                "action": "answer",
+                "status": "answered",
+                "role": "staff",
+                "details": {"answer": "Réparé", "outcome": "positive"},
+            },
+            {"at": at, "type": "note", "role": "staff", "body": "voir le prestataire"},
+        ],
         actions=[{"action": "answer", "required": ["answer", "outcome"], "outcomes": ("positive", "negative")}],
-        long_fields=staff_portal.LONG_FIELDS, csrf="C", error={"form": "answer", "field": "answer", "reason": "FIELD_REQUIRED"},
-        done="", form={})
+        long_fields=staff_portal.LONG_FIELDS,
+        csrf="C",
+        error={"form": "answer", "field": "answer", "reason": "FIELD_REQUIRED"},
+        done="",
+        form={},
+    )
     html = ticket.get_data(as_text=True)
-    assert html.count('name="csrf" value="C"') == 4     # sign-out, the transition, the reply and the note
+    assert html.count('name="csrf" value="C"') == 4  # sign-out, the transition, the reply and the note
     assert 'id="answer-answer"' in html and 'aria-invalid="true"' in html
     assert staff_portal.STAFF_TEXT[lang]["internal"] in html
     assert ticket.headers["Cache-Control"] == "no-store"

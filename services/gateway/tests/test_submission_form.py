@@ -1,4 +1,5 @@
 """The submission form and body: the requester's public or private choice."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ def test_the_submission_form_offers_the_public_or_private_choice():
     assert 'name="public" value="true" checked' in again and "demande publique" in again
 
 
-@pytest.mark.parametrize("data, expected", [({}, None), ({"public": ""}, None), ({"public": "true"}, True),
-                                            ({"public": "false"}, False)])
+@pytest.mark.parametrize(
+    "data, expected", [({}, None), ({"public": ""}, None), ({"public": "true"}, True), ({"public": "false"}, False)]
+)
 def test_the_requesters_choice_is_read_from_the_form(data, expected):
     form = submission_from_form(request("POST", data=dict(data, office="tetouan", description="x")))
     assert form.public is expected

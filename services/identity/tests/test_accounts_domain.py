@@ -1,4 +1,5 @@
 """Rules of accounts: passwords, secrets, lockout, signing keys and tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,8 +61,16 @@ def test_one_time_codes_have_six_digits():
 def test_minted_tokens_verify_with_the_published_key():
     kid, pem, jwk = domain.generate_signing_key()
     now = dt.datetime.now(dt.timezone.utc)
-    claims = domain.access_claims(issuer="urn:citizenoffice:ma", audience="citizenoffice", subject="u1",
-                                  session_id="s1", instance="ma", bindings=[], ttl=300, now=now)
+    claims = domain.access_claims(
+        issuer="urn:citizenoffice:ma",
+        audience="citizenoffice",
+        subject="u1",
+        session_id="s1",
+        instance="ma",
+        bindings=[],
+        ttl=300,
+        now=now,
+    )
     token = domain.mint_access_token(pem, kid, claims)
     assert jwt.get_unverified_header(token)["kid"] == kid
     verifier = Verifier("urn:citizenoffice:ma", "citizenoffice", lambda: TrustState({"keys": [jwk]}))

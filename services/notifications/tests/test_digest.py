@@ -1,4 +1,5 @@
 """The staff digest's rules: each ticket once as it stands, in the reader's language."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,13 +10,18 @@ T0 = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.timezone.utc)
 
 
 def entry(ticket: str, kind: str, minutes: int, due: str = "2026-11-30") -> dict:
-    return {"ticket_id": ticket, "kind": kind, "created_at": T0 + dt.timedelta(minutes=minutes),
-            "due_at": dt.datetime.fromisoformat(due).replace(tzinfo=dt.timezone.utc)}
+    return {
+        "ticket_id": ticket,
+        "kind": kind,
+        "created_at": T0 + dt.timedelta(minutes=minutes),
+        "due_at": dt.datetime.fromisoformat(due).replace(tzinfo=dt.timezone.utc),
+    }
 
 
 def test_a_ticket_near_then_overdue_is_listed_once_as_overdue():
-    fields = digest.fields([entry("t1", "deadline_near", 0), entry("t2", "deadline_near", 1),
-                            entry("t1", "overdue", 2, "2026-11-24")])
+    fields = digest.fields(
+        [entry("t1", "deadline_near", 0), entry("t2", "deadline_near", 1), entry("t1", "overdue", 2, "2026-11-24")]
+    )
     assert (fields["overdue_count"], fields["near_count"]) == (1, 1)
     assert fields["overdue_list"] == "- t1 (2026-11-24)" and fields["near_list"] == "- t2 (2026-11-30)"
 

@@ -1,4 +1,5 @@
 """Erasure of a recipient (Law 09-08) on a real database (SQLite here; PostgreSQL in e2e)."""
+
 import datetime as dt
 import json
 
@@ -15,17 +16,43 @@ def seeded(tmp_path):
     store.metadata.create_all(e)
     with e.begin() as conn:
         for who in ("gone", "stays"):
-            conn.execute(store.inbox_items.insert().values(
-                item_id=f"i-{who}", citizen_id=who, event_id="ev1", kind="ticket.submitted", language="fr",
-                subject="Votre demande 7K3M-9QX2-B", body="Merci.", read=False, created_at=NOW))
+            conn.execute(
+                store.inbox_items.insert().values(
+                    item_id=f"i-{who}",
+                    citizen_id=who,
+                    event_id="ev1",
+                    kind="ticket.submitted",
+                    language="fr",
+                    subject="Votre demande 7K3M-9QX2-B",
+                    body="Merci.",
+                    read=False,
+                    created_at=NOW,
+                )
+            )
             for channel, state, error in (("email", "sent", ""), ("sms", "pending", f"refused {who}@example.org")):
-                conn.execute(store.deliveries.insert().values(
-                    delivery_id=f"d-{who}-{channel}", event_id="ev1", channel=channel, citizen_id=who,
-                    kind="ticket.submitted", language="fr", fields=FIELDS, state=state, attempts=1,
-                    last_error=error, next_attempt_at=NOW, created_at=NOW, sent_at=NOW if state == "sent" else None))
+                conn.execute(
+                    store.deliveries.insert().values(
+                        delivery_id=f"d-{who}-{channel}",
+                        event_id="ev1",
+                        channel=channel,
+                        citizen_id=who,
+                        kind="ticket.submitted",
+                        language="fr",
+                        fields=FIELDS,
+                        state=state,
+                        attempts=1,
+                        last_error=error,
+                        next_attempt_at=NOW,
+                        created_at=NOW,
+                        sent_at=NOW if state == "sent" else None,
+                    )
+                )
             conn.execute(store.opt_outs.insert().values(citizen_id=who, channel="sms", kind="*"))
-            conn.execute(store.quiet_hours.insert().values(citizen_id=who, start_minute=1320, end_minute=420,
-                                                           timezone="Africa/Casablanca"))
+            conn.execute(
+                store.quiet_hours.insert().values(
+                    citizen_id=who, start_minute=1320, end_minute=420, timezone="Africa/Casablanca"
+                )
+            )
     return e
 
 
@@ -55,7 +82,7 @@ def test_inbox_and_preferences_go_deliveries_stay_as_counts_and_pending_ones_are
     assert sent["sent_at"] is not None and sent["attempts"] == 1
     assert (cancelled["state"], cancelled["fields"], cancelled["last_error"]) == ("cancelled", "{}", "")
     assert deliveries["d-stays-sms"]["fields"] == FIELDS and deliveries["d-stays-sms"]["state"] == "pending"
-    assert len(deliveries) == 4                                   # the figures keep every row
+    assert len(deliveries) == 4  # the figures keep every row
 
     with e.begin() as conn:
         assert store.is_erased(conn, "gone") and not store.is_erased(conn, "stays")

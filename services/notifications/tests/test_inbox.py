@@ -1,4 +1,5 @@
 """The inbox is shown in the reader's language when the item kept its template's fields."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,18 @@ FIELDS = {"tracking_code": "7K3M-9QX2-B", "status": "closed"}
 
 def row(**extra) -> dict:
     written = domain.render("ticket.status_changed", "ar", FIELDS)
-    return {"item_id": "i1", "event_id": "e1", "kind": "ticket.status_changed", "language": written.language,
-            "subject": written.subject, "body": written.body, "read": False,
-            "created_at": dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc), "fields": json.dumps(FIELDS),
-            **extra}
+    return {
+        "item_id": "i1",
+        "event_id": "e1",
+        "kind": "ticket.status_changed",
+        "language": written.language,
+        "subject": written.subject,
+        "body": written.body,
+        "read": False,
+        "created_at": dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc),
+        "fields": json.dumps(FIELDS),
+        **extra,
+    }
 
 
 def test_an_item_is_rendered_again_in_the_readers_language():

@@ -1,6 +1,7 @@
 """Every message notifications sends, in every language, for every kind of request and every
 status of its workflow: the words of that language only, never a key, an enum name or a value
 left out. The texts come from the message catalogue, as the portal's pages do."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,14 +17,21 @@ KINDS = sorted(MACHINES)
 STATUSES = sorted({status for machine in MACHINES.values() for status in machine.statuses()} | {"merged"})
 LANGUAGES = comessages.catalogue().languages
 DUE = dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
-DIGEST = digest.fields([
-    {"ticket_id": "t1", "tracking_code": "7K3M-9QX2-B", "kind": "overdue", "created_at": DUE, "due_at": DUE},
-    {"ticket_id": "t2", "tracking_code": "4PQR-8ST2-C", "kind": "deadline_near", "created_at": DUE, "due_at": DUE},
-])
+DIGEST = digest.fields(
+    [
+        {"ticket_id": "t1", "tracking_code": "7K3M-9QX2-B", "kind": "overdue", "created_at": DUE, "due_at": DUE},
+        {"ticket_id": "t2", "tracking_code": "4PQR-8ST2-C", "kind": "deadline_near", "created_at": DUE, "due_at": DUE},
+    ]
+)
 # What is put into the texts: may be in any script. The kind and status are not among them: they
 # must be said in words.
-VALUES = {"tracking_code": "7K3M-9QX2-B", "submitted_on": "2026-11-25", "acknowledge_by": "2026-12-10",
-          "answer_by": "2027-01-25", **DIGEST}
+VALUES = {
+    "tracking_code": "7K3M-9QX2-B",
+    "submitted_on": "2026-11-25",
+    "acknowledge_by": "2026-12-10",
+    "answer_by": "2027-01-25",
+    **DIGEST,
+}
 
 
 def test_every_kind_of_message_is_covered():
@@ -56,6 +64,8 @@ def test_a_status_change_names_the_status_as_the_pages_do(lang):
 @pytest.mark.parametrize("purpose", sorted(domain.SECURITY_TEMPLATES))
 def test_no_code_or_notice_shows_a_key_or_another_language(purpose, lang):
     message = domain.render_security(purpose, lang, code="482913", minutes=15)
-    found = {part: checks.problems(getattr(message, part), message.language, values=("482913", "15"))
-             for part in ("subject", "body", "sms")}
+    found = {
+        part: checks.problems(getattr(message, part), message.language, values=("482913", "15"))
+        for part in ("subject", "body", "sms")
+    }
     assert not {part: problems for part, problems in found.items() if problems}

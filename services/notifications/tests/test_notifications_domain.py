@@ -5,8 +5,13 @@ import pytest
 from cokit.refusals import Refusal
 from notifications import domain
 
-FIELDS = {"tracking_code": "7K3M-9QX2-B", "kind": "complaint", "submitted_on": "2026-11-25",
-          "acknowledge_by": "2026-12-10", "answer_by": "2027-01-25"}
+FIELDS = {
+    "tracking_code": "7K3M-9QX2-B",
+    "kind": "complaint",
+    "submitted_on": "2026-11-25",
+    "acknowledge_by": "2026-12-10",
+    "answer_by": "2027-01-25",
+}
 UTC = dt.timezone.utc
 
 
@@ -34,13 +39,16 @@ def test_opt_outs_per_channel_and_kind():
         domain.check_opt_out("sms", "no.such.kind")
 
 
-@pytest.mark.parametrize("now_utc, expected_utc", [
-    # Casablanca is UTC+1 all year except during Ramadan
-    (dt.datetime(2026, 11, 25, 21, 30, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),  # 22:30 local
-    (dt.datetime(2026, 11, 26, 3, 0, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),    # 04:00 local
-    (dt.datetime(2026, 11, 26, 12, 0, tzinfo=UTC), None),                                          # 13:00 local
-    (dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC), None),                                           # 07:00 sharp
-])
+@pytest.mark.parametrize(
+    "now_utc, expected_utc",
+    [
+        # Casablanca is UTC+1 all year except during Ramadan
+        (dt.datetime(2026, 11, 25, 21, 30, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),  # 22:30 local
+        (dt.datetime(2026, 11, 26, 3, 0, tzinfo=UTC), dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),  # 04:00 local
+        (dt.datetime(2026, 11, 26, 12, 0, tzinfo=UTC), None),  # 13:00 local
+        (dt.datetime(2026, 11, 26, 6, 0, tzinfo=UTC), None),  # 07:00 sharp
+    ],
+)
 def test_quiet_hours_across_midnight(now_utc, expected_utc):
     start, end = domain.parse_clock("22:00"), domain.parse_clock("07:00")
     assert domain.quiet_until(now_utc, start, end, "Africa/Casablanca") == expected_utc
@@ -48,8 +56,9 @@ def test_quiet_hours_across_midnight(now_utc, expected_utc):
 
 def test_quiet_hours_within_a_day_and_bad_input():
     start, end = domain.parse_clock("13:00"), domain.parse_clock("15:00")
-    assert domain.quiet_until(dt.datetime(2026, 1, 5, 13, 30, tzinfo=UTC), start, end, "UTC") == \
-        dt.datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+    assert domain.quiet_until(dt.datetime(2026, 1, 5, 13, 30, tzinfo=UTC), start, end, "UTC") == dt.datetime(
+        2026, 1, 5, 15, 0, tzinfo=UTC
+    )
     for bad in ("25:00", "7h", ""):
         with pytest.raises(Refusal):
             domain.parse_clock(bad)
@@ -65,8 +74,10 @@ def test_backoff_grows_and_is_capped():
 
 
 def test_a_failure_reason_names_no_address_or_phone_number():
-    refused = ("SMTPRecipientsRefused: {'amina.b@example.ma': (550, b'5.1.1 <amina.b@example.ma>: "
-               "Recipient address rejected')}")
+    refused = (
+        "SMTPRecipientsRefused: {'amina.b@example.ma': (550, b'5.1.1 <amina.b@example.ma>: "
+        "Recipient address rejected')}"
+    )
     reason = domain.failure_reason(refused)
     assert "amina" not in reason and "example.ma" not in reason
     assert reason.startswith("SMTPRecipientsRefused: {'<address>': (550, b'5.1.1 <<address>>")
@@ -87,12 +98,14 @@ def test_a_decision_is_named_in_the_recipients_language():
 def test_the_receipt_names_every_kind_of_request_in_words_that_agree_with_it():
     fields = {**FIELDS, "kind": "information_request"}
     assert domain.render("ticket.submitted", "fr", fields).body.startswith(
-        "Merci. Votre demande d'accès à l'information a été enregistrée par le Bureau Citoyen le 2026-11-25.")
+        "Merci. Votre demande d'accès à l'information a été enregistrée par le Bureau Citoyen le 2026-11-25."
+    )
     assert "تم تسجيل عريضتكم" in domain.render("ticket.submitted", "ar", {**FIELDS, "kind": "petition"}).body
     assert "Your request was registered" in domain.render("ticket.submitted", "en", {**FIELDS, "kind": "newer"}).body
 
 
 # --- one-time codes and security notices (sent at once for identity) ---------------------
+
 
 @pytest.mark.parametrize("language, words", [("ar", "رمز التحقق"), ("fr", "vérification"), ("en", "verification")])
 def test_a_code_is_rendered_in_the_recipients_language_in_the_mail_and_the_sms(language, words):
@@ -100,7 +113,7 @@ def test_a_code_is_rendered_in_the_recipients_language_in_the_mail_and_the_sms(l
     assert message.language == language
     assert "482913" in message.body and "482913" in message.sms and "15" in message.sms
     assert words in message.subject + message.body
-    assert "482913" not in message.subject   # lock screens show subjects
+    assert "482913" not in message.subject  # lock screens show subjects
     assert len(message.sms) <= domain.SMS_MAX_CHARS
 
 
@@ -110,15 +123,18 @@ def test_a_language_without_templates_falls_back_to_arabic():
     assert "30 minutes" in notice.body and notice.language == "en"
 
 
-@pytest.mark.parametrize("channel, address, purpose, code, reason", [
-    ("fax", "a@example.ma", "verify", "123456", "CHANNEL_UNKNOWN"),
-    ("email", "", "verify", "123456", "ADDRESS_REQUIRED"),
-    ("email", "not-an-address", "verify", "123456", "ADDRESS_INVALID"),
-    ("sms", "a@example.ma", "verify", "123456", "ADDRESS_INVALID"),
-    ("sms", "+212600000000", "welcome", "123456", "PURPOSE_UNKNOWN"),
-    ("sms", "+212600000000", "verify", "", "CODE_MALFORMED"),
-    ("sms", "+212600000000", "verify", "12 34", "CODE_MALFORMED"),
-])
+@pytest.mark.parametrize(
+    "channel, address, purpose, code, reason",
+    [
+        ("fax", "a@example.ma", "verify", "123456", "CHANNEL_UNKNOWN"),
+        ("email", "", "verify", "123456", "ADDRESS_REQUIRED"),
+        ("email", "not-an-address", "verify", "123456", "ADDRESS_INVALID"),
+        ("sms", "a@example.ma", "verify", "123456", "ADDRESS_INVALID"),
+        ("sms", "+212600000000", "welcome", "123456", "PURPOSE_UNKNOWN"),
+        ("sms", "+212600000000", "verify", "", "CODE_MALFORMED"),
+        ("sms", "+212600000000", "verify", "12 34", "CODE_MALFORMED"),
+    ],
+)
 def test_what_cannot_be_sent_is_refused_without_echoing_it(channel, address, purpose, code, reason):
     with pytest.raises(Refusal) as caught:
         domain.check_security_request(channel, address, purpose, domain.CODE_PURPOSES, code=code)

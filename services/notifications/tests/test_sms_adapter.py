@@ -1,4 +1,5 @@
 """The SMS adapter against the local provider server (a real HTTP server on a free port)."""
+
 import sys
 import threading
 from pathlib import Path

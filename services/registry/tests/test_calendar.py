@@ -3,6 +3,7 @@
 Rule: N working days from receipt count the days after the day of receipt; Saturdays,
 Sundays and public holidays do not count.
 """
+
 import datetime as dt
 
 import pytest
@@ -92,10 +93,16 @@ def test_a_year_without_its_religious_dates_is_provisional(morocco):
 
 def test_a_confirmed_date_replaces_the_estimate():
     rules = [r for r in calendar.MOROCCO_HOLIDAYS if not r.key.startswith("eid-al-fitr-2026")]
-    rules.append(calendar.HolidayRule("eid-al-fitr-2026-1", "Aïd al-Fitr", on_date=D("2026-03-21"),
-                                      religious=True, confirmed=True))
-    rules.append(calendar.HolidayRule("eid-al-fitr-2026-2", "Aïd al-Fitr", on_date=D("2026-03-23"),
-                                      religious=True, confirmed=True))
+    rules.append(
+        calendar.HolidayRule(
+            "eid-al-fitr-2026-1", "Aïd al-Fitr", on_date=D("2026-03-21"), religious=True, confirmed=True
+        )
+    )
+    rules.append(
+        calendar.HolidayRule(
+            "eid-al-fitr-2026-2", "Aïd al-Fitr", on_date=D("2026-03-23"), religious=True, confirmed=True
+        )
+    )
     cal = calendar.working_calendar(rules)
     assert cal.is_working_day(D("2026-03-20"))
     assert not cal.is_working_day(D("2026-03-23"))

@@ -1,4 +1,5 @@
 """Duplicates, statistics, queues, followers, merges, signatures and ratings."""
+
 import datetime as dt
 
 import pytest
@@ -13,8 +14,8 @@ from .test_scheduler import NOW, engine, insert
 
 def test_nearby_within_fifty_metres_only():
     base = {"latitude": 35.5785, "longitude": -5.3684, "description": "lampadaire"}
-    near = dict(base, latitude=35.5785 + 0.0004, description="autre chose")      # about 44 m north
-    far = dict(base, latitude=35.5785 + 0.0006, description="autre chose")       # about 67 m
+    near = dict(base, latitude=35.5785 + 0.0004, description="autre chose")  # about 44 m north
+    far = dict(base, latitude=35.5785 + 0.0006, description="autre chose")  # about 67 m
     assert similarity.is_possible_duplicate(base, near) == "nearby"
     assert similarity.is_possible_duplicate(base, far) is None
 
@@ -29,14 +30,22 @@ def test_similar_text_ignores_case_and_accents():
 
 def test_percentiles_and_public_folding():
     assert stats.median([1, 2, 3, 4]) == 2.5 and stats.percentile(list(range(1, 11)), 90) == 9
-    rows = [{"ticket_id": str(i), "kind": "complaint", "category": "roads" if i < 6 else "rare",
-             "decided_at": NOW if i % 2 else None, "answer_by": NOW + dt.timedelta(days=1 if i != 1 else -1),
-             "rating": 4 if i < 3 else None} for i in range(8)]
+    rows = [
+        {
+            "ticket_id": str(i),
+            "kind": "complaint",
+            "category": "roads" if i < 6 else "rare",
+            "decided_at": NOW if i % 2 else None,
+            "answer_by": NOW + dt.timedelta(days=1 if i != 1 else -1),
+            "rating": 4 if i < 3 else None,
+        }
+        for i in range(8)
+    ]
     days = {r["ticket_id"]: int(r["ticket_id"]) for r in rows if r["decided_at"]}
     private = stats.figures(rows, days, public=False)
     public = stats.figures(rows, days, public=True)
     assert private.by_category == {"roads": 6, "rare": 2}
-    assert public.by_category == {"roads": 6}           # 2 would single people out
+    assert public.by_category == {"roads": 6}  # 2 would single people out
     assert (private.answered, private.within_deadline_share) == (4, 0.75)
     assert private.median_working_days == 4.0 and private.p90_working_days == 7
     assert private.satisfaction_average == 4.0
@@ -45,8 +54,13 @@ def test_percentiles_and_public_folding():
 def test_queue_pages_cover_every_ticket_once_with_filters(tmp_path):
     e = engine(tmp_path)
     for i in range(25):
-        insert(e, f"t-{i:02d}", "complaint", "submitted" if i % 3 else "closed",
-               NOW + dt.timedelta(days=1 if i % 5 else -1))
+        insert(
+            e,
+            f"t-{i:02d}",
+            "complaint",
+            "submitted" if i % 3 else "closed",
+            NOW + dt.timedelta(days=1 if i % 5 else -1),
+        )
     seen, after = [], None
     with e.connect() as conn:
         while True:
@@ -61,7 +75,7 @@ def test_queue_pages_cover_every_ticket_once_with_filters(tmp_path):
     assert sorted(seen) == sorted(f"t-{i:02d}" for i in range(25) if i % 3)
     assert len(seen) == len(set(seen))
     assert {r["ticket_id"] for r in overdue} == {f"t-{i:02d}" for i in range(25) if i % 5 == 0}
-    assert text == []    # % and _ are no wildcards: the words typed are "dd" and "x"
+    assert text == []  # % and _ are no wildcards: the words typed are "dd" and "x"
     assert len(words) == 25
 
 
@@ -73,8 +87,11 @@ def test_merge_keeps_followers_and_the_requester(tmp_path):
         store.follow(conn, "dup", "neighbour", True, NOW)
         store.follow(conn, "kept", "neighbour", False, NOW)
         store.merge(conn, store.find_by_id(conn, "dup"), store.find_by_id(conn, "kept"), NOW)
-        followers = conn.execute(sa.select(store.ticket_followers).where(
-            store.ticket_followers.c.ticket_id == "kept")).mappings().all()
+        followers = (
+            conn.execute(sa.select(store.ticket_followers).where(store.ticket_followers.c.ticket_id == "kept"))
+            .mappings()
+            .all()
+        )
         dup = store.find_by_id(conn, "dup")
     assert {(f["follower_id"], f["me_too"]) for f in followers} == {("neighbour", True), ("c1", True)}
     assert (dup["status"], dup["merged_into"], dup["due_at"]) == ("merged", "kept", None)
@@ -136,22 +153,45 @@ def test_the_latest_decision_is_what_the_requester_reads():
     at = NOW
     history = [
         {"action": "submit", "status": "submitted", "details": "{}", "at": at},
-        {"action": "answer", "status": "answered", "at": at,
-         "details": '{"answer": "Réparé jeudi", "outcome": "positive"}'},
+        {
+            "action": "answer",
+            "status": "answered",
+            "at": at,
+            "details": '{"answer": "Réparé jeudi", "outcome": "positive"}',
+        },
         {"action": "close", "status": "closed", "details": "{}", "at": at},
     ]
     decision = latest_decision("complaint", history)
     assert (decision.action, decision.status, decision.answer, decision.outcome) == (
-        "answer", "answered", "Réparé jeudi", "positive")
+        "answer",
+        "answered",
+        "Réparé jeudi",
+        "positive",
+    )
     assert latest_decision("complaint", history[:1]) is None
     refused = [{"action": "decline", "status": "declined", "details": '{"reason": "hors budget"}', "at": at}]
     assert latest_decision("suggestion", refused).reason == "hors budget"
 
-    row = {"ticket_id": "t", "tracking_code": "c", "office_id": "o", "kind": "complaint", "category": "x",
-           "status": "in_progress", "submitted_at": at, "acknowledge_by": at, "answer_by": at,
-           "attachment_count": 0, "updated_at": at, "extended": False, "urgent": False, "priority": 3,
-           "department": "", "rating": None, "merged_into": "", "public": False}
+    row = {
+        "ticket_id": "t",
+        "tracking_code": "c",
+        "office_id": "o",
+        "kind": "complaint",
+        "category": "x",
+        "status": "in_progress",
+        "submitted_at": at,
+        "acknowledge_by": at,
+        "answer_by": at,
+        "attachment_count": 0,
+        "updated_at": at,
+        "extended": False,
+        "urgent": False,
+        "priority": 3,
+        "department": "",
+        "rating": None,
+        "merged_into": "",
+        "public": False,
+    }
     details = {d.action: d for d in status_message(row).action_details}
     assert list(details["answer"].required) == ["answer", "outcome"]
     assert "staff" in details["answer"].roles and "citizen" not in details["answer"].roles
-

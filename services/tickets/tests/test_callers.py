@@ -1,5 +1,6 @@
 """The verified caller mapped to the workflow's actors: role bindings by scope, the requester,
 and the refusals (each PERMISSION_DENIED or UNAUTHENTICATED with its reason)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,13 @@ def refusal(fn, *args):
 
 
 def test_office_roles_most_specific_first_and_only_where_they_reach():
-    caller = user("a1", ("commune_admin", Scope("ma", "tetouan-commune")), ("staff", TETOUAN),
-                  ("national_admin", Scope("ma")), ("auditor", Scope("ma")))
+    caller = user(
+        "a1",
+        ("commune_admin", Scope("ma", "tetouan-commune")),
+        ("staff", TETOUAN),
+        ("national_admin", Scope("ma")),
+        ("auditor", Scope("ma")),
+    )
     assert callers.roles_at(caller, TETOUAN) == ["staff", "commune_admin", "national_admin"]
     assert callers.roles_at(caller, MARTIL) == ["national_admin"]
     assert callers.roles_at(user("x", ("staff", TETOUAN), instance="tn"), TETOUAN) == []
@@ -34,8 +40,7 @@ def test_a_clerk_of_tetouan_is_refused_on_a_martil_request():
     clerk = user("clerk", ("staff", TETOUAN))
     step = workflow.COMPLAINT.transition("acknowledge")
     assert callers.actor_for(clerk, TETOUAN, "", step.actors, "x") == workflow.Actor("clerk", "staff")
-    assert refusal(callers.actor_for, clerk, MARTIL, "", step.actors, "x") == (
-        Kind.DENIED, "OUTSIDE_YOUR_SCOPE")
+    assert refusal(callers.actor_for, clerk, MARTIL, "", step.actors, "x") == (Kind.DENIED, "OUTSIDE_YOUR_SCOPE")
 
 
 def test_the_workflow_decides_which_of_the_callers_roles_acts():
@@ -43,16 +48,14 @@ def test_the_workflow_decides_which_of_the_callers_roles_acts():
     extend = workflow.INFORMATION_REQUEST.transition("extend")
     assert callers.actor_for(officer, TETOUAN, "", extend.actors, "x").role == "information_officer"
     clerk = user("c1", ("staff", TETOUAN))
-    assert refusal(callers.actor_for, clerk, TETOUAN, "", extend.actors, "x") == (
-        Kind.DENIED, "ACTOR_NOT_ALLOWED")
+    assert refusal(callers.actor_for, clerk, TETOUAN, "", extend.actors, "x") == (Kind.DENIED, "ACTOR_NOT_ALLOWED")
 
 
 def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
     appeal = workflow.INFORMATION_REQUEST.transition("appeal")
     me = user("citizen-1")
     assert callers.actor_for(me, TETOUAN, "citizen-1", appeal.actors, "x") == workflow.Actor("citizen-1", "citizen")
-    assert refusal(callers.actor_for, me, TETOUAN, "citizen-2", appeal.actors, "x") == (
-        Kind.DENIED, "NOT_YOUR_REQUEST")
+    assert refusal(callers.actor_for, me, TETOUAN, "citizen-2", appeal.actors, "x") == (Kind.DENIED, "NOT_YOUR_REQUEST")
     # An anonymous ticket has no requester to match.
     assert refusal(callers.actor_for, user(""), TETOUAN, "", appeal.actors, "x")[0] == Kind.DENIED
     machine = Caller("key-1", "machine", "ma", (RoleBinding("open311_client", TETOUAN),))

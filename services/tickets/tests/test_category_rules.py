@@ -1,4 +1,5 @@
 """Publicity and anonymity per catalogue category, applied at submission."""
+
 import types
 
 import pytest
@@ -9,15 +10,28 @@ from tickets import domain
 
 
 def submission(**changes):
-    base = dict(office_id="o", kind="complaint", category="noise", description="Loud music every night",
-                citizen_id="", channel="web", language="fr")
+    base = dict(
+        office_id="o",
+        kind="complaint",
+        category="noise",
+        description="Loud music every night",
+        citizen_id="",
+        channel="web",
+        language="fr",
+    )
     base.update(changes)
     return domain.Submission(**base)
 
 
 def entry(category="noise", publicity="choice", anonymous=True, request_type="complaint", active=True, code=""):
-    return registry_pb2.CatalogueEntry(code=code or category, request_type=request_type, category=category,
-                                       publicity=publicity, anonymous_allowed=anonymous, active=active)
+    return registry_pb2.CatalogueEntry(
+        code=code or category,
+        request_type=request_type,
+        category=category,
+        publicity=publicity,
+        anonymous_allowed=anonymous,
+        active=active,
+    )
 
 
 def refusal(sub, rules) -> tuple:
@@ -27,8 +41,12 @@ def refusal(sub, rules) -> tuple:
 
 
 def test_rules_come_from_the_active_entry_of_the_same_type_and_category():
-    entries = [entry("noise", "private", False, active=False), entry("noise", "public", False, "observation"),
-               entry("noise", "private", False), entry("civil_status", "private", False, code="civil-status")]
+    entries = [
+        entry("noise", "private", False, active=False),
+        entry("noise", "public", False, "observation"),
+        entry("noise", "private", False),
+        entry("civil_status", "private", False, code="civil-status"),
+    ]
     assert domain.category_rules(entries, "complaint", "noise") == domain.CategoryRules("private", False)
     assert domain.category_rules(entries, "observation", "noise") == domain.CategoryRules("public", False)
     assert domain.category_rules(entries, "complaint", "civil-status") == domain.CategoryRules("private", False)
@@ -49,11 +67,18 @@ def test_anonymous_request_refused_where_the_category_names_its_requester():
     assert domain.apply_category_rules(submission(), domain.CategoryRules("choice", True)).citizen_id == ""
 
 
-@pytest.mark.parametrize("publicity, asked, public", [
-    ("choice", None, False), ("choice", True, True), ("choice", False, False),
-    ("private", None, False), ("private", False, False),
-    ("public", None, True), ("public", True, True),
-])
+@pytest.mark.parametrize(
+    "publicity, asked, public",
+    [
+        ("choice", None, False),
+        ("choice", True, True),
+        ("choice", False, False),
+        ("private", None, False),
+        ("private", False, False),
+        ("public", None, True),
+        ("public", True, True),
+    ],
+)
 def test_publicity_decided_by_the_category_and_the_requester(publicity, asked, public):
     sub = domain.apply_category_rules(submission(public=asked), domain.CategoryRules(publicity, True))
     assert sub.public is public
@@ -61,9 +86,13 @@ def test_publicity_decided_by_the_category_and_the_requester(publicity, asked, p
 
 def test_a_publicity_the_category_does_not_let_the_requester_choose_is_refused():
     assert refusal(submission(public=True), domain.CategoryRules("private", True)) == (
-        Kind.INVALID, "CATEGORY_NOT_PUBLIC")
+        Kind.INVALID,
+        "CATEGORY_NOT_PUBLIC",
+    )
     assert refusal(submission(public=False), domain.CategoryRules("public", True)) == (
-        Kind.INVALID, "CATEGORY_ALWAYS_PUBLIC")
+        Kind.INVALID,
+        "CATEGORY_ALWAYS_PUBLIC",
+    )
 
 
 def test_the_catalogue_is_fetched_again_when_stale_or_for_an_unknown_category(monkeypatch):
@@ -82,13 +111,12 @@ def test_the_catalogue_is_fetched_again_when_stale_or_for_an_unknown_category(mo
     assert cache.rules(list_categories, "o", "complaint", "noise").publicity == "private"
     assert cache.rules(list_categories, "o", "complaint", "noise").publicity == "private"
     assert calls == ["o"]
-    clock[0] += 2.0     # a category not seen before: fetched again at once
+    clock[0] += 2.0  # a category not seen before: fetched again at once
     assert cache.rules(list_categories, "o", "complaint", "dogs") == domain.CategoryRules("public", True)
     assert calls == ["o", "o"]
-    clock[0] += 0.5     # still unknown, asked again within the second: no new call
+    clock[0] += 0.5  # still unknown, asked again within the second: no new call
     assert cache.rules(list_categories, "o", "complaint", "other") == domain.CategoryRules("choice", True)
     assert len(calls) == 2
-    clock[0] += 20.0    # stale
+    clock[0] += 20.0  # stale
     cache.rules(list_categories, "o", "complaint", "noise")
     assert len(calls) == 3
-

@@ -44,7 +44,9 @@ def test_extension_adds_twenty_working_days_to_the_first_deadline():
 
 def test_receipt_late_in_the_evening_counts_from_the_local_day():
     # 23:30 UTC on Friday 6 March is already Saturday in Casablanca (UTC+1).
-    d = deadlines.at_submission("information_request", dt.datetime(2026, 3, 6, 23, 30, tzinfo=dt.timezone.utc), CAL, CLOCK)
+    d = deadlines.at_submission(
+        "information_request", dt.datetime(2026, 3, 6, 23, 30, tzinfo=dt.timezone.utc), CAL, CLOCK
+    )
     assert CLOCK.local_day(d.answer_by - dt.timedelta(seconds=1)) == dt.date(2026, 4, 3)
 
 
@@ -67,8 +69,9 @@ def test_an_office_s_shorter_complaint_deadline_applies_in_working_days():
     d = deadlines.at_submission("complaint", at("2026-03-02"), CAL, CLOCK, rule=rule)
     assert d.answer_by == CLOCK.end_of(dt.date(2026, 3, 16))
     holiday = deadlines.WeekendCalendar(holidays={dt.date(2026, 3, 9)})
-    assert deadlines.at_submission("complaint", at("2026-03-02"), holiday, CLOCK, rule=rule).answer_by == \
-        CLOCK.end_of(dt.date(2026, 3, 17))
+    assert deadlines.at_submission("complaint", at("2026-03-02"), holiday, CLOCK, rule=rule).answer_by == CLOCK.end_of(
+        dt.date(2026, 3, 17)
+    )
     # Answered sooner than the 15 days of the acknowledgement: acknowledged by the answer at the latest.
     assert d.acknowledge_by == d.answer_by
 
@@ -93,35 +96,49 @@ def test_no_rule_from_the_catalogue_is_the_law_s():
 
 
 def test_an_information_request_keeps_the_legal_twenty_working_days_whatever_its_category_says():
-    entry = registry_pb2.CatalogueEntry(code="info", request_type="information_request", category="info",
-                                        active=True, deadline_count=10, deadline_unit="working_days")
+    entry = registry_pb2.CatalogueEntry(
+        code="info",
+        request_type="information_request",
+        category="info",
+        active=True,
+        deadline_count=10,
+        deadline_unit="working_days",
+    )
     rules = domain.category_rules([entry], "information_request", "info")
     assert rules.deadline is None
     d = deadlines.at_submission("information_request", at("2026-03-02"), CAL, CLOCK, rule=rules.deadline)
     assert d.answer_by == CLOCK.end_of(dt.date(2026, 3, 30))
-    urgent = deadlines.at_submission("information_request", at("2026-03-06"), CAL, CLOCK, urgent=True,
-                                     rule=Rule(20, "working_days"))
+    urgent = deadlines.at_submission(
+        "information_request", at("2026-03-06"), CAL, CLOCK, urgent=True, rule=Rule(20, "working_days")
+    )
     assert urgent.answer_by == CLOCK.end_of(dt.date(2026, 3, 11))
 
 
 def test_the_category_s_deadline_comes_from_its_catalogue_entry():
     def entry(count, unit):
-        return registry_pb2.CatalogueEntry(code="lighting", request_type="complaint", category="lighting", active=True,
-                                           deadline_count=count, deadline_unit=unit)
+        return registry_pb2.CatalogueEntry(
+            code="lighting",
+            request_type="complaint",
+            category="lighting",
+            active=True,
+            deadline_count=count,
+            deadline_unit=unit,
+        )
 
-    assert domain.category_rules([entry(10, "working_days")], "complaint", "lighting").deadline == \
-        Rule(10, "working_days")
+    assert domain.category_rules([entry(10, "working_days")], "complaint", "lighting").deadline == Rule(
+        10, "working_days"
+    )
     # Saved before the registry held deadlines to the law: the decree's two months.
     assert domain.category_rules([entry(6, "months")], "complaint", "lighting").deadline is None
     assert domain.category_rules([], "complaint", "lighting").deadline is None
 
 
 def test_deadline_near_counts_working_days_left():
-    due = CLOCK.end_of(dt.date(2026, 3, 30))    # a Monday
+    due = CLOCK.end_of(dt.date(2026, 3, 30))  # a Monday
     assert deadlines.working_days_left(at("2026-03-25"), due, CAL, CLOCK) == 3
     assert deadlines.is_near(at("2026-03-25"), due, CAL, CLOCK, near_days=3)
     assert not deadlines.is_near(at("2026-03-24"), due, CAL, CLOCK, near_days=3)
-    assert not deadlines.is_near(at("2026-03-31"), due, CAL, CLOCK, near_days=3)   # overdue, not near
+    assert not deadlines.is_near(at("2026-03-31"), due, CAL, CLOCK, near_days=3)  # overdue, not near
 
 
 def test_watched_deadline_follows_the_status():

@@ -8,9 +8,13 @@ from tickets import domain
 
 def submission(**changes):
     base = dict(
-        office_id="tetouan", kind="complaint", category="lighting",
-        description="Street light broken near the school", citizen_id="c1",
-        channel="web", language="ar",
+        office_id="tetouan",
+        kind="complaint",
+        category="lighting",
+        description="Street light broken near the school",
+        citizen_id="c1",
+        channel="web",
+        language="ar",
     )
     base.update(changes)
     return domain.Submission(**base)
@@ -34,7 +38,7 @@ def test_tracking_code_single_wrong_character_is_caught():
         for replacement in domain.ALPHABET:
             if replacement == code[position]:
                 continue
-            wrong = code[:position] + replacement + code[position + 1:]
+            wrong = code[:position] + replacement + code[position + 1 :]
             with pytest.raises(Refusal) as err:
                 domain.normalise_tracking_code(wrong)
             assert err.value.reason == "TRACKING_CODE_CHECK_FAILED"
@@ -77,9 +81,7 @@ def test_bad_submissions_name_the_reason(changes, reason):
 
 
 def test_submission_is_cleaned_and_keeps_tifinagh():
-    clean = domain.validate_submission(
-        submission(description="  ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ  ", language="xx")
-    )
+    clean = domain.validate_submission(submission(description="  ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ  ", language="xx"))
     assert clean.description == "ⵜⴰⵎⵙⴰⵔⵜ ⵏ ⵓⴱⵔⵉⴷ ⵉⵅⵚⵔⵏ"
     assert clean.language == "ar"
 
@@ -89,10 +91,13 @@ def test_information_request_needs_an_identified_requester():
         domain.validate_submission(submission(kind="information_request", citizen_id=""))
     assert err.value.reason == "REQUESTER_REQUIRED"
     with pytest.raises(Refusal) as err:
-        domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin", id_number="x"))
+        domain.validate_submission(
+            submission(kind="information_request", requester_name="Amina", id_kind="cin", id_number="x")
+        )
     assert err.value.reason == "ID_NUMBER_INVALID"
-    ok = domain.validate_submission(submission(kind="information_request", requester_name="Amina", id_kind="cin",
-                                               id_number="ab 123456"))
+    ok = domain.validate_submission(
+        submission(kind="information_request", requester_name="Amina", id_kind="cin", id_number="ab 123456")
+    )
     assert ok.id_number == "AB123456"
 
 
@@ -111,8 +116,10 @@ def test_walk_in_names_who_registered_it():
 
 
 def test_only_information_requests_are_urgent_and_with_a_reason():
-    for changes in (dict(urgent=True), dict(urgent=True, kind="information_request", requester_name="A",
-                                               id_kind="cin", id_number="AB123456")):
+    for changes in (
+        dict(urgent=True),
+        dict(urgent=True, kind="information_request", requester_name="A", id_kind="cin", id_number="AB123456"),
+    ):
         with pytest.raises(Refusal) as err:
             domain.validate_submission(submission(**changes))
         assert err.value.reason == "URGENCY_UNFOUNDED"

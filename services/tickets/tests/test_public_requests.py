@@ -1,5 +1,6 @@
 """The public list behind Open311: an office's requests over a period or named ones, newest
 first, showing text, place and photo only of public requests, and no hidden text."""
+
 import datetime as dt
 import math
 
@@ -43,9 +44,17 @@ def test_only_public_requests_show_text_place_and_photo_and_hidden_text_stays_hi
     e = engine(tmp_path)
     for ticket_id in ("private", "public", "hidden"):
         insert(e, ticket_id, "complaint", "submitted", NOW)
-        _set(e, ticket_id, description="Lampadaire en panne rue 12", latitude=35.57, longitude=-5.37,
-             address="Rue 12", media_url="https://example.org/p.jpg", public=ticket_id != "private",
-             hidden_reason="insult" if ticket_id == "hidden" else "")
+        _set(
+            e,
+            ticket_id,
+            description="Lampadaire en panne rue 12",
+            latitude=35.57,
+            longitude=-5.37,
+            address="Rue 12",
+            media_url="https://example.org/p.jpg",
+            public=ticket_id != "private",
+            hidden_reason="insult" if ticket_id == "hidden" else "",
+        )
     with e.connect() as conn:
         rows = {r["ticket_id"]: service.public_request(r) for r in store.public_requests(conn, office_ids=["o1"])}
     private, public, hidden = rows["private"], rows["public"], rows["hidden"]
@@ -66,11 +75,20 @@ def test_an_address_without_coordinates_keeps_them_unset(tmp_path):
     assert item.location.address == "Place Moulay El Mehdi" and math.isnan(item.location.latitude)
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/p.jpg", "javascript:alert(1)", "https://x/" + "a" * 1100,
-                                 "https://exa mple.org/p.jpg"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/p.jpg", "javascript:alert(1)", "https://x/" + "a" * 1100, "https://exa mple.org/p.jpg"]
+)
 def test_media_url_is_an_http_address(url):
-    sub = domain.Submission(office_id="o1", kind="complaint", category="roads", description="Nid de poule rue 5",
-                            citizen_id="", channel="open311", language="fr", media_url=url)
+    sub = domain.Submission(
+        office_id="o1",
+        kind="complaint",
+        category="roads",
+        description="Nid de poule rue 5",
+        citizen_id="",
+        channel="open311",
+        language="fr",
+        media_url=url,
+    )
     with pytest.raises(Refusal) as err:
         domain.validate_submission(sub)
     assert err.value.reason == "MEDIA_URL_INVALID"

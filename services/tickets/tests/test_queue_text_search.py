@@ -1,6 +1,7 @@
 """The staff queue's text search on the local PostgreSQL server (full text, 'simple'
 configuration, GIN index over the search's normal form) in a schema of its own, and on SQLite
 (LIKE over the normal form): Arabic spelling variants and articles, French accents."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,13 +30,34 @@ TEXTS = {
 # Words typed and the requests they find on both databases: spelling variants, harakat, tatweel
 # and attached articles on either side.
 BOTH = [
-    ("إنارة", {"ar"}), ("انارة", {"ar"}), ("الانارة", {"ar"}), ("بالإنارة", {"ar"}), ("للإنارة", {"ar"}),
-    ("إنارَةٌ", {"ar"}), ("اناره", {"ar"}), ("العموميه", {"ar"}), ("عمومية معطّلة", {"ar"}),
-    ("مدرسة", {"school", "ar"}), ("المدرسه", {"school", "ar"}), ("بالمدرسة", {"school", "ar"}), ("ابتدائية", {"school"}), ("اسبوع", {"school"}),
-    ("مهملة", {"road"}), ("حي", {"road"}), ("الحي المحمدى", {"road"}), ("طريق", {"road"}),
-    ("eclairage", {"light"}), ("Éclairage DEFECTUEUX", {"light"}), ("medina", {"light"}), ("coeur", {"light"}),
-    ("inonde", {"percent"}), ("lampadaire", {"lamp"}), ("ⵜⴰⴼⵓⵍⵍⵓⵙⵜ", {"zgh"}),
-    ("lampadaire école", set()), ("%_ :*&|!", set()), ("إضاءة", set()),
+    ("إنارة", {"ar"}),
+    ("انارة", {"ar"}),
+    ("الانارة", {"ar"}),
+    ("بالإنارة", {"ar"}),
+    ("للإنارة", {"ar"}),
+    ("إنارَةٌ", {"ar"}),
+    ("اناره", {"ar"}),
+    ("العموميه", {"ar"}),
+    ("عمومية معطّلة", {"ar"}),
+    ("مدرسة", {"school", "ar"}),
+    ("المدرسه", {"school", "ar"}),
+    ("بالمدرسة", {"school", "ar"}),
+    ("ابتدائية", {"school"}),
+    ("اسبوع", {"school"}),
+    ("مهملة", {"road"}),
+    ("حي", {"road"}),
+    ("الحي المحمدى", {"road"}),
+    ("طريق", {"road"}),
+    ("eclairage", {"light"}),
+    ("Éclairage DEFECTUEUX", {"light"}),
+    ("medina", {"light"}),
+    ("coeur", {"light"}),
+    ("inonde", {"percent"}),
+    ("lampadaire", {"lamp"}),
+    ("ⵜⴰⴼⵓⵍⵍⵓⵙⵜ", {"zgh"}),
+    ("lampadaire école", set()),
+    ("%_ :*&|!", set()),
+    ("إضاءة", set()),
 ]
 
 
@@ -75,11 +97,29 @@ def postgres():
 def fill(engine):
     with engine.begin() as conn:
         for n, (key, text) in enumerate(TEXTS.items()):
-            store.insert_ticket(conn, dict(
-                ticket_id=key, instance_id="ma", tracking_code=key, office_id="o1", kind="complaint", category="c",
-                description=text, citizen_id="", channel="web", language="fr", status="submitted",
-                submitted_at=NOW - dt.timedelta(hours=n), acknowledge_by=NOW, answer_by=NOW, updated_at=NOW,
-                address=""), (), actor="t")
+            store.insert_ticket(
+                conn,
+                dict(
+                    ticket_id=key,
+                    instance_id="ma",
+                    tracking_code=key,
+                    office_id="o1",
+                    kind="complaint",
+                    category="c",
+                    description=text,
+                    citizen_id="",
+                    channel="web",
+                    language="fr",
+                    status="submitted",
+                    submitted_at=NOW - dt.timedelta(hours=n),
+                    acknowledge_by=NOW,
+                    answer_by=NOW,
+                    updated_at=NOW,
+                    address="",
+                ),
+                (),
+                actor="t",
+            )
 
 
 def found(engine, text: str) -> set[str]:
@@ -91,13 +131,13 @@ def test_words_and_their_starts_are_found_in_every_script(postgres):
     engine, _ = postgres
     fill(engine)
     assert found(engine, "lampadaire") == {"lamp"}
-    assert found(engine, "LAMPA orangers") == {"lamp"}            # any case, a word's start, every word
+    assert found(engine, "LAMPA orangers") == {"lamp"}  # any case, a word's start, every word
     assert found(engine, "lampadaire école") == set()
     assert found(engine, "الإنارة") == {"ar"}
     assert found(engine, "ⵜⴰⴼⵓⵍⵍⵓⵙⵜ") == {"zgh"}
-    assert found(engine, "100%") == {"percent"}                    # punctuation is no query syntax
-    assert found(engine, "%_ :*&|!") == set()                     # no word at all: nothing, no error
-    assert found(engine, "rue") == {"lamp"} and found(engine, "ue") == set()   # words, not any substring
+    assert found(engine, "100%") == {"percent"}  # punctuation is no query syntax
+    assert found(engine, "%_ :*&|!") == set()  # no word at all: nothing, no error
+    assert found(engine, "rue") == {"lamp"} and found(engine, "ue") == set()  # words, not any substring
 
 
 @pytest.mark.parametrize("words, expected", BOTH)
@@ -128,10 +168,11 @@ def test_the_migration_replaces_the_index_of_the_text_as_written(postgres):
     engine, schema = postgres
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP INDEX {schema}.ix_tickets_search"))
-        conn.execute(sa.text(f"CREATE INDEX ix_tickets_text ON {schema}.tickets "
-                             "USING gin (to_tsvector('simple', description))"))
+        conn.execute(
+            sa.text(f"CREATE INDEX ix_tickets_text ON {schema}.tickets USING gin (to_tsvector('simple', description))")
+        )
     fill(engine)
-    for _ in range(2):                     # the second migration finds nothing to do
+    for _ in range(2):  # the second migration finds nothing to do
         with engine.begin() as conn:
             History.of("tickets").upgrade(conn)
     with engine.connect() as conn:

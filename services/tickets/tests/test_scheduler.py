@@ -1,4 +1,5 @@
 """The scheduler and transitions on a real database (SQLite here; PostgreSQL in e2e)."""
+
 import datetime as dt
 import json
 import threading
@@ -17,18 +18,36 @@ CLOCK = deadlines.Clock()
 
 
 def engine(tmp_path):
-    e = sa.create_engine(f"sqlite:///{tmp_path / 't.db'}", poolclass=sa.pool.NullPool,
-                         connect_args={"check_same_thread": False, "timeout": 30})
-    sa.event.listen(e, "connect", db.register_sqlite_functions)    # the queue's text search
+    e = sa.create_engine(
+        f"sqlite:///{tmp_path / 't.db'}",
+        poolclass=sa.pool.NullPool,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+    sa.event.listen(e, "connect", db.register_sqlite_functions)  # the queue's text search
     store.metadata.create_all(e)
     return e
 
 
 def insert(e, ticket_id, kind, status, due_at, answer_by=None, acknowledge_by=None):
-    row = dict(ticket_id=ticket_id, instance_id="ma", tracking_code=ticket_id[:16], office_id="o1", kind=kind,
-               category="c", description="d" * 12, citizen_id="c1", channel="web", language="fr", status=status,
-               submitted_at=NOW - dt.timedelta(days=40), acknowledge_by=acknowledge_by or due_at,
-               answer_by=answer_by or due_at, due_at=due_at, updated_at=NOW, address="")
+    row = dict(
+        ticket_id=ticket_id,
+        instance_id="ma",
+        tracking_code=ticket_id[:16],
+        office_id="o1",
+        kind=kind,
+        category="c",
+        description="d" * 12,
+        citizen_id="c1",
+        channel="web",
+        language="fr",
+        status=status,
+        submitted_at=NOW - dt.timedelta(days=40),
+        acknowledge_by=acknowledge_by or due_at,
+        answer_by=answer_by or due_at,
+        due_at=due_at,
+        updated_at=NOW,
+        address="",
+    )
     with e.begin() as conn:
         store.insert_ticket(conn, row, (), actor="t")
 
@@ -76,7 +95,7 @@ def test_concurrent_runs_refuse_once(tmp_path):
 def test_overdue_and_near_alerts_are_raised_once_per_deadline(tmp_path):
     e = engine(tmp_path)
     insert(e, "late", "complaint", "acknowledged", NOW - dt.timedelta(days=1))
-    insert(e, "soon", "complaint", "in_progress", CLOCK.end_of(dt.date(2026, 3, 12)))     # 2 working days left
+    insert(e, "soon", "complaint", "in_progress", CLOCK.end_of(dt.date(2026, 3, 12)))  # 2 working days left
     insert(e, "later", "complaint", "in_progress", CLOCK.end_of(dt.date(2026, 3, 31)))
     first = run(e)
     assert (first.overdue, first.near, first.automatic) == (1, 1, 0)
@@ -85,20 +104,26 @@ def test_overdue_and_near_alerts_are_raised_once_per_deadline(tmp_path):
     assert len(events(e, "later")) == 0
     # A new deadline (after an extension or reopening) is a new alert.
     with e.begin() as conn:
-        conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == "late")
-                     .values(due_at=NOW - dt.timedelta(hours=2)))
+        conn.execute(
+            store.tickets.update().where(store.tickets.c.ticket_id == "late").values(due_at=NOW - dt.timedelta(hours=2))
+        )
     assert run(e).overdue == 1
 
 
 def test_the_scheduler_watches_the_office_s_shorter_deadline(tmp_path):
     # Ten working days from Monday 2 March (the office's rule for its category): due Monday 16 March.
     e = engine(tmp_path)
-    due = deadlines.at_submission("complaint", dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc), CAL, CLOCK,
-                                  rule=deadlines.Rule(10, "working_days"))
+    due = deadlines.at_submission(
+        "complaint",
+        dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc),
+        CAL,
+        CLOCK,
+        rule=deadlines.Rule(10, "working_days"),
+    )
     watched = deadlines.watched_deadline("complaint", "acknowledged", due.acknowledge_by, due.answer_by)
     insert(e, "lamp", "complaint", "acknowledged", watched, answer_by=due.answer_by, acknowledge_by=due.acknowledge_by)
-    assert run(e, now=NOW).near == 0                                   # Tuesday 10: 4 working days left
-    assert run(e, now=NOW + dt.timedelta(days=1)).near == 1            # Wednesday 11: 3 left
+    assert run(e, now=NOW).near == 0  # Tuesday 10: 4 working days left
+    assert run(e, now=NOW + dt.timedelta(days=1)).near == 1  # Wednesday 11: 3 left
     assert run(e, now=CLOCK.end_of(dt.date(2026, 3, 16))).overdue == 1
 
 
@@ -128,8 +153,9 @@ def test_refusal_details_are_kept_for_the_requester(tmp_path):
     officer = workflow.Actor("officer", "information_officer")
     fields = {"exception_code": "private_life", "reason": "données de tiers", "remedies": "recours", "bogus": "x"}
     with e.begin() as conn:
-        planned = transitions.plan(store.find_by_id(conn, "ir-9"), "refuse", officer, fields,
-                                   workflow.Context(now=NOW, calendar=CAL))
+        planned = transitions.plan(
+            store.find_by_id(conn, "ir-9"), "refuse", officer, fields, workflow.Context(now=NOW, calendar=CAL)
+        )
         store.apply_transition(conn, Outbox("t", "ma"), planned)
         details = json.loads(store.history_of(conn, "ir-9")[-1]["details"])
     assert details == {"exception_code": "private_life", "reason": "données de tiers", "remedies": "recours"}
@@ -143,11 +169,29 @@ def test_migration_adds_the_new_columns_to_an_old_table(tmp_path):
     sa.Table("tickets", old, *[store.tickets.c[n].copy() for n in first_release])
     old.create_all(e)
     with e.begin() as conn:
-        conn.execute(old.tables["tickets"].insert().values(
-            ticket_id="x", instance_id="ma", tracking_code="X", office_id="o", kind="complaint", category="c",
-            description="d", citizen_id="", channel="web", language="fr", address="", status="submitted",
-            submitted_at=NOW, acknowledge_by=NOW, answer_by=NOW, updated_at=NOW))
-    for _ in range(2):                                    # the second migration finds nothing to do
+        conn.execute(
+            old.tables["tickets"]
+            .insert()
+            .values(
+                ticket_id="x",
+                instance_id="ma",
+                tracking_code="X",
+                office_id="o",
+                kind="complaint",
+                category="c",
+                description="d",
+                citizen_id="",
+                channel="web",
+                language="fr",
+                address="",
+                status="submitted",
+                submitted_at=NOW,
+                acknowledge_by=NOW,
+                answer_by=NOW,
+                updated_at=NOW,
+            )
+        )
+    for _ in range(2):  # the second migration finds nothing to do
         with e.begin() as conn:
             History.of("tickets").upgrade(conn)
     with e.connect() as conn:

@@ -1,5 +1,6 @@
 """Every transition of every request type: allowed from its sources with its actor, fields
 and guard; refused from every other status with FAILED_PRECONDITION and a reason."""
+
 import datetime as dt
 
 import pytest
@@ -8,23 +9,36 @@ from cokit.refusals import Kind, Refusal
 from tickets import deadlines, workflow
 from tickets.workflow import Actor, Context, Facts
 
-NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.timezone.utc)   # a Tuesday
+NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.timezone.utc)  # a Tuesday
 CAL = deadlines.WeekendCalendar()
 CTX = Context(now=NOW, calendar=CAL)
 CITIZEN = Actor("citizen-1", workflow.CITIZEN)
 
 GOOD_FIELDS = {
-    "answer": "Voici les documents demandés.", "reason": "Motif détaillé", "remedies": "recours",
-    "exception_code": "private_life", "redaction": "noms des tiers masqués", "message": "pièce manquante",
-    "committee": "urbanisme", "session_date": "2026-05-04",
+    "answer": "Voici les documents demandés.",
+    "reason": "Motif détaillé",
+    "remedies": "recours",
+    "exception_code": "private_life",
+    "redaction": "noms des tiers masqués",
+    "message": "pièce manquante",
+    "committee": "urbanisme",
+    "session_date": "2026-05-04",
 }
 OUTCOMES = {"answer_appeal": "upheld"}
 
 
 def facts(kind, status, **changes):
-    base = dict(kind=kind, status=status, citizen_id=CITIZEN.id, submitted_at=NOW - dt.timedelta(days=5),
-                answer_by=NOW + dt.timedelta(days=10), decided_at=NOW - dt.timedelta(days=1),
-                closed_at=NOW - dt.timedelta(days=1), signatures=150, signature_threshold=100)
+    base = dict(
+        kind=kind,
+        status=status,
+        citizen_id=CITIZEN.id,
+        submitted_at=NOW - dt.timedelta(days=5),
+        answer_by=NOW + dt.timedelta(days=10),
+        decided_at=NOW - dt.timedelta(days=1),
+        closed_at=NOW - dt.timedelta(days=1),
+        signatures=150,
+        signature_threshold=100,
+    )
     base.update(changes)
     return Facts(**base)
 
@@ -95,16 +109,19 @@ def walk(kind, path, **fact_changes):
     return status
 
 
-@pytest.mark.parametrize("kind,path,end", [
-    ("complaint", ["acknowledge", "start", "answer", "close", "reopen", "start", "answer", "close"], "closed"),
-    ("observation", ["acknowledge", "answer", "close"], "closed"),
-    ("suggestion", ["acknowledge", "study", "decline", "close"], "closed"),
-    ("information_request", ["extend", "answer_partially", "appeal", "answer_appeal", "close"], "closed"),
-    ("information_request", ["refuse_implicitly", "appeal"], "appealed"),
-    ("administrative_request", ["take", "ask_citizen", "resume", "complete", "close"], "closed"),
-    ("petition", ["open_signatures", "request_check", "accept"], "accepted"),
-    ("petition", ["open_signatures", "request_check", "reject"], "rejected"),
-])
+@pytest.mark.parametrize(
+    "kind,path,end",
+    [
+        ("complaint", ["acknowledge", "start", "answer", "close", "reopen", "start", "answer", "close"], "closed"),
+        ("observation", ["acknowledge", "answer", "close"], "closed"),
+        ("suggestion", ["acknowledge", "study", "decline", "close"], "closed"),
+        ("information_request", ["extend", "answer_partially", "appeal", "answer_appeal", "close"], "closed"),
+        ("information_request", ["refuse_implicitly", "appeal"], "appealed"),
+        ("administrative_request", ["take", "ask_citizen", "resume", "complete", "close"], "closed"),
+        ("petition", ["open_signatures", "request_check", "accept"], "accepted"),
+        ("petition", ["open_signatures", "request_check", "reject"], "rejected"),
+    ],
+)
 def test_lifecycles(kind, path, end):
     assert walk(kind, path) == end
 
@@ -119,7 +136,9 @@ OFFICER = Actor("officer-1", "information_officer")
 
 
 def test_extension_only_once_and_only_before_the_deadline():
-    assert error(facts("information_request", "received", extended=True), "extend", OFFICER).reason == "ALREADY_EXTENDED"
+    assert (
+        error(facts("information_request", "received", extended=True), "extend", OFFICER).reason == "ALREADY_EXTENDED"
+    )
     late = facts("information_request", "received", answer_by=NOW)
     e = error(late, "extend", OFFICER)
     assert (e.kind, e.reason) == (Kind.PRECONDITION, "DEADLINE_PASSED")
@@ -142,7 +161,12 @@ def test_a_refusal_names_a_legal_exception():
     e = error(facts("information_request", "received"), "refuse", OFFICER, dict(GOOD_FIELDS, exception_code="bored"))
     assert (e.kind, e.reason) == (Kind.PRECONDITION, "EXCEPTION_UNKNOWN")
     for name in ("exception_code", "reason", "remedies"):
-        e = error(facts("information_request", "received"), "refuse", OFFICER, {k: v for k, v in GOOD_FIELDS.items() if k != name})
+        e = error(
+            facts("information_request", "received"),
+            "refuse",
+            OFFICER,
+            {k: v for k, v in GOOD_FIELDS.items() if k != name},
+        )
         assert e.metadata["field"] == name
 
 
@@ -157,7 +181,10 @@ def test_appeal_window_is_twenty_working_days_after_the_decision():
 def test_only_the_requester_appeals():
     f = facts("information_request", "refused")
     assert error(f, "appeal", Actor("someone-else", workflow.CITIZEN)).reason == "NOT_YOUR_REQUEST"
-    assert error(facts("information_request", "refused", citizen_id=""), "appeal", Actor("", workflow.CITIZEN)).reason == "NOT_YOUR_REQUEST"
+    assert (
+        error(facts("information_request", "refused", citizen_id=""), "appeal", Actor("", workflow.CITIZEN)).reason
+        == "NOT_YOUR_REQUEST"
+    )
     assert error(f, "appeal", OFFICER).reason == "ACTOR_NOT_ALLOWED"
 
 

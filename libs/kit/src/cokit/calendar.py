@@ -10,6 +10,7 @@ and keeps answering from the last copy while the registry is unreachable.
 Rule of the platform (Law 31-13 practice): a deadline of N working days from receipt counts
 the days *after* the day of receipt, so the receipt day itself never counts.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,9 @@ class WorkingCalendar:
     reaches another year is computed anyway, but flagged provisional.
     """
 
-    def __init__(self, weekend: Iterable[int] = (5, 6), holidays: Iterable[Holiday] = (),
-                 covered_years: Iterable[int] = ()):
+    def __init__(
+        self, weekend: Iterable[int] = (5, 6), holidays: Iterable[Holiday] = (), covered_years: Iterable[int] = ()
+    ):
         self.weekend = frozenset(weekend)
         if len(self.weekend) >= 7 or not self.weekend <= set(range(7)):
             raise ValueError("weekend must be some of the weekdays 0..6, not all of them")
@@ -96,8 +98,9 @@ class WorkingCalendar:
                 counted += 1
             elif day in self.holidays:
                 crossed.append(self.holidays[day])
-        return Reckoning(end if sign > 0 else start, sign * counted,
-                         self._provisional(start, end, crossed), tuple(crossed))
+        return Reckoning(
+            end if sign > 0 else start, sign * counted, self._provisional(start, end, crossed), tuple(crossed)
+        )
 
     def _provisional(self, start: dt.date, end: dt.date, crossed: list[Holiday]) -> bool:
         if any(not h.confirmed for h in crossed):
@@ -112,8 +115,13 @@ class CalendarCache:
     calendar a few minutes old beat a refused submission) and is retried after `retry`.
     """
 
-    def __init__(self, fetch: Callable[[], WorkingCalendar], ttl: float = 600.0, retry: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        fetch: Callable[[], WorkingCalendar],
+        ttl: float = 600.0,
+        retry: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._fetch = fetch
         self.ttl = ttl
         self.retry = retry
@@ -159,7 +167,9 @@ def calendar_from_message(reply) -> WorkingCalendar:
     )
 
 
-def registry_fetcher(get_calendar: Callable, from_year: int | None = None, years: int = 3) -> Callable[[], WorkingCalendar]:
+def registry_fetcher(
+    get_calendar: Callable, from_year: int | None = None, years: int = 3
+) -> Callable[[], WorkingCalendar]:
     """A `fetch` for CalendarCache: `get_calendar` is the registry client's GetCalendar
     method; asks for the years from `from_year` (default: last year) on."""
     from citizenoffice.registry.v1 import registry_pb2
@@ -176,7 +186,9 @@ def calendar_from_mapping(data: Mapping) -> WorkingCalendar:
     """A WorkingCalendar from a plain dict (tests, fixtures, a cached JSON copy)."""
     return WorkingCalendar(
         weekend=data.get("weekend", (5, 6)),
-        holidays=[Holiday(dt.date.fromisoformat(h["date"]), h.get("name", ""), h.get("confirmed", True))
-                  for h in data.get("holidays", ())],
+        holidays=[
+            Holiday(dt.date.fromisoformat(h["date"]), h.get("name", ""), h.get("confirmed", True))
+            for h in data.get("holidays", ())
+        ],
         covered_years=data.get("covered_years", ()),
     )

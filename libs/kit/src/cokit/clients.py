@@ -10,6 +10,7 @@ Every call also carries the calling service's own token (cokit.auth.service_iden
 whatever user token the worker has, so the callee knows which platform service relays it; a
 relay token that came in from upstream is never passed on as this service's.
 """
+
 from __future__ import annotations
 
 import socket
@@ -141,8 +142,14 @@ class ServiceClient(GrpcProxy):
         """The container's source of this service's own token (the token verifier, or identity's
         own minting), found once."""
         if not hasattr(self, "_tokens"):
-            self._tokens = next((getattr(d, "service_tokens") for d in self.container.dependencies
-                                 if getattr(d, "service_tokens", None) is not None), None)
+            self._tokens = next(
+                (
+                    getattr(d, "service_tokens")
+                    for d in self.container.dependencies
+                    if getattr(d, "service_tokens", None) is not None
+                ),
+                None,
+            )
         return self._tokens
 
     def get_dependency(self, worker_ctx):

@@ -4,6 +4,7 @@ SQLite (embedded default of `make dev`) or PostgreSQL through pg8000, a pure-Pyt
 its socket I/O goes through eventlet's green sockets, so a slow query parks one green
 thread instead of freezing the whole service (libpq would block in C).
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -81,8 +82,11 @@ def _unreachable(exc: BaseException) -> bool:
         return _raised_in_driver(exc)
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
-    return (exc.connection_invalidated or database_unreachable(exc.orig)
-            or _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES))
+    return (
+        exc.connection_invalidated
+        or database_unreachable(exc.orig)
+        or _sqlstate(exc.orig).startswith(_UNREACHABLE_SQLSTATES)
+    )
 
 
 def _raised_in_driver(exc: BaseException) -> bool:
@@ -120,4 +124,3 @@ def default_schema(conn: sa.Connection):
     """The schema the connection's unqualified tables are mapped to (a `schema_translate_map`
     entry for None, as tests use), or None for the database's default."""
     return (conn.get_execution_options().get("schema_translate_map") or {}).get(None)
-

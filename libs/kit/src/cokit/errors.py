@@ -8,6 +8,7 @@ as INTERNAL with a generic message: never a stack trace or an internal detail; a
 that cannot be reached, or a peer's UNAVAILABLE, reaches it as UNAVAILABLE, which it may
 try again.
 """
+
 from __future__ import annotations
 
 import functools
@@ -97,9 +98,7 @@ def _unexpected_to_grpc(exc_info, code=None, message=None):
         # Raised by the transport itself (a dropped connection, an undecodable request):
         # its code and message describe the failure and hold nothing internal.
         text = message or code.name.lower()
-        return grpc_errors.GrpcError(
-            code=code, message=text, status=Status(code=code.value[0], message=text)
-        )
+        return grpc_errors.GrpcError(code=code, message=text, status=Status(code=code.value[0], message=text))
     # Imported here: cokit.db brings nameko and eventlet, which importers of this module (the
     # gateway's mapping, unpatched test processes) must not get before they choose to patch.
     from cokit.db import database_unreachable

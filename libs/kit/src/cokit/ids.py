@@ -3,6 +3,7 @@
 Every public id is a UUIDv7 (RFC 9562): time ordered, so ids sort by creation
 time and database indexes on them stay append-mostly.
 """
+
 import os
 import threading
 import time

@@ -18,6 +18,7 @@ Per request type (DOMAIN.md):
   request type without its own law has been promised), at most 3 months: no request waits
   longer than the longest term these laws give a body, a petition's.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,13 +26,13 @@ import dataclasses
 UNITS = ("working_days", "days", "months")
 COUNT_MAX = 365
 
-ACKNOWLEDGE_WITHIN_DAYS = 15           # decree 2-17-265
-ANSWER_WITHIN_MONTHS = 2               # decree 2-17-265: at most
-INFORMATION_WORKING_DAYS = 20          # Law 31-13: answer within 20 working days
-INFORMATION_EXTENSION_DAYS = 20        # extendable once, by as much, before the first deadline
-INFORMATION_URGENT_WORKING_DAYS = 3    # life, safety or freedom of persons
-PETITION_DECISION_MONTHS = 3           # Organic Law 113-14
-ADMINISTRATIVE_LONGEST_MONTHS = 3      # no law: the platform's ceiling, a petition's term
+ACKNOWLEDGE_WITHIN_DAYS = 15  # decree 2-17-265
+ANSWER_WITHIN_MONTHS = 2  # decree 2-17-265: at most
+INFORMATION_WORKING_DAYS = 20  # Law 31-13: answer within 20 working days
+INFORMATION_EXTENSION_DAYS = 20  # extendable once, by as much, before the first deadline
+INFORMATION_URGENT_WORKING_DAYS = 3  # life, safety or freedom of persons
+PETITION_DECISION_MONTHS = 3  # Organic Law 113-14
+ADMINISTRATIVE_LONGEST_MONTHS = 3  # no law: the platform's ceiling, a petition's term
 
 # A rule in days or working days is held against a maximum in months by counting a month as its
 # shortest: 28 days, or 4 weeks of 5 working days. What the registry accepts then fits within the
@@ -42,7 +43,7 @@ DAYS_IN_A_MONTH = {"months": 1, "days": 28, "working_days": 20}
 @dataclasses.dataclass(frozen=True)
 class Rule:
     count: int
-    unit: str   # one of UNITS
+    unit: str  # one of UNITS
 
     def __str__(self) -> str:
         unit = self.unit.replace("_", " ")
@@ -51,9 +52,9 @@ class Rule:
 
 @dataclasses.dataclass(frozen=True)
 class Bounds:
-    legal: Rule      # what applies when the catalogue states nothing the law allows
-    longest: Rule    # in months; an entry may shorten the term down to one unit
-    fixed: bool      # the law sets the term itself: an entry may only repeat it
+    legal: Rule  # what applies when the catalogue states nothing the law allows
+    longest: Rule  # in months; an entry may shorten the term down to one unit
+    fixed: bool  # the law sets the term itself: an entry may only repeat it
     basis: str
 
 
@@ -63,13 +64,21 @@ BOUNDS = {
     "complaint": _COMPLAINTS,
     "observation": _COMPLAINTS,
     "suggestion": _COMPLAINTS,
-    "information_request": Bounds(Rule(INFORMATION_WORKING_DAYS, "working_days"),
-                                  Rule(INFORMATION_WORKING_DAYS, "working_days"), True, "Law 31-13"),
-    "administrative_request": Bounds(Rule(ANSWER_WITHIN_MONTHS, "months"),
-                                     Rule(ADMINISTRATIVE_LONGEST_MONTHS, "months"), False,
-                                     "no legal term; the platform's ceiling"),
-    "petition": Bounds(Rule(PETITION_DECISION_MONTHS, "months"), Rule(PETITION_DECISION_MONTHS, "months"), True,
-                       "Organic Law 113-14"),
+    "information_request": Bounds(
+        Rule(INFORMATION_WORKING_DAYS, "working_days"),
+        Rule(INFORMATION_WORKING_DAYS, "working_days"),
+        True,
+        "Law 31-13",
+    ),
+    "administrative_request": Bounds(
+        Rule(ANSWER_WITHIN_MONTHS, "months"),
+        Rule(ADMINISTRATIVE_LONGEST_MONTHS, "months"),
+        False,
+        "no legal term; the platform's ceiling",
+    ),
+    "petition": Bounds(
+        Rule(PETITION_DECISION_MONTHS, "months"), Rule(PETITION_DECISION_MONTHS, "months"), True, "Organic Law 113-14"
+    ),
 }
 
 
@@ -96,13 +105,23 @@ def problems(request_type: str, count: int, unit: str) -> list[tuple[str, str, s
         return []
     asked = Rule(count, unit)
     if bounds.fixed and asked != bounds.legal:
-        return [("deadline_count", "DEADLINE_FIXED_BY_LAW",
-                 f"{bounds.basis} sets the deadline of a {request_type}: {bounds.legal}")]
+        return [
+            (
+                "deadline_count",
+                "DEADLINE_FIXED_BY_LAW",
+                f"{bounds.basis} sets the deadline of a {request_type}: {bounds.legal}",
+            )
+        ]
     if count > longest_count(request_type, unit):
-        return [("deadline_count", "DEADLINE_BEYOND_LEGAL",
-                 f"a {request_type} is answered within {bounds.longest} at most ({bounds.basis}): "
-                 f"{longest_count(request_type, unit)} {unit.replace('_', ' ')} at the most; an office may "
-                 "promise less, never more")]
+        return [
+            (
+                "deadline_count",
+                "DEADLINE_BEYOND_LEGAL",
+                f"a {request_type} is answered within {bounds.longest} at most ({bounds.basis}): "
+                f"{longest_count(request_type, unit)} {unit.replace('_', ' ')} at the most; an office may "
+                "promise less, never more",
+            )
+        ]
     return []
 
 

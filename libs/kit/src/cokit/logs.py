@@ -4,6 +4,7 @@ The trace id travels in nameko's context data: over gRPC as x-nameko-trace_id me
 (nameko-grpc copies context data both ways), over Kafka in the Envelope. TraceContext is
 a dependency provider that makes sure every worker has one and exposes it to log records.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -59,8 +60,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
@@ -83,8 +83,12 @@ class WorkerErrorFilter(logging.Filter):
     describe_exception (type and place) instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.args, tuple) and len(record.args) == 2 and \
-                str(record.msg).endswith("error handling worker %s: %s"):
+        if (
+            record.exc_info
+            and isinstance(record.args, tuple)
+            and len(record.args) == 2
+            and str(record.msg).endswith("error handling worker %s: %s")
+        ):
             record.msg = str(record.msg)[: -len(": %s")]
             record.args = record.args[:1]
         return True

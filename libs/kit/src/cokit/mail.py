@@ -2,6 +2,7 @@
 
 Settings come from the SMTP_* keys (cokit.settings.SmtpSettings); notifications sends every
 mail of the platform through it (identity's one-time codes and notices included)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,15 +35,27 @@ class Mailer:
 
     @classmethod
     def from_config(cls, config) -> "Mailer":
-        return cls(MailSettings(
-            host=config.get("SMTP_HOST", "127.0.0.1"), port=int(config.get("SMTP_PORT", 1025)),
-            sender=config.get("SMTP_FROM", "Bureau Citoyen <no-reply@citizenoffice.local>"),
-            starttls=bool(config.get("SMTP_STARTTLS", False)), username=config.get("SMTP_USERNAME", ""),
-            password=config.get("SMTP_PASSWORD", ""), timeout=float(config.get("SMTP_TIMEOUT", 10.0)),
-        ))
+        return cls(
+            MailSettings(
+                host=config.get("SMTP_HOST", "127.0.0.1"),
+                port=int(config.get("SMTP_PORT", 1025)),
+                sender=config.get("SMTP_FROM", "Bureau Citoyen <no-reply@citizenoffice.local>"),
+                starttls=bool(config.get("SMTP_STARTTLS", False)),
+                username=config.get("SMTP_USERNAME", ""),
+                password=config.get("SMTP_PASSWORD", ""),
+                timeout=float(config.get("SMTP_TIMEOUT", 10.0)),
+            )
+        )
 
-    def send(self, to: str, subject: str, body: str, language: str = "", message_id: str = "",
-             headers: dict[str, str] | None = None) -> None:
+    def send(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        language: str = "",
+        message_id: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         msg = email.message.EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = to

@@ -79,7 +79,19 @@ DEFAULT_METRICS_HOST = "0.0.0.0"
 # From a cache hit (about 1 ms) to a slow cross-service call or upload (10 s); beyond that the
 # +Inf bucket is enough to see that something is wrong.
 LATENCY_BUCKETS = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 
 KINDS = ("grpc", "http", "kafka", "timer", "other")
@@ -148,8 +160,9 @@ def http_status(entrypoint, result=None, exc: Optional[BaseException] = None) ->
     if not hasattr(entrypoint, "response_from_result"):
         return None
     try:
-        response = (entrypoint.response_from_exception(exc) if exc is not None
-                    else entrypoint.response_from_result(result))
+        response = (
+            entrypoint.response_from_exception(exc) if exc is not None else entrypoint.response_from_result(result)
+        )
     except Exception:  # nameko answers a result it cannot send (not a string) with a 500
         return 500
     return response.status_code
@@ -209,8 +222,7 @@ class MetricsHandle:
                 metric, existing_labels = existing
                 if not isinstance(metric, cls) or existing_labels != labelnames:
                     raise ValueError(
-                        f"metric {name} already declared as {type(metric).__name__}"
-                        f" with labels {existing_labels}"
+                        f"metric {name} already declared as {type(metric).__name__} with labels {existing_labels}"
                     )
                 return metric
             metric = cls(name, documentation, labelnames, registry=self.registry, **kwargs)
@@ -236,8 +248,13 @@ class Sample:
 
 def dead_letters(topic: str, count: float) -> Sample:
     """Records written to a dead-letter topic (``<topic>.dlq``), by whichever extension wrote them."""
-    return Sample("citizenoffice_dead_letters", "counter",
-                  "Records written to a dead-letter topic (<topic>.dlq).", {"topic": topic}, count)
+    return Sample(
+        "citizenoffice_dead_letters",
+        "counter",
+        "Records written to a dead-letter topic (<topic>.dlq).",
+        {"topic": topic},
+        count,
+    )
 
 
 _FAMILIES = {"counter": CounterMetricFamily, "gauge": GaugeMetricFamily}
@@ -290,8 +307,14 @@ class DatabaseGauge(DependencyProvider):
     read the scrape goes on without this gauge's series.
     """
 
-    def __init__(self, name: str, documentation: str, labelnames: Sequence[str],
-                 read: Callable[[object], Mapping[tuple, float]], engine="db"):
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        read: Callable[[object], Mapping[tuple, float]],
+        engine="db",
+    ):
         self.name = name
         self.documentation = documentation
         self.labelnames = tuple(labelnames)
@@ -412,15 +435,11 @@ class Metrics(DependencyProvider):
         try:
             self._socket = eventlet.listen((host, int(port)), reuse_addr=True)
         except OSError as exc:
-            raise RuntimeError(
-                f"metrics of {self.service}: cannot listen on {host}:{port}: {exc}"
-            ) from exc
+            raise RuntimeError(f"metrics of {self.service}: cannot listen on {host}:{port}: {exc}") from exc
         self.port = self._socket.getsockname()[1]
 
     def start(self):
-        self._server_thread = self.container.spawn_managed_thread(
-            self._serve, identifier=f"{self.service}.metrics"
-        )
+        self._server_thread = self.container.spawn_managed_thread(self._serve, identifier=f"{self.service}.metrics")
         _log.info("metrics of %s on port %s", self.service, self.port)
 
     def _serve(self):
@@ -482,13 +501,13 @@ class Metrics(DependencyProvider):
         self.calls.labels(self.service, kind, method, outcome).inc()
         self.latency.labels(self.service, kind, method, outcome).observe(elapsed)
         if exc is not None:
-            self.errors.labels(
-                self.service, kind, method, type(exc).__name__, error_code(exc, kind)
-            ).inc()
+            self.errors.labels(self.service, kind, method, type(exc).__name__, error_code(exc, kind)).inc()
 
     def count_http_response(self, entrypoint, status: int):
         self.http_responses.labels(
-            self.service, route_family(getattr(entrypoint, "url", "")), entrypoint.method_name,
+            self.service,
+            route_family(getattr(entrypoint, "url", "")),
+            entrypoint.method_name,
             status_class(status),
         ).inc()
 

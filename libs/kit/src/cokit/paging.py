@@ -3,6 +3,7 @@
 A list ordered by (moment desc, id desc) resumes after that row, so items added meanwhile at
 the top never shift a page (offsets would show an item twice).
 """
+
 from __future__ import annotations
 
 import base64

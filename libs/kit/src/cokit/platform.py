@@ -8,6 +8,7 @@ NetworkPolicy tests. Adding a service or a call starts here.
 
 Plain data, standard library only.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,9 +17,9 @@ import dataclasses
 @dataclasses.dataclass(frozen=True)
 class ServiceFacts:
     name: str
-    grpc_port: int              # 0: serves no gRPC
-    metrics_port: int           # the local default; clusters use one port for all (global.metricsPort)
-    http_port: int = 0          # 0: serves no HTTP but /metrics
+    grpc_port: int  # 0: serves no gRPC
+    metrics_port: int  # the local default; clusters use one port for all (global.metricsPort)
+    http_port: int = 0  # 0: serves no HTTP but /metrics
     calls: tuple[str, ...] = ()  # the services it calls over gRPC
     database: bool = True
     s3: bool = False
@@ -31,8 +32,14 @@ SERVICES: tuple[ServiceFacts, ...] = (
     ServiceFacts("tickets", 50053, 9103, calls=("registry", "identity", "documents")),
     ServiceFacts("documents", 50054, 9104, calls=("registry", "identity"), s3=True),
     ServiceFacts("notifications", 50055, 9105, calls=("identity", "registry"), smtp=True),
-    ServiceFacts("gateway", 0, 9106, http_port=8080,
-                 calls=("identity", "registry", "tickets", "documents", "notifications"), database=False),
+    ServiceFacts(
+        "gateway",
+        0,
+        9106,
+        http_port=8080,
+        calls=("identity", "registry", "tickets", "documents", "notifications"),
+        database=False,
+    ),
 )
 BY_NAME = {s.name: s for s in SERVICES}
 NAMES = tuple(s.name for s in SERVICES)

@@ -8,6 +8,7 @@ status into an HTTP problem body.
 
 Standard library only: a rule module importing this reaches neither grpc nor nameko.
 """
+
 from __future__ import annotations
 
 import enum
@@ -15,15 +16,15 @@ import functools
 
 
 class Kind(enum.Enum):
-    INVALID = "invalid"                  # the request itself is wrong: fix it, then ask again
+    INVALID = "invalid"  # the request itself is wrong: fix it, then ask again
     NOT_FOUND = "not_found"
-    EXISTS = "exists"                    # what the request would create is there already
-    PRECONDITION = "precondition"        # not in the state the request needs (a status, a setting)
-    CONFLICT = "conflict"                # another writer got there first: reload and retry
-    DENIED = "denied"                    # the caller is known, and may not
+    EXISTS = "exists"  # what the request would create is there already
+    PRECONDITION = "precondition"  # not in the state the request needs (a status, a setting)
+    CONFLICT = "conflict"  # another writer got there first: reload and retry
+    DENIED = "denied"  # the caller is known, and may not
     UNAUTHENTICATED = "unauthenticated"  # the caller must sign in first
-    TOO_MANY = "too_many"                # a limit reached: wait, then retry
-    UNAVAILABLE = "unavailable"          # something it needs is down: retry later
+    TOO_MANY = "too_many"  # a limit reached: wait, then retry
+    UNAVAILABLE = "unavailable"  # something it needs is down: retry later
 
 
 class Refusal(Exception):

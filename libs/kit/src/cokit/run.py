@@ -8,6 +8,7 @@ exits: clusters run it as a Helm hook Job, never at container start. A service's
 `preflight(settings)` runs before it listens; a SettingsError from it (or from the
 migration) stops the process with exit code 2 and the message, never a stack trace.
 """
+
 from __future__ import annotations
 
 import eventlet
@@ -70,7 +71,9 @@ def serve(module, cfg) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cokit.run")
     parser.add_argument(
-        "service", nargs="?", default=os.environ.get("SERVICE_NAME"),
+        "service",
+        nargs="?",
+        default=os.environ.get("SERVICE_NAME"),
         help="identity, registry, tickets, documents, notifications or gateway (default: $SERVICE_NAME)",
     )
     parser.add_argument("--migrate", action="store_true", help="create or upgrade the schema, then exit")

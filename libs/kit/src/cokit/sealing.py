@@ -5,6 +5,7 @@ AES-256-GCM under a key from a setting (base64 of 32 bytes); the record's id is 
 associated data, so a sealed value copied onto another record does not open. Sealed bytes:
 version byte, 12-byte nonce, ciphertext and tag.
 """
+
 from __future__ import annotations
 
 import base64

@@ -4,6 +4,7 @@
 named services, a trace id per worker, metrics for every entrypoint and the service's
 database engine. `migrator(service, metadata)` gives the `--migrate` step of `cokit.run`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -4,6 +4,7 @@ Each service declares a frozen dataclass deriving from ServiceSettings; every fi
 from the environment variable of the same name in upper case. The same names are used in
 the Helm values and documented in the README's configuration table.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -44,10 +45,7 @@ def load(cls, environ: Mapping[str, str] | None = None):
     values, problems = {}, []
     for field in dataclasses.fields(cls):
         name = field.name.upper()
-        has_default = (
-            field.default is not dataclasses.MISSING
-            or field.default_factory is not dataclasses.MISSING
-        )
+        has_default = field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
         if name not in environ:
             if not has_default:
                 problems.append(f"{name} is required")

@@ -274,9 +274,7 @@ class StorageClient:
     def from_config(cls, config: Mapping, **overrides) -> "StorageClient":
         """Build from a nameko config (or any mapping) with the S3_* keys."""
         missing = [
-            name
-            for name in ("S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET")
-            if not config.get(name)
+            name for name in ("S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET") if not config.get(name)
         ]
         if missing:
             raise ValueError(f"object storage config is missing {', '.join(missing)}")
@@ -390,7 +388,7 @@ class StorageClient:
         for name, value in (obj.metadata or {}).items():
             lowered = name.lower()
             if lowered.startswith("x-amz-meta-"):
-                metadata[lowered[len("x-amz-meta-"):]] = value
+                metadata[lowered[len("x-amz-meta-") :]] = value
         return ObjectInfo(
             key=key,
             size=obj.size or 0,

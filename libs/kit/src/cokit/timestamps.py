@@ -1,4 +1,5 @@
 """Stored times are UTC; these keep them so on the way out of the database and onto the wire."""
+
 from __future__ import annotations
 
 import datetime as dt

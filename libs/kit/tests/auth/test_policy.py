@@ -1,16 +1,24 @@
 """The shared policy: roles bound to scopes, deny unless a rule allows."""
+
 from __future__ import annotations
 
 import pytest
 
 from cokit.auth.policy import (
-    ACTIONS, Caller, RoleBinding, Scope, check_binding, decide, register_action, require,
+    ACTIONS,
+    Caller,
+    RoleBinding,
+    Scope,
+    check_binding,
+    decide,
+    register_action,
+    require,
 )
 from cokit.errors import status_code
 from cokit.refusals import Refusal
 
 TETOUAN = Scope("ma", "tetouan", "office-tetouan")
-TETOUAN_ANNEX = Scope("ma", "tetouan", "office-tetouan-annex")   # same commune, other office
+TETOUAN_ANNEX = Scope("ma", "tetouan", "office-tetouan-annex")  # same commune, other office
 MARTIL = Scope("ma", "martil", "office-martil")
 PARTNER = Scope("tn", "tunis", "office-tunis")
 
@@ -91,8 +99,13 @@ def test_services_register_their_own_actions():
 
 
 def test_claims_round_trip():
-    claims = {"sub": "u1", "sid": "s", "ins": "ma", "kind": "user",
-              "roles": [{"r": "staff", "i": "ma", "c": "tetouan", "o": "office-tetouan"}]}
+    claims = {
+        "sub": "u1",
+        "sid": "s",
+        "ins": "ma",
+        "kind": "user",
+        "roles": [{"r": "staff", "i": "ma", "c": "tetouan", "o": "office-tetouan"}],
+    }
     assert Caller.from_claims(claims).bindings == (RoleBinding("staff", TETOUAN),)
 
 
@@ -114,8 +127,11 @@ def test_own_data_is_the_verified_callers_only():
 
     me = Caller("cit-1", "user", "ma")
     assert own_data_subject(me) == own_data_subject(me, "cit-1") == "cit-1"
-    for who, asked, reason in [(me, "cit-2", "NOT_YOUR_DATA"), (Caller.anonymous("ma"), "", "AUTHENTICATION_REQUIRED"),
-                               (Caller("key-1", "machine", "ma"), "cit-1", "CITIZENS_ONLY")]:
+    for who, asked, reason in [
+        (me, "cit-2", "NOT_YOUR_DATA"),
+        (Caller.anonymous("ma"), "", "AUTHENTICATION_REQUIRED"),
+        (Caller("key-1", "machine", "ma"), "cit-1", "CITIZENS_ONLY"),
+    ]:
         with pytest.raises(Refusal) as err:
             own_data_subject(who, asked)
         assert err.value.reason == reason

@@ -1,5 +1,6 @@
 """Service identity: credentials derived from the instance's master secret, a service's own
 token kept and renewed, and what a relayed call may do under the one policy."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,11 @@ from grpc import StatusCode
 from cokit.auth import policy
 from cokit.auth.context import caller_from_context
 from cokit.auth.service_identity import (
-    SERVICE_CONTEXT_KEY, ServiceTokens, credential_for, credential_matches, decode_master,
+    SERVICE_CONTEXT_KEY,
+    ServiceTokens,
+    credential_for,
+    credential_matches,
+    decode_master,
 )
 from cokit.auth.tokens import Verifier
 from cokit.errors import DomainError
@@ -25,8 +30,8 @@ def test_each_service_has_its_own_credential_and_only_the_master_makes_it():
     gateway, tickets = credential_for(MASTER, "gateway"), credential_for(MASTER, "tickets")
     assert gateway != tickets and gateway == credential_for(MASTER, "gateway")
     assert credential_matches(MASTER, "gateway", gateway)
-    assert not credential_matches(MASTER, "tickets", gateway)          # another service's credential
-    assert not credential_matches(bytes(32), "gateway", gateway)        # another instance's master
+    assert not credential_matches(MASTER, "tickets", gateway)  # another service's credential
+    assert not credential_matches(bytes(32), "gateway", gateway)  # another instance's master
     assert not credential_matches(MASTER, "mallory", credential_for(MASTER, "mallory"))  # not a platform service
     assert not credential_matches(MASTER, "gateway", "")
 
@@ -58,16 +63,16 @@ def test_a_service_token_is_kept_renewed_before_it_expires_and_not_asked_for_in_
     assert tokens.token() == "token-1"
     clock.now += 200
     assert tokens.token() == "token-1" and fetch.calls == 1
-    clock.now += 41                      # within a minute of expiry: renewed
+    clock.now += 41  # within a minute of expiry: renewed
     assert tokens.token() == "token-2"
     fetch.fail = True
-    clock.now += 250                     # renewal due, identity down: the valid token still goes
+    clock.now += 250  # renewal due, identity down: the valid token still goes
     assert tokens.token() == "token-2"
     calls = fetch.calls
     for _ in range(20):
         tokens.token()
-    assert fetch.calls == calls          # no retry within retry_after
-    clock.now += 100                     # expired and identity still down: nothing rather than a dead token
+    assert fetch.calls == calls  # no retry within retry_after
+    clock.now += 100  # expired and identity still down: nothing rather than a dead token
     assert tokens.token() == ""
     fetch.fail = False
     clock.now += 3
@@ -88,23 +93,35 @@ def test_the_relay_is_named_by_its_verified_token_and_gives_no_roles(keys):
     key, verifier = keys
     caller = caller_from_context({SERVICE_CONTEXT_KEY: f"Bearer {service_token(key, 'k1')}"}, verifier, "ma")
     assert caller.relay == "gateway" and not caller.authenticated and caller.bindings == ()
-    user = caller_from_context({"authorization": f"Bearer {token(key, 'k1')}",
-                                SERVICE_CONTEXT_KEY: f"Bearer {service_token(key, 'k1', 'tickets')}"}, verifier, "ma")
+    user = caller_from_context(
+        {
+            "authorization": f"Bearer {token(key, 'k1')}",
+            SERVICE_CONTEXT_KEY: f"Bearer {service_token(key, 'k1', 'tickets')}",
+        },
+        verifier,
+        "ma",
+    )
     assert user.subject == "u1" and user.kind == "user" and user.relay == "tickets"
 
 
-@pytest.mark.parametrize("data, reason", [
-    ({"authorization": "Bearer {service}"}, "SERVICE_TOKEN_MISPLACED"),          # a service posing as a person
-    ({SERVICE_CONTEXT_KEY: "Bearer {user}"}, "SERVICE_TOKEN_INVALID"),          # a person posing as a service
-    ({SERVICE_CONTEXT_KEY: "Bearer {expired}"}, "SERVICE_TOKEN_EXPIRED"),
-    ({SERVICE_CONTEXT_KEY: "Bearer {foreign}"}, "SERVICE_TOKEN_UNKNOWN_KEY"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ({"authorization": "Bearer {service}"}, "SERVICE_TOKEN_MISPLACED"),  # a service posing as a person
+        ({SERVICE_CONTEXT_KEY: "Bearer {user}"}, "SERVICE_TOKEN_INVALID"),  # a person posing as a service
+        ({SERVICE_CONTEXT_KEY: "Bearer {expired}"}, "SERVICE_TOKEN_EXPIRED"),
+        ({SERVICE_CONTEXT_KEY: "Bearer {foreign}"}, "SERVICE_TOKEN_UNKNOWN_KEY"),
+    ],
+)
 def test_misplaced_expired_or_foreign_service_tokens_are_refused(keys, data, reason):
     key, verifier = keys
     other, _ = keypair("k2")
-    values = {"service": service_token(key, "k1"), "user": token(key, "k1"),
-              "expired": service_token(key, "k1", iat=1000, exp=1060),
-              "foreign": service_token(other, "k2")}
+    values = {
+        "service": service_token(key, "k1"),
+        "user": token(key, "k1"),
+        "expired": service_token(key, "k1", iat=1000, exp=1060),
+        "foreign": service_token(other, "k2"),
+    }
     data = {k: v.format(**values) for k, v in data.items()}
     with pytest.raises(DomainError) as err:
         caller_from_context(data, verifier, "ma")

@@ -1,4 +1,5 @@
 """Local verification of access tokens against a cached JWKS."""
+
 from __future__ import annotations
 
 import time
@@ -60,11 +61,14 @@ def test_a_good_token_is_accepted_and_the_keys_are_cached():
     assert identity.calls == 1
 
 
-@pytest.mark.parametrize("overrides,reason", [
-    ({"exp": int(time.time()) - 60}, "TOKEN_EXPIRED"),
-    ({"aud": "someone-else"}, "TOKEN_WRONG_AUDIENCE"),
-    ({"iss": "urn:citizenoffice:tn"}, "TOKEN_WRONG_ISSUER"),
-])
+@pytest.mark.parametrize(
+    "overrides,reason",
+    [
+        ({"exp": int(time.time()) - 60}, "TOKEN_EXPIRED"),
+        ({"aud": "someone-else"}, "TOKEN_WRONG_AUDIENCE"),
+        ({"iss": "urn:citizenoffice:tn"}, "TOKEN_WRONG_ISSUER"),
+    ],
+)
 def test_bad_claims_are_refused_with_their_reason(overrides, reason):
     key, jwk = keypair("k1")
     assert refused(Verifier(ISS, AUD, Identity(jwk)), token(key, "k1", **overrides)) == reason
@@ -80,8 +84,9 @@ def test_a_missing_session_claim_or_garbage_is_refused():
     key, jwk = keypair("k1")
     verifier = Verifier(ISS, AUD, Identity(jwk))
     now = int(time.time())
-    no_sid = jwt.encode({"iss": ISS, "aud": AUD, "sub": "u", "iat": now, "exp": now + 60}, key,
-                        algorithm="EdDSA", headers={"kid": "k1"})
+    no_sid = jwt.encode(
+        {"iss": ISS, "aud": AUD, "sub": "u", "iat": now, "exp": now + 60}, key, algorithm="EdDSA", headers={"kid": "k1"}
+    )
     assert refused(verifier, no_sid) == "TOKEN_INVALID"
     assert refused(verifier, "not-a-token") == "TOKEN_MALFORMED"
     hs = jwt.encode({"sub": "u"}, "secret", algorithm="HS256", headers={"kid": "k1"})
@@ -99,11 +104,11 @@ def test_rotation_new_key_picked_up_at_once_old_key_dropped_after_max_age():
     identity, clock = Identity(old_jwk), Clock()
     verifier = Verifier(ISS, AUD, identity, max_age=10, unknown_key_interval=1, clock=clock)
     assert verifier.verify(token(old, "old"))
-    identity.jwks.append(new_jwk)           # staged and activated
+    identity.jwks.append(new_jwk)  # staged and activated
     clock.now += 1
-    assert verifier.verify(token(new, "new"))   # unknown kid: one early refresh
-    assert verifier.verify(token(old, "old"))   # still published while retiring
-    identity.jwks.remove(old_jwk)           # retired
+    assert verifier.verify(token(new, "new"))  # unknown kid: one early refresh
+    assert verifier.verify(token(old, "old"))  # still published while retiring
+    identity.jwks.remove(old_jwk)  # retired
     clock.now += 10
     assert refused(verifier, token(old, "old")) == "TOKEN_UNKNOWN_KEY"
     assert verifier.verify(token(new, "new"))

@@ -49,8 +49,7 @@ def db_url(tmp_path):
     engine = sa.create_engine(url)
     metadata = sa.MetaData()
     add_event_tables(metadata)
-    sa.Table("notes", metadata, sa.Column("id", sa.String(36), primary_key=True),
-             sa.Column("text", sa.String(200)))
+    sa.Table("notes", metadata, sa.Column("id", sa.String(36), primary_key=True), sa.Column("text", sa.String(200)))
     metadata.create_all(engine)
     engine.dispose()
     return url

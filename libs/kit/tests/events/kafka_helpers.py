@@ -1,4 +1,5 @@
 """Test-side Kafka access: plain clients without a group (nothing to heartbeat)."""
+
 import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -16,8 +17,9 @@ def produce(bootstrap, topic, items):
 
 def read_all(bootstrap, topic, expect, timeout=30.0):
     """Records of every partition of topic, from the start, until expect are read."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                             auto_offset_reset="earliest", group_id=None)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
+    )
     records = []
     try:
         deadline = time.monotonic() + timeout

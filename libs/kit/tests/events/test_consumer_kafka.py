@@ -43,8 +43,7 @@ def consumer_of(container):
     return get_extension(container, KafkaConsumerEntrypoint)
 
 
-def test_failure_is_redelivered_and_commits_only_after_success(
-        container_factory, service_config, unique, kafka):
+def test_failure_is_redelivered_and_commits_only_after_success(container_factory, service_config, unique, kafka):
     topic, group = "kit-c1-%s" % unique, "g-%s" % unique
     events = [envelope_bytes("agg-1", "n%d" % i) for i in range(5)]
     produce(kafka, topic, [(b"agg-1", value) for _, value in events])
@@ -81,8 +80,7 @@ def test_failure_is_redelivered_and_commits_only_after_success(
     assert ext2.stats.records == 1 and ext2.stats.duplicates == 0
 
 
-def test_commit_is_not_made_when_the_handler_never_succeeded(
-        container_factory, service_config, unique, kafka):
+def test_commit_is_not_made_when_the_handler_never_succeeded(container_factory, service_config, unique, kafka):
     # The handler hangs: stopping the container must not commit the record,
     # so the next container gets it again.
     topic, group = "kit-c2-%s" % unique, "g-%s" % unique
@@ -100,8 +98,7 @@ def test_commit_is_not_made_when_the_handler_never_succeeded(
     assert consumer_of(container).stats.commits == 0
 
     handled = []
-    container2 = container_factory(
-        make_service(topic, group, lambda s, e: handled.append(e.offset)), service_config)
+    container2 = container_factory(make_service(topic, group, lambda s, e: handled.append(e.offset)), service_config)
     container2.start()
     assert wait_for(lambda: handled == [0], timeout=30)
 
@@ -118,8 +115,7 @@ def test_duplicate_event_id_is_handled_once(container_factory, service_config, u
             # State and marker in one transaction: the kit's own marker after
             # success is then a no-op.
             if event.mark_processed(conn):
-                conn.execute(sa.text("INSERT INTO notes (id, text) VALUES (:i, 'x')"),
-                             {"i": event.event_id})
+                conn.execute(sa.text("INSERT INTO notes (id, text) VALUES (:i, 'x')"), {"i": event.event_id})
         handled.append(event.payload["note"])
 
     container = container_factory(make_service(topic, group, behaviour), service_config)
@@ -135,14 +131,12 @@ def test_duplicate_event_id_is_handled_once(container_factory, service_config, u
     engine.dispose()
 
 
-def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
-        container_factory, service_config, unique, kafka):
+def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(container_factory, service_config, unique, kafka):
     topic, group = "kit-c4-%s" % unique, "g-%s" % unique
     _, good1 = envelope_bytes("agg", "good1")
     _, bad = envelope_bytes("agg", "explode")
     _, good2 = envelope_bytes("agg", "good2")
-    produce(kafka, topic, [(b"agg", good1), (b"agg", b"\xff\xfegarbage"), (b"agg", bad),
-                           (b"agg", good2)])
+    produce(kafka, topic, [(b"agg", good1), (b"agg", b"\xff\xfegarbage"), (b"agg", bad), (b"agg", good2)])
     handled, attempts = [], collections.Counter()
 
     def behaviour(service, event):
@@ -152,8 +146,7 @@ def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
             raise ValueError("cannot route category 42")
         handled.append(note)
 
-    container = container_factory(make_service(topic, group, behaviour, max_attempts=3),
-                                  service_config)
+    container = container_factory(make_service(topic, group, behaviour, max_attempts=3), service_config)
     container.start()
     ext = consumer_of(container)
     assert wait_for(lambda: handled == ["good1", "good2"], timeout=30)
@@ -172,8 +165,7 @@ def test_poison_messages_go_to_the_dlq_and_consumption_goes_on(
     assert sum(ext.stats.committed.values()) == 4
 
 
-def test_a_database_out_of_reach_keeps_the_event_past_max_attempts(
-        container_factory, service_config, unique, kafka):
+def test_a_database_out_of_reach_keeps_the_event_past_max_attempts(container_factory, service_config, unique, kafka):
     # A restart of PostgreSQL outlasts three quick attempts; dead-lettering then would lose
     # the event, though it is handled as soon as the database answers again.
     topic, group = "kit-c9-%s" % unique, "g-%s" % unique
@@ -190,8 +182,9 @@ def test_a_database_out_of_reach_keeps_the_event_past_max_attempts(
             away.connect()
         handled.append(event.payload["note"])
 
-    container = container_factory(make_service(topic, group, behaviour, max_attempts=3, max_retry_backoff=0.2),
-                                  service_config)
+    container = container_factory(
+        make_service(topic, group, behaviour, max_attempts=3, max_retry_backoff=0.2), service_config
+    )
     container.start()
     ext = consumer_of(container)
     assert wait_for(lambda: handled == ["receipt"], timeout=30)
@@ -200,7 +193,8 @@ def test_a_database_out_of_reach_keeps_the_event_past_max_attempts(
 
 
 def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
-        container_factory, service_config, unique, kafka):
+    container_factory, service_config, unique, kafka
+):
     topic, group = "kit-soak-%s" % unique, "g-%s" % unique
     handled = []
     real_sleep = patcher.original("time").sleep
@@ -208,14 +202,14 @@ def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
     def behaviour(service, event):
         note = event.payload["note"]
         if note == "busy-green":
-            eventlet.sleep(8)        # a worker busy longer than the session
+            eventlet.sleep(8)  # a worker busy longer than the session
         elif note == "busy-blocking":
-            real_sleep(10)           # a worker freezing the whole service hub
+            real_sleep(10)  # a worker freezing the whole service hub
         handled.append(note)
 
     container = container_factory(
-        make_service(topic, group, behaviour, session_timeout_ms=6000, heartbeat_interval_ms=1000),
-        service_config)
+        make_service(topic, group, behaviour, session_timeout_ms=6000, heartbeat_interval_ms=1000), service_config
+    )
     container.start()
     ext = consumer_of(container)
     produce(kafka, topic, [(b"a", envelope_bytes("a", "first")[1])])
@@ -239,7 +233,8 @@ def test_soak_idle_and_busy_past_the_session_timeout_keeps_the_partitions(
 
 
 def test_a_consumer_started_before_its_topic_exists_consumes_once_it_appears(
-        container_factory, service_config, unique, kafka):
+    container_factory, service_config, unique, kafka
+):
     topic, group = "kit-c6-%s" % unique, "g-%s" % unique
     handled = []
 
@@ -254,7 +249,8 @@ def test_a_consumer_started_before_its_topic_exists_consumes_once_it_appears(
 
 
 def test_every_partition_keeps_flowing_through_bursts_larger_than_a_poll(
-        container_factory, service_config, unique, kafka):
+    container_factory, service_config, unique, kafka
+):
     # Bursts of more records than one poll returns, on several partitions at once: the
     # fetcher keeps the rest of a paused partition's records aside, and must give them
     # back once the partition is resumed (kafka-python 3.0.12 could leave them aside for good).
@@ -278,24 +274,22 @@ def test_every_partition_keeps_flowing_through_bursts_larger_than_a_poll(
         try:
             for partition in range(3):
                 for i in range(per_partition):
-                    producer.send(topic, partition=partition,
-                                  value=envelope_bytes("p%d" % partition, "%s:%d" % (name, i))[1])
+                    producer.send(
+                        topic, partition=partition, value=envelope_bytes("p%d" % partition, "%s:%d" % (name, i))[1]
+                    )
             producer.flush(timeout=30)
         finally:
             producer.close()
 
-    container = container_factory(make_service(topic, group, behaviour, max_poll_records=20),
-                                  service_config)
+    container = container_factory(make_service(topic, group, behaviour, max_poll_records=20), service_config)
     container.start()
     for round_ in range(4):
         name = "burst%d" % round_
         burst(name, 120)
-        assert wait_for(lambda: handled[name] == 360, timeout=60), \
-            "%s: %d of 360 handled" % (name, handled[name])
+        assert wait_for(lambda: handled[name] == 360, timeout=60), "%s: %d of 360 handled" % (name, handled[name])
 
 
-def test_a_new_group_reads_a_whole_backlog_on_several_partitions(
-        container_factory, service_config, unique, kafka):
+def test_a_new_group_reads_a_whole_backlog_on_several_partitions(container_factory, service_config, unique, kafka):
     # A service that starts consuming a topic with history (a new consumer of identity's
     # events, say): the first batches are in hand while the group settles.
     from kafka import KafkaProducer
@@ -311,8 +305,7 @@ def test_a_new_group_reads_a_whole_backlog_on_several_partitions(
     try:
         for partition in range(3):
             for i in range(400):
-                producer.send(topic, partition=partition,
-                              value=envelope_bytes("p%d" % partition, "old:%d" % i)[1])
+                producer.send(topic, partition=partition, value=envelope_bytes("p%d" % partition, "old:%d" % i)[1])
         producer.flush(timeout=30)
     finally:
         producer.close()
@@ -325,13 +318,13 @@ def test_a_new_group_reads_a_whole_backlog_on_several_partitions(
     container = container_factory(make_service(topic, group, behaviour), service_config)
     container.start()
     ext = consumer_of(container)
-    assert wait_for(lambda: handled["old"] == 1200, timeout=90), \
-        "%d of 1200 handled; %s" % (handled["old"], ext.stats)
+    assert wait_for(lambda: handled["old"] == 1200, timeout=90), "%d of 1200 handled; %s" % (handled["old"], ext.stats)
     assert ext.stats.lost == 0
 
 
 def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
-        container_factory, service_config, unique, kafka, monkeypatch):
+    container_factory, service_config, unique, kafka, monkeypatch
+):
     from kafka import KafkaConsumer
 
     topic, group = "kit-c9-%s" % unique, "g-%s" % unique
@@ -351,7 +344,8 @@ def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
 
     monkeypatch.setattr(KafkaConsumer, "poll", poll)
     container = container_factory(
-        make_service(topic, group, behaviour, stuck_after=8, session_timeout_ms=6000), service_config)
+        make_service(topic, group, behaviour, stuck_after=8, session_timeout_ms=6000), service_config
+    )
     container.start()
     ext = consumer_of(container)
     produce(kafka, topic, [(b"agg", envelope_bytes("agg", "before")[1])])
@@ -365,7 +359,8 @@ def test_a_consumer_stuck_inside_poll_is_replaced_and_nothing_is_lost(
 
 
 def test_types_the_handler_does_not_act_on_are_passed_over_and_committed(
-        container_factory, service_config, unique, kafka):
+    container_factory, service_config, unique, kafka
+):
     topic, group = "kit-c9-%s" % unique, "g-%s" % unique
     other_id, other = envelope_bytes("agg", "not for me")
     wanted = build_envelope("note.wanted", "agg", struct_pb2.Struct(), instance_id="other")
@@ -373,8 +368,8 @@ def test_types_the_handler_does_not_act_on_are_passed_over_and_committed(
     handled = []
 
     container = container_factory(
-        make_service(topic, group, lambda s, e: handled.append(e.envelope.type), types={"note.wanted"}),
-        service_config)
+        make_service(topic, group, lambda s, e: handled.append(e.envelope.type), types={"note.wanted"}), service_config
+    )
     container.start()
     ext = consumer_of(container)
     assert wait_for(lambda: handled == ["note.wanted"], timeout=30)

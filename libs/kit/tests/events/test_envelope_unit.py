@@ -6,7 +6,13 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from citizenoffice.events.v1 import envelope_pb2
 from cokit.events.envelope import (
-    EnvelopeError, build_envelope, decode, dlq_topic, encode, message_key, topic_for,
+    EnvelopeError,
+    build_envelope,
+    decode,
+    dlq_topic,
+    encode,
+    message_key,
+    topic_for,
 )
 from cokit.ids import uuid7, uuid7_time_ms
 
@@ -15,13 +21,25 @@ def test_round_trip_keeps_every_field_and_unpacks_the_payload():
     payload = struct_pb2.Struct()
     payload.update({"category": "water", "count": 3})
     when = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
-    env = build_envelope("ticket.submitted", "agg-1", payload, instance_id="bf",
-                         office_id="office-9", trace_id="trace-1", occurred_at=when)
+    env = build_envelope(
+        "ticket.submitted",
+        "agg-1",
+        payload,
+        instance_id="bf",
+        office_id="office-9",
+        trace_id="trace-1",
+        occurred_at=when,
+    )
     got = decode(encode(env))
     e = got.envelope
     assert uuid.UUID(e.event_id).version == 7
     assert (e.type, e.aggregate_id, e.instance_id, e.office_id, e.trace_id) == (
-        "ticket.submitted", "agg-1", "bf", "office-9", "trace-1")
+        "ticket.submitted",
+        "agg-1",
+        "bf",
+        "office-9",
+        "trace-1",
+    )
     assert e.occurred_at.ToDatetime(tzinfo=dt.timezone.utc) == when
     assert isinstance(got.payload, struct_pb2.Struct)
     assert got.payload["category"] == "water"
@@ -29,8 +47,9 @@ def test_round_trip_keeps_every_field_and_unpacks_the_payload():
 
 
 def test_naive_occurred_at_is_taken_as_utc_and_default_is_now():
-    env = build_envelope("x.y", "a", timestamp_pb2.Timestamp(), instance_id="i",
-                         occurred_at=dt.datetime(2026, 1, 1, 12, 0))
+    env = build_envelope(
+        "x.y", "a", timestamp_pb2.Timestamp(), instance_id="i", occurred_at=dt.datetime(2026, 1, 1, 12, 0)
+    )
     assert env.occurred_at.ToDatetime() == dt.datetime(2026, 1, 1, 12, 0)
     before = dt.datetime.now(dt.timezone.utc)
     env = build_envelope("x.y", "a", timestamp_pb2.Timestamp(), instance_id="i")

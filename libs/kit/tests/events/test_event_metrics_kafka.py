@@ -1,4 +1,5 @@
 """The consumer's and the relay's numbers as Prometheus scrapes them, on the real broker."""
+
 import eventlet
 import pytest
 import requests
@@ -80,7 +81,8 @@ def test_consumer_counts_and_lag_are_scraped(container_factory, service_config, 
 
 
 def test_a_dead_letter_written_through_the_outbox_reaches_the_dlq_and_is_counted(
-        container_factory, service_config, unique):
+    container_factory, service_config, unique
+):
     topic = "kit-dl-%s.events.v1" % unique
 
     class Sender:

@@ -53,8 +53,9 @@ def _check_order(records, sent):
     assert sorted(ids) == sorted(i for i, _ in sent), "missing or duplicated events"
     for key in {k for _, k in sent}:
         want = [i for i, k in sent if k == key]
-        got = [decode(r.value).envelope.event_id for r in sorted(records, key=lambda r: r.offset)
-               if r.key == key.encode()]
+        got = [
+            decode(r.value).envelope.event_id for r in sorted(records, key=lambda r: r.offset) if r.key == key.encode()
+        ]
         assert got == want, "order of key %s" % key
 
 
@@ -80,8 +81,9 @@ def test_relay_publishes_committed_events_in_order(container_factory, service_co
 
 
 def _infra(action):
-    subprocess.run(["bash", "deploy/local/infra.sh", action, "kafka"], cwd=REPO, check=True,
-                   stdout=subprocess.DEVNULL, timeout=120)
+    subprocess.run(
+        ["bash", "deploy/local/infra.sh", action, "kafka"], cwd=REPO, check=True, stdout=subprocess.DEVNULL, timeout=120
+    )
 
 
 @pytest.mark.kafka_outage

@@ -1,5 +1,6 @@
 """Fixtures for the gRPC kit tests: nameko services run in a child process (see serve.py)
 and the tests call them with grpcio and with nameko-grpc's standalone client."""
+
 from __future__ import annotations
 
 import pathlib
@@ -45,9 +46,7 @@ class ServerProcess:
             cmd += ["--backend-port", str(self.backend_port)]
         cmd += [a for a in args if a != "--backend"]
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=self.log, cwd=SERVE.parents[4]
-        )
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, cwd=SERVE.parents[4])
         self._wait_for("ready", START_TIMEOUT)
 
     @property
@@ -124,4 +123,3 @@ def spawn_server():
     codes = [(proc.terminate(), proc) for proc in started]
     for code, proc in codes:
         assert code == 0, proc.stderr()
-

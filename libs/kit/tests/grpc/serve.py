@@ -9,6 +9,7 @@ relays to it through nameko-grpc's client (service to service). With --refusing,
 what its payload names, with the kit's error handlers installed as cokit.run installs them.
 Prints "ready" once the containers run; SIGTERM stops them gracefully.
 """
+
 import eventlet
 
 eventlet.monkey_patch()
@@ -51,7 +52,6 @@ class BenchService(cokit.grpc.standard_services(bench_pb2)):
     def Chat(self, requests, context):
         for seq, request in enumerate(requests):
             yield bench_pb2.EchoReply(payload=request.payload, seq=seq)
-
 
 
 class RelayService(BenchService):
@@ -116,9 +116,7 @@ def main():
         containers.append(start(RefusingService, opts.port, opts.max_workers))
     elif opts.backend_port:
         containers.append(start(BenchService, opts.backend_port, opts.max_workers))
-        containers.append(
-            start(relay_service(opts.backend_port), opts.port, opts.max_workers)
-        )
+        containers.append(start(relay_service(opts.backend_port), opts.port, opts.max_workers))
     else:
         containers.append(start(BenchService, opts.port, opts.max_workers))
     stopping = []

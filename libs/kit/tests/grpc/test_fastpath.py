@@ -1,4 +1,5 @@
 """Unit tests of cokit.grpc.fastpath that need no server."""
+
 from __future__ import annotations
 
 import socket

@@ -1,6 +1,7 @@
 """A refusal raised by a rule module reaches a gRPC client as the status the service layer's
 DomainError always gave: the code of cokit.errors' table, the message, and an ErrorInfo with
 the reason, the platform's domain and the metadata."""
+
 from __future__ import annotations
 
 import grpc
@@ -49,7 +50,11 @@ def test_a_plain_refusal_crosses_the_wire_as_the_domain_error_of_its_code(refusi
     code, message, status = refused(refusing, f"kind:{kind.name}")
     assert (code, message) == (STATUS_CODES[kind], "the rule says no")
     info = error_info(status)
-    assert (info.reason, info.domain, dict(info.metadata)) == ("SOME_REASON", ERROR_DOMAIN, {"field": "f", "limit": "3"})
+    assert (info.reason, info.domain, dict(info.metadata)) == (
+        "SOME_REASON",
+        ERROR_DOMAIN,
+        {"field": "f", "limit": "3"},
+    )
     assert refused(refusing, f"code:{STATUS_CODES[kind].name}") == (code, message, status)
 
 
@@ -57,7 +62,11 @@ def test_a_kit_rule_module_refusal_keeps_its_code_reason_and_metadata(refusing):
     code, message, status = refused(refusing, "page-token")
     info = error_info(status)
     assert (code, message) == (grpc.StatusCode.INVALID_ARGUMENT, "page_token is not one of ours")
-    assert (status.code, info.reason, info.domain) == (grpc.StatusCode.INVALID_ARGUMENT.value[0], "PAGE_TOKEN_INVALID", ERROR_DOMAIN)
+    assert (status.code, info.reason, info.domain) == (
+        grpc.StatusCode.INVALID_ARGUMENT.value[0],
+        "PAGE_TOKEN_INVALID",
+        ERROR_DOMAIN,
+    )
     assert dict(info.metadata) == {"field": "page_token"}
 
 

@@ -1,4 +1,5 @@
 """grpc.health.v1 and server reflection served by a nameko service through cokit.grpc."""
+
 from __future__ import annotations
 
 import queue

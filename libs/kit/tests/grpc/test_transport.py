@@ -1,6 +1,7 @@
 """Calls through nameko-grpc with cokit's fast connection loop: server side (grpcio clients
 against a nameko service), client side (nameko-grpc's standalone Client in this process) and
 service to service (GrpcProxy inside a nameko service)."""
+
 from __future__ import annotations
 
 import statistics
@@ -84,8 +85,7 @@ def test_standalone_client_uses_fast_loop(server):
         replies = list(client.Stream(Req(count=50, reply_size=70_000)))
         assert [r.seq for r in replies] == list(range(50))
         with ThreadPoolExecutor(16) as pool:
-            got = list(pool.map(lambda i: client.Echo(Req(payload=b"%d" % i)).payload,
-                                range(64)))
+            got = list(pool.map(lambda i: client.Echo(Req(payload=b"%d" % i)).payload, range(64)))
         assert got == [b"%d" % i for i in range(64)]
         latencies = _latencies(lambda: client.Echo(Req(payload=b"x")), 30)
     # Both loops of nameko-grpc's own code would add about 10 ms each here.

@@ -13,6 +13,7 @@ key no language has is a mistake and raises (the tests read every key in every l
 language the catalogue does not have yet (Amazigh until `zgh.po` exists) reads Arabic, the
 official language.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,8 +23,8 @@ import re
 from .po import PoError, read
 
 LOCALE = pathlib.Path(__file__).parent / "locale"
-REFERENCE = "fr"      # where a missing translation is taken from
-DEFAULT = "ar"        # the language of a reader whose language the catalogue lacks
+REFERENCE = "fr"  # where a missing translation is taken from
+DEFAULT = "ar"  # the language of a reader whose language the catalogue lacks
 _FIELD = re.compile(r"\{(\w+)\}")
 
 __all__ = ["Catalogue", "MissingText", "PoError", "catalogue", "has", "language", "table", "text"]
@@ -74,6 +75,7 @@ class Catalogue:
                 return str(fields[match.group(1)])
             except KeyError:
                 raise MissingText(f"{key} needs the value {match.group(1)}") from None
+
         return _FIELD.sub(value, template)
 
     def table(self, prefix: str, lang: str) -> dict:
@@ -85,7 +87,7 @@ class Catalogue:
         for key in self.keys:
             if not key.startswith(start):
                 continue
-            *parents, leaf = key[len(start):].split(".")
+            *parents, leaf = key[len(start) :].split(".")
             node = found
             for part in parents:
                 node = node.setdefault(part, {})

@@ -4,6 +4,7 @@ a `{value}` nobody put in, letters of another language's script, or words of ano
 The tests run every text of the catalogue and every rendered message through `problems`; a
 language added to the catalogue adds its script to SCRIPTS.
 """
+
 from __future__ import annotations
 
 import functools

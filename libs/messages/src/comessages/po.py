@@ -4,6 +4,7 @@ The subset the catalogue uses: `msgid`/`msgstr` pairs, strings continued over se
 lines, comments, and the header entry. Plural forms and contexts are refused rather than read
 wrongly; a `fuzzy` entry (a guess a translator has not confirmed) is left out, as msgfmt does.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +24,7 @@ class PoError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class PoFile:
     header: dict[str, str]
-    entries: dict[str, str]       # msgid -> msgstr, in the file's order; untranslated ones left out
+    entries: dict[str, str]  # msgid -> msgstr, in the file's order; untranslated ones left out
 
 
 def _unescape(text: str, where: str) -> str:
@@ -32,6 +33,7 @@ def _unescape(text: str, where: str) -> str:
             return _ESCAPES[match.group(1)]
         except KeyError:
             raise PoError(f"{where}: unknown escape \\{match.group(1)}") from None
+
     return _ESCAPE.sub(one, text)
 
 

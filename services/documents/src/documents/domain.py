@@ -4,6 +4,7 @@ action attachment.read).
 
 Types are decided by the bytes, never by the name; each category has its own size limit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,7 +61,9 @@ def check_size(size: int, category: str) -> None:
     limit = size_limit(category)
     if size > limit:
         raise invalid_argument(
-            "ATTACHMENT_TOO_LARGE", f"files of this kind are limited to {limit // MiB} MB", limit=limit,
+            "ATTACHMENT_TOO_LARGE",
+            f"files of this kind are limited to {limit // MiB} MB",
+            limit=limit,
         )
 
 
@@ -72,7 +75,8 @@ def check_content(head: bytes, size: int, declared_content_type: str, category: 
     if detected is None or detected not in accepted:
         names = ", ".join(sorted(t.split("/")[1].upper() for t in accepted))
         raise invalid_argument(
-            "ATTACHMENT_TYPE_NOT_ALLOWED", f"only these files are accepted here: {names}",
+            "ATTACHMENT_TYPE_NOT_ALLOWED",
+            f"only these files are accepted here: {names}",
             detected=detected or "unknown",
         )
     declared = (declared_content_type or "").split(";")[0].strip().lower()
@@ -87,8 +91,9 @@ def check_attachment(content: bytes, declared_content_type: str, category: str =
     """A small upload held in memory: over-the-wire limit first, then the category's rules."""
     if len(content) > MAX_SMALL_UPLOAD:
         raise invalid_argument(
-            "ATTACHMENT_TOO_LARGE", f"files sent directly are limited to {MAX_SMALL_UPLOAD // MiB} MB; "
-            "use an upload URL for larger ones", limit=MAX_SMALL_UPLOAD,
+            "ATTACHMENT_TOO_LARGE",
+            f"files sent directly are limited to {MAX_SMALL_UPLOAD // MiB} MB; use an upload URL for larger ones",
+            limit=MAX_SMALL_UPLOAD,
         )
     return check_content(content[:16], len(content), declared_content_type, category)
 
@@ -106,8 +111,10 @@ def check_received(announced_size: int, announced_sha256: str, size: int, sha256
     """The bytes in the bucket must be the ones the client announced."""
     if size != announced_size:
         raise invalid_argument(
-            "UPLOAD_SIZE_MISMATCH", f"{announced_size} bytes were announced but {size} arrived",
-            announced=announced_size, received=size,
+            "UPLOAD_SIZE_MISMATCH",
+            f"{announced_size} bytes were announced but {size} arrived",
+            announced=announced_size,
+            received=size,
         )
     if sha256 != announced_sha256:
         raise invalid_argument("UPLOAD_SHA256_MISMATCH", "the file that arrived is not the one announced")
@@ -121,8 +128,20 @@ def part_count(size: int) -> int:
 
 PUBLICATION_KINDS = ("BUDGET", "COUNCIL_DELIBERATION", "PROCEDURE", "TENDER", "RECRUITMENT_RESULT", "REPORT")
 PUBLICATION_LANGUAGES = ("ar", "fr", "en", "zgh")
-EXPORT_COLUMNS = ("document_id", "office_id", "kind", "title", "summary", "language", "document_date",
-                  "published_at", "content_type", "size", "sha256", "keywords")
+EXPORT_COLUMNS = (
+    "document_id",
+    "office_id",
+    "kind",
+    "title",
+    "summary",
+    "language",
+    "document_date",
+    "published_at",
+    "content_type",
+    "size",
+    "sha256",
+    "keywords",
+)
 
 
 def parse_date(value: str, field: str) -> dt.date:
@@ -134,13 +153,17 @@ def parse_date(value: str, field: str) -> dt.date:
 
 def check_publication(kind: str, title: str, language: str, document_date: str) -> dt.date:
     if kind not in PUBLICATION_KINDS:
-        raise invalid_argument("PUBLICATION_KIND_REQUIRED", "choose what is published: "
-                               + ", ".join(k.lower() for k in PUBLICATION_KINDS), field="kind")
+        raise invalid_argument(
+            "PUBLICATION_KIND_REQUIRED",
+            "choose what is published: " + ", ".join(k.lower() for k in PUBLICATION_KINDS),
+            field="kind",
+        )
     if not 3 <= len(title.strip()) <= 300:
         raise invalid_argument("TITLE_LENGTH", "the title must have 3 to 300 characters", field="title")
     if language not in PUBLICATION_LANGUAGES:
-        raise invalid_argument("LANGUAGE_UNSUPPORTED", "language must be one of " + ", ".join(PUBLICATION_LANGUAGES),
-                               field="language")
+        raise invalid_argument(
+            "LANGUAGE_UNSUPPORTED", "language must be one of " + ", ".join(PUBLICATION_LANGUAGES), field="language"
+        )
     return parse_date(document_date, "document_date")
 
 
@@ -159,11 +182,17 @@ def export_record(row) -> dict:
     if published_at.tzinfo is None:
         published_at = published_at.replace(tzinfo=dt.timezone.utc)
     return {
-        "document_id": row["document_id"], "office_id": row["office_id"], "kind": row["kind"].lower(),
-        "title": row["title"], "summary": row["summary"], "language": row["language"],
+        "document_id": row["document_id"],
+        "office_id": row["office_id"],
+        "kind": row["kind"].lower(),
+        "title": row["title"],
+        "summary": row["summary"],
+        "language": row["language"],
         "document_date": row["document_date"].isoformat(),
         "published_at": published_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "content_type": row["content_type"], "size": row["size"], "sha256": row["sha256"],
+        "content_type": row["content_type"],
+        "size": row["size"],
+        "sha256": row["sha256"],
         "keywords": ";".join(json.loads(row["keywords"])),
     }
 
@@ -171,11 +200,17 @@ def export_record(row) -> dict:
 def export_attachment(row) -> dict:
     """One of a citizen's attachments in their data export (Law 09-08)."""
     stored = row["stored_at"]
-    return {"attachment_id": row["attachment_id"], "office_id": row["office_id"],
-            "category": row["category"] or "", "content_type": row["content_type"], "size": row["size"],
-            "sha256": row["sha256"], "stored_at": stored.isoformat() if stored is not None else None,
-            "metadata_stripped": bool(row["metadata_stripped"]),
-            "purged_at": row["purged_at"].isoformat() if row.get("purged_at") is not None else None}
+    return {
+        "attachment_id": row["attachment_id"],
+        "office_id": row["office_id"],
+        "category": row["category"] or "",
+        "content_type": row["content_type"],
+        "size": row["size"],
+        "sha256": row["sha256"],
+        "stored_at": stored.isoformat() if stored is not None else None,
+        "metadata_stripped": bool(row["metadata_stripped"]),
+        "purged_at": row["purged_at"].isoformat() if row.get("purged_at") is not None else None,
+    }
 
 
 # --- retention of closed tickets' attachments -------------------------------------------

@@ -3,6 +3,7 @@ comment a citizen's phone wrote survives into the bucket; plus a small thumbnail
 
 Plain functions over bytes (no I/O); the service runs them off the event loop.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,9 @@ def _open(content: bytes, content_type: str) -> Image.Image:
             raise invalid_argument("IMAGE_TOO_LARGE", f"images are limited to {MAX_PIXELS // 1_000_000} megapixels")
         image.load()
     except Image.DecompressionBombError:
-        raise invalid_argument("IMAGE_TOO_LARGE", f"images are limited to {MAX_PIXELS // 1_000_000} megapixels") from None
+        raise invalid_argument(
+            "IMAGE_TOO_LARGE", f"images are limited to {MAX_PIXELS // 1_000_000} megapixels"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise invalid_argument("IMAGE_UNREADABLE", "the image cannot be read; it may be damaged") from None
     return image

@@ -4,6 +4,7 @@ The kit's StorageClient covers single objects; the three multipart calls are rea
 its MinIO SDK client here, the only place that needs them, and translated to the kit's
 storage errors like every other call.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,10 @@ def create(storage: StorageClient, key: str, content_type: str) -> str:
 def part_url(storage: StorageClient, key: str, upload_id: str, part_number: int, expires: int) -> str:
     with _Translating("presign part", key):
         return storage._signer.get_presigned_url(
-            "PUT", storage.bucket, key, expires=_seconds(expires),
+            "PUT",
+            storage.bucket,
+            key,
+            expires=_seconds(expires),
             extra_query_params={"partNumber": str(part_number), "uploadId": upload_id},
         )
 
@@ -29,7 +33,9 @@ def part_url(storage: StorageClient, key: str, upload_id: str, part_number: int,
 def complete(storage: StorageClient, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
     with _Translating("complete multipart upload", key):
         storage._client._complete_multipart_upload(
-            storage.bucket, key, upload_id,
+            storage.bucket,
+            key,
+            upload_id,
             [Part(number, etag.strip('"')) for number, etag in sorted(parts)],
         )
 

@@ -6,6 +6,7 @@ through presigned PUT URLs (one per part for large PDFs) and are checked at comp
 size, sha256, type by content. Photos are re-encoded without metadata before anything
 else can read them. A file refused at any step is removed from the bucket.
 """
+
 from __future__ import annotations
 
 import csv
@@ -74,8 +75,8 @@ class Settings(ServiceSettings):
     s3_secret_key: str = "citizenoffice-secret"
     s3_bucket: str = "citizenoffice-attachments"
     s3_region: str = "us-east-1"
-    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
-    registry_grpc_target: str = platform.local_target("registry")   # the commune of an office, for role bindings
+    identity_grpc_target: str = platform.local_target("identity")  # the trust state (JWKS) that verifies callers
+    registry_grpc_target: str = platform.local_target("registry")  # the commune of an office, for role bindings
     # Days a closed ticket's attachments are kept before their bytes are purged (fractions
     # allowed: 0.0001 is 8.64 s, for tests); DOCUMENTS_PURGE_INTERVAL: seconds between purge runs.
     documents_retention_days: float = 365.0
@@ -94,10 +95,16 @@ def _retention_days() -> float:
 
 def attachment_message(row) -> pb.Attachment:
     return pb.Attachment(
-        attachment_id=row["attachment_id"], office_id=row["office_id"], content_type=row["content_type"],
-        size=row["size"], sha256=row["sha256"], object_key=row["object_key"],
-        stored_at=to_timestamp(row["stored_at"]), received_sha256=row.get("received_sha256") or row["sha256"],
-        metadata_stripped=bool(row.get("metadata_stripped")), thumbnail_key=row.get("thumbnail_key") or "",
+        attachment_id=row["attachment_id"],
+        office_id=row["office_id"],
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        object_key=row["object_key"],
+        stored_at=to_timestamp(row["stored_at"]),
+        received_sha256=row.get("received_sha256") or row["sha256"],
+        metadata_stripped=bool(row.get("metadata_stripped")),
+        thumbnail_key=row.get("thumbnail_key") or "",
         category=pb.Category.Value(domain.category_name(row.get("category") or "")),
         owner_citizen_id=row.get("owner_citizen_id") or "",
     )
@@ -105,11 +112,19 @@ def attachment_message(row) -> pb.Attachment:
 
 def published_message(row, download_url: str = "") -> pb.PublishedDocument:
     return pb.PublishedDocument(
-        document_id=row["document_id"], office_id=row["office_id"], kind=pb.PublicationKind.Value(row["kind"]),
-        title=row["title"], summary=row["summary"], language=row["language"],
-        document_date=row["document_date"].isoformat(), published_at=to_timestamp(row["published_at"]),
-        content_type=row["content_type"], size=row["size"], sha256=row["sha256"],
-        keywords=json.loads(row["keywords"]), download_url=download_url,
+        document_id=row["document_id"],
+        office_id=row["office_id"],
+        kind=pb.PublicationKind.Value(row["kind"]),
+        title=row["title"],
+        summary=row["summary"],
+        language=row["language"],
+        document_date=row["document_date"].isoformat(),
+        published_at=to_timestamp(row["published_at"]),
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        keywords=json.loads(row["keywords"]),
+        download_url=download_url,
     )
 
 
@@ -193,10 +208,18 @@ class DocumentsService(kit_service(pb)):
             self._remove_quietly(key, f"{key}.thumb")
             raise _storage_down(exc) from None
         return self._record(
-            attachment_id=attachment_id, office_id=header.office_id, owner=self._owner(header.owner_citizen_id),
-            category=domain.category_name(category), content_type=content_type, size=put.size, sha256=put.sha256,
-            received_sha256=received_sha256, stripped=content_type in domain.IMAGE_TYPES, key=key,
-            thumb_key=thumb_key, stored_at=stored_at,
+            attachment_id=attachment_id,
+            office_id=header.office_id,
+            owner=self._owner(header.owner_citizen_id),
+            category=domain.category_name(category),
+            content_type=content_type,
+            size=put.size,
+            sha256=put.sha256,
+            received_sha256=received_sha256,
+            stripped=content_type in domain.IMAGE_TYPES,
+            key=key,
+            thumb_key=thumb_key,
+            stored_at=stored_at,
         )
 
     # --- presigned uploads ----------------------------------------------------------------
@@ -211,7 +234,8 @@ class DocumentsService(kit_service(pb)):
         key = _key(current_instance(), request.office_id, upload_id, now)
         parts = domain.part_count(request.size)
         ticket = pb.UploadTicket(
-            upload_id=upload_id, expires_at=to_timestamp(multipart.expires_at(UPLOAD_URL_SECONDS)),
+            upload_id=upload_id,
+            expires_at=to_timestamp(multipart.expires_at(UPLOAD_URL_SECONDS)),
             max_size=domain.size_limit(category),
         )
         s3_upload_id = None
@@ -222,27 +246,43 @@ class DocumentsService(kit_service(pb)):
                 s3_upload_id = multipart.create(self.storage, key, "application/octet-stream")
                 ticket.part_size = domain.PART_SIZE
                 for number in range(1, parts + 1):
-                    ticket.parts.add(part_number=number,
-                                     url=multipart.part_url(self.storage, key, s3_upload_id, number, UPLOAD_URL_SECONDS))
+                    ticket.parts.add(
+                        part_number=number,
+                        url=multipart.part_url(self.storage, key, s3_upload_id, number, UPLOAD_URL_SECONDS),
+                    )
         except StorageError as exc:
             raise _storage_down(exc) from None
         with self.db.begin() as conn:
-            conn.execute(store.uploads.insert().values(
-                upload_id=upload_id, instance_id=current_instance(), office_id=request.office_id,
-                owner_citizen_id=self._owner(request.owner_citizen_id) or None, category=category,
-                declared_content_type=request.declared_content_type[:128], size=request.size, sha256=request.sha256,
-                object_key=key, s3_upload_id=s3_upload_id, state="open", created_at=now,
-                expires_at=now + UPLOAD_ABANDONED_AFTER,
-            ))
+            conn.execute(
+                store.uploads.insert().values(
+                    upload_id=upload_id,
+                    instance_id=current_instance(),
+                    office_id=request.office_id,
+                    owner_citizen_id=self._owner(request.owner_citizen_id) or None,
+                    category=category,
+                    declared_content_type=request.declared_content_type[:128],
+                    size=request.size,
+                    sha256=request.sha256,
+                    object_key=key,
+                    s3_upload_id=s3_upload_id,
+                    state="open",
+                    created_at=now,
+                    expires_at=now + UPLOAD_ABANDONED_AFTER,
+                )
+            )
         return ticket
 
     @grpc
     def CompleteUpload(self, request, context):
         self._allow("attachment.upload")
         with self.db.connect() as conn:
-            upload = conn.execute(
-                sa.select(store.uploads).where(store.uploads.c.upload_id == request.upload_id)
-            ).mappings().first() if request.upload_id else None
+            upload = (
+                conn.execute(sa.select(store.uploads).where(store.uploads.c.upload_id == request.upload_id))
+                .mappings()
+                .first()
+                if request.upload_id
+                else None
+            )
         if upload is None:
             raise not_found("UPLOAD_NOT_FOUND", "no such upload")
         if upload["state"] == "completed":
@@ -254,8 +294,9 @@ class DocumentsService(kit_service(pb)):
             if upload["s3_upload_id"]:
                 if not request.parts:
                     raise invalid_argument("PARTS_REQUIRED", "a multipart upload is completed with its parts' etags")
-                multipart.complete(self.storage, key, upload["s3_upload_id"],
-                                   [(p.part_number, p.etag) for p in request.parts])
+                multipart.complete(
+                    self.storage, key, upload["s3_upload_id"], [(p.part_number, p.etag) for p in request.parts]
+                )
             return self._verify_upload(upload)
         except Refusal as error:
             if error.reason in ("STORAGE_UNAVAILABLE", "UPLOAD_MISSING", "PARTS_REQUIRED"):
@@ -295,13 +336,23 @@ class DocumentsService(kit_service(pb)):
             thumb_key = self._put_thumbnail(key, thumb)
         stored_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         with self.db.begin() as conn:
-            conn.execute(store.uploads.update().where(store.uploads.c.upload_id == upload["upload_id"])
-                         .values(state="completed"))
+            conn.execute(
+                store.uploads.update().where(store.uploads.c.upload_id == upload["upload_id"]).values(state="completed")
+            )
             return self._record(
-                attachment_id=upload["upload_id"], office_id=upload["office_id"], owner=upload["owner_citizen_id"],
-                category=category, content_type=content_type, size=size, sha256=sha256,
-                received_sha256=upload["sha256"], stripped=stripped, key=key, thumb_key=thumb_key,
-                stored_at=stored_at, conn=conn,
+                attachment_id=upload["upload_id"],
+                office_id=upload["office_id"],
+                owner=upload["owner_citizen_id"],
+                category=category,
+                content_type=content_type,
+                size=size,
+                sha256=sha256,
+                received_sha256=upload["sha256"],
+                stripped=stripped,
+                key=key,
+                thumb_key=thumb_key,
+                stored_at=stored_at,
+                conn=conn,
             )
 
     def _reject(self, upload, reason: str) -> None:
@@ -313,19 +364,31 @@ class DocumentsService(kit_service(pb)):
                 pass  # already completed, or gone: the object removal below covers both
         self._remove_quietly(key, f"{key}.thumb")
         with self.db.begin() as conn:
-            conn.execute(store.uploads.update().where(store.uploads.c.upload_id == upload["upload_id"])
-                         .values(state="rejected"))
-            self.events.add(conn, "document.rejected", upload["upload_id"], pb.DocumentRejected(
-                upload_id=upload["upload_id"], office_id=upload["office_id"], reason=reason),
-                office_id=upload["office_id"])
+            conn.execute(
+                store.uploads.update().where(store.uploads.c.upload_id == upload["upload_id"]).values(state="rejected")
+            )
+            self.events.add(
+                conn,
+                "document.rejected",
+                upload["upload_id"],
+                pb.DocumentRejected(upload_id=upload["upload_id"], office_id=upload["office_id"], reason=reason),
+                office_id=upload["office_id"],
+            )
         log.info("upload refused", extra={"upload_id": upload["upload_id"], "reason": reason})
 
     @timer(interval=600)
     def remove_abandoned_uploads(self):
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(store.uploads).where(
-                store.uploads.c.state == "open", store.uploads.c.expires_at < now).limit(100)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(store.uploads)
+                    .where(store.uploads.c.state == "open", store.uploads.c.expires_at < now)
+                    .limit(100)
+                )
+                .mappings()
+                .all()
+            )
         for upload in rows:
             self._reject(upload, "UPLOAD_ABANDONED")
 
@@ -335,8 +398,9 @@ class DocumentsService(kit_service(pb)):
         if content_type not in domain.IMAGE_TYPES:
             return content, None
         # Decoding and encoding run in C for tens of milliseconds: off the event loop.
-        return eventlet.tpool.execute(lambda: (images.sanitize(content, content_type),
-                                               images.thumbnail(content, content_type)))
+        return eventlet.tpool.execute(
+            lambda: (images.sanitize(content, content_type), images.thumbnail(content, content_type))
+        )
 
     def _put_thumbnail(self, key: str, thumb: bytes | None) -> str | None:
         if thumb is None:
@@ -351,21 +415,52 @@ class DocumentsService(kit_service(pb)):
             except StorageError:
                 log.warning("an object could not be removed", extra={"object_key": key})
 
-    def _record(self, *, attachment_id, office_id, owner, category, content_type, size, sha256, received_sha256,
-                stripped, key, thumb_key, stored_at, conn=None) -> pb.Attachment:
+    def _record(
+        self,
+        *,
+        attachment_id,
+        office_id,
+        owner,
+        category,
+        content_type,
+        size,
+        sha256,
+        received_sha256,
+        stripped,
+        key,
+        thumb_key,
+        stored_at,
+        conn=None,
+    ) -> pb.Attachment:
         row = {
-            "attachment_id": attachment_id, "instance_id": current_instance(), "office_id": office_id,
-            "content_type": content_type, "size": size, "sha256": sha256, "object_key": key,
-            "stored_at": stored_at, "owner_citizen_id": owner or None, "category": category,
-            "received_sha256": received_sha256, "metadata_stripped": stripped, "thumbnail_key": thumb_key,
+            "attachment_id": attachment_id,
+            "instance_id": current_instance(),
+            "office_id": office_id,
+            "content_type": content_type,
+            "size": size,
+            "sha256": sha256,
+            "object_key": key,
+            "stored_at": stored_at,
+            "owner_citizen_id": owner or None,
+            "category": category,
+            "received_sha256": received_sha256,
+            "metadata_stripped": stripped,
+            "thumbnail_key": thumb_key,
         }
 
         def write(c):
             c.execute(store.attachments.insert().values(**row))
             self.events.add(
-                c, "document.stored", attachment_id,
-                pb.DocumentStored(attachment_id=attachment_id, office_id=office_id, content_type=content_type,
-                                  size=size, sha256=sha256),
+                c,
+                "document.stored",
+                attachment_id,
+                pb.DocumentStored(
+                    attachment_id=attachment_id,
+                    office_id=office_id,
+                    content_type=content_type,
+                    size=size,
+                    sha256=sha256,
+                ),
                 office_id=office_id,
             )
 
@@ -393,12 +488,15 @@ class DocumentsService(kit_service(pb)):
         self._authorize_read(row)
         if row["purged_at"] is not None:
             raise failed_precondition(
-                "ATTACHMENT_PURGED", "this attachment's file was deleted at the end of its retention period",
-                purged_at=row["purged_at"].isoformat())
+                "ATTACHMENT_PURGED",
+                "this attachment's file was deleted at the end of its retention period",
+                purged_at=row["purged_at"].isoformat(),
+            )
         expires = to_timestamp(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=DOWNLOAD_URL_SECONDS))
         thumb = row["thumbnail_key"]
         return pb.DownloadUrl(
-            url=self.storage.presigned_get(row["object_key"], DOWNLOAD_URL_SECONDS), expires_at=expires,
+            url=self.storage.presigned_get(row["object_key"], DOWNLOAD_URL_SECONDS),
+            expires_at=expires,
             thumbnail_url=self.storage.presigned_get(thumb, DOWNLOAD_URL_SECONDS) if thumb else "",
         )
 
@@ -438,28 +536,46 @@ class DocumentsService(kit_service(pb)):
             raise not_found("ATTACHMENT_NOT_FOUND", "no such attachment in this office")
         caller = self.auth.from_context()
         try:
-            policy.require(caller, "document.publish",
-                           office_scope(self.registry, request.office_id, current_instance()))
+            policy.require(
+                caller, "document.publish", office_scope(self.registry, request.office_id, current_instance())
+            )
         except Refusal as error:
             if error.kind is Kind.UNAUTHENTICATED:
                 raise
             raise permission_denied("PUBLICATION_FORBIDDEN", "only the office's staff publish its documents") from None
         keywords = [k.strip() for k in request.keywords if k.strip()][:20]
         row = {
-            "document_id": uuid7(), "instance_id": current_instance(), "office_id": request.office_id,
-            "kind": kind, "title": request.title.strip(), "summary": request.summary.strip(),
-            "language": request.language, "document_date": document_date,
+            "document_id": uuid7(),
+            "instance_id": current_instance(),
+            "office_id": request.office_id,
+            "kind": kind,
+            "title": request.title.strip(),
+            "summary": request.summary.strip(),
+            "language": request.language,
+            "document_date": document_date,
             "published_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
             "keywords": json.dumps(keywords, ensure_ascii=False),
             "search_text": domain.search_text(request.title, request.summary, keywords),
-            "content_type": attachment["content_type"], "size": attachment["size"], "sha256": attachment["sha256"],
+            "content_type": attachment["content_type"],
+            "size": attachment["size"],
+            "sha256": attachment["sha256"],
             "object_key": attachment["object_key"],
         }
         with self.db.begin() as conn:
             conn.execute(store.published.insert().values(**row))
-            self.events.add(conn, "document.published", row["document_id"], pb.DocumentPublished(
-                document_id=row["document_id"], office_id=row["office_id"], kind=request.kind,
-                title=row["title"], language=row["language"]), office_id=request.office_id)
+            self.events.add(
+                conn,
+                "document.published",
+                row["document_id"],
+                pb.DocumentPublished(
+                    document_id=row["document_id"],
+                    office_id=row["office_id"],
+                    kind=request.kind,
+                    title=row["title"],
+                    language=row["language"],
+                ),
+                office_id=request.office_id,
+            )
         return published_message(row)
 
     @grpc
@@ -486,16 +602,21 @@ class DocumentsService(kit_service(pb)):
         query = query.order_by(t.c.document_date.desc(), t.c.published_at.desc(), t.c.document_id)
         with self.db.connect() as conn:
             rows = conn.execute(query.offset(offset).limit(size + 1)).mappings().all()
-        documents = [published_message(r, self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS))
-                     for r in rows[:size]]
+        documents = [
+            published_message(r, self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS)) for r in rows[:size]
+        ]
         return pb.ListPublishedResponse(
-            documents=documents, next_page_token=str(offset + size) if len(rows) > size else "")
+            documents=documents, next_page_token=str(offset + size) if len(rows) > size else ""
+        )
 
     @grpc
     def GetPublished(self, request, context):
         with self.db.connect() as conn:
-            row = conn.execute(sa.select(store.published).where(
-                store.published.c.document_id == request.document_id)).mappings().first()
+            row = (
+                conn.execute(sa.select(store.published).where(store.published.c.document_id == request.document_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             raise not_found("DOCUMENT_NOT_FOUND", "no such published document")
         return published_message(row, self.storage.presigned_get(row["object_key"], DOWNLOAD_URL_SECONDS))
@@ -506,8 +627,15 @@ class DocumentsService(kit_service(pb)):
             raise invalid_argument("FORMAT_UNSUPPORTED", "format is csv or json", field="format")
         t = store.published
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(t).where(t.c.office_id == request.office_id)
-                                .order_by(t.c.document_date.desc(), t.c.document_id)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(t)
+                    .where(t.c.office_id == request.office_id)
+                    .order_by(t.c.document_date.desc(), t.c.document_id)
+                )
+                .mappings()
+                .all()
+            )
         records = [domain.export_record(r) for r in rows]
         if request.format == "json":
             body = json.dumps({"office_id": request.office_id, "documents": records}, ensure_ascii=False, indent=1)
@@ -517,8 +645,9 @@ class DocumentsService(kit_service(pb)):
         writer.writeheader()
         writer.writerows(records)
         # The byte-order mark makes spreadsheet programs read the Arabic titles as UTF-8.
-        return pb.ExportPublishedResponse(content_type="text/csv; charset=utf-8",
-                                          content=("\ufeff" + out.getvalue()).encode())
+        return pb.ExportPublishedResponse(
+            content_type="text/csv; charset=utf-8", content=("\ufeff" + out.getvalue()).encode()
+        )
 
     # --- export and erasure (Law 09-08) -----------------------------------------------------
 
@@ -529,11 +658,22 @@ class DocumentsService(kit_service(pb)):
         citizen_id = policy.own_data_subject(self.auth.from_context(), request.citizen_id)
         t = store.attachments
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(t).where(t.c.owner_citizen_id == citizen_id)
-                                .order_by(t.c.stored_at)).mappings().all()
-        data = {"attachments": [dict(domain.export_attachment(r), download_url=None if r["purged_at"] is not None
-                                     else self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS))
-                                for r in rows]}
+            rows = (
+                conn.execute(sa.select(t).where(t.c.owner_citizen_id == citizen_id).order_by(t.c.stored_at))
+                .mappings()
+                .all()
+            )
+        data = {
+            "attachments": [
+                dict(
+                    domain.export_attachment(r),
+                    download_url=None
+                    if r["purged_at"] is not None
+                    else self.storage.presigned_get(r["object_key"], DOWNLOAD_URL_SECONDS),
+                )
+                for r in rows
+            ]
+        }
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
     @grpc
@@ -545,7 +685,7 @@ class DocumentsService(kit_service(pb)):
 
     @consume(topic_for("identity"), group="documents", types={"user.erased"})
     def on_identity_event(self, event):
-        if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
+        if event.payload is None or not event.payload.citizen_id:  # only user.erased reaches here (types)
             return
         # Erasing twice finds nothing the second time, so a redelivery is harmless; a
         # storage failure raises, and the consumer retries, then dead-letters the event.
@@ -561,8 +701,15 @@ class DocumentsService(kit_service(pb)):
     def _erase(self, citizen_id: str) -> int:
         t = store.attachments
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key)
-                                .where(t.c.owner_citizen_id == citizen_id)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key).where(
+                        t.c.owner_citizen_id == citizen_id
+                    )
+                )
+                .mappings()
+                .all()
+            )
         erased = 0
         for row in rows:
             try:
@@ -583,7 +730,8 @@ class DocumentsService(kit_service(pb)):
         if payload is None:
             return
         if isinstance(payload, tickets_pb2.TicketSubmitted) or (
-                isinstance(payload, tickets_pb2.TicketChanged) and payload.change == "message_posted"):
+            isinstance(payload, tickets_pb2.TicketChanged) and payload.change == "message_posted"
+        ):
             change, ids = "attach", list(payload.attachment_ids)
             if not ids:
                 return
@@ -611,16 +759,24 @@ class DocumentsService(kit_service(pb)):
         retention period; the rows stay, marked purged. Safe with any number of replicas."""
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.begin() as conn:
-            claimed = store.claim_purges(conn, domain.retention_cutoff(now, _retention_days()), now,
-                                         now - PURGE_CLAIM_STALE, PURGE_BATCH)
+            claimed = store.claim_purges(
+                conn, domain.retention_cutoff(now, _retention_days()), now, now - PURGE_CLAIM_STALE, PURGE_BATCH
+            )
         for ticket_id in claimed:
             self._purge_ticket(ticket_id)
 
     def _purge_ticket(self, ticket_id: str) -> None:
         t, closures = store.attachments, store.ticket_closures
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key)
-                                .where(t.c.ticket_id == ticket_id, t.c.purged_at.is_(None))).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(t.c.attachment_id, t.c.object_key, t.c.thumbnail_key).where(
+                        t.c.ticket_id == ticket_id, t.c.purged_at.is_(None)
+                    )
+                )
+                .mappings()
+                .all()
+            )
         now = dt.datetime.now(dt.timezone.utc)
         for row in rows:
             try:
@@ -629,16 +785,24 @@ class DocumentsService(kit_service(pb)):
                 # Released for the next run; the attachments already purged stay purged.
                 log.warning("purge postponed: object storage failed", extra={"error": type(exc).__name__})
                 with self.db.begin() as conn:
-                    conn.execute(closures.update().where(closures.c.ticket_id == ticket_id,
-                                                         closures.c.state == "purging")
-                                 .values(state="scheduled", claimed_at=None))
+                    conn.execute(
+                        closures.update()
+                        .where(closures.c.ticket_id == ticket_id, closures.c.state == "purging")
+                        .values(state="scheduled", claimed_at=None)
+                    )
                 return
             with self.db.begin() as conn:
-                conn.execute(t.update().where(t.c.attachment_id == row["attachment_id"], t.c.purged_at.is_(None))
-                             .values(purged_at=now))
+                conn.execute(
+                    t.update()
+                    .where(t.c.attachment_id == row["attachment_id"], t.c.purged_at.is_(None))
+                    .values(purged_at=now)
+                )
         with self.db.begin() as conn:
-            conn.execute(closures.update().where(closures.c.ticket_id == ticket_id, closures.c.state == "purging")
-                         .values(state="purged", purged_at=now, claimed_at=None))
+            conn.execute(
+                closures.update()
+                .where(closures.c.ticket_id == ticket_id, closures.c.state == "purging")
+                .values(state="purged", purged_at=now, claimed_at=None)
+            )
         log.info("closed ticket's attachments purged", extra={"ticket_id": ticket_id, "purged": len(rows)})
 
 

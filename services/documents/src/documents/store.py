@@ -1,5 +1,6 @@
 """The documents database: attachment metadata, pending uploads and the public library
 (the bytes are in the bucket)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -84,9 +85,7 @@ published = sa.Table(
 
 
 def get_attachment(conn: sa.Connection, attachment_id: str):
-    return conn.execute(
-        sa.select(attachments).where(attachments.c.attachment_id == attachment_id)
-    ).mappings().first()
+    return conn.execute(sa.select(attachments).where(attachments.c.attachment_id == attachment_id)).mappings().first()
 
 
 def link_to_ticket(conn: sa.Connection, ticket_id: str, attachment_ids) -> int:
@@ -94,15 +93,21 @@ def link_to_ticket(conn: sa.Connection, ticket_id: str, attachment_ids) -> int:
     ids = [a for a in attachment_ids if a]
     if not ids:
         return 0
-    return conn.execute(attachments.update().where(
-        attachments.c.attachment_id.in_(ids), attachments.c.ticket_id.is_(None)).values(ticket_id=ticket_id)).rowcount
+    return conn.execute(
+        attachments.update()
+        .where(attachments.c.attachment_id.in_(ids), attachments.c.ticket_id.is_(None))
+        .values(ticket_id=ticket_id)
+    ).rowcount
 
 
 def schedule_purge(conn: sa.Connection, ticket_id: str, closed_at) -> None:
     """The ticket closed: its retention period starts (again, when it was reopened and closed)."""
     t = ticket_closures
-    updated = conn.execute(t.update().where(t.c.ticket_id == ticket_id, t.c.state != "purging")
-                           .values(closed_at=closed_at, state="scheduled", claimed_at=None)).rowcount
+    updated = conn.execute(
+        t.update()
+        .where(t.c.ticket_id == ticket_id, t.c.state != "purging")
+        .values(closed_at=closed_at, state="scheduled", claimed_at=None)
+    ).rowcount
     if not updated and conn.execute(sa.select(t.c.ticket_id).where(t.c.ticket_id == ticket_id)).first() is None:
         conn.execute(t.insert().values(ticket_id=ticket_id, closed_at=closed_at, state="scheduled"))
 
@@ -110,8 +115,9 @@ def schedule_purge(conn: sa.Connection, ticket_id: str, closed_at) -> None:
 def cancel_purge(conn: sa.Connection, ticket_id: str) -> int:
     """The ticket was reopened: a purge not started yet is called off."""
     t = ticket_closures
-    return conn.execute(t.update().where(t.c.ticket_id == ticket_id, t.c.state == "scheduled")
-                        .values(state="cancelled")).rowcount
+    return conn.execute(
+        t.update().where(t.c.ticket_id == ticket_id, t.c.state == "scheduled").values(state="cancelled")
+    ).rowcount
 
 
 def claim_purges(conn: sa.Connection, cutoff, now, stale_before, limit: int) -> list[str]:
@@ -120,12 +126,26 @@ def claim_purges(conn: sa.Connection, cutoff, now, stale_before, limit: int) -> 
     t = ticket_closures
     due = sa.and_(t.c.state == "scheduled", t.c.closed_at <= cutoff)
     stale = sa.and_(t.c.state == "purging", t.c.claimed_at < stale_before)
-    rows = conn.execute(sa.select(t.c.ticket_id, t.c.state, t.c.claimed_at).where(sa.or_(due, stale))
-                        .order_by(t.c.closed_at).limit(limit)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(t.c.ticket_id, t.c.state, t.c.claimed_at)
+            .where(sa.or_(due, stale))
+            .order_by(t.c.closed_at)
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
     claimed = []
     for row in rows:
         seen = t.c.claimed_at.is_(None) if row["claimed_at"] is None else t.c.claimed_at == row["claimed_at"]
-        if conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"], t.c.state == row["state"], seen)
-                        .values(state="purging", claimed_at=now)).rowcount == 1:
+        if (
+            conn.execute(
+                t.update()
+                .where(t.c.ticket_id == row["ticket_id"], t.c.state == row["state"], seen)
+                .values(state="purging", claimed_at=now)
+            ).rowcount
+            == 1
+        ):
             claimed.append(row["ticket_id"])
     return claimed

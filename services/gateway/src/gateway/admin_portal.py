@@ -8,6 +8,7 @@ admin manages only the offices of their commune, the calendar is the national ad
 are granted and revoked by identity with the admin's own token, so identity decides again
 which roles they may hand out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,13 +52,25 @@ def _scope(office) -> policy.Scope:
 
 def _form_error(error: GrpcError, form: str) -> dict:
     """A refusal of the registry or identity as what the page shows next to the form."""
-    if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED", "NOT_FOUND",
-                               "ALREADY_EXISTS"):
+    if error.code.name not in (
+        "INVALID_ARGUMENT",
+        "FAILED_PRECONDITION",
+        "PERMISSION_DENIED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+    ):
         raise error
     info = error_info(error.status)
-    return {"form": form, "field": info.metadata.get("field", "") if info else "",
-            "reason": info.reason if info else error.code.name, "status": 403 if error.code.name == "PERMISSION_DENIED"
-            else 409 if error.code.name in ("FAILED_PRECONDITION", "ALREADY_EXISTS") else 400}
+    return {
+        "form": form,
+        "field": info.metadata.get("field", "") if info else "",
+        "reason": info.reason if info else error.code.name,
+        "status": 403
+        if error.code.name == "PERMISSION_DENIED"
+        else 409
+        if error.code.name in ("FAILED_PRECONDITION", "ALREADY_EXISTS")
+        else 400,
+    }
 
 
 class AdminPortal:
@@ -78,8 +91,15 @@ class AdminPortal:
 
     def _office_context(self, request, office) -> dict:
         lang = portal.language(request)
-        return {"office": {"id": office.office_id, "slug": office.slug, "name": portal.office_name(office, lang),
-                           "zgh": office.name.zgh, "commune": office.commune_code}}
+        return {
+            "office": {
+                "id": office.office_id,
+                "slug": office.slug,
+                "name": portal.office_name(office, lang),
+                "zgh": office.name.zgh,
+                "commune": office.commune_code,
+            }
+        }
 
     # --- offices ------------------------------------------------------------------------------
 
@@ -90,27 +110,65 @@ class AdminPortal:
     def admin_offices(self, request):
         session = self._admin(request)
         lang = portal.language(request)
-        offices = [o for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
-                   if policy.decide(session.caller, OFFICE_MANAGE, _scope(o)).allowed]
+        offices = [
+            o
+            for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
+            if policy.decide(session.caller, OFFICE_MANAGE, _scope(o)).allowed
+        ]
         calendar = policy.decide(session.caller, CALENDAR_MANAGE, policy.Scope(self._instance())).allowed
-        return _render(request, "admin_offices.html", here="/staff/admin", csrf=session.csrf, calendar=calendar,
-                       offices=[{"slug": o.slug, "name": portal.office_name(o, lang), "zgh": o.name.zgh,
-                                 "commune": o.commune_code, "status": o.status} for o in offices])
+        return _render(
+            request,
+            "admin_offices.html",
+            here="/staff/admin",
+            csrf=session.csrf,
+            calendar=calendar,
+            offices=[
+                {
+                    "slug": o.slug,
+                    "name": portal.office_name(o, lang),
+                    "zgh": o.name.zgh,
+                    "commune": o.commune_code,
+                    "status": o.status,
+                }
+                for o in offices
+            ],
+        )
 
     def _office_page(self, request, office, status: int = 200, error: dict | None = None):
         session: Session = request.environ[SESSION_KEY]
         profile = self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office.office_id))
         hours = {h.weekday: {"opens": h.opens, "closes": h.closes} for h in profile.opening_hours}
-        values = {"address": profile.address, "phone": profile.phone, "email": profile.email,
-                  "status": office.status, "hours": hours}
+        values = {
+            "address": profile.address,
+            "phone": profile.phone,
+            "email": profile.email,
+            "status": office.status,
+            "hours": hours,
+        }
         if error:
-            values = {"address": request.form.get("address", ""), "phone": request.form.get("phone", ""),
-                      "email": request.form.get("email", ""), "status": request.form.get("status", ""),
-                      "hours": {d: {"opens": request.form.get(f"opens-{d}", ""), "closes": request.form.get(f"closes-{d}", "")}
-                                for d in WEEKDAYS}}
-        return _render(request, "admin_office.html", status, here=f"/staff/admin/offices/{office.slug}",
-                       csrf=session.csrf, values=values, weekdays=WEEKDAYS, statuses=STATUSES, error=error,
-                       done=request.args.get("done", ""), **self._office_context(request, office))
+            values = {
+                "address": request.form.get("address", ""),
+                "phone": request.form.get("phone", ""),
+                "email": request.form.get("email", ""),
+                "status": request.form.get("status", ""),
+                "hours": {
+                    d: {"opens": request.form.get(f"opens-{d}", ""), "closes": request.form.get(f"closes-{d}", "")}
+                    for d in WEEKDAYS
+                },
+            }
+        return _render(
+            request,
+            "admin_office.html",
+            status,
+            here=f"/staff/admin/offices/{office.slug}",
+            csrf=session.csrf,
+            values=values,
+            weekdays=WEEKDAYS,
+            statuses=STATUSES,
+            error=error,
+            done=request.args.get("done", ""),
+            **self._office_context(request, office),
+        )
 
     @http("GET", "/staff/admin/offices/<string:office_id>")
     @staff_page
@@ -128,16 +186,28 @@ class AdminPortal:
         check_csrf(request)
         session, office = self._managed_office(request, office_id)
         form = request.form
-        hours = [registry_pb.OpeningHours(weekday=d, opens=form.get(f"opens-{d}", "").strip(),
-                                          closes=form.get(f"closes-{d}", "").strip())
-                 for d in WEEKDAYS if form.get(f"opens-{d}", "").strip() or form.get(f"closes-{d}", "").strip()]
+        hours = [
+            registry_pb.OpeningHours(
+                weekday=d, opens=form.get(f"opens-{d}", "").strip(), closes=form.get(f"closes-{d}", "").strip()
+            )
+            for d in WEEKDAYS
+            if form.get(f"opens-{d}", "").strip() or form.get(f"closes-{d}", "").strip()
+        ]
         status = form.get("status", "")
         if status not in STATUSES:
             return self._office_page(request, office, 400, {"form": "office", "field": "status", "status": 400})
         try:
-            self.registry.UpdateOffice(registry_pb.UpdateOfficeRequest(
-                office_id=office.office_id, address=form.get("address", "").strip(), phone=form.get("phone", "").strip(),
-                email=form.get("email", "").strip(), status=status, opening_hours=hours), metadata=session.metadata)
+            self.registry.UpdateOffice(
+                registry_pb.UpdateOfficeRequest(
+                    office_id=office.office_id,
+                    address=form.get("address", "").strip(),
+                    phone=form.get("phone", "").strip(),
+                    email=form.get("email", "").strip(),
+                    status=status,
+                    opening_hours=hours,
+                ),
+                metadata=session.metadata,
+            )
         except GrpcError as error:
             problem = _form_error(error, "office")
             return self._office_page(request, office, problem["status"], problem)
@@ -148,30 +218,59 @@ class AdminPortal:
     def _catalogue_page(self, request, office, status: int = 200, error: dict | None = None):
         session: Session = request.environ[SESSION_KEY]
         lang = portal.language(request)
-        entries = self.registry.ListCategories(registry_pb.ListCategoriesRequest(
-            office_id=office.office_id, include_inactive=True)).entries
-        listed = [{"code": e.code, "request_type": e.request_type, "category": e.category,
-                   "name": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en, "zgh": e.name.zgh},
-                   "label": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en or e.name.fr}.get(lang) or e.name.fr,
-                   "deadline_count": e.deadline_count, "deadline_unit": e.deadline_unit, "legal_basis": e.legal_basis,
-                   "department": e.department, "requires_location": e.requires_location, "active": e.active}
-                  for e in entries]
+        entries = self.registry.ListCategories(
+            registry_pb.ListCategoriesRequest(office_id=office.office_id, include_inactive=True)
+        ).entries
+        listed = [
+            {
+                "code": e.code,
+                "request_type": e.request_type,
+                "category": e.category,
+                "name": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en, "zgh": e.name.zgh},
+                "label": {"ar": e.name.ar, "fr": e.name.fr, "en": e.name.en or e.name.fr}.get(lang) or e.name.fr,
+                "deadline_count": e.deadline_count,
+                "deadline_unit": e.deadline_unit,
+                "legal_basis": e.legal_basis,
+                "department": e.department,
+                "requires_location": e.requires_location,
+                "active": e.active,
+            }
+            for e in entries
+        ]
         chosen = request.args.get("code", "")
         editing = next((e for e in listed if e["code"] == chosen), None)
         if error:
             f = request.form
-            editing = {"code": f.get("code", ""), "request_type": f.get("request_type", ""),
-                       "category": f.get("category", ""), "name": {n: f.get(f"name-{n}", "") for n in NAME_LANGUAGES},
-                       "deadline_count": f.get("deadline_count", ""), "deadline_unit": f.get("deadline_unit", ""),
-                       "legal_basis": f.get("legal_basis", ""), "department": f.get("department", ""),
-                       "requires_location": f.get("requires_location") == "1", "active": f.get("active") == "1",
-                       "existing": f.get("existing") == "1"}
+            editing = {
+                "code": f.get("code", ""),
+                "request_type": f.get("request_type", ""),
+                "category": f.get("category", ""),
+                "name": {n: f.get(f"name-{n}", "") for n in NAME_LANGUAGES},
+                "deadline_count": f.get("deadline_count", ""),
+                "deadline_unit": f.get("deadline_unit", ""),
+                "legal_basis": f.get("legal_basis", ""),
+                "department": f.get("department", ""),
+                "requires_location": f.get("requires_location") == "1",
+                "active": f.get("active") == "1",
+                "existing": f.get("existing") == "1",
+            }
         elif editing:
             editing = dict(editing, existing=True)
-        return _render(request, "admin_catalogue.html", status, here=f"/staff/admin/offices/{office.slug}/catalogue",
-                       csrf=session.csrf, entries=listed, editing=editing, error=error, done=request.args.get("done", ""),
-                       request_types=REQUEST_TYPES, units=UNITS, name_languages=NAME_LANGUAGES,
-                       **self._office_context(request, office))
+        return _render(
+            request,
+            "admin_catalogue.html",
+            status,
+            here=f"/staff/admin/offices/{office.slug}/catalogue",
+            csrf=session.csrf,
+            entries=listed,
+            editing=editing,
+            error=error,
+            done=request.args.get("done", ""),
+            request_types=REQUEST_TYPES,
+            units=UNITS,
+            name_languages=NAME_LANGUAGES,
+            **self._office_context(request, office),
+        )
 
     @http("GET", "/staff/admin/offices/<string:office_id>/catalogue")
     @staff_page
@@ -192,16 +291,25 @@ class AdminPortal:
         try:
             count = int(f.get("deadline_count", "") or 0)
         except ValueError:
-            return self._catalogue_page(request, office, 400, {"form": "entry", "field": "deadline_count", "status": 400})
+            return self._catalogue_page(
+                request, office, 400, {"form": "entry", "field": "deadline_count", "status": 400}
+            )
         entry = registry_pb.CatalogueEntry(
-            code=f.get("code", "").strip(), request_type=f.get("request_type", ""), category=f.get("category", "").strip(),
+            code=f.get("code", "").strip(),
+            request_type=f.get("request_type", ""),
+            category=f.get("category", "").strip(),
             name=registry_pb.LocalizedName(**{n: f.get(f"name-{n}", "").strip() for n in NAME_LANGUAGES}),
-            deadline_count=count, deadline_unit=f.get("deadline_unit", ""), legal_basis=f.get("legal_basis", "").strip(),
-            department=f.get("department", "").strip(), requires_location=f.get("requires_location") == "1",
-            active=f.get("active") == "1")
+            deadline_count=count,
+            deadline_unit=f.get("deadline_unit", ""),
+            legal_basis=f.get("legal_basis", "").strip(),
+            department=f.get("department", "").strip(),
+            requires_location=f.get("requires_location") == "1",
+            active=f.get("active") == "1",
+        )
         try:
-            self.registry.SetCatalogueEntry(registry_pb.SetCatalogueEntryRequest(office_id=office.office_id, entry=entry),
-                                            metadata=session.metadata)
+            self.registry.SetCatalogueEntry(
+                registry_pb.SetCatalogueEntryRequest(office_id=office.office_id, entry=entry), metadata=session.metadata
+            )
         except GrpcError as error:
             problem = _form_error(error, "entry")
             return self._catalogue_page(request, office, problem["status"], problem)
@@ -215,16 +323,35 @@ class AdminPortal:
         here = self._scope_message(_scope(office))
         bindings = list(self.identity.ListRoles(identity_pb.ListRolesRequest(scope=here), metadata=meta).bindings)
         commune = identity_pb.Scope(instance_id=office.instance_id, commune_code=office.commune_code)
-        bindings += [b for b in self.identity.ListRoles(identity_pb.ListRolesRequest(scope=commune), metadata=meta).bindings
-                     if not b.scope.office_id]
+        bindings += [
+            b
+            for b in self.identity.ListRoles(identity_pb.ListRolesRequest(scope=commune), metadata=meta).bindings
+            if not b.scope.office_id
+        ]
         mine = {b.role for b in session.caller.bindings if b.scope.covers(_scope(office))}
         grantable = set().union(*(policy.GRANTABLE.get(r, ()) for r in mine)) if mine else set()
-        return _render(request, "admin_roles.html", status, here=f"/staff/admin/offices/{office.slug}/roles",
-                       csrf=session.csrf, error=error, done=request.args.get("done", ""), form=request.form,
-                       bindings=[{"id": b.binding_id, "account": b.citizen_id, "role": b.role,
-                                  "commune_wide": not b.scope.office_id, "granted_by": b.granted_by}
-                                 for b in sorted(bindings, key=lambda b: not b.scope.office_id)],   # this office's first
-                       roles=[r for r in PEOPLE_ROLES if r in grantable], **self._office_context(request, office))
+        return _render(
+            request,
+            "admin_roles.html",
+            status,
+            here=f"/staff/admin/offices/{office.slug}/roles",
+            csrf=session.csrf,
+            error=error,
+            done=request.args.get("done", ""),
+            form=request.form,
+            bindings=[
+                {
+                    "id": b.binding_id,
+                    "account": b.citizen_id,
+                    "role": b.role,
+                    "commune_wide": not b.scope.office_id,
+                    "granted_by": b.granted_by,
+                }
+                for b in sorted(bindings, key=lambda b: not b.scope.office_id)
+            ],  # this office's first
+            roles=[r for r in PEOPLE_ROLES if r in grantable],
+            **self._office_context(request, office),
+        )
 
     @http("GET", "/staff/admin/offices/<string:office_id>/roles")
     @staff_page
@@ -248,8 +375,10 @@ class AdminPortal:
         if policy.ROLES[role].level == policy.COMMUNE:
             scope = policy.Scope(scope.instance, scope.commune)
         try:
-            self.identity.GrantRole(identity_pb.GrantRoleRequest(citizen_id=account, role=role,
-                                                                 scope=self._scope_message(scope)), metadata=session.metadata)
+            self.identity.GrantRole(
+                identity_pb.GrantRoleRequest(citizen_id=account, role=role, scope=self._scope_message(scope)),
+                metadata=session.metadata,
+            )
         except GrpcError as error:
             problem = _form_error(error, "grant")
             problem["field"] = problem["field"] or ("account" if problem["status"] != 403 else "role")
@@ -285,11 +414,23 @@ class AdminPortal:
         names = {}
         for r in calendar.rules:
             names[r.key] = r.name_ar if lang == "ar" and r.name_ar else r.name_fr
-        pending = [{"key": r.key, "name": names[r.key], "date": r.date} for r in calendar.rules
-                   if r.religious and not r.confirmed and r.date and r.date[:4] >= str(year)]
-        return _render(request, "admin_calendar.html", status, here="/staff/admin/calendar", csrf=session.csrf,
-                       error=error, done=request.args.get("done", ""), form=request.form, pending=pending,
-                       holidays=[{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in calendar.holidays])
+        pending = [
+            {"key": r.key, "name": names[r.key], "date": r.date}
+            for r in calendar.rules
+            if r.religious and not r.confirmed and r.date and r.date[:4] >= str(year)
+        ]
+        return _render(
+            request,
+            "admin_calendar.html",
+            status,
+            here="/staff/admin/calendar",
+            csrf=session.csrf,
+            error=error,
+            done=request.args.get("done", ""),
+            form=request.form,
+            pending=pending,
+            holidays=[{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in calendar.holidays],
+        )
 
     @http("GET", "/staff/admin/calendar")
     @staff_page
@@ -333,8 +474,13 @@ class AdminPortal:
         date = f.get("date", "").strip()
         religious = f.get("religious") == "1"
         rule = registry_pb.HolidayRule(
-            key=f"day-{date}", name_fr=f.get("name_fr", "").strip(), name_ar=f.get("name_ar", "").strip(),
-            date=date, religious=religious, confirmed=not religious)
+            key=f"day-{date}",
+            name_fr=f.get("name_fr", "").strip(),
+            name_ar=f.get("name_ar", "").strip(),
+            date=date,
+            religious=religious,
+            confirmed=not religious,
+        )
         try:
             self.registry.SetHoliday(registry_pb.SetHolidayRequest(rule=rule), metadata=session.metadata)
         except GrpcError as error:

@@ -2,6 +2,7 @@
 
 Passwords and tokens only pass through: the gateway never logs a body of these routes.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ from .translate import status_json
 
 log = logging.getLogger(__name__)
 # The services whose records join "my data", each asked with this deadline (seconds).
-EXPORTERS = {"tickets": tickets_pb2.ExportCitizenDataRequest, "documents": documents_pb2.ExportCitizenDataRequest,
-             "notifications": notifications_pb2.ExportCitizenDataRequest}
+EXPORTERS = {
+    "tickets": tickets_pb2.ExportCitizenDataRequest,
+    "documents": documents_pb2.ExportCitizenDataRequest,
+    "notifications": notifications_pb2.ExportCitizenDataRequest,
+}
 EXPORT_DEADLINE = 5.0
 
 
@@ -43,6 +47,7 @@ def _start(method, message, metadata=None):
 
         def failed():
             raise error
+
         return failed
 
 
@@ -61,8 +66,12 @@ def _login(data: dict) -> str:
 
 
 def _tokens(pair) -> dict:
-    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token,
-            "expires_in": pair.expires_in, "token_type": pair.token_type}
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "expires_in": pair.expires_in,
+        "token_type": pair.token_type,
+    }
 
 
 def _scope_json(scope) -> dict:
@@ -70,8 +79,13 @@ def _scope_json(scope) -> dict:
 
 
 def _binding_json(b) -> dict:
-    return {"binding_id": b.binding_id, "citizen_id": b.citizen_id, "role": b.role,
-            "scope": _scope_json(b.scope), "granted_by": b.granted_by}
+    return {
+        "binding_id": b.binding_id,
+        "citizen_id": b.citizen_id,
+        "role": b.role,
+        "scope": _scope_json(b.scope),
+        "granted_by": b.granted_by,
+    }
 
 
 class AuthRoutes:
@@ -104,9 +118,15 @@ class AuthRoutes:
     @guarded
     def auth_register(self, request):
         d = _body(request)
-        reply = self.identity.Register(pb.RegisterRequest(
-            email=str(d.get("email") or ""), phone=str(d.get("phone") or ""), password=str(d.get("password") or ""),
-            display_name=str(d.get("display_name") or ""), language=str(d.get("language") or "")))
+        reply = self.identity.Register(
+            pb.RegisterRequest(
+                email=str(d.get("email") or ""),
+                phone=str(d.get("phone") or ""),
+                password=str(d.get("password") or ""),
+                display_name=str(d.get("display_name") or ""),
+                language=str(d.get("language") or ""),
+            )
+        )
         return json_response({"status": reply.status}, status=202)
 
     @http("POST", "/api/v1/auth/verify")
@@ -126,8 +146,9 @@ class AuthRoutes:
     @guarded
     def auth_login(self, request):
         d = _body(request)
-        pair = self.identity.Login(pb.LoginRequest(
-            login=_login(d), password=str(d.get("password") or ""), source=source_address(request)))
+        pair = self.identity.Login(
+            pb.LoginRequest(login=_login(d), password=str(d.get("password") or ""), source=source_address(request))
+        )
         return json_response(_tokens(pair))
 
     @http("POST", "/api/v1/auth/refresh")
@@ -140,8 +161,9 @@ class AuthRoutes:
     @guarded
     def auth_logout(self, request):
         self._who(request)
-        self.identity.Logout(pb.LogoutRequest(refresh_token=str(_body(request).get("refresh_token") or "")),
-                             metadata=forward(request))
+        self.identity.Logout(
+            pb.LogoutRequest(refresh_token=str(_body(request).get("refresh_token") or "")), metadata=forward(request)
+        )
         return Response(status=204)
 
     @http("POST", "/api/v1/auth/password-reset")
@@ -154,8 +176,11 @@ class AuthRoutes:
     @guarded
     def auth_password_reset_confirm(self, request):
         d = _body(request)
-        self.identity.ResetPassword(pb.PasswordResetConfirm(
-            login=_login(d), code=str(d.get("code") or ""), new_password=str(d.get("new_password") or "")))
+        self.identity.ResetPassword(
+            pb.PasswordResetConfirm(
+                login=_login(d), code=str(d.get("code") or ""), new_password=str(d.get("new_password") or "")
+            )
+        )
         return Response(status=204)
 
     @http("GET", "/.well-known/jwks.json")
@@ -172,7 +197,9 @@ class AuthRoutes:
         self._who(request)
         d = _body(request)
         keys = self.identity.RotateSigningKey(
-            pb.RotateSigningKeyRequest(step=str(d.get("step") or ""), force=bool(d.get("force"))), metadata=forward(request))
+            pb.RotateSigningKeyRequest(step=str(d.get("step") or ""), force=bool(d.get("force"))),
+            metadata=forward(request),
+        )
         return json_response({"keys": [{"kid": k.kid, "status": k.status} for k in keys.keys]})
 
     # --- roles, audit, API keys ----------------------------------------------------------------
@@ -182,9 +209,14 @@ class AuthRoutes:
     def grant_role(self, request):
         self._who(request)
         d = _body(request)
-        binding = self.identity.GrantRole(pb.GrantRoleRequest(
-            citizen_id=str(d.get("citizen_id") or ""), role=str(d.get("role") or ""),
-            scope=self._scope_message(self._scope(d.get("scope") or {}))), metadata=forward(request))
+        binding = self.identity.GrantRole(
+            pb.GrantRoleRequest(
+                citizen_id=str(d.get("citizen_id") or ""),
+                role=str(d.get("role") or ""),
+                scope=self._scope_message(self._scope(d.get("scope") or {})),
+            ),
+            metadata=forward(request),
+        )
         return json_response(_binding_json(binding), status=201)
 
     @http("DELETE", "/api/v1/roles/<string:binding_id>")
@@ -198,17 +230,21 @@ class AuthRoutes:
     @guarded
     def list_roles(self, request):
         self._who(request)
-        reply = self.identity.ListRoles(pb.ListRolesRequest(scope=self._scope_message(self._scope(request.args))),
-                                        metadata=forward(request))
+        reply = self.identity.ListRoles(
+            pb.ListRolesRequest(scope=self._scope_message(self._scope(request.args))), metadata=forward(request)
+        )
         return json_response({"items": [_binding_json(b) for b in reply.bindings]})
 
     @http("GET", "/api/v1/audit")
     @guarded
     def audit(self, request):
         self._who(request)
-        reply = self.identity.ListSecurityEvents(pb.AuditRequest(
-            scope=self._scope_message(self._scope(request.args)), limit=int(request.args.get("limit", "100") or 100)),
-            metadata=forward(request))
+        reply = self.identity.ListSecurityEvents(
+            pb.AuditRequest(
+                scope=self._scope_message(self._scope(request.args)), limit=int(request.args.get("limit", "100") or 100)
+            ),
+            metadata=forward(request),
+        )
         return json_response({"items": [MessageToDict(e, preserving_proto_field_name=True) for e in reply.events]})
 
     @http("POST", "/api/v1/api-keys")
@@ -216,11 +252,24 @@ class AuthRoutes:
     def create_api_key(self, request):
         self._who(request)
         d = _body(request)
-        key = self.identity.CreateApiKey(pb.CreateApiKeyRequest(
-            label=str(d.get("label") or ""), role=str(d.get("role") or ""),
-            scope=self._scope_message(self._scope(d.get("scope") or {}))), metadata=forward(request))
-        return json_response({"key_id": key.key_id, "secret": key.secret, "label": key.label, "role": key.role,
-                              "scope": _scope_json(key.scope)}, status=201)
+        key = self.identity.CreateApiKey(
+            pb.CreateApiKeyRequest(
+                label=str(d.get("label") or ""),
+                role=str(d.get("role") or ""),
+                scope=self._scope_message(self._scope(d.get("scope") or {})),
+            ),
+            metadata=forward(request),
+        )
+        return json_response(
+            {
+                "key_id": key.key_id,
+                "secret": key.secret,
+                "label": key.label,
+                "role": key.role,
+                "scope": _scope_json(key.scope),
+            },
+            status=201,
+        )
 
     @http("DELETE", "/api/v1/api-keys/<string:key_id>")
     @guarded
@@ -255,8 +304,10 @@ class AuthRoutes:
         """My data gathered from every service, the person's token on every call (the JSON route
         and the portal's page share it)."""
         reply = self.identity.ExportMyData(pb.Empty(), metadata=metadata)
-        asked = {name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject), metadata)
-                 for name, request_type in EXPORTERS.items()}
+        asked = {
+            name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject), metadata)
+            for name, request_type in EXPORTERS.items()
+        }
         data, unavailable = {"identity": json.loads(reply.json)}, []
         for name, future in asked.items():
             try:
@@ -271,10 +322,15 @@ class AuthRoutes:
     def rectify_me(self, request):
         self._who(request)
         d = _body(request)
-        citizen = self.identity.Rectify(pb.RectifyRequest(
-            email=str(d.get("email") or ""), phone=str(d.get("phone") or ""),
-            display_name=str(d.get("display_name") or ""), language=str(d.get("language") or "")),
-            metadata=forward(request))
+        citizen = self.identity.Rectify(
+            pb.RectifyRequest(
+                email=str(d.get("email") or ""),
+                phone=str(d.get("phone") or ""),
+                display_name=str(d.get("display_name") or ""),
+                language=str(d.get("language") or ""),
+            ),
+            metadata=forward(request),
+        )
         return json_response(MessageToDict(citizen, preserving_proto_field_name=True))
 
     @http("POST", "/api/v1/me/consents")
@@ -282,8 +338,10 @@ class AuthRoutes:
     def record_consent(self, request):
         self._who(request)
         d = _body(request)
-        self.identity.RecordConsent(pb.RecordConsentRequest(purpose=str(d.get("purpose") or ""),
-                                                            granted=bool(d.get("granted"))), metadata=forward(request))
+        self.identity.RecordConsent(
+            pb.RecordConsentRequest(purpose=str(d.get("purpose") or ""), granted=bool(d.get("granted"))),
+            metadata=forward(request),
+        )
         return Response(status=204)
 
     @http("DELETE", "/api/v1/me")

@@ -1,5 +1,6 @@
 """Who is calling the gateway: a bearer token (verified locally, cokit.auth) or an API key
 (checked by identity, which records its last use). Nothing else is trusted."""
+
 from __future__ import annotations
 
 from nameko_grpc.context import encode_value

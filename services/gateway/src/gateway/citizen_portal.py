@@ -8,6 +8,7 @@ per-session token on every form. The citizen's token goes on every gRPC call
 (`caller.forward_token`); the services verify it and decide (a request of someone else's is
 not found, internal notes are never sent).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,20 @@ MESSAGE_MAX = 5000
 PAGE_SIZE = 20
 INBOX_SIZE = 50
 # Statuses reached by a decision of the office: the requester may then rate the answer.
-DECIDED = frozenset({"answered", "closed", "partially_answered", "refused", "implicitly_refused", "accepted",
-                     "declined", "completed", "rejected", "appeal_answered"})
+DECIDED = frozenset(
+    {
+        "answered",
+        "closed",
+        "partially_answered",
+        "refused",
+        "implicitly_refused",
+        "accepted",
+        "declined",
+        "completed",
+        "rejected",
+        "appeal_answered",
+    }
+)
 
 ME_TEXT = {lang: comessages.table("me", lang) for lang in portal.LANGUAGES}
 
@@ -58,10 +71,17 @@ def _citizen(request) -> Session:
 
 
 def _summary(status) -> dict:
-    return {"id": status.ticket_id, "code": status.tracking_code, "kind": KIND_KEYS.get(status.kind, "complaint"),
-            "category": status.category, "status": status.status, "rating": status.rating,
-            "submitted_at": portal.when(status.submitted_at), "updated_at": portal.when(status.updated_at),
-            "answer_by": portal.when(status.answer_by)}
+    return {
+        "id": status.ticket_id,
+        "code": status.tracking_code,
+        "kind": KIND_KEYS.get(status.kind, "complaint"),
+        "category": status.category,
+        "status": status.status,
+        "rating": status.rating,
+        "submitted_at": portal.when(status.submitted_at),
+        "updated_at": portal.when(status.updated_at),
+        "answer_by": portal.when(status.answer_by),
+    }
 
 
 class CitizenPortal:
@@ -97,30 +117,54 @@ class CitizenPortal:
     @guarded
     def me_requests(self, request):
         session = _citizen(request)
-        reply = self.tickets.ListMine(pb.ListMineRequest(page_size=PAGE_SIZE, page_token=request.args.get("page", "")),
-                                      metadata=session.metadata)
+        reply = self.tickets.ListMine(
+            pb.ListMineRequest(page_size=PAGE_SIZE, page_token=request.args.get("page", "")), metadata=session.metadata
+        )
         next_link = "/me?" + urlencode({"page": reply.next_page_token}) if reply.next_page_token else ""
-        return _render(request, "me_requests.html", items=[_summary(s) for s in reply.items], next_link=next_link,
-                       csrf=session.csrf)
+        return _render(
+            request,
+            "me_requests.html",
+            items=[_summary(s) for s in reply.items],
+            next_link=next_link,
+            csrf=session.csrf,
+        )
 
     def _request_page(self, request, ticket_id: str, status: int = 200, error: str = "") -> Response:
         session = _citizen(request)
         mine = self.tickets.GetMine(pb.GetTicketRequest(ticket_id=ticket_id), metadata=session.metadata)
-        events = [{"at": e.at, "type": "step", "action": e.action, "status": e.to_status, "role": e.actor_role,
-                   "details": {k: v for k, v in e.details.items() if k in ("answer", "reason", "outcome", "message")}}
-                  for e in mine.timeline]
-        events += [{"at": m.at, "type": "citizen" if m.author_role == "citizen" else "reply", "body": m.body}
-                   for m in mine.thread]
+        events = [
+            {
+                "at": e.at,
+                "type": "step",
+                "action": e.action,
+                "status": e.to_status,
+                "role": e.actor_role,
+                "details": {k: v for k, v in e.details.items() if k in ("answer", "reason", "outcome", "message")},
+            }
+            for e in mine.timeline
+        ]
+        events += [
+            {"at": m.at, "type": "citizen" if m.author_role == "citizen" else "reply", "body": m.body}
+            for m in mine.thread
+        ]
         events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
         ticket = _summary(mine.status)
         # What the requester may do now (close an answer, reopen, appeal): tickets lists the
         # citizen's actions only; a reason is the one field they may need.
         actions = [{"action": a.action, "reason": "reason" in a.required} for a in mine.status.action_details]
         return _render(
-            request, "me_request.html", status, here=f"/me/requests/{ticket_id}", ticket=ticket, actions=actions,
+            request,
+            "me_request.html",
+            status,
+            here=f"/me/requests/{ticket_id}",
+            ticket=ticket,
+            actions=actions,
             events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events],
-            may_rate=ticket["status"] in DECIDED and not ticket["rating"], error=error,
-            done=request.args.get("done", ""), csrf=session.csrf, form=request.form,
+            may_rate=ticket["status"] in DECIDED and not ticket["rating"],
+            error=error,
+            done=request.args.get("done", ""),
+            csrf=session.csrf,
+            form=request.form,
         )
 
     @http("GET", "/me/requests/<string:ticket_id>")
@@ -141,8 +185,9 @@ class CitizenPortal:
         if not body:
             return self._request_page(request, ticket_id, 400, "message_empty")
         try:
-            self.tickets.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body=body[:MESSAGE_MAX + 1]),
-                                     metadata=session.metadata)
+            self.tickets.PostMessage(
+                pb.MessageRequest(ticket_id=ticket_id, body=body[: MESSAGE_MAX + 1]), metadata=session.metadata
+            )
         except GrpcError as error:
             if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION"):
                 raise
@@ -160,13 +205,18 @@ class CitizenPortal:
         if raw not in ("1", "2", "3", "4", "5"):
             return self._request_page(request, ticket_id, 400, "failed")
         try:
-            self.tickets.Rate(pb.RateRequest(ticket_id=ticket_id, rating=int(raw),
-                                             comment=request.form.get("comment", "").strip()[:1000]),
-                              metadata=session.metadata)
+            self.tickets.Rate(
+                pb.RateRequest(
+                    ticket_id=ticket_id, rating=int(raw), comment=request.form.get("comment", "").strip()[:1000]
+                ),
+                metadata=session.metadata,
+            )
         except GrpcError as error:
             if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION"):
                 raise
-            return self._request_page(request, ticket_id, 409 if error.code.name == "FAILED_PRECONDITION" else 400, "failed")
+            return self._request_page(
+                request, ticket_id, 409 if error.code.name == "FAILED_PRECONDITION" else 400, "failed"
+            )
         return redirect(f"/me/requests/{quote(ticket_id)}?done=rating")
 
     @http("POST", "/me/requests/<string:ticket_id>/transitions")
@@ -178,15 +228,19 @@ class CitizenPortal:
         session = _citizen(request)
         action, reason = request.form.get("action", ""), request.form.get("reason", "").strip()
         try:
-            self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, reason=reason[:2000]),
-                                    metadata=session.metadata)
+            self.tickets.Transition(
+                pb.TransitionRequest(ticket_id=ticket_id, action=action, reason=reason[:2000]),
+                metadata=session.metadata,
+            )
         except GrpcError as error:
             codes = {"INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 409, "PERMISSION_DENIED": 403}
             if error.code.name not in codes:
                 raise
             info = error_info(error.status)
             missing = info is not None and info.metadata.get("field") == "reason"
-            return self._request_page(request, ticket_id, codes[error.code.name], "reason_required" if missing else "failed")
+            return self._request_page(
+                request, ticket_id, codes[error.code.name], "reason_required" if missing else "failed"
+            )
         return redirect(f"/me/requests/{quote(ticket_id)}?done={quote(action)}")
 
     # --- my notifications --------------------------------------------------------------------
@@ -199,9 +253,19 @@ class CitizenPortal:
         session = _citizen(request)
         inbox = self.notifications.ListInbox(
             notifications_pb.ListInboxRequest(citizen_id=session.caller.subject, page_size=INBOX_SIZE),
-            metadata=session.metadata)
-        items = [{"id": i.item_id, "subject": i.subject, "body": i.body, "read": i.read, "language": i.language,
-                  "at": portal.when(i.created_at, with_time=True)} for i in inbox.items]
+            metadata=session.metadata,
+        )
+        items = [
+            {
+                "id": i.item_id,
+                "subject": i.subject,
+                "body": i.body,
+                "read": i.read,
+                "language": i.language,
+                "at": portal.when(i.created_at, with_time=True),
+            }
+            for i in inbox.items
+        ]
         return _render(request, "me_notifications.html", items=items, unread=inbox.unread, csrf=session.csrf)
 
     @http("POST", "/me/notifications/<string:item_id>/read")
@@ -211,8 +275,10 @@ class CitizenPortal:
     def me_notification_read(self, request, item_id):
         check_csrf(request, CITIZEN_COOKIES)
         session = _citizen(request)
-        self.notifications.MarkRead(notifications_pb.MarkReadRequest(citizen_id=session.caller.subject, item_id=item_id),
-                                    metadata=session.metadata)
+        self.notifications.MarkRead(
+            notifications_pb.MarkReadRequest(citizen_id=session.caller.subject, item_id=item_id),
+            metadata=session.metadata,
+        )
         return redirect("/me/notifications")
 
     # --- my data (Law 09-08) -----------------------------------------------------------------
@@ -252,11 +318,17 @@ class CitizenPortal:
         check_csrf(request, CITIZEN_COOKIES)
         session = _citizen(request)
         if request.form.get("confirm") != "yes":
-            return _render(request, "me_data.html", 400, here="/me/data/erase", csrf=session.csrf, confirm=True,
-                           error="confirm_required")
+            return _render(
+                request,
+                "me_data.html",
+                400,
+                here="/me/data/erase",
+                csrf=session.csrf,
+                confirm=True,
+                error="confirm_required",
+            )
         self.identity.EraseMe(identity_pb.Empty(), metadata=session.metadata)
-        session.refreshed = None      # the session has ended: no renewed cookie either
+        session.refreshed = None  # the session has ended: no renewed cookie either
         response = _render(request, "me_erased.html", here="/")
         clear_session_cookies(response, CITIZEN_COOKIES)
         return response
-

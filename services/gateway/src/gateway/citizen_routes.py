@@ -8,6 +8,7 @@ The caller is the bearer token of a signed-in account. The gateway only checks t
 one; the token goes on to tickets, which verifies it and decides (its own requests only,
 internal notes never shown). Every error is a problem body (RFC 9457).
 """
+
 from __future__ import annotations
 
 import re
@@ -28,19 +29,34 @@ MESSAGE_MAX = 5000
 
 def ticket_json(status) -> dict:
     return dict(
-        status_json(status), available_actions=list(status.available_actions), followers=status.followers, me_too=status.me_too,
-        rating=status.rating or None, public=status.public, extended=status.extended,
+        status_json(status),
+        available_actions=list(status.available_actions),
+        followers=status.followers,
+        me_too=status.me_too,
+        rating=status.rating or None,
+        public=status.public,
+        extended=status.extended,
     )
 
 
 def timeline_json(entry) -> dict:
-    return {"action": entry.action, "from_status": entry.from_status, "to_status": entry.to_status,
-            "by": entry.actor_role, "at": iso(entry.at)}
+    return {
+        "action": entry.action,
+        "from_status": entry.from_status,
+        "to_status": entry.to_status,
+        "by": entry.actor_role,
+        "at": iso(entry.at),
+    }
 
 
 def message_json(message) -> dict:
-    return {"message_id": message.message_id, "by": message.author_role, "body": message.body,
-            "at": iso(message.at), "attachment_ids": list(message.attachment_ids)}
+    return {
+        "message_id": message.message_id,
+        "by": message.author_role,
+        "body": message.body,
+        "at": iso(message.at),
+        "attachment_ids": list(message.attachment_ids),
+    }
 
 
 def _text(data: dict, name: str, required: bool = True) -> str:
@@ -71,11 +87,13 @@ class CitizenRoutes:
         raw = request.args.get("page_size", "")
         if raw and not re.fullmatch(r"[0-9]{1,3}", raw):
             raise invalid_argument("PAGE_SIZE_INVALID", "page_size is 1 to 100", field="page_size")
-        reply = self.tickets.ListMine(pb.ListMineRequest(
-            page_size=min(int(raw or 20), 100), page_token=request.args.get("page_token", "")),
-            metadata=forward(request))
-        return json_response({"items": [ticket_json(s) for s in reply.items],
-                              "next_page_token": reply.next_page_token or None})
+        reply = self.tickets.ListMine(
+            pb.ListMineRequest(page_size=min(int(raw or 20), 100), page_token=request.args.get("page_token", "")),
+            metadata=forward(request),
+        )
+        return json_response(
+            {"items": [ticket_json(s) for s in reply.items], "next_page_token": reply.next_page_token or None}
+        )
 
     @http("GET", "/api/v1/me/tickets/<string:ticket_id>")
     @guarded
@@ -84,8 +102,13 @@ class CitizenRoutes:
         if refused:
             return refused
         mine = self.tickets.GetMine(pb.GetTicketRequest(ticket_id=ticket_id), metadata=forward(request))
-        return json_response({"ticket": ticket_json(mine.status), "timeline": [timeline_json(e) for e in mine.timeline],
-                              "thread": [message_json(m) for m in mine.thread]})
+        return json_response(
+            {
+                "ticket": ticket_json(mine.status),
+                "timeline": [timeline_json(e) for e in mine.timeline],
+                "thread": [message_json(m) for m in mine.thread],
+            }
+        )
 
     @http("POST", "/api/v1/me/tickets/<string:ticket_id>/messages")
     @guarded
@@ -98,9 +121,10 @@ class CitizenRoutes:
         attachments = data.get("attachment_ids") or []
         if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
             raise invalid_argument("FIELD_INVALID", "attachment_ids is a list of ids", field="attachment_ids")
-        message = self.tickets.PostMessage(pb.MessageRequest(
-            ticket_id=ticket_id, body=body[:MESSAGE_MAX + 1], attachment_ids=attachments[:10]),
-            metadata=forward(request))
+        message = self.tickets.PostMessage(
+            pb.MessageRequest(ticket_id=ticket_id, body=body[: MESSAGE_MAX + 1], attachment_ids=attachments[:10]),
+            metadata=forward(request),
+        )
         return json_response(message_json(message), status=201)
 
     @http("POST", "/api/v1/me/tickets/<string:ticket_id>/rating")
@@ -113,9 +137,10 @@ class CitizenRoutes:
         rating = data.get("rating")
         if type(rating) is not int or not 1 <= rating <= 5:
             raise invalid_argument("RATING_OUT_OF_RANGE", "rating is a whole number from 1 to 5", field="rating")
-        status = self.tickets.Rate(pb.RateRequest(
-            ticket_id=ticket_id, rating=rating, comment=_text(data, "comment", required=False)[:1000]),
-            metadata=forward(request))
+        status = self.tickets.Rate(
+            pb.RateRequest(ticket_id=ticket_id, rating=rating, comment=_text(data, "comment", required=False)[:1000]),
+            metadata=forward(request),
+        )
         return json_response(ticket_json(status))
 
     def _my_transition(self, request, ticket_id: str, action: str, needs_reason: bool = False):
@@ -126,8 +151,9 @@ class CitizenRoutes:
             return refused
         data = _json(request)
         fields = {"reason": _text(data, "reason")[:2000]} if needs_reason else {}
-        status = self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields),
-                                         metadata=forward(request))
+        status = self.tickets.Transition(
+            pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields), metadata=forward(request)
+        )
         return json_response(ticket_json(status))
 
     @http("POST", "/api/v1/me/tickets/<string:ticket_id>/appeal")

@@ -6,6 +6,7 @@ asked with another method still gets 405 with its Allow header, and the machine 
 (/api, /open311, /.well-known) keep the router's plain 404, so a client can tell a missing
 route from a resource the API does not have (a problem body).
 """
+
 from __future__ import annotations
 
 from nameko.web.handlers import HttpRequestHandler

@@ -1,5 +1,6 @@
 """What every gateway route shares: JSON responses, the rate limits, and the guard that turns
 any failure into a problem body (RFC 9457) and tags every response with the request id."""
+
 from __future__ import annotations
 
 import functools
@@ -22,12 +23,14 @@ from .problems import from_grpc_error, problem
 log = logging.getLogger("gateway.service")
 
 SOURCE_KEY = "citizenoffice.source_address"
-STAFF_ACCESS_COOKIE = "co_staff_access"      # staff_portal.ACCESS_COOKIE (imported there from here)
+STAFF_ACCESS_COOKIE = "co_staff_access"  # staff_portal.ACCESS_COOKIE (imported there from here)
 LIMITED_PREFIXES = ("/api/v1/", "/open311/")
 # Settings (GatewaySettings) with their defaults; 0 turns a limit off.
 RATE_LIMIT_DEFAULTS = {
-    "RATE_LIMIT_IP_BURST": 300, "RATE_LIMIT_IP_PER_MINUTE": 600,
-    "RATE_LIMIT_CLIENT_BURST": 120, "RATE_LIMIT_CLIENT_PER_MINUTE": 300,
+    "RATE_LIMIT_IP_BURST": 300,
+    "RATE_LIMIT_IP_PER_MINUTE": 600,
+    "RATE_LIMIT_CLIENT_BURST": 120,
+    "RATE_LIMIT_CLIENT_PER_MINUTE": 300,
 }
 
 
@@ -50,12 +53,17 @@ class RateLimits(DependencyProvider):
     refused requests by the limit reached."""
 
     def setup(self):
-        self.limiter = ratelimit.RateLimiter({
-            ratelimit.IP: ratelimit.Limit(int(_setting("RATE_LIMIT_IP_BURST")), _setting("RATE_LIMIT_IP_PER_MINUTE")),
-            ratelimit.CLIENT: ratelimit.Limit(int(_setting("RATE_LIMIT_CLIENT_BURST")),
-                                              _setting("RATE_LIMIT_CLIENT_PER_MINUTE")),
-        })
-        _trusted_proxies()      # a malformed GATEWAY_TRUSTED_PROXIES stops the start
+        self.limiter = ratelimit.RateLimiter(
+            {
+                ratelimit.IP: ratelimit.Limit(
+                    int(_setting("RATE_LIMIT_IP_BURST")), _setting("RATE_LIMIT_IP_PER_MINUTE")
+                ),
+                ratelimit.CLIENT: ratelimit.Limit(
+                    int(_setting("RATE_LIMIT_CLIENT_BURST")), _setting("RATE_LIMIT_CLIENT_PER_MINUTE")
+                ),
+            }
+        )
+        _trusted_proxies()  # a malformed GATEWAY_TRUSTED_PROXIES stops the start
 
     def get_dependency(self, worker_ctx):
         return self
@@ -66,8 +74,9 @@ def source_address(request) -> str:
     trusted proxy); also what identity gets as the source of a login or an API key's use."""
     found = request.environ.get(SOURCE_KEY)
     if found is None:
-        found = ratelimit.client_address(request.remote_addr or "", request.headers.get("X-Forwarded-For", ""),
-                                         _trusted_proxies())
+        found = ratelimit.client_address(
+            request.remote_addr or "", request.headers.get("X-Forwarded-For", ""), _trusted_proxies()
+        )
         request.environ[SOURCE_KEY] = found
     return found
 
@@ -103,14 +112,23 @@ def check_rate_limits(service, request):
     limits = getattr(service, "rate_limits", None)
     if limits is None or not limited(request):
         return None
-    refused = limits.limiter.take({ratelimit.IP: source_address(request), ratelimit.CLIENT: _client_key(service, request)})
+    refused = limits.limiter.take(
+        {ratelimit.IP: source_address(request), ratelimit.CLIENT: _client_key(service, request)}
+    )
     if refused is None:
         return None
-    service.metrics.counter("citizenoffice_gateway_rate_limited_total", "Requests refused by a rate limit",
-                            ["limit"]).labels(refused.kind).inc()
+    service.metrics.counter(
+        "citizenoffice_gateway_rate_limited_total", "Requests refused by a rate limit", ["limit"]
+    ).labels(refused.kind).inc()
     who = "this address" if refused.kind == ratelimit.IP else "this client"
-    response = problem(429, "RATE_LIMITED", f"too many requests from {who}; try again in {refused.retry_after} s",
-                       service.trace_id, limit=refused.kind, retry_after=refused.retry_after)
+    response = problem(
+        429,
+        "RATE_LIMITED",
+        f"too many requests from {who}; try again in {refused.retry_after} s",
+        service.trace_id,
+        limit=refused.kind,
+        retry_after=refused.retry_after,
+    )
     response.headers["Retry-After"] = str(refused.retry_after)
     return response
 
@@ -142,8 +160,10 @@ def guarded(method):
             response = from_grpc_error(to_grpc_error(error), request_id)
         except RequestEntityTooLarge:
             response = problem(
-                413, "REQUEST_TOO_LARGE",
-                f"requests are limited to {self.max_request_bytes // (1024 * 1024)} MB", request_id,
+                413,
+                "REQUEST_TOO_LARGE",
+                f"requests are limited to {self.max_request_bytes // (1024 * 1024)} MB",
+                request_id,
             )
         except Exception:
             log.exception("unhandled error in gateway")

@@ -4,6 +4,7 @@ person's language) and marking an item read.
 The bearer token goes on to notifications, which verifies it and answers for its caller only:
 no route names whose inbox it reads. Every error is a problem body (RFC 9457).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,15 @@ INBOX_LANGUAGES = ("ar", "fr", "en", "zgh")
 
 
 def inbox_item_json(item) -> dict:
-    return {"item_id": item.item_id, "kind": item.kind, "language": item.language, "subject": item.subject,
-            "body": item.body, "read": item.read, "created_at": iso(item.created_at)}
+    return {
+        "item_id": item.item_id,
+        "kind": item.kind,
+        "language": item.language,
+        "subject": item.subject,
+        "body": item.body,
+        "read": item.read,
+        "created_at": iso(item.created_at),
+    }
 
 
 class InboxRoutes:
@@ -38,11 +46,19 @@ class InboxRoutes:
         language = request.args.get("lang", "")
         if language and language not in INBOX_LANGUAGES:
             raise invalid_argument("LANGUAGE_UNSUPPORTED", "lang is ar, fr, en or zgh", field="lang")
-        reply = self.notifications.ListInbox(pb.ListInboxRequest(
-            page_size=int(raw or 20), page_token=request.args.get("page_token", ""), language=language),
-            metadata=forward(request))
-        return json_response({"items": [inbox_item_json(i) for i in reply.items], "unread": reply.unread,
-                              "next_page_token": reply.next_page_token or None})
+        reply = self.notifications.ListInbox(
+            pb.ListInboxRequest(
+                page_size=int(raw or 20), page_token=request.args.get("page_token", ""), language=language
+            ),
+            metadata=forward(request),
+        )
+        return json_response(
+            {
+                "items": [inbox_item_json(i) for i in reply.items],
+                "unread": reply.unread,
+                "next_page_token": reply.next_page_token or None,
+            }
+        )
 
     @http("POST", "/api/v1/me/notifications/<string:item_id>/read")
     @guarded

@@ -5,6 +5,7 @@ text column; a lone surrogate (from a JSON "\\ud800" escape) cannot be encoded a
 gRPC message. Either would surface as an internal error deep in a service; here it is the
 client's 400 with the field named. File contents are not text and are not checked.
 """
+
 from __future__ import annotations
 
 import json

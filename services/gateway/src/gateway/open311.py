@@ -5,6 +5,7 @@ Plain Python over protobuf messages: what the routes (open311_routes.py) fetch g
 specification's documents come out. The jurisdiction is the commune; a service is an entry of
 its office's catalogue; a service request is a complaint, an observation or a suggestion.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,19 +22,38 @@ from cokit.errors import invalid_argument
 FORMATS = ("json", "xml")
 # The request types GeoReport fits: reports anyone may make about the public space. Information
 # requests and petitions identify their author by law and stay out of it.
-REQUEST_TYPES = {"complaint": tickets_pb.COMPLAINT, "observation": tickets_pb.OBSERVATION,
-                 "suggestion": tickets_pb.SUGGESTION}
+REQUEST_TYPES = {
+    "complaint": tickets_pb.COMPLAINT,
+    "observation": tickets_pb.OBSERVATION,
+    "suggestion": tickets_pb.SUGGESTION,
+}
 KIND_NAMES = {value: name for name, value in REQUEST_TYPES.items()}
 
 # Every status of every workflow (tickets/workflow.py), as GeoReport's open or closed: closed
 # once the office has given its decision or the request is over.
 OPEN, CLOSED = "open", "closed"
 STATUSES = {
-    "submitted": OPEN, "acknowledged": OPEN, "in_progress": OPEN, "reopened": OPEN, "under_study": OPEN,
-    "received": OPEN, "extended": OPEN, "appealed": OPEN, "waiting_for_citizen": OPEN, "filed": OPEN,
-    "collecting_signatures": OPEN, "admissibility_check": OPEN,
-    "answered": CLOSED, "closed": CLOSED, "accepted": CLOSED, "declined": CLOSED, "completed": CLOSED,
-    "rejected": CLOSED, "partially_answered": CLOSED, "refused": CLOSED, "implicitly_refused": CLOSED,
+    "submitted": OPEN,
+    "acknowledged": OPEN,
+    "in_progress": OPEN,
+    "reopened": OPEN,
+    "under_study": OPEN,
+    "received": OPEN,
+    "extended": OPEN,
+    "appealed": OPEN,
+    "waiting_for_citizen": OPEN,
+    "filed": OPEN,
+    "collecting_signatures": OPEN,
+    "admissibility_check": OPEN,
+    "answered": CLOSED,
+    "closed": CLOSED,
+    "accepted": CLOSED,
+    "declined": CLOSED,
+    "completed": CLOSED,
+    "rejected": CLOSED,
+    "partially_answered": CLOSED,
+    "refused": CLOSED,
+    "implicitly_refused": CLOSED,
     "appeal_answered": CLOSED,
 }
 STATUS_NOTES = {
@@ -55,8 +75,15 @@ LANGUAGES = ("fr", "ar", "en")
 # Characters XML 1.0 cannot carry, even escaped; user text could hold them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # How a list's items are named in the specification's XML.
-_ITEM = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-         "values": "value", "endpoints": "endpoint", "formats": "format"}
+_ITEM = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 # The documents that are one object rather than a list.
 _SINGLE = ("service_definition", "discovery")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -80,6 +107,7 @@ def statuses_for(values: str) -> list[str]:
 
 # --- dates ---------------------------------------------------------------------------------------
 
+
 def parse_w3c(value: str, field: str) -> dt.datetime:
     """A W3C date-time (2026-11-25T10:00:00Z, ...+01:00) or date (2026-11-25) as an aware UTC time.
     A time without a zone is read as UTC."""
@@ -93,7 +121,8 @@ def parse_w3c(value: str, field: str) -> dt.datetime:
             raise ValueError(text)
     except ValueError:
         raise invalid_argument(
-            "DATE_INVALID", f"{field} is a W3C date-time such as 2026-11-25T10:00:00Z", field=field) from None
+            "DATE_INVALID", f"{field} is a W3C date-time such as 2026-11-25T10:00:00Z", field=field
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     return moment.astimezone(dt.timezone.utc)
@@ -127,6 +156,7 @@ def w3c(ts) -> str | None:
 
 
 # --- services ------------------------------------------------------------------------------------
+
 
 def offered(entry) -> bool:
     return entry.active and entry.request_type in REQUEST_TYPES
@@ -163,10 +193,12 @@ def _notes(entry) -> list[tuple[str, str, bool]]:
     if not entry.anonymous_allowed:
         notes.append(("contact", "Give the reporter's email or phone: this service takes no anonymous requests.", True))
     if entry.publicity == "private":
-        notes.append(("private", "Requests of this service are never published: lists show no text, place or photo.",
-                      False))
-    notes.append(("deadline", f"The office will {_deadline(entry)} of receipt: the request's expected_datetime.",
-                  False))
+        notes.append(
+            ("private", "Requests of this service are never published: lists show no text, place or photo.", False)
+        )
+    notes.append(
+        ("deadline", f"The office will {_deadline(entry)} of receipt: the request's expected_datetime.", False)
+    )
     return notes
 
 
@@ -189,14 +221,22 @@ def definition_json(entry) -> dict:
     return {
         "service_code": entry.code,
         "attributes": [
-            {"variable": False, "code": code, "datatype": "string", "required": required,
-             "datatype_description": text, "order": order, "description": text}
+            {
+                "variable": False,
+                "code": code,
+                "datatype": "string",
+                "required": required,
+                "datatype_description": text,
+                "order": order,
+                "description": text,
+            }
             for order, (code, text, required) in enumerate(_notes(entry), start=1)
         ],
     }
 
 
 # --- service requests ----------------------------------------------------------------------------
+
 
 def entry_for(item, entries):
     """The catalogue entry a ticket was filed under: its request type and category."""
@@ -242,20 +282,34 @@ def discovery_json(base_url: str) -> dict:
         "changeset": CHANGESET,
         "contact": f"The Citizen Office of each commune; the offices: {base}/api/v1/offices",
         "key_service": "API keys (role open311_client, bound to one office) are issued by the commune's or the "
-                       f"national administrators at {base}/api/v1/api-keys",
-        "endpoints": [{"specification": SPECIFICATION, "url": f"{base}/open311/v2", "changeset": CHANGESET,
-                       "type": "production", "formats": ["text/xml", "application/json"]}],
+        f"national administrators at {base}/api/v1/api-keys",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{base}/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 
 def receipt_json(receipt) -> dict:
-    notice = (f"Tracking code {receipt.tracking_code}. The office acknowledges the request by "
-              f"{w3c(receipt.acknowledge_by)} and answers by {w3c(receipt.answer_by)}.")
-    return {"service_request_id": receipt.ticket_id, "token": receipt.tracking_code, "service_notice": notice,
-            "account_id": None}
+    notice = (
+        f"Tracking code {receipt.tracking_code}. The office acknowledges the request by "
+        f"{w3c(receipt.acknowledge_by)} and answers by {w3c(receipt.answer_by)}."
+    )
+    return {
+        "service_request_id": receipt.ticket_id,
+        "token": receipt.tracking_code,
+        "service_notice": notice,
+        "account_id": None,
+    }
 
 
 # --- documents -----------------------------------------------------------------------------------
+
 
 def _xml_text(value) -> str:
     if value is None:
@@ -303,5 +357,6 @@ def document(fmt: str, root: str, items: list, status: int = 200) -> Response:
 
 
 def errors(fmt: str, status: int, description: str) -> Response:
-    return document(fmt if fmt in FORMATS else "json", "errors", [{"code": status, "description": description}],
-                    status=status)
+    return document(
+        fmt if fmt in FORMATS else "json", "errors", [{"code": status, "description": description}], status=status
+    )

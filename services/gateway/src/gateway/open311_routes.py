@@ -5,6 +5,7 @@ A mixin of GatewayService: it uses the service's registry, tickets and identity 
 its guard; failures leave as the specification's error bodies ([{"code", "description"}] or
 <errors>) instead of problem bodies. What of a request may be shown is decided by tickets.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -87,15 +88,21 @@ class Open311Routes:
         commune = values.get("jurisdiction_id", "").strip()
         if not commune:
             if required:
-                raise invalid_argument("JURISDICTION_REQUIRED", "jurisdiction_id (the commune's code) is required",
-                                       field="jurisdiction_id")
+                raise invalid_argument(
+                    "JURISDICTION_REQUIRED", "jurisdiction_id (the commune's code) is required", field="jurisdiction_id"
+                )
             return []
         status = "operational" if accepting else ""
-        offices = [o for o in self.registry.ListOffices(registry_pb.ListOfficesRequest(status=status)).offices
-                   if o.commune_code == commune]
+        offices = [
+            o
+            for o in self.registry.ListOffices(registry_pb.ListOfficesRequest(status=status)).offices
+            if o.commune_code == commune
+        ]
         if not offices:
-            raise not_found("JURISDICTION_UNKNOWN", f"jurisdiction_id {commune!r} has no Citizen Office"
-                            + (" taking requests" if accepting else ""))
+            raise not_found(
+                "JURISDICTION_UNKNOWN",
+                f"jurisdiction_id {commune!r} has no Citizen Office" + (" taking requests" if accepting else ""),
+            )
         return offices
 
     def _open311_catalogue(self, office) -> list:
@@ -115,14 +122,16 @@ class Open311Routes:
     def _open311_caller(self, request, values) -> policy.Caller:
         secret = values.get("api_key", "").strip()
         if not secret:
-            raise permission_denied("API_KEY_REQUIRED", "api_key is required to submit a service request",
-                                    field="api_key")
+            raise permission_denied(
+                "API_KEY_REQUIRED", "api_key is required to submit a service request", field="api_key"
+            )
         try:
             return machine_caller(self.identity, secret, source_address(request), self._instance())
         except GrpcError as error:
             if error.code == StatusCode.UNAUTHENTICATED:
-                raise permission_denied("API_KEY_INVALID", "api_key is not valid or was revoked",
-                                        field="api_key") from None
+                raise permission_denied(
+                    "API_KEY_INVALID", "api_key is not valid or was revoked", field="api_key"
+                ) from None
             raise
 
     # --- discovery and services -------------------------------------------------------------------
@@ -166,13 +175,22 @@ class Open311Routes:
             raise invalid_argument("SERVICE_CODE_REQUIRED", "service_code is required", field="service_code")
         offering = [(o, e) for o in offices for e in self._open311_catalogue(o) if e.code == code]
         if not offering:
-            raise invalid_argument("SERVICE_CODE_UNKNOWN", f"service_code {code!r} is not a service of this "
-                                   "jurisdiction", field="service_code")
-        reachable = [(o, e) for o, e in offering
-                     if policy.decide(caller, SUBMIT, policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed]
+            raise invalid_argument(
+                "SERVICE_CODE_UNKNOWN",
+                f"service_code {code!r} is not a service of this jurisdiction",
+                field="service_code",
+            )
+        reachable = [
+            (o, e)
+            for o, e in offering
+            if policy.decide(caller, SUBMIT, policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed
+        ]
         if not reachable:
-            raise permission_denied("API_KEY_NOT_ALLOWED", "this api_key may not submit requests to this "
-                                    "jurisdiction's office", field="api_key")
+            raise permission_denied(
+                "API_KEY_NOT_ALLOWED",
+                "this api_key may not submit requests to this jurisdiction's office",
+                field="api_key",
+            )
         office, entry = reachable[0]
         latitude, longitude = _number(values, "lat"), _number(values, "long")
         if (latitude is None) != (longitude is None):
@@ -180,28 +198,47 @@ class Open311Routes:
         # No master address repository behind the offices: an address_id alone cannot place a request.
         address = values.get("address_string", "").strip()
         if entry.requires_location and latitude is None and not address:
-            raise invalid_argument("LOCATION_REQUIRED", "this service needs lat and long, or address_string "
-                                   "(address_id is not used here)", field="lat")
+            raise invalid_argument(
+                "LOCATION_REQUIRED",
+                "this service needs lat and long, or address_string (address_id is not used here)",
+                field="lat",
+            )
         media_url = values.get("media_url", "").strip()
         if entry.requires_attachments and not media_url:
-            raise invalid_argument("MEDIA_REQUIRED", "this service needs a photo or document: media_url",
-                                   field="media_url")
+            raise invalid_argument(
+                "MEDIA_REQUIRED", "this service needs a photo or document: media_url", field="media_url"
+            )
         if not entry.anonymous_allowed and not (values.get("email", "").strip() or values.get("phone", "").strip()):
-            raise invalid_argument("CATEGORY_NOT_ANONYMOUS", "this service takes no anonymous requests: give the "
-                                   "reporter's email or phone", field="email")
+            raise invalid_argument(
+                "CATEGORY_NOT_ANONYMOUS",
+                "this service takes no anonymous requests: give the reporter's email or phone",
+                field="email",
+            )
         language = values.get("locale", "").strip().lower()[:2]
         language = language if language in ("ar", "fr", "en") else "ar"
         citizen_id = self._open311_contact(values, language)
         location = None
         if latitude is not None or address:
-            location = tickets_pb.Location(latitude=math.nan if latitude is None else latitude,
-                                           longitude=math.nan if longitude is None else longitude, address=address)
-        receipt = self.tickets.Submit(tickets_pb.SubmitRequest(
-            office_id=office.office_id, kind=open311.REQUEST_TYPES[entry.request_type], category=entry.category,
-            description=values.get("description", ""), citizen_id=citizen_id, location=location,
-            # A GeoReport request is public unless its category keeps requests private.
-            channel=tickets_pb.OPEN311, language=language, public=entry.publicity != "private", media_url=media_url,
-        ))
+            location = tickets_pb.Location(
+                latitude=math.nan if latitude is None else latitude,
+                longitude=math.nan if longitude is None else longitude,
+                address=address,
+            )
+        receipt = self.tickets.Submit(
+            tickets_pb.SubmitRequest(
+                office_id=office.office_id,
+                kind=open311.REQUEST_TYPES[entry.request_type],
+                category=entry.category,
+                description=values.get("description", ""),
+                citizen_id=citizen_id,
+                location=location,
+                # A GeoReport request is public unless its category keeps requests private.
+                channel=tickets_pb.OPEN311,
+                language=language,
+                public=entry.publicity != "private",
+                media_url=media_url,
+            )
+        )
         return open311.document(fmt, "service_requests", [open311.receipt_json(receipt)], status=201)
 
     def _open311_contact(self, values, language: str) -> str:
@@ -210,8 +247,9 @@ class Open311Routes:
         if not email and not phone:
             return ""
         name = " ".join(p for p in (values.get("first_name", "").strip(), values.get("last_name", "").strip()) if p)
-        citizen = self.identity.UpsertCitizen(identity_pb.UpsertCitizenRequest(
-            email=email, phone=phone, display_name=name, language=language))
+        citizen = self.identity.UpsertCitizen(
+            identity_pb.UpsertCitizenRequest(email=email, phone=phone, display_name=name, language=language)
+        )
         return citizen.citizen_id
 
     @http("GET", PREFIX + "/requests.<string:fmt>")
@@ -226,8 +264,9 @@ class Open311Routes:
         pairs = None
         if ids:
             if len(ids) > open311.MAX_REQUESTS:
-                raise invalid_argument("TOO_MANY_IDS", f"at most {open311.MAX_REQUESTS} service_request_id",
-                                       field="service_request_id")
+                raise invalid_argument(
+                    "TOO_MANY_IDS", f"at most {open311.MAX_REQUESTS} service_request_id", field="service_request_id"
+                )
             query = tickets_pb.PublicRequestsQuery(ticket_ids=ids, kinds=kinds)
         else:
             codes = _comma_list(args, "service_code")
@@ -235,19 +274,30 @@ class Open311Routes:
                 entries = {e.code: e for entries in catalogues.values() for e in entries}
                 unknown = [c for c in codes if c not in entries]
                 if unknown:
-                    raise invalid_argument("SERVICE_CODE_UNKNOWN", f"service_code {unknown[0]!r} is not a service of "
-                                           "this jurisdiction", field="service_code")
+                    raise invalid_argument(
+                        "SERVICE_CODE_UNKNOWN",
+                        f"service_code {unknown[0]!r} is not a service of this jurisdiction",
+                        field="service_code",
+                    )
                 pairs = {(entries[c].request_type, entries[c].category) for c in codes}
                 kinds = sorted({open311.REQUEST_TYPES[kind] for kind, _ in pairs})
-            start, end = open311.period(args.get("start_date", ""), args.get("end_date", ""),
-                                        dt.datetime.now(dt.timezone.utc))
+            start, end = open311.period(
+                args.get("start_date", ""), args.get("end_date", ""), dt.datetime.now(dt.timezone.utc)
+            )
             query = tickets_pb.PublicRequestsQuery(
-                office_ids=[o.office_id for o in offices], kinds=kinds,
+                office_ids=[o.office_id for o in offices],
+                kinds=kinds,
                 categories=sorted({category for _, category in pairs}) if pairs else [],
                 statuses=open311.statuses_for(args.get("status", "")),
-                submitted_from=_timestamp(start), submitted_to=_timestamp(end), limit=open311.MAX_REQUESTS)
-        items = [i for i in self.tickets.ListPublicRequests(query).requests if i.office_id in catalogues
-                 and (pairs is None or (open311.KIND_NAMES.get(i.kind), i.category) in pairs)]
+                submitted_from=_timestamp(start),
+                submitted_to=_timestamp(end),
+                limit=open311.MAX_REQUESTS,
+            )
+        items = [
+            i
+            for i in self.tickets.ListPublicRequests(query).requests
+            if i.office_id in catalogues and (pairs is None or (open311.KIND_NAMES.get(i.kind), i.category) in pairs)
+        ]
         return self._open311_request_list(request, fmt, items, {o.office_id: o for o in offices}, catalogues)
 
     @http("GET", PREFIX + "/requests/<string:service_request_id>.<string:fmt>")
@@ -255,14 +305,18 @@ class Open311Routes:
     @guarded
     def open311_request(self, request, service_request_id, fmt):
         offices = self._open311_offices(request.args, required=False)
-        reply = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
-            ticket_ids=[service_request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1))
+        reply = self.tickets.ListPublicRequests(
+            tickets_pb.PublicRequestsQuery(
+                ticket_ids=[service_request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1
+            )
+        )
         items = [i for i in reply.requests if not offices or i.office_id in {o.office_id for o in offices}]
         if not items:
             raise not_found("SERVICE_REQUEST_NOT_FOUND", f"no service request {service_request_id!r}")
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=items[0].office_id))
-        return self._open311_request_list(request, fmt, items, {office.office_id: office},
-                                          {office.office_id: self._open311_catalogue(office)})
+        return self._open311_request_list(
+            request, fmt, items, {office.office_id: office}, {office.office_id: self._open311_catalogue(office)}
+        )
 
     @http("GET", PREFIX + "/tokens/<string:token>.<string:fmt>")
     @open311_errors

@@ -4,6 +4,7 @@ Written by hand next to the routes it describes, so a route and its description 
 one review. Every error is an RFC 9457 problem body (problems.py). Routes still missing here
 are the ones that are not described yet, not ones that are hidden.
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,7 +59,7 @@ SCHEMAS = {
     "Submission": {
         "type": "object",
         "description": "A complaint, observation or suggestion. With an e-mail or a phone the citizen "
-                       "is told what happens; without, the tracking code is the only way back.",
+        "is told what happens; without, the tracking code is the only way back.",
         "required": ["office", "description"],
         "properties": {
             "office": {"type": "string", "description": "office slug or id", "examples": ["tetouan"]},
@@ -72,13 +73,16 @@ SCHEMAS = {
             "latitude": {"type": "number", "minimum": -90, "maximum": 90},
             "longitude": {"type": "number", "minimum": -180, "maximum": 180},
             "address": {"type": "string"},
-            "public": {"type": "boolean", "description": "make the request public (text and place shown, never "
-                                                         "who asked) where its category lets the requester choose; "
-                                                         "absent: private, or public for an always-public category. "
-                                                         "A choice the category does not allow is refused "
-                                                         "(CATEGORY_NOT_PUBLIC, CATEGORY_ALWAYS_PUBLIC); an "
-                                                         "anonymous request where the category names its requester "
-                                                         "too (CATEGORY_NOT_ANONYMOUS)"},
+            "public": {
+                "type": "boolean",
+                "description": "make the request public (text and place shown, never "
+                "who asked) where its category lets the requester choose; "
+                "absent: private, or public for an always-public category. "
+                "A choice the category does not allow is refused "
+                "(CATEGORY_NOT_PUBLIC, CATEGORY_ALWAYS_PUBLIC); an "
+                "anonymous request where the category names its requester "
+                "too (CATEGORY_NOT_ANONYMOUS)",
+            },
         },
     },
     "Receipt": {
@@ -86,8 +90,11 @@ SCHEMAS = {
         "required": ["ticket_id", "tracking_code", "status", "submitted_at"],
         "properties": {
             "ticket_id": {"type": "string"},
-            "tracking_code": {"type": "string", "examples": ["7K3M-9QX2-B"],
-                              "description": "what the citizen keeps; the last character is a check character"},
+            "tracking_code": {
+                "type": "string",
+                "examples": ["7K3M-9QX2-B"],
+                "description": "what the citizen keeps; the last character is a check character",
+            },
             "status": {"type": "string", "examples": ["submitted"]},
             "submitted_at": _TIMESTAMP,
             "acknowledge_by": _TIMESTAMP,
@@ -101,8 +108,17 @@ SCHEMAS = {
             "ticket_id": {"type": "string"},
             "tracking_code": {"type": "string"},
             "office_id": {"type": "string"},
-            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion", "information_request",
-                                               "administrative_request", "petition"]},
+            "kind": {
+                "type": "string",
+                "enum": [
+                    "complaint",
+                    "observation",
+                    "suggestion",
+                    "information_request",
+                    "administrative_request",
+                    "petition",
+                ],
+            },
             "category": {"type": "string"},
             "status": {"type": "string"},
             "submitted_at": _TIMESTAMP,
@@ -186,8 +202,13 @@ SCHEMAS = {
             "upload_id": {"type": "string"},
             "method": {"type": "string", "enum": ["PUT"]},
             "url": {"type": ["string", "null"], "description": "one presigned PUT for a small file"},
-            "parts": {"type": "array", "items": {
-                "type": "object", "properties": {"part_number": {"type": "integer"}, "url": {"type": "string"}}}},
+            "parts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"part_number": {"type": "integer"}, "url": {"type": "string"}},
+                },
+            },
             "part_size": {"type": ["integer", "null"]},
             "max_size": {"type": "integer"},
             "expires_at": _TIMESTAMP,
@@ -196,10 +217,19 @@ SCHEMAS = {
     },
     "UploadCompletion": {
         "type": "object",
-        "properties": {"parts": {"type": "array", "items": {
-            "type": "object", "required": ["part_number", "etag"],
-            "properties": {"part_number": {"type": "integer", "minimum": 1, "maximum": 10000},
-                           "etag": {"type": "string"}}}}},
+        "properties": {
+            "parts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["part_number", "etag"],
+                    "properties": {
+                        "part_number": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        "etag": {"type": "string"},
+                    },
+                },
+            }
+        },
     },
     "PublishedDocument": {
         "type": "object",
@@ -231,16 +261,44 @@ SCHEMAS = {
         "type": "object",
         "required": ["office_id", "slug", "name", "phase", "status"],
         "properties": {
-            "office_id": {"type": "string"}, "slug": {"type": "string"}, "commune_code": {"type": "string"},
-            "name": _NAME, "phase": {"type": "string"}, "status": {"type": "string"}, "timezone": {"type": "string"},
-            "region_code": {"type": "string"}, "province_code": {"type": "string"}, "address": {"type": "string"},
-            "location": {"type": ["object", "null"], "properties": {
-                "latitude": {"type": "number"}, "longitude": {"type": "number"}}},
-            "opening_hours": {"type": "array", "items": {"type": "object", "properties": {
-                "weekday": {"type": "integer"}, "opens": {"type": "string"}, "closes": {"type": "string"}}}},
-            "phone": {"type": "string"}, "email": {"type": "string"},
-            "phase_history": {"type": "array", "items": {"type": "object", "properties": {
-                "phase": {"type": "string"}, "changed_on": {"type": "string"}, "reason": {"type": "string"}}}},
+            "office_id": {"type": "string"},
+            "slug": {"type": "string"},
+            "commune_code": {"type": "string"},
+            "name": _NAME,
+            "phase": {"type": "string"},
+            "status": {"type": "string"},
+            "timezone": {"type": "string"},
+            "region_code": {"type": "string"},
+            "province_code": {"type": "string"},
+            "address": {"type": "string"},
+            "location": {
+                "type": ["object", "null"],
+                "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}},
+            },
+            "opening_hours": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "weekday": {"type": "integer"},
+                        "opens": {"type": "string"},
+                        "closes": {"type": "string"},
+                    },
+                },
+            },
+            "phone": {"type": "string"},
+            "email": {"type": "string"},
+            "phase_history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "phase": {"type": "string"},
+                        "changed_on": {"type": "string"},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
         },
     },
     "Catalogue": {
@@ -248,17 +306,36 @@ SCHEMAS = {
         "required": ["office_id", "items"],
         "properties": {
             "office_id": {"type": "string"},
-            "items": {"type": "array", "items": {"type": "object", "properties": {
-                "code": {"type": "string"}, "request_type": {"type": "string"}, "category": {"type": "string"},
-                "name": _NAME,
-                "deadline": {"type": "object", "properties": {"count": {"type": "integer"}, "unit": {"type": "string"}}},
-                "legal_basis": {"type": "string"}, "department": {"type": "string"},
-                "requires_location": {"type": "boolean"}, "requires_attachments": {"type": "boolean"},
-                "publicity": {"type": "string", "enum": ["private", "choice", "public"],
-                              "description": "whether requests of this category are never, at the requester's "
-                                             "choice, or always public"},
-                "anonymous_allowed": {"type": "boolean", "description": "whether a request may come without a "
-                                                                        "known requester"}}}},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "request_type": {"type": "string"},
+                        "category": {"type": "string"},
+                        "name": _NAME,
+                        "deadline": {
+                            "type": "object",
+                            "properties": {"count": {"type": "integer"}, "unit": {"type": "string"}},
+                        },
+                        "legal_basis": {"type": "string"},
+                        "department": {"type": "string"},
+                        "requires_location": {"type": "boolean"},
+                        "requires_attachments": {"type": "boolean"},
+                        "publicity": {
+                            "type": "string",
+                            "enum": ["private", "choice", "public"],
+                            "description": "whether requests of this category are never, at the requester's "
+                            "choice, or always public",
+                        },
+                        "anonymous_allowed": {
+                            "type": "boolean",
+                            "description": "whether a request may come without a known requester",
+                        },
+                    },
+                },
+            },
         },
     },
     "Achievements": {
@@ -266,30 +343,58 @@ SCHEMAS = {
         "description": "The achievements in figures: offices per status and phase, activities per phase and kind.",
         "required": ["scope", "offices_total", "phases", "activities_total"],
         "properties": {
-            "scope": {"type": "string"}, "key": {"type": "string"},
+            "scope": {"type": "string"},
+            "key": {"type": "string"},
             "offices_total": {"type": "integer"},
             "offices_by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "phases": {"type": "array", "items": {"type": "object", "properties": {
-                "phase": {"type": "string"}, "offices": {"type": "integer"}, "activities": {"type": "integer"},
-                "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}}}}},
+            "phases": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "phase": {"type": "string"},
+                        "offices": {"type": "integer"},
+                        "activities": {"type": "integer"},
+                        "by_kind": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+            },
             "workshops_by_theme": {"type": "object", "additionalProperties": {"type": "integer"}},
-            "participants": {"type": "object", "properties": {
-                "women": {"type": "integer"}, "men": {"type": "integer"}, "others": {"type": "integer"}}},
+            "participants": {
+                "type": "object",
+                "properties": {"women": {"type": "integer"}, "men": {"type": "integer"}, "others": {"type": "integer"}},
+            },
             "activities_total": {"type": "integer"},
         },
     },
     "Territory": {
         "type": "object",
         "required": ["items"],
-        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {
-            "code": {"type": "string"}, "level": {"type": "string"}, "parent_code": {"type": "string"}, "name": _NAME,
-            "population": {"type": ["integer", "null"]}, "commune_type": {"type": "string"},
-            "petition_signatures": {"type": ["integer", "null"]}}}}},
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "level": {"type": "string"},
+                        "parent_code": {"type": "string"},
+                        "name": _NAME,
+                        "population": {"type": ["integer", "null"]},
+                        "commune_type": {"type": "string"},
+                        "petition_signatures": {"type": ["integer", "null"]},
+                    },
+                },
+            }
+        },
     },
     "Holiday": {
         "type": "object",
-        "properties": {"date": {"type": "string", "format": "date"}, "name": {"type": "string"},
-                       "confirmed": {"type": "boolean"}},
+        "properties": {
+            "date": {"type": "string", "format": "date"},
+            "name": {"type": "string"},
+            "confirmed": {"type": "boolean"},
+        },
     },
     "Calendar": {
         "type": "object",
@@ -302,7 +407,9 @@ SCHEMAS = {
     "WorkingDays": {
         "type": "object",
         "properties": {
-            "date": {"type": "string"}, "working_days": {"type": "integer"}, "provisional": {"type": "boolean"},
+            "date": {"type": "string"},
+            "working_days": {"type": "integer"},
+            "provisional": {"type": "boolean"},
             "holidays_crossed": {"type": "array", "items": {"$ref": "#/components/schemas/Holiday"}},
         },
     },
@@ -315,66 +422,99 @@ def _input(required: list[str], **properties) -> dict:
     return {"type": "object", "required": required, "properties": properties}
 
 
-SCHEMAS.update({
-    "MyTicket": {
-        "type": "object",
-        "description": "One of the signed-in citizen's requests, as they see it.",
-        "required": ["ticket_id", "tracking_code", "kind", "status", "available_actions"],
-        "properties": {
-            **SCHEMAS["TicketStatus"]["properties"],
-            "kind": {"type": "string", "enum": _KINDS},
-            "available_actions": {"type": "array", "items": {"type": "string"},
-                                  "description": "what the requester may do now, e.g. appeal, reopen"},
-            "followers": {"type": "integer", "minimum": 0},
-            "me_too": {"type": "integer", "minimum": 0},
-            "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-            "public": {"type": "boolean"},
-            "extended": {"type": "boolean"},
+SCHEMAS.update(
+    {
+        "MyTicket": {
+            "type": "object",
+            "description": "One of the signed-in citizen's requests, as they see it.",
+            "required": ["ticket_id", "tracking_code", "kind", "status", "available_actions"],
+            "properties": {
+                **SCHEMAS["TicketStatus"]["properties"],
+                "kind": {"type": "string", "enum": _KINDS},
+                "available_actions": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "what the requester may do now, e.g. appeal, reopen",
+                },
+                "followers": {"type": "integer", "minimum": 0},
+                "me_too": {"type": "integer", "minimum": 0},
+                "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "public": {"type": "boolean"},
+                "extended": {"type": "boolean"},
+            },
         },
-    },
-    "MyTicketList": {
-        "type": "object",
-        "required": ["items"],
-        "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/MyTicket"}},
-                       "next_page_token": {"type": ["string", "null"]}},
-    },
-    "TimelineEntry": {
-        "type": "object",
-        "description": "A step of the request: what happened and by which role, never by whom.",
-        "properties": {"action": {"type": "string"}, "from_status": {"type": "string"},
-                       "to_status": {"type": "string"}, "by": {"type": "string", "examples": ["staff", "citizen"]},
-                       "at": _TIMESTAMP},
-    },
-    "ThreadMessage": {
-        "type": "object",
-        "description": "A message of the public thread between the requester and the office.",
-        "required": ["message_id", "by", "body"],
-        "properties": {"message_id": {"type": "string"}, "by": {"type": "string"}, "body": {"type": "string"},
-                       "at": _TIMESTAMP, "attachment_ids": {"type": "array", "items": {"type": "string"}}},
-    },
-    "MyTicketDetail": {
-        "type": "object",
-        "description": "The request with its public timeline and public thread; internal notes are never here.",
-        "required": ["ticket", "timeline", "thread"],
-        "properties": {
-            "ticket": {"$ref": "#/components/schemas/MyTicket"},
-            "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
-            "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadMessage"}},
+        "MyTicketList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/MyTicket"}},
+                "next_page_token": {"type": ["string", "null"]},
+            },
         },
-    },
-    "MessageInput": _input(["body"], body={"type": "string", "minLength": 1, "maxLength": 5000},
-                           attachment_ids={"type": "array", "maxItems": 5, "items": {"type": "string"}}),
-    "RatingInput": _input(["rating"], rating={"type": "integer", "minimum": 1, "maximum": 5},
-                          comment={"type": "string", "maxLength": 1000}),
-    "AppealInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000}),
-    "ReopenInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000,
-                                              "description": "why the answer did not settle the matter"}),
-    "NoInput": _input([]),
-    "FollowInput": _input([], me_too={"type": "boolean", "default": False,
-                                      "description": "\"me too\": the same problem concerns me"}),
-    "FollowCounts": {"type": "object", "required": ["followers", "me_too"],
-                     "properties": {"followers": {"type": "integer"}, "me_too": {"type": "integer"}}},
-})
+        "TimelineEntry": {
+            "type": "object",
+            "description": "A step of the request: what happened and by which role, never by whom.",
+            "properties": {
+                "action": {"type": "string"},
+                "from_status": {"type": "string"},
+                "to_status": {"type": "string"},
+                "by": {"type": "string", "examples": ["staff", "citizen"]},
+                "at": _TIMESTAMP,
+            },
+        },
+        "ThreadMessage": {
+            "type": "object",
+            "description": "A message of the public thread between the requester and the office.",
+            "required": ["message_id", "by", "body"],
+            "properties": {
+                "message_id": {"type": "string"},
+                "by": {"type": "string"},
+                "body": {"type": "string"},
+                "at": _TIMESTAMP,
+                "attachment_ids": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "MyTicketDetail": {
+            "type": "object",
+            "description": "The request with its public timeline and public thread; internal notes are never here.",
+            "required": ["ticket", "timeline", "thread"],
+            "properties": {
+                "ticket": {"$ref": "#/components/schemas/MyTicket"},
+                "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+                "thread": {"type": "array", "items": {"$ref": "#/components/schemas/ThreadMessage"}},
+            },
+        },
+        "MessageInput": _input(
+            ["body"],
+            body={"type": "string", "minLength": 1, "maxLength": 5000},
+            attachment_ids={"type": "array", "maxItems": 5, "items": {"type": "string"}},
+        ),
+        "RatingInput": _input(
+            ["rating"],
+            rating={"type": "integer", "minimum": 1, "maximum": 5},
+            comment={"type": "string", "maxLength": 1000},
+        ),
+        "AppealInput": _input(["reason"], reason={"type": "string", "minLength": 1, "maxLength": 2000}),
+        "ReopenInput": _input(
+            ["reason"],
+            reason={
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 2000,
+                "description": "why the answer did not settle the matter",
+            },
+        ),
+        "NoInput": _input([]),
+        "FollowInput": _input(
+            [], me_too={"type": "boolean", "default": False, "description": '"me too": the same problem concerns me'}
+        ),
+        "FollowCounts": {
+            "type": "object",
+            "required": ["followers", "me_too"],
+            "properties": {"followers": {"type": "integer"}, "me_too": {"type": "integer"}},
+        },
+    }
+)
 
 _REQUEST_ID = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
 
@@ -395,8 +535,10 @@ RESPONSES = {
     "Conflict": _problem("Not possible in the current state."),
     "TooLarge": _problem("The request body is larger than the gateway accepts."),
     "TooManyRequests": {
-        **_problem("A rate limit was reached (`limit`: `ip` for the source address, `client` for the API key "
-                   "or account); `Retry-After` says in how many seconds to try again."),
+        **_problem(
+            "A rate limit was reached (`limit`: `ip` for the source address, `client` for the API key "
+            "or account); `Retry-After` says in how many seconds to try again."
+        ),
         "headers": {**_REQUEST_ID, "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
     },
     "Unavailable": _problem("A service behind the gateway is unavailable; try again."),
@@ -412,8 +554,17 @@ def _ok(description: str, schema: str | None = None, media: str = JSON, status: 
 
 
 def _errors(*extra: str) -> dict:
-    codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound", "409": "Conflict", "413": "TooLarge", "429": "TooManyRequests",
-             "500": "Internal", "503": "Unavailable"}
+    codes = {
+        "400": "BadRequest",
+        "401": "Unauthorized",
+        "403": "Forbidden",
+        "404": "NotFound",
+        "409": "Conflict",
+        "413": "TooLarge",
+        "429": "TooManyRequests",
+        "500": "Internal",
+        "503": "Unavailable",
+    }
     wanted = ("400", "429", "500", "503") + extra
     return {code: {"$ref": f"#/components/responses/{codes[code]}"} for code in wanted}
 
@@ -423,17 +574,29 @@ def _path_param(name: str, description: str) -> dict:
 
 
 def _query(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 PATHS = {
     "/api/v1/openapi.json": {
         "get": {
-            "operationId": "getOpenApiDocument", "tags": ["meta"],
+            "operationId": "getOpenApiDocument",
+            "tags": ["meta"],
             "summary": "This document",
-            "responses": {"200": {"description": "The OpenAPI 3.1 document", "headers": _REQUEST_ID,
-                                  "content": {JSON: {"schema": {"type": "object"}}}}, **_errors()},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI 3.1 document",
+                    "headers": _REQUEST_ID,
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                },
+                **_errors(),
+            },
         },
     },
     "/api/v1/offices": {
@@ -451,7 +614,7 @@ PATHS = {
             "tags": ["tickets"],
             "summary": "Submit a complaint, an observation or a suggestion",
             "description": "JSON, a URL-encoded form, or multipart with up to five files in `photo` "
-                           "or `attachment` fields (photos are re-encoded without their metadata).",
+            "or `attachment` fields (photos are re-encoded without their metadata).",
             "requestBody": {
                 "required": True,
                 "content": {
@@ -486,14 +649,19 @@ PATHS = {
             "summary": "Upload a file directly (multipart), before attaching it to a request",
             "requestBody": {
                 "required": True,
-                "content": {"multipart/form-data": {"schema": {
-                    "type": "object", "required": ["file", "office"],
-                    "properties": {
-                        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-                        "office": {"type": "string"},
-                        "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
-                    },
-                }}},
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file", "office"],
+                            "properties": {
+                                "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                                "office": {"type": "string"},
+                                "category": {"type": "string", "enum": ["photo", "document", "photo_or_document"]},
+                            },
+                        }
+                    }
+                },
             },
             "responses": {**_ok("The stored attachment", "Attachment", status="201"), **_errors("404", "413")},
         },
@@ -503,8 +671,10 @@ PATHS = {
             "operationId": "startUpload",
             "tags": ["documents"],
             "summary": "Start a presigned upload (single PUT or multipart) straight to object storage",
-            "requestBody": {"required": True,
-                            "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadRequest"}}}},
+            "requestBody": {
+                "required": True,
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadRequest"}}},
+            },
             "responses": {**_ok("Where to PUT the bytes", "UploadTicket", status="201"), **_errors("404", "413")},
         },
     },
@@ -514,8 +684,10 @@ PATHS = {
             "tags": ["documents"],
             "summary": "Finish a presigned upload; the stored bytes are checked before it counts",
             "parameters": [_path_param("upload_id", "from startUpload")],
-            "requestBody": {"required": False,
-                            "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadCompletion"}}}},
+            "requestBody": {
+                "required": False,
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/UploadCompletion"}}},
+            },
             "responses": {**_ok("The stored attachment", "Attachment", status="201"), **_errors("404", "409")},
         },
     },
@@ -547,8 +719,11 @@ PATHS = {
                 {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["csv", "json"]}},
             ],
             "responses": {
-                "200": {"description": "The export, as a download", "headers": _REQUEST_ID,
-                        "content": {"text/csv": {"schema": {"type": "string"}}, JSON: {"schema": {}}}},
+                "200": {
+                    "description": "The export, as a download",
+                    "headers": _REQUEST_ID,
+                    "content": {"text/csv": {"schema": {"type": "string"}}, JSON: {"schema": {}}},
+                },
                 **_errors("404"),
             },
         },
@@ -560,15 +735,18 @@ PATHS = {
             "summary": "Download a published document (redirect to a short-lived URL)",
             "parameters": [_path_param("document_id", "from the library")],
             "responses": {
-                "302": {"description": "Redirect to the file",
-                        "headers": {**_REQUEST_ID, "Location": {"schema": {"type": "string"}}}},
+                "302": {
+                    "description": "Redirect to the file",
+                    "headers": {**_REQUEST_ID, "Location": {"schema": {"type": "string"}}},
+                },
                 **_errors("404"),
             },
         },
     },
     "/api/v1/registry/offices/{office}": {
         "get": {
-            "operationId": "getOfficeProfile", "tags": ["registry"],
+            "operationId": "getOfficeProfile",
+            "tags": ["registry"],
             "summary": "An office's public profile: address, hours, contact, phase history",
             "parameters": [_path_param("office", "office slug or id")],
             "responses": {**_ok("The profile", "OfficeProfile"), **_errors("404")},
@@ -576,7 +754,8 @@ PATHS = {
     },
     "/api/v1/registry/offices/{office}/catalogue": {
         "get": {
-            "operationId": "listCatalogue", "tags": ["registry"],
+            "operationId": "listCatalogue",
+            "tags": ["registry"],
             "summary": "What can be asked of an office, with each deadline and legal basis",
             "parameters": [_path_param("office", "office slug or id")],
             "responses": {**_ok("The catalogue", "Catalogue"), **_errors("404")},
@@ -584,16 +763,20 @@ PATHS = {
     },
     "/api/v1/registry/achievements": {
         "get": {
-            "operationId": "achievementsInFigures", "tags": ["registry"],
+            "operationId": "achievementsInFigures",
+            "tags": ["registry"],
             "summary": "The office network's achievements in figures",
-            "parameters": [_query("scope", "instance, region, province, commune or office"),
-                           _query("key", "the code or slug of the scope")],
+            "parameters": [
+                _query("scope", "instance, region, province, commune or office"),
+                _query("key", "the code or slug of the scope"),
+            ],
             "responses": {**_ok("The figures", "Achievements"), **_errors("404")},
         },
     },
     "/api/v1/registry/territory": {
         "get": {
-            "operationId": "listTerritory", "tags": ["registry"],
+            "operationId": "listTerritory",
+            "tags": ["registry"],
             "summary": "Regions, provinces and communes",
             "parameters": [_query("parent", "code of the parent unit"), _query("level", "region, province or commune")],
             "responses": {**_ok("The units", "Territory"), **_errors("404")},
@@ -601,20 +784,26 @@ PATHS = {
     },
     "/api/v1/registry/calendar": {
         "get": {
-            "operationId": "getCalendar", "tags": ["registry"],
+            "operationId": "getCalendar",
+            "tags": ["registry"],
             "summary": "Weekend days and public holidays of this instance",
-            "parameters": [_query("from_year", "first year", {"type": "integer", "minimum": 1900, "maximum": 2200}),
-                           _query("to_year", "last year", {"type": "integer", "minimum": 1900, "maximum": 2200})],
+            "parameters": [
+                _query("from_year", "first year", {"type": "integer", "minimum": 1900, "maximum": 2200}),
+                _query("to_year", "last year", {"type": "integer", "minimum": 1900, "maximum": 2200}),
+            ],
             "responses": {**_ok("The calendar", "Calendar"), **_errors("404")},
         },
     },
     "/api/v1/registry/working-days": {
         "get": {
-            "operationId": "workingDays", "tags": ["registry"],
+            "operationId": "workingDays",
+            "tags": ["registry"],
             "summary": "A deadline in working days (from + days), or the working days between two dates",
-            "parameters": [_query("from", "start date", {"type": "string", "format": "date"}),
-                           _query("to", "end date", {"type": "string", "format": "date"}),
-                           _query("days", "working days to add", {"type": "integer", "minimum": 0, "maximum": 3650})],
+            "parameters": [
+                _query("from", "start date", {"type": "string", "format": "date"}),
+                _query("to", "end date", {"type": "string", "format": "date"}),
+                _query("days", "working days to add", {"type": "integer", "minimum": 0, "maximum": 3650}),
+            ],
             "responses": {**_ok("The date or the count", "WorkingDays"), **_errors("404")},
         },
     },
@@ -625,80 +814,122 @@ _TICKET_ID = _path_param("ticket_id", "the request's id")
 
 
 def _citizen_post(operation_id: str, summary: str, schema: str, reply: str, status: str = "200") -> dict:
-    return {"post": {
-        "operationId": operation_id, "tags": ["my requests"], "summary": summary, "security": _CITIZEN,
-        "parameters": [_TICKET_ID],
-        "requestBody": {"required": True, "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}},
-        "responses": {**_ok(summary, reply, status=status), **_errors("401", "403", "404", "409")},
-    }}
-
-
-PATHS.update({
-    "/api/v1/me/tickets": {
-        "get": {
-            "operationId": "listMyTickets", "tags": ["my requests"], "security": _CITIZEN,
-            "summary": "The signed-in citizen's own requests, newest first",
-            "parameters": [_query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
-                           _query("page_token", "next_page_token of the previous page")],
-            "responses": {**_ok("One page of my requests", "MyTicketList"), **_errors("401", "403")},
-        },
-    },
-    "/api/v1/me/tickets/{ticket_id}": {
-        "get": {
-            "operationId": "getMyTicket", "tags": ["my requests"], "security": _CITIZEN,
-            "summary": "One of my requests with its public timeline and thread (404 for anyone else's)",
-            "parameters": [_TICKET_ID],
-            "responses": {**_ok("The request", "MyTicketDetail"), **_errors("401", "403", "404")},
-        },
-    },
-    "/api/v1/me/tickets/{ticket_id}/messages": _citizen_post(
-        "postMyTicketMessage", "Write in my request's thread", "MessageInput", "ThreadMessage", status="201"),
-    "/api/v1/me/tickets/{ticket_id}/rating": _citizen_post(
-        "rateMyTicket", "Rate the answer to my request (1 to 5)", "RatingInput", "MyTicket"),
-    "/api/v1/me/tickets/{ticket_id}/appeal": _citizen_post(
-        "appealMyTicket", "Appeal the decision on my information request", "AppealInput", "MyTicket"),
-    "/api/v1/me/tickets/{ticket_id}/close": _citizen_post(
-        "closeMyTicket", "Confirm the answer and close my complaint or administrative request", "NoInput", "MyTicket"),
-    "/api/v1/me/tickets/{ticket_id}/reopen": _citizen_post(
-        "reopenMyTicket", "Reopen my closed complaint, within 30 days of its closure", "ReopenInput", "MyTicket"),
-    "/api/v1/me/tickets/{ticket_id}/resume": _citizen_post(
-        "resumeMyTicket", "Resume my administrative request after giving what the office asked for", "NoInput",
-        "MyTicket"),
-    "/api/v1/me/tickets/{ticket_id}/admissibility-check": _citizen_post(
-        "requestMyPetitionCheck", "Ask the council bureau to check my petition once it has its signatures",
-        "NoInput", "MyTicket"),
-    "/api/v1/tickets/{ticket_id}/follow": _citizen_post(
-        "followTicket", "Follow a public request, or say \"me too\"", "FollowInput", "FollowCounts"),
-    "/api/v1/attachments/{attachment_id}/download": {
-        "get": {
-            "operationId": "attachmentDownloadUrl", "tags": ["documents"], "security": _CITIZEN,
-            "summary": "Short-lived URLs of an attachment, for the citizen who filed it or the office's staff",
-            "description": "403 ATTACHMENT_FORBIDDEN for anyone else; 409 ATTACHMENT_PURGED once the file was "
-                           "deleted at the end of the retention period after its request closed.",
-            "parameters": [_path_param("attachment_id", "the attachment's id")],
-            "responses": {**_ok("Where to GET the file", "DownloadUrl"), **_errors("401", "403", "404", "409")},
-        },
-    },
-    "/api/v1/me/notifications": {
-        "get": {
-            "operationId": "listMyNotifications", "tags": ["my notifications"], "security": _CITIZEN,
-            "summary": "The signed-in person's in-app inbox, newest first, in their language",
-            "parameters": [_query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
-                           _query("page_token", "next_page_token of the previous page"),
-                           _query("lang", "the language to show the items in; default: the account's",
-                                  {"type": "string", "enum": ["ar", "fr", "en", "zgh"]})],
-            "responses": {**_ok("One page of my inbox", "Inbox"), **_errors("401", "403")},
-        },
-    },
-    "/api/v1/me/notifications/{item_id}/read": {
+    return {
         "post": {
-            "operationId": "markMyNotificationRead", "tags": ["my notifications"], "security": _CITIZEN,
-            "summary": "Mark one of my inbox items read (404 for anyone else's)",
-            "parameters": [_path_param("item_id", "the inbox item's id")],
-            "responses": {**_ok("The item is read", "InboxRead"), **_errors("401", "403", "404")},
+            "operationId": operation_id,
+            "tags": ["my requests"],
+            "summary": summary,
+            "security": _CITIZEN,
+            "parameters": [_TICKET_ID],
+            "requestBody": {
+                "required": True,
+                "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            },
+            "responses": {**_ok(summary, reply, status=status), **_errors("401", "403", "404", "409")},
+        }
+    }
+
+
+PATHS.update(
+    {
+        "/api/v1/me/tickets": {
+            "get": {
+                "operationId": "listMyTickets",
+                "tags": ["my requests"],
+                "security": _CITIZEN,
+                "summary": "The signed-in citizen's own requests, newest first",
+                "parameters": [
+                    _query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("page_token", "next_page_token of the previous page"),
+                ],
+                "responses": {**_ok("One page of my requests", "MyTicketList"), **_errors("401", "403")},
+            },
         },
-    },
-})
+        "/api/v1/me/tickets/{ticket_id}": {
+            "get": {
+                "operationId": "getMyTicket",
+                "tags": ["my requests"],
+                "security": _CITIZEN,
+                "summary": "One of my requests with its public timeline and thread (404 for anyone else's)",
+                "parameters": [_TICKET_ID],
+                "responses": {**_ok("The request", "MyTicketDetail"), **_errors("401", "403", "404")},
+            },
+        },
+        "/api/v1/me/tickets/{ticket_id}/messages": _citizen_post(
+            "postMyTicketMessage", "Write in my request's thread", "MessageInput", "ThreadMessage", status="201"
+        ),
+        "/api/v1/me/tickets/{ticket_id}/rating": _citizen_post(
+            "rateMyTicket", "Rate the answer to my request (1 to 5)", "RatingInput", "MyTicket"
+        ),
+        "/api/v1/me/tickets/{ticket_id}/appeal": _citizen_post(
+            "appealMyTicket", "Appeal the decision on my information request", "AppealInput", "MyTicket"
+        ),
+        "/api/v1/me/tickets/{ticket_id}/close": _citizen_post(
+            "closeMyTicket",
+            "Confirm the answer and close my complaint or administrative request",
+            "NoInput",
+            "MyTicket",
+        ),
+        "/api/v1/me/tickets/{ticket_id}/reopen": _citizen_post(
+            "reopenMyTicket", "Reopen my closed complaint, within 30 days of its closure", "ReopenInput", "MyTicket"
+        ),
+        "/api/v1/me/tickets/{ticket_id}/resume": _citizen_post(
+            "resumeMyTicket",
+            "Resume my administrative request after giving what the office asked for",
+            "NoInput",
+            "MyTicket",
+        ),
+        "/api/v1/me/tickets/{ticket_id}/admissibility-check": _citizen_post(
+            "requestMyPetitionCheck",
+            "Ask the council bureau to check my petition once it has its signatures",
+            "NoInput",
+            "MyTicket",
+        ),
+        "/api/v1/tickets/{ticket_id}/follow": _citizen_post(
+            "followTicket", 'Follow a public request, or say "me too"', "FollowInput", "FollowCounts"
+        ),
+        "/api/v1/attachments/{attachment_id}/download": {
+            "get": {
+                "operationId": "attachmentDownloadUrl",
+                "tags": ["documents"],
+                "security": _CITIZEN,
+                "summary": "Short-lived URLs of an attachment, for the citizen who filed it or the office's staff",
+                "description": "403 ATTACHMENT_FORBIDDEN for anyone else; 409 ATTACHMENT_PURGED once the file was "
+                "deleted at the end of the retention period after its request closed.",
+                "parameters": [_path_param("attachment_id", "the attachment's id")],
+                "responses": {**_ok("Where to GET the file", "DownloadUrl"), **_errors("401", "403", "404", "409")},
+            },
+        },
+        "/api/v1/me/notifications": {
+            "get": {
+                "operationId": "listMyNotifications",
+                "tags": ["my notifications"],
+                "security": _CITIZEN,
+                "summary": "The signed-in person's in-app inbox, newest first, in their language",
+                "parameters": [
+                    _query("page_size", "at most this many items", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("page_token", "next_page_token of the previous page"),
+                    _query(
+                        "lang",
+                        "the language to show the items in; default: the account's",
+                        {"type": "string", "enum": ["ar", "fr", "en", "zgh"]},
+                    ),
+                ],
+                "responses": {**_ok("One page of my inbox", "Inbox"), **_errors("401", "403")},
+            },
+        },
+        "/api/v1/me/notifications/{item_id}/read": {
+            "post": {
+                "operationId": "markMyNotificationRead",
+                "tags": ["my notifications"],
+                "security": _CITIZEN,
+                "summary": "Mark one of my inbox items read (404 for anyone else's)",
+                "parameters": [_path_param("item_id", "the inbox item's id")],
+                "responses": {**_ok("The item is read", "InboxRead"), **_errors("401", "403", "404")},
+            },
+        },
+    }
+)
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -707,22 +938,41 @@ DOCUMENT = {
         "title": "Citizen Office platform API",
         "version": "1.0.0",
         "summary": "Complaints, observations and suggestions to Citizen Offices; tracking by code; "
-                   "attachments; each office's published documents.",
+        "attachments; each office's published documents.",
     },
     "servers": [{"url": "/", "description": "this gateway"}],
-    "tags": [{"name": "offices"}, {"name": "tickets"}, {"name": "my requests"}, {"name": "my notifications"},
-             {"name": "documents"},
-             {"name": "registry"}, {"name": "meta"},
-             {"name": "open311", "description": "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2); "
-                                                "errors in its own shape, not problem bodies"}],
+    "tags": [
+        {"name": "offices"},
+        {"name": "tickets"},
+        {"name": "my requests"},
+        {"name": "my notifications"},
+        {"name": "documents"},
+        {"name": "registry"},
+        {"name": "meta"},
+        {
+            "name": "open311",
+            "description": "Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2); "
+            "errors in its own shape, not problem bodies",
+        },
+    ],
     "paths": {**PATHS, **open311_openapi.PATHS},
     "components": {
         "schemas": {**SCHEMAS, **open311_openapi.SCHEMAS},
         "responses": {**RESPONSES, **open311_openapi.RESPONSES},
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                           "description": "an access token from POST /api/v1/auth/login"}},
-        "headers": {"X-Request-Id": {"description": "the request's id, also its trace id in the logs",
-                                     "schema": {"type": "string"}}},
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "an access token from POST /api/v1/auth/login",
+            }
+        },
+        "headers": {
+            "X-Request-Id": {
+                "description": "the request's id, also its trace id in the logs",
+                "schema": {"type": "string"},
+            }
+        },
     },
 }
 

@@ -3,6 +3,7 @@
 Language: `?lang=` sets it and a cookie remembers it; otherwise the browser's
 Accept-Language; Arabic by default. Arabic pages are right to left.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,11 @@ TEXT = {lang: comessages.table("portal", lang) for lang in LANGUAGES}
 
 for _lang, _text in TEXT.items():
     # The web form's three kinds by their own key, as home.html names them.
-    _text.update(kinds=KIND_LABELS[_lang], statuses=STATUS_LABELS[_lang],
-                 **{k: KIND_LABELS[_lang][k] for k in ("complaint", "observation", "suggestion")})
+    _text.update(
+        kinds=KIND_LABELS[_lang],
+        statuses=STATUS_LABELS[_lang],
+        **{k: KIND_LABELS[_lang][k] for k in ("complaint", "observation", "suggestion")},
+    )
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
@@ -74,8 +78,12 @@ def switch_links(request, here: str | None = None) -> dict[str, str]:
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
     lang = language(request)
     html = _env.get_template(template).render(
-        lang=lang, dir="rtl" if lang in RTL else "ltr", t=TEXT[lang], languages=LANGUAGES,
-        switch=switch_links(request, here), **context
+        lang=lang,
+        dir="rtl" if lang in RTL else "ltr",
+        t=TEXT[lang],
+        languages=LANGUAGES,
+        switch=switch_links(request, here),
+        **context,
     )
     response = Response(html, status=status, mimetype="text/html")
     response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
@@ -94,8 +102,9 @@ VISIBILITY = {lang: comessages.table("visibility", lang) for lang in LANGUAGES}
 def home(request, offices, error=None, status: int = 200) -> Response:
     lang = language(request)
     choices = [(o.slug, office_name(o, lang), o.name.zgh) for o in offices]
-    return _render(request, "home.html", status, offices=choices, error=error, form=request.form,
-                   visibility=VISIBILITY[lang])
+    return _render(
+        request, "home.html", status, offices=choices, error=error, form=request.form, visibility=VISIBILITY[lang]
+    )
 
 
 def when(ts, with_time: bool = False) -> dict | None:
@@ -110,9 +119,14 @@ def when(ts, with_time: bool = False) -> dict | None:
 
 def receipt(request, receipt) -> Response:
     return _render(
-        request, "receipt.html", 200, here=f"/track?code={quote(receipt.tracking_code)}",
-        code=receipt.tracking_code, submitted_at=when(receipt.submitted_at, with_time=True),
-        acknowledge_by=when(receipt.acknowledge_by), answer_by=when(receipt.answer_by),
+        request,
+        "receipt.html",
+        200,
+        here=f"/track?code={quote(receipt.tracking_code)}",
+        code=receipt.tracking_code,
+        submitted_at=when(receipt.submitted_at, with_time=True),
+        acknowledge_by=when(receipt.acknowledge_by),
+        answer_by=when(receipt.answer_by),
     )
 
 
@@ -122,9 +136,13 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
     details = None
     if ticket is not None:
         details = {
-            "code": ticket.tracking_code, "status": ticket.status, "kind": KIND_KEYS.get(ticket.kind, "complaint"),
-            "submitted_at": when(ticket.submitted_at, with_time=True), "updated_at": when(ticket.updated_at, with_time=True),
-            "acknowledge_by": when(ticket.acknowledge_by), "answer_by": when(ticket.answer_by),
+            "code": ticket.tracking_code,
+            "status": ticket.status,
+            "kind": KIND_KEYS.get(ticket.kind, "complaint"),
+            "submitted_at": when(ticket.submitted_at, with_time=True),
+            "updated_at": when(ticket.updated_at, with_time=True),
+            "acknowledge_by": when(ticket.acknowledge_by),
+            "answer_by": when(ticket.answer_by),
             "answer": ticket.decision.answer or ticket.decision.reason,
             "replies": [{"body": m.body, "at": when(m.at, with_time=True)} for m in ticket.replies],
         }
@@ -145,8 +163,13 @@ def html_errors(route):
         response = route(self, request, *args, **kwargs)
         if response.mimetype != "application/problem+json":
             return response
-        page = _render(request, "error.html", response.status_code, request_id=response.headers.get("X-Request-Id", ""),
-                       client_error=response.status_code < 500)
+        page = _render(
+            request,
+            "error.html",
+            response.status_code,
+            request_id=response.headers.get("X-Request-Id", ""),
+            client_error=response.status_code < 500,
+        )
         page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
         if "Retry-After" in response.headers:
             page.headers["Retry-After"] = response.headers["Retry-After"]

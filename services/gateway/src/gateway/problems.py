@@ -3,6 +3,7 @@
 Clients get the status, a title, the detail written for people and the machine-readable
 reason from the service; never a stack trace.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,9 +57,7 @@ def problem(status: int, reason: str, detail: str, request_id: str = "", **extra
         **({"instance": f"urn:request:{request_id}"} if request_id else {}),
         **extra,
     }
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json"
-    )
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/problem+json")
 
 
 def from_grpc_error(error, request_id: str = "") -> Response:

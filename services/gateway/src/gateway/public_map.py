@@ -5,14 +5,15 @@ server, no script, a few hundred bytes; the list of places under it says the sam
 Points are projected on a plane tangent at the office (equirectangular, longitudes shrunk by the
 cosine of the latitude), which is exact enough within a commune.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import math
 
-SIZE = 200                  # the SVG's side in its own units; it scales to the screen
+SIZE = 200  # the SVG's side in its own units; it scales to the screen
 MARGIN = 12
-MIN_RADIUS_KM = 0.5         # the smallest map shown, so one nearby request is not at the edge
+MIN_RADIUS_KM = 0.5  # the smallest map shown, so one nearby request is not at the edge
 EARTH_KM_PER_DEGREE = 111.32
 
 
@@ -28,7 +29,7 @@ class Drawing:
     size: int
     centre: float
     dots: tuple[Dot, ...]
-    rings: tuple[tuple[float, str], ...]      # (radius in SVG units, its distance in words)
+    rings: tuple[tuple[float, str], ...]  # (radius in SVG units, its distance in words)
 
 
 def _offset_km(centre: tuple[float, float], point: tuple[float, float]) -> tuple[float, float]:
@@ -51,13 +52,18 @@ def _distance_text(km: float) -> str:
 def draw(centre: tuple[float, float], points: list[tuple[float, float, str]]) -> Drawing:
     """`points` as (latitude, longitude, label); the map reaches the farthest one (a round
     distance), north up. Points that are not finite numbers are left out."""
-    offsets = [(_offset_km(centre, (lat, lon)), label) for lat, lon, label in points
-               if math.isfinite(lat) and math.isfinite(lon)]
+    offsets = [
+        (_offset_km(centre, (lat, lon)), label)
+        for lat, lon, label in points
+        if math.isfinite(lat) and math.isfinite(lon)
+    ]
     farthest = max([math.hypot(e, n) for (e, n), _ in offsets] + [MIN_RADIUS_KM])
     radius_km = _round_distance(farthest)
     half = SIZE / 2
     scale = (half - MARGIN) / radius_km
     dots = tuple(Dot(round(half + e * scale, 1), round(half - n * scale, 1), label) for (e, n), label in offsets)
-    rings = ((round(half - MARGIN, 1), _distance_text(radius_km)),
-             (round((half - MARGIN) / 2, 1), _distance_text(radius_km / 2)))
+    rings = (
+        (round(half - MARGIN, 1), _distance_text(radius_km)),
+        (round((half - MARGIN) / 2, 1), _distance_text(radius_km / 2)),
+    )
     return Drawing(SIZE, half, dots, rings)

@@ -3,6 +3,7 @@ response time, share answered within the deadline, satisfaction) and its latest 
 documents. The figures are tickets' public statistics, where groups of fewer than five
 requests are folded so nobody is recognisable; nothing here needs an account.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ from .staff_portal import KIND_KEYS, STAFF_TEXT
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
 PLACES_SHOWN = 20
-PUBLIC_SCANNED = 200      # the newest requests looked at for public places
+PUBLIC_SCANNED = 200  # the newest requests looked at for public places
 
 PUBLIC_TEXT = {lang: comessages.table("public", lang) for lang in portal.LANGUAGES}
 
@@ -45,7 +46,9 @@ class PublicPortal:
     def public_offices(self, request):
         lang = portal.language(request)
         offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
-        return _render(request, "offices.html", offices=[(o.slug, portal.office_name(o, lang), o.name.zgh) for o in offices])
+        return _render(
+            request, "offices.html", offices=[(o.slug, portal.office_name(o, lang), o.name.zgh) for o in offices]
+        )
 
     @http("GET", "/offices/<string:office>")
     @portal.html_errors
@@ -54,39 +57,74 @@ class PublicPortal:
         lang = portal.language(request)
         found = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=office))
         today = dt.datetime.now(portal.LOCAL_TIME).date()
-        stats = self.tickets.Stats(tickets_pb.StatsRequest(
-            office_id=found.office_id, public=True, from_date=(today - dt.timedelta(days=PERIOD_DAYS)).isoformat(),
-            to_date=today.isoformat()))
-        documents = self.documents.ListPublished(documents_pb.ListPublishedRequest(
-            office_id=found.office_id, page_size=DOCUMENTS_SHOWN)).documents
+        stats = self.tickets.Stats(
+            tickets_pb.StatsRequest(
+                office_id=found.office_id,
+                public=True,
+                from_date=(today - dt.timedelta(days=PERIOD_DAYS)).isoformat(),
+                to_date=today.isoformat(),
+            )
+        )
+        documents = self.documents.ListPublished(
+            documents_pb.ListPublishedRequest(office_id=found.office_id, page_size=DOCUMENTS_SHOWN)
+        ).documents
         # The map is a small drawing made here (public_map) over a list of places, each opening
         # the phone's own map application (geo: URI): no map library or tiles to download on a
         # slow line. Only requests their author made public carry a place (tickets' public list
         # says so); the commune's are shown around the office (a commune may have several).
-        commune = [o.office_id for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
-                   if o.commune_code == found.commune_code] or [found.office_id]
-        recent = self.tickets.ListPublicRequests(tickets_pb.PublicRequestsQuery(
-            office_ids=commune, limit=PUBLIC_SCANNED)).requests
-        located = [r for r in recent if r.public and r.HasField("location") and not r.merged_into
-                   and math.isfinite(r.location.latitude) and math.isfinite(r.location.longitude)][:PLACES_SHOWN]
-        places = [{"kind": KIND_KEYS.get(r.kind, "complaint"), "category": r.category, "status": r.status,
-                   "date": portal.when(r.submitted_at),
-                   "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}"} for r in located]
+        commune = [
+            o.office_id
+            for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
+            if o.commune_code == found.commune_code
+        ] or [found.office_id]
+        recent = self.tickets.ListPublicRequests(
+            tickets_pb.PublicRequestsQuery(office_ids=commune, limit=PUBLIC_SCANNED)
+        ).requests
+        located = [
+            r
+            for r in recent
+            if r.public
+            and r.HasField("location")
+            and not r.merged_into
+            and math.isfinite(r.location.latitude)
+            and math.isfinite(r.location.longitude)
+        ][:PLACES_SHOWN]
+        places = [
+            {
+                "kind": KIND_KEYS.get(r.kind, "complaint"),
+                "category": r.category,
+                "status": r.status,
+                "date": portal.when(r.submitted_at),
+                "geo": f"{r.location.latitude:.4f},{r.location.longitude:.4f}",
+            }
+            for r in located
+        ]
         drawing = self._public_map(found, located, lang) if located else None
         figures = {
-            "total": stats.total, "answered": stats.answered,
+            "total": stats.total,
+            "answered": stats.answered,
             "median": _number(stats.median_working_days, lang) if stats.answered else None,
             # French puts a (no-break) space before %; Arabic and English do not.
             "within": _number(stats.within_deadline_share * 100, lang, 0) + ("\u202f%" if lang == "fr" else "%")
-            if stats.answered else None,
+            if stats.answered
+            else None,
             "satisfaction": _number(stats.satisfaction_average, lang) if stats.ratings else None,
             "ratings": stats.ratings,
             "by_kind": sorted(stats.by_kind.items(), key=lambda kv: (kv[0] == "other", -kv[1])),
         }
         return _render(
-            request, "office.html", slug=found.slug, name=portal.office_name(found, lang), zgh=found.name.zgh,
-            figures=figures, places=places, drawing=drawing, documents=[{"title": d.title, "href": f"/api/v1/library/{d.document_id}/file",
-                                         "date": d.document_date} for d in documents],
+            request,
+            "office.html",
+            slug=found.slug,
+            name=portal.office_name(found, lang),
+            zgh=found.name.zgh,
+            figures=figures,
+            places=places,
+            drawing=drawing,
+            documents=[
+                {"title": d.title, "href": f"/api/v1/library/{d.document_id}/file", "date": d.document_date}
+                for d in documents
+            ],
         )
 
     def _public_map(self, office, located, lang: str) -> public_map.Drawing:
@@ -95,10 +133,19 @@ class PublicPortal:
         if profile.HasField("location"):
             centre = (profile.location.latitude, profile.location.longitude)
         else:
-            centre = (sum(r.location.latitude for r in located) / len(located),
-                      sum(r.location.longitude for r in located) / len(located))
+            centre = (
+                sum(r.location.latitude for r in located) / len(located),
+                sum(r.location.longitude for r in located) / len(located),
+            )
         kinds, categories = STAFF_TEXT[lang]["kinds"], portal.TEXT[lang]["categories"]
-        return public_map.draw(centre, [
-            (r.location.latitude, r.location.longitude,
-             f"{kinds.get(KIND_KEYS.get(r.kind, 'complaint'), '')} · {categories.get(r.category, r.category)}")
-            for r in located])
+        return public_map.draw(
+            centre,
+            [
+                (
+                    r.location.latitude,
+                    r.location.longitude,
+                    f"{kinds.get(KIND_KEYS.get(r.kind, 'complaint'), '')} · {categories.get(r.category, r.category)}",
+                )
+                for r in located
+            ],
+        )

@@ -6,6 +6,7 @@ Plain Python (no nameko, no I/O) so the rules are tested alone. Buckets live in 
 one gateway replica: with N replicas behind a balancer a client gets up to N times the limit,
 which still stops a runaway script or a scraper.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,7 +19,7 @@ from collections import OrderedDict
 from typing import Callable, Iterable
 
 IP, CLIENT = "ip", "client"
-MAX_BUCKETS = 100_000       # the least recently used are forgotten (a forgotten bucket is full)
+MAX_BUCKETS = 100_000  # the least recently used are forgotten (a forgotten bucket is full)
 
 
 def trusted_networks(setting: str) -> tuple:
@@ -34,9 +35,9 @@ def trusted_networks(setting: str) -> tuple:
 
 def _address(text: str):
     text = text.strip()
-    if text.startswith("[") and "]" in text:            # [v6]:port
-        text = text[1:text.index("]")]
-    elif text.count(":") == 1:                          # v4:port
+    if text.startswith("[") and "]" in text:  # [v6]:port
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # v4:port
         text = text.split(":", 1)[0]
     try:
         return ipaddress.ip_address(text)
@@ -60,7 +61,7 @@ def client_address(peer: str, forwarded_for: str, trusted: Iterable) -> str:
     hops = [h for h in forwarded_for.split(",") if h.strip()] if forwarded_for else []
     while is_trusted(current) and hops:
         previous = _address(hops.pop())
-        if previous is None:        # a damaged header: the last proxy we trust is the source
+        if previous is None:  # a damaged header: the last proxy we trust is the source
             break
         current = previous
     return str(current)
@@ -74,8 +75,8 @@ def credential_key(secret: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Limit:
-    burst: int              # requests allowed at once
-    per_minute: float       # tokens put back per minute
+    burst: int  # requests allowed at once
+    per_minute: float  # tokens put back per minute
 
     @property
     def enabled(self) -> bool:
@@ -90,16 +91,17 @@ class Bucket:
 
 @dataclasses.dataclass(frozen=True)
 class Refusal:
-    kind: str               # IP or CLIENT: which limit was reached
-    retry_after: int        # whole seconds until one request would pass
+    kind: str  # IP or CLIENT: which limit was reached
+    retry_after: int  # whole seconds until one request would pass
 
 
 class RateLimiter:
     """Token buckets by (kind, key). A request passes only when every bucket it names has a
     token, and then takes one from each; a refused request takes nothing."""
 
-    def __init__(self, limits: dict[str, Limit], clock: Callable[[], float] = time.monotonic,
-                 max_buckets: int = MAX_BUCKETS):
+    def __init__(
+        self, limits: dict[str, Limit], clock: Callable[[], float] = time.monotonic, max_buckets: int = MAX_BUCKETS
+    ):
         self.limits = limits
         self.clock = clock
         self.max_buckets = max_buckets
@@ -124,8 +126,11 @@ class RateLimiter:
         """{kind: key} for each limit that applies (an empty key: that limit does not apply)."""
         now = self.clock()
         with self._lock:
-            chosen = [(kind, self._bucket(kind, key, now)) for kind, key in keys.items()
-                      if key and self.limits.get(kind) and self.limits[kind].enabled]
+            chosen = [
+                (kind, self._bucket(kind, key, now))
+                for kind, key in keys.items()
+                if key and self.limits.get(kind) and self.limits[kind].enabled
+            ]
             for kind, bucket in chosen:
                 if bucket.tokens < 1.0:
                     wait = (1.0 - bucket.tokens) * 60.0 / self.limits[kind].per_minute

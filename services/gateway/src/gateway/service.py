@@ -4,6 +4,7 @@ It owns no data. Every request gets a request id (also the trace id passed to th
 services), every error becomes a problem body, and nothing a service raises reaches the
 client as a stack trace.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,8 +78,20 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes, CitizenRoutes, InboxRoutes,
-                     Open311Routes, StaffPortal, StaffDesk, AdminPortal, PublicPortal, CitizenPortal):
+class GatewayService(
+    DocumentsRoutes,
+    AuthRoutes,
+    RegistryRoutes,
+    TicketsRoutes,
+    CitizenRoutes,
+    InboxRoutes,
+    Open311Routes,
+    StaffPortal,
+    StaffDesk,
+    AdminPortal,
+    PublicPortal,
+    CitizenPortal,
+):
     name = "gateway"
 
     trace_id = TraceContext()
@@ -177,8 +190,10 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
         for upload in form.files:
             stored = self.documents.StoreAttachment(
                 documents_pb.StoreAttachmentRequest(
-                    office_id=office.office_id, filename=upload.filename,
-                    declared_content_type=upload.content_type, content=upload.content,
+                    office_id=office.office_id,
+                    filename=upload.filename,
+                    declared_content_type=upload.content_type,
+                    content=upload.content,
                     owner_citizen_id=citizen_id,
                 ),
                 # A signed-in citizen's files are theirs: documents reads the verified token.
@@ -187,9 +202,16 @@ class GatewayService(DocumentsRoutes, AuthRoutes, RegistryRoutes, TicketsRoutes,
             attachment_ids.append(stored.attachment_id)
         return self.tickets.Submit(
             tickets_pb.SubmitRequest(
-                office_id=office.office_id, kind=form.kind, category=form.category,
-                description=form.description, citizen_id=citizen_id, attachment_ids=attachment_ids,
-                location=form.location, channel=channel, language=form.language, public=form.public,
+                office_id=office.office_id,
+                kind=form.kind,
+                category=form.category,
+                description=form.description,
+                citizen_id=citizen_id,
+                attachment_ids=attachment_ids,
+                location=form.location,
+                channel=channel,
+                language=form.language,
+                public=form.public,
             ),
             # A signed-in citizen's request is theirs: tickets reads the verified token.
             metadata=forward(request),

@@ -4,6 +4,7 @@ perhaps without an account), and the office's activity log (the registry's list,
 entry). Same session, form token and rendering as the other staff pages; the staff member's
 token goes on every gRPC call.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,12 +26,19 @@ from .staff_portal import SESSION_KEY, Session, _render, check_csrf, redirect, s
 from .http import guarded
 from .tickets_routes import REQUESTER_FIELDS, WALK_IN_KINDS
 
-ACTIVITY_KINDS = ("strategic_workshop", "forum", "observation_visit", "assessment_mission", "harmonization_workshop",
-                  "institutional_meeting", "exchange_visit")
+ACTIVITY_KINDS = (
+    "strategic_workshop",
+    "forum",
+    "observation_visit",
+    "assessment_mission",
+    "harmonization_workshop",
+    "institutional_meeting",
+    "exchange_visit",
+)
 WORKSHOP_THEMES = ("access_to_information", "participation", "facilitation_of_administration")
 PRIORITIES = (1, 2, 3, 4)
-ACTIVITIES_SHOWN = 50     # the registry lists oldest first (date, then id in time order)
-ASSIGNEES_SHOWN = 30      # each one is a call to identity for the name
+ACTIVITIES_SHOWN = 50  # the registry lists oldest first (date, then id in time order)
+ASSIGNEES_SHOWN = 30  # each one is a call to identity for the name
 ID_KINDS = ("cin", "residence_permit")
 FORMATS = ("electronic", "paper", "on_site")
 
@@ -50,8 +58,11 @@ def walk_in_subjects(entries, lang: str) -> list[dict]:
     other = portal.TEXT[lang]["categories"]["other"]
     groups = []
     for kind in WALK_IN_KINDS:
-        options = {f"{kind}:{e.category}": portal.office_name(e, lang) or e.code
-                   for e in entries if e.active and e.request_type == kind and e.category}
+        options = {
+            f"{kind}:{e.category}": portal.office_name(e, lang) or e.code
+            for e in entries
+            if e.active and e.request_type == kind and e.category
+        }
         groups.append({"kind": kind, "options": options or {f"{kind}:other": other}})
     return groups
 
@@ -83,8 +94,11 @@ class StaffDesk:
 
     def _office_choices(self, session: Session, action: str, lang: str) -> dict[str, str]:
         offices = self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
-        return {o.office_id: portal.office_name(o, lang) for o in offices if policy.decide(
-            session.caller, action, policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed}
+        return {
+            o.office_id: portal.office_name(o, lang)
+            for o in offices
+            if policy.decide(session.caller, action, policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed
+        }
 
     # --- assignment, on the ticket page ------------------------------------------------------
 
@@ -96,10 +110,11 @@ class StaffDesk:
         departments = sorted({e.department for e in entries if e.department} | ({ticket.department} - {""}))
         people = {session.caller.subject: DESK_TEXT[lang]["me"]}
         scope = self._scope({"office": ticket.office_id})
-        bindings = []          # a staff member who may not read the office's roles assigns to themselves
+        bindings = []  # a staff member who may not read the office's roles assigns to themselves
         if policy.decide(session.caller, "role.read", scope).allowed:
-            bindings = self.identity.ListRoles(identity_pb.ListRolesRequest(scope=self._scope_message(scope)),
-                                               metadata=session.metadata).bindings
+            bindings = self.identity.ListRoles(
+                identity_pb.ListRolesRequest(scope=self._scope_message(scope)), metadata=session.metadata
+            ).bindings
         for b in bindings[:ASSIGNEES_SHOWN]:
             if b.citizen_id not in people and b.role in ("staff", "office_manager", "information_officer"):
                 name = self._person_name(session, b.citizen_id)
@@ -132,15 +147,24 @@ class StaffDesk:
         session = self._desk_session(request)
         priority = request.form.get("priority", "0")
         try:
-            self.tickets.Assign(pb.AssignRequest(
-                ticket_id=ticket_id, department=request.form.get("department", "").strip()[:100],
-                assignee_id=request.form.get("assignee", "").strip()[:64],
-                priority=int(priority) if priority in ("1", "2", "3", "4") else 0), metadata=session.metadata)
+            self.tickets.Assign(
+                pb.AssignRequest(
+                    ticket_id=ticket_id,
+                    department=request.form.get("department", "").strip()[:100],
+                    assignee_id=request.form.get("assignee", "").strip()[:64],
+                    priority=int(priority) if priority in ("1", "2", "3", "4") else 0,
+                ),
+                metadata=session.metadata,
+            )
         except GrpcError as error:
             if not _refusal(error, ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED")):
                 raise
-            return self._ticket_page(request, ticket_id, 400 if error.code.name == "INVALID_ARGUMENT" else 403,
-                                     dict(_field_error(error), form="assign"))
+            return self._ticket_page(
+                request,
+                ticket_id,
+                400 if error.code.name == "INVALID_ARGUMENT" else 403,
+                dict(_field_error(error), form="assign"),
+            )
         return redirect(f"/staff/tickets/{quote(ticket_id)}?done=assign")
 
     # --- the walk-in form --------------------------------------------------------------------
@@ -155,10 +179,24 @@ class StaffDesk:
         offices = self._office_choices(session, "ticket.walk_in", lang)
         chosen = request.args.get("office") or form.get("office", "")
         chosen = chosen if chosen in offices else next(iter(offices), "")
-        entries = self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=chosen)).entries if chosen else []
-        return _desk(request, "staff_walk_in.html", status, here="/staff/walk-in", offices=offices, chosen=chosen,
-                     subjects=walk_in_subjects(entries, lang), id_kinds=ID_KINDS, formats=FORMATS,
-                     languages_named=LANGUAGE_NAMES, csrf=session.csrf, error=error, form=form)
+        entries = (
+            self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=chosen)).entries if chosen else []
+        )
+        return _desk(
+            request,
+            "staff_walk_in.html",
+            status,
+            here="/staff/walk-in",
+            offices=offices,
+            chosen=chosen,
+            subjects=walk_in_subjects(entries, lang),
+            id_kinds=ID_KINDS,
+            formats=FORMATS,
+            languages_named=LANGUAGE_NAMES,
+            csrf=session.csrf,
+            error=error,
+            form=form,
+        )
 
     @http("GET", "/staff/walk-in")
     @staff_page
@@ -180,10 +218,13 @@ class StaffDesk:
         # apart are still taken.
         kind, _, category = form.get("subject", "").partition(":")
         data = {
-            "office": form.get("office", ""), "kind": kind or form.get("kind", ""),
+            "office": form.get("office", ""),
+            "kind": kind or form.get("kind", ""),
             "category": category or form.get("category", ""),
-            "description": form.get("description", ""), "language": form.get("citizen_language", "ar"),
-            "urgent": form.get("urgent") == "1", "urgency_reason": form.get("urgency_reason", ""),
+            "description": form.get("description", ""),
+            "language": form.get("citizen_language", "ar"),
+            "urgent": form.get("urgent") == "1",
+            "urgency_reason": form.get("urgency_reason", ""),
             "requester": {k: form.get(f"requester_{k}", "").strip() for k in REQUESTER_FIELDS},
         }
         try:
@@ -204,18 +245,44 @@ class StaffDesk:
         chosen = chosen if chosen in offices else next(iter(offices), "")
         activities, may_record = [], False
         if chosen:
-            activities = self.registry.ListActivities(registry_pb.ListActivitiesRequest(office_id=chosen),
-                                                      metadata=session.metadata).activities
+            activities = self.registry.ListActivities(
+                registry_pb.ListActivitiesRequest(office_id=chosen), metadata=session.metadata
+            ).activities
             office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=chosen))
-            may_record = policy.decide(session.caller, "office.activity.record",
-                                       policy.Scope(office.instance_id, office.commune_code, office.office_id)).allowed
-        items = [{"kind": a.kind, "theme": a.theme, "held_on": a.held_on, "place": a.place, "title": a.title,
-                  "participants": a.participants.women + a.participants.men + a.participants.others,
-                  "women": a.participants.women} for a in list(reversed(activities))[:ACTIVITIES_SHOWN]]
-        return _desk(request, "staff_activities.html", status, here=f"/staff/activities?{urlencode({'office': chosen})}",
-                     offices=offices, chosen=chosen, items=items, may_record=may_record, kinds=ACTIVITY_KINDS,
-                     themes=WORKSHOP_THEMES, csrf=session.csrf, error=error, done=done or request.args.get("done", ""),
-                     today=dt.date.today().isoformat(), form=request.form if request.method == "POST" else {})
+            may_record = policy.decide(
+                session.caller,
+                "office.activity.record",
+                policy.Scope(office.instance_id, office.commune_code, office.office_id),
+            ).allowed
+        items = [
+            {
+                "kind": a.kind,
+                "theme": a.theme,
+                "held_on": a.held_on,
+                "place": a.place,
+                "title": a.title,
+                "participants": a.participants.women + a.participants.men + a.participants.others,
+                "women": a.participants.women,
+            }
+            for a in list(reversed(activities))[:ACTIVITIES_SHOWN]
+        ]
+        return _desk(
+            request,
+            "staff_activities.html",
+            status,
+            here=f"/staff/activities?{urlencode({'office': chosen})}",
+            offices=offices,
+            chosen=chosen,
+            items=items,
+            may_record=may_record,
+            kinds=ACTIVITY_KINDS,
+            themes=WORKSHOP_THEMES,
+            csrf=session.csrf,
+            error=error,
+            done=done or request.args.get("done", ""),
+            today=dt.date.today().isoformat(),
+            form=request.form if request.method == "POST" else {},
+        )
 
     @http("GET", "/staff/activities")
     @staff_page
@@ -233,16 +300,30 @@ class StaffDesk:
         session = self._desk_session(request)
         form = request.form
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=form.get("office", "")))
-        policy.require(session.caller, "office.activity.record",
-                       policy.Scope(office.instance_id, office.commune_code, office.office_id))
+        policy.require(
+            session.caller,
+            "office.activity.record",
+            policy.Scope(office.instance_id, office.commune_code, office.office_id),
+        )
         try:
-            participants = registry_pb.Participants(women=_count(form, "women"), men=_count(form, "men"),
-                                                    others=_count(form, "others"))
+            participants = registry_pb.Participants(
+                women=_count(form, "women"), men=_count(form, "men"), others=_count(form, "others")
+            )
             # The registry asks the policy again with the token: the check above only shapes the page.
-            self.registry.RecordActivity(registry_pb.RecordActivityRequest(activity=registry_pb.Activity(
-                office_id=office.office_id, kind=form.get("kind", ""), theme=form.get("theme", ""),
-                held_on=form.get("held_on", ""), place=form.get("place", "").strip()[:200],
-                title=form.get("title", "").strip()[:300], participants=participants)), metadata=session.metadata)
+            self.registry.RecordActivity(
+                registry_pb.RecordActivityRequest(
+                    activity=registry_pb.Activity(
+                        office_id=office.office_id,
+                        kind=form.get("kind", ""),
+                        theme=form.get("theme", ""),
+                        held_on=form.get("held_on", ""),
+                        place=form.get("place", "").strip()[:200],
+                        title=form.get("title", "").strip()[:300],
+                        participants=participants,
+                    )
+                ),
+                metadata=session.metadata,
+            )
         except (GrpcError, Refusal) as error:
             if not _refusal(error):
                 raise

@@ -11,6 +11,7 @@ token (random, set at sign-in, kept in its own cookie) that must match the cooki
 The staff member's token goes to the services on gRPC metadata (`caller.forward_token`), as
 the JSON staff routes do; the same policy (cokit.auth.policy) decides here first.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -56,7 +57,7 @@ class SessionCookies:
 STAFF_COOKIES = SessionCookies(STAFF_ACCESS_COOKIE, "co_staff_refresh", "co_staff_csrf", "/staff")
 ACCESS_COOKIE, REFRESH_COOKIE, CSRF_COOKIE = STAFF_COOKIES.access, STAFF_COOKIES.refresh, STAFF_COOKIES.csrf
 COOKIE_PATH = STAFF_COOKIES.path
-SESSION_SECONDS = 12 * 3600          # a working day; identity's refresh token lives longer
+SESSION_SECONDS = 12 * 3600  # a working day; identity's refresh token lives longer
 SESSION_KEY = "citizenoffice.staff_session"
 LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
 OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
@@ -64,8 +65,13 @@ OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dis
 # The message catalogue's `staff.*`, with the kinds, statuses, workflow steps and roles every
 # page names alike.
 STAFF_TEXT = {
-    lang: {**comessages.table("staff", lang), "kinds": KIND_LABELS[lang], "statuses": STATUS_LABELS[lang],
-           "actions": comessages.table("action", lang), "roles": comessages.table("role", lang)}
+    lang: {
+        **comessages.table("staff", lang),
+        "kinds": KIND_LABELS[lang],
+        "statuses": STATUS_LABELS[lang],
+        "actions": comessages.table("action", lang),
+        "roles": comessages.table("role", lang),
+    }
     for lang in portal.LANGUAGES
 }
 
@@ -75,7 +81,7 @@ class Session:
     caller: policy.Caller
     token: str
     csrf: str
-    refreshed: object = None      # identity's new TokenPair when the access token was renewed
+    refreshed: object = None  # identity's new TokenPair when the access token was renewed
 
     @property
     def metadata(self) -> list[tuple[str, str]]:
@@ -193,28 +199,54 @@ class StaffPortal:
 
     def _my_offices(self, caller: policy.Caller) -> list:
         offices = self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
-        return [o for o in offices if policy.decide(
-            caller, "ticket.queue.read", policy.Scope(o.instance_id, o.commune_code, o.office_id)).allowed]
+        return [
+            o
+            for o in offices
+            if policy.decide(
+                caller, "ticket.queue.read", policy.Scope(o.instance_id, o.commune_code, o.office_id)
+            ).allowed
+        ]
 
     # --- sign-in and sign-out ----------------------------------------------------------------
 
-    def _login_page(self, request, status: int = 200, error: str = "", cookies: SessionCookies = STAFF_COOKIES,
-                    **page) -> Response:
+    def _login_page(
+        self, request, status: int = 200, error: str = "", cookies: SessionCookies = STAFF_COOKIES, **page
+    ) -> Response:
         """The sign-in form; `page` may name another title and a note for this area's sign-in."""
         csrf = request.cookies.get(cookies.csrf) or secrets.token_urlsafe(32)
-        response = _render(request, "staff_login.html", status, here=cookies.login, error=error, csrf=csrf,
-                           next=safe_next(request.values.get("next", ""), cookies), login=request.form.get("login", ""),
-                           action=cookies.login, **page)
-        response.set_cookie(cookies.csrf, csrf, max_age=SESSION_SECONDS, path=cookies.path, secure=True,
-                            httponly=True, samesite="Strict")
+        response = _render(
+            request,
+            "staff_login.html",
+            status,
+            here=cookies.login,
+            error=error,
+            csrf=csrf,
+            next=safe_next(request.values.get("next", ""), cookies),
+            login=request.form.get("login", ""),
+            action=cookies.login,
+            **page,
+        )
+        response.set_cookie(
+            cookies.csrf,
+            csrf,
+            max_age=SESSION_SECONDS,
+            path=cookies.path,
+            secure=True,
+            httponly=True,
+            samesite="Strict",
+        )
         return response
 
     def _sign_in(self, request, cookies: SessionCookies = STAFF_COOKIES, **page) -> Response:
         check_csrf(request, cookies)
         try:
-            pair = self.identity.Login(identity_pb.LoginRequest(
-                login=request.form.get("login", "").strip(), password=request.form.get("password", ""),
-                source=source_address(request)))
+            pair = self.identity.Login(
+                identity_pb.LoginRequest(
+                    login=request.form.get("login", "").strip(),
+                    password=request.form.get("password", ""),
+                    source=source_address(request),
+                )
+            )
         except GrpcError as error:
             info = error_info(error.status)
             reason = info.reason if info else ""
@@ -226,7 +258,9 @@ class StaffPortal:
                 return self._login_page(request, 403, "not_verified", cookies, **page)
             raise
         response = redirect(safe_next(request.form.get("next", ""), cookies))
-        set_session_cookies(response, pair, csrf=secrets.token_urlsafe(32), cookies=cookies)   # a new session, a new form token
+        set_session_cookies(
+            response, pair, csrf=secrets.token_urlsafe(32), cookies=cookies
+        )  # a new session, a new form token
         return response
 
     def _sign_out(self, request, cookies: SessionCookies = STAFF_COOKIES) -> Response:
@@ -234,10 +268,12 @@ class StaffPortal:
         refresh = request.cookies.get(cookies.refresh, "")
         if refresh:
             try:
-                self.identity.Logout(identity_pb.LogoutRequest(refresh_token=refresh),
-                                     metadata=forward_token(request.cookies.get(cookies.access, "")))
+                self.identity.Logout(
+                    identity_pb.LogoutRequest(refresh_token=refresh),
+                    metadata=forward_token(request.cookies.get(cookies.access, "")),
+                )
             except GrpcError:
-                pass   # an expired or already ended session: signing out still clears the cookies
+                pass  # an expired or already ended session: signing out still clears the cookies
         response = redirect(cookies.login)
         clear_session_cookies(response, cookies)
         return response
@@ -279,22 +315,50 @@ class StaffPortal:
         items, next_link = [], ""
         if office_ids:
             kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
-            reply = self.tickets.Search(pb.SearchRequest(
-                office_ids=office_ids,
-                statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [], kinds=kinds, overdue=overdue,
-                assignee_id=session.caller.subject if mine else "",
-                text=request.args.get("q", "")[:200], page_size=25, page_token=request.args.get("page", "")), metadata=session.metadata)
-            items = [{
-                "id": i.ticket_id, "code": i.tracking_code, "kind": _kind(i.kind), "category": i.category,
-                "status": i.status, "office": names.get(i.office_id, ""), "overdue": i.overdue,
-                "submitted_at": portal.when(i.submitted_at), "due_at": portal.when(i.due_at),
-            } for i in reply.items]
+            reply = self.tickets.Search(
+                pb.SearchRequest(
+                    office_ids=office_ids,
+                    statuses=[status] if status in STAFF_TEXT["en"]["statuses"] else [],
+                    kinds=kinds,
+                    overdue=overdue,
+                    assignee_id=session.caller.subject if mine else "",
+                    text=request.args.get("q", "")[:200],
+                    page_size=25,
+                    page_token=request.args.get("page", ""),
+                ),
+                metadata=session.metadata,
+            )
+            items = [
+                {
+                    "id": i.ticket_id,
+                    "code": i.tracking_code,
+                    "kind": _kind(i.kind),
+                    "category": i.category,
+                    "status": i.status,
+                    "office": names.get(i.office_id, ""),
+                    "overdue": i.overdue,
+                    "submitted_at": portal.when(i.submitted_at),
+                    "due_at": portal.when(i.due_at),
+                }
+                for i in reply.items
+            ]
             if reply.next_page_token:
                 args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
                 next_link = "/staff?" + urlencode(args + [("page", reply.next_page_token)])
-        return _render(request, "staff_queue.html", items=items, offices=names, chosen=chosen, status_filter=status,
-                       kind=kind, overdue=overdue, mine=mine, q=request.args.get("q", ""), next_link=next_link,
-                       csrf=session.csrf)
+        return _render(
+            request,
+            "staff_queue.html",
+            items=items,
+            offices=names,
+            chosen=chosen,
+            status_filter=status,
+            kind=kind,
+            overdue=overdue,
+            mine=mine,
+            q=request.args.get("q", ""),
+            next_link=next_link,
+            csrf=session.csrf,
+        )
 
     # --- one ticket --------------------------------------------------------------------------
 
@@ -306,29 +370,63 @@ class StaffPortal:
         policy.require(session.caller, "ticket.read", scope)
         history = self.tickets.History(pb.GetTicketRequest(ticket_id=ticket_id), metadata=meta).entries
         thread = self.tickets.Thread(pb.ThreadRequest(ticket_id=ticket_id), metadata=meta).messages
-        events = [{"at": e.at, "type": "step", "action": e.action, "status": e.to_status, "role": e.actor_role,
-                   "details": dict(e.details)} for e in history]
-        events += [{"at": m.at, "type": "note" if m.internal else ("citizen" if m.author_role == "citizen" else "reply"),
-                    "role": m.author_role, "body": m.body} for m in thread]
+        events = [
+            {
+                "at": e.at,
+                "type": "step",
+                "action": e.action,
+                "status": e.to_status,
+                "role": e.actor_role,
+                "details": dict(e.details),
+            }
+            for e in history
+        ]
+        events += [
+            {
+                "at": m.at,
+                "type": "note" if m.internal else ("citizen" if m.author_role == "citizen" else "reply"),
+                "role": m.author_role,
+                "body": m.body,
+            }
+            for m in thread
+        ]
         events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
         mine = roles_here(session.caller, scope)
-        actions = [{"action": a.action, "required": list(a.required), "outcomes": OUTCOMES.get(a.action, ())}
-                   for a in ticket.action_details if mine & set(a.roles)]
+        actions = [
+            {"action": a.action, "required": list(a.required), "outcomes": OUTCOMES.get(a.action, ())}
+            for a in ticket.action_details
+            if mine & set(a.roles)
+        ]
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=ticket.office_id))
         lang = portal.language(request)
         assign = self._assign_context(session, ticket, lang)
         return _render(
-            request, "staff_ticket.html", status, here=f"/staff/tickets/{ticket_id}",
-            ticket={"id": ticket.ticket_id, "code": ticket.tracking_code, "kind": _kind(ticket.kind),
-                    "category": ticket.category, "status": ticket.status, "priority": ticket.priority,
-                    "department": ticket.department, "office": portal.office_name(office, lang),
-                    "assignee": self._assignee_name(session, ticket.assignee_id, assign["people"]),
-                    "attachments": ticket.attachment_count,
-                    "submitted_at": portal.when(ticket.submitted_at, with_time=True),
-                    "answer_by": portal.when(ticket.answer_by)},
-            events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events], actions=actions,
-            long_fields=LONG_FIELDS, csrf=session.csrf, error=error, done=request.args.get("done", ""),
-            form=request.form, assign=assign,
+            request,
+            "staff_ticket.html",
+            status,
+            here=f"/staff/tickets/{ticket_id}",
+            ticket={
+                "id": ticket.ticket_id,
+                "code": ticket.tracking_code,
+                "kind": _kind(ticket.kind),
+                "category": ticket.category,
+                "status": ticket.status,
+                "priority": ticket.priority,
+                "department": ticket.department,
+                "office": portal.office_name(office, lang),
+                "assignee": self._assignee_name(session, ticket.assignee_id, assign["people"]),
+                "attachments": ticket.attachment_count,
+                "submitted_at": portal.when(ticket.submitted_at, with_time=True),
+                "answer_by": portal.when(ticket.answer_by),
+            },
+            events=[dict(e, at=portal.when(e["at"], with_time=True)) for e in events],
+            actions=actions,
+            long_fields=LONG_FIELDS,
+            csrf=session.csrf,
+            error=error,
+            done=request.args.get("done", ""),
+            form=request.form,
+            assign=assign,
         )
 
     @http("GET", "/staff/tickets/<string:ticket_id>")
@@ -351,9 +449,12 @@ class StaffPortal:
         internal = request.form.get("internal") == "1"
         body = request.form.get("body", "").strip()
         if not body:
-            return self._ticket_page(request, ticket_id, 400, {"form": "note" if internal else "reply", "field": "body"})
-        self.tickets.PostMessage(pb.MessageRequest(ticket_id=ticket_id, body=body, internal=internal),
-                                 metadata=session.metadata)
+            return self._ticket_page(
+                request, ticket_id, 400, {"form": "note" if internal else "reply", "field": "body"}
+            )
+        self.tickets.PostMessage(
+            pb.MessageRequest(ticket_id=ticket_id, body=body, internal=internal), metadata=session.metadata
+        )
         return redirect(f"/staff/tickets/{quote(ticket_id)}?done={'note' if internal else 'reply'}")
 
     @http("POST", "/staff/tickets/<string:ticket_id>/transitions")
@@ -369,13 +470,18 @@ class StaffPortal:
         fields = {k: request.form.get(k, "").strip() for k in TRANSITION_FIELDS}
         try:
             # tickets reads the staff member from the token and picks the workflow role itself.
-            self.tickets.Transition(pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields),
-                                    metadata=session.metadata)
+            self.tickets.Transition(
+                pb.TransitionRequest(ticket_id=ticket_id, action=action, **fields), metadata=session.metadata
+            )
         except GrpcError as error:
             info = error_info(error.status)
             if error.code.name not in ("INVALID_ARGUMENT", "FAILED_PRECONDITION", "PERMISSION_DENIED"):
                 raise
             field = info.metadata.get("field", "") if info else ""
-            return self._ticket_page(request, ticket_id, 400 if error.code.name == "INVALID_ARGUMENT" else 409,
-                                     {"form": action, "field": field, "reason": info.reason if info else ""})
+            return self._ticket_page(
+                request,
+                ticket_id,
+                400 if error.code.name == "INVALID_ARGUMENT" else 409,
+                {"form": action, "field": field, "reason": info.reason if info else ""},
+            )
         return redirect(f"/staff/tickets/{quote(ticket_id)}?done={quote(action)}")

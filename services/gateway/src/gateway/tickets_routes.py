@@ -3,6 +3,7 @@ transitions. The caller is the signed-in staff member (cokit.auth); the policy s
 their roles reach the ticket's office. The bearer token goes on to tickets, which verifies it
 again and lets its workflow say which of the caller's roles may take this transition.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,13 +25,25 @@ policy.register_action("ticket.walk_in", OFFICE_WORKERS)
 policy.register_action("ticket.transition", OFFICE_WORKERS)
 
 WALK_IN_KINDS = {
-    "complaint": pb.COMPLAINT, "observation": pb.OBSERVATION, "suggestion": pb.SUGGESTION,
-    "information_request": pb.INFORMATION_REQUEST, "administrative_request": pb.ADMINISTRATIVE_REQUEST,
+    "complaint": pb.COMPLAINT,
+    "observation": pb.OBSERVATION,
+    "suggestion": pb.SUGGESTION,
+    "information_request": pb.INFORMATION_REQUEST,
+    "administrative_request": pb.ADMINISTRATIVE_REQUEST,
     "petition": pb.PETITION,
 }
 REQUESTER_FIELDS = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
-TRANSITION_FIELDS = ("reason", "answer", "outcome", "exception_code", "remedies", "redaction", "message",
-                     "committee", "session_date")
+TRANSITION_FIELDS = (
+    "reason",
+    "answer",
+    "outcome",
+    "exception_code",
+    "remedies",
+    "redaction",
+    "message",
+    "committee",
+    "session_date",
+)
 
 
 def _json(request) -> dict:
@@ -62,14 +75,21 @@ class TicketsRoutes:
         kind = WALK_IN_KINDS.get(str(data.get("kind", "complaint")))
         if kind is None:
             raise invalid_argument("KIND_UNKNOWN", f"kind is one of {', '.join(WALK_IN_KINDS)}", field="kind")
-        return self.tickets.Submit(pb.SubmitRequest(
-            office_id=office.office_id, kind=kind, category=str(data.get("category", "")),
-            description=str(data.get("description", "")), channel=pb.WALK_IN,
-            language=str(data.get("language", "ar")),
-            urgent=bool(data.get("urgent", False)), urgency_reason=str(data.get("urgency_reason", "")),
-            public=public_choice(data),
-            requester=pb.Requester(**{k: str(requester.get(k, "")) for k in REQUESTER_FIELDS}),
-        ), metadata=metadata)   # tickets records the verified clerk as the registrant
+        return self.tickets.Submit(
+            pb.SubmitRequest(
+                office_id=office.office_id,
+                kind=kind,
+                category=str(data.get("category", "")),
+                description=str(data.get("description", "")),
+                channel=pb.WALK_IN,
+                language=str(data.get("language", "ar")),
+                urgent=bool(data.get("urgent", False)),
+                urgency_reason=str(data.get("urgency_reason", "")),
+                public=public_choice(data),
+                requester=pb.Requester(**{k: str(requester.get(k, "")) for k in REQUESTER_FIELDS}),
+            ),
+            metadata=metadata,
+        )  # tickets records the verified clerk as the registrant
 
     @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/requester-erasure")
     @guarded
@@ -80,8 +100,9 @@ class TicketsRoutes:
         if not caller.authenticated:
             return problem(401, "AUTHENTICATION_REQUIRED", "sign in to do this", self.trace_id)
         data = _json(request)
-        status = self.tickets.EraseRequester(pb.EraseRequesterRequest(
-            ticket_id=ticket_id, reason=str(data.get("reason", ""))), metadata=forward(request))
+        status = self.tickets.EraseRequester(
+            pb.EraseRequesterRequest(ticket_id=ticket_id, reason=str(data.get("reason", ""))), metadata=forward(request)
+        )
         return json_response(status_json(status))
 
     @http("POST", "/api/v1/staff/tickets/<string:ticket_id>/transitions")
@@ -95,6 +116,8 @@ class TicketsRoutes:
         policy.require(caller, "ticket.transition", self._scope({"office": ticket.office_id}))
         fields = {k: str(data.get(k, "")) for k in TRANSITION_FIELDS}
         # tickets maps the caller's roles at this office to the workflow's actors itself.
-        status = self.tickets.Transition(pb.TransitionRequest(
-            ticket_id=ticket_id, action=str(data.get("action", "")), **fields), metadata=forward(request))
+        status = self.tickets.Transition(
+            pb.TransitionRequest(ticket_id=ticket_id, action=str(data.get("action", "")), **fields),
+            metadata=forward(request),
+        )
         return json_response(dict(status_json(status), available_actions=list(status.available_actions)))

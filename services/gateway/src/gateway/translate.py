@@ -1,4 +1,5 @@
 """HTTP input to gRPC requests and gRPC replies to JSON, in one place."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,7 +42,7 @@ class SubmissionForm:
     contact: dict | None
     location: tickets_pb.Location | None
     files: list[Upload]
-    public: bool | None = None    # None: not said (the category decides)
+    public: bool | None = None  # None: not said (the category decides)
 
 
 def _number(values, name: str) -> float | None:
@@ -105,9 +106,15 @@ def submission_from_form(request) -> SubmissionForm:
             address=str(values.get("address") or ""),
         )
     return SubmissionForm(
-        office=office, kind=KINDS[kind_name], category=str(values.get("category") or ""),
-        description=str(values.get("description") or ""), language=language,
-        contact=contact, location=location, files=files, public=public_choice(values),
+        office=office,
+        kind=KINDS[kind_name],
+        category=str(values.get("category") or ""),
+        description=str(values.get("description") or ""),
+        language=language,
+        contact=contact,
+        location=location,
+        files=files,
+        public=public_choice(values),
     )
 
 
@@ -150,9 +157,17 @@ def office_json(office) -> dict:
         "office_id": office.office_id,
         "slug": office.slug,
         "commune_code": office.commune_code,
-        "name": {k: v for k, v in (("ar", office.name.ar), ("fr", office.name.fr), ("zgh", office.name.zgh), ("en", office.name.en)) if v},
+        "name": {
+            k: v
+            for k, v in (
+                ("ar", office.name.ar),
+                ("fr", office.name.fr),
+                ("zgh", office.name.zgh),
+                ("en", office.name.en),
+            )
+            if v
+        },
         "status": office.status,
         "phase": registry_pb.Phase.Name(office.phase).lower(),
         "timezone": office.timezone,
     }
-

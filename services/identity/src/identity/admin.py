@@ -4,6 +4,7 @@ who cannot be granted through the API because nobody holds a role yet.
     python -m identity.admin grant --login admin@example.ma --role national_admin
     python -m identity.admin service-credentials [--master <base64>]   # the Secret's keys, as YAML
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,6 @@ import base64
 import os
 import sys
 
-import sqlalchemy as sa
 
 from cokit.auth import policy, service_identity
 from cokit.db import create_engine
@@ -33,11 +33,28 @@ def grant(database_url: str, instance: str, login: str, role: str, commune: str 
             if account is None or account["status"] != "active":
                 raise SystemExit("no active account has this login")
             binding_id = uuid7()
-            conn.execute(store.role_bindings.insert().values(
-                binding_id=binding_id, citizen_id=account["citizen_id"], role=role, instance_id=instance,
-                commune_code=commune, office_id=office, granted_by="operator", granted_at=store.now()))
-            store.record(conn, "role.granted", instance_id=instance, commune_code=commune, office_id=office,
-                         subject=account["citizen_id"], actor="operator", role=role)
+            conn.execute(
+                store.role_bindings.insert().values(
+                    binding_id=binding_id,
+                    citizen_id=account["citizen_id"],
+                    role=role,
+                    instance_id=instance,
+                    commune_code=commune,
+                    office_id=office,
+                    granted_by="operator",
+                    granted_at=store.now(),
+                )
+            )
+            store.record(
+                conn,
+                "role.granted",
+                instance_id=instance,
+                commune_code=commune,
+                office_id=office,
+                subject=account["citizen_id"],
+                actor="operator",
+                role=role,
+            )
         return binding_id
     finally:
         engine.dispose()

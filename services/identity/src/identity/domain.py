@@ -4,6 +4,7 @@ accounts: passwords, one-time codes, lockout, signing keys and tokens.
 Other services keep the citizen_id (a pseudonym) and ask identity for the contact when
 they must reach the person, so no e-mail or phone number travels in events or logs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,7 +60,9 @@ PASSWORD_MIN, PASSWORD_MAX = 10, 128
 def check_password_rules(password: str) -> None:
     if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
         raise invalid_argument(
-            "PASSWORD_WEAK", f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters", field="password",
+            "PASSWORD_WEAK",
+            f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
+            field="password",
         )
 
 
@@ -111,6 +114,7 @@ CODES_PER_TTL = 5  # codes one account may be sent per CODE_TTL (no SMS bombing 
 
 
 # --- lockout ----------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class Lockout:
@@ -175,11 +179,29 @@ def mint_access_token(private_pem: str, kid: str, claims: dict) -> str:
     return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
 
 
-def access_claims(*, issuer: str, audience: str, subject: str, session_id: str, instance: str,
-                  bindings: list[dict], ttl: int, now: dt.datetime, kind: str = "user") -> dict:
+def access_claims(
+    *,
+    issuer: str,
+    audience: str,
+    subject: str,
+    session_id: str,
+    instance: str,
+    bindings: list[dict],
+    ttl: int,
+    now: dt.datetime,
+    kind: str = "user",
+) -> dict:
     issued = int(now.timestamp())
     return {
-        "iss": issuer, "aud": audience, "sub": subject, "sid": session_id, "ins": instance,
-        "kind": kind, "roles": bindings, "iat": issued, "nbf": issued, "exp": issued + ttl,
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "sid": session_id,
+        "ins": instance,
+        "kind": kind,
+        "roles": bindings,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl,
         "jti": secrets.token_hex(8),
     }

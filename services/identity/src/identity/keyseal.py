@@ -5,6 +5,7 @@ associated data. A sealed key is stored as text `sealed:v1:<base64>` in the colu
 held the PEM; a key written before sealing existed (a PEM) still loads, and the next
 migration seals it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,10 +40,12 @@ class KeySealer:
         if not is_sealed(stored):
             return stored
         try:
-            return self._sealer.open(base64.b64decode(stored[len(PREFIX):], validate=True), kid)
+            return self._sealer.open(base64.b64decode(stored[len(PREFIX) :], validate=True), kid)
         except (sealing.InvalidTag, binascii.Error, ValueError):
-            raise KeySecretError(f"IDENTITY_KEY_SECRET does not open the signing key {kid}: it is not the "
-                                 "secret the keys were sealed with") from None
+            raise KeySecretError(
+                f"IDENTITY_KEY_SECRET does not open the signing key {kid}: it is not the "
+                "secret the keys were sealed with"
+            ) from None
 
     def __repr__(self) -> str:
         return "KeySealer(<secret hidden>)"

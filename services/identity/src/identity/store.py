@@ -1,5 +1,6 @@
 """The identity database: contacts, accounts, one-time codes, sessions, signing keys, roles,
 API keys, consents and the security audit trail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,9 +51,14 @@ def upsert_citizen(conn: sa.Connection, contact: Contact, instance_id: str) -> t
     citizen_id = uuid7()
     conn.execute(
         citizens.insert().values(
-            citizen_id=citizen_id, instance_id=instance_id, created_at=now,
-            email=contact.email or None, phone=contact.phone or None,
-            display_name=contact.display_name, language=contact.language, updated_at=now,
+            citizen_id=citizen_id,
+            instance_id=instance_id,
+            created_at=now,
+            email=contact.email or None,
+            phone=contact.phone or None,
+            display_name=contact.display_name,
+            language=contact.language,
+            updated_at=now,
         )
     )
     return get_citizen(conn, citizen_id), True
@@ -75,7 +81,7 @@ accounts = sa.Table(
     metadata,
     sa.Column("citizen_id", sa.String(36), sa.ForeignKey("citizens.citizen_id"), primary_key=True),
     sa.Column("password_hash", sa.String(200), nullable=True),
-    sa.Column("status", sa.String(24), nullable=False),   # pending_verification, active, erased
+    sa.Column("status", sa.String(24), nullable=False),  # pending_verification, active, erased
     _ts("verified_at"),
     sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
     _ts("last_failure_at"),
@@ -88,7 +94,7 @@ one_time_codes = sa.Table(
     metadata,
     sa.Column("code_id", sa.String(36), primary_key=True),
     sa.Column("citizen_id", sa.String(36), nullable=False, index=True),
-    sa.Column("purpose", sa.String(16), nullable=False),   # verify, reset
+    sa.Column("purpose", sa.String(16), nullable=False),  # verify, reset
     sa.Column("code_hash", sa.String(200), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     _ts("expires_at", False),
@@ -98,7 +104,7 @@ one_time_codes = sa.Table(
 sessions = sa.Table(
     "sessions",
     metadata,
-    sa.Column("session_id", sa.String(36), primary_key=True),   # one refresh-token family
+    sa.Column("session_id", sa.String(36), primary_key=True),  # one refresh-token family
     sa.Column("citizen_id", sa.String(36), nullable=False, index=True),
     _ts("created_at", False),
     _ts("revoked_at"),
@@ -193,13 +199,32 @@ security_events = sa.Table(
 )
 
 
-def record(conn, kind: str, *, instance_id: str, subject: str = "", actor: str = "", source_key: str = "",
-           commune_code: str = "", office_id: str = "", **detail) -> None:
-    conn.execute(security_events.insert().values(
-        event_id=uuid7(), kind=kind, subject=subject, actor=actor, source_key=source_key,
-        instance_id=instance_id, commune_code=commune_code, office_id=office_id,
-        detail=json.dumps(detail, sort_keys=True), at=now(),
-    ))
+def record(
+    conn,
+    kind: str,
+    *,
+    instance_id: str,
+    subject: str = "",
+    actor: str = "",
+    source_key: str = "",
+    commune_code: str = "",
+    office_id: str = "",
+    **detail,
+) -> None:
+    conn.execute(
+        security_events.insert().values(
+            event_id=uuid7(),
+            kind=kind,
+            subject=subject,
+            actor=actor,
+            source_key=source_key,
+            instance_id=instance_id,
+            commune_code=commune_code,
+            office_id=office_id,
+            detail=json.dumps(detail, sort_keys=True),
+            at=now(),
+        )
+    )
 
 
 def find_by_login(conn, login: str):
@@ -217,22 +242,34 @@ def get_account(conn, citizen_id: str):
 
 
 def active_bindings(conn, citizen_id: str) -> list[dict]:
-    rows = conn.execute(
-        sa.select(role_bindings).where(role_bindings.c.citizen_id == citizen_id, role_bindings.c.revoked_at.is_(None))
-        .order_by(role_bindings.c.granted_at)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(role_bindings)
+            .where(role_bindings.c.citizen_id == citizen_id, role_bindings.c.revoked_at.is_(None))
+            .order_by(role_bindings.c.granted_at)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
 def published_keys(conn) -> list[dict]:
-    rows = conn.execute(
-        sa.select(signing_keys).where(signing_keys.c.status.in_(("next", "active", "retired")))
-        .order_by(signing_keys.c.created_at)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(signing_keys)
+            .where(signing_keys.c.status.in_(("next", "active", "retired")))
+            .order_by(signing_keys.c.created_at)
+        )
+        .mappings()
+        .all()
+    )
     return [dict(r) for r in rows]
 
 
 def revoked_sessions_since(conn, since: dt.datetime) -> list[str]:
-    return list(conn.execute(
-        sa.select(sessions.c.session_id).where(sessions.c.revoked_at.is_not(None), sessions.c.revoked_at >= since)
-    ).scalars())
+    return list(
+        conn.execute(
+            sa.select(sessions.c.session_id).where(sessions.c.revoked_at.is_not(None), sessions.c.revoked_at >= since)
+        ).scalars()
+    )

@@ -5,6 +5,7 @@ The digest of an office and day has one id (uuid5), so its deliveries are unique
 member and channel like any other (deliveries.uq_delivery): a second run, a second replica or a
 redelivered event never sends one twice.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,10 @@ def digest_id(office_id: str, day: dt.date) -> str:
 
 
 def _lines(entries: list[dict]) -> str:
-    shown = [f"- {e.get('tracking_code') or e['ticket_id']} ({e['due_at'].strftime('%Y-%m-%d') if e['due_at'] else '?'})"
-             for e in entries[:MAX_LINES]]
+    shown = [
+        f"- {e.get('tracking_code') or e['ticket_id']} ({e['due_at'].strftime('%Y-%m-%d') if e['due_at'] else '?'})"
+        for e in entries[:MAX_LINES]
+    ]
     if len(entries) > MAX_LINES:
         shown.append(f"+ {len(entries) - MAX_LINES}")
     return "\n".join(shown) or "-"
@@ -39,8 +42,12 @@ def fields(entries: list[dict]) -> dict:
         latest[e["ticket_id"]] = e  # overdue after near: the ticket is listed once, as it stands now
     overdue = [e for e in latest.values() if e["kind"] == "overdue"]
     near = [e for e in latest.values() if e["kind"] == "deadline_near"]
-    return {"overdue_count": len(overdue), "near_count": len(near),
-            "overdue_list": _lines(overdue), "near_list": _lines(near)}
+    return {
+        "overdue_count": len(overdue),
+        "near_count": len(near),
+        "overdue_list": _lines(overdue),
+        "near_list": _lines(near),
+    }
 
 
 def recipients(staff_account_ids) -> list[str]:

@@ -5,6 +5,7 @@ pages so an e-mail names a kind or a status as the page does. A language the cat
 reads Arabic: Amazigh (Tifinagh) speakers get the Arabic text until the instance's translators
 add Amazigh to the catalogue.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,8 +42,9 @@ def status_label(status: str, language: str) -> str:
 def receipt_sentence(kind: str, language: str, submitted_on: str) -> str:
     """The receipt's first sentence, one per kind of request: its words agree with the kind."""
     key = f"notice.ticket_submitted.thanks.{kind}"
-    return comessages.text(key if comessages.has(key) else "notice.ticket_submitted.thanks_any_kind", language,
-                           submitted_on=submitted_on)
+    return comessages.text(
+        key if comessages.has(key) else "notice.ticket_submitted.thanks_any_kind", language, submitted_on=submitted_on
+    )
 
 
 def render(event_type: str, language: str, fields: dict) -> Message:
@@ -116,8 +118,9 @@ def check_timezone(name: str):
     try:
         return zoneinfo.ZoneInfo(name or "Africa/Casablanca")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise invalid_argument("TIMEZONE_UNKNOWN", "timezone is an IANA name like Africa/Casablanca",
-                               field="quiet_hours") from None
+        raise invalid_argument(
+            "TIMEZONE_UNKNOWN", "timezone is an IANA name like Africa/Casablanca", field="quiet_hours"
+        ) from None
 
 
 def quiet_until(now: dt.datetime, start: int, end: int, timezone: str) -> dt.datetime | None:
@@ -160,13 +163,15 @@ class SecurityMessage:
 
 def render_security(purpose: str, language: str, *, code: str = "", minutes: int = 0) -> SecurityMessage:
     key, chosen = SECURITY_TEMPLATES[purpose], comessages.language(language)
-    subject, body, sms = (comessages.text(f"{key}.{part}", chosen, code=code, minutes=minutes)
-                          for part in ("subject", "body", "sms"))
+    subject, body, sms = (
+        comessages.text(f"{key}.{part}", chosen, code=code, minutes=minutes) for part in ("subject", "body", "sms")
+    )
     return SecurityMessage(chosen, subject, body, sms[:SMS_MAX_CHARS])
 
 
-def check_security_request(channel: str, address: str, purpose: str, purposes: tuple[str, ...],
-                           code: str | None = None) -> None:
+def check_security_request(
+    channel: str, address: str, purpose: str, purposes: tuple[str, ...], code: str | None = None
+) -> None:
     """Refuses what cannot be sent; the messages name the field, never echo the value."""
     if channel not in CHANNELS:
         raise invalid_argument("CHANNEL_UNKNOWN", "channel is email or sms", field="channel")

@@ -8,6 +8,7 @@ recipient's preferences and quiet hours, sends, and retries with back-off; after
 attempt it records notification.failed and a dead letter on notifications.events.v1.dlq
 (the event and the reason, never the address or the text), in the same transaction.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -75,9 +76,9 @@ class Settings(SmtpSettings, ServiceSettings):
     sms_timeout: float = 10.0
     notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
     notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
-    registry_grpc_target: str = platform.local_target("registry")   # the staff of an office, for the digest
-    notifications_digest_hour: int = 7              # local hour from which the day's digest is sent
-    notifications_digest_interval: float = 600.0    # seconds between digest checks
+    registry_grpc_target: str = platform.local_target("registry")  # the staff of an office, for the digest
+    notifications_digest_hour: int = 7  # local hour from which the day's digest is sent
+    notifications_digest_interval: float = 600.0  # seconds between digest checks
 
     def __post_init__(self):
         problems = []
@@ -109,8 +110,10 @@ def ticket_fields(event, payload: tickets_pb2.TicketSubmitted) -> dict:
 
 def _retry_policy() -> tuple[int, float]:
     c = nameko.config
-    return (int(c.get("NOTIFICATIONS_MAX_ATTEMPTS", domain.MAX_ATTEMPTS)),
-            float(c.get("NOTIFICATIONS_FIRST_RETRY_SECONDS", domain.FIRST_BACKOFF_SECONDS)))
+    return (
+        int(c.get("NOTIFICATIONS_MAX_ATTEMPTS", domain.MAX_ATTEMPTS)),
+        float(c.get("NOTIFICATIONS_FIRST_RETRY_SECONDS", domain.FIRST_BACKOFF_SECONDS)),
+    )
 
 
 class NotificationsService(kit_service(pb)):
@@ -147,18 +150,41 @@ class NotificationsService(kit_service(pb)):
         with self.db.begin() as conn:
             if not event.mark_processed(conn) or store.is_erased(conn, citizen_id):
                 return
-            store.insert_ignoring_duplicate(conn, store.inbox_items, {
-                "item_id": uuid7(), "citizen_id": citizen_id, "event_id": event.event_id,
-                "kind": kind, "language": message.language, "subject": message.subject,
-                "body": message.body, "read": False, "created_at": now, "fields": json.dumps(fields),
-            })
+            store.insert_ignoring_duplicate(
+                conn,
+                store.inbox_items,
+                {
+                    "item_id": uuid7(),
+                    "citizen_id": citizen_id,
+                    "event_id": event.event_id,
+                    "kind": kind,
+                    "language": message.language,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "read": False,
+                    "created_at": now,
+                    "fields": json.dumps(fields),
+                },
+            )
             for channel in self._channels():
-                store.insert_ignoring_duplicate(conn, store.deliveries, {
-                    "delivery_id": uuid7(), "event_id": event.event_id, "channel": channel,
-                    "citizen_id": citizen_id, "kind": kind, "language": language,
-                    "fields": json.dumps(fields), "state": "pending", "attempts": 0, "last_error": "",
-                    "next_attempt_at": now, "created_at": now,
-                })
+                store.insert_ignoring_duplicate(
+                    conn,
+                    store.deliveries,
+                    {
+                        "delivery_id": uuid7(),
+                        "event_id": event.event_id,
+                        "channel": channel,
+                        "citizen_id": citizen_id,
+                        "kind": kind,
+                        "language": language,
+                        "fields": json.dumps(fields),
+                        "state": "pending",
+                        "attempts": 0,
+                        "last_error": "",
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    },
+                )
 
     def _channels(self) -> tuple[str, ...]:
         return domain.CHANNELS if self.sms is not None else (domain.EMAIL,)
@@ -179,8 +205,9 @@ class NotificationsService(kit_service(pb)):
         if domain.opted_out(opt_outs, channel, delivery["kind"]):
             return self._finish(delivery, "skipped", "opted out")
         if quiet is not None:
-            until = domain.quiet_until(dt.datetime.now(dt.timezone.utc), quiet["start_minute"], quiet["end_minute"],
-                                       quiet["timezone"])
+            until = domain.quiet_until(
+                dt.datetime.now(dt.timezone.utc), quiet["start_minute"], quiet["end_minute"], quiet["timezone"]
+            )
             if until is not None:
                 return self._postpone(delivery, until)
         try:
@@ -197,7 +224,10 @@ class NotificationsService(kit_service(pb)):
         try:
             if channel == domain.EMAIL:
                 self.mailer.send(
-                    address, message.subject, message.body, message.language,
+                    address,
+                    message.subject,
+                    message.body,
+                    message.language,
                     message_id=f"<{delivery['delivery_id']}@citizenoffice>",
                 )
             elif self.sms is None:
@@ -214,7 +244,8 @@ class NotificationsService(kit_service(pb)):
         """Quiet hours: wait without spending an attempt."""
         with self.db.begin() as conn:
             conn.execute(
-                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                store.deliveries.update()
+                .where(store.deliveries.c.delivery_id == delivery["delivery_id"])
                 .values(state="pending", next_attempt_at=until, claimed_at=None)
             )
 
@@ -222,44 +253,73 @@ class NotificationsService(kit_service(pb)):
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.begin() as conn:
             conn.execute(
-                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
-                .values(state=state, last_error=note[:300], attempts=delivery["attempts"] + 1,
-                        sent_at=now if state == "sent" else None, claimed_at=None)
+                store.deliveries.update()
+                .where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                .values(
+                    state=state,
+                    last_error=note[:300],
+                    attempts=delivery["attempts"] + 1,
+                    sent_at=now if state == "sent" else None,
+                    claimed_at=None,
+                )
             )
             if state == "sent":
-                self.events.add(conn, "notification.delivered", delivery["delivery_id"], pb.NotificationDelivered(
-                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
-                    channel=delivery["channel"]))
+                self.events.add(
+                    conn,
+                    "notification.delivered",
+                    delivery["delivery_id"],
+                    pb.NotificationDelivered(
+                        delivery_id=delivery["delivery_id"],
+                        source_event_id=delivery["event_id"],
+                        channel=delivery["channel"],
+                    ),
+                )
             elif state == "failed":
                 reason = domain.failure_reason(note)
-                failed = self.events.add(conn, "notification.failed", delivery["delivery_id"], pb.NotificationFailed(
-                    delivery_id=delivery["delivery_id"], source_event_id=delivery["event_id"],
-                    channel=delivery["channel"], attempts=delivery["attempts"] + 1, error=reason))
+                failed = self.events.add(
+                    conn,
+                    "notification.failed",
+                    delivery["delivery_id"],
+                    pb.NotificationFailed(
+                        delivery_id=delivery["delivery_id"],
+                        source_event_id=delivery["event_id"],
+                        channel=delivery["channel"],
+                        attempts=delivery["attempts"] + 1,
+                        error=reason,
+                    ),
+                )
                 self.events.dead_letter(conn, failed, reason)
-        log.info("delivery finished", extra={"delivery_id": delivery["delivery_id"], "channel": delivery["channel"],
-                                             "state": state})
+        log.info(
+            "delivery finished",
+            extra={"delivery_id": delivery["delivery_id"], "channel": delivery["channel"], "state": state},
+        )
 
     def _retry(self, delivery: dict, error: str) -> None:
         attempts = delivery["attempts"] + 1
         max_attempts, first_backoff = _retry_policy()
         if attempts >= max_attempts:
-            log.warning("delivery failed for good", extra={"delivery_id": delivery["delivery_id"],
-                                                          "error": domain.failure_reason(error)})
+            log.warning(
+                "delivery failed for good",
+                extra={"delivery_id": delivery["delivery_id"], "error": domain.failure_reason(error)},
+            )
             return self._finish(delivery, "failed", error)
         next_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(
-            seconds=domain.backoff_seconds(attempts, first_backoff))
+            seconds=domain.backoff_seconds(attempts, first_backoff)
+        )
         with self.db.begin() as conn:
             conn.execute(
-                store.deliveries.update().where(store.deliveries.c.delivery_id == delivery["delivery_id"])
-                .values(state="pending", attempts=attempts, last_error=error[:300], next_attempt_at=next_at,
-                        claimed_at=None)
+                store.deliveries.update()
+                .where(store.deliveries.c.delivery_id == delivery["delivery_id"])
+                .values(
+                    state="pending", attempts=attempts, last_error=error[:300], next_attempt_at=next_at, claimed_at=None
+                )
             )
         log.info("delivery will be retried", extra={"delivery_id": delivery["delivery_id"], "attempts": attempts})
 
     @consume(topic_for("identity"), group=GROUP + "-identity", types={"user.erased"})
     def on_identity_event(self, event):
         """user.erased: inbox and preferences deleted, deliveries kept as counts (store.erase)."""
-        if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
+        if event.payload is None or not event.payload.citizen_id:  # only user.erased reaches here (types)
             return
         with self.db.begin() as conn:
             counts = store.erase(conn, event.payload.citizen_id, dt.datetime.now(dt.timezone.utc))
@@ -270,8 +330,9 @@ class NotificationsService(kit_service(pb)):
     @grpc
     def SendOneTimeCode(self, request, context):
         self._allow("security.send")
-        domain.check_security_request(request.channel, request.address, request.purpose, domain.CODE_PURPOSES,
-                                      code=request.code)
+        domain.check_security_request(
+            request.channel, request.address, request.purpose, domain.CODE_PURPOSES, code=request.code
+        )
         minutes = request.expires_in_minutes if 0 < request.expires_in_minutes <= 24 * 60 else 15
         message = domain.render_security(request.purpose, request.language, code=request.code, minutes=minutes)
         return self._send_now(request, message)
@@ -289,9 +350,14 @@ class NotificationsService(kit_service(pb)):
         state, error = "sent", ""
         try:
             if channel == domain.EMAIL:
-                self.mailer.send(request.address.strip(), message.subject, message.body, message.language,
-                                 message_id=f"<{delivery_id}@citizenoffice>",
-                                 headers={"X-Citizenoffice-Kind": request.purpose})
+                self.mailer.send(
+                    request.address.strip(),
+                    message.subject,
+                    message.body,
+                    message.language,
+                    message_id=f"<{delivery_id}@citizenoffice>",
+                    headers={"X-Citizenoffice-Kind": request.purpose},
+                )
             elif self.sms is None:
                 state, error = "not_configured", "no SMS provider configured"
             else:
@@ -302,20 +368,32 @@ class NotificationsService(kit_service(pb)):
             state, error = "failed", domain.failure_reason(str(exc))
         now = dt.datetime.now(dt.timezone.utc)
         with self.db.begin() as conn:
-            conn.execute(store.deliveries.insert().values(
-                delivery_id=delivery_id, event_id=delivery_id, channel=channel, citizen_id=request.citizen_id,
-                kind=kind, language=message.language, fields="{}", state="sent" if state == "sent" else "failed",
-                attempts=1, last_error=error, next_attempt_at=now, created_at=now,
-                sent_at=now if state == "sent" else None,
-            ))
+            conn.execute(
+                store.deliveries.insert().values(
+                    delivery_id=delivery_id,
+                    event_id=delivery_id,
+                    channel=channel,
+                    citizen_id=request.citizen_id,
+                    kind=kind,
+                    language=message.language,
+                    fields="{}",
+                    state="sent" if state == "sent" else "failed",
+                    attempts=1,
+                    last_error=error,
+                    next_attempt_at=now,
+                    created_at=now,
+                    sent_at=now if state == "sent" else None,
+                )
+            )
         log.info("security message %s", state, extra={"delivery_id": delivery_id, "channel": channel, "kind": kind})
         if state == "rejected":
             raise invalid_argument("ADDRESS_REJECTED", f"the {channel} provider refuses this address", field="address")
         if state == "not_configured":
             raise failed_precondition("CHANNEL_NOT_CONFIGURED", f"this instance sends no {channel}", channel=channel)
         if state != "sent":
-            raise unavailable("CHANNEL_UNAVAILABLE", f"the {channel} channel cannot send now; try again shortly",
-                              channel=channel)
+            raise unavailable(
+                "CHANNEL_UNAVAILABLE", f"the {channel} channel cannot send now; try again shortly", channel=channel
+            )
         return pb.SendReply(delivery_id=delivery_id, channel=channel)
 
     # --- the caller's own inbox and data (the verified token decides whose) -------------------
@@ -344,8 +422,7 @@ class NotificationsService(kit_service(pb)):
             rows, unread = store.inbox_page(conn, citizen_id, after, size + 1)
         language = request.language or self._language_of(citizen_id)
         token = encode_page_token(rows[size - 1]["created_at"], rows[size - 1]["item_id"]) if len(rows) > size else ""
-        return pb.Inbox(items=[_inbox_message(r, language) for r in rows[:size]], unread=unread,
-                        next_page_token=token)
+        return pb.Inbox(items=[_inbox_message(r, language) for r in rows[:size]], unread=unread, next_page_token=token)
 
     def _language_of(self, citizen_id: str) -> str:
         """The language the account holds; '' (each item's own) when identity cannot say."""
@@ -361,14 +438,16 @@ class NotificationsService(kit_service(pb)):
             raise invalid_argument("ITEM_ID_REQUIRED", "item_id is required", field="item_id")
         items = store.inbox_items
         with self.db.begin() as conn:
-            found = conn.execute(sa.select(items.c.read).where(
-                items.c.item_id == request.item_id, items.c.citizen_id == citizen_id)).first()
+            found = conn.execute(
+                sa.select(items.c.read).where(items.c.item_id == request.item_id, items.c.citizen_id == citizen_id)
+            ).first()
             if found is None:
                 # Someone else's item answers the same: its existence is not told.
                 raise not_found("INBOX_ITEM_NOT_FOUND", "no such item in your inbox")
             result = conn.execute(
-                items.update().where(items.c.item_id == request.item_id, items.c.citizen_id == citizen_id,
-                                     items.c.read.is_(False)).values(read=True)
+                items.update()
+                .where(items.c.item_id == request.item_id, items.c.citizen_id == citizen_id, items.c.read.is_(False))
+                .values(read=True)
             )
         return pb.MarkReadResponse(changed=result.rowcount == 1)
 
@@ -387,8 +466,12 @@ class NotificationsService(kit_service(pb)):
         quiet_row = None
         if quiet.start or quiet.end:
             domain.check_timezone(quiet.timezone)
-            quiet_row = {"citizen_id": citizen_id, "start_minute": domain.parse_clock(quiet.start),
-                         "end_minute": domain.parse_clock(quiet.end), "timezone": quiet.timezone or "Africa/Casablanca"}
+            quiet_row = {
+                "citizen_id": citizen_id,
+                "start_minute": domain.parse_clock(quiet.start),
+                "end_minute": domain.parse_clock(quiet.end),
+                "timezone": quiet.timezone or "Africa/Casablanca",
+            }
         with self.db.begin() as conn:
             conn.execute(store.opt_outs.delete().where(store.opt_outs.c.citizen_id == citizen_id))
             for channel, kind in sorted(opt_outs):
@@ -402,12 +485,17 @@ class NotificationsService(kit_service(pb)):
         with self.db.connect() as conn:
             opt_outs = store.opt_outs_of(conn, citizen_id)
             quiet = store.quiet_hours_of(conn, citizen_id)
-        reply = pb.Preferences(citizen_id=citizen_id,
-                               opt_outs=[pb.OptOut(channel=c, kind=k) for c, k in sorted(opt_outs)])
+        reply = pb.Preferences(
+            citizen_id=citizen_id, opt_outs=[pb.OptOut(channel=c, kind=k) for c, k in sorted(opt_outs)]
+        )
         if quiet:
-            reply.quiet_hours.CopyFrom(pb.QuietHours(
-                start=f"{quiet['start_minute'] // 60:02d}:{quiet['start_minute'] % 60:02d}",
-                end=f"{quiet['end_minute'] // 60:02d}:{quiet['end_minute'] % 60:02d}", timezone=quiet["timezone"]))
+            reply.quiet_hours.CopyFrom(
+                pb.QuietHours(
+                    start=f"{quiet['start_minute'] // 60:02d}:{quiet['start_minute'] % 60:02d}",
+                    end=f"{quiet['end_minute'] // 60:02d}:{quiet['end_minute'] % 60:02d}",
+                    timezone=quiet["timezone"],
+                )
+            )
         return reply
 
     # --- the staff daily digest ----------------------------------------------------------------
@@ -423,9 +511,19 @@ class NotificationsService(kit_service(pb)):
         with self.db.begin() as conn:
             if not event.mark_processed(conn):
                 return
-            store.insert_ignoring_duplicate(conn, store.digest_entries, {
-                "event_id": event.event_id, "office_id": payload.office_id, "ticket_id": payload.ticket_id,
-                "tracking_code": payload.tracking_code[:16] or None, "kind": kind, "due_at": due, "created_at": dt.datetime.now(dt.timezone.utc)})
+            store.insert_ignoring_duplicate(
+                conn,
+                store.digest_entries,
+                {
+                    "event_id": event.event_id,
+                    "office_id": payload.office_id,
+                    "ticket_id": payload.ticket_id,
+                    "tracking_code": payload.tracking_code[:16] or None,
+                    "kind": kind,
+                    "due_at": due,
+                    "created_at": dt.datetime.now(dt.timezone.utc),
+                },
+            )
 
     @timer(interval=DIGEST_INTERVAL)
     def send_digests(self):
@@ -452,8 +550,10 @@ class NotificationsService(kit_service(pb)):
             try:
                 profile = self.registry.GetOfficeProfile(registry_pb2.GetOfficeRequest(office_id=office_id))
             except GrpcError as exc:
-                log.warning("digest postponed: the office's staff is unknown",
-                            extra={"office_id": office_id, "code": exc.code.name})
+                log.warning(
+                    "digest postponed: the office's staff is unknown",
+                    extra={"office_id": office_id, "code": exc.code.name},
+                )
                 continue
             staff = digest.recipients(m.account_id for m in profile.staff)
             with self.db.begin() as conn:
@@ -463,11 +563,24 @@ class NotificationsService(kit_service(pb)):
                 made += 1
                 fields = json.dumps(digest.fields(entries))
                 for account_id in staff:
-                    queued += store.insert_ignoring_duplicate(conn, store.deliveries, {
-                        "delivery_id": uuid7(), "event_id": digest.digest_id(office_id, day), "channel": domain.EMAIL,
-                        "citizen_id": account_id, "kind": digest.KIND, "language": "", "fields": fields,
-                        "state": "pending", "attempts": 0, "last_error": "", "next_attempt_at": now, "created_at": now,
-                    })
+                    queued += store.insert_ignoring_duplicate(
+                        conn,
+                        store.deliveries,
+                        {
+                            "delivery_id": uuid7(),
+                            "event_id": digest.digest_id(office_id, day),
+                            "channel": domain.EMAIL,
+                            "citizen_id": account_id,
+                            "kind": digest.KIND,
+                            "language": "",
+                            "fields": fields,
+                            "state": "pending",
+                            "attempts": 0,
+                            "last_error": "",
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        },
+                    )
             log.info("staff digest made", extra={"office_id": office_id, "entries": len(entries), "staff": len(staff)})
         return made, queued
 
@@ -485,8 +598,14 @@ def _inbox_message(row, language: str = "") -> pb.InboxItem:
     if language and row.get("fields") and row["kind"] in domain.TEMPLATES:
         shown = domain.render(row["kind"], language, json.loads(row["fields"]))
     return pb.InboxItem(
-        item_id=row["item_id"], event_id=row["event_id"], kind=row["kind"], language=shown.language,
-        subject=shown.subject, body=shown.body, read=row["read"], created_at=created,
+        item_id=row["item_id"],
+        event_id=row["event_id"],
+        kind=row["kind"],
+        language=shown.language,
+        subject=shown.subject,
+        body=shown.body,
+        read=row["read"],
+        created_at=created,
     )
 
 

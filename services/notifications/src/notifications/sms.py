@@ -5,6 +5,7 @@ adapter class with the same `send`. The delivery id is sent as the client refere
 a provider that receives the same reference twice (a retry after a lost answer) sends
 one SMS.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,7 +41,9 @@ class HttpSmsProvider:
         s = self.settings
         body = json.dumps({"to": to, "from": s.sender, "text": text, "reference": reference}).encode()
         request = urllib.request.Request(
-            f"{s.url.rstrip('/')}/v1/messages", data=body, method="POST",
+            f"{s.url.rstrip('/')}/v1/messages",
+            data=body,
+            method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {s.api_key}"},
         )
         try:
@@ -60,10 +63,18 @@ class SmsProvider(DependencyProvider):
     def setup(self):
         c = nameko.config
         url = c.get("SMS_PROVIDER_URL", "")
-        self.provider = HttpSmsProvider(SmsSettings(
-            url=url, api_key=c.get("SMS_API_KEY", ""), sender=c.get("SMS_SENDER", "BureauCitoyen"),
-            timeout=float(c.get("SMS_TIMEOUT", 10.0)),
-        )) if url else None
+        self.provider = (
+            HttpSmsProvider(
+                SmsSettings(
+                    url=url,
+                    api_key=c.get("SMS_API_KEY", ""),
+                    sender=c.get("SMS_SENDER", "BureauCitoyen"),
+                    timeout=float(c.get("SMS_TIMEOUT", 10.0)),
+                )
+            )
+            if url
+            else None
+        )
 
     def get_dependency(self, worker_ctx):
         return self.provider

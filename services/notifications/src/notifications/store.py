@@ -3,6 +3,7 @@
 A delivery is unique per (source event, channel, recipient): a redelivered event finds its
 row and sends nothing more.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -119,38 +120,84 @@ def erase(conn: sa.Connection, citizen_id: str, now) -> dict[str, int]:
         + conn.execute(quiet_hours.delete().where(quiet_hours.c.citizen_id == citizen_id)).rowcount,
     }
     mine = deliveries.c.citizen_id == citizen_id
-    counts["cancelled"] = conn.execute(deliveries.update().where(mine, deliveries.c.state == "pending")
-                                       .values(state=CANCELLED, claimed_at=None, **ERASED_DELIVERY)).rowcount
-    counts["deliveries"] = conn.execute(deliveries.update().where(
-        mine, sa.or_(deliveries.c.fields != ERASED_DELIVERY["fields"],
-                     deliveries.c.last_error != ERASED_DELIVERY["last_error"])).values(**ERASED_DELIVERY)).rowcount
+    counts["cancelled"] = conn.execute(
+        deliveries.update()
+        .where(mine, deliveries.c.state == "pending")
+        .values(state=CANCELLED, claimed_at=None, **ERASED_DELIVERY)
+    ).rowcount
+    counts["deliveries"] = conn.execute(
+        deliveries.update()
+        .where(
+            mine,
+            sa.or_(
+                deliveries.c.fields != ERASED_DELIVERY["fields"],
+                deliveries.c.last_error != ERASED_DELIVERY["last_error"],
+            ),
+        )
+        .values(**ERASED_DELIVERY)
+    ).rowcount
     insert_ignoring_duplicate(conn, erased_citizens, {"citizen_id": citizen_id, "erased_at": now})
     return counts
 
 
 def is_erased(conn: sa.Connection, citizen_id: str) -> bool:
-    return conn.execute(sa.select(erased_citizens.c.citizen_id)
-                        .where(erased_citizens.c.citizen_id == citizen_id)).first() is not None
+    return (
+        conn.execute(sa.select(erased_citizens.c.citizen_id).where(erased_citizens.c.citizen_id == citizen_id)).first()
+        is not None
+    )
 
 
 def export(conn: sa.Connection, citizen_id: str) -> dict:
     """What this service holds about the person: inbox, preferences and what was sent to them."""
+
     def when(value):
         return as_utc(value).isoformat() if value is not None else None
 
-    inbox = conn.execute(sa.select(inbox_items).where(inbox_items.c.citizen_id == citizen_id)
-                         .order_by(inbox_items.c.created_at)).mappings().all()
-    sent = conn.execute(sa.select(deliveries).where(deliveries.c.citizen_id == citizen_id)
-                        .order_by(deliveries.c.created_at)).mappings().all()
+    inbox = (
+        conn.execute(
+            sa.select(inbox_items).where(inbox_items.c.citizen_id == citizen_id).order_by(inbox_items.c.created_at)
+        )
+        .mappings()
+        .all()
+    )
+    sent = (
+        conn.execute(
+            sa.select(deliveries).where(deliveries.c.citizen_id == citizen_id).order_by(deliveries.c.created_at)
+        )
+        .mappings()
+        .all()
+    )
     quiet = quiet_hours_of(conn, citizen_id)
     return {
-        "inbox": [{"kind": r["kind"], "language": r["language"], "subject": r["subject"], "body": r["body"],
-                   "read": bool(r["read"]), "at": when(r["created_at"])} for r in inbox],
+        "inbox": [
+            {
+                "kind": r["kind"],
+                "language": r["language"],
+                "subject": r["subject"],
+                "body": r["body"],
+                "read": bool(r["read"]),
+                "at": when(r["created_at"]),
+            }
+            for r in inbox
+        ],
         "opt_outs": [{"channel": c, "kind": k} for c, k in sorted(opt_outs_of(conn, citizen_id))],
-        "quiet_hours": {"start_minute": quiet["start_minute"], "end_minute": quiet["end_minute"],
-                        "timezone": quiet["timezone"]} if quiet else None,
-        "deliveries": [{"channel": r["channel"], "kind": r["kind"], "state": r["state"],
-                        "at": when(r["created_at"]), "sent_at": when(r["sent_at"])} for r in sent],
+        "quiet_hours": {
+            "start_minute": quiet["start_minute"],
+            "end_minute": quiet["end_minute"],
+            "timezone": quiet["timezone"],
+        }
+        if quiet
+        else None,
+        "deliveries": [
+            {
+                "channel": r["channel"],
+                "kind": r["kind"],
+                "state": r["state"],
+                "at": when(r["created_at"]),
+                "sent_at": when(r["sent_at"]),
+            }
+            for r in sent
+        ],
     }
 
 
@@ -181,9 +228,11 @@ def claim_due(conn: sa.Connection, now, stale_before, limit: int) -> list[dict]:
     """
     stale = sa.and_(deliveries.c.state == "sending", deliveries.c.claimed_at < stale_before)
     due = sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= now)
-    candidates = conn.execute(
-        sa.select(deliveries).where(sa.or_(due, stale)).order_by(deliveries.c.created_at).limit(limit)
-    ).mappings().all()
+    candidates = (
+        conn.execute(sa.select(deliveries).where(sa.or_(due, stale)).order_by(deliveries.c.created_at).limit(limit))
+        .mappings()
+        .all()
+    )
     claimed = []
     for row in candidates:
         result = conn.execute(
@@ -209,18 +258,28 @@ def inbox_page(conn: sa.Connection, citizen_id: str, after, limit: int):
     query = sa.select(inbox_items).where(mine)
     if after is not None:
         at, item_id = after
-        query = query.where(sa.or_(inbox_items.c.created_at < at,
-                                   sa.and_(inbox_items.c.created_at == at, inbox_items.c.item_id < item_id)))
-    rows = conn.execute(query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.item_id.desc())
-                        .limit(limit)).mappings().all()
-    unread = conn.execute(sa.select(sa.func.count()).select_from(inbox_items)
-                          .where(mine, inbox_items.c.read.is_(False))).scalar_one()
+        query = query.where(
+            sa.or_(
+                inbox_items.c.created_at < at, sa.and_(inbox_items.c.created_at == at, inbox_items.c.item_id < item_id)
+            )
+        )
+    rows = (
+        conn.execute(query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.item_id.desc()).limit(limit))
+        .mappings()
+        .all()
+    )
+    unread = conn.execute(
+        sa.select(sa.func.count()).select_from(inbox_items).where(mine, inbox_items.c.read.is_(False))
+    ).scalar_one()
     return rows, unread
 
 
 def offices_awaiting_digest(conn: sa.Connection) -> list[str]:
-    return list(conn.execute(sa.select(digest_entries.c.office_id).where(digest_entries.c.digest_day.is_(None))
-                             .distinct()).scalars())
+    return list(
+        conn.execute(
+            sa.select(digest_entries.c.office_id).where(digest_entries.c.digest_day.is_(None)).distinct()
+        ).scalars()
+    )
 
 
 def take_digest(conn: sa.Connection, office_id: str, day: str, now) -> list[dict] | None:
@@ -230,6 +289,9 @@ def take_digest(conn: sa.Connection, office_id: str, day: str, now) -> list[dict
         return None
     mine = sa.and_(digest_entries.c.office_id == office_id, digest_entries.c.digest_day.is_(None))
     rows = conn.execute(sa.select(digest_entries).where(mine)).mappings().all()
-    conn.execute(digest_entries.update().where(
-        digest_entries.c.event_id.in_([r["event_id"] for r in rows])).values(digest_day=day))
+    conn.execute(
+        digest_entries.update()
+        .where(digest_entries.c.event_id.in_([r["event_id"] for r in rows]))
+        .values(digest_day=day)
+    )
     return [dict(r) for r in rows]

@@ -5,6 +5,7 @@ calendar, so each year's dates are entered (first as estimates, then confirmed b
 once announced). Both are data: a partner instance has its own list and weekend.
 The arithmetic itself lives in cokit.calendar, shared with the services that cache it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,8 +58,9 @@ def validate_rule(rule: HolidayRule) -> HolidayRule:
         try:
             dt.date(2024, rule.month, rule.day)  # a leap year accepts every real month/day
         except (ValueError, TypeError):
-            raise invalid_argument("BAD_HOLIDAY_DATE", "a recurring holiday needs a real month and day",
-                                   field="month_day") from None
+            raise invalid_argument(
+                "BAD_HOLIDAY_DATE", "a recurring holiday needs a real month and day", field="month_day"
+            ) from None
     elif not 1900 <= rule.on_date.year <= 2200:
         raise invalid_argument("BAD_HOLIDAY_DATE", "the date is out of range", field="date")
     return rule

@@ -3,6 +3,7 @@
 Every office goes through creation, implementation, operationalization, evaluation and
 institutionalization; its status says whether citizens can be served there today.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,7 +36,9 @@ class OfficeSeed:
 SEED_OFFICES = (
     OfficeSeed("tetouan", "tetouan", "تطوان", "Tétouan", "ⵜⵉⵟⵟⴰⵡⵉⵏ", "Tetouan", "implementation", "operational"),
     OfficeSeed("oued-laou", "oued-laou", "واد لاو", "Oued Laou", "", "Oued Laou", "implementation", "operational"),
-    OfficeSeed("chefchaouen", "chefchaouen", "شفشاون", "Chefchaouen", "ⴰⵛⵛⴰⵡⵏ", "Chefchaouen", "implementation", "operational"),
+    OfficeSeed(
+        "chefchaouen", "chefchaouen", "شفشاون", "Chefchaouen", "ⴰⵛⵛⴰⵡⵏ", "Chefchaouen", "implementation", "operational"
+    ),
     OfficeSeed("mdiq", "mdiq", "المضيق", "M'diq", "", "M'diq", "implementation", "operational"),
     OfficeSeed("martil", "martil", "مرتيل", "Martil", "", "Martil", "implementation", "operational"),
     OfficeSeed("ouazzane", "ouazzane", "وزان", "Ouazzane", "", "Ouazzane", "creation", "being_implemented"),
@@ -49,6 +52,7 @@ def accepts_requests(status: str) -> bool:
 
 # --- phases ------------------------------------------------------------------------------
 
+
 def check_phase_change(current: str, new: str, reason: str) -> None:
     """Phases move forward; going back (an office closed and reopened, a failed evaluation)
     happens but must be explained, since the initiative reports counts per phase."""
@@ -58,8 +62,10 @@ def check_phase_change(current: str, new: str, reason: str) -> None:
         raise failed_precondition("PHASE_UNCHANGED", f"the office is already in {new}", phase=new)
     if PHASES.index(new) < PHASES.index(current) and not reason.strip():
         raise failed_precondition(
-            "PHASE_BACKWARDS_NEEDS_REASON", f"going back from {current} to {new} needs a reason",
-            current=current, requested=new,
+            "PHASE_BACKWARDS_NEEDS_REASON",
+            f"going back from {current} to {new} needs a reason",
+            current=current,
+            requested=new,
         )
 
 
@@ -96,7 +102,9 @@ def details_problems(details: OfficeDetails) -> list[tuple[str, str, str]]:
         problems.append(("location", "BAD_COORDINATES", "give both latitude and longitude, or neither"))
     elif lat is not None:
         if not (_math.isfinite(lat) and -90 <= lat <= 90) or not (_math.isfinite(lon) and -180 <= lon <= 180):
-            problems.append(("location", "BAD_COORDINATES", "latitude must be within -90..90 and longitude within -180..180"))
+            problems.append(
+                ("location", "BAD_COORDINATES", "latitude must be within -90..90 and longitude within -180..180")
+            )
     for hours in details.opening_hours:
         if hours.weekday not in WEEKDAYS:
             problems.append(("opening_hours", "BAD_OPENING_HOURS", f"weekday must be one of {', '.join(WEEKDAYS)}"))
@@ -195,8 +203,10 @@ def achievements(offices, activities) -> Figures:
     """`offices`: (status, phase) pairs; `activities`: (kind, theme, count, women, men, others)
     rows, one per activity or already summed per kind and theme."""
     figures = Figures(
-        offices_by_status={s: 0 for s in STATUSES}, offices_by_phase={p: 0 for p in PHASES},
-        activities={p: {} for p in PHASES}, themes={t: 0 for t in WORKSHOP_THEMES},
+        offices_by_status={s: 0 for s in STATUSES},
+        offices_by_phase={p: 0 for p in PHASES},
+        activities={p: {} for p in PHASES},
+        themes={t: 0 for t in WORKSHOP_THEMES},
     )
     for status, phase in offices:
         figures.offices_by_status[status] = figures.offices_by_status.get(status, 0) + 1
@@ -215,8 +225,10 @@ def achievements(offices, activities) -> Figures:
 def merge(parts) -> Figures:
     """The federation's figures: the sum of every instance's."""
     total = Figures(
-        offices_by_status={s: 0 for s in STATUSES}, offices_by_phase={p: 0 for p in PHASES},
-        activities={p: {} for p in PHASES}, themes={t: 0 for t in WORKSHOP_THEMES},
+        offices_by_status={s: 0 for s in STATUSES},
+        offices_by_phase={p: 0 for p in PHASES},
+        activities={p: {} for p in PHASES},
+        themes={t: 0 for t in WORKSHOP_THEMES},
     )
     for part in parts:
         for status, n in part.offices_by_status.items():
@@ -276,8 +288,8 @@ class CatalogueEntry:
     requires_location: bool = False
     requires_attachments: bool = False
     active: bool = True
-    publicity: str = ""                      # empty: the request type's default
-    anonymous_allowed: bool | None = None    # None: the request type's default
+    publicity: str = ""  # empty: the request type's default
+    anonymous_allowed: bool | None = None  # None: the request type's default
 
     def __post_init__(self):
         if not self.publicity:
@@ -300,8 +312,13 @@ def entry_problems(entry: CatalogueEntry) -> list[tuple[str, str, str]]:
     if entry.publicity not in PUBLICITY:
         problems.append(("publicity", "BAD_PUBLICITY", f"publicity must be one of {', '.join(PUBLICITY)}"))
     if entry.anonymous_allowed and entry.request_type in IDENTIFIED_BY_LAW:
-        problems.append(("anonymous_allowed", "ANONYMITY_NOT_LAWFUL",
-                         f"the law names who files a {entry.request_type}: anonymous requests cannot be allowed"))
+        problems.append(
+            (
+                "anonymous_allowed",
+                "ANONYMITY_NOT_LAWFUL",
+                f"the law names who files a {entry.request_type}: anonymous requests cannot be allowed",
+            )
+        )
     return problems
 
 
@@ -311,27 +328,148 @@ _P = "Loi organique 113-14 relative aux communes, art. 121-125"
 
 
 def _c(code, rtype, category, fr, ar, en, count, unit, basis, dept, loc=False, att=False, publicity="", anonymous=None):
-    return CatalogueEntry(code, rtype, category, fr, ar, "", en, count, unit, basis, dept, loc, att,
-                          publicity=publicity, anonymous_allowed=anonymous)
+    return CatalogueEntry(
+        code,
+        rtype,
+        category,
+        fr,
+        ar,
+        "",
+        en,
+        count,
+        unit,
+        basis,
+        dept,
+        loc,
+        att,
+        publicity=publicity,
+        anonymous_allowed=anonymous,
+    )
 
 
 # Copied to every new office; each office then edits its own catalogue. Publicity and anonymity
 # follow the request type's defaults, except civil status: a complaint about one's own civil-
 # status documents is about a named person's file, so it is never public nor anonymous.
 DEFAULT_CATALOGUE = (
-    _c("roads", "complaint", "roads", "Voirie et chaussée", "الطرق والأرصفة", "Roads and pavements", 2, "months", _L, "Service technique", True),
-    _c("lighting", "complaint", "lighting", "Éclairage public", "الإنارة العمومية", "Street lighting", 2, "months", _L, "Service technique", True),
-    _c("waste", "complaint", "waste", "Propreté et déchets", "النظافة والنفايات", "Waste and cleanliness", 2, "months", _L, "Service d'hygiène", True),
-    _c("water", "complaint", "water", "Eau et assainissement", "الماء والتطهير", "Water and sanitation", 2, "months", _L, "Service technique", True),
-    _c("civil-status", "complaint", "civil_status", "Documents d'état civil", "وثائق الحالة المدنية", "Civil-status documents", 2, "months", _L, "Bureau d'état civil",
-       publicity="private", anonymous=False),
-    _c("urbanism", "complaint", "urbanism", "Urbanisme et autorisations", "التعمير والرخص", "Planning and permits", 2, "months", _L, "Service de l'urbanisme", True, True),
-    _c("observation", "observation", "general", "Observation", "ملاحظة", "Observation", 2, "months", _L, "Bureau citoyen"),
+    _c(
+        "roads",
+        "complaint",
+        "roads",
+        "Voirie et chaussée",
+        "الطرق والأرصفة",
+        "Roads and pavements",
+        2,
+        "months",
+        _L,
+        "Service technique",
+        True,
+    ),
+    _c(
+        "lighting",
+        "complaint",
+        "lighting",
+        "Éclairage public",
+        "الإنارة العمومية",
+        "Street lighting",
+        2,
+        "months",
+        _L,
+        "Service technique",
+        True,
+    ),
+    _c(
+        "waste",
+        "complaint",
+        "waste",
+        "Propreté et déchets",
+        "النظافة والنفايات",
+        "Waste and cleanliness",
+        2,
+        "months",
+        _L,
+        "Service d'hygiène",
+        True,
+    ),
+    _c(
+        "water",
+        "complaint",
+        "water",
+        "Eau et assainissement",
+        "الماء والتطهير",
+        "Water and sanitation",
+        2,
+        "months",
+        _L,
+        "Service technique",
+        True,
+    ),
+    _c(
+        "civil-status",
+        "complaint",
+        "civil_status",
+        "Documents d'état civil",
+        "وثائق الحالة المدنية",
+        "Civil-status documents",
+        2,
+        "months",
+        _L,
+        "Bureau d'état civil",
+        publicity="private",
+        anonymous=False,
+    ),
+    _c(
+        "urbanism",
+        "complaint",
+        "urbanism",
+        "Urbanisme et autorisations",
+        "التعمير والرخص",
+        "Planning and permits",
+        2,
+        "months",
+        _L,
+        "Service de l'urbanisme",
+        True,
+        True,
+    ),
+    _c(
+        "observation",
+        "observation",
+        "general",
+        "Observation",
+        "ملاحظة",
+        "Observation",
+        2,
+        "months",
+        _L,
+        "Bureau citoyen",
+    ),
     _c("suggestion", "suggestion", "general", "Suggestion", "اقتراح", "Suggestion", 2, "months", _L, "Bureau citoyen"),
-    _c("information", "information_request", "information", "Demande d'accès à l'information", "طلب الحصول على المعلومات",
-       "Access to information", 20, "working_days", _I, "Chargé de l'information"),
-    _c("petition", "petition", "council", "Pétition au conseil communal", "عريضة إلى المجلس الجماعي",
-       "Petition to the council", 3, "months", _P, "Bureau du conseil", False, True),
+    _c(
+        "information",
+        "information_request",
+        "information",
+        "Demande d'accès à l'information",
+        "طلب الحصول على المعلومات",
+        "Access to information",
+        20,
+        "working_days",
+        _I,
+        "Chargé de l'information",
+    ),
+    _c(
+        "petition",
+        "petition",
+        "council",
+        "Pétition au conseil communal",
+        "عريضة إلى المجلس الجماعي",
+        "Petition to the council",
+        3,
+        "months",
+        _P,
+        "Bureau du conseil",
+        False,
+        True,
+    ),
 )
 
 
@@ -339,9 +477,12 @@ def open311_services(entries) -> list[dict]:
     """GeoReport v2 service list: one service per active catalogue entry."""
     return [
         {
-            "service_code": e.code, "service_name": e.name_fr or e.name_ar,
-            "description": e.name_en or e.name_fr, "metadata": e.requires_attachments,
-            "type": "realtime", "keywords": ",".join(k for k in (e.request_type, e.category) if k),
+            "service_code": e.code,
+            "service_name": e.name_fr or e.name_ar,
+            "description": e.name_en or e.name_fr,
+            "metadata": e.requires_attachments,
+            "type": "realtime",
+            "keywords": ",".join(k for k in (e.request_type, e.category) if k),
             "group": e.category,
         }
         for e in entries

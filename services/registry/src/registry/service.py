@@ -1,5 +1,6 @@
 """The registry service: territory, offices and their phases, activities and figures,
 service catalogue and working-day calendars over gRPC."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,7 +35,7 @@ class Settings(ServiceSettings):
     grpc_port: int = platform.facts("registry").grpc_port
     metrics_port: int = platform.facts("registry").metrics_port
     database_url: str = "sqlite:///.local/data/registry.db"
-    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
+    identity_grpc_target: str = platform.local_target("identity")  # the trust state (JWKS) that verifies callers
 
 
 def phase_value(name: str) -> int:
@@ -68,14 +69,20 @@ def parse_date(text: str, field: str, default: dt.date | None = None) -> dt.date
 
 
 def localized(row) -> pb.LocalizedName:
-    return pb.LocalizedName(ar=row["name_ar"], fr=row["name_fr"], zgh=row.get("name_zgh", ""), en=row.get("name_en", ""))
+    return pb.LocalizedName(
+        ar=row["name_ar"], fr=row["name_fr"], zgh=row.get("name_zgh", ""), en=row.get("name_en", "")
+    )
 
 
 def office_message(row) -> pb.Office:
     return pb.Office(
-        office_id=row["office_id"], slug=row["slug"], commune_code=row["commune_code"],
+        office_id=row["office_id"],
+        slug=row["slug"],
+        commune_code=row["commune_code"],
         name=pb.LocalizedName(ar=row["name_ar"], fr=row["name_fr"], zgh=row["name_zgh"], en=row["name_en"]),
-        phase=phase_value(row["phase"]), status=row["status"], timezone=row["timezone"],
+        phase=phase_value(row["phase"]),
+        status=row["status"],
+        timezone=row["timezone"],
         instance_id=row["instance_id"],
     )
 
@@ -87,8 +94,12 @@ def details_from(request, base: domain.OfficeDetails | None = None) -> domain.Of
         lat, lon = request.location.latitude, request.location.longitude
     hours = tuple(domain.Hours(h.weekday, h.opens, h.closes) for h in request.opening_hours) or base.opening_hours
     return domain.OfficeDetails(
-        address=request.address.strip() or base.address, latitude=lat, longitude=lon, opening_hours=hours,
-        phone=request.phone.strip() or base.phone, email=request.email.strip() or base.email,
+        address=request.address.strip() or base.address,
+        latitude=lat,
+        longitude=lon,
+        opening_hours=hours,
+        phone=request.phone.strip() or base.phone,
+        email=request.email.strip() or base.email,
     )
 
 
@@ -98,46 +109,72 @@ def unit_message(row) -> pb.TerritoryUnit:
     if row["level"] == "commune":
         signatures = territory.petition_signatures_required(population, row["commune_type"])
     return pb.TerritoryUnit(
-        code=row["code"], level=row["level"], parent_code=row["parent_code"], name=localized(row),
-        population=-1 if population is None else population, commune_type=row["commune_type"],
+        code=row["code"],
+        level=row["level"],
+        parent_code=row["parent_code"],
+        name=localized(row),
+        population=-1 if population is None else population,
+        commune_type=row["commune_type"],
         petition_signatures=signatures or 0,
     )
 
 
 def entry_message(entry: domain.CatalogueEntry) -> pb.CatalogueEntry:
     return pb.CatalogueEntry(
-        code=entry.code, request_type=entry.request_type, category=entry.category,
+        code=entry.code,
+        request_type=entry.request_type,
+        category=entry.category,
         name=pb.LocalizedName(fr=entry.name_fr, ar=entry.name_ar, zgh=entry.name_zgh, en=entry.name_en),
-        deadline_count=entry.deadline_count, deadline_unit=entry.deadline_unit, legal_basis=entry.legal_basis,
-        department=entry.department, requires_location=entry.requires_location,
-        requires_attachments=entry.requires_attachments, active=entry.active, publicity=entry.publicity,
+        deadline_count=entry.deadline_count,
+        deadline_unit=entry.deadline_unit,
+        legal_basis=entry.legal_basis,
+        department=entry.department,
+        requires_location=entry.requires_location,
+        requires_attachments=entry.requires_attachments,
+        active=entry.active,
+        publicity=entry.publicity,
         anonymous_allowed=bool(entry.anonymous_allowed),
     )
 
 
 def activity_message(row) -> pb.Activity:
     return pb.Activity(
-        activity_id=row["activity_id"], office_id=row["office_id"], kind=row["kind"], theme=row["theme"],
-        held_on=row["held_on"].isoformat(), place=row["place"], title=row["title"],
+        activity_id=row["activity_id"],
+        office_id=row["office_id"],
+        kind=row["kind"],
+        theme=row["theme"],
+        held_on=row["held_on"].isoformat(),
+        place=row["place"],
+        title=row["title"],
         participants=pb.Participants(women=row["women"], men=row["men"], others=row["others"]),
         document_ids=json.loads(row["document_ids"] or "[]"),
-        phase=phase_value(domain.ACTIVITY_PHASE[row["kind"]]), instance_id=row["instance_id"],
+        phase=phase_value(domain.ACTIVITY_PHASE[row["kind"]]),
+        instance_id=row["instance_id"],
     )
 
 
 def rule_message(rule: calendar.HolidayRule) -> pb.HolidayRule:
     return pb.HolidayRule(
-        key=rule.key, name_fr=rule.name_fr, name_ar=rule.name_ar, month=rule.month, day=rule.day,
-        date=rule.on_date.isoformat() if rule.on_date else "", from_year=rule.from_year,
-        religious=rule.religious, confirmed=rule.confirmed,
+        key=rule.key,
+        name_fr=rule.name_fr,
+        name_ar=rule.name_ar,
+        month=rule.month,
+        day=rule.day,
+        date=rule.on_date.isoformat() if rule.on_date else "",
+        from_year=rule.from_year,
+        religious=rule.religious,
+        confirmed=rule.confirmed,
     )
 
 
 def reckoning_message(reckoning) -> pb.WorkingDaysReply:
     return pb.WorkingDaysReply(
-        date=reckoning.day.isoformat(), working_days=reckoning.working_days, provisional=reckoning.provisional,
-        holidays_crossed=[pb.CalendarHoliday(date=h.day.isoformat(), name=h.name, confirmed=h.confirmed)
-                          for h in reckoning.holidays],
+        date=reckoning.day.isoformat(),
+        working_days=reckoning.working_days,
+        provisional=reckoning.provisional,
+        holidays_crossed=[
+            pb.CalendarHoliday(date=h.day.isoformat(), name=h.name, confirmed=h.confirmed) for h in reckoning.holidays
+        ],
     )
 
 
@@ -149,19 +186,26 @@ def figures_from(message) -> domain.Figures:
             by_phase[phase] = p.offices
             activities[phase] = {k.kind: k.count for k in p.by_kind}
     return domain.Figures(
-        offices_by_status=dict(message.offices_by_status), offices_by_phase=by_phase, activities=activities,
-        themes=dict(message.workshops_by_theme), women=message.participants.women, men=message.participants.men,
+        offices_by_status=dict(message.offices_by_status),
+        offices_by_phase=by_phase,
+        activities=activities,
+        themes=dict(message.workshops_by_theme),
+        women=message.participants.women,
+        men=message.participants.men,
         others=message.participants.others,
     )
 
 
 def achievements_message(scope, key, figures: domain.Figures, instances) -> pb.Achievements:
     return pb.Achievements(
-        scope=scope, key=key, offices_total=sum(figures.offices_by_status.values()),
+        scope=scope,
+        key=key,
+        offices_total=sum(figures.offices_by_status.values()),
         offices_by_status=figures.offices_by_status,
         phases=[
             pb.PhaseFigures(
-                phase=phase_value(phase), offices=figures.offices_by_phase.get(phase, 0),
+                phase=phase_value(phase),
+                offices=figures.offices_by_phase.get(phase, 0),
                 activities=sum(figures.activities.get(phase, {}).values()),
                 by_kind=[pb.KindCount(kind=k, count=c) for k, c in sorted(figures.activities.get(phase, {}).items())],
             )
@@ -222,16 +266,28 @@ class RegistryService(kit_service(pb)):
         details = store.details_of(store.get_profile(conn, row["office_id"]))
         above = store.ancestors(conn, row["commune_code"])
         reply = pb.OfficeProfile(
-            office=office_message(row), address=details.address,
-            opening_hours=[pb.OpeningHours(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours],
-            phone=details.phone, email=details.email,
-            staff=[pb.StaffMember(account_id=s["account_id"], role=s["role"]) for s in store.staff_of(conn, row["office_id"])],
+            office=office_message(row),
+            address=details.address,
+            opening_hours=[
+                pb.OpeningHours(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours
+            ],
+            phone=details.phone,
+            email=details.email,
+            staff=[
+                pb.StaffMember(account_id=s["account_id"], role=s["role"])
+                for s in store.staff_of(conn, row["office_id"])
+            ],
             phase_history=[
-                pb.PhaseStep(phase=phase_value(s["phase"]), changed_on=s["changed_on"].isoformat(), reason=s["reason"],
-                             changed_by=s["changed_by"])
+                pb.PhaseStep(
+                    phase=phase_value(s["phase"]),
+                    changed_on=s["changed_on"].isoformat(),
+                    reason=s["reason"],
+                    changed_by=s["changed_by"],
+                )
                 for s in store.phase_history(conn, row["office_id"])
             ],
-            region_code=above.get("region", ""), province_code=above.get("province") or above.get("prefecture", ""),
+            region_code=above.get("region", ""),
+            province_code=above.get("province") or above.get("prefecture", ""),
         )
         if details.latitude is not None:
             reply.location.CopyFrom(pb.Location(latitude=details.latitude, longitude=details.longitude))
@@ -275,15 +331,30 @@ class RegistryService(kit_service(pb)):
         with self.db.begin() as conn:
             unit = store.get_unit(conn, request.commune_code)
             if unit is None or unit["level"] != "commune":
-                raise not_found("COMMUNE_NOT_FOUND", f"no commune {request.commune_code!r}",
-                                commune_code=request.commune_code)
+                raise not_found(
+                    "COMMUNE_NOT_FOUND", f"no commune {request.commune_code!r}", commune_code=request.commune_code
+                )
             if store.get_office(conn, request.slug) is not None:
                 raise office_exists(request.slug)
-            self._create(conn, dict(
-                office_id=office_id, instance_id=current_instance(), slug=request.slug,
-                commune_code=request.commune_code, name_ar=name.ar, name_fr=name.fr, name_zgh=name.zgh,
-                name_en=name.en, phase=phase, status=status, timezone="Africa/Casablanca", created_at=store.now(),
-            ), details, request.actor or "admin")
+            self._create(
+                conn,
+                dict(
+                    office_id=office_id,
+                    instance_id=current_instance(),
+                    slug=request.slug,
+                    commune_code=request.commune_code,
+                    name_ar=name.ar,
+                    name_fr=name.fr,
+                    name_zgh=name.zgh,
+                    name_en=name.en,
+                    phase=phase,
+                    status=status,
+                    timezone="Africa/Casablanca",
+                    created_at=store.now(),
+                ),
+                details,
+                request.actor or "admin",
+            )
             return self._profile(conn, store.get_office(conn, office_id))
 
     def _create(self, conn, row, details, actor):
@@ -292,8 +363,13 @@ class RegistryService(kit_service(pb)):
         store.add_phase_step(conn, row["office_id"], row["phase"], row["created_at"].date(), "", actor)
         for entry in domain.DEFAULT_CATALOGUE:
             store.upsert_entry(conn, row["office_id"], entry)
-        self.events.add(conn, "office.created", row["office_id"], pb.OfficeCreated(office=office_message(row)),
-                        office_id=row["office_id"])
+        self.events.add(
+            conn,
+            "office.created",
+            row["office_id"],
+            pb.OfficeCreated(office=office_message(row)),
+            office_id=row["office_id"],
+        )
 
     @grpc
     def UpdateOffice(self, request, context):
@@ -303,13 +379,17 @@ class RegistryService(kit_service(pb)):
             raise_problems(domain.details_problems(details))
             if request.status:
                 if request.status not in domain.STATUSES:
-                    raise invalid_argument("BAD_STATUS", f"status must be one of {', '.join(domain.STATUSES)}", field="status")
+                    raise invalid_argument(
+                        "BAD_STATUS", f"status must be one of {', '.join(domain.STATUSES)}", field="status"
+                    )
                 store.update_office(conn, row["office_id"], status=request.status)
             store.save_profile(conn, row["office_id"], details)
             if request.replace_staff:
                 members = [(s.account_id.strip(), s.role.strip() or "agent") for s in request.staff]
                 if any(not a for a, _ in members) or len({a for a, _ in members}) != len(members):
-                    raise invalid_argument("BAD_STAFF", "every staff member needs one distinct account_id", field="staff")
+                    raise invalid_argument(
+                        "BAD_STAFF", "every staff member needs one distinct account_id", field="staff"
+                    )
                 store.replace_staff(conn, row["office_id"], members)
             return self._profile(conn, store.get_office(conn, row["office_id"]))
 
@@ -321,11 +401,22 @@ class RegistryService(kit_service(pb)):
             changed_on = parse_date(request.changed_on, "changed_on", local_today(row["timezone"]))
             domain.check_phase_change(row["phase"], new, request.reason)
             store.update_office(conn, row["office_id"], phase=new)
-            store.add_phase_step(conn, row["office_id"], new, changed_on, request.reason.strip(), request.actor or "admin")
-            self.events.add(conn, "office.phase_changed", row["office_id"], pb.OfficePhaseChanged(
-                office_id=row["office_id"], from_phase=phase_value(row["phase"]), to_phase=phase_value(new),
-                reason=request.reason.strip(), changed_on=changed_on.isoformat(),
-            ), office_id=row["office_id"])
+            store.add_phase_step(
+                conn, row["office_id"], new, changed_on, request.reason.strip(), request.actor or "admin"
+            )
+            self.events.add(
+                conn,
+                "office.phase_changed",
+                row["office_id"],
+                pb.OfficePhaseChanged(
+                    office_id=row["office_id"],
+                    from_phase=phase_value(row["phase"]),
+                    to_phase=phase_value(new),
+                    reason=request.reason.strip(),
+                    changed_on=changed_on.isoformat(),
+                ),
+                office_id=row["office_id"],
+            )
             return self._profile(conn, store.get_office(conn, row["office_id"]))
 
     # --- activities and figures ------------------------------------------------------------
@@ -340,22 +431,43 @@ class RegistryService(kit_service(pb)):
             self._allow("office.activity.record")
         p = a.participants
         activity = domain.Activity(
-            kind=a.kind, held_on=parse_date(a.held_on, "held_on"), place=a.place, title=a.title, theme=a.theme,
-            women=p.women, men=p.men, others=p.others, document_ids=tuple(a.document_ids),
+            kind=a.kind,
+            held_on=parse_date(a.held_on, "held_on"),
+            place=a.place,
+            title=a.title,
+            theme=a.theme,
+            women=p.women,
+            men=p.men,
+            others=p.others,
+            document_ids=tuple(a.document_ids),
         )
         raise_problems(domain.activity_problems(activity))
         with self.db.begin() as conn:
             office_id = self._office(conn, a.office_id)["office_id"] if a.office_id.strip() else ""
             row = dict(
-                activity_id=uuid7(), instance_id=current_instance(), office_id=office_id, kind=activity.kind,
-                theme=activity.theme, held_on=activity.held_on, place=activity.place.strip(), title=activity.title.strip(),
-                women=activity.women, men=activity.men, others=activity.others,
-                document_ids=json.dumps(list(activity.document_ids)), recorded_at=store.now(),
+                activity_id=uuid7(),
+                instance_id=current_instance(),
+                office_id=office_id,
+                kind=activity.kind,
+                theme=activity.theme,
+                held_on=activity.held_on,
+                place=activity.place.strip(),
+                title=activity.title.strip(),
+                women=activity.women,
+                men=activity.men,
+                others=activity.others,
+                document_ids=json.dumps(list(activity.document_ids)),
+                recorded_at=store.now(),
             )
             store.insert_activity(conn, row)
             message = activity_message(row)
-            self.events.add(conn, "activity.recorded", row["activity_id"], pb.ActivityRecorded(activity=message),
-                            office_id=office_id)
+            self.events.add(
+                conn,
+                "activity.recorded",
+                row["activity_id"],
+                pb.ActivityRecorded(activity=message),
+                office_id=office_id,
+            )
         return message
 
     @grpc
@@ -392,17 +504,23 @@ class RegistryService(kit_service(pb)):
                 activity_rows = store.activity_figures(conn, instance_id=instance)
                 members = [m for m in store.member_figures(conn) if m["instance_id"] != instance]
             else:
-                raise invalid_argument("BAD_SCOPE", "scope must be office, region, instance or federation", field="scope")
+                raise invalid_argument(
+                    "BAD_SCOPE", "scope must be office, region, instance or federation", field="scope"
+                )
         figures = domain.achievements(
             [(o["status"], o["phase"]) for o in chosen],
-            [(kind, theme, int(n), int(women), int(men), int(others))
-             for kind, theme, n, women, men, others in activity_rows],
+            [
+                (kind, theme, int(n), int(women), int(men), int(others))
+                for kind, theme, n, women, men, others in activity_rows
+            ],
         )
         instances = {o["instance_id"] for o in chosen}
         if scope in ("instance", "federation"):
             instances.add(instance)
         if scope == "federation" and members:
-            figures = domain.merge([figures, *(figures_from(pb.Achievements.FromString(m["figures"])) for m in members)])
+            figures = domain.merge(
+                [figures, *(figures_from(pb.Achievements.FromString(m["figures"])) for m in members)]
+            )
             instances |= {m["instance_id"] for m in members}
         return achievements_message(scope, request.key, figures, sorted(instances))
 
@@ -411,25 +529,34 @@ class RegistryService(kit_service(pb)):
         self._allow("figures.report")
         member = request.instance_id.strip()
         if not territory.CODE.match(member):
-            raise invalid_argument("BAD_INSTANCE", "instance_id: lower-case letters, digits, '_' or '-'", field="instance_id")
+            raise invalid_argument(
+                "BAD_INSTANCE", "instance_id: lower-case letters, digits, '_' or '-'", field="instance_id"
+            )
         if member == current_instance():
-            raise failed_precondition("OWN_INSTANCE", "this instance's figures come from its own records",
-                                      instance_id=member)
+            raise failed_precondition(
+                "OWN_INSTANCE", "this instance's figures come from its own records", instance_id=member
+            )
         figures = figures_from(request.figures)
-        counts = [*figures.offices_by_status.values(), *figures.themes.values(), figures.women, figures.men, figures.others,
-                  *(n for kinds in figures.activities.values() for n in kinds.values())]
+        counts = [
+            *figures.offices_by_status.values(),
+            *figures.themes.values(),
+            figures.women,
+            figures.men,
+            figures.others,
+            *(n for kinds in figures.activities.values() for n in kinds.values()),
+        ]
         if any(n < 0 for n in counts):
             raise invalid_argument("BAD_FIGURES", "figures are counts: zero or more", field="figures")
-        unknown = sorted((set(figures.offices_by_status) - set(domain.STATUSES))
-                         | {k for kinds in figures.activities.values() for k in kinds} - set(domain.ACTIVITY_PHASE))
+        unknown = sorted(
+            (set(figures.offices_by_status) - set(domain.STATUSES))
+            | {k for kinds in figures.activities.values() for k in kinds} - set(domain.ACTIVITY_PHASE)
+        )
         if unknown:
             raise invalid_argument("BAD_FIGURES", f"unknown status or activity kind: {unknown[0]}", field="figures")
         clean = achievements_message("instance", "", figures, [member])
         with self.db.begin() as conn:
             stamp = store.save_member_figures(conn, member, request.name.strip(), clean.SerializeToString())
         return pb.MemberFiguresReply(instance_id=member, reported_at=stamp.isoformat())
-
-
 
     # --- territory -------------------------------------------------------------------------
 
@@ -489,20 +616,41 @@ class RegistryService(kit_service(pb)):
             self._allow_at_office(conn, request.office_id, "catalogue.manage")
         e = request.entry
         entry = domain.CatalogueEntry(
-            code=e.code, request_type=e.request_type, category=e.category, name_fr=e.name.fr, name_ar=e.name.ar,
-            name_zgh=e.name.zgh, name_en=e.name.en, deadline_count=e.deadline_count,
-            deadline_unit=e.deadline_unit or "working_days", legal_basis=e.legal_basis, department=e.department,
-            requires_location=e.requires_location, requires_attachments=e.requires_attachments, active=e.active,
-            publicity=e.publicity, anonymous_allowed=e.anonymous_allowed if e.HasField("anonymous_allowed") else None,
+            code=e.code,
+            request_type=e.request_type,
+            category=e.category,
+            name_fr=e.name.fr,
+            name_ar=e.name.ar,
+            name_zgh=e.name.zgh,
+            name_en=e.name.en,
+            deadline_count=e.deadline_count,
+            deadline_unit=e.deadline_unit or "working_days",
+            legal_basis=e.legal_basis,
+            department=e.department,
+            requires_location=e.requires_location,
+            requires_attachments=e.requires_attachments,
+            active=e.active,
+            publicity=e.publicity,
+            anonymous_allowed=e.anonymous_allowed if e.HasField("anonymous_allowed") else None,
         )
         raise_problems(domain.entry_problems(entry))
         with self.db.begin() as conn:
             office_id = self._office(conn, request.office_id)["office_id"]
-            entry = store.with_stored_rules(conn, office_id, entry, keep_publicity=not e.publicity,
-                                            keep_anonymity=not e.HasField("anonymous_allowed"))
+            entry = store.with_stored_rules(
+                conn,
+                office_id,
+                entry,
+                keep_publicity=not e.publicity,
+                keep_anonymity=not e.HasField("anonymous_allowed"),
+            )
             store.upsert_entry(conn, office_id, entry)
-            self.events.add(conn, "catalogue.changed", office_id,
-                            pb.CatalogueChanged(office_id=office_id, codes=[entry.code]), office_id=office_id)
+            self.events.add(
+                conn,
+                "catalogue.changed",
+                office_id,
+                pb.CatalogueChanged(office_id=office_id, codes=[entry.code]),
+                office_id=office_id,
+            )
         return entry_message(entry)
 
     # --- calendars -------------------------------------------------------------------------
@@ -518,10 +666,14 @@ class RegistryService(kit_service(pb)):
             raise invalid_argument("BAD_YEARS", "to_year must be within 0..50 years after from_year", field="to_year")
         rules, weekend, cal = self._calendar(conn, from_year, to_year)
         return pb.Calendar(
-            instance_id=current_instance(), weekend_days=sorted(weekend),
-            holidays=[pb.CalendarHoliday(date=d.isoformat(), name=h.name, confirmed=h.confirmed)
-                      for d, h in sorted(cal.holidays.items())],
-            covered_years=sorted(cal.covered_years), rules=[rule_message(r) for r in rules],
+            instance_id=current_instance(),
+            weekend_days=sorted(weekend),
+            holidays=[
+                pb.CalendarHoliday(date=d.isoformat(), name=h.name, confirmed=h.confirmed)
+                for d, h in sorted(cal.holidays.items())
+            ],
+            covered_years=sorted(cal.covered_years),
+            rules=[rule_message(r) for r in rules],
         )
 
     def _calendar_changed(self, conn, keys) -> None:
@@ -539,11 +691,19 @@ class RegistryService(kit_service(pb)):
     def SetHoliday(self, request, context):
         self._allow("calendar.manage")
         r = request.rule
-        rule = calendar.validate_rule(calendar.HolidayRule(
-            key=r.key, name_fr=r.name_fr, name_ar=r.name_ar, month=r.month, day=r.day,
-            on_date=parse_date(r.date, "date") if r.date else None, from_year=r.from_year,
-            religious=r.religious, confirmed=r.confirmed,
-        ))
+        rule = calendar.validate_rule(
+            calendar.HolidayRule(
+                key=r.key,
+                name_fr=r.name_fr,
+                name_ar=r.name_ar,
+                month=r.month,
+                day=r.day,
+                on_date=parse_date(r.date, "date") if r.date else None,
+                from_year=r.from_year,
+                religious=r.religious,
+                confirmed=r.confirmed,
+            )
+        )
         with self.db.begin() as conn:
             store.upsert_holiday(conn, current_instance(), rule)
             self._calendar_changed(conn, [rule.key])
@@ -565,7 +725,9 @@ class RegistryService(kit_service(pb)):
         self._allow("calendar.manage")
         days = set(request.weekend_days)
         if not days <= set(range(7)) or len(days) >= 7:
-            raise invalid_argument("BAD_WEEKEND", "weekend days are 0 (Monday) to 6, not all seven", field="weekend_days")
+            raise invalid_argument(
+                "BAD_WEEKEND", "weekend days are 0 (Monday) to 6, not all seven", field="weekend_days"
+            )
         with self.db.begin() as conn:
             store.set_weekend(conn, current_instance(), days)
             self._calendar_changed(conn, [])
@@ -601,8 +763,11 @@ class RegistryService(kit_service(pb)):
         try:
             return self._import(request)
         except sa.exc.IntegrityError:
-            raise DomainError(StatusCode.ABORTED, "CONCURRENT_CHANGE",
-                              "another change to the same rows was committed meanwhile; nothing was imported, retry") from None
+            raise DomainError(
+                StatusCode.ABORTED,
+                "CONCURRENT_CHANGE",
+                "another change to the same rows was committed meanwhile; nothing was imported, retry",
+            ) from None
 
     def _import(self, request):
         try:
@@ -634,25 +799,54 @@ class RegistryService(kit_service(pb)):
         for office in offices:
             row = store.get_office(conn, office.slug)
             if row is None:
-                self._create(conn, dict(
-                    office_id=uuid7(), instance_id=current_instance(), slug=office.slug,
-                    commune_code=office.commune_code, name_ar=office.name_ar, name_fr=office.name_fr,
-                    name_zgh=office.name_zgh, name_en=office.name_en, phase=office.phase, status=office.status,
-                    timezone="Africa/Casablanca", created_at=store.now(),
-                ), office.details, "import")
+                self._create(
+                    conn,
+                    dict(
+                        office_id=uuid7(),
+                        instance_id=current_instance(),
+                        slug=office.slug,
+                        commune_code=office.commune_code,
+                        name_ar=office.name_ar,
+                        name_fr=office.name_fr,
+                        name_zgh=office.name_zgh,
+                        name_en=office.name_en,
+                        phase=office.phase,
+                        status=office.status,
+                        timezone="Africa/Casablanca",
+                        created_at=store.now(),
+                    ),
+                    office.details,
+                    "import",
+                )
                 created += 1
                 continue
-            store.update_office(conn, row["office_id"], commune_code=office.commune_code, name_ar=office.name_ar,
-                                name_fr=office.name_fr, name_zgh=office.name_zgh, name_en=office.name_en,
-                                status=office.status, phase=office.phase)
+            store.update_office(
+                conn,
+                row["office_id"],
+                commune_code=office.commune_code,
+                name_ar=office.name_ar,
+                name_fr=office.name_fr,
+                name_zgh=office.name_zgh,
+                name_en=office.name_en,
+                status=office.status,
+                phase=office.phase,
+            )
             store.save_profile(conn, row["office_id"], office.details)
             if office.phase != row["phase"]:
                 today = local_today(row["timezone"])
                 store.add_phase_step(conn, row["office_id"], office.phase, today, "", "import")
-                self.events.add(conn, "office.phase_changed", row["office_id"], pb.OfficePhaseChanged(
-                    office_id=row["office_id"], from_phase=phase_value(row["phase"]),
-                    to_phase=phase_value(office.phase), changed_on=today.isoformat(),
-                ), office_id=row["office_id"])
+                self.events.add(
+                    conn,
+                    "office.phase_changed",
+                    row["office_id"],
+                    pb.OfficePhaseChanged(
+                        office_id=row["office_id"],
+                        from_phase=phase_value(row["phase"]),
+                        to_phase=phase_value(office.phase),
+                        changed_on=today.isoformat(),
+                    ),
+                    office_id=row["office_id"],
+                )
             updated += 1
         return created, updated
 
@@ -667,8 +861,13 @@ class RegistryService(kit_service(pb)):
                 updated += 1
             changed.setdefault(office_id, []).append(entry.code)
         for office_id, codes in changed.items():
-            self.events.add(conn, "catalogue.changed", office_id,
-                            pb.CatalogueChanged(office_id=office_id, codes=codes), office_id=office_id)
+            self.events.add(
+                conn,
+                "catalogue.changed",
+                office_id,
+                pb.CatalogueChanged(office_id=office_id, codes=codes),
+                office_id=office_id,
+            )
         return created, updated
 
     @grpc
@@ -684,8 +883,16 @@ class RegistryService(kit_service(pb)):
                 rows = []
                 for office in store.list_offices(conn):
                     details = store.details_of(store.get_profile(conn, office["office_id"]))
-                    rows.append(dict(office, address=details.address, latitude=details.latitude,
-                                     longitude=details.longitude, phone=details.phone, email=details.email))
+                    rows.append(
+                        dict(
+                            office,
+                            address=details.address,
+                            latitude=details.latitude,
+                            longitude=details.longitude,
+                            phone=details.phone,
+                            email=details.email,
+                        )
+                    )
             else:
                 slug_of = {o["office_id"]: o["slug"] for o in store.list_offices(conn)}
                 rows = [dict(r, office=slug_of.get(r["office_id"], "")) for r in store.entries_of(conn)]
@@ -695,6 +902,8 @@ class RegistryService(kit_service(pb)):
 
 
 SERVICE = RegistryService
+
+
 def _seed(conn, settings) -> None:
     store.seed(conn, settings.instance_id)
 

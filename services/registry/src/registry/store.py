@@ -1,4 +1,5 @@
 """The registry database: territory, offices with their phases, activities, catalogue, calendars."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +8,6 @@ import json
 
 import sqlalchemy as sa
 
-from cokit import legal_deadlines
 from cokit.ids import uuid7
 
 from . import calendar, domain, territory
@@ -172,7 +172,9 @@ federation_members = sa.Table(
 def save_member_figures(conn, instance_id: str, name: str, figures: bytes) -> dt.datetime:
     stamp = now()
     values = dict(name=name, figures=figures, reported_at=stamp)
-    done = conn.execute(federation_members.update().where(federation_members.c.instance_id == instance_id).values(**values))
+    done = conn.execute(
+        federation_members.update().where(federation_members.c.instance_id == instance_id).values(**values)
+    )
     if done.rowcount == 0:
         conn.execute(federation_members.insert().values(instance_id=instance_id, **values))
     return stamp
@@ -187,6 +189,7 @@ def now() -> dt.datetime:
 
 
 # --- seed ----------------------------------------------------------------------------------
+
 
 def seed(conn: sa.Connection, instance_id: str) -> int:
     """Insert the seed data that is not there yet (idempotent); return the rows added."""
@@ -216,15 +219,27 @@ def seed(conn: sa.Connection, instance_id: str) -> int:
         office_id = uuid7()
         conn.execute(
             offices.insert().values(
-                office_id=office_id, instance_id=instance_id, created_at=stamp,
+                office_id=office_id,
+                instance_id=instance_id,
+                created_at=stamp,
                 **{f.name: getattr(office, f.name) for f in office.__dataclass_fields__.values()},
             )
         )
         added += 1
     for row in conn.execute(sa.select(offices.c.office_id, offices.c.phase)).all():
-        if conn.execute(sa.select(office_phases.c.step_id).where(office_phases.c.office_id == row.office_id).limit(1)).first() is None:
+        if (
+            conn.execute(
+                sa.select(office_phases.c.step_id).where(office_phases.c.office_id == row.office_id).limit(1)
+            ).first()
+            is None
+        ):
             add_phase_step(conn, row.office_id, row.phase, stamp.date(), "", "seed")
-        if conn.execute(sa.select(catalogue_entries.c.code).where(catalogue_entries.c.office_id == row.office_id).limit(1)).first() is None:
+        if (
+            conn.execute(
+                sa.select(catalogue_entries.c.code).where(catalogue_entries.c.office_id == row.office_id).limit(1)
+            ).first()
+            is None
+        ):
             for entry in domain.DEFAULT_CATALOGUE:
                 upsert_entry(conn, row.office_id, entry)
     return added
@@ -232,11 +247,19 @@ def seed(conn: sa.Connection, instance_id: str) -> int:
 
 # --- territory -----------------------------------------------------------------------------
 
+
 def unit_row(unit: territory.Unit, instance_id: str) -> dict:
     return dict(
-        code=unit.code, instance_id=instance_id, level=unit.level, parent_code=unit.parent_code,
-        name_fr=unit.name_fr, name_ar=unit.name_ar, name_zgh=unit.name_zgh, population=unit.population,
-        commune_type=unit.commune_type, updated_at=now(),
+        code=unit.code,
+        instance_id=instance_id,
+        level=unit.level,
+        parent_code=unit.parent_code,
+        name_fr=unit.name_fr,
+        name_ar=unit.name_ar,
+        name_zgh=unit.name_zgh,
+        population=unit.population,
+        commune_type=unit.commune_type,
+        updated_at=now(),
     )
 
 
@@ -268,9 +291,24 @@ def upsert_units(conn, units, instance_id: str) -> tuple[int, int]:
     if new:
         conn.execute(territory_units.insert(), new)
     if old:
-        stmt = territory_units.update().where(territory_units.c.code == sa.bindparam("b_code")).values(
-            **{c: sa.bindparam(c) for c in ("level", "parent_code", "name_fr", "name_ar", "name_zgh",
-                                            "population", "commune_type", "updated_at")}
+        stmt = (
+            territory_units.update()
+            .where(territory_units.c.code == sa.bindparam("b_code"))
+            .values(
+                **{
+                    c: sa.bindparam(c)
+                    for c in (
+                        "level",
+                        "parent_code",
+                        "name_fr",
+                        "name_ar",
+                        "name_zgh",
+                        "population",
+                        "commune_type",
+                        "updated_at",
+                    )
+                }
+            )
         )
         conn.execute(stmt, [dict(r, b_code=r["code"]) for r in old])
     return len(new), len(old)
@@ -280,7 +318,7 @@ def remove_units(conn, codes) -> int:
     codes = list(codes)
     removed = 0
     for i in range(0, len(codes), 500):
-        removed += conn.execute(territory_units.delete().where(territory_units.c.code.in_(codes[i:i + 500]))).rowcount
+        removed += conn.execute(territory_units.delete().where(territory_units.c.code.in_(codes[i : i + 500]))).rowcount
     return removed
 
 
@@ -288,8 +326,9 @@ def ancestors(conn, code: str) -> dict[str, str]:
     """level -> code for the unit and every unit above it."""
     found = {}
     for _ in range(len(territory.LEVELS)):
-        row = conn.execute(sa.select(territory_units.c.level, territory_units.c.parent_code)
-                           .where(territory_units.c.code == code)).first()
+        row = conn.execute(
+            sa.select(territory_units.c.level, territory_units.c.parent_code).where(territory_units.c.code == code)
+        ).first()
         if row is None:
             break
         found[row.level] = code
@@ -309,15 +348,22 @@ def region_of(parents: dict[str, str], levels: dict[str, str], code: str) -> str
 
 # --- offices -------------------------------------------------------------------------------
 
+
 def get_profile(conn, office_id: str):
     return conn.execute(sa.select(office_profiles).where(office_profiles.c.office_id == office_id)).mappings().first()
 
 
 def save_profile(conn, office_id: str, details: domain.OfficeDetails) -> None:
     values = dict(
-        address=details.address, latitude=details.latitude, longitude=details.longitude,
-        opening_hours=json.dumps([dict(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours]),
-        phone=details.phone, email=details.email, updated_at=now(),
+        address=details.address,
+        latitude=details.latitude,
+        longitude=details.longitude,
+        opening_hours=json.dumps(
+            [dict(weekday=h.weekday, opens=h.opens, closes=h.closes) for h in details.opening_hours]
+        ),
+        phone=details.phone,
+        email=details.email,
+        updated_at=now(),
     )
     done = conn.execute(office_profiles.update().where(office_profiles.c.office_id == office_id).values(**values))
     if done.rowcount == 0:
@@ -328,16 +374,23 @@ def details_of(profile) -> domain.OfficeDetails:
     if profile is None:
         return domain.OfficeDetails()
     return domain.OfficeDetails(
-        address=profile["address"], latitude=profile["latitude"], longitude=profile["longitude"],
+        address=profile["address"],
+        latitude=profile["latitude"],
+        longitude=profile["longitude"],
         opening_hours=tuple(domain.Hours(**h) for h in json.loads(profile["opening_hours"] or "[]")),
-        phone=profile["phone"], email=profile["email"],
+        phone=profile["phone"],
+        email=profile["email"],
     )
 
 
 def staff_of(conn, office_id: str):
-    return conn.execute(
-        sa.select(office_staff).where(office_staff.c.office_id == office_id).order_by(office_staff.c.account_id)
-    ).mappings().all()
+    return (
+        conn.execute(
+            sa.select(office_staff).where(office_staff.c.office_id == office_id).order_by(office_staff.c.account_id)
+        )
+        .mappings()
+        .all()
+    )
 
 
 def replace_staff(conn, office_id: str, members) -> None:
@@ -347,17 +400,29 @@ def replace_staff(conn, office_id: str, members) -> None:
 
 
 def phase_history(conn, office_id: str):
-    return conn.execute(
-        sa.select(office_phases).where(office_phases.c.office_id == office_id)
-        .order_by(office_phases.c.recorded_at, office_phases.c.step_id)
-    ).mappings().all()
+    return (
+        conn.execute(
+            sa.select(office_phases)
+            .where(office_phases.c.office_id == office_id)
+            .order_by(office_phases.c.recorded_at, office_phases.c.step_id)
+        )
+        .mappings()
+        .all()
+    )
 
 
 def add_phase_step(conn, office_id, phase, changed_on, reason, actor) -> None:
-    conn.execute(office_phases.insert().values(
-        step_id=uuid7(), office_id=office_id, phase=phase, changed_on=changed_on, reason=reason,
-        changed_by=actor, recorded_at=now(),
-    ))
+    conn.execute(
+        office_phases.insert().values(
+            step_id=uuid7(),
+            office_id=office_id,
+            phase=phase,
+            changed_on=changed_on,
+            reason=reason,
+            changed_by=actor,
+            recorded_at=now(),
+        )
+    )
 
 
 def insert_office(conn, row: dict) -> None:
@@ -369,6 +434,7 @@ def update_office(conn, office_id: str, **values) -> None:
 
 
 # --- activities ----------------------------------------------------------------------------
+
 
 def insert_activity(conn, row: dict) -> None:
     conn.execute(activities.insert().values(**row))
@@ -390,8 +456,11 @@ def list_activities(conn, office_id: str = "", kind: str = "", from_date=None, t
 def activity_figures(conn, office_ids=None, instance_id: str | None = None):
     """(kind, theme, women, men, others) per activity, summed in SQL by kind and theme."""
     query = sa.select(
-        activities.c.kind, activities.c.theme, sa.func.count().label("n"),
-        sa.func.coalesce(sa.func.sum(activities.c.women), 0), sa.func.coalesce(sa.func.sum(activities.c.men), 0),
+        activities.c.kind,
+        activities.c.theme,
+        sa.func.count().label("n"),
+        sa.func.coalesce(sa.func.sum(activities.c.women), 0),
+        sa.func.coalesce(sa.func.sum(activities.c.men), 0),
         sa.func.coalesce(sa.func.sum(activities.c.others), 0),
     ).group_by(activities.c.kind, activities.c.theme)
     if office_ids is not None:
@@ -410,25 +479,32 @@ def upsert_entry(conn, office_id: str, entry: domain.CatalogueEntry) -> bool:
     """Insert or replace one entry; True when it was new."""
     values = {name: getattr(entry, name) for name in ENTRY_FIELDS}
     values["updated_at"] = now()
-    done = conn.execute(catalogue_entries.update().where(
-        (catalogue_entries.c.office_id == office_id) & (catalogue_entries.c.code == entry.code)
-    ).values(**{k: v for k, v in values.items() if k != "code"}))
+    done = conn.execute(
+        catalogue_entries.update()
+        .where((catalogue_entries.c.office_id == office_id) & (catalogue_entries.c.code == entry.code))
+        .values(**{k: v for k, v in values.items() if k != "code"})
+    )
     if done.rowcount:
         return False
     conn.execute(catalogue_entries.insert().values(office_id=office_id, **values))
     return True
 
 
-def with_stored_rules(conn, office_id: str, entry: domain.CatalogueEntry, keep_publicity: bool,
-                      keep_anonymity: bool) -> domain.CatalogueEntry:
+def with_stored_rules(
+    conn, office_id: str, entry: domain.CatalogueEntry, keep_publicity: bool, keep_anonymity: bool
+) -> domain.CatalogueEntry:
     """The entry with the publicity and anonymity already stored for it where the caller did not
     say them (a client that does not know these fields keeps an office's choice); a new entry
     keeps its request type's defaults."""
     if not (keep_publicity or keep_anonymity):
         return entry
-    row = conn.execute(sa.select(catalogue_entries.c.publicity, catalogue_entries.c.anonymous_allowed).where(
-        catalogue_entries.c.office_id == office_id, catalogue_entries.c.code == entry.code,
-        catalogue_entries.c.request_type == entry.request_type)).first()
+    row = conn.execute(
+        sa.select(catalogue_entries.c.publicity, catalogue_entries.c.anonymous_allowed).where(
+            catalogue_entries.c.office_id == office_id,
+            catalogue_entries.c.code == entry.code,
+            catalogue_entries.c.request_type == entry.request_type,
+        )
+    ).first()
     if row is None:
         return entry
     changes = {}
@@ -454,22 +530,39 @@ def entry_of(row) -> domain.CatalogueEntry:
 
 # --- calendars -----------------------------------------------------------------------------
 
+
 def holiday_row(rule: calendar.HolidayRule, instance_id: str) -> dict:
     return dict(
-        instance_id=instance_id, key=rule.key, name_fr=rule.name_fr, name_ar=rule.name_ar, month=rule.month,
-        day=rule.day, on_date=rule.on_date, from_year=rule.from_year, religious=rule.religious,
+        instance_id=instance_id,
+        key=rule.key,
+        name_fr=rule.name_fr,
+        name_ar=rule.name_ar,
+        month=rule.month,
+        day=rule.day,
+        on_date=rule.on_date,
+        from_year=rule.from_year,
+        religious=rule.religious,
         confirmed=rule.confirmed,
     )
 
 
 def holiday_rules(conn, instance_id: str) -> list[calendar.HolidayRule]:
-    rows = conn.execute(
-        sa.select(holidays).where(holidays.c.instance_id == instance_id).order_by(holidays.c.key)
-    ).mappings().all()
+    rows = (
+        conn.execute(sa.select(holidays).where(holidays.c.instance_id == instance_id).order_by(holidays.c.key))
+        .mappings()
+        .all()
+    )
     return [
         calendar.HolidayRule(
-            key=r["key"], name_fr=r["name_fr"], name_ar=r["name_ar"], month=r["month"], day=r["day"],
-            on_date=r["on_date"], from_year=r["from_year"], religious=r["religious"], confirmed=r["confirmed"],
+            key=r["key"],
+            name_fr=r["name_fr"],
+            name_ar=r["name_ar"],
+            month=r["month"],
+            day=r["day"],
+            on_date=r["on_date"],
+            from_year=r["from_year"],
+            religious=r["religious"],
+            confirmed=r["confirmed"],
         )
         for r in rows
     ]
@@ -494,4 +587,6 @@ def upsert_holiday(conn, instance_id: str, rule: calendar.HolidayRule) -> None:
 
 
 def delete_holiday(conn, instance_id: str, key: str) -> int:
-    return conn.execute(holidays.delete().where((holidays.c.instance_id == instance_id) & (holidays.c.key == key))).rowcount
+    return conn.execute(
+        holidays.delete().where((holidays.c.instance_id == instance_id) & (holidays.c.key == key))
+    ).rowcount

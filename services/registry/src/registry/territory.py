@@ -3,6 +3,7 @@
 Communes carry their population and type because the petition rules of Organic Law 113-14
 depend on them (signature thresholds).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,7 +59,9 @@ def unit_problems(unit: Unit) -> list[tuple[str, str, str]]:
         problems.append(("population", "BAD_POPULATION", "population must be zero or more"))
     if unit.level == "commune":
         if unit.commune_type not in COMMUNE_TYPES:
-            problems.append(("commune_type", "BAD_COMMUNE_TYPE", f"commune_type must be one of {', '.join(COMMUNE_TYPES)}"))
+            problems.append(
+                ("commune_type", "BAD_COMMUNE_TYPE", f"commune_type must be one of {', '.join(COMMUNE_TYPES)}")
+            )
     elif unit.commune_type and unit.level in LEVELS:
         problems.append(("commune_type", "BAD_COMMUNE_TYPE", "only a commune has a commune type"))
     return problems
@@ -70,8 +73,11 @@ def parent_problem(unit: Unit, parent_level: str | None) -> tuple[str, str, str]
     if parent_level is None:
         return ("parent_code", "PARENT_NOT_FOUND", f"no territory unit {unit.parent_code!r}")
     if parent_level not in PARENT_LEVELS[unit.level]:
-        return ("parent_code", "BAD_PARENT",
-                f"a {unit.level} belongs to a {' or '.join(PARENT_LEVELS[unit.level])}, not a {parent_level}")
+        return (
+            "parent_code",
+            "BAD_PARENT",
+            f"a {unit.level} belongs to a {' or '.join(PARENT_LEVELS[unit.level])}, not a {parent_level}",
+        )
     return None
 
 

@@ -4,6 +4,7 @@ A ministry onboards hundreds of communes at once, so a file is checked whole bef
 is written: one bad row and nothing is imported, and the answer lists every bad row with the
 field and the reason, so the file can be fixed in one pass.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,18 +21,47 @@ MAX_ROWS = 50_000
 
 COLUMNS = {
     "territory": ("code", "level", "parent_code", "name_fr", "name_ar", "name_zgh", "population", "commune_type"),
-    "offices": ("slug", "commune_code", "name_fr", "name_ar", "name_zgh", "name_en", "status", "phase",
-                "address", "latitude", "longitude", "phone", "email"),
-    "catalogue": ("office", "code", "request_type", "category", "name_fr", "name_ar", "name_zgh", "name_en",
-                  "deadline_count", "deadline_unit", "legal_basis", "department", "requires_location",
-                  "requires_attachments", "active", "publicity", "anonymous_allowed"),
+    "offices": (
+        "slug",
+        "commune_code",
+        "name_fr",
+        "name_ar",
+        "name_zgh",
+        "name_en",
+        "status",
+        "phase",
+        "address",
+        "latitude",
+        "longitude",
+        "phone",
+        "email",
+    ),
+    "catalogue": (
+        "office",
+        "code",
+        "request_type",
+        "category",
+        "name_fr",
+        "name_ar",
+        "name_zgh",
+        "name_en",
+        "deadline_count",
+        "deadline_unit",
+        "legal_basis",
+        "department",
+        "requires_location",
+        "requires_attachments",
+        "active",
+        "publicity",
+        "anonymous_allowed",
+    ),
 }
 KEY_COLUMN = {"territory": "code", "offices": "slug", "catalogue": "code"}
 
 
 @dataclasses.dataclass(frozen=True)
 class RowError:
-    row: int      # 1 = the first data row (a CSV file's header is row 0)
+    row: int  # 1 = the first data row (a CSV file's header is row 0)
     key: str
     field: str
     reason: str
@@ -73,7 +103,7 @@ def read_rows(kind: str, fmt: str, content: bytes) -> list[dict[str, str]]:
         if isinstance(data, dict):
             data = data.get(kind)
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise FileError("BAD_JSON", f"expected a list of objects (or {{\"{kind}\": [...]}})")
+            raise FileError("BAD_JSON", f'expected a list of objects (or {{"{kind}": [...]}})')
         rows = []
         for row in data:
             rows.append({k: _text(v) for k, v in row.items()})
@@ -146,9 +176,14 @@ def validate_territory(rows, existing_levels: dict[str, str]):
         key = row.get("code", "")
         population = _int(row, "population", errors, n, key, optional=True)
         unit = territory.Unit(
-            code=key, level=row.get("level", ""), parent_code=row.get("parent_code", ""),
-            name_fr=row.get("name_fr", ""), name_ar=row.get("name_ar", ""), name_zgh=row.get("name_zgh", ""),
-            population=population, commune_type=row.get("commune_type", ""),
+            code=key,
+            level=row.get("level", ""),
+            parent_code=row.get("parent_code", ""),
+            name_fr=row.get("name_fr", ""),
+            name_ar=row.get("name_ar", ""),
+            name_zgh=row.get("name_zgh", ""),
+            population=population,
+            commune_type=row.get("commune_type", ""),
         )
         errors.extend(RowError(n, key, *p) for p in territory.unit_problems(unit))
         units.append(unit)
@@ -163,8 +198,15 @@ def validate_territory(rows, existing_levels: dict[str, str]):
         if problem and unit.level in territory.LEVELS:
             errors.append(RowError(n, unit.code, *problem))
         if existing_levels.get(unit.code) not in (None, unit.level):
-            errors.append(RowError(n, unit.code, "level", "LEVEL_CHANGED",
-                                   f"{unit.code} is a {existing_levels[unit.code]}; its level cannot change"))
+            errors.append(
+                RowError(
+                    n,
+                    unit.code,
+                    "level",
+                    "LEVEL_CHANGED",
+                    f"{unit.code} is a {existing_levels[unit.code]}; its level cannot change",
+                )
+            )
     return units, sorted(errors, key=lambda e: (e.row, e.field))
 
 
@@ -188,14 +230,22 @@ def validate_offices(rows, communes: set[str], current_phases: dict[str, str]):
     for n, row in enumerate(rows, 1):
         key = row.get("slug", "")
         details = domain.OfficeDetails(
-            address=row.get("address", ""), latitude=_float(row, "latitude", errors, n, key),
-            longitude=_float(row, "longitude", errors, n, key), phone=row.get("phone", ""),
+            address=row.get("address", ""),
+            latitude=_float(row, "latitude", errors, n, key),
+            longitude=_float(row, "longitude", errors, n, key),
+            phone=row.get("phone", ""),
             email=row.get("email", ""),
         )
         office = OfficeRow(
-            slug=key, commune_code=row.get("commune_code", ""), name_fr=row.get("name_fr", ""),
-            name_ar=row.get("name_ar", ""), name_zgh=row.get("name_zgh", ""), name_en=row.get("name_en", ""),
-            status=row.get("status", "") or "planned", phase=row.get("phase", "") or "creation", details=details,
+            slug=key,
+            commune_code=row.get("commune_code", ""),
+            name_fr=row.get("name_fr", ""),
+            name_ar=row.get("name_ar", ""),
+            name_zgh=row.get("name_zgh", ""),
+            name_en=row.get("name_en", ""),
+            status=row.get("status", "") or "planned",
+            phase=row.get("phase", "") or "creation",
+            details=details,
         )
         problems = domain.office_problems(office.slug, office.name_fr, office.name_ar, office.status, office.phase)
         problems += domain.details_problems(details)
@@ -204,9 +254,18 @@ def validate_offices(rows, communes: set[str], current_phases: dict[str, str]):
         if office.commune_code not in communes:
             problems.append(("commune_code", "COMMUNE_NOT_FOUND", f"no commune {office.commune_code!r}"))
         current = current_phases.get(office.slug)
-        if current and office.phase in domain.PHASES and domain.PHASES.index(office.phase) < domain.PHASES.index(current):
-            problems.append(("phase", "PHASE_BACKWARDS_NEEDS_REASON",
-                             f"going back from {current} to {office.phase} needs a reason: use ChangePhase"))
+        if (
+            current
+            and office.phase in domain.PHASES
+            and domain.PHASES.index(office.phase) < domain.PHASES.index(current)
+        ):
+            problems.append(
+                (
+                    "phase",
+                    "PHASE_BACKWARDS_NEEDS_REASON",
+                    f"going back from {current} to {office.phase} needs a reason: use ChangePhase",
+                )
+            )
         errors.extend(RowError(n, key, *p) for p in problems)
         offices.append(office)
     _duplicates(rows, lambda r: r.get("slug", ""), errors)
@@ -221,10 +280,16 @@ def validate_catalogue(rows, offices: set[str]):
         key = row.get("code", "")
         count = _int(row, "deadline_count", errors, n, key)
         entry = domain.CatalogueEntry(
-            code=key, request_type=row.get("request_type", ""), category=row.get("category", ""),
-            name_fr=row.get("name_fr", ""), name_ar=row.get("name_ar", ""), name_zgh=row.get("name_zgh", ""),
-            name_en=row.get("name_en", ""), deadline_count=count or 0,
-            deadline_unit=row.get("deadline_unit", "") or "working_days", legal_basis=row.get("legal_basis", ""),
+            code=key,
+            request_type=row.get("request_type", ""),
+            category=row.get("category", ""),
+            name_fr=row.get("name_fr", ""),
+            name_ar=row.get("name_ar", ""),
+            name_zgh=row.get("name_zgh", ""),
+            name_en=row.get("name_en", ""),
+            deadline_count=count or 0,
+            deadline_unit=row.get("deadline_unit", "") or "working_days",
+            legal_basis=row.get("legal_basis", ""),
             department=row.get("department", ""),
             requires_location=_bool(row, "requires_location", errors, n, key),
             requires_attachments=_bool(row, "requires_attachments", errors, n, key),

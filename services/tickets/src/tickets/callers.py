@@ -17,6 +17,7 @@ The rule, for every state-changing RPC:
   request without a user calls with a machine token of its own (identity's `kind: machine`),
   whose role bindings are mapped like anyone's.
 """
+
 from __future__ import annotations
 
 from cokit.auth import policy
@@ -60,8 +61,11 @@ def _refusal(caller: policy.Caller, office: policy.Scope, citizen_id: str, allow
     if workflow.CITIZEN in allowed and caller.kind == "user" and not caller.bindings:
         return permission_denied("NOT_YOUR_REQUEST", "only the requester may do this")
     if caller.bindings and not roles_at(caller, office, among={b.role for b in caller.bindings}):
-        return permission_denied("OUTSIDE_YOUR_SCOPE", f"your roles do not reach this request's office; you may not {what}",
-                                 office_id=office.office)
+        return permission_denied(
+            "OUTSIDE_YOUR_SCOPE",
+            f"your roles do not reach this request's office; you may not {what}",
+            office_id=office.office,
+        )
     return permission_denied("ACTOR_NOT_ALLOWED", f"your roles here may not {what}")
 
 

@@ -12,6 +12,7 @@ in months ends at the same time of day, months later.
 The answer deadline is the office's own rule from its catalogue where the law lets an office set
 one (cokit.legal_deadlines holds the bounds, which the registry checks too), else the law's.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,9 +25,9 @@ from cokit.legal_deadlines import INFORMATION_EXTENSION_DAYS, INFORMATION_URGENT
 
 from .domain import ACKNOWLEDGE_WITHIN_DAYS, add_months
 
-APPEAL_FILING_WORKING_DAYS = 20      # complaint to the head of the body
+APPEAL_FILING_WORKING_DAYS = 20  # complaint to the head of the body
 APPEAL_ANSWER_WORKING_DAYS = 15
-REOPEN_WINDOW_DAYS = 30              # a closed complaint can be reopened this long after closure
+REOPEN_WINDOW_DAYS = 30  # a closed complaint can be reopened this long after closure
 DEFAULT_NEAR_WORKING_DAYS = 3
 
 
@@ -111,16 +112,24 @@ def due_after(rule: Rule, start: dt.datetime, calendar: Calendar, clock: Clock) 
     return clock.end_of(clock.local_day(start) + dt.timedelta(days=rule.count))
 
 
-def at_submission(kind: str, submitted_at: dt.datetime, calendar: Calendar, clock: Clock,
-                  urgent: bool = False, rule: Rule | None = None) -> Deadlines:
+def at_submission(
+    kind: str,
+    submitted_at: dt.datetime,
+    calendar: Calendar,
+    clock: Clock,
+    urgent: bool = False,
+    rule: Rule | None = None,
+) -> Deadlines:
     """The deadlines printed on the receipt. `rule`: the office's deadline for the request's
     category (domain.category_rules); None, the request type's legal one."""
     if kind == "information_request" and urgent:
         rule = Rule(INFORMATION_URGENT_WORKING_DAYS, "working_days")
     rule = rule or legal_deadlines.legal_rule(kind)
     # Never past the law's maximum, even where holidays stretch an office's working days beyond it.
-    answer_by = min(due_after(rule, submitted_at, calendar, clock),
-                    due_after(legal_deadlines.BOUNDS[kind].longest, submitted_at, calendar, clock))
+    answer_by = min(
+        due_after(rule, submitted_at, calendar, clock),
+        due_after(legal_deadlines.BOUNDS[kind].longest, submitted_at, calendar, clock),
+    )
     if kind in ("information_request", "petition"):
         # The receipt is itself the acknowledgement (issued at once, whatever the channel).
         return Deadlines(acknowledge_by=submitted_at, answer_by=answer_by)
@@ -161,8 +170,9 @@ def working_days_left(now: dt.datetime, due_at: dt.datetime, calendar: Calendar,
     return calendar.working_days_between(clock.local_day(now), last_day)
 
 
-def is_near(now: dt.datetime, due_at: dt.datetime, calendar: Calendar, clock: Clock,
-            near_days: int = DEFAULT_NEAR_WORKING_DAYS) -> bool:
+def is_near(
+    now: dt.datetime, due_at: dt.datetime, calendar: Calendar, clock: Clock, near_days: int = DEFAULT_NEAR_WORKING_DAYS
+) -> bool:
     return now < due_at and working_days_left(now, due_at, calendar, clock) <= near_days
 
 

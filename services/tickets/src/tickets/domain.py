@@ -7,6 +7,7 @@ information requests (Law 31-13), administrative requests and petitions to the c
 council (Organic Law 113-14) share the submission rules; their workflows are in `workflow`,
 their deadlines in `deadlines`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -71,9 +72,7 @@ def normalise_tracking_code(text: str) -> str:
     code, or raise INVALID_ARGUMENT when it cannot be one of ours."""
     raw = "".join(ch for ch in (text or "").upper() if ch.isalnum()).translate(_CONFUSABLE)
     if len(raw) != CODE_BODY_LENGTH + 1 or any(ch not in ALPHABET for ch in raw):
-        raise invalid_argument(
-            "TRACKING_CODE_MALFORMED", "a tracking code has 9 letters or digits, like 7K3M-9QX2-B"
-        )
+        raise invalid_argument("TRACKING_CODE_MALFORMED", "a tracking code has 9 letters or digits, like 7K3M-9QX2-B")
     if _check_character(raw[:-1]) != raw[-1]:
         raise invalid_argument(
             "TRACKING_CODE_CHECK_FAILED", "this tracking code has a typing error; check each character"
@@ -121,9 +120,9 @@ class Submission:
     id_kind: str = ""
     id_number: str = ""
     preferred_format: str = ""
-    registered_by: str = ""      # the staff member who took a walk-in request
-    public: bool | None = None   # None: the requester did not say (the category decides)
-    media_url: str = ""          # Open311: a photo hosted by the client
+    registered_by: str = ""  # the staff member who took a walk-in request
+    public: bool | None = None  # None: the requester did not say (the category decides)
+    media_url: str = ""  # Open311: a photo hosted by the client
 
     @property
     def anonymous(self) -> bool:
@@ -135,9 +134,7 @@ def validate_submission(sub: Submission) -> Submission:
     if not sub.office_id:
         raise invalid_argument("OFFICE_REQUIRED", "choose the office the request is for", field="office_id")
     if sub.kind not in KINDS:
-        raise invalid_argument(
-            "KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind"
-        )
+        raise invalid_argument("KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind")
     category = sub.category.strip()
     if not category or len(category) > CATEGORY_MAX:
         raise invalid_argument("CATEGORY_REQUIRED", "choose a category", field="category")
@@ -150,38 +147,43 @@ def validate_submission(sub: Submission) -> Submission:
         )
     if len(description) > DESCRIPTION_MAX:
         raise invalid_argument(
-            "DESCRIPTION_TOO_LONG", f"the description is limited to {DESCRIPTION_MAX} characters",
+            "DESCRIPTION_TOO_LONG",
+            f"the description is limited to {DESCRIPTION_MAX} characters",
             field="description",
         )
     if sub.channel not in CHANNELS:
         raise invalid_argument("CHANNEL_UNKNOWN", f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     language = sub.language if sub.language in LANGUAGES else "ar"
     if len(sub.attachment_ids) > MAX_ATTACHMENTS:
-        raise invalid_argument(
-            "TOO_MANY_ATTACHMENTS", f"at most {MAX_ATTACHMENTS} attachments", field="attachment_ids"
-        )
+        raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {MAX_ATTACHMENTS} attachments", field="attachment_ids")
     if (sub.latitude is None) != (sub.longitude is None):
         raise invalid_argument("LOCATION_INCOMPLETE", "a location needs both latitude and longitude", field="location")
     if sub.latitude is not None:
         if not (-90.0 <= sub.latitude <= 90.0) or not (-180.0 <= sub.longitude <= 180.0):
             raise invalid_argument("LOCATION_OUT_OF_RANGE", "latitude or longitude out of range", field="location")
     if sub.anonymous and sub.kind not in ANONYMOUS_KINDS:
-        raise invalid_argument(
-            "REQUESTER_REQUIRED", f"a {sub.kind} needs an identified requester", field="requester"
-        )
+        raise invalid_argument("REQUESTER_REQUIRED", f"a {sub.kind} needs an identified requester", field="requester")
     if sub.channel == "walk_in" and not sub.registered_by:
         raise invalid_argument(
-            "REGISTERED_BY_REQUIRED", "a walk-in request names the staff member who registered it",
+            "REGISTERED_BY_REQUIRED",
+            "a walk-in request names the staff member who registered it",
             field="registered_by",
         )
     media_url = sub.media_url.strip()
-    if media_url and (len(media_url) > MEDIA_URL_MAX or not media_url.lower().startswith(("http://", "https://"))
-                      or any(ch.isspace() for ch in media_url)):
-        raise invalid_argument("MEDIA_URL_INVALID", f"media_url is an http or https address of at most {MEDIA_URL_MAX} "
-                               "characters", field="media_url")
+    if media_url and (
+        len(media_url) > MEDIA_URL_MAX
+        or not media_url.lower().startswith(("http://", "https://"))
+        or any(ch.isspace() for ch in media_url)
+    ):
+        raise invalid_argument(
+            "MEDIA_URL_INVALID",
+            f"media_url is an http or https address of at most {MEDIA_URL_MAX} characters",
+            field="media_url",
+        )
     if sub.urgent and (sub.kind != "information_request" or not sub.urgency_reason.strip()):
         raise invalid_argument(
-            "URGENCY_UNFOUNDED", "only an information request can be urgent, with its reason (life, safety, freedom)",
+            "URGENCY_UNFOUNDED",
+            "only an information request can be urgent, with its reason (life, safety, freedom)",
             field="urgency_reason",
         )
     id_number = sub.id_number
@@ -190,25 +192,38 @@ def validate_submission(sub: Submission) -> Submission:
         id_number = "".join(sub.id_number.split()).upper()
     elif sub.id_number:
         # Law 09-08: the ID number is collected only where Law 31-13 asks for it.
-        raise invalid_argument("ID_NUMBER_NOT_ALLOWED", "an ID number is only asked for information requests",
-                               field="id_number")
-    return dataclasses.replace(sub, category=category, description=description, language=language,
-                               id_number=id_number, requester_name=sub.requester_name.strip(), media_url=media_url)
+        raise invalid_argument(
+            "ID_NUMBER_NOT_ALLOWED", "an ID number is only asked for information requests", field="id_number"
+        )
+    return dataclasses.replace(
+        sub,
+        category=category,
+        description=description,
+        language=language,
+        id_number=id_number,
+        requester_name=sub.requester_name.strip(),
+        media_url=media_url,
+    )
 
 
 def _validate_information_requester(sub: Submission) -> None:
     if not sub.requester_name.strip():
-        raise invalid_argument("REQUESTER_NAME_REQUIRED", "an information request carries the requester's name",
-                               field="requester_name")
+        raise invalid_argument(
+            "REQUESTER_NAME_REQUIRED", "an information request carries the requester's name", field="requester_name"
+        )
     if sub.id_kind not in ID_KINDS:
         raise invalid_argument("ID_KIND_UNKNOWN", f"id_kind must be one of {', '.join(ID_KINDS)}", field="id_kind")
     number = "".join(sub.id_number.split()).upper()
     if not (4 <= len(number) <= 20) or not number.isalnum():
-        raise invalid_argument("ID_NUMBER_INVALID", "the national ID or residence-permit number is not valid",
-                               field="id_number")
+        raise invalid_argument(
+            "ID_NUMBER_INVALID", "the national ID or residence-permit number is not valid", field="id_number"
+        )
     if sub.preferred_format and sub.preferred_format not in PREFERRED_FORMATS:
-        raise invalid_argument("FORMAT_UNKNOWN", f"preferred_format must be one of {', '.join(PREFERRED_FORMATS)}",
-                               field="preferred_format")
+        raise invalid_argument(
+            "FORMAT_UNKNOWN",
+            f"preferred_format must be one of {', '.join(PREFERRED_FORMATS)}",
+            field="preferred_format",
+        )
 
 
 # --- what the office's catalogue allows per category --------------------------------------
@@ -244,8 +259,11 @@ def category_rules(entries, kind: str, category: str) -> CategoryRules:
         if entry.active and entry.request_type == kind and category in (entry.category, entry.code):
             publicity = entry.publicity if entry.publicity in PUBLICITY else kind_rules(kind).publicity
             # The law names who asks for information or petitions, whatever the catalogue says.
-            return CategoryRules(publicity, bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS,
-                                 legal_deadlines.office_rule(kind, entry.deadline_count, entry.deadline_unit))
+            return CategoryRules(
+                publicity,
+                bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS,
+                legal_deadlines.office_rule(kind, entry.deadline_count, entry.deadline_unit),
+            )
     return kind_rules(kind)
 
 
@@ -254,36 +272,59 @@ def apply_category_rules(sub: Submission, rules: CategoryRules) -> Submission:
     category does not allow (anonymity, or a publicity the requester may not choose)."""
     if sub.anonymous and not rules.anonymous_allowed:
         raise invalid_argument(
-            "CATEGORY_NOT_ANONYMOUS", f"requests of the category {sub.category!r} name their requester: "
-            "sign in or give a contact", field="requester", category=sub.category,
+            "CATEGORY_NOT_ANONYMOUS",
+            f"requests of the category {sub.category!r} name their requester: sign in or give a contact",
+            field="requester",
+            category=sub.category,
         )
     if rules.publicity == "private":
         if sub.public:
-            raise invalid_argument("CATEGORY_NOT_PUBLIC", f"requests of the category {sub.category!r} are never "
-                                   "made public", field="public", category=sub.category)
+            raise invalid_argument(
+                "CATEGORY_NOT_PUBLIC",
+                f"requests of the category {sub.category!r} are never made public",
+                field="public",
+                category=sub.category,
+            )
         public = False
     elif rules.publicity == "public":
         if sub.public is False:
-            raise invalid_argument("CATEGORY_ALWAYS_PUBLIC", f"requests of the category {sub.category!r} are always "
-                                   "public", field="public", category=sub.category)
+            raise invalid_argument(
+                "CATEGORY_ALWAYS_PUBLIC",
+                f"requests of the category {sub.category!r} are always public",
+                field="public",
+                category=sub.category,
+            )
         public = True
     else:
         public = bool(sub.public)
     return dataclasses.replace(sub, public=public)
 
 
-def check_attachment(owner_citizen_id: str, attachment_office_id: str, author_id: str, author_is_requester: bool,
-                     ticket_office_id: str, attachment_id: str) -> None:
+def check_attachment(
+    owner_citizen_id: str,
+    attachment_office_id: str,
+    author_id: str,
+    author_is_requester: bool,
+    ticket_office_id: str,
+    attachment_id: str,
+) -> None:
     """An attachment in a message is its author's own: the requester's upload, or for the office's
     staff a file held by the request's office. Someone else's file id is refused, never shown."""
     if author_is_requester:
         if not owner_citizen_id or owner_citizen_id != author_id:
-            raise permission_denied("ATTACHMENT_NOT_YOURS", f"attachment {attachment_id} was not uploaded by you",
-                                    field="attachment_ids", attachment_id=attachment_id)
+            raise permission_denied(
+                "ATTACHMENT_NOT_YOURS",
+                f"attachment {attachment_id} was not uploaded by you",
+                field="attachment_ids",
+                attachment_id=attachment_id,
+            )
     elif attachment_office_id != ticket_office_id:
-        raise permission_denied("ATTACHMENT_OF_ANOTHER_OFFICE", f"attachment {attachment_id} is not held by the "
-                                "request's office",
-                                field="attachment_ids", attachment_id=attachment_id)
+        raise permission_denied(
+            "ATTACHMENT_OF_ANOTHER_OFFICE",
+            f"attachment {attachment_id} is not held by the request's office",
+            field="attachment_ids",
+            attachment_id=attachment_id,
+        )
 
 
 def signature_threshold(population: int, commune_type: str) -> int:
@@ -305,10 +346,17 @@ def signature_threshold(population: int, commune_type: str) -> int:
 #   ("École" reads "ecole"); œ and æ as oe and ae.
 # Then lower case. Tifinagh has no variants to fold and passes unchanged.
 SEARCH_LETTERS = {
-    **dict.fromkeys("أإآٱ", "ا"), "ة": "ه", "ى": "ي",
-    **dict.fromkeys("àáâãäåÀÁÂÃÄÅ", "a"), **dict.fromkeys("çÇ", "c"), **dict.fromkeys("èéêëÈÉÊË", "e"),
-    **dict.fromkeys("ìíîïÌÍÎÏ", "i"), **dict.fromkeys("ñÑ", "n"), **dict.fromkeys("òóôõöÒÓÔÕÖ", "o"),
-    **dict.fromkeys("ùúûüÙÚÛÜ", "u"), **dict.fromkeys("ýÿÝŸ", "y"),
+    **dict.fromkeys("أإآٱ", "ا"),
+    "ة": "ه",
+    "ى": "ي",
+    **dict.fromkeys("àáâãäåÀÁÂÃÄÅ", "a"),
+    **dict.fromkeys("çÇ", "c"),
+    **dict.fromkeys("èéêëÈÉÊË", "e"),
+    **dict.fromkeys("ìíîïÌÍÎÏ", "i"),
+    **dict.fromkeys("ñÑ", "n"),
+    **dict.fromkeys("òóôõöÒÓÔÕÖ", "o"),
+    **dict.fromkeys("ùúûüÙÚÛÜ", "u"),
+    **dict.fromkeys("ýÿÝŸ", "y"),
 }
 SEARCH_LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"}
 # Harakat U+064B..U+065F, superscript alef U+0670, tatweel U+0640.

@@ -13,6 +13,7 @@ Erasing twice changes nothing: the first pass leaves no row pointing at the pers
 The rule is here; store.anonymise, store.erase_requester and store.citizen_export apply it
 to the rows.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,10 +35,18 @@ def coarse(value: float | None) -> float | None:
 def ticket_changes(row, now: dt.datetime) -> dict:
     """The columns of one of the person's requests after erasure."""
     return {
-        "citizen_id": "", "description": "", "address": "",
-        "latitude": coarse(row["latitude"]), "longitude": coarse(row["longitude"]),
-        "requester_name": "", "requester_address": "", "requester_contact": "",
-        "id_number_sealed": None, "rating_comment": "", "media_url": "", "anonymised_at": now,
+        "citizen_id": "",
+        "description": "",
+        "address": "",
+        "latitude": coarse(row["latitude"]),
+        "longitude": coarse(row["longitude"]),
+        "requester_name": "",
+        "requester_address": "",
+        "requester_contact": "",
+        "id_number_sealed": None,
+        "rating_comment": "",
+        "media_url": "",
+        "anonymised_at": now,
     }
 
 
@@ -58,7 +67,7 @@ def pseudonym() -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Erased:
-    tickets: list           # the anonymised requests' rows as they were before (ids, office, kind)
+    tickets: list  # the anonymised requests' rows as they were before (ids, office, kind)
     messages: int
     follows: int
     signatures: int
@@ -68,16 +77,22 @@ class Erased:
 
 # Who may erase a walk-in requester's data at the office: those who answer for its records,
 # not every clerk who registers requests.
-REQUESTER_ERASERS = frozenset({"office_manager", "information_officer", "deputy_information_officer",
-                               "commune_admin", "national_admin"})
+REQUESTER_ERASERS = frozenset(
+    {"office_manager", "information_officer", "deputy_information_officer", "commune_admin", "national_admin"}
+)
 REQUESTER_ERASED = "requester_erased"
 
 
 def requester_erased_entry(row, now: dt.datetime, actor: str, actor_role: str, reason: str) -> dict:
     """The audit entry in the request's history: who erased the requester's data, and why."""
     return {
-        "ticket_id": row["ticket_id"], "status": row["status"], "from_status": row["status"], "at": now,
-        "actor": actor, "actor_role": actor_role, "action": REQUESTER_ERASED,
+        "ticket_id": row["ticket_id"],
+        "status": row["status"],
+        "from_status": row["status"],
+        "at": now,
+        "actor": actor,
+        "actor_role": actor_role,
+        "action": REQUESTER_ERASED,
         "details": json.dumps({"reason": reason}, ensure_ascii=False),
     }
 
@@ -85,10 +100,33 @@ def requester_erased_entry(row, now: dt.datetime, actor: str, actor_role: str, r
 # --- export (the person's own copy) ------------------------------------------------------------
 
 EXPORTED_TICKET_FIELDS = (
-    "ticket_id", "tracking_code", "office_id", "kind", "category", "status", "channel", "language",
-    "description", "address", "latitude", "longitude", "public", "urgent", "requester_name",
-    "requester_address", "requester_contact", "preferred_format", "id_kind", "rating", "rating_comment",
-    "media_url", "submitted_at", "acknowledge_by", "answer_by", "decided_at", "closed_at",
+    "ticket_id",
+    "tracking_code",
+    "office_id",
+    "kind",
+    "category",
+    "status",
+    "channel",
+    "language",
+    "description",
+    "address",
+    "latitude",
+    "longitude",
+    "public",
+    "urgent",
+    "requester_name",
+    "requester_address",
+    "requester_contact",
+    "preferred_format",
+    "id_kind",
+    "rating",
+    "rating_comment",
+    "media_url",
+    "submitted_at",
+    "acknowledge_by",
+    "answer_by",
+    "decided_at",
+    "closed_at",
 )
 
 
@@ -103,8 +141,10 @@ def exported_request(row, thread, citizen_id: str) -> dict:
     as kept, not opened."""
     item = {k: _plain(row[k]) for k in EXPORTED_TICKET_FIELDS}
     item["id_number_kept"] = row["id_number_sealed"] is not None
-    item["thread"] = [{"author": "me" if x["author_id"] == citizen_id else x["author_role"], "body": x["body"],
-                       "at": _plain(x["at"])} for x in thread]
+    item["thread"] = [
+        {"author": "me" if x["author_id"] == citizen_id else x["author_role"], "body": x["body"], "at": _plain(x["at"])}
+        for x in thread
+    ]
     return item
 
 

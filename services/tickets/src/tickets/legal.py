@@ -2,6 +2,7 @@
 
 One list, so a refusal can only cite an exception the law has (article 7).
 """
+
 from __future__ import annotations
 
 EXCEPTIONS = {

@@ -3,6 +3,7 @@
 AES-256-GCM (cokit.sealing) with a key from TICKETS_PII_KEY (base64 of 32 bytes); the ticket
 id is the associated data, so a sealed number copied onto another ticket does not open.
 """
+
 from __future__ import annotations
 
 from cokit import sealing

@@ -6,6 +6,7 @@ than running it once: automatic transitions are compare-and-set updates of the t
 and alerts are keyed by (ticket, alert, deadline). On PostgreSQL candidates are claimed
 with FOR UPDATE SKIP LOCKED so replicas share the work instead of queueing on one row.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,8 +37,9 @@ class Counts:
 
 def _not_alerted(alert: str):
     a = store.ticket_alerts
-    return ~sa.exists().where(a.c.ticket_id == store.tickets.c.ticket_id, a.c.alert == alert,
-                              a.c.due_at == store.tickets.c.due_at)
+    return ~sa.exists().where(
+        a.c.ticket_id == store.tickets.c.ticket_id, a.c.alert == alert, a.c.due_at == store.tickets.c.due_at
+    )
 
 
 def _claim(conn, query, engine):
@@ -46,8 +48,15 @@ def _claim(conn, query, engine):
     return conn.execute(query).mappings().all()
 
 
-def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: deadlines.Clock,
-             now: dt.datetime, near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS, batch: int = 200) -> Counts:
+def run_once(
+    engine: sa.Engine,
+    outbox,
+    calendar: deadlines.Calendar,
+    clock: deadlines.Clock,
+    now: dt.datetime,
+    near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS,
+    batch: int = 200,
+) -> Counts:
     counts = Counts()
     t = store.tickets
     ctx = workflow.Context(now=now, calendar=calendar, clock=clock)
@@ -68,7 +77,9 @@ def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: dea
                     counts.automatic += 1
                     fresh += 1
                 elif store.raise_alert(conn, row["ticket_id"], "overdue", store.as_utc(row["due_at"]), now):
-                    outbox.add(conn, "ticket.overdue", row["ticket_id"], _deadline_payload(row, 0), office_id=row["office_id"])
+                    outbox.add(
+                        conn, "ticket.overdue", row["ticket_id"], _deadline_payload(row, 0), office_id=row["office_id"]
+                    )
                     counts.overdue += 1
                     fresh += 1
         if len(rows) < batch or fresh == 0:
@@ -83,15 +94,24 @@ def run_once(engine: sa.Engine, outbox, calendar: deadlines.Calendar, clock: dea
                 continue
             if store.raise_alert(conn, row["ticket_id"], "near", due, now):
                 left = deadlines.working_days_left(now, due, calendar, clock)
-                outbox.add(conn, "ticket.deadline_near", row["ticket_id"], _deadline_payload(row, left),
-                           office_id=row["office_id"])
+                outbox.add(
+                    conn,
+                    "ticket.deadline_near",
+                    row["ticket_id"],
+                    _deadline_payload(row, left),
+                    office_id=row["office_id"],
+                )
                 counts.near += 1
     return counts
 
 
 def _deadline_payload(row, left: int) -> pb.TicketDeadline:
     return pb.TicketDeadline(
-        ticket_id=row["ticket_id"], office_id=row["office_id"], kind=transitions.KIND_VALUES[row["kind"]],
-        status=row["status"], due_at=transitions.timestamp(row["due_at"]), working_days_left=left,
+        ticket_id=row["ticket_id"],
+        office_id=row["office_id"],
+        kind=transitions.KIND_VALUES[row["kind"]],
+        status=row["status"],
+        due_at=transitions.timestamp(row["due_at"]),
+        working_days_left=left,
         tracking_code=row["tracking_code"],
     )

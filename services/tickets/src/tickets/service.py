@@ -1,4 +1,5 @@
 """The tickets service: citizen requests from receipt to closure, under the legal deadlines."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,9 +60,9 @@ class Settings(ServiceSettings):
     metrics_port: int = platform.facts("tickets").metrics_port
     database_url: str = "sqlite:///.local/data/tickets.db"
     registry_grpc_target: str = platform.local_target("registry")
-    identity_grpc_target: str = platform.local_target("identity")   # the trust state (JWKS) that verifies callers
+    identity_grpc_target: str = platform.local_target("identity")  # the trust state (JWKS) that verifies callers
     documents_grpc_target: str = platform.local_target("documents")  # attachments named in messages are checked there
-    tickets_pii_key: str = ""                 # base64 of 32 bytes; information requests need it
+    tickets_pii_key: str = ""  # base64 of 32 bytes; information requests need it
     tickets_timezone: str = "Africa/Casablanca"
     tickets_deadline_near_days: int = deadlines.DEFAULT_NEAR_WORKING_DAYS
     tickets_scheduler_interval: float = 60.0
@@ -136,10 +137,15 @@ def submission_from(request) -> domain.Submission:
         latitude=_coordinate(location.latitude) if location else None,
         longitude=_coordinate(location.longitude) if location else None,
         address=location.address if location else "",
-        urgent=request.urgent, urgency_reason=request.urgency_reason,
-        requester_name=requester.name, requester_address=requester.address, id_kind=requester.id_kind,
-        id_number=requester.id_number, preferred_format=requester.preferred_format,
-        registered_by=request.registered_by, public=request.public if request.HasField("public") else None,
+        urgent=request.urgent,
+        urgency_reason=request.urgency_reason,
+        requester_name=requester.name,
+        requester_address=requester.address,
+        id_kind=requester.id_kind,
+        id_number=requester.id_number,
+        preferred_format=requester.preferred_format,
+        registered_by=request.registered_by,
+        public=request.public if request.HasField("public") else None,
         media_url=request.media_url,
     )
 
@@ -159,16 +165,31 @@ def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
     """The request's status; the assignee only for the office's staff (`staff`)."""
     machine = workflow.machine_for(row["kind"])
     actions = [a for a in machine.available(row["status"]) if not role or role in machine.transition(a).actors]
-    details = [pb.ActionInfo(action=a, required=machine.transition(a).required,
-                             roles=sorted(machine.transition(a).actors)) for a in actions]
+    details = [
+        pb.ActionInfo(action=a, required=machine.transition(a).required, roles=sorted(machine.transition(a).actors))
+        for a in actions
+    ]
     return pb.TicketStatus(
-        ticket_id=row["ticket_id"], tracking_code=row["tracking_code"], office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]], category=row["category"], status=row["status"],
-        submitted_at=timestamp(row["submitted_at"]), acknowledge_by=timestamp(row["acknowledge_by"]),
-        answer_by=timestamp(row["answer_by"]), attachment_count=row["attachment_count"],
-        updated_at=timestamp(row["updated_at"]), extended=bool(row["extended"]), urgent=bool(row["urgent"]),
-        available_actions=actions, action_details=details, priority=row["priority"], department=row["department"],
-        rating=row["rating"] or 0, merged_into=row["merged_into"], public=bool(row["public"]),
+        ticket_id=row["ticket_id"],
+        tracking_code=row["tracking_code"],
+        office_id=row["office_id"],
+        kind=KIND_VALUES[row["kind"]],
+        category=row["category"],
+        status=row["status"],
+        submitted_at=timestamp(row["submitted_at"]),
+        acknowledge_by=timestamp(row["acknowledge_by"]),
+        answer_by=timestamp(row["answer_by"]),
+        attachment_count=row["attachment_count"],
+        updated_at=timestamp(row["updated_at"]),
+        extended=bool(row["extended"]),
+        urgent=bool(row["urgent"]),
+        available_actions=actions,
+        action_details=details,
+        priority=row["priority"],
+        department=row["department"],
+        rating=row["rating"] or 0,
+        merged_into=row["merged_into"],
+        public=bool(row["public"]),
         assignee_id=row["assignee_id"] if staff else "",
     )
 
@@ -176,11 +197,18 @@ def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
 def submitted_payload(row, attachment_ids) -> pb.TicketSubmitted:
     """What ticket.submitted says: ids and deadlines, never the text or the contact."""
     return pb.TicketSubmitted(
-        ticket_id=row["ticket_id"], tracking_code=row["tracking_code"], office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]], category=row["category"], citizen_id=row["citizen_id"],
-        channel=CHANNEL_VALUES[row["channel"]], language=row["language"],
-        acknowledge_by=timestamp(row["acknowledge_by"]), answer_by=timestamp(row["answer_by"]),
-        attachment_count=len(attachment_ids), attachment_ids=list(attachment_ids),
+        ticket_id=row["ticket_id"],
+        tracking_code=row["tracking_code"],
+        office_id=row["office_id"],
+        kind=KIND_VALUES[row["kind"]],
+        category=row["category"],
+        citizen_id=row["citizen_id"],
+        channel=CHANNEL_VALUES[row["channel"]],
+        language=row["language"],
+        acknowledge_by=timestamp(row["acknowledge_by"]),
+        answer_by=timestamp(row["answer_by"]),
+        attachment_count=len(attachment_ids),
+        attachment_ids=list(attachment_ids),
     )
 
 
@@ -200,11 +228,15 @@ def latest_decision(kind: str, history) -> pb.Decision | None:
     for entry in reversed(history):
         if entry["action"] in decisions:
             said = history_details(entry)
-            return pb.Decision(action=entry["action"], status=entry["status"], answer=said.get("answer", ""),
-                               outcome=said.get("outcome", ""), reason=said.get("reason", ""),
-                               at=timestamp(entry["at"]))
+            return pb.Decision(
+                action=entry["action"],
+                status=entry["status"],
+                answer=said.get("answer", ""),
+                outcome=said.get("outcome", ""),
+                reason=said.get("reason", ""),
+                at=timestamp(entry["at"]),
+            )
     return None
-
 
 
 class TicketsService(kit_service(pb)):
@@ -213,9 +245,12 @@ class TicketsService(kit_service(pb)):
     registry = ServiceClient("registry", RegistryServiceStub)
     documents = ServiceClient("documents", DocumentsServiceStub)
     # Counted at each scrape, so "overdue tickets rising" is seen without waiting for the scheduler.
-    overdue = DatabaseGauge("citizenoffice_tickets_overdue",
-                            "Open requests past their watched deadline (acknowledgement or answer), by office.",
-                            ["office_id"], store.overdue_by_office)
+    overdue = DatabaseGauge(
+        "citizenoffice_tickets_overdue",
+        "Open requests past their watched deadline (acknowledgement or answer), by office.",
+        ["office_id"],
+        store.overdue_by_office,
+    )
     # The caller of every call: the access token on its metadata, verified here (see callers.py).
     auth = TokenVerifier()
 
@@ -272,8 +307,9 @@ class TicketsService(kit_service(pb)):
             # Registered at the desk: by a signed-in member of that office's staff, who is the registrant.
             if not caller.authenticated:
                 raise callers.authentication_required()
-            clerk = callers.actor_for(caller, self._office_scope(sub.office_id), "", WALK_IN_ROLES,
-                                      "register requests at this office")
+            clerk = callers.actor_for(
+                caller, self._office_scope(sub.office_id), "", WALK_IN_ROLES, "register requests at this office"
+            )
             sub = dataclasses.replace(sub, registered_by=clerk.id)
         elif callers.is_requester(caller, caller.subject):
             # A signed-in citizen files for themselves: the request is theirs, whatever the message says.
@@ -291,27 +327,46 @@ class TicketsService(kit_service(pb)):
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         clock = deadlines.Clock(office.timezone or self._clock().timezone)
         # The registry's calendar is fetched only if a term in working days asks it something.
-        due = deadlines.at_submission(sub.kind, submitted_at, self._calendar(), clock, urgent=sub.urgent,
-                                      rule=rules.deadline)
+        due = deadlines.at_submission(
+            sub.kind, submitted_at, self._calendar(), clock, urgent=sub.urgent, rule=rules.deadline
+        )
         status = workflow.initial_status(sub.kind)
         ticket_id = uuid7()
         row = {
-            "ticket_id": ticket_id, "instance_id": current_instance(), "office_id": office.office_id,
-            "kind": sub.kind, "category": sub.category, "description": sub.description,
-            "citizen_id": sub.citizen_id, "channel": sub.channel, "language": sub.language,
-            "latitude": sub.latitude, "longitude": sub.longitude, "address": sub.address,
-            "status": status, "submitted_at": submitted_at,
-            "acknowledge_by": due.acknowledge_by, "answer_by": due.answer_by,
+            "ticket_id": ticket_id,
+            "instance_id": current_instance(),
+            "office_id": office.office_id,
+            "kind": sub.kind,
+            "category": sub.category,
+            "description": sub.description,
+            "citizen_id": sub.citizen_id,
+            "channel": sub.channel,
+            "language": sub.language,
+            "latitude": sub.latitude,
+            "longitude": sub.longitude,
+            "address": sub.address,
+            "status": status,
+            "submitted_at": submitted_at,
+            "acknowledge_by": due.acknowledge_by,
+            "answer_by": due.answer_by,
             "due_at": deadlines.watched_deadline(sub.kind, status, due.acknowledge_by, due.answer_by),
-            "updated_at": submitted_at, "public": sub.public, "urgent": sub.urgent,
-            "registered_by": sub.registered_by, "requester_name": sub.requester_name,
-            "requester_address": sub.requester_address, "requester_contact": request.requester.contact[:200],
-            "preferred_format": sub.preferred_format, "id_kind": sub.id_kind,
+            "updated_at": submitted_at,
+            "public": sub.public,
+            "urgent": sub.urgent,
+            "registered_by": sub.registered_by,
+            "requester_name": sub.requester_name,
+            "requester_address": sub.requester_address,
+            "requester_contact": request.requester.contact[:200],
+            "preferred_format": sub.preferred_format,
+            "id_kind": sub.id_kind,
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
-            "signature_threshold": threshold, "media_url": sub.media_url,
+            "signature_threshold": threshold,
+            "media_url": sub.media_url,
         }
         candidates = None
-        actor, role = (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
+        actor, role = (
+            (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
+        )
         for _ in range(5):
             row["tracking_code"] = domain.new_tracking_code()
             try:
@@ -321,7 +376,10 @@ class TicketsService(kit_service(pb)):
                         candidates = self._duplicate_candidates(conn, sub, office.office_id)
                     store.insert_ticket(conn, row, sub.attachment_ids, actor=actor, actor_role=role)
                     self.events.add(
-                        conn, "ticket.submitted", ticket_id, submitted_payload(row, sub.attachment_ids),
+                        conn,
+                        "ticket.submitted",
+                        ticket_id,
+                        submitted_payload(row, sub.attachment_ids),
                         office_id=row["office_id"],
                     )
                 break
@@ -332,9 +390,14 @@ class TicketsService(kit_service(pb)):
             raise failed_precondition("TRACKING_CODE_EXHAUSTED", "could not allocate a tracking code")
         duplicates = possible_duplicates(sub, candidates)
         return pb.Receipt(
-            ticket_id=ticket_id, tracking_code=row["tracking_code"], status=row["status"],
-            submitted_at=timestamp(submitted_at), acknowledge_by=timestamp(due.acknowledge_by),
-            answer_by=timestamp(due.answer_by), kind=KIND_VALUES[sub.kind], possible_duplicates=duplicates,
+            ticket_id=ticket_id,
+            tracking_code=row["tracking_code"],
+            status=row["status"],
+            submitted_at=timestamp(submitted_at),
+            acknowledge_by=timestamp(due.acknowledge_by),
+            answer_by=timestamp(due.answer_by),
+            kind=KIND_VALUES[sub.kind],
+            possible_duplicates=duplicates,
         )
 
     @staticmethod
@@ -349,16 +412,22 @@ class TicketsService(kit_service(pb)):
         if not request.ticket_id:
             raise invalid_argument("TICKET_ID_REQUIRED", "ticket_id is required", field="ticket_id")
         fields = {name: getattr(request, name) for name in transitions.DETAIL_FIELDS}
-        ctx = workflow.Context(now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-                               calendar=self._calendar(), clock=self._clock())
+        ctx = workflow.Context(
+            now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0), calendar=self._calendar(), clock=self._clock()
+        )
         with self.db.begin() as conn:
             row = store.find_by_id(conn, request.ticket_id)
             if row is None:
                 raise not_found("TICKET_NOT_FOUND", "no such ticket")
             # Only the scheduler acts as the system: no caller's roles map to it.
             step = workflow.machine_for(row["kind"]).transition(request.action)
-            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
-                                      step.actors, f"{request.action} this request")
+            actor = callers.actor_for(
+                caller,
+                self._office_scope(row["office_id"]),
+                row["citizen_id"] or "",
+                step.actors,
+                f"{request.action} this request",
+            )
             store.apply_transition(conn, self.events, transitions.plan(row, request.action, actor, fields, ctx))
             row = store.find_by_id(conn, request.ticket_id)
         return status_message(row, actor.role)
@@ -373,7 +442,11 @@ class TicketsService(kit_service(pb)):
 
     def _run_deadlines(self) -> scheduler.Counts:
         return scheduler.run_once(
-            self.db, self.events, self._calendar(), self._clock(), dt.datetime.now(dt.timezone.utc),
+            self.db,
+            self.events,
+            self._calendar(),
+            self._clock(),
+            dt.datetime.now(dt.timezone.utc),
             near_days=int(self._settings("TICKETS_DEADLINE_NEAR_DAYS", deadlines.DEFAULT_NEAR_WORKING_DAYS)),
         )
 
@@ -399,9 +472,11 @@ class TicketsService(kit_service(pb)):
                 raise not_found("TICKET_NOT_FOUND", "no request has this tracking code")
             status = self._status(conn, row["ticket_id"])
             decision = latest_decision(row["kind"], store.history_of(conn, row["ticket_id"]))
-            replies = [pb.ThreadMessage(author_role=m["author_role"], body=m["body"], at=timestamp(m["at"]))
-                       for m in store.thread_of(conn, row["ticket_id"], include_internal=False)
-                       if m["author_role"] != workflow.CITIZEN and not m["hidden_reason"]]
+            replies = [
+                pb.ThreadMessage(author_role=m["author_role"], body=m["body"], at=timestamp(m["at"]))
+                for m in store.thread_of(conn, row["ticket_id"], include_internal=False)
+                if m["author_role"] != workflow.CITIZEN and not m["hidden_reason"]
+            ]
         if decision is not None:
             status.decision.CopyFrom(decision)
         # The office's words to the requester; the requester's own messages stay out (they may name people).
@@ -417,10 +492,10 @@ class TicketsService(kit_service(pb)):
         if row is None:
             raise not_found("TICKET_NOT_FOUND", "no such ticket")
         caller = self._caller()
-        staff = bool(caller.bindings) and bool(callers.roles_at(caller, self._office_scope(row["office_id"]),
-                                                                among=callers.READERS))
+        staff = bool(caller.bindings) and bool(
+            callers.roles_at(caller, self._office_scope(row["office_id"]), among=callers.READERS)
+        )
         return status_message(row, staff=staff)
-
 
     # --- around the workflow ----------------------------------------------------------------
 
@@ -436,9 +511,20 @@ class TicketsService(kit_service(pb)):
         return row
 
     def _changed(self, conn, row, change: str, actor: workflow.Actor, **extra) -> None:
-        self.events.add(conn, f"ticket.{change}", row["ticket_id"], pb.TicketChanged(
-            ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], change=change,
-            actor_role=actor.role, **extra), office_id=row["office_id"])
+        self.events.add(
+            conn,
+            f"ticket.{change}",
+            row["ticket_id"],
+            pb.TicketChanged(
+                ticket_id=row["ticket_id"],
+                office_id=row["office_id"],
+                kind=KIND_VALUES[row["kind"]],
+                change=change,
+                actor_role=actor.role,
+                **extra,
+            ),
+            office_id=row["office_id"],
+        )
 
     def _status(self, conn, ticket_id: str, role: str = "", staff: bool = False) -> pb.TicketStatus:
         row = store.find_by_id(conn, ticket_id)
@@ -457,13 +543,23 @@ class TicketsService(kit_service(pb)):
             if request.office_id and request.office_id != row["office_id"]:
                 office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=request.office_id))
                 if not request.reason.strip():
-                    raise invalid_argument("REASON_REQUIRED", "a transfer to another office gives its reason", field="reason")
+                    raise invalid_argument(
+                        "REASON_REQUIRED", "a transfer to another office gives its reason", field="reason"
+                    )
                 office_id = office.office_id
             if request.priority and request.priority not in range(1, 5):
                 raise invalid_argument("PRIORITY_OUT_OF_RANGE", "priority is 1 (urgent) to 4 (low)", field="priority")
-            store.assign(conn, row, office_id=office_id, department=request.department or row["department"],
-                         assignee_id=request.assignee_id, priority=request.priority or row["priority"],
-                         reason=request.reason[:500], actor=actor.id[:64], now=now)
+            store.assign(
+                conn,
+                row,
+                office_id=office_id,
+                department=request.department or row["department"],
+                assignee_id=request.assignee_id,
+                priority=request.priority or row["priority"],
+                reason=request.reason[:500],
+                actor=actor.id[:64],
+                now=now,
+            )
             if office_id != row["office_id"]:
                 self._changed(conn, row, "transferred", actor, from_office_id=row["office_id"])
             else:
@@ -475,7 +571,9 @@ class TicketsService(kit_service(pb)):
         caller = self._signed_in()
         body = request.body.strip()
         if not body or len(body) > domain.DESCRIPTION_MAX:
-            raise invalid_argument("MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body")
+            raise invalid_argument(
+                "MESSAGE_LENGTH", f"a message has 1 to {domain.DESCRIPTION_MAX} characters", field="body"
+            )
         if len(request.attachment_ids) > domain.MAX_ATTACHMENTS:
             raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {domain.MAX_ATTACHMENTS} attachments")
         with self.db.connect() as conn:
@@ -484,13 +582,25 @@ class TicketsService(kit_service(pb)):
         if request.internal:
             actor = callers.staff_actor(caller, office, "write internal notes")
         else:
-            actor = callers.actor_for(caller, office, row["citizen_id"] or "",
-                                      callers.OFFICE_ROLES | {workflow.CITIZEN}, "write in this thread")
+            actor = callers.actor_for(
+                caller,
+                office,
+                row["citizen_id"] or "",
+                callers.OFFICE_ROLES | {workflow.CITIZEN},
+                "write in this thread",
+            )
         attachment_ids = list(dict.fromkeys(request.attachment_ids))
         self._check_attachments(attachment_ids, actor, row["office_id"])
-        values = {"message_id": uuid7(), "ticket_id": row["ticket_id"], "internal": request.internal,
-                  "author_id": actor.id[:64], "author_role": actor.role, "body": body,
-                  "attachment_ids": ",".join(attachment_ids), "at": self._now()}
+        values = {
+            "message_id": uuid7(),
+            "ticket_id": row["ticket_id"],
+            "internal": request.internal,
+            "author_id": actor.id[:64],
+            "author_role": actor.role,
+            "body": body,
+            "attachment_ids": ",".join(attachment_ids),
+            "at": self._now(),
+        }
         with self.db.begin() as conn:
             store.add_message(conn, values)
             if not request.internal:
@@ -506,19 +616,34 @@ class TicketsService(kit_service(pb)):
                 found = self.documents.GetAttachment(documents_pb2.GetAttachmentRequest(attachment_id=attachment_id))
             except GrpcError as error:
                 if error.code == StatusCode.NOT_FOUND:
-                    raise invalid_argument("ATTACHMENT_NOT_FOUND", f"no attachment {attachment_id}: upload it first",
-                                           field="attachment_ids", attachment_id=attachment_id) from None
+                    raise invalid_argument(
+                        "ATTACHMENT_NOT_FOUND",
+                        f"no attachment {attachment_id}: upload it first",
+                        field="attachment_ids",
+                        attachment_id=attachment_id,
+                    ) from None
                 raise
-            domain.check_attachment(found.owner_citizen_id, found.office_id, actor.id, actor.role == workflow.CITIZEN,
-                                    office_id, attachment_id)
+            domain.check_attachment(
+                found.owner_citizen_id,
+                found.office_id,
+                actor.id,
+                actor.role == workflow.CITIZEN,
+                office_id,
+                attachment_id,
+            )
 
     @grpc
     def Thread(self, request, context):
         caller = self._caller()
         with self.db.connect() as conn:
             row = self._row(conn, request.ticket_id)
-            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
-                                      callers.READERS | {workflow.CITIZEN}, "read this thread")
+            actor = callers.actor_for(
+                caller,
+                self._office_scope(row["office_id"]),
+                row["citizen_id"] or "",
+                callers.READERS | {workflow.CITIZEN},
+                "read this thread",
+            )
             staff = actor.role != workflow.CITIZEN
             messages = store.thread_of(conn, row["ticket_id"], include_internal=staff)
         return pb.ThreadReply(messages=[thread_message(m) for m in messages if staff or not m["hidden_reason"]])
@@ -545,8 +670,11 @@ class TicketsService(kit_service(pb)):
             status = self._status(conn, row["ticket_id"], workflow.CITIZEN)
             entries = store.history_of(conn, row["ticket_id"])
             messages = store.thread_of(conn, row["ticket_id"], include_internal=False)
-        return pb.MyTicket(status=status, timeline=[history_entry(e) for e in entries],
-                           thread=[thread_message(m) for m in messages if not m["hidden_reason"]])
+        return pb.MyTicket(
+            status=status,
+            timeline=[history_entry(e) for e in entries],
+            thread=[thread_message(m) for m in messages if not m["hidden_reason"]],
+        )
 
     @grpc
     def Search(self, request, context):
@@ -556,9 +684,18 @@ class TicketsService(kit_service(pb)):
         now = self._now()
         with self.db.connect() as conn:
             rows = store.search(
-                conn, office_ids=office_ids, statuses=request.statuses, categories=request.categories,
-                kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES], assignee_id=request.assignee_id,
-                overdue=request.overdue, text=request.text.strip(), now=now, after=after, limit=size + 1)
+                conn,
+                office_ids=office_ids,
+                statuses=request.statuses,
+                categories=request.categories,
+                kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES],
+                assignee_id=request.assignee_id,
+                overdue=request.overdue,
+                text=request.text.strip(),
+                now=now,
+                after=after,
+                limit=size + 1,
+            )
         items = [queue_item(r, now) for r in rows[:size]]
         token = encode_page_token(rows[size - 1]) if len(rows) > size else ""
         return pb.SearchReply(items=items, next_page_token=token)
@@ -569,14 +706,16 @@ class TicketsService(kit_service(pb)):
         if not caller.authenticated:
             raise callers.authentication_required()
         offices = self.registry.ListOffices(registry_pb2.ListOfficesRequest()).offices
-        reachable = callers.reachable_offices(caller, [
-            policy.Scope(o.instance_id or current_instance(), o.commune_code, o.office_id) for o in offices])
+        reachable = callers.reachable_offices(
+            caller, [policy.Scope(o.instance_id or current_instance(), o.commune_code, o.office_id) for o in offices]
+        )
         if not reachable:
             raise permission_denied("STAFF_ONLY", "only the office's staff may read the queues")
         outside = sorted(set(asked) - set(reachable))
         if outside:
-            raise permission_denied("OUTSIDE_YOUR_SCOPE", "your roles do not reach these offices",
-                                    office_ids=",".join(outside)[:200])
+            raise permission_denied(
+                "OUTSIDE_YOUR_SCOPE", "your roles do not reach these offices", office_ids=",".join(outside)[:200]
+            )
         return list(asked) or reachable
 
     @grpc
@@ -592,15 +731,31 @@ class TicketsService(kit_service(pb)):
         start = clock.end_of(first - dt.timedelta(days=1))
         with self.db.connect() as conn:
             rows = store.for_stats(conn, request.office_id, start, clock.end_of(last))
-        norm = [dict(r, decided_at=store.as_utc(r["decided_at"]) if r["decided_at"] else None,
-                     answer_by=store.as_utc(r["answer_by"])) for r in rows]
-        days = {r["ticket_id"]: deadlines.working_days_taken(store.as_utc(r["submitted_at"]), r["decided_at"], calendar, clock)
-                for r in norm if r["decided_at"]}
+        norm = [
+            dict(
+                r,
+                decided_at=store.as_utc(r["decided_at"]) if r["decided_at"] else None,
+                answer_by=store.as_utc(r["answer_by"]),
+            )
+            for r in rows
+        ]
+        days = {
+            r["ticket_id"]: deadlines.working_days_taken(
+                store.as_utc(r["submitted_at"]), r["decided_at"], calendar, clock
+            )
+            for r in norm
+            if r["decided_at"]
+        }
         f = stats.figures(norm, days, public=request.public)
         return pb.StatsReply(
-            total=f.total, by_kind=f.by_kind, by_category=f.by_category, answered=f.answered,
-            median_working_days=f.median_working_days, p90_working_days=f.p90_working_days,
-            within_deadline_share=f.within_deadline_share, satisfaction_average=f.satisfaction_average,
+            total=f.total,
+            by_kind=f.by_kind,
+            by_category=f.by_category,
+            answered=f.answered,
+            median_working_days=f.median_working_days,
+            p90_working_days=f.p90_working_days,
+            within_deadline_share=f.within_deadline_share,
+            satisfaction_average=f.satisfaction_average,
             ratings=f.ratings,
         )
 
@@ -651,11 +806,19 @@ class TicketsService(kit_service(pb)):
         caller = self._signed_in()
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
-            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), row["citizen_id"] or "",
-                                      {workflow.CITIZEN}, "rate this answer")
+            actor = callers.actor_for(
+                caller,
+                self._office_scope(row["office_id"]),
+                row["citizen_id"] or "",
+                {workflow.CITIZEN},
+                "rate this answer",
+            )
             workflow.check_rating(transitions.facts_of(row), actor, request.rating)
-            conn.execute(store.tickets.update().where(store.tickets.c.ticket_id == row["ticket_id"]).values(
-                rating=request.rating, rating_comment=request.comment.strip()[:1000]))
+            conn.execute(
+                store.tickets.update()
+                .where(store.tickets.c.ticket_id == row["ticket_id"])
+                .values(rating=request.rating, rating_comment=request.comment.strip()[:1000])
+            )
             self._changed(conn, row, "rated", actor, count=request.rating)
             return self._status(conn, row["ticket_id"], actor.role)
 
@@ -668,9 +831,19 @@ class TicketsService(kit_service(pb)):
             row = self._row(conn, request.ticket_id)
             actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "moderate public text")
             table = store.ticket_messages if request.message_id else store.tickets
-            where = (table.c.message_id == request.message_id) if request.message_id else (table.c.ticket_id == row["ticket_id"])
-            if conn.execute(table.update().where(where, table.c.ticket_id == row["ticket_id"])
-                            .values(hidden_reason=request.reason.strip()[:300])).rowcount != 1:
+            where = (
+                (table.c.message_id == request.message_id)
+                if request.message_id
+                else (table.c.ticket_id == row["ticket_id"])
+            )
+            if (
+                conn.execute(
+                    table.update()
+                    .where(where, table.c.ticket_id == row["ticket_id"])
+                    .values(hidden_reason=request.reason.strip()[:300])
+                ).rowcount
+                != 1
+            ):
                 raise not_found("MESSAGE_NOT_FOUND", "no such message on this request")
             self._changed(conn, row, "moderated", actor)
             return self._status(conn, row["ticket_id"], actor.role)
@@ -689,9 +862,16 @@ class TicketsService(kit_service(pb)):
         end = store.as_utc(request.submitted_to.ToDatetime()) if request.HasField("submitted_to") else None
         with self.db.connect() as conn:
             rows = store.public_requests(
-                conn, office_ids=request.office_ids, ticket_ids=request.ticket_ids,
-                kinds=[KIND_NAMES[k] for k in request.kinds], categories=request.categories,
-                statuses=request.statuses, start=start, end=end, limit=limit)
+                conn,
+                office_ids=request.office_ids,
+                ticket_ids=request.ticket_ids,
+                kinds=[KIND_NAMES[k] for k in request.kinds],
+                categories=request.categories,
+                statuses=request.statuses,
+                start=start,
+                end=end,
+                limit=limit,
+            )
         return pb.PublicRequests(requests=[public_request(r) for r in rows])
 
     # --- data-subject rights (Law 09-08) ------------------------------------------------------
@@ -700,15 +880,22 @@ class TicketsService(kit_service(pb)):
     def on_identity_event(self, event):
         """user.erased: the person's requests are anonymised (the rule is tickets/erasure.py).
         A redelivery finds nothing left to change, and announces nothing more."""
-        if event.payload is None or not event.payload.citizen_id:   # only user.erased reaches here (types)
+        if event.payload is None or not event.payload.citizen_id:  # only user.erased reaches here (types)
             return
         with self.db.begin() as conn:
             erased = store.anonymise(conn, event.payload.citizen_id, self._now())
             for row in erased.tickets:
                 self._changed(conn, row, "anonymised", workflow.Actor("", workflow.SYSTEM))
-        log.info("requester's data erased", extra={"event_id": event.event_id, "tickets": len(erased.tickets),
-                                                   "messages": erased.messages, "follows": erased.follows,
-                                                   "signatures": erased.signatures})
+        log.info(
+            "requester's data erased",
+            extra={
+                "event_id": event.event_id,
+                "tickets": len(erased.tickets),
+                "messages": erased.messages,
+                "follows": erased.follows,
+                "signatures": erased.signatures,
+            },
+        )
 
     @grpc
     def EraseRequester(self, request, context):
@@ -722,11 +909,19 @@ class TicketsService(kit_service(pb)):
             raise invalid_argument("REASON_REQUIRED", "say why the requester's data is erased", field="reason")
         with self.db.begin() as conn:
             row = self._row(conn, request.ticket_id)
-            actor = callers.actor_for(caller, self._office_scope(row["office_id"]), "", erasure.REQUESTER_ERASERS,
-                                      "erase a requester's data at this office")
+            actor = callers.actor_for(
+                caller,
+                self._office_scope(row["office_id"]),
+                "",
+                erasure.REQUESTER_ERASERS,
+                "erase a requester's data at this office",
+            )
             if row["citizen_id"]:
-                raise failed_precondition("REQUESTER_HAS_ACCOUNT", "this request belongs to an account: its owner "
-                                          "erases their data from the account (DELETE /api/v1/me)")
+                raise failed_precondition(
+                    "REQUESTER_HAS_ACCOUNT",
+                    "this request belongs to an account: its owner "
+                    "erases their data from the account (DELETE /api/v1/me)",
+                )
             if store.erase_requester(conn, row, self._now(), actor.id, actor.role, reason):
                 self._changed(conn, row, erasure.REQUESTER_ERASED, actor)
                 log.info("walk-in requester's data erased", extra={"ticket_id": row["ticket_id"], "actor": actor.id})
@@ -740,7 +935,6 @@ class TicketsService(kit_service(pb)):
         return pb.ExportCitizenDataReply(json=json.dumps(data, ensure_ascii=False))
 
 
-
 PUBLIC_LIST_MAX = 1000
 
 
@@ -748,9 +942,16 @@ def public_request(r) -> pb.PublicRequest:
     """A request as a public list may show it: the text, place and photo only when its author
     made it public, the text only when moderation did not hide it; never who asked."""
     item = pb.PublicRequest(
-        ticket_id=r["ticket_id"], office_id=r["office_id"], kind=KIND_VALUES[r["kind"]], category=r["category"],
-        status=r["status"], submitted_at=timestamp(r["submitted_at"]), updated_at=timestamp(r["updated_at"]),
-        answer_by=timestamp(r["answer_by"]), department=r["department"], public=bool(r["public"]),
+        ticket_id=r["ticket_id"],
+        office_id=r["office_id"],
+        kind=KIND_VALUES[r["kind"]],
+        category=r["category"],
+        status=r["status"],
+        submitted_at=timestamp(r["submitted_at"]),
+        updated_at=timestamp(r["updated_at"]),
+        answer_by=timestamp(r["answer_by"]),
+        department=r["department"],
+        public=bool(r["public"]),
         merged_into=r["merged_into"],
     )
     if r["public"]:
@@ -758,31 +959,55 @@ def public_request(r) -> pb.PublicRequest:
             item.description = r["description"]
         item.media_url = r["media_url"]
         if r["latitude"] is not None or r["address"]:
-            item.location.CopyFrom(pb.Location(
-                latitude=r["latitude"] if r["latitude"] is not None else math.nan,
-                longitude=r["longitude"] if r["longitude"] is not None else math.nan, address=r["address"]))
+            item.location.CopyFrom(
+                pb.Location(
+                    latitude=r["latitude"] if r["latitude"] is not None else math.nan,
+                    longitude=r["longitude"] if r["longitude"] is not None else math.nan,
+                    address=r["address"],
+                )
+            )
     return item
 
 
 def history_entry(e) -> pb.HistoryEntry:
     """A line of the timeline: what happened, by which role and what it said to the requester
     (answer, reason, ...), never who."""
-    return pb.HistoryEntry(action=e["action"], from_status=e["from_status"], to_status=e["status"],
-                           actor_role=e["actor_role"], at=timestamp(e["at"]), details=history_details(e))
+    return pb.HistoryEntry(
+        action=e["action"],
+        from_status=e["from_status"],
+        to_status=e["status"],
+        actor_role=e["actor_role"],
+        at=timestamp(e["at"]),
+        details=history_details(e),
+    )
 
 
 def thread_message(m) -> pb.ThreadMessage:
-    return pb.ThreadMessage(message_id=m["message_id"], internal=bool(m["internal"]), author_role=m["author_role"],
-                            body=m["body"], at=timestamp(m["at"]),
-                            attachment_ids=[a for a in m["attachment_ids"].split(",") if a])
+    return pb.ThreadMessage(
+        message_id=m["message_id"],
+        internal=bool(m["internal"]),
+        author_role=m["author_role"],
+        body=m["body"],
+        at=timestamp(m["at"]),
+        attachment_ids=[a for a in m["attachment_ids"].split(",") if a],
+    )
 
 
 def queue_item(r, now: dt.datetime) -> pb.QueueItem:
     due = store.as_utc(r["due_at"]) if r["due_at"] else None
-    item = pb.QueueItem(ticket_id=r["ticket_id"], tracking_code=r["tracking_code"], office_id=r["office_id"],
-                        kind=KIND_VALUES[r["kind"]], category=r["category"], status=r["status"],
-                        submitted_at=timestamp(r["submitted_at"]), overdue=bool(due and due < now),
-                        assignee_id=r["assignee_id"], priority=r["priority"], department=r["department"])
+    item = pb.QueueItem(
+        ticket_id=r["ticket_id"],
+        tracking_code=r["tracking_code"],
+        office_id=r["office_id"],
+        kind=KIND_VALUES[r["kind"]],
+        category=r["category"],
+        status=r["status"],
+        submitted_at=timestamp(r["submitted_at"]),
+        overdue=bool(due and due < now),
+        assignee_id=r["assignee_id"],
+        priority=r["priority"],
+        department=r["department"],
+    )
     if due:
         item.due_at.CopyFrom(timestamp(due))
     return item

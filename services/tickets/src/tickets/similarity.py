@@ -3,6 +3,7 @@
 Plain rules on plain values; the store narrows the candidates (same office and category,
 open, a bounding box or the latest ones) and these functions decide.
 """
+
 from __future__ import annotations
 
 import functools
@@ -11,7 +12,7 @@ import re
 import unicodedata
 
 NEAR_METRES = 50.0
-SIMILAR_TEXT = 0.5          # Jaccard similarity of word sets
+SIMILAR_TEXT = 0.5  # Jaccard similarity of word sets
 EARTH_RADIUS_M = 6_371_000.0
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 

@@ -3,6 +3,7 @@ answered within the deadline, satisfaction. Public figures are anonymised: a cel
 counting fewer than MIN_PUBLIC_CELL requests is folded into "other" so nobody is
 recognisable from a count of one.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,10 +58,15 @@ def figures(tickets: Iterable[dict], response_days: dict[str, int], public: bool
         by_category = fold_small(by_category)
         by_kind = fold_small(by_kind)
     return Figures(
-        total=len(rows), by_kind=dict(by_kind), by_category=dict(by_category), answered=len(decided),
-        median_working_days=median(days), p90_working_days=percentile(days, 90),
+        total=len(rows),
+        by_kind=dict(by_kind),
+        by_category=dict(by_category),
+        answered=len(decided),
+        median_working_days=median(days),
+        p90_working_days=percentile(days, 90),
         within_deadline_share=on_time / len(decided) if decided else 0.0,
-        satisfaction_average=sum(ratings) / len(ratings) if ratings else 0.0, ratings=len(ratings),
+        satisfaction_average=sum(ratings) / len(ratings) if ratings else 0.0,
+        ratings=len(ratings),
     )
 
 

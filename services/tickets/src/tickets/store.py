@@ -1,4 +1,5 @@
 """The tickets database: requests, their attachments, status history and deadline alerts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,7 +55,7 @@ tickets = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("department", sa.String(64), nullable=False, server_default=""),
     sa.Column("assignee_id", sa.String(36), nullable=False, server_default=""),
-    sa.Column("priority", sa.Integer, nullable=False, server_default="2"),   # 1 urgent .. 4 low
+    sa.Column("priority", sa.Integer, nullable=False, server_default="2"),  # 1 urgent .. 4 low
     sa.Column("rating", sa.Integer, nullable=True),
     sa.Column("rating_comment", sa.String(1000), nullable=False, server_default=""),
     sa.Column("merged_into", sa.String(36), nullable=False, server_default=""),
@@ -98,10 +99,14 @@ def _folded(column) -> sa.ColumnElement:
 def search_text(column, dialect: str) -> sa.ColumnElement:
     """The stored text in the search's normal form (domain.search_normal), as SQL."""
     if dialect == "postgresql":
-        letters = sa.func.translate(_folded(column), _sql_string("".join(domain.SEARCH_LETTERS) + domain.SEARCH_DROPPED),
-                                    _sql_string("".join(domain.SEARCH_LETTERS.values())))
-        return sa.func.lower(sa.func.regexp_replace(letters, _sql_string(domain.ARTICLE), _sql_string("\\1"),
-                                                    _sql_string("g")))
+        letters = sa.func.translate(
+            _folded(column),
+            _sql_string("".join(domain.SEARCH_LETTERS) + domain.SEARCH_DROPPED),
+            _sql_string("".join(domain.SEARCH_LETTERS.values())),
+        )
+        return sa.func.lower(
+            sa.func.regexp_replace(letters, _sql_string(domain.ARTICLE), _sql_string("\\1"), _sql_string("g"))
+        )
     return sa.func.search_normal(column)
 
 
@@ -114,8 +119,10 @@ def search_vector(column) -> sa.ColumnElement:
 
 
 ix_tickets_search = sa.Index(
-    "ix_tickets_search", search_vector(tickets.c.description), postgresql_using="gin",
-    _table=tickets,   # the expression starts with a literal, from which SQLAlchemy cannot tell the table
+    "ix_tickets_search",
+    search_vector(tickets.c.description),
+    postgresql_using="gin",
+    _table=tickets,  # the expression starts with a literal, from which SQLAlchemy cannot tell the table
 ).ddl_if(dialect="postgresql")
 
 ticket_attachments = sa.Table(
@@ -210,8 +217,12 @@ def insert_ticket(conn: sa.Connection, row: dict, attachment_ids, actor: str, ac
         )
     conn.execute(
         ticket_history.insert().values(
-            ticket_id=row["ticket_id"], status=row["status"], at=row["submitted_at"], actor=actor,
-            action="submit", actor_role=actor_role,
+            ticket_id=row["ticket_id"],
+            status=row["status"],
+            at=row["submitted_at"],
+            actor=actor,
+            action="submit",
+            actor_role=actor_role,
         )
     )
 
@@ -227,15 +238,13 @@ def _with_count(query):
 
 
 def find_by_code(conn: sa.Connection, tracking_code: str):
-    return conn.execute(
-        _with_count(sa.select(tickets).where(tickets.c.tracking_code == tracking_code))
-    ).mappings().first()
+    return (
+        conn.execute(_with_count(sa.select(tickets).where(tickets.c.tracking_code == tracking_code))).mappings().first()
+    )
 
 
 def find_by_id(conn: sa.Connection, ticket_id: str):
-    return conn.execute(
-        _with_count(sa.select(tickets).where(tickets.c.ticket_id == ticket_id))
-    ).mappings().first()
+    return conn.execute(_with_count(sa.select(tickets).where(tickets.c.ticket_id == ticket_id))).mappings().first()
 
 
 def apply_transition(conn: sa.Connection, outbox, planned: transitions.Planned) -> None:
@@ -248,8 +257,11 @@ def apply_transition(conn: sa.Connection, outbox, planned: transitions.Planned) 
     """
     result = conn.execute(
         tickets.update()
-        .where(tickets.c.ticket_id == planned.ticket_id, tickets.c.status == planned.from_status,
-               tickets.c.version == planned.version)
+        .where(
+            tickets.c.ticket_id == planned.ticket_id,
+            tickets.c.status == planned.from_status,
+            tickets.c.version == planned.version,
+        )
         .values(version=tickets.c.version + 1, **planned.changes)
     )
     if result.rowcount != 1:
@@ -259,16 +271,21 @@ def apply_transition(conn: sa.Connection, outbox, planned: transitions.Planned) 
 
 
 def history_of(conn: sa.Connection, ticket_id: str):
-    return conn.execute(
-        sa.select(ticket_history).where(ticket_history.c.ticket_id == ticket_id).order_by(ticket_history.c.id)
-    ).mappings().all()
+    return (
+        conn.execute(
+            sa.select(ticket_history).where(ticket_history.c.ticket_id == ticket_id).order_by(ticket_history.c.id)
+        )
+        .mappings()
+        .all()
+    )
 
 
 def raise_alert(conn: sa.Connection, ticket_id: str, alert: str, due_at: dt.datetime, now: dt.datetime) -> bool:
     """Record an alert unless already raised (on a savepoint, so a lost race is not an error)."""
     exists = conn.execute(
         sa.select(ticket_alerts.c.ticket_id).where(
-            ticket_alerts.c.ticket_id == ticket_id, ticket_alerts.c.alert == alert, ticket_alerts.c.due_at == due_at)
+            ticket_alerts.c.ticket_id == ticket_id, ticket_alerts.c.alert == alert, ticket_alerts.c.due_at == due_at
+        )
     ).first()
     if exists:
         return False
@@ -280,19 +297,54 @@ def raise_alert(conn: sa.Connection, ticket_id: str, alert: str, due_at: dt.date
     return True
 
 
-def assign(conn, row, *, office_id: str, department: str, assignee_id: str, priority: int, reason: str,
-           actor: str, now: dt.datetime) -> None:
-    conn.execute(tickets.update().where(tickets.c.ticket_id == row["ticket_id"]).values(
-        office_id=office_id, department=department, assignee_id=assignee_id, priority=priority,
-        updated_at=now, version=tickets.c.version + 1))
-    conn.execute(ticket_assignments.insert().values(
-        ticket_id=row["ticket_id"], office_id=office_id, department=department, assignee_id=assignee_id,
-        priority=priority, reason=reason, actor=actor, at=now))
+def assign(
+    conn,
+    row,
+    *,
+    office_id: str,
+    department: str,
+    assignee_id: str,
+    priority: int,
+    reason: str,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    conn.execute(
+        tickets.update()
+        .where(tickets.c.ticket_id == row["ticket_id"])
+        .values(
+            office_id=office_id,
+            department=department,
+            assignee_id=assignee_id,
+            priority=priority,
+            updated_at=now,
+            version=tickets.c.version + 1,
+        )
+    )
+    conn.execute(
+        ticket_assignments.insert().values(
+            ticket_id=row["ticket_id"],
+            office_id=office_id,
+            department=department,
+            assignee_id=assignee_id,
+            priority=priority,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
+    )
 
 
 def assignments_of(conn, ticket_id: str):
-    return conn.execute(sa.select(ticket_assignments).where(ticket_assignments.c.ticket_id == ticket_id)
-                        .order_by(ticket_assignments.c.id)).mappings().all()
+    return (
+        conn.execute(
+            sa.select(ticket_assignments)
+            .where(ticket_assignments.c.ticket_id == ticket_id)
+            .order_by(ticket_assignments.c.id)
+        )
+        .mappings()
+        .all()
+    )
 
 
 def add_message(conn, values: dict) -> None:
@@ -307,13 +359,18 @@ def thread_of(conn, ticket_id: str, include_internal: bool):
 
 
 def follow(conn, ticket_id: str, follower_id: str, me_too: bool, now: dt.datetime) -> bool:
-    exists = conn.execute(sa.select(ticket_followers.c.me_too).where(
-        ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id)).first()
+    exists = conn.execute(
+        sa.select(ticket_followers.c.me_too).where(
+            ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id
+        )
+    ).first()
     if exists is not None:
         if me_too and not exists.me_too:
-            conn.execute(ticket_followers.update().where(
-                ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id
-            ).values(me_too=True))
+            conn.execute(
+                ticket_followers.update()
+                .where(ticket_followers.c.ticket_id == ticket_id, ticket_followers.c.follower_id == follower_id)
+                .values(me_too=True)
+            )
         return False
     conn.execute(ticket_followers.insert().values(ticket_id=ticket_id, follower_id=follower_id, me_too=me_too, at=now))
     return True
@@ -321,8 +378,11 @@ def follow(conn, ticket_id: str, follower_id: str, me_too: bool, now: dt.datetim
 
 def follower_counts(conn, ticket_id: str) -> tuple[int, int]:
     f = ticket_followers
-    row = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((f.c.me_too, 1), else_=0)), 0))
-                       .where(f.c.ticket_id == ticket_id)).one()
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((f.c.me_too, 1), else_=0)), 0)).where(
+            f.c.ticket_id == ticket_id
+        )
+    ).one()
     return int(row[0]), int(row[1])
 
 
@@ -335,8 +395,13 @@ def merge(conn, duplicate, into, now: dt.datetime) -> None:
         people.setdefault(duplicate["citizen_id"], True)
     for person, me_too in people.items():
         follow(conn, into["ticket_id"], person, me_too, now)
-    conn.execute(tickets.update().where(tickets.c.ticket_id == duplicate["ticket_id"]).values(
-        merged_into=into["ticket_id"], status="merged", due_at=None, updated_at=now, version=tickets.c.version + 1))
+    conn.execute(
+        tickets.update()
+        .where(tickets.c.ticket_id == duplicate["ticket_id"])
+        .values(
+            merged_into=into["ticket_id"], status="merged", due_at=None, updated_at=now, version=tickets.c.version + 1
+        )
+    )
 
 
 def sign(conn, ticket_id: str, signer_id: str, now: dt.datetime) -> bool:
@@ -345,8 +410,9 @@ def sign(conn, ticket_id: str, signer_id: str, now: dt.datetime) -> bool:
             conn.execute(petition_signatures.insert().values(ticket_id=ticket_id, signer_id=signer_id, at=now))
     except sa.exc.IntegrityError:
         return False
-    conn.execute(tickets.update().where(tickets.c.ticket_id == ticket_id).values(
-        signature_count=tickets.c.signature_count + 1))
+    conn.execute(
+        tickets.update().where(tickets.c.ticket_id == ticket_id).values(signature_count=tickets.c.signature_count + 1)
+    )
     return True
 
 
@@ -354,15 +420,32 @@ def duplicate_candidates(conn, office_id: str, category: str, kind: str, latitud
     """Open requests of the same office, kind and category: within the box around the point, and the latest ones."""
     from .similarity import bounding_box
 
-    base = sa.select(tickets.c.ticket_id, tickets.c.tracking_code, tickets.c.latitude, tickets.c.longitude,
-                     tickets.c.description, tickets.c.public).where(
-        tickets.c.office_id == office_id, tickets.c.category == category, tickets.c.kind == kind,
-        tickets.c.due_at.is_not(None), tickets.c.merged_into == "")
+    base = sa.select(
+        tickets.c.ticket_id,
+        tickets.c.tracking_code,
+        tickets.c.latitude,
+        tickets.c.longitude,
+        tickets.c.description,
+        tickets.c.public,
+    ).where(
+        tickets.c.office_id == office_id,
+        tickets.c.category == category,
+        tickets.c.kind == kind,
+        tickets.c.due_at.is_not(None),
+        tickets.c.merged_into == "",
+    )
     found = []
     if latitude is not None and longitude is not None:
         lo_lat, hi_lat, lo_lon, hi_lon = bounding_box(latitude, longitude)
-        found += conn.execute(base.where(tickets.c.latitude.between(lo_lat, hi_lat),
-                                         tickets.c.longitude.between(lo_lon, hi_lon)).limit(limit)).mappings().all()
+        found += (
+            conn.execute(
+                base.where(
+                    tickets.c.latitude.between(lo_lat, hi_lat), tickets.c.longitude.between(lo_lon, hi_lon)
+                ).limit(limit)
+            )
+            .mappings()
+            .all()
+        )
     found += conn.execute(base.order_by(tickets.c.submitted_at.desc()).limit(limit)).mappings().all()
     unique = {r["ticket_id"]: r for r in found}
     return list(unique.values())
@@ -380,12 +463,36 @@ def search(conn, **filters):
     return conn.execute(queue_query(conn.dialect.name, **filters)).mappings().all()
 
 
-def queue_query(dialect: str, *, office_ids=(), statuses=(), categories=(), kinds=(), assignee_id: str = "",
-                overdue: bool = False, text: str = "", now: dt.datetime, after: tuple | None = None, limit: int = 50,
-                citizen_id: str = "") -> sa.Select:
+def queue_query(
+    dialect: str,
+    *,
+    office_ids=(),
+    statuses=(),
+    categories=(),
+    kinds=(),
+    assignee_id: str = "",
+    overdue: bool = False,
+    text: str = "",
+    now: dt.datetime,
+    after: tuple | None = None,
+    limit: int = 50,
+    citizen_id: str = "",
+) -> sa.Select:
     t = tickets
-    q = sa.select(t.c.ticket_id, t.c.tracking_code, t.c.office_id, t.c.kind, t.c.category, t.c.status,
-                  t.c.submitted_at, t.c.due_at, t.c.answer_by, t.c.assignee_id, t.c.priority, t.c.department)
+    q = sa.select(
+        t.c.ticket_id,
+        t.c.tracking_code,
+        t.c.office_id,
+        t.c.kind,
+        t.c.category,
+        t.c.status,
+        t.c.submitted_at,
+        t.c.due_at,
+        t.c.answer_by,
+        t.c.assignee_id,
+        t.c.priority,
+        t.c.department,
+    )
     if office_ids:
         q = q.where(t.c.office_id.in_(list(office_ids)))
     if statuses:
@@ -402,43 +509,76 @@ def queue_query(dialect: str, *, office_ids=(), statuses=(), categories=(), kind
         q = q.where(t.c.due_at < now)
     if text and dialect == "postgresql":
         query = text_query(text)
-        q = q.where(search_vector(t.c.description).op("@@")(sa.func.to_tsquery(TEXT_SEARCH_CONFIG, query))
-                    if query else sa.false())
+        q = q.where(
+            search_vector(t.c.description).op("@@")(sa.func.to_tsquery(TEXT_SEARCH_CONFIG, query))
+            if query
+            else sa.false()
+        )
     elif text:
         words = domain.search_words(text)
         normal = search_text(t.c.description, dialect)
         q = q.where(sa.and_(*(normal.like(f"%{w}%") for w in words)) if words else sa.false())
     if after is not None:
-        q = q.where(sa.tuple_(t.c.submitted_at, t.c.ticket_id) < sa.tuple_(sa.literal(after[0], t.c.submitted_at.type),
-                                                                           sa.literal(after[1])))
+        q = q.where(
+            sa.tuple_(t.c.submitted_at, t.c.ticket_id)
+            < sa.tuple_(sa.literal(after[0], t.c.submitted_at.type), sa.literal(after[1]))
+        )
     return q.order_by(t.c.submitted_at.desc(), t.c.ticket_id.desc()).limit(limit)
 
 
 def overdue_by_office(conn, now: dt.datetime | None = None) -> dict[tuple[str], int]:
     """Open requests past their watched deadline, per office (the scheduler's index on due_at)."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    rows = conn.execute(sa.select(tickets.c.office_id, sa.func.count()).where(tickets.c.due_at < now)
-                        .group_by(tickets.c.office_id))
+    rows = conn.execute(
+        sa.select(tickets.c.office_id, sa.func.count()).where(tickets.c.due_at < now).group_by(tickets.c.office_id)
+    )
     return {(office_id,): count for office_id, count in rows}
 
 
 def for_stats(conn, office_id: str, start: dt.datetime, end: dt.datetime):
     t = tickets
-    q = sa.select(t.c.ticket_id, t.c.kind, t.c.category, t.c.submitted_at, t.c.decided_at, t.c.answer_by,
-                  t.c.rating).where(t.c.submitted_at >= start, t.c.submitted_at < end, t.c.merged_into == "")
+    q = sa.select(
+        t.c.ticket_id, t.c.kind, t.c.category, t.c.submitted_at, t.c.decided_at, t.c.answer_by, t.c.rating
+    ).where(t.c.submitted_at >= start, t.c.submitted_at < end, t.c.merged_into == "")
     if office_id:
         q = q.where(t.c.office_id == office_id)
     return conn.execute(q).mappings().all()
 
 
-def public_requests(conn, *, office_ids=(), ticket_ids=(), kinds=(), categories=(), statuses=(),
-                    start: dt.datetime | None = None, end: dt.datetime | None = None, limit: int = 1000):
+def public_requests(
+    conn,
+    *,
+    office_ids=(),
+    ticket_ids=(),
+    kinds=(),
+    categories=(),
+    statuses=(),
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    limit: int = 1000,
+):
     """Requests for a public list, newest first: the named ones, or an office's over a period.
     What of each may be shown is the service's call (public_request)."""
     t = tickets
-    q = sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.category, t.c.status, t.c.submitted_at,
-                  t.c.updated_at, t.c.answer_by, t.c.department, t.c.public, t.c.description, t.c.hidden_reason,
-                  t.c.latitude, t.c.longitude, t.c.address, t.c.media_url, t.c.merged_into)
+    q = sa.select(
+        t.c.ticket_id,
+        t.c.office_id,
+        t.c.kind,
+        t.c.category,
+        t.c.status,
+        t.c.submitted_at,
+        t.c.updated_at,
+        t.c.answer_by,
+        t.c.department,
+        t.c.public,
+        t.c.description,
+        t.c.hidden_reason,
+        t.c.latitude,
+        t.c.longitude,
+        t.c.address,
+        t.c.media_url,
+        t.c.merged_into,
+    )
     if kinds:
         q = q.where(t.c.kind.in_(list(kinds)))
     if ticket_ids:
@@ -460,18 +600,32 @@ def public_requests(conn, *, office_ids=(), ticket_ids=(), kinds=(), categories=
 
 # --- erasure of a person (the rule is erasure.py) ------------------------------------------------
 
+
 def anonymise(conn: sa.Connection, citizen_id: str, now: dt.datetime) -> erasure.Erased:
     """Apply the rule to every row about the person, in the caller's transaction."""
     if not citizen_id:
         raise ValueError("citizen_id is required")
     t, m, h = tickets, ticket_messages, ticket_history
-    rows = conn.execute(sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.latitude, t.c.longitude)
-                        .where(t.c.citizen_id == citizen_id)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(t.c.ticket_id, t.c.office_id, t.c.kind, t.c.latitude, t.c.longitude).where(
+                t.c.citizen_id == citizen_id
+            )
+        )
+        .mappings()
+        .all()
+    )
     for row in rows:
-        conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
-            version=t.c.version + 1, **erasure.ticket_changes(row, now)))
-    messages = conn.execute(m.update().where(m.c.author_id == citizen_id, m.c.author_role == erasure.CITIZEN)
-                            .values(**erasure.message_changes())).rowcount
+        conn.execute(
+            t.update()
+            .where(t.c.ticket_id == row["ticket_id"])
+            .values(version=t.c.version + 1, **erasure.ticket_changes(row, now))
+        )
+    messages = conn.execute(
+        m.update()
+        .where(m.c.author_id == citizen_id, m.c.author_role == erasure.CITIZEN)
+        .values(**erasure.message_changes())
+    ).rowcount
     for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(h.c.actor == citizen_id)).mappings().all():
         conn.execute(h.update().where(h.c.id == entry["id"]).values(**erasure.history_changes(entry)))
     follows = _repseudonymise(conn, ticket_followers, ticket_followers.c.follower_id, citizen_id)
@@ -483,8 +637,11 @@ def _repseudonymise(conn, table, column, citizen_id: str) -> int:
     """One fresh pseudonym per row: the rows keep counting, and no two can be linked."""
     ticket_ids = conn.execute(sa.select(table.c.ticket_id).where(column == citizen_id)).scalars().all()
     for ticket_id in ticket_ids:
-        conn.execute(table.update().where(table.c.ticket_id == ticket_id, column == citizen_id)
-                     .values({column.name: erasure.pseudonym()}))
+        conn.execute(
+            table.update()
+            .where(table.c.ticket_id == ticket_id, column == citizen_id)
+            .values({column.name: erasure.pseudonym()})
+        )
     return len(ticket_ids)
 
 
@@ -494,12 +651,25 @@ def erase_requester(conn: sa.Connection, row, now: dt.datetime, actor: str, acto
     if row["anonymised_at"] is not None:
         return False
     t, m, h = tickets, ticket_messages, ticket_history
-    conn.execute(t.update().where(t.c.ticket_id == row["ticket_id"]).values(
-        version=t.c.version + 1, **erasure.ticket_changes(row, now)))
-    conn.execute(m.update().where(m.c.ticket_id == row["ticket_id"], m.c.author_role == erasure.CITIZEN)
-                 .values(**erasure.message_changes()))
-    for entry in conn.execute(sa.select(h.c.id, h.c.actor_role).where(
-            h.c.ticket_id == row["ticket_id"], h.c.actor_role == erasure.CITIZEN)).mappings().all():
+    conn.execute(
+        t.update()
+        .where(t.c.ticket_id == row["ticket_id"])
+        .values(version=t.c.version + 1, **erasure.ticket_changes(row, now))
+    )
+    conn.execute(
+        m.update()
+        .where(m.c.ticket_id == row["ticket_id"], m.c.author_role == erasure.CITIZEN)
+        .values(**erasure.message_changes())
+    )
+    for entry in (
+        conn.execute(
+            sa.select(h.c.id, h.c.actor_role).where(
+                h.c.ticket_id == row["ticket_id"], h.c.actor_role == erasure.CITIZEN
+            )
+        )
+        .mappings()
+        .all()
+    ):
         conn.execute(h.update().where(h.c.id == entry["id"]).values(**erasure.history_changes(entry)))
     conn.execute(h.insert().values(**erasure.requester_erased_entry(row, now, actor, actor_role, reason)))
     return True
@@ -512,11 +682,20 @@ def citizen_export(conn: sa.Connection, citizen_id: str) -> dict:
     rows = conn.execute(sa.select(t).where(t.c.citizen_id == citizen_id).order_by(t.c.submitted_at)).mappings().all()
     requests = []
     for row in rows:
-        thread = conn.execute(sa.select(m).where(m.c.ticket_id == row["ticket_id"], m.c.internal == sa.false())
-                              .order_by(m.c.at, m.c.message_id)).mappings().all()
+        thread = (
+            conn.execute(
+                sa.select(m)
+                .where(m.c.ticket_id == row["ticket_id"], m.c.internal == sa.false())
+                .order_by(m.c.at, m.c.message_id)
+            )
+            .mappings()
+            .all()
+        )
         requests.append(erasure.exported_request(row, thread, citizen_id))
     f, s = ticket_followers, petition_signatures
-    follows = conn.execute(sa.select(f.c.ticket_id, f.c.me_too, f.c.at).where(f.c.follower_id == citizen_id)).mappings().all()
+    follows = (
+        conn.execute(sa.select(f.c.ticket_id, f.c.me_too, f.c.at).where(f.c.follower_id == citizen_id)).mappings().all()
+    )
     signed = conn.execute(sa.select(s.c.ticket_id, s.c.at).where(s.c.signer_id == citizen_id)).mappings().all()
     return {
         "requests": requests,

@@ -2,6 +2,7 @@
 and the event. Shared by the Transition RPC and the scheduler; store.apply_transition writes
 the plan in the caller's transaction.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,13 +15,25 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from . import deadlines, workflow
 
 KIND_VALUES = {
-    "complaint": pb.COMPLAINT, "observation": pb.OBSERVATION, "suggestion": pb.SUGGESTION,
-    "information_request": pb.INFORMATION_REQUEST, "administrative_request": pb.ADMINISTRATIVE_REQUEST,
+    "complaint": pb.COMPLAINT,
+    "observation": pb.OBSERVATION,
+    "suggestion": pb.SUGGESTION,
+    "information_request": pb.INFORMATION_REQUEST,
+    "administrative_request": pb.ADMINISTRATIVE_REQUEST,
     "petition": pb.PETITION,
 }
 # What a transition may record, and so show the requester; anything else in the request is dropped.
-DETAIL_FIELDS = ("reason", "answer", "outcome", "exception_code", "remedies", "redaction", "message",
-                 "committee", "session_date")
+DETAIL_FIELDS = (
+    "reason",
+    "answer",
+    "outcome",
+    "exception_code",
+    "remedies",
+    "redaction",
+    "message",
+    "committee",
+    "session_date",
+)
 
 
 timestamp = to_timestamp
@@ -29,10 +42,16 @@ timestamp = to_timestamp
 def facts_of(row) -> workflow.Facts:
     optional = lambda name: as_utc(row[name]) if row[name] is not None else None  # noqa: E731
     return workflow.Facts(
-        kind=row["kind"], status=row["status"], citizen_id=row["citizen_id"] or "",
-        submitted_at=as_utc(row["submitted_at"]), answer_by=as_utc(row["answer_by"]),
-        extended=bool(row["extended"]), urgent=bool(row["urgent"]), decided_at=optional("decided_at"),
-        closed_at=optional("closed_at"), signatures=row["signature_count"],
+        kind=row["kind"],
+        status=row["status"],
+        citizen_id=row["citizen_id"] or "",
+        submitted_at=as_utc(row["submitted_at"]),
+        answer_by=as_utc(row["answer_by"]),
+        extended=bool(row["extended"]),
+        urgent=bool(row["urgent"]),
+        decided_at=optional("decided_at"),
+        closed_at=optional("closed_at"),
+        signatures=row["signature_count"],
         signature_threshold=row["signature_threshold"],
     )
 
@@ -74,12 +93,24 @@ def plan(row, action: str, actor: workflow.Actor, fields: dict, ctx: workflow.Co
     changes["due_at"] = deadlines.watched_deadline(facts.kind, step.target, as_utc(row["acknowledge_by"]), answer_by)
     details = {k: str(fields[k]) for k in DETAIL_FIELDS if fields.get(k)}
     history = {
-        "status": step.target, "from_status": facts.status, "action": action, "at": now,
-        "actor": actor.id[:64], "actor_role": actor.role, "details": json.dumps(details, ensure_ascii=False),
+        "status": step.target,
+        "from_status": facts.status,
+        "action": action,
+        "at": now,
+        "actor": actor.id[:64],
+        "actor_role": actor.role,
+        "details": json.dumps(details, ensure_ascii=False),
     }
     event = pb.TicketTransitioned(
-        ticket_id=row["ticket_id"], office_id=row["office_id"], kind=KIND_VALUES[row["kind"]], action=action,
-        from_status=facts.status, to_status=step.target, actor_role=actor.role,
-        answer_by=timestamp(answer_by), tracking_code=row["tracking_code"], citizen_id=row["citizen_id"] or "",
+        ticket_id=row["ticket_id"],
+        office_id=row["office_id"],
+        kind=KIND_VALUES[row["kind"]],
+        action=action,
+        from_status=facts.status,
+        to_status=step.target,
+        actor_role=actor.role,
+        answer_by=timestamp(answer_by),
+        tracking_code=row["tracking_code"],
+        citizen_id=row["citizen_id"] or "",
     )
     return Planned(step, row["ticket_id"], row["office_id"], facts.status, row["version"], changes, history, event)

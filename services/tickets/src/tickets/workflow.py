@@ -9,6 +9,7 @@ guard refused; the reason says which).
 Actors are roles of cokit.auth.policy plus two of our own: "citizen" (the requester, only
 on their own ticket) and "system" (the deadline scheduler).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -69,7 +70,7 @@ class Transition:
     actors: frozenset[str]
     required: tuple[str, ...] = ()
     guards: tuple[Guard, ...] = ()
-    decision: bool = False   # the body's answer to the request (starts the appeal window)
+    decision: bool = False  # the body's answer to the request (starts the appeal window)
     closes: bool = False
 
 
@@ -79,15 +80,17 @@ class Machine:
     initial: str
     transitions: tuple[Transition, ...]
     waiting_for_acknowledgement: frozenset[str] = frozenset()
-    open_statuses: frozenset[str] = frozenset()    # the body owes an answer: deadline watched
+    open_statuses: frozenset[str] = frozenset()  # the body owes an answer: deadline watched
 
     def transition(self, action: str) -> Transition:
         for t in self.transitions:
             if t.action == action:
                 return t
         raise invalid_argument(
-            "ACTION_UNKNOWN", f"a {self.kind} has no action {action!r}",
-            field="action", actions=",".join(self.actions()),
+            "ACTION_UNKNOWN",
+            f"a {self.kind} has no action {action!r}",
+            field="action",
+            actions=",".join(self.actions()),
         )
 
     def actions(self) -> list[str]:
@@ -130,7 +133,8 @@ def deadline_passed(facts, fields, ctx):
 def known_exception(facts, fields, ctx):
     if fields.get("exception_code") not in legal.EXCEPTIONS:
         raise failed_precondition(
-            "EXCEPTION_UNKNOWN", "a refusal must name one of the exceptions of Law 31-13",
+            "EXCEPTION_UNKNOWN",
+            "a refusal must name one of the exceptions of Law 31-13",
             exceptions=",".join(legal.EXCEPTIONS),
         )
 
@@ -139,6 +143,7 @@ def outcome_is(*allowed):
     def guard(facts, fields, ctx):
         if fields.get("outcome") not in allowed:
             raise failed_precondition("OUTCOME_UNKNOWN", f"outcome must be one of {', '.join(allowed)}")
+
     return guard
 
 
@@ -162,7 +167,8 @@ def enough_signatures(facts, fields, ctx):
         raise failed_precondition(
             "NOT_ENOUGH_SIGNATURES",
             f"the petition has {facts.signatures} of the {facts.signature_threshold} signatures it needs",
-            signatures=facts.signatures, threshold=facts.signature_threshold,
+            signatures=facts.signatures,
+            threshold=facts.signature_threshold,
         )
 
 
@@ -182,12 +188,20 @@ def ordinary_session(facts, fields, ctx):
 ANSWERERS = STAFF | {"commune_admin"}
 
 COMPLAINT = Machine(
-    "complaint", "submitted",
+    "complaint",
+    "submitted",
     (
         t("acknowledge", "submitted", "acknowledged", ANSWERERS),
         t("start", ("acknowledged", "reopened"), "in_progress", ANSWERERS),
-        t("answer", "in_progress", "answered", ANSWERERS, ("answer", "outcome"),
-          (outcome_is("positive", "negative"),), decision=True),
+        t(
+            "answer",
+            "in_progress",
+            "answered",
+            ANSWERERS,
+            ("answer", "outcome"),
+            (outcome_is("positive", "negative"),),
+            decision=True,
+        ),
         t("close", "answered", "closed", ANSWERERS | {CITIZEN, SYSTEM}, closes=True),
         t("reopen", "closed", "reopened", {CITIZEN} | ANSWERERS, ("reason",), (within_reopen_window,)),
     ),
@@ -196,7 +210,8 @@ COMPLAINT = Machine(
 )
 
 OBSERVATION = Machine(
-    "observation", "submitted",
+    "observation",
+    "submitted",
     (
         t("acknowledge", "submitted", "acknowledged", ANSWERERS),
         t("answer", "acknowledged", "answered", ANSWERERS, ("answer",), decision=True),
@@ -207,7 +222,8 @@ OBSERVATION = Machine(
 )
 
 SUGGESTION = Machine(
-    "suggestion", "submitted",
+    "suggestion",
+    "submitted",
     (
         t("acknowledge", "submitted", "acknowledged", ANSWERERS),
         t("study", "acknowledged", "under_study", ANSWERERS),
@@ -220,28 +236,68 @@ SUGGESTION = Machine(
 )
 
 INFORMATION_REQUEST = Machine(
-    "information_request", "received",
+    "information_request",
+    "received",
     (
         t("extend", "received", "extended", INFORMATION_OFFICERS, ("reason",), (not_extended_yet, before_deadline)),
         t("answer", ("received", "extended"), "answered", INFORMATION_OFFICERS, ("answer",), decision=True),
-        t("answer_partially", ("received", "extended"), "partially_answered", INFORMATION_OFFICERS,
-          ("answer", "redaction", "exception_code"), (known_exception,), decision=True),
-        t("refuse", ("received", "extended"), "refused", INFORMATION_OFFICERS,
-          ("exception_code", "reason", "remedies"), (known_exception,), decision=True),
-        t("refuse_implicitly", ("received", "extended"), "implicitly_refused", {SYSTEM}, (), (deadline_passed,),
-          decision=True),
-        t("appeal", ("refused", "partially_answered", "implicitly_refused"), "appealed", {CITIZEN}, ("reason",),
-          (within_appeal_window,)),
-        t("answer_appeal", "appealed", "appeal_answered", HEAD_OF_BODY, ("answer", "outcome"),
-          (outcome_is("upheld", "dismissed"),)),
-        t("close", ("answered", "partially_answered", "refused", "implicitly_refused", "appeal_answered"), "closed",
-          INFORMATION_OFFICERS | {SYSTEM}, closes=True),
+        t(
+            "answer_partially",
+            ("received", "extended"),
+            "partially_answered",
+            INFORMATION_OFFICERS,
+            ("answer", "redaction", "exception_code"),
+            (known_exception,),
+            decision=True,
+        ),
+        t(
+            "refuse",
+            ("received", "extended"),
+            "refused",
+            INFORMATION_OFFICERS,
+            ("exception_code", "reason", "remedies"),
+            (known_exception,),
+            decision=True,
+        ),
+        t(
+            "refuse_implicitly",
+            ("received", "extended"),
+            "implicitly_refused",
+            {SYSTEM},
+            (),
+            (deadline_passed,),
+            decision=True,
+        ),
+        t(
+            "appeal",
+            ("refused", "partially_answered", "implicitly_refused"),
+            "appealed",
+            {CITIZEN},
+            ("reason",),
+            (within_appeal_window,),
+        ),
+        t(
+            "answer_appeal",
+            "appealed",
+            "appeal_answered",
+            HEAD_OF_BODY,
+            ("answer", "outcome"),
+            (outcome_is("upheld", "dismissed"),),
+        ),
+        t(
+            "close",
+            ("answered", "partially_answered", "refused", "implicitly_refused", "appeal_answered"),
+            "closed",
+            INFORMATION_OFFICERS | {SYSTEM},
+            closes=True,
+        ),
     ),
     open_statuses=frozenset({"received", "extended", "appealed"}),
 )
 
 ADMINISTRATIVE_REQUEST = Machine(
-    "administrative_request", "submitted",
+    "administrative_request",
+    "submitted",
     (
         t("take", "submitted", "in_progress", STAFF),
         t("ask_citizen", "in_progress", "waiting_for_citizen", STAFF, ("message",)),
@@ -255,20 +311,35 @@ ADMINISTRATIVE_REQUEST = Machine(
 )
 
 PETITION = Machine(
-    "petition", "filed",
+    "petition",
+    "filed",
     (
         t("open_signatures", "filed", "collecting_signatures", STAFF | COUNCIL_BUREAU),
-        t("request_check", "collecting_signatures", "admissibility_check", {CITIZEN} | STAFF, (),
-          (enough_signatures,)),
-        t("accept", "admissibility_check", "accepted", COUNCIL_BUREAU, ("committee", "session_date"),
-          (ordinary_session,), decision=True),
-        t("reject", ("filed", "collecting_signatures", "admissibility_check"), "rejected", COUNCIL_BUREAU,
-          ("reason",), decision=True),
+        t("request_check", "collecting_signatures", "admissibility_check", {CITIZEN} | STAFF, (), (enough_signatures,)),
+        t(
+            "accept",
+            "admissibility_check",
+            "accepted",
+            COUNCIL_BUREAU,
+            ("committee", "session_date"),
+            (ordinary_session,),
+            decision=True,
+        ),
+        t(
+            "reject",
+            ("filed", "collecting_signatures", "admissibility_check"),
+            "rejected",
+            COUNCIL_BUREAU,
+            ("reason",),
+            decision=True,
+        ),
     ),
     open_statuses=frozenset({"filed", "collecting_signatures", "admissibility_check"}),
 )
 
-MACHINES = {m.kind: m for m in (COMPLAINT, OBSERVATION, SUGGESTION, INFORMATION_REQUEST, ADMINISTRATIVE_REQUEST, PETITION)}
+MACHINES = {
+    m.kind: m for m in (COMPLAINT, OBSERVATION, SUGGESTION, INFORMATION_REQUEST, ADMINISTRATIVE_REQUEST, PETITION)
+}
 
 
 def machine_for(kind: str) -> Machine:
@@ -289,12 +360,19 @@ def decide(facts: Facts, action: str, actor: Actor, fields: Mapping[str, str], c
     step = machine.transition(action)
     if facts.status not in step.sources:
         raise failed_precondition(
-            "TRANSITION_NOT_ALLOWED", f"cannot {action} a {facts.kind} that is {facts.status}",
-            status=facts.status, action=action, available=",".join(machine.available(facts.status)),
+            "TRANSITION_NOT_ALLOWED",
+            f"cannot {action} a {facts.kind} that is {facts.status}",
+            status=facts.status,
+            action=action,
+            available=",".join(machine.available(facts.status)),
         )
     if actor.role not in step.actors:
-        raise permission_denied("ACTOR_NOT_ALLOWED", f"a {actor.role or 'caller'} may not {action} a {facts.kind}",
-                                action=action, role=actor.role)
+        raise permission_denied(
+            "ACTOR_NOT_ALLOWED",
+            f"a {actor.role or 'caller'} may not {action} a {facts.kind}",
+            action=action,
+            role=actor.role,
+        )
     if actor.role == CITIZEN and (not facts.citizen_id or actor.id != facts.citizen_id):
         raise permission_denied("NOT_YOUR_REQUEST", "only the requester may do this")
     for name in step.required:

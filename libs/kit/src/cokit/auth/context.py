@@ -6,6 +6,7 @@ itself with its own Verifier (a cached JWKS), so a compromised neighbour cannot 
 Beside it may come the token of the platform service relaying the call (`service-authorization`,
 cokit.auth.service_identity): verified the same way, it names the relay and gives no roles.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,8 +44,11 @@ def verified_caller(authorization: str, verifier: Verifier, instance: str, relay
     except TokenError as error:
         raise unauthenticated(error) from None
     if claims.get("kind") == SERVICE_KIND:
-        raise DomainError(StatusCode.UNAUTHENTICATED, "SERVICE_TOKEN_MISPLACED",
-                          "a service's token travels as service-authorization, never as a person's")
+        raise DomainError(
+            StatusCode.UNAUTHENTICATED,
+            "SERVICE_TOKEN_MISPLACED",
+            "a service's token travels as service-authorization, never as a person's",
+        )
     caller = Caller.from_claims(claims)
     return dataclasses.replace(caller, relay=relay) if relay else caller
 
@@ -59,8 +63,11 @@ def relay_of(context_data: dict, verifier: Verifier) -> str:
     except TokenError as error:
         raise DomainError(StatusCode.UNAUTHENTICATED, "SERVICE_" + error.reason, error.message) from None
     if claims.get("kind") != SERVICE_KIND or not claims.get("svc"):
-        raise DomainError(StatusCode.UNAUTHENTICATED, "SERVICE_TOKEN_INVALID",
-                          "service-authorization carries a person's token, not a service's")
+        raise DomainError(
+            StatusCode.UNAUTHENTICATED,
+            "SERVICE_TOKEN_INVALID",
+            "service-authorization carries a person's token, not a service's",
+        )
     return claims["svc"]
 
 

@@ -1,5 +1,6 @@
 """The policy scope of an office (instance, commune, office), looked up in the registry once
 per process: an office never moves to another commune."""
+
 from __future__ import annotations
 
 from citizenoffice.registry.v1 import registry_pb2

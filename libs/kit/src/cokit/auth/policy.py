@@ -6,6 +6,7 @@ and never another instance. Actions are data: a service adding an action adds a 
 ACTIONS (or calls `register_action`) and asks `decide`/`require`; no service keeps its own
 list of who may do what.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,7 +47,7 @@ class RoleBinding:
 
 @dataclasses.dataclass(frozen=True)
 class Role:
-    level: str          # the scope level a binding of this role names
+    level: str  # the scope level a binding of this role names
     machine: bool = False
 
 
@@ -62,10 +63,17 @@ ROLES: dict[str, Role] = {
     "partner_instance": Role(INSTANCE, machine=True),
 }
 
-_OFFICE_READERS = frozenset({
-    "staff", "office_manager", "information_officer", "deputy_information_officer",
-    "commune_admin", "national_admin", "auditor",
-})
+_OFFICE_READERS = frozenset(
+    {
+        "staff",
+        "office_manager",
+        "information_officer",
+        "deputy_information_officer",
+        "commune_admin",
+        "national_admin",
+        "auditor",
+    }
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +82,8 @@ class Action:
     # Anyone, signed in or not, through the platform: a signed-in caller or a call relayed by
     # one of the instance's services. A bare call straight at a service port is refused.
     public: bool = False
-    citizen: bool = False     # any verified account, on its own data only
-    services: frozenset[str] = frozenset()   # platform services that may do it on their own behalf
+    citizen: bool = False  # any verified account, on its own data only
+    services: frozenset[str] = frozenset()  # platform services that may do it on their own behalf
 
 
 ACTIONS: dict[str, Action] = {
@@ -92,10 +100,18 @@ ACTIONS: dict[str, Action] = {
     "self.data": Action(frozenset(), citizen=True),
     # An attachment's bytes: its owner (the citizen who filed it) or the office's readers.
     "attachment.read": Action(_OFFICE_READERS, citizen=True),
-    "document.publish": Action(frozenset({
-        "staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin",
-        "national_admin",
-    })),
+    "document.publish": Action(
+        frozenset(
+            {
+                "staff",
+                "office_manager",
+                "information_officer",
+                "deputy_information_officer",
+                "commune_admin",
+                "national_admin",
+            }
+        )
+    ),
     # The files a citizen attaches to what they file: public, like the filing itself.
     "attachment.upload": Action(frozenset(), public=True),
     "attachment.erase": Action(frozenset({"national_admin"})),
@@ -106,9 +122,19 @@ ACTIONS: dict[str, Action] = {
     # Contacts of people without an account (an anonymous or walk-in filing) and their reading
     # for delivery: never open to a bare call, since a contact is personal data.
     "citizen.upsert": Action(frozenset(), services=frozenset({"gateway"})),
-    "citizen.read": Action(frozenset({"staff", "office_manager", "information_officer",
-                                      "deputy_information_officer", "commune_admin", "national_admin"}),
-                           services=frozenset({"notifications", "gateway"})),
+    "citizen.read": Action(
+        frozenset(
+            {
+                "staff",
+                "office_manager",
+                "information_officer",
+                "deputy_information_officer",
+                "commune_admin",
+                "national_admin",
+            }
+        ),
+        services=frozenset({"notifications", "gateway"}),
+    ),
     "notification.preferences": Action(frozenset(), citizen=True, services=frozenset({"gateway"})),
     # One-time codes and security notices leave only when identity asks.
     "security.send": Action(frozenset(), services=frozenset({"identity"})),
@@ -128,9 +154,15 @@ ACTIONS: dict[str, Action] = {
 # Who may hand out which role (always within the granter's own scope).
 GRANTABLE: dict[str, frozenset[str]] = {
     "office_manager": frozenset({"staff"}),
-    "commune_admin": frozenset({
-        "staff", "office_manager", "information_officer", "deputy_information_officer", "open311_client",
-    }),
+    "commune_admin": frozenset(
+        {
+            "staff",
+            "office_manager",
+            "information_officer",
+            "deputy_information_officer",
+            "open311_client",
+        }
+    ),
     "national_admin": frozenset(ROLES),
 }
 
@@ -145,12 +177,12 @@ def register_action(name: str, roles, *, public: bool = False, citizen: bool = F
 
 @dataclasses.dataclass(frozen=True)
 class Caller:
-    subject: str                  # account id (citizen_id) or API key id; '' when anonymous
-    kind: str                     # "user", "machine" or "anonymous"
+    subject: str  # account id (citizen_id) or API key id; '' when anonymous
+    kind: str  # "user", "machine" or "anonymous"
     instance: str
     bindings: tuple[RoleBinding, ...] = ()
     session: str = ""
-    relay: str = ""               # the platform service that relays the call (its verified token), or ''
+    relay: str = ""  # the platform service that relays the call (its verified token), or ''
 
     @property
     def authenticated(self) -> bool:
@@ -163,7 +195,9 @@ class Caller:
     @classmethod
     def from_claims(cls, claims: dict) -> "Caller":
         return cls(
-            subject=claims["sub"], kind=claims.get("kind", "user"), instance=claims.get("ins", ""),
+            subject=claims["sub"],
+            kind=claims.get("kind", "user"),
+            instance=claims.get("ins", ""),
             bindings=tuple(binding_from_claim(b) for b in claims.get("roles", [])),
             session=claims.get("sid", ""),
         )
@@ -226,7 +260,9 @@ def require(caller: Caller, action: str, target: Scope, **kwargs) -> Decision:
     if decision.reason == "AUTHENTICATION_REQUIRED":
         raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
     raise permission_denied(
-        "NOT_ALLOWED", f"your roles do not allow {action} here", action=action,
+        "NOT_ALLOWED",
+        f"your roles do not allow {action} here",
+        action=action,
     )
 
 

@@ -8,6 +8,7 @@ signature verification, not a call; a token naming an unknown key triggers one e
 It also holds the service's own token (`service_tokens`), traded with identity for the
 credential in SERVICE_CREDENTIAL; cokit.clients sends it on every call to another service.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,15 +55,19 @@ class TokenVerifier(DependencyProvider):
     def setup(self):
         self.instance = nameko.config.get("INSTANCE_ID") or "ma"
         self.verifier = Verifier(
-            issuer_of(self.instance), AUDIENCE, self._fetch,
+            issuer_of(self.instance),
+            AUDIENCE,
+            self._fetch,
             # Not a field of every service's settings, so the environment is read as well.
             max_age=float(nameko.config.get("AUTH_STATE_MAX_AGE") or os.environ.get("AUTH_STATE_MAX_AGE", 2.0)),
         )
         self.service = self.container.service_name
         self.credential = nameko.config.get("SERVICE_CREDENTIAL") or ""
         if not self.credential:
-            log.warning("SERVICE_CREDENTIAL is not set: calls to other services carry no service token, "
-                        "and what only a platform service may ask will be refused")
+            log.warning(
+                "SERVICE_CREDENTIAL is not set: calls to other services carry no service token, "
+                "and what only a platform service may ask will be refused"
+            )
         self.service_tokens = ServiceTokens(self._fetch_service_token)
 
     def _fetch_service_token(self) -> tuple[str, int]:
@@ -70,7 +75,8 @@ class TokenVerifier(DependencyProvider):
             raise LookupError("SERVICE_CREDENTIAL is not set: calls leave without a service token")
         try:
             reply = _Proxy(self.identity, {}).IssueServiceToken(
-                identity_pb2.ServiceTokenRequest(service=self.service, credential=self.credential))
+                identity_pb2.ServiceTokenRequest(service=self.service, credential=self.credential)
+            )
         except Exception as exc:
             log.warning("this service's own token could not be fetched", extra={"error": str(exc)[:200]})
             raise

@@ -8,6 +8,7 @@ already has. The token travels beside the user's token (context key `service-aut
 so a callee knows both on whose behalf it is asked (the user, or nobody) and which platform
 service relays the call. A bare call from outside the platform carries neither.
 """
+
 from __future__ import annotations
 
 import base64

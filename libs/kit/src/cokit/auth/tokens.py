@@ -6,6 +6,7 @@ older than `max_age`, or at once (rate-limited) when a token names a key it does
 a freshly rotated-in key is accepted without waiting and a removed key stops working within
 `max_age`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,15 @@ def public_keys(jwks: dict) -> dict[str, object]:
 
 
 class Verifier:
-    def __init__(self, issuer: str, audience: str, fetch: Callable[[], TrustState],
-                 max_age: float = 2.0, unknown_key_interval: float = 1.0, clock=time.monotonic):
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        fetch: Callable[[], TrustState],
+        max_age: float = 2.0,
+        unknown_key_interval: float = 1.0,
+        clock=time.monotonic,
+    ):
         self.issuer = issuer
         self.audience = audience
         self.fetch = fetch
@@ -88,11 +96,19 @@ class Verifier:
             self._ensure_fresh(force=True)
         key = self._keys.get(kid)
         if key is None:
-            raise TokenError("TOKEN_UNKNOWN_KEY", "the access token is signed by a key this instance does not trust (rotated out or foreign)")
+            raise TokenError(
+                "TOKEN_UNKNOWN_KEY",
+                "the access token is signed by a key this instance does not trust (rotated out or foreign)",
+            )
         try:
             claims = jwt.decode(
-                token, key=key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
-                leeway=LEEWAY_SECONDS, options={"require": ["exp", "iat", "iss", "aud", "sub", "sid"]},
+                token,
+                key=key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "sid"]},
             )
         except jwt.ExpiredSignatureError:
             raise TokenError("TOKEN_EXPIRED", "the access token has expired; refresh it") from None

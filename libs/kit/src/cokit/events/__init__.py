@@ -5,6 +5,7 @@ reading. The outbox and processed-events tables and their functions (SQLAlchemy)
 and the nameko parts (OutboxRelay, consume) are imported on first use, so domain
 code reading an envelope pulls in none of them.
 """
+
 from cokit.events.envelope import (  # noqa: F401
     DeadLetter,
     DecodedEvent,

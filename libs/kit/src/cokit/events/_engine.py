@@ -9,6 +9,7 @@ borrows it. ``engine`` in the kit's extensions is one of:
 - an Engine.
 It is resolved lazily, after every extension's setup() has run.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Union
@@ -34,8 +35,7 @@ def resolve_engine(container, spec: EngineSpec) -> Engine:
                     )
                 return engine
         raise RuntimeError(
-            "service %s declares no dependency named %r to take the engine from"
-            % (container.service_name, spec)
+            "service %s declares no dependency named %r to take the engine from" % (container.service_name, spec)
         )
     if callable(spec):
         from nameko import config

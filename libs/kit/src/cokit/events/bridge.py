@@ -8,6 +8,7 @@ keeps one hub per OS thread, so a waiter on the service thread parks a green
 thread, and a waiter on a Kafka thread parks that thread's private hub, which
 keeps running the Kafka client's own green IO loop meanwhile.
 """
+
 from __future__ import annotations
 
 import collections

@@ -34,6 +34,7 @@ record outcomes, the Kafka thread the lag); cokit.metrics reads them when
 Prometheus scrapes, through ``metric_samples``. Nothing on the Kafka thread
 touches prometheus_client, whose locks are the hub's green locks.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -108,7 +109,7 @@ class ConsumerStats:
     records: int = 0
     handled: int = 0
     duplicates: int = 0
-    skipped: int = 0          # of a type the handler does not act on (``types``)
+    skipped: int = 0  # of a type the handler does not act on (``types``)
     retries: int = 0
     dead_lettered: int = 0
     restarts: int = 0
@@ -173,13 +174,25 @@ class _Generation:
 
 
 class KafkaConsumerEntrypoint(Entrypoint):
-    def __init__(self, topic: str, group: str, *, engine: EngineSpec = "db",
-                 max_attempts: int = 3, retry_backoff: float = 0.5, max_retry_backoff: float = 10.0,
-                 session_timeout_ms: int = 10_000, heartbeat_interval_ms: Optional[int] = None,
-                 max_poll_records: int = 100, auto_offset_reset: str = "earliest",
-                 stop_timeout: float = 30.0, consumer_options: Optional[dict] = None,
-                 stuck_after: Optional[float] = None, types: Optional[Iterable[str]] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        topic: str,
+        group: str,
+        *,
+        engine: EngineSpec = "db",
+        max_attempts: int = 3,
+        retry_backoff: float = 0.5,
+        max_retry_backoff: float = 10.0,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: Optional[int] = None,
+        max_poll_records: int = 100,
+        auto_offset_reset: str = "earliest",
+        stop_timeout: float = 30.0,
+        consumer_options: Optional[dict] = None,
+        stuck_after: Optional[float] = None,
+        types: Optional[Iterable[str]] = None,
+        **kwargs,
+    ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.topic = topic
@@ -222,7 +235,8 @@ class KafkaConsumerEntrypoint(Entrypoint):
         self._hub = HubCaller()
         self.container.spawn_managed_thread(self._hub.run, identifier="kafka-consumer-hub")
         self._dlq = ProducerThread(
-            self._hub, name="%s-%s-dlq" % (self.service_name, self.group),
+            self._hub,
+            name="%s-%s-dlq" % (self.service_name, self.group),
             bootstrap_servers=self.bootstrap,
             client_id="%s-%s-dlq" % (self.service_name, self.instance_id or "x"),
         )
@@ -233,8 +247,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
     def _start_generation(self, number: int) -> None:
         gen = _Generation(number)
         self._gen = gen
-        gen.thread = start_os_thread(lambda: self._run(gen),
-                                     "kafka-consumer-%s-%s-%d" % (self.group, self.topic, number))
+        gen.thread = start_os_thread(
+            lambda: self._run(gen), "kafka-consumer-%s-%s-%d" % (self.group, self.topic, number)
+        )
 
     def _watch(self) -> None:
         # kafka-python 3.0.12 can leave a consumer after a rebalance at an unlucky moment
@@ -251,8 +266,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
             stalled = time.monotonic() - gen.progress
             if stalled > self.stuck_after:
                 self.stats.restarts += 1
-                log.warning("Kafka consumer %s/%s made no progress for %.0f s; starting a new one",
-                            self.group, self.topic, stalled)
+                log.warning(
+                    "Kafka consumer %s/%s made no progress for %.0f s; starting a new one",
+                    self.group,
+                    self.topic,
+                    stalled,
+                )
                 self._start_generation(gen.number + 1)
 
     def stop(self) -> None:
@@ -412,8 +431,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 # A rebalance that hands a partition back clears its pause.
                 if tp in assigned and tp not in consumer.paused():
                     consumer.pause(tp)
-            batches = consumer.poll(timeout_ms=20 if inflight else 200,
-                                    max_records=self.max_poll_records)
+            batches = consumer.poll(timeout_ms=20 if inflight else 200, max_records=self.max_poll_records)
             for tp, records in batches.items():
                 if not records:
                     continue
@@ -466,17 +484,35 @@ class KafkaConsumerEntrypoint(Entrypoint):
         from cokit.metrics import Sample, dead_letters
 
         stats, labels = self.stats, {"group": self.group, "topic": self.topic}
-        yield Sample("citizenoffice_kafka_consumer_handled", "counter",
-                     "Kafka records handled by the consumer (duplicates not counted).", labels, stats.handled)
-        yield Sample("citizenoffice_kafka_consumer_retries", "counter",
-                     "Failed attempts at a Kafka record that were tried again.", labels, stats.retries)
-        yield Sample("citizenoffice_kafka_consumer_dead_lettered", "counter",
-                     "Kafka records the consumer gave up on and wrote to <topic>.dlq.", labels,
-                     stats.dead_lettered)
+        yield Sample(
+            "citizenoffice_kafka_consumer_handled",
+            "counter",
+            "Kafka records handled by the consumer (duplicates not counted).",
+            labels,
+            stats.handled,
+        )
+        yield Sample(
+            "citizenoffice_kafka_consumer_retries",
+            "counter",
+            "Failed attempts at a Kafka record that were tried again.",
+            labels,
+            stats.retries,
+        )
+        yield Sample(
+            "citizenoffice_kafka_consumer_dead_lettered",
+            "counter",
+            "Kafka records the consumer gave up on and wrote to <topic>.dlq.",
+            labels,
+            stats.dead_lettered,
+        )
         lag = stats.lag
-        yield Sample("citizenoffice_kafka_consumer_lag", "gauge",
-                     "Records not yet handled on the consumer's partitions (end offset minus the "
-                     "committed offset, summed).", labels, sum(lag.values()) if lag else None)
+        yield Sample(
+            "citizenoffice_kafka_consumer_lag",
+            "gauge",
+            "Records not yet handled on the consumer's partitions (end offset minus the committed offset, summed).",
+            labels,
+            sum(lag.values()) if lag else None,
+        )
         yield dead_letters(dlq_topic(self.topic), stats.dead_lettered)
 
     # --- on the service hub -----------------------------------------------
@@ -529,8 +565,9 @@ class KafkaConsumerEntrypoint(Entrypoint):
             if database_unreachable(exc):
                 # Not the record's fault: it is handled once the database is back, however long
                 # that takes, and its offset waits (a dead letter here would lose the event).
-                log.warning("consumer %s: database unreachable; %s@%s kept, retrying", self.group, rec.topic,
-                            rec.offset)
+                log.warning(
+                    "consumer %s: database unreachable; %s@%s kept, retrying", self.group, rec.topic, rec.offset
+                )
             elif attempt >= self.max_attempts:
                 self._dead_letter(rec, exc)
                 return
@@ -546,16 +583,19 @@ class KafkaConsumerEntrypoint(Entrypoint):
 
         context = {"trace_id": event.envelope.trace_id} if event.envelope.trace_id else {}
         try:
-            self.container.spawn_worker(self, (event,), {}, context_data=context,
-                                        handle_result=handle_result)
+            self.container.spawn_worker(self, (event,), {}, context_data=context, handle_result=handle_result)
         except ContainerBeingKilled:
             raise _Stop()
         return done.wait()
 
     def _dead_letter(self, rec, exc: BaseException) -> None:
         letter = DeadLetter(
-            topic=rec.topic, partition=rec.partition, offset=rec.offset,
-            key=rec.key or b"", value=rec.value or b"", error=error_text(exc),
+            topic=rec.topic,
+            partition=rec.partition,
+            offset=rec.offset,
+            key=rec.key or b"",
+            value=rec.value or b"",
+            error=error_text(exc),
             consumer_group=self.group,
         )
         letter.failed_at.FromDatetime(_dt.datetime.now(_dt.timezone.utc))
@@ -568,8 +608,7 @@ class KafkaConsumerEntrypoint(Entrypoint):
                 err = e
             if err is None:
                 self.stats.dead_lettered += 1
-                log.warning("dead-lettered %s[%s]@%s: %s", rec.topic, rec.partition, rec.offset,
-                            letter.error)
+                log.warning("dead-lettered %s[%s]@%s: %s", rec.topic, rec.partition, rec.offset, letter.error)
                 return
             # Without the dead letter stored the offset must not move on.
             log.warning("dead letter for %s@%s not stored (%s); retrying", rec.topic, rec.offset, err)

@@ -3,6 +3,7 @@
 Plain protobuf code: no nameko, no eventlet, no Kafka, so domain code and tests
 can build and read events without a transport.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -19,8 +20,17 @@ Envelope = envelope_pb2.Envelope
 DeadLetter = envelope_pb2.DeadLetter
 
 __all__ = [
-    "Envelope", "DeadLetter", "EnvelopeError", "DecodedEvent", "build_envelope",
-    "encode", "decode", "unpack_payload", "topic_for", "dlq_topic", "message_key",
+    "Envelope",
+    "DeadLetter",
+    "EnvelopeError",
+    "DecodedEvent",
+    "build_envelope",
+    "encode",
+    "decode",
+    "unpack_payload",
+    "topic_for",
+    "dlq_topic",
+    "message_key",
 ]
 
 TOPIC_SUFFIX = ".events.v1"

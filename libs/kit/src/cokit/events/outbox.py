@@ -4,13 +4,14 @@ The state change and its event commit or roll back together; the relay
 (cokit.events.relay) publishes committed rows to Kafka later. This module is
 plain SQLAlchemy Core so it can be used and tested without nameko or Kafka.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -19,8 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from cokit.events.envelope import Envelope, encode
 from cokit.events.tables import outbox as _table
 
-__all__ = ["add", "add_record", "OutboxRow", "fetch_unpublished", "mark_published", "unpublished_count",
-           "on_commit_of"]
+__all__ = ["add", "add_record", "OutboxRow", "fetch_unpublished", "mark_published", "unpublished_count", "on_commit_of"]
 
 _PENDING_FLAG = "cokit.outbox.pending"
 
@@ -78,20 +78,13 @@ def fetch_unpublished(conn: Connection, limit: int) -> list[OutboxRow]:
     ones. It then gets nothing and tries again after the first one commits.
     """
     cols = [_table.c.seq, _table.c.event_id, _table.c.topic, _table.c.key, _table.c.value]
-    stmt = (
-        sa.select(*cols)
-        .where(_table.c.published_at.is_(None))
-        .order_by(_table.c.seq)
-        .limit(limit)
-    )
+    stmt = sa.select(*cols).where(_table.c.published_at.is_(None)).order_by(_table.c.seq).limit(limit)
     if conn.dialect.name != "postgresql":
         return _rows(conn.execute(stmt))
     rows = _rows(conn.execute(stmt.with_for_update(skip_locked=True)))
     if not rows:
         return rows
-    head = conn.execute(
-        sa.select(sa.func.min(_table.c.seq)).where(_table.c.published_at.is_(None))
-    ).scalar()
+    head = conn.execute(sa.select(sa.func.min(_table.c.seq)).where(_table.c.published_at.is_(None))).scalar()
     if head is not None and head != rows[0].seq:
         return []
     return rows

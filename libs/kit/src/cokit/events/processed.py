@@ -1,4 +1,5 @@
 """Consumer idempotency: which event ids a consumer group has already handled."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -44,9 +45,7 @@ def mark_processed(conn: Connection, event_id: str, group: str) -> bool:
 
 def is_processed(conn: Connection, event_id: str, group: str) -> bool:
     row = conn.execute(
-        sa.select(_table.c.event_id).where(
-            _table.c.event_id == event_id, _table.c.consumer_group == group
-        )
+        sa.select(_table.c.event_id).where(_table.c.event_id == event_id, _table.c.consumer_group == group)
     ).first()
     return row is not None
 

@@ -6,12 +6,13 @@ client. Creating the producer on its own OS thread gives it a private hub, so
 busy or blocking service workers cannot stall acknowledgements, and the
 client's internal locks are never contended across hubs.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from eventlet import event as _event
 
@@ -155,7 +156,9 @@ class ProducerThread:
         # (delivery_timeout_ms); giving up earlier would let the client deliver
         # it later while the caller sends it again. A client still holding records
         # well past that is stuck: they count as failed and the client is replaced.
-        patience = time.monotonic() + (self._options["delivery_timeout_ms"] + self._options["request_timeout_ms"]) / 1000
+        patience = (
+            time.monotonic() + (self._options["delivery_timeout_ms"] + self._options["request_timeout_ms"]) / 1000
+        )
         while futures:
             try:
                 producer.flush(timeout=1.0)
@@ -168,8 +171,10 @@ class ProducerThread:
             if fut.is_done and fut.exception is None:
                 results.append(None)
             else:
-                results.append(fut.exception or ProducerStopped(
-                    "not acknowledged before stop" if self._stopping else "not acknowledged in time"))
+                results.append(
+                    fut.exception
+                    or ProducerStopped("not acknowledged before stop" if self._stopping else "not acknowledged in time")
+                )
         missing = len(records) - len(results)
         results.extend([send_error or ProducerStopped("not sent")] * missing)
         return results

@@ -9,6 +9,7 @@ The relay starts with the container and stops with it; workers get an
 transaction, and ``dead_letter(conn, ...)`` a record of work given up for good
 on the service's ``<topic>.dlq``.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -44,16 +45,37 @@ class Outbox:
         self.instance_id = instance_id
         self.trace_id = trace_id
 
-    def envelope(self, type: str, aggregate_id: str, payload: Message, *, office_id: str = "",
-                 occurred_at: Optional[_dt.datetime] = None) -> Envelope:
-        return build_envelope(type, aggregate_id, payload, instance_id=self.instance_id,
-                              office_id=office_id, trace_id=self.trace_id,
-                              occurred_at=occurred_at)
+    def envelope(
+        self,
+        type: str,
+        aggregate_id: str,
+        payload: Message,
+        *,
+        office_id: str = "",
+        occurred_at: Optional[_dt.datetime] = None,
+    ) -> Envelope:
+        return build_envelope(
+            type,
+            aggregate_id,
+            payload,
+            instance_id=self.instance_id,
+            office_id=office_id,
+            trace_id=self.trace_id,
+            occurred_at=occurred_at,
+        )
 
-    def add(self, conn, type: str, aggregate_id: str, payload: Message, *, office_id: str = "",
-            occurred_at: Optional[_dt.datetime] = None, topic: Optional[str] = None) -> Envelope:
-        env = self.envelope(type, aggregate_id, payload, office_id=office_id,
-                            occurred_at=occurred_at)
+    def add(
+        self,
+        conn,
+        type: str,
+        aggregate_id: str,
+        payload: Message,
+        *,
+        office_id: str = "",
+        occurred_at: Optional[_dt.datetime] = None,
+        topic: Optional[str] = None,
+    ) -> Envelope:
+        env = self.envelope(type, aggregate_id, payload, office_id=office_id, occurred_at=occurred_at)
         _outbox.add(conn, topic or self.topic, env)
         return env
 
@@ -62,19 +84,31 @@ class Outbox:
         was given up: a DeadLetter like the consumers' (the event as value, the error), so one
         tool reads every dead-letter topic. ``error`` must hold no personal data.
         """
-        letter = DeadLetter(topic=self.topic, partition=-1, offset=-1,
-                            key=envelope.aggregate_id.encode("utf-8"), value=encode(envelope),
-                            error=error[:500], consumer_group=group)
+        letter = DeadLetter(
+            topic=self.topic,
+            partition=-1,
+            offset=-1,
+            key=envelope.aggregate_id.encode("utf-8"),
+            value=encode(envelope),
+            error=error[:500],
+            consumer_group=group,
+        )
         letter.failed_at.FromDatetime(_dt.datetime.now(_dt.timezone.utc))
-        _outbox.add_record(conn, dlq_topic(self.topic), envelope.aggregate_id,
-                           letter.SerializeToString(), uuid7())
+        _outbox.add_record(conn, dlq_topic(self.topic), envelope.aggregate_id, letter.SerializeToString(), uuid7())
         return letter
 
 
 class OutboxRelay(DependencyProvider):
-    def __init__(self, engine: EngineSpec = "db", topic: Optional[str] = None, *,
-                 batch_size: int = 200, poll_interval: float = 1.0,
-                 max_backoff: float = 10.0, producer_options: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        engine: EngineSpec = "db",
+        topic: Optional[str] = None,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        max_backoff: float = 10.0,
+        producer_options: Optional[dict] = None,
+    ) -> None:
         self.engine_spec = engine
         self.topic = topic
         self.batch_size = batch_size
@@ -102,11 +136,9 @@ class OutboxRelay(DependencyProvider):
     def start(self) -> None:
         self._hub = HubCaller()
         self.container.spawn_managed_thread(self._hub.run, identifier="outbox-relay-hub")
-        opts = dict(bootstrap_servers=self.bootstrap,
-                    client_id="%s-%s-outbox" % (self.service_name, self.instance_id))
+        opts = dict(bootstrap_servers=self.bootstrap, client_id="%s-%s-outbox" % (self.service_name, self.instance_id))
         opts.update(self.producer_options)
-        self._producer = ProducerThread(self._hub, name="%s-outbox-producer" % self.service_name,
-                                        **opts)
+        self._producer = ProducerThread(self._hub, name="%s-outbox-producer" % self.service_name, **opts)
         self._producer.start()
         self._running = True
         self._loop_gt = self.container.spawn_managed_thread(self._loop, identifier="outbox-relay")
@@ -168,8 +200,7 @@ class OutboxRelay(DependencyProvider):
             except Exception as exc:
                 self.failures += 1
                 backoff = min(max(backoff * 2, 0.25), self.max_backoff)
-                log.warning("outbox relay: %s: %s; retrying in %.2fs",
-                            type(exc).__name__, exc, backoff)
+                log.warning("outbox relay: %s: %s; retrying in %.2fs", type(exc).__name__, exc, backoff)
                 self._sleep(backoff)
                 continue
             backoff = 0.0
@@ -220,9 +251,7 @@ class OutboxRelay(DependencyProvider):
         return done
 
     def _publish(self, rows) -> tuple[int, Optional[BaseException]]:
-        results = self._producer.publish(
-            [Record(r.topic, r.key.encode("utf-8"), r.value) for r in rows]
-        )
+        results = self._producer.publish([Record(r.topic, r.key.encode("utf-8"), r.value) for r in rows])
         # Only the acknowledged prefix counts: a later row that went through
         # after an earlier failure is sent again after it, so the first
         # delivery of every event stays in seq order (consumers drop the repeat).

@@ -8,6 +8,7 @@ Every service's baseline revision (0001) adds these tables through these functio
 a change of their shape is a revision in each service, with the shape it replaces
 kept here for the baselines.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

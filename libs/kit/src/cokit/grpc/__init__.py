@@ -4,6 +4,7 @@ Importing this package installs the low-latency connection loop (see ``fastpath`
 nameko-grpc server and client connection opened afterwards, and the tolerant metadata
 decoding (see ``metadata``), so services import it before their containers start.
 """
+
 from cokit.grpc import fastpath, metadata
 from cokit.grpc.fastpath import install, installed, uninstall
 

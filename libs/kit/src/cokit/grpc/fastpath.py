@@ -19,6 +19,7 @@ connection opened afterwards uses the fast loop; it also replaces the 1 ms polli
 deadlines (see MAX_DEADLINE_POLL). It works under eventlet (green sockets and
 select) and with native threads (nameko-grpc's standalone Client).
 """
+
 from __future__ import annotations
 
 import select
@@ -180,9 +181,7 @@ class FastLoopMixin:
                     if pending is not None and pending():
                         ready = [sock]
                     else:
-                        timeout = (
-                            TERMINATING_TIMEOUT if self.terminating else IDLE_TIMEOUT
-                        )
+                        timeout = TERMINATING_TIMEOUT if self.terminating else IDLE_TIMEOUT
                         ready = select.select(readers, [], [], timeout)[0]
                     if not ready:
                         continue

@@ -5,9 +5,9 @@ JSON raised inside the connection's request handler, which brought the whole con
 down: any client could stop a service with one header. A value that is not JSON is now
 kept as the string it is.
 """
+
 from __future__ import annotations
 
-import json
 
 from nameko_grpc import context as _context
 

@@ -5,6 +5,7 @@ grpcio-reflection 1.85 ships only v1alpha; v1 is the same protocol under another
 the file is copied with the package and type references renamed instead of vendoring
 generated code.
 """
+
 from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import symbol_database as _symbol_database
@@ -28,11 +29,11 @@ def _derive():
     for message in proto.message_type:
         for field in message.field:
             if field.type_name.startswith(old):
-                field.type_name = "." + PACKAGE + "." + field.type_name[len(old):]
+                field.type_name = "." + PACKAGE + "." + field.type_name[len(old) :]
     for service in proto.service:
         for method in service.method:
-            method.input_type = "." + PACKAGE + "." + method.input_type[len(old):]
-            method.output_type = "." + PACKAGE + "." + method.output_type[len(old):]
+            method.input_type = "." + PACKAGE + "." + method.input_type[len(old) :]
+            method.output_type = "." + PACKAGE + "." + method.output_type[len(old) :]
     return proto.SerializeToString()
 
 

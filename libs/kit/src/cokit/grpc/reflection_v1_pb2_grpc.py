@@ -1,5 +1,6 @@
 """Client stub of grpc.reflection.v1, in the shape nameko-grpc's Grpc.implementing() reads
 (a ``<Service>Stub`` in ``<module>_pb2_grpc`` next to ``<module>_pb2``)."""
+
 from cokit.grpc import reflection_v1_pb2 as _pb2
 
 

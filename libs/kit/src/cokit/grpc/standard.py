@@ -13,6 +13,7 @@ Health answers SERVING for "" and for every listed service from container start 
 container stops; then NOT_SERVING, and Watch calls end so that the container's graceful stop
 is not held up by them.
 """
+
 from __future__ import annotations
 
 import types
@@ -34,9 +35,7 @@ from cokit.grpc import reflection_v1_pb2, reflection_v1_pb2_grpc
 
 HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 REFLECTION_V1 = reflection_v1_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name
-REFLECTION_V1ALPHA = reflection_v1alpha_pb2.DESCRIPTOR.services_by_name[
-    "ServerReflection"
-].full_name
+REFLECTION_V1ALPHA = reflection_v1alpha_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name
 STANDARD_SERVICES = (HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA)
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -81,9 +80,7 @@ class HealthState(SharedExtension):
 
     def setup(self):
         self.services = frozenset(
-            ("",)
-            + tuple(getattr(self.container.service_cls, "grpc_service_names", ()))
-            + STANDARD_SERVICES
+            ("",) + tuple(getattr(self.container.service_cls, "grpc_service_names", ())) + STANDARD_SERVICES
         )
 
     def start(self):
@@ -187,13 +184,10 @@ def _reflection_v1_bridge(servicer, request_iterator, context):
     """Serve grpc.reflection.v1 with the v1alpha servicer: the two protocols differ only in
     their package, so messages convert through their wire form."""
     to_alpha = (
-        reflection_v1alpha_pb2.ServerReflectionRequest.FromString(r.SerializeToString())
-        for r in request_iterator
+        reflection_v1alpha_pb2.ServerReflectionRequest.FromString(r.SerializeToString()) for r in request_iterator
     )
     for response in servicer.ServerReflectionInfo(to_alpha, context):
-        yield reflection_v1_pb2.ServerReflectionResponse.FromString(
-            response.SerializeToString()
-        )
+        yield reflection_v1_pb2.ServerReflectionResponse.FromString(response.SerializeToString())
 
 
 class StandardServicesMixin:
@@ -228,16 +222,12 @@ class StandardServicesMixin:
             if context.response_stream.closed:
                 return
 
-    @StandardRpc.implementing(reflection_v1alpha_pb2_grpc.ServerReflectionStub)(
-        "ServerReflectionInfo"
-    )
+    @StandardRpc.implementing(reflection_v1alpha_pb2_grpc.ServerReflectionStub)("ServerReflectionInfo")
     def grpc_reflection_v1alpha(self, request_iterator, context):
         servicer = ReflectionServicer(self._grpc_reflected_names())
         yield from servicer.ServerReflectionInfo(request_iterator, context)
 
-    @StandardRpc.implementing(reflection_v1_pb2_grpc.ServerReflectionStub)(
-        "ServerReflectionInfo"
-    )
+    @StandardRpc.implementing(reflection_v1_pb2_grpc.ServerReflectionStub)("ServerReflectionInfo")
     def grpc_reflection_v1(self, request_iterator, context):
         servicer = ReflectionServicer(self._grpc_reflected_names())
         yield from _reflection_v1_bridge(servicer, request_iterator, context)
@@ -250,6 +240,4 @@ def standard_services(*services) -> type:
     """A base class giving a nameko service health and reflection for ``services``
     (names, descriptors or *_pb2 modules)."""
     names = service_names(*services)
-    return type(
-        "StandardServices", (StandardServicesMixin,), {"grpc_service_names": names}
-    )
+    return type("StandardServices", (StandardServicesMixin,), {"grpc_service_names": names})

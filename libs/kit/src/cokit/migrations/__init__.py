@@ -17,6 +17,7 @@ data commit together (on PostgreSQL, where DDL is transactional, a failure leave
 as it was). There it also holds an advisory lock of the service's history, so two migration
 Jobs never migrate one database at once: the second waits, then finds nothing to do.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -97,8 +98,9 @@ class History:
 
     def current(self, conn: sa.Connection) -> tuple[str, ...]:
         """The revisions the database is stamped with; () for one never stamped."""
-        context = MigrationContext.configure(conn, opts={
-            "version_table": self.version_table, "version_table_schema": default_schema(conn)})
+        context = MigrationContext.configure(
+            conn, opts={"version_table": self.version_table, "version_table_schema": default_schema(conn)}
+        )
         return tuple(context.get_current_heads())
 
     def upgrade(self, conn: sa.Connection, target: str = "heads") -> None:
@@ -107,12 +109,15 @@ class History:
         known = {r.revision for r in self.script.walk_revisions()}
         unknown = [r for r in self.current(conn) if r not in known]
         if unknown:
-            raise NewerDatabase(f"the {self.service} database is at revision {', '.join(unknown)}, "
-                                "which this release does not know: a newer release migrated it")
+            raise NewerDatabase(
+                f"the {self.service} database is at revision {', '.join(unknown)}, "
+                "which this release does not know: a newer release migrated it"
+            )
         tables = set(sa.inspect(conn).get_table_names(schema=default_schema(conn)))
         if tables and self.version_table not in tables:
-            log.info("database made before versioned migrations: brought up to the baseline",
-                     extra={"service": self.service})
+            log.info(
+                "database made before versioned migrations: brought up to the baseline", extra={"service": self.service}
+            )
         command.upgrade(self.config(conn), target)
 
     def downgrade(self, conn: sa.Connection, target: str) -> None:
@@ -174,7 +179,7 @@ def _comparison(history: History, conn: sa.Connection) -> dict:
     return {
         "version_table": history.version_table,
         "version_table_schema": default_schema(conn),
-        "render_as_batch": True,   # drafts that run on SQLite too
+        "render_as_batch": True,  # drafts that run on SQLite too
         "compare_type": True,
         "include_object": lambda obj, name, kind, reflected, compare_to: reflected or _applies(obj, dialect),
     }
@@ -186,8 +191,9 @@ def run_environment(context) -> None:
     conn = cfg.attributes["connection"]
     if conn is None:
         raise RuntimeError("cokit.migrations runs on a connection it is given, not from alembic.ini")
-    context.configure(connection=conn, target_metadata=cfg.attributes["metadata"],
-                      **_comparison(cfg.attributes["history"], conn))
+    context.configure(
+        connection=conn, target_metadata=cfg.attributes["metadata"], **_comparison(cfg.attributes["history"], conn)
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -10,6 +10,7 @@
 
 Upgrading is `python -m cokit.run <service> --migrate`, which also seeds.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -2,6 +2,7 @@
 
 How a database of that release, or an older one, is brought up to them: cokit.migrations.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +15,8 @@ down_revision = None
 baseline = sa.MetaData()
 
 sa.Table(
-    "attachments", baseline,
+    "attachments",
+    baseline,
     sa.Column("attachment_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("office_id", sa.String(length=36), nullable=False, index=True),
@@ -33,7 +35,8 @@ sa.Table(
 )
 
 sa.Table(
-    "ticket_closures", baseline,
+    "ticket_closures",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), primary_key=True),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("state", sa.String(length=16), nullable=False, index=True),
@@ -42,7 +45,8 @@ sa.Table(
 )
 
 sa.Table(
-    "uploads", baseline,
+    "uploads",
+    baseline,
     sa.Column("upload_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("office_id", sa.String(length=36), nullable=False),
@@ -59,7 +63,8 @@ sa.Table(
 )
 
 sa.Table(
-    "published_documents", baseline,
+    "published_documents",
+    baseline,
     sa.Column("document_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("office_id", sa.String(length=36), nullable=False, index=True),

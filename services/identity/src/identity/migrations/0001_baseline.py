@@ -4,6 +4,7 @@ How a database of that release, or an older one, is brought up to them: cokit.mi
 Clear signing keys are sealed after the migrations, by identity.service.prepare_signing_keys,
 which checks the secret on every run.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +17,8 @@ down_revision = None
 baseline = sa.MetaData()
 
 sa.Table(
-    "citizens", baseline,
+    "citizens",
+    baseline,
     sa.Column("citizen_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("email", sa.String(length=254), nullable=True, unique=True),
@@ -28,7 +30,8 @@ sa.Table(
 )
 
 sa.Table(
-    "accounts", baseline,
+    "accounts",
+    baseline,
     sa.Column("citizen_id", sa.String(length=36), sa.ForeignKey("citizens.citizen_id"), primary_key=True),
     sa.Column("password_hash", sa.String(length=200), nullable=True),
     sa.Column("status", sa.String(length=24), nullable=False),
@@ -40,7 +43,8 @@ sa.Table(
 )
 
 sa.Table(
-    "one_time_codes", baseline,
+    "one_time_codes",
+    baseline,
     sa.Column("code_id", sa.String(length=36), primary_key=True),
     sa.Column("citizen_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("purpose", sa.String(length=16), nullable=False),
@@ -51,7 +55,8 @@ sa.Table(
 )
 
 sa.Table(
-    "sessions", baseline,
+    "sessions",
+    baseline,
     sa.Column("session_id", sa.String(length=36), primary_key=True),
     sa.Column("citizen_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -60,7 +65,8 @@ sa.Table(
 )
 
 sa.Table(
-    "refresh_tokens", baseline,
+    "refresh_tokens",
+    baseline,
     sa.Column("token_hash", sa.String(length=64), primary_key=True),
     sa.Column("session_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
@@ -69,7 +75,8 @@ sa.Table(
 )
 
 sa.Table(
-    "signing_keys", baseline,
+    "signing_keys",
+    baseline,
     sa.Column("kid", sa.String(length=32), primary_key=True),
     sa.Column("private_pem", sa.Text(), nullable=False),
     sa.Column("public_jwk", sa.Text(), nullable=False),
@@ -80,7 +87,8 @@ sa.Table(
 )
 
 sa.Table(
-    "role_bindings", baseline,
+    "role_bindings",
+    baseline,
     sa.Column("binding_id", sa.String(length=36), primary_key=True),
     sa.Column("citizen_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("role", sa.String(length=40), nullable=False),
@@ -93,7 +101,8 @@ sa.Table(
 )
 
 sa.Table(
-    "api_keys", baseline,
+    "api_keys",
+    baseline,
     sa.Column("key_id", sa.String(length=36), primary_key=True),
     sa.Column("secret_hash", sa.String(length=64), nullable=False),
     sa.Column("label", sa.String(length=120), nullable=False),
@@ -108,14 +117,16 @@ sa.Table(
 )
 
 sa.Table(
-    "source_failures", baseline,
+    "source_failures",
+    baseline,
     sa.Column("source_key", sa.String(length=32), primary_key=True),
     sa.Column("failures", sa.Integer(), nullable=False),
     sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
 )
 
 sa.Table(
-    "consents", baseline,
+    "consents",
+    baseline,
     sa.Column("consent_id", sa.String(length=36), primary_key=True),
     sa.Column("citizen_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("purpose", sa.String(length=64), nullable=False),
@@ -124,7 +135,8 @@ sa.Table(
 )
 
 sa.Table(
-    "security_events", baseline,
+    "security_events",
+    baseline,
     sa.Column("event_id", sa.String(length=36), primary_key=True),
     sa.Column("kind", sa.String(length=40), nullable=False),
     sa.Column("subject", sa.String(length=36), nullable=False),

@@ -2,6 +2,7 @@
 
 How a database of that release, or an older one, is brought up to them: cokit.migrations.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,7 +15,8 @@ down_revision = None
 baseline = sa.MetaData()
 
 sa.Table(
-    "inbox_items", baseline,
+    "inbox_items",
+    baseline,
     sa.Column("item_id", sa.String(length=36), primary_key=True),
     sa.Column("citizen_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("event_id", sa.String(length=36), nullable=False),
@@ -29,7 +31,8 @@ sa.Table(
 )
 
 sa.Table(
-    "deliveries", baseline,
+    "deliveries",
+    baseline,
     sa.Column("delivery_id", sa.String(length=36), primary_key=True),
     sa.Column("event_id", sa.String(length=36), nullable=False),
     sa.Column("channel", sa.String(length=16), nullable=False),
@@ -48,14 +51,16 @@ sa.Table(
 )
 
 sa.Table(
-    "opt_outs", baseline,
+    "opt_outs",
+    baseline,
     sa.Column("citizen_id", sa.String(length=36), primary_key=True),
     sa.Column("channel", sa.String(length=16), primary_key=True),
     sa.Column("kind", sa.String(length=64), primary_key=True),
 )
 
 sa.Table(
-    "quiet_hours", baseline,
+    "quiet_hours",
+    baseline,
     sa.Column("citizen_id", sa.String(length=36), primary_key=True),
     sa.Column("start_minute", sa.Integer(), nullable=False),
     sa.Column("end_minute", sa.Integer(), nullable=False),
@@ -63,13 +68,15 @@ sa.Table(
 )
 
 sa.Table(
-    "erased_citizens", baseline,
+    "erased_citizens",
+    baseline,
     sa.Column("citizen_id", sa.String(length=36), primary_key=True),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 sa.Table(
-    "digest_entries", baseline,
+    "digest_entries",
+    baseline,
     sa.Column("event_id", sa.String(length=36), primary_key=True),
     sa.Column("office_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("ticket_id", sa.String(length=36), nullable=False),
@@ -81,7 +88,8 @@ sa.Table(
 )
 
 sa.Table(
-    "digests", baseline,
+    "digests",
+    baseline,
     sa.Column("office_id", sa.String(length=36), primary_key=True),
     sa.Column("day", sa.String(length=10), primary_key=True),
     sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),

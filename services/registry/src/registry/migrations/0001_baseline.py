@@ -4,6 +4,7 @@ How a database of that release, or an older one, is brought up to them: cokit.mi
 Catalogue entries written before publicity and anonymity existed get the default catalogue's
 rules.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,7 +18,8 @@ down_revision = None
 baseline = sa.MetaData()
 
 sa.Table(
-    "offices", baseline,
+    "offices",
+    baseline,
     sa.Column("office_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("slug", sa.String(length=64), nullable=False, unique=True),
@@ -33,7 +35,8 @@ sa.Table(
 )
 
 sa.Table(
-    "territory_units", baseline,
+    "territory_units",
+    baseline,
     sa.Column("code", sa.String(length=64), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("level", sa.String(length=16), nullable=False),
@@ -48,7 +51,8 @@ sa.Table(
 )
 
 sa.Table(
-    "office_profiles", baseline,
+    "office_profiles",
+    baseline,
     sa.Column("office_id", sa.String(length=36), primary_key=True),
     sa.Column("address", sa.String(length=500), nullable=False),
     sa.Column("latitude", sa.Float(), nullable=True),
@@ -60,14 +64,16 @@ sa.Table(
 )
 
 sa.Table(
-    "office_staff", baseline,
+    "office_staff",
+    baseline,
     sa.Column("office_id", sa.String(length=36), primary_key=True),
     sa.Column("account_id", sa.String(length=64), primary_key=True),
     sa.Column("role", sa.String(length=64), nullable=False),
 )
 
 sa.Table(
-    "office_phases", baseline,
+    "office_phases",
+    baseline,
     sa.Column("step_id", sa.String(length=36), primary_key=True),
     sa.Column("office_id", sa.String(length=36), nullable=False, index=True),
     sa.Column("phase", sa.String(length=32), nullable=False),
@@ -78,7 +84,8 @@ sa.Table(
 )
 
 sa.Table(
-    "activities", baseline,
+    "activities",
+    baseline,
     sa.Column("activity_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("office_id", sa.String(length=36), nullable=False, index=True),
@@ -95,7 +102,8 @@ sa.Table(
 )
 
 catalogue_entries = sa.Table(
-    "catalogue_entries", baseline,
+    "catalogue_entries",
+    baseline,
     sa.Column("office_id", sa.String(length=36), primary_key=True),
     sa.Column("code", sa.String(length=64), primary_key=True),
     sa.Column("request_type", sa.String(length=40), nullable=False),
@@ -117,13 +125,15 @@ catalogue_entries = sa.Table(
 )
 
 sa.Table(
-    "calendars", baseline,
+    "calendars",
+    baseline,
     sa.Column("instance_id", sa.String(length=32), primary_key=True),
     sa.Column("weekend", sa.String(length=20), nullable=False),
 )
 
 sa.Table(
-    "holidays", baseline,
+    "holidays",
+    baseline,
     sa.Column("instance_id", sa.String(length=32), primary_key=True),
     sa.Column("key", sa.String(length=64), primary_key=True),
     sa.Column("name_fr", sa.String(length=200), nullable=False),
@@ -137,7 +147,8 @@ sa.Table(
 )
 
 sa.Table(
-    "federation_members", baseline,
+    "federation_members",
+    baseline,
     sa.Column("instance_id", sa.String(length=32), primary_key=True),
     sa.Column("name", sa.String(length=200), nullable=False),
     sa.Column("figures", sa.LargeBinary(), nullable=False),
@@ -162,7 +173,13 @@ def backfill_catalogue_rules(conn) -> None:
     one created today; other entries read as their request type's default."""
     c = catalogue_entries.c
     for entry in DEFAULT_CATALOGUE:
-        conn.execute(catalogue_entries.update().where(
-            c.code == entry.code, c.request_type == entry.request_type, c.category == entry.category,
-            c.anonymous_allowed.is_(None),
-        ).values(publicity=entry.publicity, anonymous_allowed=entry.anonymous_allowed))
+        conn.execute(
+            catalogue_entries.update()
+            .where(
+                c.code == entry.code,
+                c.request_type == entry.request_type,
+                c.category == entry.category,
+                c.anonymous_allowed.is_(None),
+            )
+            .values(publicity=entry.publicity, anonymous_allowed=entry.anonymous_allowed)
+        )

@@ -4,6 +4,7 @@ deadline, the one tickets applies to them in any case, so the catalogue says wha
 
 Revision 0002, after 0001.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,22 +16,36 @@ branch_labels = None
 depends_on = None
 
 entries = sa.table(
-    "catalogue_entries", sa.column("office_id"), sa.column("code"), sa.column("request_type"),
-    sa.column("deadline_count"), sa.column("deadline_unit"),
+    "catalogue_entries",
+    sa.column("office_id"),
+    sa.column("code"),
+    sa.column("request_type"),
+    sa.column("deadline_count"),
+    sa.column("deadline_unit"),
 )
 
 
 def upgrade() -> None:
     conn = op.get_bind()
-    rows = conn.execute(sa.select(entries.c.office_id, entries.c.code, entries.c.request_type,
-                                  entries.c.deadline_count, entries.c.deadline_unit)).all()
+    rows = conn.execute(
+        sa.select(
+            entries.c.office_id,
+            entries.c.code,
+            entries.c.request_type,
+            entries.c.deadline_count,
+            entries.c.deadline_unit,
+        )
+    ).all()
     for row in rows:
         if row.request_type not in legal_deadlines.BOUNDS:
             continue
         if legal_deadlines.office_rule(row.request_type, row.deadline_count, row.deadline_unit) is None:
             rule = legal_deadlines.legal_rule(row.request_type)
-            conn.execute(entries.update().where(entries.c.office_id == row.office_id, entries.c.code == row.code)
-                         .values(deadline_count=rule.count, deadline_unit=rule.unit))
+            conn.execute(
+                entries.update()
+                .where(entries.c.office_id == row.office_id, entries.c.code == row.code)
+                .values(deadline_count=rule.count, deadline_unit=rule.unit)
+            )
 
 
 def downgrade() -> None:

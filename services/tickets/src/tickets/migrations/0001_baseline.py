@@ -3,6 +3,7 @@
 How a database of that release, or an older one, is brought up to them: cokit.migrations.
 The text index that ix_tickets_search replaced goes.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +17,8 @@ down_revision = None
 baseline = sa.MetaData()
 
 tickets = sa.Table(
-    "tickets", baseline,
+    "tickets",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), primary_key=True),
     sa.Column("instance_id", sa.String(length=32), nullable=False),
     sa.Column("tracking_code", sa.String(length=16), nullable=False, unique=True),
@@ -68,13 +70,15 @@ tickets = sa.Table(
 )
 
 sa.Table(
-    "ticket_attachments", baseline,
+    "ticket_attachments",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), sa.ForeignKey("tickets.ticket_id"), primary_key=True),
     sa.Column("attachment_id", sa.String(length=36), primary_key=True),
 )
 
 sa.Table(
-    "ticket_history", baseline,
+    "ticket_history",
+    baseline,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.String(length=36), sa.ForeignKey("tickets.ticket_id"), nullable=False, index=True),
     sa.Column("status", sa.String(length=24), nullable=False),
@@ -87,7 +91,8 @@ sa.Table(
 )
 
 sa.Table(
-    "ticket_assignments", baseline,
+    "ticket_assignments",
+    baseline,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
     sa.Column("ticket_id", sa.String(length=36), sa.ForeignKey("tickets.ticket_id"), nullable=False, index=True),
     sa.Column("office_id", sa.String(length=36), nullable=False),
@@ -100,7 +105,8 @@ sa.Table(
 )
 
 sa.Table(
-    "ticket_messages", baseline,
+    "ticket_messages",
+    baseline,
     sa.Column("message_id", sa.String(length=36), primary_key=True),
     sa.Column("ticket_id", sa.String(length=36), sa.ForeignKey("tickets.ticket_id"), nullable=False, index=True),
     sa.Column("internal", sa.Boolean(), nullable=False),
@@ -113,7 +119,8 @@ sa.Table(
 )
 
 sa.Table(
-    "ticket_followers", baseline,
+    "ticket_followers",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), primary_key=True),
     sa.Column("follower_id", sa.String(length=64), primary_key=True),
     sa.Column("me_too", sa.Boolean(), nullable=False),
@@ -121,14 +128,16 @@ sa.Table(
 )
 
 sa.Table(
-    "petition_signatures", baseline,
+    "petition_signatures",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), primary_key=True),
     sa.Column("signer_id", sa.String(length=64), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 sa.Table(
-    "ticket_alerts", baseline,
+    "ticket_alerts",
+    baseline,
     sa.Column("ticket_id", sa.String(length=36), primary_key=True),
     sa.Column("alert", sa.String(length=24), primary_key=True),
     sa.Column("due_at", sa.DateTime(timezone=True), primary_key=True),
@@ -137,8 +146,9 @@ sa.Table(
 
 # The staff queue's full text index (PostgreSQL only): its expression is the one the queries use
 # (tickets.store), character for character, or PostgreSQL does not use it.
-sa.Index("ix_tickets_search", search_vector(tickets.c.description), postgresql_using="gin",
-         _table=tickets).ddl_if(dialect="postgresql")
+sa.Index("ix_tickets_search", search_vector(tickets.c.description), postgresql_using="gin", _table=tickets).ddl_if(
+    dialect="postgresql"
+)
 
 add_event_tables(baseline)
 
