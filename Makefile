@@ -74,7 +74,7 @@ test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use 
 	@bash deploy/local/infra.sh up all
 	@$(PYTEST) -q services libs/kit/tests/test_logs.py libs/kit/tests/test_platform.py libs/kit/tests/test_rule_modules.py libs/kit/tests/test_legal_deadlines.py libs/messages/tests
 	@$(PYTEST) -q libs/kit/tests/grpc
-	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py libs/kit/tests/auth
+	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py libs/kit/tests/auth libs/kit/tests/test_db_errors.py
 
 test-e2e: venv ## the platform end to end on the real servers, one shared set per session
 	@bash deploy/local/infra.sh up all

@@ -11,30 +11,21 @@ import grpc
 
 from citizenoffice.identity.v1 import identity_pb2
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
-from cokit.auth.service_identity import ServiceTokens
 
 SERVICE_METADATA = "x-nameko-service-authorization"
 AUTH_METADATA = "x-nameko-authorization"
-_TOKENS: dict[tuple[str, str], ServiceTokens] = {}
 
 
 def service_token(platform, service: str = "gateway") -> str:
-    """`service`'s own token, issued by the platform's identity for the credential its stack gives it."""
-    key = (platform.grpc_target("identity"), service)
-    if key not in _TOKENS:
-
-        def fetch() -> tuple[str, int]:
-            with grpc.insecure_channel(platform.grpc_target("identity")) as channel:
-                reply = IdentityServiceStub(channel).IssueServiceToken(
-                    identity_pb2.ServiceTokenRequest(service=service, credential=platform.service_credential(service)),
-                    timeout=15,
-                )
-            return reply.token, reply.expires_in
-
-        _TOKENS[key] = ServiceTokens(fetch, retry_after=0.0)
-    token = _TOKENS[key].token()
-    assert token, f"identity issued no token for {service}"
-    return token
+    """`service`'s own token, issued by the platform's identity for the credential its stack gives it.
+    A new one each time: a test may retire the instance's signing keys at once (rotation tests)."""
+    with grpc.insecure_channel(platform.grpc_target("identity")) as channel:
+        reply = IdentityServiceStub(channel).IssueServiceToken(
+            identity_pb2.ServiceTokenRequest(service=service, credential=platform.service_credential(service)),
+            timeout=15,
+        )
+    assert reply.token, f"identity issued no token for {service}"
+    return reply.token
 
 
 def relay_metadata(platform, service: str = "gateway") -> list[tuple[str, str]]:

@@ -95,11 +95,13 @@ def test_a_wrong_statement_or_a_bug_stays_internal(exc):
     assert errors.error_info(status.status) is None
 
 
-def test_a_peers_unavailable_is_passed_on_and_its_other_statuses_are_not():
+def test_a_peers_status_is_passed_on_as_it_came():
     away = errors.unavailable("DATABASE_UNAVAILABLE", "the service cannot reach its database")
     passed = to_status(GrpcError(StatusCode.UNAVAILABLE, away.message, away.to_status()))
     assert passed.code == StatusCode.UNAVAILABLE and errors.error_info(passed.status).reason == "DATABASE_UNAVAILABLE"
     unreachable_peer = to_status(GrpcError(StatusCode.UNAVAILABLE, "cannot reach 127.0.0.1:50052"))
     assert unreachable_peer.code == StatusCode.UNAVAILABLE
     assert to_status(GrpcError(StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")).code == StatusCode.DEADLINE_EXCEEDED
-    assert to_status(GrpcError(StatusCode.NOT_FOUND, "no such office")).code == StatusCode.INTERNAL
+    refused = errors.not_found("OFFICE_NOT_FOUND", "no such office")
+    passed = to_status(GrpcError(StatusCode.NOT_FOUND, refused.message, refused.to_status()))
+    assert passed.code == StatusCode.NOT_FOUND and errors.error_info(passed.status).reason == "OFFICE_NOT_FOUND"

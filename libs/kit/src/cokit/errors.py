@@ -84,9 +84,6 @@ def _refusal_to_grpc(exc_info, code=None, message=None):
 
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-# Statuses of a call to another service that reach this service's caller as they are: a peer
-# that is away or too slow is no internal error of this service.
-PASSED_ON = (StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED)
 
 
 def _unexpected_to_grpc(exc_info, code=None, message=None):
@@ -113,8 +110,12 @@ def _unexpected_to_grpc(exc_info, code=None, message=None):
 
 
 def _grpc_error_to_grpc(exc_info, code=None, message=None):
+    """A status raised as it is (a peer's answer passed on: its refusal, its UNAVAILABLE or
+    DEADLINE_EXCEEDED; the health service's NOT_FOUND) reaches the caller as it came, as
+    nameko-grpc's own handler would pass it, with a status body where it had none (a client
+    error made on this side, e.g. a peer that cannot be reached)."""
     error = exc_info[1]
-    if code is None and error.code in PASSED_ON:
+    if code is None:
         status = error.status or Status(code=error.code.value[0], message=error.message)
         return grpc_errors.GrpcError(code=error.code, message=error.message, status=status)
     return _unexpected_to_grpc(exc_info, code, message)
