@@ -307,23 +307,30 @@ def topic_count(bootstrap: str, topic: str = TOPIC) -> TopicCount:
     return TopicCount(messages, dict(event_ids))
 
 
-_HEADERS: dict[str, tuple[str, str]] = {}  # mail file -> (recipient, tracking code): files never change
+_HEADERS: dict[str, tuple[str, str, str]] = {}  # mail file -> (recipient, tracking code, Message-ID)
 
 
 def mails(backend, run: str) -> collections.Counter:
-    """Mail files in the sink's folder per tracking code (read from the subject), among those
-    sent to the addresses of `run`. Only the headers are read, each file once."""
-    codes = collections.Counter()
+    """Messages in the sink's folder per tracking code (read from the subject), among those sent
+    to the addresses of `run`, as a mailbox shows them: a delivery sent again after a crash
+    between the SMTP answer and its record carries the same Message-ID (one per delivery), so
+    receivers keep one. Two deliveries of one receipt still count twice. Only the headers are
+    read, each file once."""
+    seen: dict[str, set[str]] = collections.defaultdict(set)
     for path in sorted(backend.endpoints.mail_dir.glob("[!.]*.eml")):
         if path.name not in _HEADERS:
             with open(path, "rb") as fh:
                 headers = email.parser.BytesHeaderParser(policy=email.policy.default).parse(fh)
             found = _CODE.search(str(headers["Subject"]))
-            _HEADERS[path.name] = (str(headers["To"]), found.group(0) if found else "(no code)")
-        to, code = _HEADERS[path.name]
+            _HEADERS[path.name] = (
+                str(headers["To"]),
+                found.group(0) if found else "(no code)",
+                str(headers["Message-ID"] or path.name),
+            )
+        to, code, message_id = _HEADERS[path.name]
         if to.startswith(f"{run}."):
-            codes[code] += 1
-    return codes
+            seen[code].add(message_id)
+    return collections.Counter({code: len(ids) for code, ids in seen.items()})
 
 
 # --- the verdict -----------------------------------------------------------------------
