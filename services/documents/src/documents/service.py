@@ -158,12 +158,6 @@ class DocumentsService(kit_service(pb)):
 
     # --- small files over gRPC ------------------------------------------------------------
 
-    def _allow(self, action: str) -> policy.Caller:
-        """Asked before anything is read or looked up, with the instance as the scope."""
-        caller = self.auth.from_context()
-        policy.require(caller, action, policy.Scope(current_instance()))
-        return caller
-
     def _signed_in(self, action: str) -> policy.Caller:
         """A bare call is refused before the lookup; the office's own check follows once the
         object is known."""
@@ -174,12 +168,12 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def StoreAttachment(self, request, context):
-        self._allow("attachment.upload")
+        self.auth.require("attachment.upload")
         return self._store_small(request, request.content)
 
     @grpc
     def StreamAttachment(self, request, context):
-        self._allow("attachment.upload")
+        self.auth.require("attachment.upload")
         header, chunks, size = None, [], 0
         for chunk in request:
             if header is None:
@@ -226,7 +220,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def StartUpload(self, request, context):
-        self._allow("attachment.upload")
+        self.auth.require("attachment.upload")
         category = domain.category_name(pb.Category.Name(request.category))
         domain.check_announced_upload(request.size, request.sha256, category)
         upload_id = uuid7()
@@ -274,7 +268,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def CompleteUpload(self, request, context):
-        self._allow("attachment.upload")
+        self.auth.require("attachment.upload")
         with self.db.connect() as conn:
             upload = (
                 conn.execute(sa.select(store.uploads).where(store.uploads.c.upload_id == request.upload_id))
@@ -678,7 +672,7 @@ class DocumentsService(kit_service(pb)):
 
     @grpc
     def EraseCitizenAttachments(self, request, context):
-        self._allow("attachment.erase")
+        self.auth.require("attachment.erase")
         if not request.owner_citizen_id:
             raise invalid_argument("CITIZEN_ID_REQUIRED", "owner_citizen_id is required", field="owner_citizen_id")
         return pb.EraseCitizenAttachmentsResponse(erased=self._erase(request.owner_citizen_id))

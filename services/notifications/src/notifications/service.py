@@ -43,7 +43,7 @@ from cokit.events.tables import add_event_tables
 from cokit.ids import uuid7
 from cokit.paging import decode_page_token, encode_page_token, page_size
 from cokit.mail import MailError, MailerProvider
-from cokit.service import instance_id as current_instance, kit_service, migrator, rpc
+from cokit.service import kit_service, migrator, rpc
 from cokit import platform
 from cokit.settings import ServiceSettings, SettingsError, SmtpSettings
 
@@ -329,7 +329,7 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def SendOneTimeCode(self, request, context):
-        self._allow("security.send")
+        self.auth.require("security.send")
         domain.check_security_request(
             request.channel, request.address, request.purpose, domain.CODE_PURPOSES, code=request.code
         )
@@ -339,7 +339,7 @@ class NotificationsService(kit_service(pb)):
 
     @grpc
     def SendSecurityNotice(self, request, context):
-        self._allow("security.send")
+        self.auth.require("security.send")
         domain.check_security_request(request.channel, request.address, request.purpose, domain.NOTICE_PURPOSES)
         message = domain.render_security(request.purpose, request.language, minutes=max(request.minutes, 1))
         return self._send_now(request, message)
@@ -401,11 +401,6 @@ class NotificationsService(kit_service(pb)):
     def _me(self, asked: str = "") -> str:
         return policy.own_data_subject(self.auth.from_context(), asked)
 
-    def _allow(self, action: str, **kwargs) -> policy.Caller:
-        caller = self.auth.from_context()
-        policy.require(caller, action, policy.Scope(current_instance()), **kwargs)
-        return caller
-
     @grpc
     def ExportCitizenData(self, request, context):
         citizen_id = self._me(request.citizen_id)
@@ -454,12 +449,12 @@ class NotificationsService(kit_service(pb)):
     @grpc
     def GetPreferences(self, request, context):
         # The person themselves, or the platform relaying for someone without an account.
-        self._allow("notification.preferences", owner=request.citizen_id)
+        self.auth.require("notification.preferences", owner=request.citizen_id)
         return self._preferences(_citizen(request.citizen_id))
 
     @grpc
     def SetPreferences(self, request, context):
-        self._allow("notification.preferences", owner=request.citizen_id)
+        self.auth.require("notification.preferences", owner=request.citizen_id)
         citizen_id = _citizen(request.citizen_id)
         opt_outs = {domain.check_opt_out(o.channel, o.kind or domain.ANY_KIND) for o in request.opt_outs}
         quiet = request.quiet_hours
@@ -535,7 +530,7 @@ class NotificationsService(kit_service(pb)):
     @grpc
     def RunDigests(self, request, context):
         """What the digest timer does next, asked now by an operator of the instance."""
-        self._allow("scheduler.run")
+        self.auth.require("scheduler.run")
         offices, deliveries = self._make_digests(dt.datetime.now(dt.timezone.utc))
         return pb.RunDigestsReply(offices=offices, deliveries=deliveries)
 

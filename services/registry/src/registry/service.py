@@ -238,11 +238,6 @@ class RegistryService(kit_service(pb)):
     events = OutboxRelay(engine="db")
     auth = TokenVerifier()
 
-    def _allow(self, action: str, scope: policy.Scope | None = None) -> policy.Caller:
-        caller = self.auth.from_context()
-        policy.require(caller, action, scope or policy.Scope(current_instance()))
-        return caller
-
     def _allow_at_office(self, conn, office_id: str, action: str):
         """The office row, once the caller may do `action` there. An anonymous caller is refused
         before the lookup, so whether an office exists is not what a bare call learns."""
@@ -311,7 +306,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def CreateOffice(self, request, context):
-        self._allow("office.create", policy.Scope(current_instance(), request.commune_code.strip()))
+        self.auth.require("office.create", policy.Scope(current_instance(), request.commune_code.strip()))
         try:
             return self._create_office(request)
         except sa.exc.IntegrityError:
@@ -428,7 +423,7 @@ class RegistryService(kit_service(pb)):
             with self.db.connect() as conn:
                 self._allow_at_office(conn, a.office_id, "office.activity.record")
         else:
-            self._allow("office.activity.record")
+            self.auth.require("office.activity.record")
         p = a.participants
         activity = domain.Activity(
             kind=a.kind,
@@ -526,7 +521,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def ReportMemberFigures(self, request, context):
-        self._allow("figures.report")
+        self.auth.require("figures.report")
         member = request.instance_id.strip()
         if not territory.CODE.match(member):
             raise invalid_argument(
@@ -577,7 +572,7 @@ class RegistryService(kit_service(pb)):
     @grpc
     def RemoveTerritory(self, request, context):
         """For a wrong import: a unit (and what lies below it) goes, unless an office sits there."""
-        self._allow("territory.manage")
+        self.auth.require("territory.manage")
         code = request.code.strip()
         with self.db.begin() as conn:
             if store.get_unit(conn, code) is None:
@@ -689,7 +684,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def SetHoliday(self, request, context):
-        self._allow("calendar.manage")
+        self.auth.require("calendar.manage")
         r = request.rule
         rule = calendar.validate_rule(
             calendar.HolidayRule(
@@ -712,7 +707,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def DeleteHoliday(self, request, context):
-        self._allow("calendar.manage")
+        self.auth.require("calendar.manage")
         with self.db.begin() as conn:
             if not store.delete_holiday(conn, current_instance(), request.key):
                 raise not_found("HOLIDAY_NOT_FOUND", f"no holiday {request.key!r}", key=request.key)
@@ -722,7 +717,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def SetWeekend(self, request, context):
-        self._allow("calendar.manage")
+        self.auth.require("calendar.manage")
         days = set(request.weekend_days)
         if not days <= set(range(7)) or len(days) >= 7:
             raise invalid_argument(
@@ -759,7 +754,7 @@ class RegistryService(kit_service(pb)):
 
     @grpc
     def Import(self, request, context):
-        self._allow("registry.import")
+        self.auth.require("registry.import")
         try:
             return self._import(request)
         except sa.exc.IntegrityError:

@@ -22,6 +22,7 @@ from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from cokit.clients import ServiceClient, _Proxy
 
 from .context import AUDIENCE, caller_from_context, issuer_of, verified_caller
+from . import policy
 from .policy import Caller
 from .service_identity import ServiceTokens
 from .tokens import Verifier
@@ -41,6 +42,13 @@ class Authn:
 
     def from_authorization(self, header: str) -> Caller:
         return verified_caller(header, self.verifier, self.instance)
+
+    def require(self, action: str, scope: policy.Scope | None = None, **kwargs) -> Caller:
+        """The caller of this call, once the one policy allows `action` on `scope` (this
+        instance when none is named); asked before anything is read or looked up."""
+        caller = self.from_context()
+        policy.require(caller, action, scope or policy.Scope(self.instance), **kwargs)
+        return caller
 
 
 class _IdentityClient(ServiceClient):
