@@ -35,9 +35,7 @@ def test_every_language_says_everything(table):
 
 def test_the_form_token_must_match_the_cookie():
     token = "a" * 43
-    sessions.check_csrf(
-        request("POST", data={"csrf": token}, headers={"Cookie": f"{sessions.CSRF_COOKIE}={token}"})
-    )
+    sessions.check_csrf(request("POST", data={"csrf": token}, headers={"Cookie": f"{sessions.CSRF_COOKIE}={token}"}))
     for form, cookie in (({"csrf": token}, ""), ({}, token), ({"csrf": "b" * 43}, token), ({"csrf": ""}, "")):
         headers = {"Cookie": f"{sessions.CSRF_COOKIE}={cookie}"} if cookie else {}
         with pytest.raises(DomainError) as refused:
