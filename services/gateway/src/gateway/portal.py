@@ -1,4 +1,6 @@
-"""The citizen portal: small server-rendered pages that work without JavaScript.
+"""How the citizen portal's pages are drawn: small server-rendered pages that work without
+JavaScript (the routes are in rooms/public.py and rooms/citizen.py; every page entrypoint draws
+its errors with `error_page`).
 
 Language: `?lang=` sets it and a cookie remembers it; otherwise the browser's
 Accept-Language; Arabic by default. Arabic pages are right to left.
