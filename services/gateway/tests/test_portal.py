@@ -104,15 +104,15 @@ def test_the_track_page_names_every_status_of_every_kind_in_every_language():
 
 
 def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
-    from gateway import staff_portal
+    from gateway import sessions
     from gateway.translate import KIND_LABELS, STATUS_LABELS
 
     for lang in portal.LANGUAGES:
         assert STATUS_LABELS[lang] == comessages.table("status", lang) and KIND_LABELS[lang] == comessages.table(
             "kind", lang
         )
-        assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["statuses"]
-        assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["kinds"]
+        assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is sessions.STAFF_TEXT[lang]["statuses"]
+        assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is sessions.STAFF_TEXT[lang]["kinds"]
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)

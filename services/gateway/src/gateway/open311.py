@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2): the catalogue as services, tickets as
 service requests, in JSON and XML, with the specification's error bodies.
 
-Plain Python over protobuf messages: what the routes (open311_routes.py) fetch goes in, the
+Plain Python over protobuf messages: what the routes (rooms/open311.py) fetch goes in, the
 specification's documents come out. The jurisdiction is the commune; a service is an entry of
 its office's catalogue; a service request is a complaint, an observation or a suggestion.
 """
