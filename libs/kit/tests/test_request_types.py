@@ -71,6 +71,10 @@ def test_every_machine_is_whole(request_type):
                 frontier.append(t.target)
     assert reached == machine.statuses(), "a status no transition reaches"
     assert machine.open_statuses | machine.waiting_for_acknowledgement <= machine.statuses()
+    assert machine.closed_statuses <= machine.statuses()
+    assert not machine.closed_statuses & (machine.open_statuses | machine.waiting_for_acknowledgement)
+    ends = {t.target for t in machine.transitions if t.decision or t.closes}
+    assert ends <= machine.closed_statuses, "a decision or a closing step leaves the request open"
     assert len(set(machine.actions())) == len(machine.actions()), "an action twice"
     for t in machine.transitions:
         assert t.actors and t.actors <= ACTORS, (t.action, t.actors - ACTORS)
@@ -92,6 +96,12 @@ def test_every_type_s_own_rules_agree(request_type):
         assert not request_type.identity_document, "the public form asks for no ID document"
     if request_type.urgent_rule:
         assert deadline.problems(request_type.name, deadline.legal.count, deadline.legal.unit) == []
+
+
+def test_a_status_is_closed_in_every_machine_that_has_it_or_in_none():
+    closed = request_types.closed_statuses()
+    for t in TYPES:
+        assert closed & t.machine.statuses() == t.machine.closed_statuses, t.name
 
 
 def test_transition_fields_are_every_field_a_step_asks_for():
@@ -125,6 +135,7 @@ EVENT_PERMIT = RequestType(
         ),
         waiting_for_acknowledgement=frozenset({"submitted"}),
         open_statuses=frozenset({"in_progress"}),
+        closed_statuses=frozenset({"granted", "rejected", "closed"}),
     ),
     anonymous_allowed=False,
     publicity="private",
@@ -237,3 +248,17 @@ def test_notifications_word_the_throwaway_type_in_every_language(event_permit):
         assert EVENT_PERMIT_TEXTS[lang]["status.granted"] in changed.subject
         for text in (receipt.subject, receipt.body, changed.subject, changed.body):
             assert checks.problems(text, lang, values=("7K3M-9QX2-B", "2026-03-10", "2026-03-31")) == []
+
+
+def test_the_gateway_offers_the_throwaway_type_where_its_definition_says(event_permit):
+    from gateway import office_work, open311, openapi, translate
+
+    assert "event_permit" in office_work.walk_in_kinds()  # the desk registers every type by default
+    assert translate.kind_key(90) == "event_permit"
+    schemas = openapi.document()["components"]["schemas"]
+    assert "event_permit" in schemas["TicketStatus"]["properties"]["kind"]["enum"]
+    assert "event_permit" in schemas["MyTicket"]["properties"]["kind"]["enum"]
+    # Not on the public form, nor offered to Open311 clients: its definition says neither.
+    assert "event_permit" not in schemas["Submission"]["properties"]["kind"]["enum"]
+    assert "event_permit" not in open311.offered_kinds() and open311.offered_kind(90) == ""
+    assert open311.open_or_closed("granted") == "closed" and "granted" in open311.statuses_for("closed")
