@@ -58,8 +58,9 @@ def test_every_workflow_status_is_open_or_closed():
         "implicitly_refused",
         "appeal_answered",
     }
-    assert open311.statuses_for("closed") == sorted(closed)
-    assert open311.statuses_for("open") == sorted(
+    assert closed <= set(open311.statuses_for("closed"))
+    assert not closed & set(open311.statuses_for("open"))
+    assert set(open311.statuses_for("open")) >= (
         {
             "submitted",
             "acknowledged",
