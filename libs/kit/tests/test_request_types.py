@@ -11,6 +11,7 @@ catalogues it, notifications words it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -86,6 +87,7 @@ def test_every_machine_is_whole(request_type):
 
 @pytest.mark.parametrize("request_type", TYPES, ids=lambda t: t.name)
 def test_every_type_s_own_rules_agree(request_type):
+    assert re.fullmatch(r"[a-z][a-z_]*", request_type.name) and len(request_type.name) <= request_types.NAME_MAX
     deadline = request_type.deadline
     assert deadline.problems(request_type.name, deadline.legal.count, deadline.legal.unit) == []
     assert request_type.publicity in request_types.PUBLICITY

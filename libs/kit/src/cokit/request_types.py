@@ -32,6 +32,7 @@ HEAD_OF_BODY = frozenset({"office_manager", "commune_admin"})
 COUNCIL_BUREAU = frozenset({"commune_admin"})
 ANSWERERS = STAFF | {"commune_admin"}
 
+NAME_MAX = 24  # tickets' `kind` column; the registry's `request_type` holds 40
 PUBLICITY = ("private", "choice", "public")  # never shown, as the requester chooses, always shown
 MERGED = "merged"  # a duplicate folded into another request, whatever its type
 
