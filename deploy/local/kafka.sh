@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka (KRaft, combined broker and controller) on 127.0.0.1:9092.
-# Usage: kafka.sh up|down|status|fetch
+# Usage: kafka.sh up|down|status|fetch|dist
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -141,5 +141,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   fetch) fetch ;;
-  *) die "usage: $0 up|down|status|fetch" ;;
+  # The folder of the fetched jars (deploy/images/build.sh puts them into an image).
+  dist) fetch && echo "$DIST" ;;
+  *) die "usage: $0 up|down|status|fetch|dist" ;;
 esac

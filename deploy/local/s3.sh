@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # S3-compatible object storage (S3Proxy over the local filesystem) on http://127.0.0.1:9000.
-# Usage: s3.sh up|down|status|fetch
+# Usage: s3.sh up|down|status|fetch|dist
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -84,5 +84,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   fetch) fetch ;;
-  *) die "usage: $0 up|down|status|fetch" ;;
+  # The folder of the fetched jars (deploy/images/build.sh puts them into an image).
+  dist) fetch && echo "$DIST" ;;
+  *) die "usage: $0 up|down|status|fetch|dist" ;;
 esac
