@@ -58,7 +58,7 @@ kubernetes() {
 }
 
 coredns() {
-  build coredns coredns "-s -w" github.com/coredns/coredns
+  build coredns coredns "-s -w" citizenoffice.local/cluster/coredns
 }
 
 kube_router() {
