@@ -4,7 +4,7 @@
 # module proxy (deploy/cluster/build.sh: Kubernetes 1.34, CoreDNS, kube-router):
 #
 #   etcd            127.0.0.1:12379
-#   kube-apiserver  https://10.245.0.1:16443 (the node address, on the dummy interface co-node0)
+#   kube-apiserver  https://10.245.0.1:16443 (the node address, on co-node0, an interface of its own)
 #   controller-manager, scheduler (127.0.0.1:10257, :10259), kubelet (10.245.0.1:10250) on
 #   containerd (CRI) with runc, pods on the bridge co-cni0 (10.244.0.0/24), Services by
 #   kube-proxy (iptables, 10.96.0.0/16), NetworkPolicies by kube-router's firewall, names by
@@ -93,11 +93,12 @@ need_packages() {
 # --- the host's side: interface, routes, kernel settings, guard rules --------------------
 
 network_up() {
-  ip link show "$NODE_IF" >/dev/null 2>&1 || ip link add "$NODE_IF" type dummy
+  # A bridge with no ports: this kernel has no dummy interfaces, and nothing leaves through it.
+  ip link show "$NODE_IF" >/dev/null 2>&1 || ip link add "$NODE_IF" type bridge
   ip addr replace "$NODE_IP/32" dev "$NODE_IF"
   ip link set "$NODE_IF" up
   # Service and pod addresses never take the default route out of the machine: what
-  # kube-proxy does not rewrite to a pod ends on the dummy interface.
+  # kube-proxy does not rewrite to a pod ends on that interface, which has no way out.
   ip route replace "$SERVICE_CIDR" dev "$NODE_IF" src "$NODE_IP"
   ip route replace "$CLUSTER_CIDR" dev "$NODE_IF" src "$NODE_IP"
   if [ ! -f "$RUN_DIR/sysctl.saved" ]; then
@@ -215,6 +216,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   disable_apparmor = true
+  # Processes here lack CAP_SYS_RESOURCE, so no container may ask for a lower OOM score than
+  # containerd's own (pod sandboxes ask for -998).
+  restrict_oom_score_adj = true
   enable_selinux = false
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
