@@ -1,8 +1,11 @@
 {{/* Database host and Secret: the CloudNativePG Cluster of the service when the umbrella
-     enables the operator, else the values of database.* (an external server). */}}
+     enables the operator, the umbrella's bundled server (with the service's own Secret) when
+     that is enabled, else the values of database.* (an external server). */}}
 {{- define "colib.dbHost" -}}
 {{- if .Values.global.postgres.cloudnativepg.enabled -}}
 {{- printf "%s-db-rw" (include "colib.fullname" .) -}}
+{{- else if .Values.global.postgres.bundled.enabled -}}
+{{- include "colib.peerName" (dict "ctx" . "name" "postgres") -}}
 {{- else -}}
 {{- required (printf "%s: database.host is required (or enable global.postgres.cloudnativepg)" .Chart.Name) .Values.database.host -}}
 {{- end -}}
@@ -31,7 +34,7 @@
 - name: METRICS_PORT
   value: {{ .Values.global.metricsPort | quote }}
 - name: KAFKA_BOOTSTRAP_SERVERS
-  value: {{ required "global.kafka.bootstrapServers is required" .Values.global.kafka.bootstrapServers | quote }}
+  value: {{ include "colib.kafkaBootstrap" . | quote }}
 - name: KAFKA_GROUP_PREFIX
   value: {{ .Values.global.kafka.groupPrefix | quote }}
 - name: LOG_LEVEL
@@ -87,4 +90,13 @@
       optional: {{ $ref.optional | default false }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* The brokers: the umbrella's bundled Kafka when enabled, else global.kafka.bootstrapServers. */}}
+{{- define "colib.kafkaBootstrap" -}}
+{{- if .Values.global.kafka.bundled.enabled -}}
+{{- printf "%s:9092" (include "colib.peerName" (dict "ctx" . "name" "kafka")) -}}
+{{- else -}}
+{{- required "global.kafka.bootstrapServers is required" .Values.global.kafka.bootstrapServers -}}
+{{- end -}}
 {{- end -}}
