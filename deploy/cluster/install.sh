@@ -29,7 +29,7 @@ kubectl get namespace "$NAMESPACE" >/dev/null 2>&1 || kubectl create namespace "
 secret() {
   local name=$1 type=$2 expr=$3
   kubectl -n "$NAMESPACE" get secret "$name" >/dev/null 2>&1 && return 0
-  "$PY" - "$name" "$type" "$NAMESPACE" "$expr" <<'PY' | kubectl apply -f - >/dev/null
+  "$PY" -W ignore - "$name" "$type" "$NAMESPACE" "$expr" <<'PY' | kubectl apply -f - >/dev/null
 import base64, json, os, secrets, sys
 name, kind, namespace, expr = sys.argv[1:]
 from identity.admin import service_credentials  # noqa: F401 (used by the expression)

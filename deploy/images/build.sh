@@ -16,7 +16,7 @@
 # is made of, so an unchanged image is never rebuilt. Writes .local/cluster/images.txt (name,
 # reference, archive, size) and .local/cluster/images.yaml (the Helm values naming them).
 #
-# Usage: deploy/images/build.sh [all|services|kafka|s3|postgres]   (root: debootstrap, chroot)
+# Usage: deploy/images/build.sh   (as root: debootstrap, chroot, mount namespaces)
 set -euo pipefail
 source "$(dirname "$0")/../cluster/lib.sh"
 
@@ -249,19 +249,11 @@ mkdir -p "$WORK"
 : >"$LIST.partial"
 echo "# Written by deploy/images/build.sh: the images built on this machine." >"$VALUES.partial"
 started=$SECONDS
-case "${1:-all}" in
-  services) services ;;
-  kafka) java_image kafka kafka.sh kafka kafka/run.sh ;;
-  s3) java_image s3proxy s3.sh s3proxy s3proxy/run.sh ;;
-  postgres) postgres ;;
-  all)
-    services
-    java_image kafka kafka.sh kafka kafka/run.sh
-    java_image s3proxy s3.sh s3proxy s3proxy/run.sh
-    postgres
-    ;;
-  *) die "usage: $0 [all|services|kafka|s3|postgres]" ;;
-esac
+[ $# -eq 0 ] || die "usage: $0   (builds every image; an unchanged one is not rebuilt)"
+services
+java_image kafka kafka.sh kafka kafka/run.sh
+java_image s3proxy s3.sh s3proxy s3proxy/run.sh
+postgres
 mv "$LIST.partial" "$LIST"
 mv "$VALUES.partial" "$VALUES"
 info "images: ready in $((SECONDS - started)) s (archive sizes, uncompressed):"

@@ -112,6 +112,12 @@ spec:
             timeoutSeconds: 2
             failureThreshold: 6
           {{- end }}
+          # A pod being replaced leaves its Service at once, but callers learn it a moment
+          # later: it keeps serving that moment before it is told to stop.
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: 5
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:

@@ -76,8 +76,11 @@
 {{- end }}
 {{- range $name, $value := .Values.config }}
 {{- if not (and $bundledS3 (eq $name "S3_ENDPOINT")) }}
+{{- /* Helm reads every number as a float: 12582912 would print as 1.2582912e+07. */}}
+{{- $text := toString $value }}
+{{- if and (kindIs "float64" $value) (eq $value (floor $value)) }}{{ $text = printf "%d" (int64 $value) }}{{ end }}
 - name: {{ $name }}
-  value: {{ $value | toString | quote }}
+  value: {{ $text | quote }}
 {{- end }}
 {{- end }}
 {{- range $name, $ref := .Values.secretEnv }}

@@ -28,8 +28,14 @@ shared_buffers = ${POSTGRES_SHARED_BUFFERS:-128MB}
 log_timezone = 'UTC'
 timezone = 'UTC'
 CONF
+# The pod's fsGroup may have opened the folder to the group; PostgreSQL wants it private.
+chmod 0700 "$PGDATA"
+# One pod at a time owns the volume (a StatefulSet of one): a lock file left by a killed server
+# names a process of another PID namespace, which a new server could mistake for a live one.
+rm -f "$PGDATA/postmaster.pid"
 # Roles and databases over the local socket only, before the server listens on the network.
-pg_ctl -D "$PGDATA" -w -t 60 -o "-c listen_addresses=''" start >/dev/null
+pg_ctl -D "$PGDATA" -w -t 60 -l "$run/start.log" -o "-c listen_addresses=''" start >/dev/null ||
+  { cat "$run/start.log" >&2; exit 1; }
 quote() { printf "'%s'" "${1//\'/\'\'}"; }
 for svc in ${POSTGRES_DATABASES:-}; do
   user_var="${svc^^}_DB_USER" pass_var="${svc^^}_DB_PASSWORD"
@@ -41,4 +47,5 @@ SELECT format('CREATE DATABASE %I OWNER %I', $(quote "$svc"), $(quote "$user")) 
 SQL
 done
 pg_ctl -D "$PGDATA" -w -t 60 -m fast stop >/dev/null
+cat "$run/start.log"
 exec postgres -D "$PGDATA"
