@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -135,8 +134,17 @@ class ClusterBackend(infra_module.LocalBackend):
     def up(self) -> infra_module.Endpoints:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         self.sink = subprocess.Popen(
-            [sys.executable, "-u", str(ROOT / "deploy" / "local" / "smtp_sink.py"), "--host", NETWORK["NODE_IP"],
-             "--port", str(SMTP_PORT), "--mail-dir", str(self.mail_dir)],
+            [
+                sys.executable,
+                "-u",
+                str(ROOT / "deploy" / "local" / "smtp_sink.py"),
+                "--host",
+                NETWORK["NODE_IP"],
+                "--port",
+                str(SMTP_PORT),
+                "--mail-dir",
+                str(self.mail_dir),
+            ],
             stdout=open(STATE / "smtp.log", "ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -235,7 +243,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("cluster figures")
         for line in REPORT:
             terminalreporter.write_line(line)
-
-
-def wait(seconds: float) -> None:
-    time.sleep(seconds)

@@ -27,7 +27,10 @@ def test_every_workload_is_ready(cluster, report):
         ready = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
         assert ready.get("Ready") == "True", (pod["metadata"]["name"], pod["status"]["phase"])
     memory = pod_memory(cluster)
-    report("pod memory (MB, rss + mapped): " + ", ".join(f"{k.rsplit('-', 2)[0] if k.count('-') > 2 else k}={v}" for k, v in sorted(memory.items())))
+    report(
+        "pod memory (MB, rss + mapped): "
+        + ", ".join(f"{k.rsplit('-', 2)[0] if k.count('-') > 2 else k}={v}" for k, v in sorted(memory.items()))
+    )
 
 
 def test_every_migration_hook_ran_and_succeeded(cluster):

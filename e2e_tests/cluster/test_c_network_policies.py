@@ -42,7 +42,7 @@ def test_an_allowed_flow_connects(cluster, source, host, port):
         ("gateway", "co-postgres", 5432),  # the gateway owns no database
         ("notifications", "co-tickets", 50053),  # notifications never calls tickets
         ("tickets", "co-object-storage", 8333),  # only documents reaches the bucket
-        ("gateway", "co-kafka", 9092),  # the broker admits the services, and the gateway has no egress to it
+        ("registry", "co-documents", 50054),  # registry calls identity only
     ],
 )
 def test_a_denied_flow_is_dropped(cluster, source, host, port):

@@ -53,8 +53,14 @@ def test_helm_upgrade_under_load_fails_and_loses_nothing(cluster, platform, infr
 
     def upgrade():
         cluster.helm(
-            "upgrade", RELEASE, str(HERE.parents[1] / "charts" / "citizenoffice"),
-            *cluster.values_args(HERE / "upgrade.yaml"), "--wait", "--wait-for-jobs", "--timeout", "15m",
+            "upgrade",
+            RELEASE,
+            str(HERE.parents[1] / "charts" / "citizenoffice"),
+            *cluster.values_args(HERE / "upgrade.yaml"),
+            "--wait",
+            "--wait-for-jobs",
+            "--timeout",
+            "15m",
         )
 
     outcomes, took = under_load(platform, run, upgrade)
