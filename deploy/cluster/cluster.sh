@@ -449,6 +449,9 @@ up() {
     # A cluster whose processes were killed (a session or CI run that ended) left these.
     leftovers_clean
     iptables_clean
+    # A new etcd knows no volume and no pod: their folders of an earlier cluster go too (an
+    # old database opened with new Secrets would refuse them).
+    [ -d "$STATE/etcd/member" ] || rm -rf "$VOLUMES" "$KUBELET_DIR" "$CNI_DIR"
   fi
   echo "$ROOT" >"$RUN_DIR/owner"
   bash "$HERE/pki.sh"
