@@ -395,39 +395,31 @@ EOF
   done
 }
 
-# --- images of the cluster itself: pause (the pod sandbox) and CoreDNS -------------------------
-
-system_images() {
-  local pause_dir=$1 coredns_dir=$2 stage key
+# binary_image <name> <program> <uid>: an image of one static program run as <uid>; sets IMAGE
+# (its reference) and ARCHIVE (its file in .cache/cluster/images).
+binary_image() {
+  local name=$1 program=$2 uid=$3 stage key
+  key=$(sha256sum "$program" | cut -c1-12)
+  IMAGE="docker.io/citizenoffice/$name:$key"
+  ARCHIVE="$CLUSTER_CACHE/images/$name-$key.tar"
+  [ -f "$ARCHIVE" ] && return 0
   mkdir -p "$CLUSTER_CACHE/images" "$CLUSTER_CACHE/work"
-  key=$(cat "$pause_dir/.complete" "$pause_dir/pause" | sha256sum | cut -c1-12)
-  PAUSE_IMAGE="docker.io/citizenoffice/pause:$key"
-  PAUSE_ARCHIVE="$CLUSTER_CACHE/images/pause-$key.tar"
-  if [ ! -f "$PAUSE_ARCHIVE" ]; then
-    stage="$CLUSTER_CACHE/work/pause" && rm -rf "$stage" && mkdir -p "$stage"
-    install -m 0755 "$pause_dir/pause" "$stage/pause"
-    tar -C "$stage" --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$stage.tar" pause
-    echo '{"User":"65535:65535","Entrypoint":["/pause"]}' >"$stage.json"
-    python3 "$ROOT/deploy/images/archive.py" "$PAUSE_ARCHIVE" "citizenoffice/pause:$key" "$stage.json" "$stage.tar" >/dev/null
-    rm -rf "$stage" "$stage.tar" "$stage.json"
-  fi
-  key=$(sha256sum "$coredns_dir/coredns" | cut -c1-12)
-  COREDNS_IMAGE="docker.io/citizenoffice/coredns:$key"
-  COREDNS_ARCHIVE="$CLUSTER_CACHE/images/coredns-$key.tar"
-  if [ ! -f "$COREDNS_ARCHIVE" ]; then
-    stage="$CLUSTER_CACHE/work/coredns" && rm -rf "$stage" && mkdir -p "$stage"
-    install -m 0755 "$coredns_dir/coredns" "$stage/coredns"
-    tar -C "$stage" --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$stage.tar" coredns
-    echo '{"User":"65532:65532","Entrypoint":["/coredns"]}' >"$stage.json"
-    python3 "$ROOT/deploy/images/archive.py" "$COREDNS_ARCHIVE" "citizenoffice/coredns:$key" "$stage.json" "$stage.tar" >/dev/null
-    rm -rf "$stage" "$stage.tar" "$stage.json"
-  fi
+  stage="$CLUSTER_CACHE/work/$name" && rm -rf "$stage" && mkdir -p "$stage"
+  install -m 0755 "$program" "$stage/$name"
+  tar -C "$stage" --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$stage.tar" "$name"
+  echo "{\"User\":\"$uid:$uid\",\"Entrypoint\":[\"/$name\"]}" >"$stage.json"
+  python3 "$ROOT/deploy/images/archive.py" "$ARCHIVE" "citizenoffice/$name:$key" "$stage.json" "$stage.tar" >/dev/null
+  rm -rf "$stage" "$stage.tar" "$stage.json"
 }
 
 binaries() {
   BIN=$(bash "$HERE/build.sh" kubernetes)
   ROUTER_BIN=$(bash "$HERE/build.sh" kube-router)
-  system_images "$(bash "$HERE/build.sh" pause)" "$(bash "$HERE/build.sh" coredns)"
+  # The images of the cluster itself: the pod sandbox and the DNS.
+  binary_image pause "$(bash "$HERE/build.sh" pause)/pause" 65535
+  PAUSE_IMAGE=$IMAGE PAUSE_ARCHIVE=$ARCHIVE
+  binary_image coredns "$(bash "$HERE/build.sh" coredns)/coredns" 65532
+  COREDNS_IMAGE=$IMAGE COREDNS_ARCHIVE=$ARCHIVE
 }
 
 owner_check() {

@@ -202,22 +202,23 @@ services() {
   done
 }
 
-# java_image <name> <deploy/local script> <folder under /opt> <start script>
+# java_image <name> <deploy/local script> <folder under /opt> <start script> <config script of deploy/local>
 java_image() {
-  local name=$1 script=$2 opt=$3 start=$4 dist base key layer version
+  local name=$1 script=$2 opt=$3 start=$4 config=$5 dist base key layer version
   make_flavour java
   base="$LAYERS/base-java-$(flavour_key java).tar"
   dist=$(bash "$ROOT/deploy/local/$script" dist | tail -1)
   [ -d "$dist/libs" ] || die "$name: no jars in $dist"
   version=$(basename "$dist")
   version=${version%-*}
-  key=$( (echo "$base $dist"; sha256sum "$IMG_HERE/$start" "$0") | hash_of)
+  key=$( (echo "$base $dist"; sha256sum "$IMG_HERE/$start" "$ROOT/deploy/local/$config" "$0") | hash_of)
   layer="$LAYERS/$name-$key.tar"
   if [ ! -f "$layer" ]; then
     local stage="$WORK/$name"
     rm -rf "$stage" && mkdir -p "$stage/opt/$opt"
     cp -a "$dist/libs" "$stage/opt/$opt/libs"
     install -m 0755 "$IMG_HERE/$start" "$stage/opt/$opt/run.sh"
+    install -m 0644 "$ROOT/deploy/local/$config" "$stage/opt/$opt/$(basename "$config")"
     layer_tar "$stage" "$layer" opt
     rm -rf "$stage"
     find "$LAYERS" -maxdepth 1 -name "$name-*.tar" ! -path "$layer" -delete
@@ -251,8 +252,8 @@ echo "# Written by deploy/images/build.sh: the images built on this machine." >"
 started=$SECONDS
 [ $# -eq 0 ] || die "usage: $0   (builds every image; an unchanged one is not rebuilt)"
 services
-java_image kafka kafka.sh kafka kafka/run.sh
-java_image s3proxy s3.sh s3proxy s3proxy/run.sh
+java_image kafka kafka.sh kafka kafka/run.sh kafka/server-properties.sh
+java_image s3proxy s3.sh s3proxy s3proxy/run.sh s3proxy/config.sh
 postgres
 mv "$LIST.partial" "$LIST"
 mv "$VALUES.partial" "$VALUES"

@@ -64,9 +64,9 @@ class Cluster:
         self.helm_bin = str(ROOT / ".cache" / "chart-tools" / "bin" / "helm")
         self.env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
 
-    def kubectl(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+    def _run(self, program: str, args, timeout: float, check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run(
-            [self.kubectl_bin, "-n", NAMESPACE, *args],
+            [program, "-n", NAMESPACE, *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -74,24 +74,18 @@ class Cluster:
             stdin=subprocess.DEVNULL,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}")
+            name = Path(program).name
+            raise AssertionError(f"{name} {' '.join(args[:3])} failed: {proc.stderr.strip()[-2000:]}")
         return proc
+
+    def kubectl(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+        return self._run(self.kubectl_bin, args, timeout, check)
 
     def json(self, *args: str) -> dict:
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 
     def helm(self, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [self.helm_bin, "-n", NAMESPACE, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-        if proc.returncode != 0:
-            raise AssertionError(f"helm {' '.join(args[:2])} failed: {proc.stderr.strip()[-2000:]}")
-        return proc
+        return self._run(self.helm_bin, args, timeout)
 
     def values_args(self, *extra: Path) -> list[str]:
         """The values install.sh gave the release, then `extra`."""

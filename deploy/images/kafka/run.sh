@@ -9,29 +9,9 @@ set -euo pipefail
 data=${KAFKA_DATA_DIR:-/data}/kraft
 conf=/tmp/kafka
 mkdir -p "$conf" "$data"
-cat >"$conf/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:9093
-listeners=PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093
-advertised.listeners=PLAINTEXT://${KAFKA_ADVERTISED_HOST}:9092,CONTROLLER://127.0.0.1:9093
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$data
-num.partitions=${KAFKA_NUM_PARTITIONS:-3}
-auto.create.topics.enable=true
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=5
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-log.retention.hours=${KAFKA_LOG_RETENTION_HOURS:-168}
-PROPS
+source /opt/kafka/server-properties.sh
+kafka_server_properties "0.0.0.0:9092" "$KAFKA_ADVERTISED_HOST:9092" 9093 "$data" "${KAFKA_NUM_PARTITIONS:-3}" \
+  >"$conf/server.properties"
 cat >"$conf/log4j2.properties" <<'PROPS'
 status = warn
 appender.out.type = Console

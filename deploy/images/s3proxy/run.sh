@@ -8,28 +8,13 @@ set -euo pipefail
 conf=/tmp/s3proxy
 mkdir -p "$conf" "${JCLOUDS_FILESYSTEM_BASEDIR:-/data}"
 provider=${JCLOUDS_PROVIDER:-filesystem-nio2}
+# filesystem-nio2 is S3Proxy 4's filesystem backend (deploy/local uses it too).
 [ "$provider" != filesystem ] || provider=filesystem-nio2
 umask 077
-cat >"$conf/s3proxy.properties" <<PROPS
-s3proxy.endpoint=${S3PROXY_ENDPOINT:-http://0.0.0.0:8333}
-s3proxy.authorization=${S3PROXY_AUTHORIZATION:-aws-v2-or-v4}
-s3proxy.identity=$S3PROXY_IDENTITY
-s3proxy.credential=$S3PROXY_CREDENTIAL
-jclouds.provider=$provider
-jclouds.identity=$S3PROXY_IDENTITY
-jclouds.credential=$S3PROXY_CREDENTIAL
-jclouds.filesystem.basedir=${JCLOUDS_FILESYSTEM_BASEDIR:-/data}
-jclouds.regions=${JCLOUDS_REGIONS:-us-east-1}
-PROPS
-cat >"$conf/logback.xml" <<'XML'
-<configuration>
-  <appender name="out" class="ch.qos.logback.core.ConsoleAppender">
-    <encoder><pattern>%d{ISO8601} %-5level [%thread] %logger{36} - %msg%n</pattern></encoder>
-  </appender>
-  <logger name="org.gaul.shaded" level="WARN"/>
-  <root level="INFO"><appender-ref ref="out"/></root>
-</configuration>
-XML
+source /opt/s3proxy/config.sh
+s3proxy_properties "${S3PROXY_ENDPOINT:-http://0.0.0.0:8333}" "$S3PROXY_IDENTITY" "$S3PROXY_CREDENTIAL" "$provider" \
+  "${JCLOUDS_FILESYSTEM_BASEDIR:-/data}" "${JCLOUDS_REGIONS:-us-east-1}" >"$conf/s3proxy.properties"
+s3proxy_logback >"$conf/logback.xml"
 exec java ${S3PROXY_HEAP_OPTS:--Xms64m -Xmx256m} -XX:+UseSerialGC -XX:-UsePerfData -Djava.awt.headless=true \
   -Djava.io.tmpdir=/tmp -Dlogback.configurationFile="$conf/logback.xml" \
   -cp "/opt/s3proxy/libs/*" org.gaul.s3proxy.Main --properties "$conf/s3proxy.properties"
