@@ -34,11 +34,15 @@ KUBECONFIG="$PKI/admin.kubeconfig"
 export KUBECONFIG
 COMPONENTS=(etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-router)
 
+# The pid recorded for a component while that process still is the component: pid files
+# outlive a cluster whose processes were killed, and their numbers get reused.
 live_pid() {
   local f="$PIDS/$1.pid" pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1" || return 1
+  echo "$pid"
 }
 
 # spawn <name> <command>...: detached, own session, log in .local/cluster/logs/<name>.log.
