@@ -40,6 +40,8 @@ declare -A FLAVOUR_PACKAGES=(
 )
 
 hash_of() { sha256sum | cut -c1-12; }
+# Contents only, never paths: another checkout of the same files finds the same images.
+contents() { cat "$@" | sha256sum | cut -c1-64; }
 
 # Runs a shell command chrooted into $1 in a mount namespace of its own (proc, dev and the
 # host's resolver for apt and uv), so nothing stays mounted when it ends, even on failure.
@@ -155,8 +157,8 @@ services() {
   base="$LAYERS/base-python-$(flavour_key python).tar"
   # Everything a service image is made of: the base, the lock, every workspace member.
   key=$( (
-    echo "$base"
-    sha256sum "$0" "$IMG_HERE/archive.py"
+    basename "$base"
+    contents "$0" "$IMG_HERE/archive.py"
     cd "$ROOT" && find pyproject.toml uv.lock libs services -type f ! -name '*.pyc' ! -path '*/__pycache__/*' \
       ! -path '*/.pytest_cache/*' ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum
   ) | hash_of)
@@ -211,7 +213,7 @@ java_image() {
   [ -d "$dist/libs" ] || die "$name: no jars in $dist"
   version=$(basename "$dist")
   version=${version%-*}
-  key=$( (echo "$base $dist"; sha256sum "$IMG_HERE/$start" "$ROOT/deploy/local/$config" "$0") | hash_of)
+  key=$( (basename "$base"; basename "$dist"; contents "$IMG_HERE/$start" "$ROOT/deploy/local/$config" "$0") | hash_of)
   layer="$LAYERS/$name-$key.tar"
   if [ ! -f "$layer" ]; then
     local stage="$WORK/$name"
@@ -230,7 +232,7 @@ postgres() {
   local base key layer stage
   make_flavour postgres
   base="$LAYERS/base-postgres-$(flavour_key postgres).tar"
-  key=$( (echo "$base"; sha256sum "$IMG_HERE/postgres/run.sh" "$0") | hash_of)
+  key=$( (basename "$base"; contents "$IMG_HERE/postgres/run.sh" "$0") | hash_of)
   layer="$LAYERS/postgres-$key.tar"
   if [ ! -f "$layer" ]; then
     stage="$WORK/postgres"
