@@ -22,7 +22,7 @@ from e2e_tests.helpers import eventually
 
 from .conftest import HERE, RELEASE
 
-RATE = 4.0  # submissions per second: well inside what the node serves while pods restart
+RATE = 2.0  # submissions per second: well inside what the node serves while six pods restart at once
 SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "gateway")
 
 
