@@ -478,6 +478,12 @@ load() {
   while read -r name ref archive size; do
     import_archive "$ref" "$archive"
   done <"$STATE/images.txt"
+  # Earlier builds of the platform's images leave the node's store (running containers keep
+  # what they use); the cluster's own pause and CoreDNS stay.
+  local old
+  for old in $(ctr_k8s images ls -q | grep '^docker.io/citizenoffice/' | grep -vE '/(pause|coredns):'); do
+    grep -qF " $old " "$STATE/images.txt" || ctr_k8s images rm "$old" >/dev/null 2>&1 || true
+  done
   info "cluster: images in the node ($((SECONDS - started)) s)"
 }
 
