@@ -79,12 +79,29 @@ test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use 
 test-e2e: venv ## the platform end to end on the real servers, one shared set per session
 	@bash deploy/local/infra.sh up all
 	@bash deploy/tools/ensure-chromium.sh && bash deploy/tools/axe/ensure-axe.sh
-	@$(PYTEST) -q e2e_tests --ignore=e2e_tests/faults
+	@$(PYTEST) -q e2e_tests --ignore=e2e_tests/faults --ignore=e2e_tests/cluster
 
 # Servers of their own (deploy/local with INFRA_STATE_DIR and INFRA_PORT_OFFSET): these tests
 # kill processes and stop servers, which the shared ones other sessions use must never see.
 test-faults: venv reserve-ports ## SIGKILL of tickets, Kafka and PostgreSQL stopped, SMTP away, under load (about 8 min)
 	@$(PYTEST) -q e2e_tests/faults
+
+# A real single-node Kubernetes on this machine (deploy/cluster, root): Kubernetes 1.34 built
+# from the Go module proxy on Debian's etcd, containerd and runc; first run about 15 min.
+.PHONY: images cluster-up cluster-down cluster-status cluster-install test-cluster
+images: venv ## the platform's container images, built without a container engine (deploy/images)
+	@bash deploy/images/build.sh
+cluster-up: ## a single-node Kubernetes on this machine (builds what is missing, cached in .cache/cluster)
+	@bash deploy/cluster/cluster.sh up
+cluster-down: ## stop the local cluster and remove its state (built programs and images stay cached)
+	@bash deploy/cluster/cluster.sh down
+cluster-status: ## the local cluster's processes and their memory
+	@bash deploy/cluster/cluster.sh status || true
+cluster-install: venv images cluster-up ## helm install the platform on the local cluster (deploy/profiles/local.yaml)
+	@bash deploy/cluster/install.sh
+test-cluster: venv images cluster-up ## install on the local cluster, walking skeleton, NetworkPolicies, upgrade/pod kill/rollback under load
+	@bash deploy/cluster/install.sh -f e2e_tests/cluster/values.yaml
+	@$(PYTEST) -q e2e_tests/cluster
 
 .PHONY: bench
 bench: venv ## benchmarks, each figure as a ratio against a baseline measured in the same run

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 RENDER_DIR = Path(os.environ.get("CHART_RENDER_DIR", Path(__file__).resolve().parents[2] / ".cache" / "chart-render"))
-PROFILES = ("default", "national", "partner")
+PROFILES = ("default", "national", "partner", "local")
 
 
 def load(name: str) -> list[dict]:

@@ -32,7 +32,7 @@ def test_every_deployment_is_hardened_and_has_resources(profile):
     name, docs = profile
     deployments = list(pod_specs(docs, "Deployment"))
     assert len(deployments) >= 6
-    for d, pod in deployments:
+    for d, pod in deployments + list(pod_specs(docs, "StatefulSet")):
         assert_hardened(f"{name}: {d['metadata']['name']}", pod)
 
 

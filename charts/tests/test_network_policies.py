@@ -38,6 +38,14 @@ def expected(profile: str) -> set[tuple[str, str, str]]:
             ("egress", "postgres", "kube-api"),
             ("egress", "postgres", "dns"),
         }
+    if profile == "local":  # bundled Kafka, PostgreSQL and S3 server in the namespace
+        flows -= {("egress", "documents", "s3")}
+        flows |= {
+            ("egress", "documents", "object-storage"),
+            ("ingress", "object-storage", "documents"),
+            ("egress", "object-storage", "dns"),
+        }
+        flows |= {("ingress", "postgres", s) for s in DB} | {("ingress", "kafka", s) for s in SERVICES}
     return flows
 
 
@@ -54,6 +62,7 @@ PORTS = {
     443: "s3",
     8333: "s3",
     587: "smtp",
+    2525: "smtp",
     53: "dns",
     6443: "kube-api",
 }
@@ -118,7 +127,7 @@ def flows_of(docs: list[dict]) -> set[tuple[str, str, str]]:
     return flows
 
 
-@pytest.mark.parametrize("name", ["default", "national", "partner"])
+@pytest.mark.parametrize("name", ["default", "national", "partner", "local"])
 def test_default_deny_plus_exactly_the_real_flows(name):
     docs = load(f"profile-{name}")
     deny = [

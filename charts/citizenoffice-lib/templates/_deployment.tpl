@@ -72,23 +72,25 @@ spec:
             - name: metrics
               containerPort: {{ .Values.global.metricsPort }}
               protocol: TCP
+          {{- /* Generous with time: a node short of CPU (several pods starting at once during a
+               rollout) answered health late, and a liveness kill made it later still. */}}
           {{- if $facts.grpcPort }}
           startupProbe:
             grpc:
               port: {{ $facts.grpcPort }}
             periodSeconds: 2
-            failureThreshold: 60
+            failureThreshold: 90
           readinessProbe:
             grpc:
               port: {{ $facts.grpcPort }}
             periodSeconds: 5
-            timeoutSeconds: 2
+            timeoutSeconds: 3
             failureThreshold: 3
           livenessProbe:
             grpc:
               port: {{ $facts.grpcPort }}
             periodSeconds: 10
-            timeoutSeconds: 2
+            timeoutSeconds: 5
             failureThreshold: 6
           {{- else }}
           startupProbe:
@@ -96,22 +98,28 @@ spec:
               path: /healthz
               port: http
             periodSeconds: 2
-            failureThreshold: 60
+            failureThreshold: 90
           readinessProbe:
             httpGet:
               path: /healthz
               port: http
             periodSeconds: 5
-            timeoutSeconds: 2
+            timeoutSeconds: 3
             failureThreshold: 3
           livenessProbe:
             httpGet:
               path: /healthz
               port: http
             periodSeconds: 10
-            timeoutSeconds: 2
+            timeoutSeconds: 5
             failureThreshold: 6
           {{- end }}
+          # A pod being replaced leaves its Service at once, but callers learn it a moment
+          # later: it keeps serving that moment before it is told to stop.
+          lifecycle:
+            preStop:
+              sleep:
+                seconds: 5
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
           securityContext:

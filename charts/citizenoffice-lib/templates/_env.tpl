@@ -1,8 +1,11 @@
 {{/* Database host and Secret: the CloudNativePG Cluster of the service when the umbrella
-     enables the operator, else the values of database.* (an external server). */}}
+     enables the operator, the umbrella's bundled server (with the service's own Secret) when
+     that is enabled, else the values of database.* (an external server). */}}
 {{- define "colib.dbHost" -}}
 {{- if .Values.global.postgres.cloudnativepg.enabled -}}
 {{- printf "%s-db-rw" (include "colib.fullname" .) -}}
+{{- else if .Values.global.postgres.bundled.enabled -}}
+{{- include "colib.peerName" (dict "ctx" . "name" "postgres") -}}
 {{- else -}}
 {{- required (printf "%s: database.host is required (or enable global.postgres.cloudnativepg)" .Chart.Name) .Values.database.host -}}
 {{- end -}}
@@ -31,7 +34,7 @@
 - name: METRICS_PORT
   value: {{ .Values.global.metricsPort | quote }}
 - name: KAFKA_BOOTSTRAP_SERVERS
-  value: {{ required "global.kafka.bootstrapServers is required" .Values.global.kafka.bootstrapServers | quote }}
+  value: {{ include "colib.kafkaBootstrap" . | quote }}
 - name: KAFKA_GROUP_PREFIX
   value: {{ .Values.global.kafka.groupPrefix | quote }}
 - name: LOG_LEVEL
@@ -73,8 +76,11 @@
 {{- end }}
 {{- range $name, $value := .Values.config }}
 {{- if not (and $bundledS3 (eq $name "S3_ENDPOINT")) }}
+{{- /* Helm reads every number as a float: 12582912 would print as 1.2582912e+07. */}}
+{{- $text := toString $value }}
+{{- if and (kindIs "float64" $value) (eq $value (floor $value)) }}{{ $text = printf "%d" (int64 $value) }}{{ end }}
 - name: {{ $name }}
-  value: {{ $value | toString | quote }}
+  value: {{ $text | quote }}
 {{- end }}
 {{- end }}
 {{- range $name, $ref := .Values.secretEnv }}
@@ -87,4 +93,13 @@
       optional: {{ $ref.optional | default false }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* The brokers: the umbrella's bundled Kafka when enabled, else global.kafka.bootstrapServers. */}}
+{{- define "colib.kafkaBootstrap" -}}
+{{- if .Values.global.kafka.bundled.enabled -}}
+{{- printf "%s:9092" (include "colib.peerName" (dict "ctx" . "name" "kafka")) -}}
+{{- else -}}
+{{- required "global.kafka.bootstrapServers is required" .Values.global.kafka.bootstrapServers -}}
+{{- end -}}
 {{- end -}}

@@ -1,6 +1,7 @@
 {{/* `python -m cokit.run <svc> --migrate` as a Helm hook Job: the schema is created or upgraded
      before the new pods roll out, never by a starting container. With a CloudNativePG Cluster
-     of this release the first install runs it post-install (the database exists only then). */}}
+     or the bundled server of this release the first install runs it post-install (the database
+     exists only then). */}}
 {{- define "colib.migrationJob" -}}
 {{- $facts := fromYaml (include "colib.facts" .) -}}
 {{- if and $facts.database .Values.migration.enabled }}
@@ -13,7 +14,7 @@ metadata:
     {{- include "colib.labels" . | nindent 4 }}
     app.kubernetes.io/component: migration
   annotations:
-    helm.sh/hook: {{ if .Values.global.postgres.cloudnativepg.enabled }}post-install,pre-upgrade{{ else }}pre-install,pre-upgrade{{ end }}
+    helm.sh/hook: {{ if or .Values.global.postgres.cloudnativepg.enabled .Values.global.postgres.bundled.enabled }}post-install,pre-upgrade{{ else }}pre-install,pre-upgrade{{ end }}
     helm.sh/hook-weight: "0"
     helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 spec:

@@ -67,7 +67,11 @@ spec:
         - protocol: TCP
           port: {{ get $ports . }}
     {{- end }}
+    {{- if .Values.global.kafka.bundled.enabled }}
+    {{- include "colib.egressRule" (dict "peers" (include "colib.bundledPeers" (dict "ctx" . "name" "kafka") | fromYamlArray) "ports" (list 9092)) | nindent 4 }}
+    {{- else }}
     {{- include "colib.egressRule" (dict "peers" .Values.global.kafka.networkPeers "ports" .Values.global.kafka.ports) | nindent 4 }}
+    {{- end }}
     {{- if $facts.database }}
     {{- include "colib.egressRule" (dict "peers" (include "colib.dbPeers" . | fromYamlArray) "ports" (list .Values.database.port)) | nindent 4 }}
     {{- end }}
@@ -103,6 +107,8 @@ spec:
 - podSelector:
     matchLabels:
       cnpg.io/cluster: {{ printf "%s-db" (include "colib.fullname" .) }}
+{{- else if .Values.global.postgres.bundled.enabled -}}
+{{- include "colib.bundledPeers" (dict "ctx" . "name" "postgres") -}}
 {{- else -}}
 {{- toYaml .Values.global.postgres.networkPeers -}}
 {{- end -}}
@@ -110,10 +116,7 @@ spec:
 
 {{- define "colib.s3Peers" -}}
 {{- if .Values.global.objectStorage.bundled.enabled -}}
-- podSelector:
-    matchLabels:
-      app.kubernetes.io/name: object-storage
-      app.kubernetes.io/instance: {{ include "colib.prefix" . }}
+{{- include "colib.bundledPeers" (dict "ctx" . "name" "object-storage") -}}
 {{- else -}}
 {{- toYaml .Values.global.objectStorage.networkPeers -}}
 {{- end -}}
@@ -125,4 +128,12 @@ spec:
 {{- else -}}
 {{- toYaml .Values.global.objectStorage.ports -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The pods of a server the umbrella chart bundles. Call with (dict "ctx" $ "name" "kafka"). */}}
+{{- define "colib.bundledPeers" -}}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: {{ .name }}
+      app.kubernetes.io/instance: {{ include "colib.prefix" .ctx }}
 {{- end -}}

@@ -22,6 +22,7 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
@@ -41,6 +42,37 @@ def load_service(name: str):
     return module, cfg
 
 
+# Seconds a stopping service waits for the calls it already took before nameko stops it (the
+# charts give a pod 30 s, 5 of them before the signal).
+DRAIN_SECONDS = 20.0
+
+
+def drain(runner, seconds: float = DRAIN_SECONDS) -> None:
+    """Stops taking calls, then lets the calls already taken finish, before nameko stops the
+    entrypoints. nameko unregisters every entrypoint first and closes connections last: a gRPC
+    call arriving in between was answered UNIMPLEMENTED, and an HTTP request on a kept-alive
+    connection was cut without an answer (both seen during a rolling update). Here each gRPC
+    connection tells its caller to go elsewhere (HTTP/2 GOAWAY: the caller opens a new one, to a
+    replica still serving) and finishes its calls, the HTTP server takes no new connection and
+    closes each kept-alive one after its next answer, and the workers running are waited for."""
+    from nameko.web.server import WebServer
+    from nameko_grpc.entrypoint import GrpcServer
+
+    for container in runner.containers:
+        for extension in list(container.subextensions):
+            if isinstance(extension, WebServer) and extension._serv is not None:
+                extension._serv.keepalive = False
+                extension._is_accepting = False
+                extension._gt.kill()
+    for container in runner.containers:
+        for extension in list(container.subextensions):
+            if isinstance(extension, GrpcServer):
+                extension.channel.stop()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(c._worker_threads for c in runner.containers):
+        eventlet.sleep(0.1)
+
+
 def serve(module, cfg) -> None:
     import cokit.grpc  # noqa: F401  (installs the nameko-grpc latency fix)
 
@@ -49,9 +81,13 @@ def serve(module, cfg) -> None:
     runner = ServiceRunner()
     runner.add_service(module.SERVICE)
 
+    def stop():
+        drain(runner)
+        runner.stop()
+
     def shutdown(signum, frame):
         # Signal handlers run on the main loop and cannot use eventlet primitives.
-        eventlet.spawn_n(runner.stop)
+        eventlet.spawn_n(stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
