@@ -2,6 +2,11 @@
 counted as the fault tests count them (e2e_tests/faults/load.py): what each client was told,
 then the tickets rows, outbox rows, Kafka messages and receipt e-mails of the run.
 
+Each client is one that must never file twice: a submission that gets no answer, a 502, 503 or
+504 is sent again with its Idempotency-Key (up to RETRIES times, a second apart), which answers
+the first receipt if the first attempt was filed after all. What the first attempts got is
+counted too (`sent_again`).
+
 - helm upgrade to a changed value: every Deployment rolls (one new pod up and ready before an
   old one goes, each old one kept serving a few seconds after it leaves its Service), the
   pre-upgrade migrations run; no submission fails and none is lost.
@@ -23,13 +28,14 @@ from e2e_tests.helpers import eventually
 from .conftest import HERE, RELEASE
 
 RATE = 2.0  # submissions per second: well inside what the node serves while six pods restart at once
+RETRIES = 5
 SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "gateway")
 
 
 def under_load(platform, run: str, change, settle_seconds: float = 10.0) -> tuple[list, float]:
     """Runs `change()` while submissions arrive, from 10 s of load before it to `settle_seconds`
     after it returned. Returns the outcomes and how long the change took."""
-    load = Load.on(platform, run, 10_000, rate=RATE, seconds=1200, pause=0.5).start()
+    load = Load.on(platform, run, 10_000, rate=RATE, seconds=1200, pause=1.0, retries=RETRIES).start()
     eventually(lambda: load.accepted() >= 30, timeout=60, what="30 receipts before the change")
     started = time.monotonic()
     change()

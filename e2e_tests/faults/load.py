@@ -50,6 +50,8 @@ class Outcome:
     tracking_code: str = ""
     text: str = ""
     error: str = ""  # what the client got instead of an answer
+    attempts: int = 1  # sent again with the same Idempotency-Key after no answer, 502, 503 or 504
+    first: str = ""  # what the first attempt got, when it was sent again
 
     @property
     def accepted(self) -> bool:
@@ -88,10 +90,38 @@ def address(run: str, index: int) -> str:
     return f"{run}.{index}@example.ma"
 
 
-def submit(session: requests.Session, base_url: str, run: str, index: int) -> Outcome:
+AGAIN = (502, 503, 504)  # worth sending again: the platform was busy or away, nothing was refused
+
+
+def submit(
+    session: requests.Session, base_url: str, run: str, index: int, retries: int = 0, pause: float = 1.0
+) -> Outcome:
+    """One submission; with `retries`, sent again with its Idempotency-Key (after `pause`
+    seconds) while it gets no answer or a 502, 503 or 504, as a client that must not file twice."""
+    started, key = time.monotonic(), f"{run}-{index}-{uuid.uuid4().hex}"
+    for attempt in range(retries + 1):
+        outcome = _attempt(session, base_url, run, index, key)
+        if attempt == 0:
+            first = outcome.error[:60] or str(outcome.status)
+        if outcome.status is not None and outcome.status not in AGAIN:
+            break
+        if attempt < retries:
+            time.sleep(pause)
+    outcome.started, outcome.attempts = started, attempt + 1
+    outcome.first = first if attempt else ""
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _attempt(session: requests.Session, base_url: str, run: str, index: int, key: str) -> Outcome:
     outcome = Outcome(index, address(run, index), time.monotonic())
     try:
-        response = session.post(f"{base_url}/api/v1/tickets", json=submission(run, index), timeout=TIMEOUT)
+        response = session.post(
+            f"{base_url}/api/v1/tickets",
+            json=submission(run, index),
+            headers={"Idempotency-Key": key},
+            timeout=TIMEOUT,
+        )
     except requests.RequestException as exc:
         outcome.error = f"{type(exc).__name__}: {exc}"[:300]
     else:
@@ -114,8 +144,10 @@ class Load:
     """Up to `count` submissions of `run` from `clients` threads, at most `rate` per second
     (None: as fast as they answer; time lost to slow answers is not made up in a burst),
     none started after `seconds`. A client told no waits `pause` seconds before its next
-    submission, as one honouring a Retry-After would. `on_outcome` sees each outcome as it
-    arrives, on the client's thread (a test kills a process at the moment it wants)."""
+    submission, as one honouring a Retry-After would; with `retries`, it first sends the same
+    submission again (its Idempotency-Key) while it gets no answer or a 502, 503 or 504.
+    `on_outcome` sees each outcome as it arrives, on the client's thread (a test kills a process
+    at the moment it wants)."""
 
     def __init__(
         self,
@@ -127,11 +159,13 @@ class Load:
         rate: float | None = None,
         seconds: float = 600.0,
         pause: float = 1.0,
+        retries: int = 0,
         on_outcome: Callable[[Outcome], None] | None = None,
         folder=None,
     ) -> None:
         self.base_url, self.run, self.count, self.clients, self.folder = base_url, run, count, clients, folder
         self.rate, self.seconds, self.pause, self.on_outcome = rate, seconds, pause, on_outcome
+        self.retries = retries
         self.outcomes: list[Outcome] = []
         self._lock = threading.Lock()
         self._next = 0
@@ -168,7 +202,7 @@ class Load:
     def _client(self) -> None:
         with requests.Session() as session:
             while (index := self._take()) is not None:
-                outcome = submit(session, self.base_url, self.run, index)
+                outcome = submit(session, self.base_url, self.run, index, self.retries, self.pause)
                 with self._lock:
                     self.outcomes.append(outcome)
                 if self.on_outcome is not None:
@@ -178,7 +212,7 @@ class Load:
 
     def wait(self) -> list[Outcome]:
         # Bounded: every request has its timeout and no request starts after `seconds`.
-        limit = self.seconds + TIMEOUT[0] + TIMEOUT[1] + 30
+        limit = self.seconds + (self.retries + 1) * (TIMEOUT[0] + TIMEOUT[1] + self.pause) + 30
         for thread in self._threads:
             thread.join(timeout=max(0.0, self.started + limit - time.monotonic()))
         assert not any(t.is_alive() for t in self._threads), "clients still running past every timeout"
@@ -216,6 +250,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, int]:
         "submitted": len(outcomes),
         "accepted": sum(o.accepted for o in outcomes),
         "refused": sum(not o.accepted for o in outcomes),
+        "sent_again": sum(o.attempts > 1 for o in outcomes),
         **{f"http_{k}": v for k, v in sorted(statuses.items())},
     }
 

@@ -123,3 +123,26 @@ def test_only_information_requests_are_urgent_and_with_a_reason():
         with pytest.raises(Refusal) as err:
             domain.validate_submission(submission(**changes))
         assert err.value.reason == "URGENCY_UNFOUNDED"
+
+
+@pytest.mark.parametrize("key", ["short-key", "x" * 129, "a key with spaces!!", "clé-accentuée-0123456"])
+def test_an_idempotency_key_is_sixteen_to_128_printable_characters(key):
+    with pytest.raises(Refusal) as refused:
+        domain.validate_submission(submission(idempotency_key=key))
+    assert (refused.value.reason, refused.value.metadata["field"]) == ("IDEMPOTENCY_KEY_INVALID", "idempotency_key")
+    assert domain.validate_submission(submission(idempotency_key="3f0b9c1e-6a54-4d2b-9e0f-1c2d3e4f5a6b"))
+
+
+def test_a_key_is_kept_as_a_digest_of_the_key_and_of_who_filed():
+    key = "3f0b9c1e-6a54-4d2b-9e0f-1c2d3e4f5a6b"
+    mine = domain.submission_key(submission(idempotency_key=key, citizen_id="c-1"))
+    assert key not in mine and len(mine) == 64
+    assert mine == domain.submission_key(submission(idempotency_key=key, citizen_id="c-1", description="autre texte"))
+    assert mine != domain.submission_key(submission(idempotency_key=key, citizen_id="c-2"))
+
+
+def test_the_same_request_has_the_same_fingerprint_whatever_its_attachments():
+    first = submission(attachment_ids=("a-1",))
+    assert domain.submission_fingerprint(first) == domain.submission_fingerprint(submission(attachment_ids=("a-2",)))
+    for change in ({"description": "Un autre lampadaire éteint"}, {"category": "roads"}, {"office_id": "martil"}):
+        assert domain.submission_fingerprint(submission(**change)) != domain.submission_fingerprint(first), change

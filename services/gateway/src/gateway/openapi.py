@@ -604,7 +604,19 @@ PATHS = {
             "tags": ["tickets"],
             "summary": "Submit a complaint, an observation or a suggestion",
             "description": "JSON, a URL-encoded form, or multipart with up to five files in `photo` "
-            "or `attachment` fields (photos are re-encoded without their metadata).",
+            "or `attachment` fields (photos are re-encoded without their metadata). With an "
+            "`Idempotency-Key`, a submission sent again (after a timeout, a lost connection or a 5xx) "
+            "answers its first receipt and files nothing twice.",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "16 to 128 printable ASCII characters without spaces, e.g. a UUID, one per "
+                    "request; the same key with another request answers 409 IDEMPOTENCY_KEY_REUSED",
+                    "schema": {"type": "string", "minLength": 16, "maxLength": 128},
+                }
+            ],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -620,7 +632,7 @@ PATHS = {
                     },
                 },
             },
-            "responses": {**_ok("The receipt", "Receipt", status="201"), **_errors("404", "413")},
+            "responses": {**_ok("The receipt", "Receipt", status="201"), **_errors("404", "409", "413")},
         },
     },
     "/api/v1/tickets/track/{code}": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import uuid
 import zoneinfo
 from urllib.parse import quote, urlencode
 
@@ -105,6 +106,9 @@ def home(request, offices, error=None, status: int = 200) -> Response:
         status,
         offices=choices,
         kinds=request_types.where(public_form=True),
+        # One key per form shown (kept when it is shown again with an error): sent twice, by a
+        # double tap or again after an answer that never came, it files one request.
+        idempotency_key=request.form.get("idempotency_key") or uuid.uuid4().hex,
         error=error,
         form=request.form,
         visibility=VISIBILITY[lang],

@@ -46,6 +46,7 @@ def submit(request, channel: int, *, identity, registry, documents, tickets) -> 
             channel=channel,
             language=form.language,
             public=form.public,
+            idempotency_key=form.idempotency_key,
         ),
         # A signed-in citizen's request is theirs: tickets reads the verified token.
         metadata=forward(request),

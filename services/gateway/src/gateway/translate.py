@@ -47,6 +47,7 @@ class SubmissionForm:
     location: tickets_pb.Location | None
     files: list[Upload]
     public: bool | None = None  # None: not said (the category decides)
+    idempotency_key: str = ""  # the same key sent again answers the first receipt (tickets checks it)
 
 
 def _number(values, name: str) -> float | None:
@@ -120,6 +121,9 @@ def submission_from_form(request) -> SubmissionForm:
         location=location,
         files=files,
         public=public_choice(values),
+        # The API's Idempotency-Key header, or the portal form's hidden field (a form sent twice,
+        # by a double tap or a reload after a lost answer, files once).
+        idempotency_key=(request.headers.get("Idempotency-Key") or str(values.get("idempotency_key") or "")).strip(),
     )
 
 

@@ -30,8 +30,10 @@ citizens = sa.Table(
 )
 
 
-def upsert_citizen(conn: sa.Connection, contact: Contact, instance_id: str) -> tuple[dict, bool]:
-    """Find the citizen by e-mail, else by phone; update or create. Returns (row, created)."""
+def upsert_citizen(conn: sa.Connection, contact: Contact, instance_id: str, again: bool = True) -> tuple[dict, bool]:
+    """Find the citizen by e-mail, else by phone; update or create. Returns (row, created).
+    Two requests with a new contact at once (a submission sent again before its first answer):
+    the one whose insert loses finds the winner's row and updates it."""
     now = dt.datetime.now(dt.timezone.utc)
     row = None
     if contact.email:
@@ -49,18 +51,24 @@ def upsert_citizen(conn: sa.Connection, contact: Contact, instance_id: str) -> t
         conn.execute(citizens.update().where(citizens.c.citizen_id == row["citizen_id"]).values(**values))
         return get_citizen(conn, row["citizen_id"]), False
     citizen_id = uuid7()
-    conn.execute(
-        citizens.insert().values(
-            citizen_id=citizen_id,
-            instance_id=instance_id,
-            created_at=now,
-            email=contact.email or None,
-            phone=contact.phone or None,
-            display_name=contact.display_name,
-            language=contact.language,
-            updated_at=now,
-        )
-    )
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                citizens.insert().values(
+                    citizen_id=citizen_id,
+                    instance_id=instance_id,
+                    created_at=now,
+                    email=contact.email or None,
+                    phone=contact.phone or None,
+                    display_name=contact.display_name,
+                    language=contact.language,
+                    updated_at=now,
+                )
+            )
+    except sa.exc.IntegrityError:
+        if not again:
+            raise
+        return upsert_citizen(conn, contact, instance_id, again=False)
     return get_citizen(conn, citizen_id), True
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import secrets
 
@@ -34,6 +35,7 @@ DESCRIPTION_MAX = 5000
 CATEGORY_MAX = 64
 MEDIA_URL_MAX = 1024
 MAX_ATTACHMENTS = 5
+IDEMPOTENCY_KEY_MIN, IDEMPOTENCY_KEY_MAX = 16, 128
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed on a phone keypad
 # is hard to get wrong; the check character (Luhn mod 32) catches any single wrong
@@ -119,6 +121,7 @@ class Submission:
     registered_by: str = ""  # the staff member who took a walk-in request
     public: bool | None = None  # None: the requester did not say (the category decides)
     media_url: str = ""  # Open311: a photo hosted by the client
+    idempotency_key: str = ""  # the client's key: the same key files nothing twice
 
     @property
     def anonymous(self) -> bool:
@@ -164,6 +167,14 @@ def validate_submission(sub: Submission) -> Submission:
             "a walk-in request names the staff member who registered it",
             field="registered_by",
         )
+    key = sub.idempotency_key
+    if key and not (IDEMPOTENCY_KEY_MIN <= len(key) <= IDEMPOTENCY_KEY_MAX and all(33 <= ord(ch) <= 126 for ch in key)):
+        raise invalid_argument(
+            "IDEMPOTENCY_KEY_INVALID",
+            f"an idempotency key is {IDEMPOTENCY_KEY_MIN} to {IDEMPOTENCY_KEY_MAX} printable ASCII characters "
+            "without spaces, a UUID for instance",
+            field="idempotency_key",
+        )
     media_url = sub.media_url.strip()
     if media_url and (
         len(media_url) > MEDIA_URL_MAX
@@ -202,6 +213,20 @@ def validate_submission(sub: Submission) -> Submission:
         requester_name=sub.requester_name.strip(),
         media_url=media_url,
     )
+
+
+def submission_key(sub: Submission) -> str:
+    """What a submission's idempotency key is stored as: a digest of the key and of who filed
+    (a signed-in citizen's key is theirs alone), never the key itself."""
+    return hashlib.sha256(f"{sub.citizen_id}\n{sub.idempotency_key}".encode()).hexdigest()
+
+
+def submission_fingerprint(sub: Submission) -> str:
+    """The request a key was first sent with: the same key with another request is refused rather
+    than answered with the first one's receipt. Attachments are left out: a client sending a photo
+    again uploads it again, under a new id."""
+    parts = (sub.office_id, sub.kind, sub.category, sub.description, sub.citizen_id, sub.channel, sub.requester_name)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _validate_identified_requester(sub: Submission) -> None:

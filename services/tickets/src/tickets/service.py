@@ -146,6 +146,7 @@ def submission_from(request) -> domain.Submission:
         registered_by=request.registered_by,
         public=request.public if request.HasField("public") else None,
         media_url=request.media_url,
+        idempotency_key=request.idempotency_key.strip(),
     )
 
 
@@ -314,6 +315,9 @@ class TicketsService(kit_service(pb)):
             # A signed-in citizen files for themselves: the request is theirs, whatever the message says.
             sub = dataclasses.replace(sub, citizen_id=caller.subject)
         sub = domain.validate_submission(sub)
+        key = domain.submission_key(sub) if sub.idempotency_key else ""
+        if key and (again := self._filed_before(key, sub)) is not None:
+            return again
         office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=sub.office_id))
         if office.status != "operational":
             raise failed_precondition(
@@ -375,6 +379,8 @@ class TicketsService(kit_service(pb)):
                         # Read in the same transaction, before the insert: one connection per submission.
                         candidates = self._duplicate_candidates(conn, sub, office.office_id)
                     store.insert_ticket(conn, row, sub.attachment_ids, actor=actor, actor_role=role)
+                    if key:
+                        store.add_submission_key(conn, key, ticket_id, domain.submission_fingerprint(sub), submitted_at)
                     self.events.add(
                         conn,
                         "ticket.submitted",
@@ -384,7 +390,10 @@ class TicketsService(kit_service(pb)):
                     )
                 break
             except sa.exc.IntegrityError:
-                # A tracking-code collision (1 in 32^8 per pair): draw another one.
+                # The same key sent again meanwhile (another replica filed it first), or a
+                # tracking-code collision (1 in 32^8 per pair): then draw another code.
+                if key and (again := self._filed_before(key, sub)) is not None:
+                    return again
                 continue
         else:
             raise failed_precondition("TRACKING_CODE_EXHAUSTED", "could not allocate a tracking code")
@@ -398,6 +407,30 @@ class TicketsService(kit_service(pb)):
             answer_by=timestamp(due.answer_by),
             kind=request_types.wire(sub.kind),
             possible_duplicates=duplicates,
+        )
+
+    def _filed_before(self, key: str, sub: domain.Submission) -> pb.Receipt | None:
+        """The receipt of the ticket filed under this submission's key, or None. The same key
+        with another request is refused: answering the first one's receipt would hide it."""
+        with self.db.connect() as conn:
+            found = store.keyed_submission(conn, key)
+        if found is None:
+            return None
+        fingerprint, row = found
+        if fingerprint != domain.submission_fingerprint(sub):
+            raise failed_precondition(
+                "IDEMPOTENCY_KEY_REUSED",
+                "this idempotency key was sent with another request; use a new key for a new request",
+                field="idempotency_key",
+            )
+        return pb.Receipt(
+            ticket_id=row["ticket_id"],
+            tracking_code=row["tracking_code"],
+            status=row["status"],
+            submitted_at=timestamp(store.as_utc(row["submitted_at"])),
+            acknowledge_by=timestamp(store.as_utc(row["acknowledge_by"])),
+            answer_by=timestamp(store.as_utc(row["answer_by"])),
+            kind=request_types.wire(row["kind"]),
         )
 
     @staticmethod

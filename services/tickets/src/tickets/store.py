@@ -208,6 +208,35 @@ ticket_alerts = sa.Table(
 )
 
 
+# A client's idempotency key per submission it filed (domain.submission_key: a digest, never the
+# key), with the request it came with: the primary key files one ticket per key, however many
+# times and from however many replicas it is sent.
+submission_keys = sa.Table(
+    "submission_keys",
+    metadata,
+    sa.Column("key_digest", sa.String(64), primary_key=True),
+    sa.Column("ticket_id", sa.String(36), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def add_submission_key(conn: sa.Connection, key_digest: str, ticket_id: str, fingerprint: str, at) -> None:
+    conn.execute(
+        submission_keys.insert().values(
+            key_digest=key_digest, ticket_id=ticket_id, fingerprint=fingerprint, created_at=at
+        )
+    )
+
+
+def keyed_submission(conn: sa.Connection, key_digest: str):
+    """The ticket filed under this key, with the fingerprint of the request it came with; None."""
+    found = conn.execute(sa.select(submission_keys).where(submission_keys.c.key_digest == key_digest)).first()
+    if found is None:
+        return None
+    return found.fingerprint, find_by_id(conn, found.ticket_id)
+
+
 def insert_ticket(conn: sa.Connection, row: dict, attachment_ids, actor: str, actor_role: str = "citizen") -> None:
     conn.execute(tickets.insert().values(**row))
     if attachment_ids:

@@ -51,7 +51,7 @@ class Location(_message.Message):
     def __init__(self, latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public", "media_url")
+    __slots__ = ("office_id", "kind", "category", "description", "citizen_id", "attachment_ids", "location", "channel", "language", "requester", "urgent", "urgency_reason", "registered_by", "public", "media_url", "idempotency_key")
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class SubmitRequest(_message.Message):
     REGISTERED_BY_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_FIELD_NUMBER: _ClassVar[int]
     MEDIA_URL_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     office_id: str
     kind: TicketKind
     category: str
@@ -82,7 +83,8 @@ class SubmitRequest(_message.Message):
     registered_by: str
     public: bool
     media_url: str
-    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ..., media_url: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., citizen_id: _Optional[str] = ..., attachment_ids: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., channel: _Optional[_Union[Channel, str]] = ..., language: _Optional[str] = ..., requester: _Optional[_Union[Requester, _Mapping]] = ..., urgent: _Optional[bool] = ..., urgency_reason: _Optional[str] = ..., registered_by: _Optional[str] = ..., public: _Optional[bool] = ..., media_url: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class Requester(_message.Message):
     __slots__ = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
