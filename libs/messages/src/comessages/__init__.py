@@ -30,9 +30,7 @@ DEFAULT = "ar"  # the language of a reader whose language the catalogue lacks
 LANGUAGES = ("ar", "zgh", "fr", "en")
 _FIELD = re.compile(r"\{(\w+)\}")
 
-__all__ = [
-    "LANGUAGES",
-    "Catalogue", "MissingText", "PoError", "catalogue", "has", "language", "table", "text"]
+__all__ = ["LANGUAGES", "Catalogue", "MissingText", "PoError", "catalogue", "has", "language", "table", "text"]
 
 
 class MissingText(KeyError):
