@@ -37,9 +37,10 @@ SERVICES: tuple[ServiceFacts, ...] = (
         0,
         9106,
         http_port=8080,
-        calls=("identity", "registry", "tickets", "documents", "notifications"),
+        calls=("identity", "registry", "tickets", "documents", "notifications", "participation"),
         database=False,
     ),
+    ServiceFacts("participation", 50058, 9108, calls=("identity", "registry", "tickets")),
 )
 BY_NAME = {s.name: s for s in SERVICES}
 NAMES = tuple(s.name for s in SERVICES)
