@@ -130,7 +130,9 @@ def test_four_identical_answers_stay_folded():
 def test_the_office_responds_once_closed_with_a_stage_and_a_date():
     text, day = domain.check_response("closed", "planned", {"ar": "سنزرع الأشجار"}, "2027-03-01")
     assert text == {"ar": "سنزرع الأشجار"} and day == dt.date(2027, 3, 1)
-    assert reason(lambda: domain.check_response("open", "planned", {"ar": "x"}, "2027-03-01")) == "CONSULTATION_NOT_CLOSED"
+    assert (
+        reason(lambda: domain.check_response("open", "planned", {"ar": "x"}, "2027-03-01")) == "CONSULTATION_NOT_CLOSED"
+    )
     assert reason(lambda: domain.check_response("closed", "later", {"ar": "x"}, "2027-03-01")) == "STAGE_UNKNOWN"
     assert reason(lambda: domain.check_response("closed", "done", {"ar": "x"}, "March")) == "DATE_INVALID"
 
@@ -141,7 +143,12 @@ def test_surveys_score_their_own_questions_and_fold_under_five():
     assert reason(lambda: domain.check_survey("request", {"speed": 4}, "")) == "SCORES_REQUIRED"
     assert reason(lambda: domain.check_survey("workshop", {"useful": 6, "well_run": 1}, "")) == "SCORE_RANGE"
     rows = [{"scores": scores, "yes": True}] * 4
-    assert domain.survey_figures("request", rows) == {"context": "request", "answers": 4, "averages": {}, "yes_share": -1.0}
+    assert domain.survey_figures("request", rows) == {
+        "context": "request",
+        "answers": 4,
+        "averages": {},
+        "yes_share": -1.0,
+    }
     rows.append({"scores": {"speed": 1, "clarity": 1, "courtesy": 1}, "yes": False})
     shown = domain.survey_figures("request", rows)
     assert shown["averages"] == {"speed": 3.4, "clarity": 4.2, "courtesy": 2.6} and shown["yes_share"] == 0.8
