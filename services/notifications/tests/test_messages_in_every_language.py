@@ -30,12 +30,21 @@ VALUES = {
     "submitted_on": "2026-11-25",
     "acknowledge_by": "2026-12-10",
     "answer_by": "2027-01-25",
+    "participants": "37",
+    "supports": "120",
     **DIGEST,
 }
 
 
 def test_every_kind_of_message_is_covered():
-    assert set(domain.TEMPLATES) == {"ticket.submitted", "ticket.status_changed", digest.KIND}
+    assert set(domain.TEMPLATES) == {
+        "ticket.submitted",
+        "ticket.status_changed",
+        digest.KIND,
+        "consultation.closed",
+        "consultation.responded",
+        "proposal.forwarded",
+    }
 
 
 @pytest.mark.parametrize("lang", [*LANGUAGES, "de"])

@@ -31,7 +31,7 @@ SERVICES: tuple[ServiceFacts, ...] = (
     ServiceFacts("registry", 50052, 9102, calls=("identity",)),
     ServiceFacts("tickets", 50053, 9103, calls=("registry", "identity", "documents")),
     ServiceFacts("documents", 50054, 9104, calls=("registry", "identity"), s3=True),
-    ServiceFacts("notifications", 50055, 9105, calls=("identity", "registry"), smtp=True),
+    ServiceFacts("notifications", 50055, 9105, calls=("identity", "registry", "participation"), smtp=True),
     ServiceFacts(
         "gateway",
         0,

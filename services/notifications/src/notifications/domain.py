@@ -21,6 +21,10 @@ from cokit.refusals import invalid_argument
 TEMPLATES: dict[str, str] = {
     "ticket.submitted": "notice.ticket_submitted",
     "ticket.status_changed": "notice.ticket_status_changed",
+    # Told only to the participants who asked for it (participation's subscribers).
+    "consultation.closed": "notice.consultation_closed",
+    "consultation.responded": "notice.consultation_responded",
+    "proposal.forwarded": "notice.proposal_forwarded",
 }
 DATE_FIELDS = ("submitted_on", "acknowledge_by", "answer_by")
 

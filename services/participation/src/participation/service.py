@@ -595,6 +595,7 @@ class ParticipationService(kit_service(pb)):
                 supports=row["supports"],
                 threshold=row["threshold"],
                 ticket_id=row["ticket_id"] or "",
+                tracking_code=row["tracking_code"] or "",
             ),
             office_id=row["office_id"],
         )

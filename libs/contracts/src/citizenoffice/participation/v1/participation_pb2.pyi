@@ -524,20 +524,22 @@ class ConsultationEvent(_message.Message):
     def __init__(self, consultation_id: _Optional[str] = ..., office_id: _Optional[str] = ..., status: _Optional[str] = ..., participants: _Optional[int] = ...) -> None: ...
 
 class ProposalEvent(_message.Message):
-    __slots__ = ("proposal_id", "office_id", "status", "supports", "threshold", "ticket_id")
+    __slots__ = ("proposal_id", "office_id", "status", "supports", "threshold", "ticket_id", "tracking_code")
     PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SUPPORTS_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
     proposal_id: str
     office_id: str
     status: str
     supports: int
     threshold: int
     ticket_id: str
-    def __init__(self, proposal_id: _Optional[str] = ..., office_id: _Optional[str] = ..., status: _Optional[str] = ..., supports: _Optional[int] = ..., threshold: _Optional[int] = ..., ticket_id: _Optional[str] = ...) -> None: ...
+    tracking_code: str
+    def __init__(self, proposal_id: _Optional[str] = ..., office_id: _Optional[str] = ..., status: _Optional[str] = ..., supports: _Optional[int] = ..., threshold: _Optional[int] = ..., ticket_id: _Optional[str] = ..., tracking_code: _Optional[str] = ...) -> None: ...
 
 class SurveyEvent(_message.Message):
     __slots__ = ("survey_id", "office_id", "context")
