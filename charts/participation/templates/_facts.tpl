@@ -5,7 +5,7 @@
 grpcPort: 50058
 httpPort: 0
 calls: ["identity", "registry", "tickets"]
-calledBy: ["gateway"]
+calledBy: ["gateway", "notifications"]
 database: true
 s3: false
 smtp: false
