@@ -20,6 +20,7 @@ from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.participation.v1.participation_pb2_grpc import ParticipationServiceStub
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
@@ -40,6 +41,7 @@ from .fallback import fallback
 from .documents_routes import DocumentsRoutes
 from .inbox_routes import InboxRoutes
 from .open311_routes import Open311Routes
+from .participation_portal import ParticipationPortal
 from .public_portal import PublicPortal
 from .registry_routes import RegistryRoutes
 from .staff_desk import StaffDesk
@@ -62,6 +64,7 @@ class Settings(ServiceSettings):
     tickets_grpc_target: str = platform.local_target("tickets")
     documents_grpc_target: str = platform.local_target("documents")
     notifications_grpc_target: str = platform.local_target("notifications")
+    participation_grpc_target: str = platform.local_target("participation")
     public_base_url: str = "http://127.0.0.1:8080"
     # Token buckets per source address and per client (API key or signed-in account): the
     # burst allowed at once and the requests per minute put back; 0 turns a limit off.
@@ -91,6 +94,7 @@ class GatewayService(
     AdminPortal,
     PublicPortal,
     CitizenPortal,
+    ParticipationPortal,
 ):
     name = "gateway"
 
@@ -102,6 +106,7 @@ class GatewayService(
     tickets = ServiceClient("tickets", TicketsServiceStub)
     documents = ServiceClient("documents", DocumentsServiceStub)
     notifications = ServiceClient("notifications", NotificationsServiceStub)
+    participation = ServiceClient("participation", ParticipationServiceStub)
 
     @property
     def max_request_bytes(self) -> int:

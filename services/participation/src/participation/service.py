@@ -49,12 +49,6 @@ log = logging.getLogger(__name__)
 # Seconds between runs of the clock: read at import, as the timer's interval must be.
 CLOCK_INTERVAL = float(os.environ.get("PARTICIPATION_CLOCK_INTERVAL", "30") or 30)
 
-_RUNNERS = frozenset({"staff", "office_manager", "commune_admin", "national_admin"})
-policy.register_action("consultation.manage", _RUNNERS)
-policy.register_action("consultation.take_part", (), public=True)
-policy.register_action("proposal.moderate", _RUNNERS)
-policy.register_action("participation.clock", ("national_admin",))
-policy.ACTIONS["participation.subscribers"] = policy.Action(frozenset(), services=frozenset({"notifications"}))
 
 KIND = {
     pb.SINGLE_CHOICE: "single_choice",
