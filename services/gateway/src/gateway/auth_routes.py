@@ -17,6 +17,7 @@ from citizenoffice.documents.v1 import documents_pb2
 from citizenoffice.identity.v1 import identity_pb2 as pb
 from citizenoffice.notifications.v1 import notifications_pb2
 from citizenoffice.registry.v1 import registry_pb2
+from citizenoffice.participation.v1 import participation_pb2
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.auth import policy
 from cokit.errors import invalid_argument
@@ -33,6 +34,7 @@ EXPORTERS = {
     "tickets": tickets_pb2.ExportCitizenDataRequest,
     "documents": documents_pb2.ExportCitizenDataRequest,
     "notifications": notifications_pb2.ExportCitizenDataRequest,
+    "participation": participation_pb2.ExportCitizenDataRequest,
 }
 EXPORT_DEADLINE = 5.0
 
