@@ -226,9 +226,7 @@ def test_a_consultation_from_its_draft_to_its_published_results_and_the_offices_
     engine = sa.create_engine(infra.database_url("participation"), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         rows = (
-            conn.execute(sa.text("select * from outbox_events where aggregate_id = :c"), {"c": consultation_id})
-            .mappings()
-            .all()
+            conn.execute(sa.text("select * from outbox_events where key = :c"), {"c": consultation_id}).mappings().all()
         )
         answer_rows = conn.execute(
             sa.text("select citizen_id from answers where consultation_id = :c"), {"c": consultation_id}
