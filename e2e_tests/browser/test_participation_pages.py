@@ -38,8 +38,8 @@ def visible(phone, axe_source, lang: str, name: str) -> None:
 @pytest.mark.timeout(600)
 def test_a_consultation_from_creation_to_published_results_in_arabic_and_amazigh(
     phone_factory,
-    staff_member,
-    axe_source,  # noqa: F811
+    staff_member,  # noqa: F811  (the staff pages' fixture)
+    axe_source,
 ):
     staff = phone_factory(locale="ar-MA", javascript=False)
     page = staff.page
