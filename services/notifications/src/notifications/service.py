@@ -79,6 +79,7 @@ class Settings(SmtpSettings, ServiceSettings):
     notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
     notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
     registry_grpc_target: str = platform.local_target("registry")  # the staff of an office, for the digest
+    participation_grpc_target: str = platform.local_target("participation")  # who asked to be told of a step
     notifications_digest_hour: int = 7  # local hour from which the day's digest is sent
     notifications_digest_interval: float = 600.0  # seconds between digest checks
 
