@@ -37,7 +37,9 @@ SURVEY_QUESTIONS = {
     "request": ("speed", "clarity", "courtesy"),  # yes: the problem was solved
     "workshop": ("useful", "well_run"),  # yes: would come to the next one
 }
-SURVEY_OPEN_DAYS = 30  # a survey takes answers this long after the request closed or the workshop
+SURVEY_OPEN_DAYS = 30
+# The subject a proposal is filed under as a petition: the catalogue's petition to the council.
+PETITION_CATEGORY = "council"  # a survey takes answers this long after the request closed or the workshop
 
 
 def _texts(name: str, given: dict[str, str], limit: int, required: bool = True) -> dict[str, str]:

@@ -18,6 +18,7 @@ import os
 
 import sqlalchemy as sa
 from nameko.timer import timer
+from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2  # noqa: F401  (decodes user.erased payloads)
 from citizenoffice.participation.v1 import participation_pb2 as pb
@@ -807,6 +808,7 @@ class ParticipationService(kit_service(pb)):
             tickets_pb2.SubmitRequest(
                 office_id=row["office_id"],
                 kind=tickets_pb2.PETITION,
+                category=domain.PETITION_CATEGORY,
                 description=domain.petition_text(
                     row["title"], row["body"], row["supports"], as_utc(row["posted_at"]).date(), now.date()
                 ),
@@ -836,7 +838,10 @@ class ParticipationService(kit_service(pb)):
     def clock(self):
         try:
             done = self.run_clock()
-        except Exception:  # the next run tries again; a request tickets refused stays "reached"
+        except GrpcError as error:  # the next run tries again; a proposal tickets refused stays "reached"
+            log.warning("participation clock run refused", extra={"code": error.code.name, "details": error.message})
+            return
+        except Exception:
             log.exception("participation clock run failed")
             return
         if any(done.values()):
