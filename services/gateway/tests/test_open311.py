@@ -44,9 +44,9 @@ def entry(**changes):
 
 
 def test_every_workflow_status_is_open_or_closed():
-    from tickets import workflow
+    from cokit import request_types
 
-    statuses = set().union(*(m.statuses() for m in workflow.MACHINES.values()))
+    statuses = set().union(*(t.machine.statuses() for t in request_types.all_types()))
     assert statuses == set(open311.STATUSES)
     assert open311.open_or_closed("submitted") == "open" and open311.open_or_closed("closed") == "closed"
     assert open311.open_or_closed("answered") == "closed"
@@ -144,12 +144,13 @@ def test_definition_says_when_a_service_names_its_reporter_or_keeps_requests_pri
     ],
 )
 def test_the_advertised_deadline_is_the_one_tickets_applies(count, unit, said):
-    from cokit import legal_deadlines
+    from cokit import request_types
     from tickets import domain
 
     lighting = entry(deadline_count=count, deadline_unit=unit)
-    applied = domain.category_rules([lighting], "complaint", "lighting").deadline or legal_deadlines.legal_rule(
-        "complaint"
+    applied = (
+        domain.category_rules([lighting], "complaint", "lighting").deadline
+        or request_types.get("complaint").deadline.legal
     )
     assert said == f"answer within {applied}"
     assert said in open311.service_json(lighting, "fr")["description"]

@@ -10,7 +10,8 @@ from werkzeug.test import EnvironBuilder
 
 from citizenoffice.participation.v1 import participation_pb2 as pb
 from comessages import checks
-from gateway import participation_portal as pp, portal
+from gateway import portal
+from gateway.rooms import participation as pp
 
 QUESTIONS = [
     {"id": "q1", "kind": "single_choice", "options": [{"id": "a"}, {"id": "b"}]},

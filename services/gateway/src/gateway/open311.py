@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2): the catalogue as services, tickets as
 service requests, in JSON and XML, with the specification's error bodies.
 
-Plain Python over protobuf messages: what the routes (open311_routes.py) fetch goes in, the
+Plain Python over protobuf messages: what the routes (rooms/open311.py) fetch goes in, the
 specification's documents come out. The jurisdiction is the commune; a service is an entry of
 its office's catalogue; a service request is a complaint, an observation or a suggestion.
 """
@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 from werkzeug.wrappers import Response
 
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
-from cokit import legal_deadlines
+from cokit import request_types
 from cokit.errors import invalid_argument
 
 FORMATS = ("json", "xml")
@@ -179,7 +179,7 @@ def language_of(accept_language: str) -> str:
 
 def _deadline(entry) -> str:
     """The answer deadline tickets puts on the receipt of a request of this service."""
-    rule = legal_deadlines.applied(entry.request_type, entry.deadline_count, entry.deadline_unit)
+    rule = request_types.get(entry.request_type).deadline.applied(entry.deadline_count, entry.deadline_unit)
     return f"answer within {rule}"
 
 

@@ -1,4 +1,6 @@
-"""The citizen portal: small server-rendered pages that work without JavaScript.
+"""How the citizen portal's pages are drawn: small server-rendered pages that work without
+JavaScript (the routes are in rooms/public.py and rooms/citizen.py; every page entrypoint draws
+its errors with `error_page`).
 
 Language: `?lang=` sets it and a cookie remembers it; otherwise the browser's
 Accept-Language; Arabic by default. Arabic pages are right to left.
@@ -7,7 +9,6 @@ Accept-Language; Arabic by default. Arabic pages are right to left.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import pathlib
 import zoneinfo
 from urllib.parse import quote, urlencode
@@ -157,25 +158,7 @@ def not_found(request) -> Response:
     return _render(request, "not_found.html", 404)
 
 
-def html_errors(route):
-    """Citizens get an error as a page in their language, not a problem body: wraps a portal
-    route's guard and turns its problem responses into that page (same status, same request id)."""
-
-    @functools.wraps(route)
-    def wrapper(self, request, *args, **kwargs):
-        response = route(self, request, *args, **kwargs)
-        if response.mimetype != "application/problem+json":
-            return response
-        page = _render(
-            request,
-            "error.html",
-            response.status_code,
-            request_id=response.headers.get("X-Request-Id", ""),
-            client_error=response.status_code < 500,
-        )
-        page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
-        if "Retry-After" in response.headers:
-            page.headers["Retry-After"] = response.headers["Retry-After"]
-        return page
-
-    return wrapper
+def error_page(request, status: int, request_id: str) -> Response:
+    """A refusal or a failure as a page in the visitor's language, not a problem body: what every
+    page entrypoint answers when a route raised or a limit was reached (same status)."""
+    return _render(request, "error.html", status, request_id=request_id, client_error=status < 500)

@@ -23,7 +23,7 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from nameko.timer import timer
 
-from cokit import paging
+from cokit import paging, request_types
 from cokit.auth import policy
 from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
@@ -42,13 +42,12 @@ from cokit.settings import ServiceSettings
 import json
 
 from . import callers, deadlines, domain, erasure, pii, scheduler, similarity, stats, store, transitions, workflow
-from .transitions import KIND_VALUES, timestamp
+from .transitions import timestamp
 
 log = logging.getLogger(__name__)
 grpc = rpc(TicketsServiceStub)
 add_event_tables(store.metadata)
 
-KIND_NAMES = {value: name for name, value in KIND_VALUES.items()}
 CHANNEL_NAMES = {pb.WEB: "web", pb.MOBILE: "mobile", pb.OPEN311: "open311", pb.WALK_IN: "walk_in"}
 CHANNEL_VALUES = {name: value for value, name in CHANNEL_NAMES.items()}
 
@@ -127,7 +126,7 @@ def submission_from(request) -> domain.Submission:
     requester = request.requester
     return domain.Submission(
         office_id=request.office_id,
-        kind=KIND_NAMES.get(request.kind, "complaint" if request.kind == pb.TICKET_KIND_UNSPECIFIED else "?"),
+        kind=transitions.kind_name(request.kind),
         category=request.category,
         description=request.description,
         citizen_id=request.citizen_id,
@@ -173,7 +172,7 @@ def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
         ticket_id=row["ticket_id"],
         tracking_code=row["tracking_code"],
         office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         category=row["category"],
         status=row["status"],
         submitted_at=timestamp(row["submitted_at"]),
@@ -200,7 +199,7 @@ def submitted_payload(row, attachment_ids) -> pb.TicketSubmitted:
         ticket_id=row["ticket_id"],
         tracking_code=row["tracking_code"],
         office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         category=row["category"],
         citizen_id=row["citizen_id"],
         channel=CHANNEL_VALUES[row["channel"]],
@@ -322,8 +321,9 @@ class TicketsService(kit_service(pb)):
             )
         rules = CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category)
         sub = domain.apply_category_rules(sub, rules)
-        sealer = self._sealer() if sub.kind == "information_request" else None
-        threshold = self._signature_threshold(office) if sub.kind == "petition" else 0
+        request_type = request_types.get(sub.kind)
+        sealer = self._sealer() if request_type.identity_document else None
+        threshold = self._signature_threshold(office) if request_type.collects_signatures else 0
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         clock = deadlines.Clock(office.timezone or self._clock().timezone)
         # The registry's calendar is fetched only if a term in working days asks it something.
@@ -396,13 +396,13 @@ class TicketsService(kit_service(pb)):
             submitted_at=timestamp(submitted_at),
             acknowledge_by=timestamp(due.acknowledge_by),
             answer_by=timestamp(due.answer_by),
-            kind=KIND_VALUES[sub.kind],
+            kind=request_types.wire(sub.kind),
             possible_duplicates=duplicates,
         )
 
     @staticmethod
     def _duplicate_candidates(conn, sub: domain.Submission, office_id: str) -> list:
-        if sub.kind not in domain.ANONYMOUS_KINDS:
+        if not request_types.get(sub.kind).duplicates_nearby:
             return []
         return store.duplicate_candidates(conn, office_id, sub.category, sub.kind, sub.latitude, sub.longitude)
 
@@ -518,7 +518,7 @@ class TicketsService(kit_service(pb)):
             pb.TicketChanged(
                 ticket_id=row["ticket_id"],
                 office_id=row["office_id"],
-                kind=KIND_VALUES[row["kind"]],
+                kind=request_types.wire(row["kind"]),
                 change=change,
                 actor_role=actor.role,
                 **extra,
@@ -688,7 +688,7 @@ class TicketsService(kit_service(pb)):
                 office_ids=office_ids,
                 statuses=request.statuses,
                 categories=request.categories,
-                kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES],
+                kinds=[t.name for t in map(request_types.by_wire, request.kinds) if t],
                 assignee_id=request.assignee_id,
                 overdue=request.overdue,
                 text=request.text.strip(),
@@ -853,8 +853,8 @@ class TicketsService(kit_service(pb)):
         limit = request.limit or PUBLIC_LIST_MAX
         if not 0 < limit <= PUBLIC_LIST_MAX:
             raise invalid_argument("LIMIT_OUT_OF_RANGE", f"limit is 1 to {PUBLIC_LIST_MAX}", field="limit")
-        unknown = [k for k in request.kinds if k not in KIND_NAMES]
-        if unknown:
+        kinds = [request_types.by_wire(k) for k in request.kinds]
+        if None in kinds:
             raise invalid_argument("KIND_UNKNOWN", "unknown request kind", field="kinds")
         if len(request.ticket_ids) > PUBLIC_LIST_MAX:
             raise invalid_argument("TOO_MANY_IDS", f"at most {PUBLIC_LIST_MAX} ids", field="ticket_ids")
@@ -865,7 +865,7 @@ class TicketsService(kit_service(pb)):
                 conn,
                 office_ids=request.office_ids,
                 ticket_ids=request.ticket_ids,
-                kinds=[KIND_NAMES[k] for k in request.kinds],
+                kinds=[t.name for t in kinds],
                 categories=request.categories,
                 statuses=request.statuses,
                 start=start,
@@ -944,7 +944,7 @@ def public_request(r) -> pb.PublicRequest:
     item = pb.PublicRequest(
         ticket_id=r["ticket_id"],
         office_id=r["office_id"],
-        kind=KIND_VALUES[r["kind"]],
+        kind=request_types.wire(r["kind"]),
         category=r["category"],
         status=r["status"],
         submitted_at=timestamp(r["submitted_at"]),
@@ -999,7 +999,7 @@ def queue_item(r, now: dt.datetime) -> pb.QueueItem:
         ticket_id=r["ticket_id"],
         tracking_code=r["tracking_code"],
         office_id=r["office_id"],
-        kind=KIND_VALUES[r["kind"]],
+        kind=request_types.wire(r["kind"]),
         category=r["category"],
         status=r["status"],
         submitted_at=timestamp(r["submitted_at"]),
