@@ -28,6 +28,7 @@ from cokit.timestamps import to_timestamp
 
 from .. import dependencies, portal, sessions
 from ..entrypoints import citizen_page, public_page, staff_page
+from ..scopes import office_scope
 from ..sessions import CITIZEN_COOKIES, check_csrf, redirect
 from .citizen import ME_TEXT
 
@@ -328,9 +329,7 @@ def _runnable_offices(room, session, lang: str) -> dict[str, str]:
     return {
         o.office_id: portal.office_name(o, lang)
         for o in offices
-        if policy.decide(
-            session.caller, "consultation.manage", policy.Scope(o.instance_id, o.commune_code, o.office_id)
-        ).allowed
+        if policy.decide(session.caller, "consultation.manage", office_scope(o)).allowed
     }
 
 
