@@ -115,3 +115,34 @@ def test_the_results_page_speaks_the_readers_language_only(lang):
     assert words in html
     assert checks.problems(words, lang, values=("1", "5")) == []
     assert "{" not in html.split("<body>")[1].split("<style")[0]
+
+
+@pytest.mark.parametrize("lang", portal.LANGUAGES)
+def test_the_staff_pages_render_in_each_language(lang):
+    request = EnvironBuilder(query_string=f"lang={lang}").get_request()
+    common = {"csrf": "C", "form": MultiDict(), "error": "", "text_languages": portal.LANGUAGES}
+    html = pp._staff_render(
+        request,
+        "part_staff_new.html",
+        offices={"o1": "Tétouan"},
+        chosen="o1",
+        slots=range(1, 3),
+        kinds=tuple(pp.KINDS),
+        eligibility=tuple(pp.ELIGIBILITY),
+        opens="2026-12-07T10:00:00",
+        closes="2026-12-21T10:00:00",
+        **common,
+    ).get_data(as_text=True)
+    assert 'name="options-2-zgh"' in html and pp.PSTAFF_TEXT[lang]["kinds"]["ranking"] in html
+    c = pp._consultation(consultation(), lang)
+    html = pp._staff_render(
+        request,
+        "part_staff_consultation.html",
+        c=c,
+        results=pp._results(c, RESULTS),
+        fold_under=5,
+        done="",
+        today="2026-12-07",
+        **common,
+    ).get_data(as_text=True)
+    assert 'name="text-zgh"' in html and "4 (67%)" in html
