@@ -368,6 +368,11 @@ def test_surveys_after_a_closed_request_and_at_a_workshop_count_into_the_offices
         assert workshop.yes_share == pytest.approx(0.8)
     if base.get("request", 0) + 1 < 5:  # fewer than five answers: no averages shown
         assert dict(figures["request"].averages) == {} and figures["request"].yes_share == -1
+    # The office's public page counts them as participation does.
+    page = requests.get(f"{platform.base_url}/offices/{TETOUAN}?lang=fr", timeout=30).text
+    block = page.split('id="participation"')[1].split("</dl>")[0]
+    assert f'<dd dir="ltr">{workshop.answers}</dd>' in block
+    assert f'<dd dir="ltr">{figures["request"].answers}</dd>' in block
 
 
 def test_a_proposal_reaches_its_threshold_and_becomes_a_petition_with_its_follow_up(platform, crew, part):
