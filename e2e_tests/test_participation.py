@@ -313,6 +313,8 @@ def test_surveys_after_a_closed_request_and_at_a_workshop_count_into_the_offices
     before = part.GetOfficeFigures(P.OfficeFiguresRequest(office_id=TETOUAN), metadata=relay)
     base = {f.context: f.answers for f in before.surveys}
     code = close_a_request(platform, clerk)
+    track = requests.get(f"{platform.base_url}/track", params={"code": code, "lang": "zgh"}, timeout=30).text
+    assert 'id="survey"' in track and "ⵉⵏⵉⵜ ⴰⵖ ⵎⴰⵎⴽ ⵉⵣⵔⵉ" in track
     scores = {"speed": 4, "clarity": 5, "courtesy": 3}
     survey = P.SurveyAnswer(context="request", tracking_code=code, scores=scores, yes=True, comment="Merci")
     receipt = part.AnswerSurvey(survey, metadata=relay, timeout=30)
