@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("identity", "registry", "tickets", "documents", "notifications")
+SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "participation")
 SERVERS = ("kafka", "s3", "postgres", "smtp")
 
 S3_ACCESS_KEY = "citizenoffice"
@@ -174,7 +174,7 @@ class LocalBackend(Backend):
             smtp_host=values["SMTP_HOST"],
             smtp_port=int(values["SMTP_PORT"]),
             mail_dir=Path(mail_dir) if mail_dir else None,
-            database_urls={s: values[f"DATABASE_URL_{s.upper()}"] for s in SERVICES},
+            database_urls=_database_urls(values),
         )
 
     def stop(self, server: str) -> None:
@@ -326,6 +326,31 @@ class TestcontainersBackend(Backend):
             raw = requests.get(f"{self._mail_api}/api/v1/message/{item['ID']}/raw", timeout=10)
             found.append(email.message_from_bytes(raw.content, policy=email.policy.default))
         return found
+
+
+def _database_urls(values: Mapping[str, str]) -> dict[str, str]:
+    """Each service's database on the local server. Servers started before a service was added
+    list no URL for it: it is the same server's database named after the service, made here."""
+    urls = {}
+    for service in SERVICES:
+        url = values.get(f"DATABASE_URL_{service.upper()}")
+        if url is None:
+            url = values["DATABASE_URL_IDENTITY"].rpartition("/")[0] + f"/{service}"
+            _create_database(values["DATABASE_URL_IDENTITY"], service)
+        urls[service] = url
+    return urls
+
+
+def _create_database(admin_url: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(sa.text("select 1 from pg_database where datname = :n"), {"n": name}).first():
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
 
 
 def _image_kw(image: str) -> dict[str, str]:

@@ -35,6 +35,8 @@ def session_stack(endpoints: Endpoints, name: str, port_offset: int, **overrides
             "LOG_LEVEL": "INFO",
             "KAFKA_GROUP_PREFIX": f"{name}.",
             **E2E_RATE_LIMITS,
+            # Consultations open and close and proposals go to their office within seconds.
+            "PARTICIPATION_CLOCK_INTERVAL": "2",
             **overrides,
         },
     )

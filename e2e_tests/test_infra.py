@@ -144,7 +144,9 @@ def test_postgres_round_trip_on_each_service_database(infra, service):
     table = f"infra_test_{uuid.uuid4().hex[:8]}"
     try:
         with engine.begin() as conn:
-            assert conn.execute(sa.text("SELECT current_database()")).scalar_one() == service
+            # the service's own database (`<service>`, or `<service>_e2e_<offset>` with databases of the session's own)
+            database = conn.execute(sa.text("SELECT current_database()")).scalar_one()
+            assert database == url.rsplit("/", 1)[1] and database.split("_e2e_")[0] == service
             conn.execute(sa.text(f"CREATE TABLE {table} (id serial PRIMARY KEY, note text NOT NULL)"))
             conn.execute(sa.text(f"INSERT INTO {table} (note) VALUES (:note)"), {"note": f"hello {service} ✓"})
         with engine.connect() as conn:

@@ -31,7 +31,7 @@ from .helpers import drop_database, fresh_database
 OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
-SERVICES = ("identity", "registry", "tickets", "documents", "notifications")
+SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "participation")
 KEY_SECRET = base64.b64encode(b"migrations-test-key-secret-32by!").decode()
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
 

@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from citizenoffice.documents.v1 import documents_pb2, documents_pb2_grpc
 from citizenoffice.identity.v1 import identity_pb2, identity_pb2_grpc
 from citizenoffice.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from citizenoffice.participation.v1 import participation_pb2, participation_pb2_grpc
 from citizenoffice.registry.v1 import registry_pb2, registry_pb2_grpc
 from citizenoffice.tickets.v1 import tickets_pb2, tickets_pb2_grpc
+from cokit.timestamps import to_timestamp
 from identity import keyseal, store as identity_store
 
 from .helpers import jpeg_bytes
@@ -45,6 +47,7 @@ SERVICES = {
     "tickets": (tickets_pb2, tickets_pb2_grpc.TicketsServiceStub),
     "documents": (documents_pb2, documents_pb2_grpc.DocumentsServiceStub),
     "notifications": (notifications_pb2, notifications_pb2_grpc.NotificationsServiceStub),
+    "participation": (participation_pb2, participation_pb2_grpc.ParticipationServiceStub),
 }
 
 READS = {
@@ -84,6 +87,17 @@ READS = {
         "ExportCitizenData",
     },
     "notifications": {"ListInbox", "GetPreferences", "ExportCitizenData"},
+    "participation": {
+        "GetConsultation",
+        "ListConsultations",
+        "GetResults",
+        "GetOfficeFigures",
+        "GetProposalRules",
+        "GetProposal",
+        "ListProposals",
+        "SimilarProposals",
+        "ExportCitizenData",
+    },
 }
 
 
@@ -98,7 +112,7 @@ def w(request, allowed=frozenset(), stream=False) -> Write:
     return Write(request, frozenset(allowed), stream)
 
 
-ID, R, T, D, N = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2
+ID, R, T, D, N, P = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2, participation_pb2
 TETOUAN = "tetouan"
 
 WRITES: dict[str, dict[str, Write]] = {
@@ -211,6 +225,23 @@ WRITES: dict[str, dict[str, Write]] = {
                 channel="email", address="victim@example.ma", purpose="locked", language="fr", minutes=15
             )
         ),
+    },
+    "participation": {
+        # The office's staff run its consultations and moderate its proposals.
+        "CreateConsultation": w(lambda x: P.ConsultationDraft(office_id=x["tetouan_id"], title={"fr": "matrice"})),
+        "UpdateConsultation": w(lambda x: P.ConsultationDraft(consultation_id=x["consultation"], title={"fr": "m"})),
+        "PublishConsultation": w(lambda x: P.ConsultationRef(consultation_id=x["consultation"])),
+        "AddResponse": w(lambda x: P.ResponseEntry(consultation_id=x["consultation"], stage="planned")),
+        "SetProposalRules": w(lambda x: P.ProposalRules(office_id=x["tetouan_id"], threshold=1, window_days=1)),
+        "ModerateProposal": w(lambda x: P.ModerateProposalRequest(proposal_id=x["proposal"], hidden=True, reason="m")),
+        "RunClock": w(lambda x: P.RunClockRequest()),
+        # Who asked to be told: notifications' own, personal data guarded as a change.
+        "ListSubscribers": w(lambda x: P.SubscribersRequest(consultation_id=x["consultation"])),
+        # Taking part: anyone signed in (the platform relays those without an account).
+        "Answer": w(lambda x: P.AnswerRequest(consultation_id=x["consultation"]), SIGNED_IN),
+        "AnswerSurvey": w(lambda x: P.SurveyAnswer(context="request", tracking_code="7K3M-9QX2-B"), SIGNED_IN),
+        "PostProposal": w(lambda x: P.ProposalDraft(office_id=x["tetouan_id"], title="m", body="m"), SIGNED_IN),
+        "SupportProposal": w(lambda x: P.ProposalRef(proposal_id=x["proposal"]), SIGNED_IN),
     },
 }
 
@@ -331,6 +362,26 @@ def world(platform, infra, infra_backend):
         admin.token,
     )
     assert r.status_code == 201, r.text
+    with grpc.insecure_channel(platform.grpc_target("participation")) as channel:
+        part = participation_pb2_grpc.ParticipationServiceStub(channel)
+        now = dt.datetime.now(dt.timezone.utc)
+        consultation = part.CreateConsultation(
+            P.ConsultationDraft(
+                office_id=known[TETOUAN]["office_id"],
+                title={"fr": "Matrice des refus"},
+                opens_at=to_timestamp(now + dt.timedelta(days=1)),
+                closes_at=to_timestamp(now + dt.timedelta(days=2)),
+                eligibility=P.ANYONE,
+                questions=[P.Question(kind=P.FREE_TEXT, prompt={"fr": "Pourquoi ?"})],
+            ),
+            metadata=crew["tetouan_clerk"].metadata,
+            timeout=30,
+        ).consultation_id
+        proposal = part.PostProposal(
+            P.ProposalDraft(office_id=TETOUAN, title="Matrice", body="Une proposition de la matrice des refus"),
+            metadata=crew["someone"].metadata,
+            timeout=30,
+        ).proposal_id
     targets = {
         "tetouan_id": known[TETOUAN]["office_id"],
         "tetouan_commune": known[TETOUAN]["commune_code"],
@@ -340,6 +391,8 @@ def world(platform, infra, infra_backend):
         "attachment": attachment,
         "tetouan_binding": binding,
         "tetouan_key": r.json()["key_id"],
+        "consultation": consultation,
+        "proposal": proposal,
     }
     expired = expired_token(platform, infra, crew["martil_clerk"].citizen_id)
     metadata = {

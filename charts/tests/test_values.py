@@ -9,7 +9,16 @@ from pathlib import Path
 import yaml
 
 CHARTS = Path(__file__).resolve().parents[1]
-APP_CHARTS = ["identity", "registry", "tickets", "documents", "notifications", "gateway", "citizenoffice"]
+APP_CHARTS = [
+    "identity",
+    "registry",
+    "tickets",
+    "documents",
+    "notifications",
+    "gateway",
+    "participation",
+    "citizenoffice",
+]
 
 
 # Maps whose entries are data (settings, resources, topics, selectors): documented as a whole.

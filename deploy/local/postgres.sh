@@ -8,7 +8,7 @@ NAME=postgres
 PORT=$((55432 + PORT_OFFSET))
 DB_USER=citizenoffice
 DB_PASSWORD=citizenoffice
-DATABASES=(identity registry tickets documents notifications)
+DATABASES=(identity registry tickets documents notifications participation)
 DATA="$STATE/postgres"
 LOG="$STATE/postgres.log"
 

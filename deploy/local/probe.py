@@ -18,7 +18,7 @@ import sys
 # The platform's topics, as the charts create them in clusters (Strimzi KafkaTopic). They
 # exist before any service starts: a consumer that joins its group before its topic exists
 # is assigned no partition and can stay idle until the group rebalances for another reason.
-DOMAINS = ("identity", "registry", "tickets", "documents", "notifications")
+DOMAINS = ("identity", "registry", "tickets", "documents", "notifications", "participation")
 TOPICS = tuple(t for d in DOMAINS for t in (f"{d}.events.v1", f"{d}.events.v1.dlq"))
 
 

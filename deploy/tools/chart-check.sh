@@ -15,7 +15,7 @@ tools="$root/.cache/chart-tools"
 export PATH="$tools/bin:$PATH"
 out="$root/.cache/chart-render"
 rm -rf "$out" && mkdir -p "$out"
-services=(identity registry tickets documents notifications gateway)
+services=(identity registry tickets documents notifications gateway participation)
 profiles=(default national partner local)
 profile_args() { [ "$1" = default ] || echo "-f deploy/profiles/$1.yaml"; }
 

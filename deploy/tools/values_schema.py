@@ -28,7 +28,7 @@ FREE = {
     "requests",
     "limits",
 }
-SUBCHARTS = {"identity", "registry", "tickets", "documents", "notifications", "gateway"}
+SUBCHARTS = {"identity", "registry", "tickets", "documents", "notifications", "gateway", "participation"}
 
 
 def schema_of(value, key: str = "", top: bool = False, umbrella: bool = False) -> dict:

@@ -8,5 +8,5 @@ calledBy: []
 
 {{/* Services that own a database. */}}
 {{- define "citizenoffice.dbServices" -}}
-[identity, registry, tickets, documents, notifications]
+[identity, registry, tickets, documents, notifications, participation]
 {{- end -}}

@@ -4,7 +4,7 @@
 {{- define "gateway.facts" -}}
 grpcPort: 0
 httpPort: 8080
-calls: ["identity", "registry", "tickets", "documents", "notifications"]
+calls: ["identity", "registry", "tickets", "documents", "notifications", "participation"]
 calledBy: []
 database: false
 s3: false

@@ -5,7 +5,7 @@
 grpcPort: 50051
 httpPort: 0
 calls: ["notifications"]
-calledBy: ["documents", "gateway", "notifications", "registry", "tickets"]
+calledBy: ["documents", "gateway", "notifications", "participation", "registry", "tickets"]
 database: true
 s3: false
 smtp: false

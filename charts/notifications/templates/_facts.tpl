@@ -4,7 +4,7 @@
 {{- define "notifications.facts" -}}
 grpcPort: 50055
 httpPort: 0
-calls: ["identity", "registry"]
+calls: ["identity", "registry", "participation"]
 calledBy: ["gateway", "identity"]
 database: true
 s3: false

@@ -5,7 +5,7 @@
 grpcPort: 50052
 httpPort: 0
 calls: ["identity"]
-calledBy: ["documents", "gateway", "notifications", "tickets"]
+calledBy: ["documents", "gateway", "notifications", "participation", "tickets"]
 database: true
 s3: false
 smtp: false

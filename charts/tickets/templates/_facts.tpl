@@ -5,7 +5,7 @@
 grpcPort: 50053
 httpPort: 0
 calls: ["registry", "identity", "documents"]
-calledBy: ["gateway"]
+calledBy: ["gateway", "participation"]
 database: true
 s3: false
 smtp: false

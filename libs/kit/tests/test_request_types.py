@@ -160,6 +160,12 @@ TRIAL_PERMIT_TEXTS = {
         "status.trial_granted": "Granted",
         "action.trial_grant": "Grant",
     },
+    "zgh": {
+        "kind.trial_permit": "ⵜⵓⵔⴰⴳⵜ ⵏ ⵜⵎⵖⵔⴰ",
+        "notice.ticket_submitted.thanks.trial_permit": "ⴰⵙⵓⵜⵔ ⵏⵏⵓⵏ ⵏ ⵜⵓⵔⴰⴳⵜ ⵏ {submitted_on} ⵉⵜⵜⵓⵙⵊⵊⵍ.",
+        "status.trial_granted": "ⵜⵜⵓⴼⴽⴰ",
+        "action.trial_grant": "ⴼⴽ ⵜⵓⵔⴰⴳⵜ",
+    },
 }
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.timezone.utc)  # a Tuesday
 

@@ -24,7 +24,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 TRANSPORT = ("grpc", "nameko", "nameko_grpc", "eventlet", "sqlalchemy", "kafka", "minio")
-DOMAIN_SERVICES = ("identity", "registry", "tickets", "documents", "notifications")
+DOMAIN_SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "participation")
 NOT_RULES = ("service", "store", "__main__")
 ADAPTERS = {
     "tickets.scheduler": "the deadline timer's job: claims due tickets in the database",
@@ -54,6 +54,7 @@ SERVICE_RULES = (
     "documents.images",
     "notifications.domain",
     "notifications.digest",
+    "participation.domain",
 )
 KIT_AND_GATEWAY_RULES = (
     "cokit",

@@ -16,6 +16,10 @@ CATALOGUE = comessages.catalogue()
 _VALUE = re.compile(r"\{(\w+)\}")
 
 
+def test_the_interface_speaks_four_languages():
+    assert set(CATALOGUE.languages) >= {"ar", "zgh", "fr", "en"} == set(comessages.LANGUAGES)
+
+
 def test_every_key_exists_in_every_language():
     missing = CATALOGUE.missing()
     assert not missing, "missing texts: " + ", ".join(f"{key} in {lang}.po" for key, lang in missing)
@@ -78,8 +82,28 @@ def test_a_missing_translation_is_taken_from_french_and_an_unknown_key_raises():
 
 
 def test_a_language_the_catalogue_lacks_reads_arabic():
-    assert comessages.language("zgh") == "ar" == comessages.language("")
-    assert comessages.text("status.closed", "zgh") == comessages.text("status.closed", "ar")
+    assert comessages.language("de") == "ar" == comessages.language("")
+    assert comessages.language("zgh") == "zgh"
+    assert comessages.text("status.closed", "de") == comessages.text("status.closed", "ar")
+
+
+def test_amazigh_is_written_in_tifinagh():
+    closed = comessages.text("status.closed", "zgh")
+    assert closed != comessages.text("status.closed", "ar") and checks.problems(closed, "zgh") == []
+    assert "latin letters in zgh: Closed" in checks.problems("ⴰⵙⵓⵜⵔ: Closed", "zgh")
+    assert "arabic letters in zgh: مغلق" in checks.problems("ⴰⵙⵓⵜⵔ: مغلق", "zgh")
+    assert "tifinagh letters in fr: ⵉⵜⵜⵓⵔⴳⵍ" in checks.problems("Demande : ⵉⵜⵜⵓⵔⴳⵍ", "fr")
+
+
+def test_a_key_one_of_the_four_languages_lacks_is_named(tmp_path):
+    for lang in comessages.LANGUAGES:
+        (tmp_path / f"{lang}.po").write_text(f'msgid ""\nmsgstr "Language: {lang}\\n"\n\nmsgid "a"\nmsgstr "x"\n')
+    (tmp_path / "zgh.po").write_text('msgid ""\nmsgstr "Language: zgh\\n"\n\nmsgid "a"\nmsgstr ""\n')
+    assert Catalogue.load(tmp_path).missing() == [("a", "zgh")]
+    (tmp_path / "zgh.po").unlink()
+    with pytest.raises(PoError, match="the catalogue needs zgh.po"):
+        Catalogue.load(tmp_path)
+    assert Catalogue.load(tmp_path, required=("fr",)).missing() == []
 
 
 def test_a_table_nests_the_keys_in_the_files_order():
@@ -96,7 +120,7 @@ def test_po_files_as_translators_tools_write_them(tmp_path):
         '#, fuzzy\nmsgid "guessed"\nmsgstr "Deviné"\n\nmsgid "untranslated"\nmsgstr ""\n',
         encoding="utf-8",
     )
-    catalogue = Catalogue.load(tmp_path)
+    catalogue = Catalogue.load(tmp_path, required=("fr",))
     assert catalogue.raw("notice.body", "fr") == 'Ligne une\n« deux » "trois"'
     assert not catalogue.has("guessed") and not catalogue.has("untranslated")
 
@@ -113,4 +137,4 @@ def test_po_files_as_translators_tools_write_them(tmp_path):
 def test_a_file_the_catalogue_cannot_read_is_named(tmp_path, content, error):
     (tmp_path / "fr.po").write_text(content, encoding="utf-8")
     with pytest.raises(PoError, match=error):
-        Catalogue.load(tmp_path)
+        Catalogue.load(tmp_path, required=("fr",))

@@ -190,6 +190,13 @@ def test_language_of_accept_language():
     assert open311.language_of("ar-MA,ar;q=0.9") == "ar"
     assert open311.language_of("de-DE, en;q=0.5") == "en"
     assert open311.language_of("") == "fr"
+    assert open311.language_of("zgh-Tfng-MA, ar;q=0.8") == "zgh"
+
+
+def test_a_service_is_named_in_amazigh_where_the_catalogue_has_the_name():
+    named = registry_pb.CatalogueEntry(name=registry_pb.LocalizedName(fr="Éclairage public", zgh="ⴰⵙⵏⴼⴰⵡ"))
+    assert open311.name_of(named, "zgh") == "ⴰⵙⵏⴼⴰⵡ"
+    assert open311.name_of(registry_pb.CatalogueEntry(name=registry_pb.LocalizedName(fr="Voirie")), "zgh") == "Voirie"
 
 
 def request(**changes):

@@ -197,6 +197,7 @@ def gateway():
         "RATE_LIMIT_CLIENT_PER_MINUTE": 0.1,
         **{f"{name}_GRPC_TARGET": "127.0.0.1:9" for name in ("IDENTITY", "REGISTRY", "TICKETS", "DOCUMENTS")},
         "NOTIFICATIONS_GRPC_TARGET": "127.0.0.1:9",
+        "PARTICIPATION_GRPC_TARGET": "127.0.0.1:9",
     }
     with nameko.config.patch(config):
         container = ServiceContainer(throwaway_service())

@@ -24,7 +24,9 @@ CATALOGUE = [
         request_type="complaint",
         category="markets",
         active=True,
-        name=registry_pb.LocalizedName(ar="الأسواق الجماعية", fr="Marchés communaux", en="Communal markets"),
+        name=registry_pb.LocalizedName(
+            ar="الأسواق الجماعية", fr="Marchés communaux", en="Communal markets", zgh="ⵉⵙⵡⴰⵇⵏ ⵏ ⵜⵊⵎⵎⴰⵄⵜ"
+        ),
     ),
     registry_pb.CatalogueEntry(
         code="old",
@@ -188,9 +190,10 @@ def test_the_ticket_page_names_the_assignee(lang):
 def test_the_walk_in_form_offers_the_offices_own_catalogue(lang):
     groups = {g["kind"]: g["options"] for g in staff_pages.walk_in_subjects(CATALOGUE, lang)}
     assert list(groups) == list(request_types.names())  # every type is registered at the desk
-    names = {"ar": "الأسواق الجماعية", "fr": "Marchés communaux", "en": "Communal markets"}
+    names = {"ar": "الأسواق الجماعية", "fr": "Marchés communaux", "en": "Communal markets", "zgh": "ⵉⵙⵡⴰⵇⵏ ⵏ ⵜⵊⵎⵎⴰⵄⵜ"}
     assert list(groups["complaint"]) == ["complaint:lighting", "complaint:markets"]  # active entries only
     assert groups["complaint"]["complaint:markets"] == names[lang]
+    # an entry without a name in the page's language shows its French one
     assert groups["complaint"]["complaint:lighting"] == ("الإنارة العمومية" if lang == "ar" else "Éclairage public")
     assert list(groups["information_request"]) == ["information_request:information"]
     # a request type the catalogue lacks is still offered, once

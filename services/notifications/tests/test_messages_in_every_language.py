@@ -30,15 +30,24 @@ VALUES = {
     "submitted_on": "2026-11-25",
     "acknowledge_by": "2026-12-10",
     "answer_by": "2027-01-25",
+    "participants": "37",
+    "supports": "120",
     **DIGEST,
 }
 
 
 def test_every_kind_of_message_is_covered():
-    assert set(domain.TEMPLATES) == {"ticket.submitted", "ticket.status_changed", digest.KIND}
+    assert set(domain.TEMPLATES) == {
+        "ticket.submitted",
+        "ticket.status_changed",
+        digest.KIND,
+        "consultation.closed",
+        "consultation.responded",
+        "proposal.forwarded",
+    }
 
 
-@pytest.mark.parametrize("lang", [*LANGUAGES, "zgh"])
+@pytest.mark.parametrize("lang", [*LANGUAGES, "de"])
 @pytest.mark.parametrize("template", sorted(domain.TEMPLATES))
 def test_no_message_shows_a_key_or_another_language(template, lang):
     found = {}
@@ -60,7 +69,7 @@ def test_a_status_change_names_the_status_as_the_pages_do(lang):
         assert comessages.text(f"status.{status}", lang) in message.body, status
 
 
-@pytest.mark.parametrize("lang", [*LANGUAGES, "zgh"])
+@pytest.mark.parametrize("lang", [*LANGUAGES, "de"])
 @pytest.mark.parametrize("purpose", sorted(domain.SECURITY_TEMPLATES))
 def test_no_code_or_notice_shows_a_key_or_another_language(purpose, lang):
     message = domain.render_security(purpose, lang, code="482913", minutes=15)

@@ -15,11 +15,12 @@ FIELDS = {
 UTC = dt.timezone.utc
 
 
-def test_rendered_in_the_citizens_language_with_arabic_for_amazigh_until_translated():
+def test_rendered_in_the_citizens_language_amazigh_in_tifinagh():
     assert domain.render("ticket.submitted", "ar", FIELDS).subject == "تم استلام طلبكم رقم 7K3M-9QX2-B"
     assert "réclamation" in domain.render("ticket.submitted", "fr", FIELDS).body
     zgh = domain.render("ticket.submitted", "zgh", FIELDS)
-    assert zgh.language == "ar" and "7K3M-9QX2-B" in zgh.body
+    assert zgh.language == "zgh" and "7K3M-9QX2-B" in zgh.body
+    assert zgh.subject == "ⴰⵙⵓⵜⵔ ⵏⵏⵓⵏ 7K3M-9QX2-B ⵉⵜⵜⵓⵔⵎⵙ" and "ⵜⴰⵛⴽⴰⵢⵜ" in zgh.body
     assert domain.render("ticket.submitted", "", FIELDS).language == "ar"
 
 
@@ -118,7 +119,8 @@ def test_a_code_is_rendered_in_the_recipients_language_in_the_mail_and_the_sms(l
 
 
 def test_a_language_without_templates_falls_back_to_arabic():
-    assert domain.render_security("reset", "zgh", code="000111", minutes=15).language == "ar"
+    assert domain.render_security("reset", "de", code="000111", minutes=15).language == "ar"
+    assert domain.render_security("reset", "zgh", code="000111", minutes=15).language == "zgh"
     notice = domain.render_security("account_locked", "en", minutes=30)
     assert "30 minutes" in notice.body and notice.language == "en"
 

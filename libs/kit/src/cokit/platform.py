@@ -31,15 +31,16 @@ SERVICES: tuple[ServiceFacts, ...] = (
     ServiceFacts("registry", 50052, 9102, calls=("identity",)),
     ServiceFacts("tickets", 50053, 9103, calls=("registry", "identity", "documents")),
     ServiceFacts("documents", 50054, 9104, calls=("registry", "identity"), s3=True),
-    ServiceFacts("notifications", 50055, 9105, calls=("identity", "registry"), smtp=True),
+    ServiceFacts("notifications", 50055, 9105, calls=("identity", "registry", "participation"), smtp=True),
     ServiceFacts(
         "gateway",
         0,
         9106,
         http_port=8080,
-        calls=("identity", "registry", "tickets", "documents", "notifications"),
+        calls=("identity", "registry", "tickets", "documents", "notifications", "participation"),
         database=False,
     ),
+    ServiceFacts("participation", 50058, 9108, calls=("identity", "registry", "tickets")),
 )
 BY_NAME = {s.name: s for s in SERVICES}
 NAMES = tuple(s.name for s in SERVICES)

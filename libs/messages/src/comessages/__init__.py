@@ -8,10 +8,11 @@ language: rewording a text touches no code, and every language is translated fro
 keys. `{name}` marks a value put in when the text is used; the `#.` comment above an entry says
 where it is shown and what its values are.
 
-A key a language lacks is taken from French, the language every text is written in first; a
-key no language has is a mistake and raises (the tests read every key in every language). A
-language the catalogue does not have yet (Amazigh until `zgh.po` exists) reads Arabic, the
-official language.
+The interface speaks the four languages of LANGUAGES, Arabic, Amazigh (Tifinagh), French and
+English: the catalogue does not load without a file for each, and the tests fail while any key
+lacks any of them. A key missing all the same at run time is taken from French, the language
+every text is written in first; a key no language has is a mistake and raises. A reader asking
+for a language the catalogue does not have reads Arabic, the official language.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from .po import PoError, read
 LOCALE = pathlib.Path(__file__).parent / "locale"
 REFERENCE = "fr"  # where a missing translation is taken from
 DEFAULT = "ar"  # the language of a reader whose language the catalogue lacks
+# Every key is written in each of these (Amazigh as Standard Moroccan Amazigh in Tifinagh).
+LANGUAGES = ("ar", "zgh", "fr", "en")
 _FIELD = re.compile(r"\{(\w+)\}")
 
-__all__ = ["Catalogue", "MissingText", "PoError", "catalogue", "has", "language", "table", "text"]
+__all__ = ["LANGUAGES", "Catalogue", "MissingText", "PoError", "catalogue", "has", "language", "table", "text"]
 
 
 class MissingText(KeyError):
@@ -35,15 +38,19 @@ class MissingText(KeyError):
 
 
 class Catalogue:
-    def __init__(self, texts: dict[str, dict[str, str]]):
+    def __init__(self, texts: dict[str, dict[str, str]], required: tuple[str, ...] = ()):
         if REFERENCE not in texts:
             raise PoError(f"the catalogue needs {REFERENCE}.po: missing translations are taken from it")
         self.texts = texts
+        self.required = required
         self.languages = tuple(sorted(texts))
         self.keys = tuple(dict.fromkeys(k for lang in (REFERENCE, *self.languages) for k in texts[lang]))
 
     @classmethod
-    def load(cls, directory: pathlib.Path = LOCALE) -> "Catalogue":
+    def load(cls, directory: pathlib.Path = LOCALE, required: tuple[str, ...] = LANGUAGES) -> "Catalogue":
+        absent = [lang for lang in required if not (directory / f"{lang}.po").exists()]
+        if absent:
+            raise PoError("the catalogue needs " + ", ".join(f"{lang}.po" for lang in absent))
         texts = {}
         for path in sorted(directory.glob("*.po")):
             po = read(path)
@@ -51,7 +58,7 @@ class Catalogue:
             if declared != path.stem:
                 raise PoError(f"{path.name} says it is in {declared}")
             texts[path.stem] = po.entries
-        return cls(texts)
+        return cls(texts, required)
 
     def language(self, lang: str) -> str:
         return lang if lang in self.texts else DEFAULT if DEFAULT in self.texts else REFERENCE
@@ -97,8 +104,9 @@ class Catalogue:
         return found
 
     def missing(self) -> list[tuple[str, str]]:
-        """(key, language) for every text a language lacks."""
-        return [(key, lang) for key in self.keys for lang in self.languages if key not in self.texts[lang]]
+        """(key, language) for every text a language of the catalogue or a required one lacks."""
+        languages = self.languages + tuple(lang for lang in self.required if lang not in self.texts)
+        return [(key, lang) for key in self.keys for lang in languages if key not in self.texts.get(lang, {})]
 
 
 @functools.cache

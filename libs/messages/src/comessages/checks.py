@@ -13,7 +13,7 @@ import re
 from . import Catalogue, catalogue
 
 # The script each language of the catalogue is written in.
-SCRIPTS = {"ar": "arabic", "fr": "latin", "en": "latin"}
+SCRIPTS = {"ar": "arabic", "zgh": "tifinagh", "fr": "latin", "en": "latin"}
 LETTERS = {
     "arabic": re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+"),
     "latin": re.compile("[A-Za-z\u00c0-\u024f]+"),

@@ -12,6 +12,7 @@ entrypoint (entrypoints.py):
 | rooms/citizen.py | a signed-in citizen's own pages | /me | @citizen_page |
 | rooms/staff.py | the office's staff: queue, requests, desk | /staff | @staff_page |
 | rooms/admin.py | national and commune admins | /staff/admin | @admin_page |
+| rooms/participation.py | anyone; a signed-in citizen; the office's staff | /consultations, /proposals, /surveys; /me/consultations, /me/proposals; /staff/consultations, /staff/proposals | @public_page; @citizen_page; @staff_page (one room each) |
 
 A new route goes in the room of its audience, with that audience's entrypoint and nothing else:
 the entrypoint gives it the request id (X-Request-Id, the trace id the services see), the

@@ -11,6 +11,7 @@ from __future__ import annotations
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.participation.v1.participation_pb2_grpc import ParticipationServiceStub
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
@@ -26,6 +27,7 @@ registry = ServiceClient("registry", RegistryServiceStub)
 tickets = ServiceClient("tickets", TicketsServiceStub)
 documents = ServiceClient("documents", DocumentsServiceStub)
 notifications = ServiceClient("notifications", NotificationsServiceStub)
+participation = ServiceClient("participation", ParticipationServiceStub)
 
 # Who calls: a bearer token verified locally, or an API key checked by identity (caller.py).
 auth = CallerProvider()

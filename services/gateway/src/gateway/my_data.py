@@ -13,6 +13,7 @@ from nameko_grpc.errors import GrpcError
 from citizenoffice.documents.v1 import documents_pb2
 from citizenoffice.identity.v1 import identity_pb2
 from citizenoffice.notifications.v1 import notifications_pb2
+from citizenoffice.participation.v1 import participation_pb2
 from citizenoffice.tickets.v1 import tickets_pb2
 from cokit.auth import policy
 
@@ -22,6 +23,7 @@ EXPORTERS = {
     "tickets": tickets_pb2.ExportCitizenDataRequest,
     "documents": documents_pb2.ExportCitizenDataRequest,
     "notifications": notifications_pb2.ExportCitizenDataRequest,
+    "participation": participation_pb2.ExportCitizenDataRequest,
 }
 EXPORT_DEADLINE = 5.0
 
@@ -40,9 +42,10 @@ def _start(method, message, metadata=None):
         return failed
 
 
-def gather(caller: policy.Caller, metadata, *, identity, tickets, documents, notifications) -> dict:
+def gather(caller: policy.Caller, metadata, *, identity, tickets, documents, notifications, participation) -> dict:
     """The person's token goes on every call (`metadata`)."""
     exporters = {"tickets": tickets, "documents": documents, "notifications": notifications}
+    exporters["participation"] = participation
     reply = identity.ExportMyData(identity_pb2.Empty(), metadata=metadata)
     asked = {
         name: _start(exporters[name].ExportCitizenData, request_type(citizen_id=caller.subject), metadata)

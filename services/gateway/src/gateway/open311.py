@@ -75,7 +75,7 @@ STATUS_NOTES = {
 DEFAULT_DAYS = 90
 MAX_DAYS = 90
 MAX_REQUESTS = 1000
-LANGUAGES = ("fr", "ar", "en")
+LANGUAGES = ("fr", "ar", "en", "zgh")
 
 # Characters XML 1.0 cannot carry, even escaped; user text could hold them.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -170,14 +170,14 @@ def offered(entry) -> bool:
 
 def name_of(named, language: str, fallback: str = "") -> str:
     """A catalogue entry's or an office's name in the language asked, else in another one."""
-    names = {"fr": named.name.fr, "ar": named.name.ar, "en": named.name.en}
+    names = {"fr": named.name.fr, "ar": named.name.ar, "en": named.name.en, "zgh": named.name.zgh}
     return names.get(language) or named.name.fr or named.name.ar or named.name.en or fallback
 
 
 def language_of(accept_language: str) -> str:
-    """The first of fr, ar, en an Accept-Language header asks for; French otherwise."""
+    """The first of fr, ar, en, zgh an Accept-Language header asks for; French otherwise."""
     for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
+        tag = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
         if tag in LANGUAGES:
             return tag
     return "fr"

@@ -18,7 +18,10 @@ SCHEMAS = {
         "required": ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"],
         "properties": {
             "service_code": {"type": "string", "examples": ["lighting"]},
-            "service_name": {"type": "string", "description": "in the Accept-Language (fr, ar, en), French otherwise"},
+            "service_name": {
+                "type": "string",
+                "description": "in the Accept-Language (fr, ar, en, zgh), French otherwise",
+            },
             "description": {"type": "string"},
             "metadata": {"type": "boolean", "description": "true when the service definition has attributes"},
             "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},

@@ -22,7 +22,9 @@ from cokit import request_types
 
 from .translate import KIND_LABELS, STATUS_LABELS, iso, kind_key
 
-LANGUAGES = ("ar", "fr", "en")
+# The catalogue's four: Arabic (right to left), Amazigh in Tifinagh, French, English.
+LANGUAGES = comessages.LANGUAGES
+LANGUAGE_NAMES = {"ar": "العربية", "zgh": "ⵜⴰⵎⴰⵣⵉⵖⵜ", "fr": "Français", "en": "English"}
 # Times are stored in UTC and shown in the offices' local time (one zone per instance for now;
 # the office's own `timezone` once pages know their office).
 try:
@@ -80,6 +82,7 @@ def _render(request, template: str, status: int = 200, here: str | None = None, 
         dir="rtl" if lang in RTL else "ltr",
         t=TEXT[lang],
         languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
         switch=switch_links(request, here),
         **context,
     )
@@ -89,7 +92,7 @@ def _render(request, template: str, status: int = 200, here: str | None = None, 
 
 
 def office_name(office, lang: str) -> str:
-    names = {"ar": office.name.ar, "fr": office.name.fr, "en": office.name.en or office.name.fr}
+    names = {"ar": office.name.ar, "zgh": office.name.zgh, "fr": office.name.fr, "en": office.name.en or office.name.fr}
     return names.get(lang) or office.name.fr
 
 

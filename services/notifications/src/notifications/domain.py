@@ -1,9 +1,8 @@
 """What a citizen is told, in the citizen's language.
 
 The texts are the message catalogue's (comessages, keys `notice.*`), shared with the portal's
-pages so an e-mail names a kind or a status as the page does. A language the catalogue lacks
-reads Arabic: Amazigh (Tifinagh) speakers get the Arabic text until the instance's translators
-add Amazigh to the catalogue.
+pages so an e-mail names a kind or a status as the page does: Arabic, Amazigh (Tifinagh), French
+or English; a language the catalogue lacks reads Arabic.
 """
 
 from __future__ import annotations
@@ -22,6 +21,10 @@ from cokit.refusals import invalid_argument
 TEMPLATES: dict[str, str] = {
     "ticket.submitted": "notice.ticket_submitted",
     "ticket.status_changed": "notice.ticket_status_changed",
+    # Told only to the participants who asked for it (participation's subscribers).
+    "consultation.closed": "notice.consultation_closed",
+    "consultation.responded": "notice.consultation_responded",
+    "proposal.forwarded": "notice.proposal_forwarded",
 }
 DATE_FIELDS = ("submitted_on", "acknowledge_by", "answer_by")
 

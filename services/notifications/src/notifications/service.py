@@ -28,6 +28,8 @@ from citizenoffice.identity.v1 import identity_pb2
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1 import notifications_pb2 as pb
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from citizenoffice.participation.v1 import participation_pb2
+from citizenoffice.participation.v1.participation_pb2_grpc import ParticipationServiceStub
 from citizenoffice.registry.v1 import registry_pb2
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1 import tickets_pb2
@@ -77,6 +79,7 @@ class Settings(SmtpSettings, ServiceSettings):
     notifications_max_attempts: int = domain.MAX_ATTEMPTS  # sends tried before a delivery fails
     notifications_first_retry_seconds: float = domain.FIRST_BACKOFF_SECONDS  # then doubling, up to 10 min
     registry_grpc_target: str = platform.local_target("registry")  # the staff of an office, for the digest
+    participation_grpc_target: str = platform.local_target("participation")  # who asked to be told of a step
     notifications_digest_hour: int = 7  # local hour from which the day's digest is sent
     notifications_digest_interval: float = 600.0  # seconds between digest checks
 
@@ -108,6 +111,9 @@ def ticket_fields(event, payload: tickets_pb2.TicketSubmitted) -> dict:
     }
 
 
+PARTICIPATION_NOTICES = {"consultation.closed", "consultation.responded", "proposal.forwarded"}
+
+
 def _retry_policy() -> tuple[int, float]:
     c = nameko.config
     return (
@@ -125,6 +131,7 @@ class NotificationsService(kit_service(pb)):
     # The caller of the inbox and export calls: the access token on the call, verified here.
     auth = TokenVerifier()
     registry = ServiceClient("registry", RegistryServiceStub)
+    participation = ServiceClient("participation", ParticipationServiceStub)
 
     @consume(topic_for("tickets"), group=GROUP)
     def on_ticket_event(self, event):
@@ -144,47 +151,72 @@ class NotificationsService(kit_service(pb)):
             return  # anonymous requests have nobody to notify
         self._notify(event, payload.citizen_id, kind, language, fields)
 
+    @consume(topic_for("participation"), group=GROUP + "-participation", types=PARTICIPATION_NOTICES)
+    def on_participation_event(self, event):
+        """The participants who asked to be told (participation keeps who they are; its events
+        name nobody): results out, the office's response, a proposal filed as a request."""
+        payload = event.payload
+        if payload is None:
+            return
+        if isinstance(payload, participation_pb2.ConsultationEvent):
+            ask = participation_pb2.SubscribersRequest(consultation_id=payload.consultation_id)
+            fields = {"participants": payload.participants}
+        else:
+            ask = participation_pb2.SubscribersRequest(proposal_id=payload.proposal_id)
+            fields = {"tracking_code": payload.tracking_code, "supports": payload.supports}
+        subscribers = self.participation.ListSubscribers(ask).subscribers
+        with self.db.begin() as conn:
+            if not event.mark_processed(conn):
+                return
+            for s in subscribers:
+                self._queue(conn, event, s.citizen_id, event.type, s.language, fields)
+
     def _notify(self, event, citizen_id: str, kind: str, language: str, fields: dict) -> None:
+        with self.db.begin() as conn:
+            if event.mark_processed(conn):
+                self._queue(conn, event, citizen_id, kind, language, fields)
+
+    def _queue(self, conn, event, citizen_id: str, kind: str, language: str, fields: dict) -> None:
+        """The inbox item and one delivery per channel, in the open transaction."""
         message = domain.render(kind, language, fields)
         now = dt.datetime.now(dt.timezone.utc)
-        with self.db.begin() as conn:
-            if not event.mark_processed(conn) or store.is_erased(conn, citizen_id):
-                return
+        if store.is_erased(conn, citizen_id):
+            return
+        store.insert_ignoring_duplicate(
+            conn,
+            store.inbox_items,
+            {
+                "item_id": uuid7(),
+                "citizen_id": citizen_id,
+                "event_id": event.event_id,
+                "kind": kind,
+                "language": message.language,
+                "subject": message.subject,
+                "body": message.body,
+                "read": False,
+                "created_at": now,
+                "fields": json.dumps(fields),
+            },
+        )
+        for channel in self._channels():
             store.insert_ignoring_duplicate(
                 conn,
-                store.inbox_items,
+                store.deliveries,
                 {
-                    "item_id": uuid7(),
-                    "citizen_id": citizen_id,
+                    "delivery_id": uuid7(),
                     "event_id": event.event_id,
+                    "channel": channel,
+                    "citizen_id": citizen_id,
                     "kind": kind,
-                    "language": message.language,
-                    "subject": message.subject,
-                    "body": message.body,
-                    "read": False,
-                    "created_at": now,
+                    "language": language,
                     "fields": json.dumps(fields),
+                    "state": "pending",
+                    "attempts": 0,
+                    "last_error": "",
+                    "next_attempt_at": now,
+                    "created_at": now,
                 },
             )
-            for channel in self._channels():
-                store.insert_ignoring_duplicate(
-                    conn,
-                    store.deliveries,
-                    {
-                        "delivery_id": uuid7(),
-                        "event_id": event.event_id,
-                        "channel": channel,
-                        "citizen_id": citizen_id,
-                        "kind": kind,
-                        "language": language,
-                        "fields": json.dumps(fields),
-                        "state": "pending",
-                        "attempts": 0,
-                        "last_error": "",
-                        "next_attempt_at": now,
-                        "created_at": now,
-                    },
-                )
 
     def _channels(self) -> tuple[str, ...]:
         return domain.CHANNELS if self.sms is not None else (domain.EMAIL,)

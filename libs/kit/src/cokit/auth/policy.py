@@ -149,6 +149,13 @@ ACTIONS: dict[str, Action] = {
     "territory.manage": Action(frozenset({"national_admin"})),
     "registry.import": Action(frozenset({"national_admin"})),
     "figures.report": Action(frozenset({"national_admin", "partner_instance"})),
+    # participation: the office's staff, its commune's admins and national admins run an office's
+    # consultations and moderate its proposals; anyone takes part through the platform.
+    "consultation.manage": Action(frozenset({"staff", "office_manager", "commune_admin", "national_admin"})),
+    "proposal.moderate": Action(frozenset({"staff", "office_manager", "commune_admin", "national_admin"})),
+    "consultation.take_part": Action(frozenset(), public=True),
+    "participation.clock": Action(frozenset({"national_admin"})),
+    "participation.subscribers": Action(frozenset(), services=frozenset({"notifications"})),
 }
 
 # Who may hand out which role (always within the granter's own scope).

@@ -4,7 +4,18 @@ from .admin import AdminPages
 from .api import API
 from .citizen import CitizenPages
 from .open311 import Open311Room
+from .participation import ParticipationCitizenPages, ParticipationPages, ParticipationStaffPages
 from .public import PublicPages
 from .staff import StaffPages
 
-ROOMS = (*API, Open311Room, PublicPages, CitizenPages, StaffPages, AdminPages)
+ROOMS = (
+    *API,
+    Open311Room,
+    PublicPages,
+    CitizenPages,
+    StaffPages,
+    AdminPages,
+    ParticipationPages,
+    ParticipationCitizenPages,
+    ParticipationStaffPages,
+)

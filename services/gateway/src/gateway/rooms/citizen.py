@@ -81,6 +81,7 @@ class CitizenPages:
     tickets = dependencies.tickets
     documents = dependencies.documents
     notifications = dependencies.notifications
+    participation = dependencies.participation
 
     # --- sign-in and sign-out ----------------------------------------------------------------
 
@@ -264,6 +265,7 @@ class CitizenPages:
             tickets=self.tickets,
             documents=self.documents,
             notifications=self.notifications,
+            participation=self.participation,
         )
         response = Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json")
         response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'

@@ -187,8 +187,8 @@ class Open311Room:
                 "this service takes no anonymous requests: give the reporter's email or phone",
                 field="email",
             )
-        language = values.get("locale", "").strip().lower()[:2]
-        language = language if language in ("ar", "fr", "en") else "ar"
+        language = values.get("locale", "").strip().lower().replace("_", "-").split("-")[0]
+        language = language if language in ("ar", "fr", "en", "zgh") else "ar"
         citizen_id = self._open311_contact(values, language)
         location = None
         if latitude is not None or address:

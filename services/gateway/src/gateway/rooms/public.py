@@ -12,12 +12,14 @@ visitor's language (portal.py draws the pages). A new page for anyone goes here,
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 
 from nameko_grpc.errors import GrpcError
 
 import comessages
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
+from citizenoffice.participation.v1 import participation_pb2 as participation_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
@@ -26,7 +28,9 @@ from ..entrypoints import public_page
 from ..fallback import fallback
 from ..submissions import submit
 from ..translate import KIND_LABELS, STATUS_LABELS, kind_key
+from .participation import PART_TEXT
 
+log = logging.getLogger(__name__)
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
 PLACES_SHOWN = 20
@@ -51,6 +55,7 @@ class PublicPages:
     registry = dependencies.registry
     tickets = dependencies.tickets
     documents = dependencies.documents
+    participation = dependencies.participation
 
     # --- filing and tracking a request -------------------------------------------------------
 
@@ -174,7 +179,33 @@ class PublicPages:
                 {"title": d.title, "href": f"/api/v1/library/{d.document_id}/file", "date": d.document_date}
                 for d in documents
             ],
+            participation=self._participation_figures(found.office_id, lang),
+            pt=PART_TEXT[lang],
         )
+
+    def _participation_figures(self, office_id: str, lang: str) -> dict | None:
+        """Consultations, surveys and proposals counted for the office (participation folds the
+        averages of fewer than five answers); the page goes without them while it is away."""
+        try:
+            found = self.participation.GetOfficeFigures(participation_pb.OfficeFiguresRequest(office_id=office_id))
+        except GrpcError as error:
+            log.warning("participation figures left out", extra={"code": error.code.name})
+            return None
+        return {
+            "consultations": found.consultations,
+            "participants": found.consultation_participants,
+            "proposals": found.proposals,
+            "forwarded": found.proposals_forwarded,
+            "surveys": [
+                {
+                    "context": s.context,
+                    "answers": s.answers,
+                    "averages": {q: _number(v, lang) for q, v in s.averages.items()},
+                    "yes": _number(s.yes_share * 100, lang, 0) + "%" if s.yes_share >= 0 else None,
+                }
+                for s in found.surveys
+            ],
+        }
 
     def _public_map(self, office, located, lang: str) -> public_map.Drawing:
         """The office at the centre (where the registry has no place for it, the middle of the requests)."""

@@ -68,6 +68,7 @@ class AccountsApi:
     tickets = dependencies.tickets
     documents = dependencies.documents
     notifications = dependencies.notifications
+    participation = dependencies.participation
 
     def _scope(self, data) -> pb.Scope:
         """The scope a request names, as identity's message (an office is looked up in the registry)."""
@@ -236,6 +237,7 @@ class AccountsApi:
             tickets=self.tickets,
             documents=self.documents,
             notifications=self.notifications,
+            participation=self.participation,
         )
         return json_response(data)
 
