@@ -41,7 +41,8 @@ PY
 }
 
 secret citizenoffice-postgres Opaque '{"password": secrets.token_urlsafe(24)}'
-for svc in identity registry tickets documents notifications; do
+# One database user per service that owns a database (cokit.platform).
+for svc in $("$ROOT/.venv/bin/python" -c 'from cokit import platform; print(*(s.name for s in platform.SERVICES if s.database))'); do
   secret "citizenoffice-$svc-db" kubernetes.io/basic-auth "{\"username\": \"$svc\", \"password\": secrets.token_urlsafe(24)}"
 done
 secret citizenoffice-object-storage Opaque '{"accessKey": secrets.token_hex(10), "secretKey": secrets.token_urlsafe(30)}'

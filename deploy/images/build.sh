@@ -25,7 +25,8 @@ SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 # Raise to rebuild every base layer (a change to make_debian or make_flavour below).
 BASE_REVISION=1
-SERVICES=(identity registry tickets documents notifications gateway)
+# Every service of cokit.platform (the platform's facts).
+read -r -a SERVICES <<<"$("$ROOT/.venv/bin/python" -c 'from cokit import platform; print(*platform.NAMES)')"
 ROOTFS="$CLUSTER_CACHE/rootfs"
 LAYERS="$CLUSTER_CACHE/layers"
 IMAGES="$CLUSTER_CACHE/images"

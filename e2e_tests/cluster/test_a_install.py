@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 
+from cokit import platform as platform_facts
+
 from .conftest import NETWORK, RELEASE, pod_memory
 
 WORKLOADS = {
-    "deployment": ["identity", "registry", "tickets", "documents", "notifications", "gateway", "object-storage"],
+    "deployment": [*platform_facts.NAMES, "object-storage"],
     "statefulset": ["kafka", "postgres"],
 }
 

@@ -22,6 +22,7 @@ import json
 import threading
 import time
 
+from cokit import platform as platform_facts
 from e2e_tests.faults.load import Load, new_run, settle
 from e2e_tests.helpers import eventually
 
@@ -29,7 +30,7 @@ from .conftest import HERE, RELEASE
 
 RATE = 2.0  # submissions per second: well inside what the node serves while six pods restart at once
 RETRIES = 5
-SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "gateway")
+SERVICES = platform_facts.NAMES
 
 
 def under_load(platform, run: str, change, settle_seconds: float = 10.0) -> tuple[list, float]:
