@@ -14,9 +14,12 @@ from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsS
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
+from cokit.events.broadcast import Broadcast
+from cokit.events.envelope import topic_for
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
 
+from . import offices
 from .caller import CallerProvider
 from .limits import RateLimits
 
@@ -26,6 +29,9 @@ registry = ServiceClient("registry", RegistryServiceStub)
 tickets = ServiceClient("tickets", TicketsServiceStub)
 documents = ServiceClient("documents", DocumentsServiceStub)
 notifications = ServiceClient("notifications", NotificationsServiceStub)
+
+# Every replica reads the registry's events, to drop its copies of offices as soon as they change.
+registry_changes = Broadcast(topic_for("registry"), offices.on_registry_events, offices.on_registry_reset)
 
 # Who calls: a bearer token verified locally, or an API key checked by identity (caller.py).
 auth = CallerProvider()
