@@ -206,6 +206,28 @@ def opt_outs_of(conn: sa.Connection, citizen_id: str) -> set[tuple[str, str]]:
     return {(r.channel, r.kind) for r in rows}
 
 
+def opt_outs_by_citizen(conn: sa.Connection, citizen_ids) -> dict[str, set[tuple[str, str]]]:
+    """opt_outs_of for many recipients in one query (citizens without any are left out)."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    if citizen_ids:
+        rows = conn.execute(
+            sa.select(opt_outs.c.citizen_id, opt_outs.c.channel, opt_outs.c.kind).where(
+                opt_outs.c.citizen_id.in_(sorted(citizen_ids))
+            )
+        )
+        for r in rows:
+            found.setdefault(r.citizen_id, set()).add((r.channel, r.kind))
+    return found
+
+
+def quiet_hours_by_citizen(conn: sa.Connection, citizen_ids) -> dict:
+    """quiet_hours_of for many recipients in one query (citizens without any are left out)."""
+    if not citizen_ids:
+        return {}
+    rows = conn.execute(sa.select(quiet_hours).where(quiet_hours.c.citizen_id.in_(sorted(citizen_ids)))).mappings()
+    return {r["citizen_id"]: r for r in rows}
+
+
 def quiet_hours_of(conn: sa.Connection, citizen_id: str):
     return conn.execute(sa.select(quiet_hours).where(quiet_hours.c.citizen_id == citizen_id)).mappings().first()
 

@@ -74,6 +74,9 @@ class ReceivedEvent:
     partition: int
     offset: int
     group: str
+    # Set by mark_processed: the marker then commits with the handler's own transaction, and the
+    # consumer writes none of its own after the handler.
+    marked: bool = False
 
     @property
     def event_id(self) -> str:
@@ -87,9 +90,13 @@ class ReceivedEvent:
         """Mark this event handled in the handler's own transaction.
 
         Returns False when it already was: the handler can then skip its
-        state change, which makes state and marker commit together.
+        state change, which makes state and marker commit together. A handler
+        that marks its event lets that transaction commit when it returns
+        normally (it raises to roll back).
         """
-        return _processed.mark_processed(conn, self.event_id, self.group)
+        recorded = _processed.mark_processed(conn, self.event_id, self.group)
+        self.marked = True
+        return recorded
 
 
 def error_text(exc: BaseException) -> str:
@@ -554,10 +561,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
         attempt = 0
         while True:
             attempt += 1
+            event.marked = False  # a failed attempt's marker rolled back with its transaction
             exc = self._run_worker(event)
             if exc is None:
                 try:
-                    _processed.mark_processed_in(self._engine, env.event_id, self.group)
+                    if not event.marked:
+                        _processed.mark_processed_in(self._engine, env.event_id, self.group)
                     self.stats.handled += 1
                     return
                 except Exception as mark_exc:
