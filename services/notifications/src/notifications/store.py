@@ -233,7 +233,15 @@ def quiet_hours_of(conn: sa.Connection, citizen_id: str):
 
 
 def insert_ignoring_duplicate(conn: sa.Connection, table: sa.Table, row: dict) -> bool:
-    """Insert unless the unique key exists already; True when inserted."""
+    """Insert unless a unique key exists already; True when inserted. One statement (ON CONFLICT
+    DO NOTHING) on PostgreSQL and SQLite, a savepoint elsewhere."""
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1
     try:
         with conn.begin_nested():
             conn.execute(table.insert().values(**row))
