@@ -13,7 +13,12 @@ both at each concurrency (figures suffixed _c1, _c4, ...).
 
     name: value unit (ratio R against BASELINE)
 
-Then, unless --no-breakdown, where a submission's time went during the platform's run, as
+and each submission's answer time (POST to its answer) as p50 and p99. Then, unless
+--no-breakdown, a table of each hop's p50 and p99: the services' entrypoints (gateway, identity,
+registry, tickets; from their latency histograms, interpolated within a bucket), the outbox to
+Kafka, Kafka to notifications' inbox and the inbox to the e-mail accepted by the SMTP server
+(from notifications' tables, once every e-mail of the run is out); and where a submission's
+time went during the platform's run, as
 lines starting with '#': each hop's mean server-side latency (the services' own
 citizenoffice_entrypoint_latency_seconds histograms, scraped from /metrics before and after),
 each service's CPU per submission (process_cpu_seconds_total), how busy the machine was
