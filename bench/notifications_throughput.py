@@ -35,8 +35,7 @@ import time
 import uuid
 
 import grpc
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
+from kafka import KafkaProducer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
@@ -44,6 +43,7 @@ import stack as stack_module  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from e2e_tests.service_callers import through_platform  # noqa: E402
+from groups import skip_history  # noqa: E402
 
 from citizenoffice.identity.v1 import identity_pb2  # noqa: E402
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub  # noqa: E402
@@ -67,17 +67,6 @@ def wait_port(port: int) -> None:
 
 def mail_count(folder: pathlib.Path) -> int:
     return sum(1 for _ in folder.glob("[!.]*.eml"))
-
-
-def skip_history(bootstrap: str) -> None:
-    """Start the bench's group at the end of the topic, not at its whole history."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=PREFIX + "notifications", enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in ends.items()})
-    finally:
-        consumer.close()
 
 
 def wait_for(folder: pathlib.Path, count: int, timeout: float) -> float:
@@ -223,7 +212,7 @@ def main() -> None:
         base_seconds = baseline(smtp_port + 1, args.count)
         session_seconds = baseline_one_session(smtp_port + 1, args.count)
 
-        skip_history(infra["KAFKA_BOOTSTRAP_SERVERS"])
+        skip_history(infra["KAFKA_BOOTSTRAP_SERVERS"], PREFIX)
         for name in ("identity", "notifications"):
             stack.migrate(name)
             stack.start(name)

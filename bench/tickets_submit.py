@@ -51,6 +51,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 from stack import INFRA_ENV, Stack, read_env_file  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from groups import skip_history  # noqa: E402
+
 from citizenoffice.events.v1 import envelope_pb2  # noqa: E402
 
 TOPIC = "tickets.events.v1"
@@ -391,6 +394,7 @@ def main() -> int:
         },
     )
     stack.down()
+    skip_history(infra["KAFKA_BOOTSTRAP_SERVERS"], f"bench-{OFFSET}.")
     stack.up()
     results = []
     try:
