@@ -1,7 +1,7 @@
 """Ticket submissions per second through the gateway, identity, tickets and Kafka, against
 raw database inserts plus raw Kafka produces of the same records.
 
-    .venv/bin/python bench/tickets_submit.py [--count 300] [--clients 16] [--no-breakdown]
+    .venv/bin/python bench/tickets_submit.py [--count 300] [--clients 16] [--no-breakdown] [--profile DIR]
 
 Starts its own set of the six services on PostgreSQL (ports +900, .local/bench-900), posts
 `count` complaints to POST /api/v1/tickets from `clients` threads, each sending its next
@@ -35,7 +35,9 @@ import datetime as dt
 import json
 import os
 import pathlib
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -331,6 +333,25 @@ def through_platform(stack: Stack, bootstrap: str, bodies: list[dict], clients: 
     )
 
 
+def profile(stack: Stack, folder: str, clients: int) -> list:
+    """py-spy recording every service's process (sampled, nothing changed in the services)."""
+    out = pathlib.Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    spy = ROOT / ".venv" / "bin" / "py-spy"
+    spies = [
+        subprocess.Popen(
+            [str(spy), "record", "--pid", str(stack.pid_of(name)), "--rate", "100", "--format", "raw"]
+            + ["--nonblocking", "-o", str(out / f"{name}-c{clients}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name in stack.services
+        if stack.pid_of(name)
+    ]
+    time.sleep(1.0)  # attached before the first request
+    return spies
+
+
 def raw(database_url: str, bootstrap: str, bodies: list[dict], clients: int) -> float:
     engine = sa.create_engine(database_url, pool_size=clients, max_overflow=0)
     table = f"bench_raw_submissions_{OFFSET}"
@@ -370,6 +391,12 @@ def main() -> int:
         "--clients", default="16", help="concurrent clients, or a comma-separated list of them (e.g. 1,4,16)"
     )
     parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each service with py-spy during the measured run (DIR/<service>-c<clients>.txt, "
+        "collapsed stacks: flamegraph.pl or speedscope read them)",
+    )
+    parser.add_argument(
         "--no-breakdown", dest="breakdown", action="store_false", help="print the figures only, not where the time went"
     )
     args = parser.parse_args()
@@ -402,7 +429,14 @@ def main() -> int:
         through_platform(stack, bootstrap, records(20), max(levels))  # warm-up
         for clients in levels:
             baseline = raw(infra["DATABASE_URL_TICKETS"], bootstrap, records(args.count), clients)
-            run = through_platform(stack, bootstrap, records(args.count), clients)
+            spies = profile(stack, args.profile, clients) if args.profile else []
+            try:
+                run = through_platform(stack, bootstrap, records(args.count), clients)
+            finally:
+                for spy in spies:
+                    spy.send_signal(signal.SIGINT)
+                for spy in spies:
+                    spy.wait(timeout=60)
             if args.breakdown:
                 run.to_inbox, run.to_mail = notification_hops(infra["DATABASE_URL_NOTIFICATIONS"], run.events)
             results.append((clients, baseline, run))
