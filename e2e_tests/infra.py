@@ -214,12 +214,18 @@ class PrivateBackend(LocalBackend):
         self.env_file = state_dir / "env"
         self.script_env = {"INFRA_STATE_DIR": str(state_dir), "INFRA_PORT_OFFSET": str(port_offset)}
 
-    def up(self) -> Endpoints:
+    def up(self, *servers: str) -> Endpoints:
+        """Every server, or only those named (a test of one server needs no broker)."""
         # Left running by an interrupted session, the servers would hold the ports and the
         # old data; counts are only meaningful on a blank set.
         self._run("down", timeout=180)
         shutil.rmtree(self.state_dir, ignore_errors=True)
-        return super().up()
+        if not servers:
+            return super().up()
+        for server in servers:
+            self.start(server)
+        self.endpoints = self._read_env()
+        return self.endpoints
 
     def close(self) -> None:
         self._run("down", timeout=180)

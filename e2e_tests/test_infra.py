@@ -5,6 +5,7 @@ PostgreSQL through SQLAlchemy and pg8000, and SMTP with smtplib."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import io
 import smtplib
 import time
@@ -18,7 +19,10 @@ import sqlalchemy as sa
 from kafka import KafkaConsumer, KafkaProducer
 from minio import Minio
 
-from e2e_tests.infra import SERVICES
+from e2e_tests.infra import SERVICES, PrivateBackend
+from e2e_tests.session import ROOT
+
+OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 
 
 def _unique(prefix: str) -> str:
@@ -188,14 +192,19 @@ def test_smtp_delivers_to_the_mail_dir(infra, infra_backend):
         assert any(subject in p.read_text(errors="replace") for p in infra.mail_dir.glob("*.eml"))
 
 
-def test_smtp_refuses_while_stopped_and_accepts_after_restart(infra, infra_backend):
+def test_smtp_refuses_while_stopped_and_accepts_after_restart(infra_backend):
     if not infra_backend.can_restart:
         pytest.skip(f"{infra_backend.name} backend cannot restart one server in place")
+    # An SMTP server of its own: stopping the shared one would hold back other sessions' mail.
+    own = PrivateBackend(ROOT / ".local" / f"e2e-{OFFSET}-smtp", OFFSET + 41)
+    endpoints = own.up("smtp")
+    try:
+        with own.stopped("smtp"):
+            with pytest.raises(ConnectionRefusedError):
+                smtplib.SMTP(endpoints.smtp_host, endpoints.smtp_port, timeout=5)
 
-    with infra_backend.stopped("smtp"):
-        with pytest.raises(ConnectionRefusedError):
-            smtplib.SMTP(infra.smtp_host, infra.smtp_port, timeout=5)
-
-    subject = _unique("infra-after-restart")
-    _send(infra, subject)
-    assert _wait_for_mail(infra_backend, subject)["Subject"] == subject
+        subject = _unique("infra-after-restart")
+        _send(endpoints, subject)
+        assert _wait_for_mail(own, subject)["Subject"] == subject
+    finally:
+        own.close()

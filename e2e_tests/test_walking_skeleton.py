@@ -232,17 +232,6 @@ def test_oversized_request_is_refused_before_reaching_the_services(platform):
     assert response.json()["reason"] == "REQUEST_TOO_LARGE"
 
 
-def test_submitting_while_the_broker_is_down_succeeds_and_events_follow(platform, infra_backend):
-    addresses = [f"broker.down.{uuid.uuid4().hex[:8]}@example.ma" for _ in range(3)]
-    with infra_backend.stopped("kafka"):
-        for address in addresses:
-            response = submit(platform, address)
-            assert response.status_code == 201, response.text
-    for address in addresses:
-        mails = eventually(lambda: mails_to(infra_backend, address), timeout=120, what=f"an e-mail to {address}")
-        assert len(mails) == 1
-
-
 def test_killed_notifications_delivers_every_notification_exactly_once(platform, infra_backend):
     run = uuid.uuid4().hex[:8]
     addresses = [f"kill.{run}.{i}@example.ma" for i in range(12)]

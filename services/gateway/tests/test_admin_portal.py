@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.test import EnvironBuilder
 
+from cokit import request_types
 from cokit.auth import policy
 from gateway import portal
 from gateway.rooms import admin as admin_pages
@@ -30,7 +31,7 @@ PAGES = {
     },
     "admin_catalogue.html": {
         "office": OFFICE,
-        "request_types": admin_pages.REQUEST_TYPES,
+        "request_types": request_types.names(),
         "units": admin_pages.UNITS,
         "name_languages": admin_pages.NAME_LANGUAGES,
         "editing": None,

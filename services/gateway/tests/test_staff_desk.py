@@ -7,6 +7,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from cokit import request_types
 from gateway import portal, sessions
 from gateway.rooms import staff as staff_pages
 
@@ -186,7 +187,7 @@ def test_the_ticket_page_names_the_assignee(lang):
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_the_walk_in_form_offers_the_offices_own_catalogue(lang):
     groups = {g["kind"]: g["options"] for g in staff_pages.walk_in_subjects(CATALOGUE, lang)}
-    assert list(groups) == list(staff_pages.WALK_IN_KINDS)
+    assert list(groups) == list(request_types.names())  # every type is registered at the desk
     names = {"ar": "الأسواق الجماعية", "fr": "Marchés communaux", "en": "Communal markets"}
     assert list(groups["complaint"]) == ["complaint:lighting", "complaint:markets"]  # active entries only
     assert groups["complaint"]["complaint:markets"] == names[lang]

@@ -32,6 +32,7 @@ HEAD_OF_BODY = frozenset({"office_manager", "commune_admin"})
 COUNCIL_BUREAU = frozenset({"commune_admin"})
 ANSWERERS = STAFF | {"commune_admin"}
 
+NAME_MAX = 24  # tickets' `kind` column; the registry's `request_type` holds 40
 PUBLICITY = ("private", "choice", "public")  # never shown, as the requester chooses, always shown
 MERGED = "merged"  # a duplicate folded into another request, whatever its type
 
@@ -65,6 +66,9 @@ class Machine:
     transitions: tuple[Transition, ...]
     waiting_for_acknowledgement: frozenset[str] = frozenset()  # the acknowledgement deadline is watched
     open_statuses: frozenset[str] = frozenset()  # the body owes an answer: the answer deadline is watched
+    # The office gave its decision or the request is over (GeoReport's "closed"); every other
+    # status is open, a request waiting on its requester included.
+    closed_statuses: frozenset[str] = frozenset()
 
     def transition(self, action: str) -> Transition:
         for t in self.transitions:
@@ -79,6 +83,10 @@ class Machine:
 
     def actions(self) -> list[str]:
         return [t.action for t in self.transitions]
+
+    def outcomes(self, action: str) -> tuple[str, ...]:
+        """The values `outcome` takes on this action; none for an action this release does not know."""
+        return next((t.outcomes for t in self.transitions if t.action == action), ())
 
     def statuses(self) -> set[str]:
         found = {self.initial}
@@ -169,6 +177,7 @@ COMPLAINT = RequestType(
         ),
         waiting_for_acknowledgement=frozenset({"submitted"}),
         open_statuses=frozenset({"acknowledged", "in_progress", "reopened"}),
+        closed_statuses=frozenset({"answered", "closed"}),
     ),
     anonymous_allowed=True,
     publicity="choice",
@@ -192,6 +201,7 @@ OBSERVATION = RequestType(
         ),
         waiting_for_acknowledgement=frozenset({"submitted"}),
         open_statuses=frozenset({"acknowledged"}),
+        closed_statuses=frozenset({"answered", "closed"}),
     ),
     anonymous_allowed=True,
     publicity="choice",
@@ -217,6 +227,7 @@ SUGGESTION = RequestType(
         ),
         waiting_for_acknowledgement=frozenset({"submitted"}),
         open_statuses=frozenset({"acknowledged", "under_study"}),
+        closed_statuses=frozenset({"accepted", "declined", "closed"}),
     ),
     anonymous_allowed=True,
     publicity="choice",
@@ -290,6 +301,7 @@ INFORMATION_REQUEST = RequestType(
             step("close", (*_DECIDED, "appeal_answered"), "closed", INFORMATION_OFFICERS | {SYSTEM}, closes=True),
         ),
         open_statuses=frozenset({"received", "extended", "appealed"}),
+        closed_statuses=frozenset({*_DECIDED, "appeal_answered", "closed"}),
     ),
     anonymous_allowed=False,
     publicity="private",
@@ -324,6 +336,7 @@ ADMINISTRATIVE_REQUEST = RequestType(
         ),
         waiting_for_acknowledgement=frozenset({"submitted"}),
         open_statuses=frozenset({"in_progress"}),
+        closed_statuses=frozenset({"completed", "rejected", "closed"}),
     ),
     anonymous_allowed=False,
     publicity="private",
@@ -372,6 +385,7 @@ PETITION = RequestType(
             ),
         ),
         open_statuses=frozenset({"filed", "collecting_signatures", "admissibility_check"}),
+        closed_statuses=frozenset({"accepted", "rejected"}),
     ),
     anonymous_allowed=False,
     publicity="public",
@@ -428,6 +442,12 @@ def statuses() -> list[str]:
     for t in REGISTRY.values():
         found |= t.machine.statuses()
     return sorted(found)
+
+
+def closed_statuses() -> set[str]:
+    """The statuses in which some type's request is decided or over (a status means the same in
+    every machine that has it)."""
+    return {s for t in REGISTRY.values() for s in t.machine.closed_statuses}
 
 
 def transition_fields() -> tuple[str, ...]:

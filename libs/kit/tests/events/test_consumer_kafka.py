@@ -100,7 +100,7 @@ def test_commit_is_not_made_when_the_handler_never_succeeded(container_factory, 
     handled = []
     container2 = container_factory(make_service(topic, group, lambda s, e: handled.append(e.offset)), service_config)
     container2.start()
-    assert wait_for(lambda: handled == [0], timeout=30)
+    assert wait_for(lambda: handled == [0], timeout=90)  # after the dead member leaves the group
 
 
 def test_duplicate_event_id_is_handled_once(container_factory, service_config, unique, kafka):

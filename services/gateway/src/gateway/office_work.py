@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from citizenoffice.registry.v1 import registry_pb2
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
+from cokit import request_types
 from cokit.auth import policy
 from cokit.errors import invalid_argument
 
@@ -18,26 +19,17 @@ OFFICE_WORKERS = ("staff", "office_manager", "information_officer", "deputy_info
 policy.register_action("ticket.walk_in", OFFICE_WORKERS)
 policy.register_action("ticket.transition", OFFICE_WORKERS)
 
-WALK_IN_KINDS = {
-    "complaint": pb.COMPLAINT,
-    "observation": pb.OBSERVATION,
-    "suggestion": pb.SUGGESTION,
-    "information_request": pb.INFORMATION_REQUEST,
-    "administrative_request": pb.ADMINISTRATIVE_REQUEST,
-    "petition": pb.PETITION,
-}
 REQUESTER_FIELDS = ("name", "address", "id_kind", "id_number", "contact", "preferred_format")
-TRANSITION_FIELDS = (
-    "reason",
-    "answer",
-    "outcome",
-    "exception_code",
-    "remedies",
-    "redaction",
-    "message",
-    "committee",
-    "session_date",
-)
+
+
+def walk_in_kinds() -> tuple[str, ...]:
+    """The request types registered at the desk, in the definitions' order."""
+    return request_types.where(walk_in=True)
+
+
+def transition_fields() -> tuple[str, ...]:
+    """What a staff member may send with a transition: the fields any type's steps ask for."""
+    return request_types.transition_fields()
 
 
 def register_walk_in(caller: policy.Caller, data: dict, metadata, *, registry, tickets) -> pb.Receipt:
@@ -45,13 +37,13 @@ def register_walk_in(caller: policy.Caller, data: dict, metadata, *, registry, t
     office = registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=str(data.get("office", ""))))
     policy.require(caller, "ticket.walk_in", scope_of(registry, {"office": office.office_id}))
     requester = data.get("requester") or {}
-    kind = WALK_IN_KINDS.get(str(data.get("kind", "complaint")))
-    if kind is None:
-        raise invalid_argument("KIND_UNKNOWN", f"kind is one of {', '.join(WALK_IN_KINDS)}", field="kind")
+    kind = str(data.get("kind", "complaint"))
+    if kind not in walk_in_kinds():
+        raise invalid_argument("KIND_UNKNOWN", f"kind is one of {', '.join(walk_in_kinds())}", field="kind")
     return tickets.Submit(
         pb.SubmitRequest(
             office_id=office.office_id,
-            kind=kind,
+            kind=request_types.wire(kind),
             category=str(data.get("category", "")),
             description=str(data.get("description", "")),
             channel=pb.WALK_IN,

@@ -17,8 +17,9 @@ import jinja2
 from werkzeug.wrappers import Response
 
 import comessages
+from cokit import request_types
 
-from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS, iso
+from .translate import KIND_LABELS, STATUS_LABELS, iso, kind_key
 
 LANGUAGES = ("ar", "fr", "en")
 # Times are stored in UTC and shown in the offices' local time (one zone per instance for now;
@@ -33,12 +34,7 @@ RTL = {"ar"}
 TEXT = {lang: comessages.table("portal", lang) for lang in LANGUAGES}
 
 for _lang, _text in TEXT.items():
-    # The web form's three kinds by their own key, as home.html names them.
-    _text.update(
-        kinds=KIND_LABELS[_lang],
-        statuses=STATUS_LABELS[_lang],
-        **{k: KIND_LABELS[_lang][k] for k in ("complaint", "observation", "suggestion")},
-    )
+    _text.update(kinds=KIND_LABELS[_lang], statuses=STATUS_LABELS[_lang])
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
@@ -104,7 +100,14 @@ def home(request, offices, error=None, status: int = 200) -> Response:
     lang = language(request)
     choices = [(o.slug, office_name(o, lang), o.name.zgh) for o in offices]
     return _render(
-        request, "home.html", status, offices=choices, error=error, form=request.form, visibility=VISIBILITY[lang]
+        request,
+        "home.html",
+        status,
+        offices=choices,
+        kinds=request_types.where(public_form=True),
+        error=error,
+        form=request.form,
+        visibility=VISIBILITY[lang],
     )
 
 
@@ -139,7 +142,7 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
         details = {
             "code": ticket.tracking_code,
             "status": ticket.status,
-            "kind": KIND_KEYS.get(ticket.kind, "complaint"),
+            "kind": kind_key(ticket.kind),
             "submitted_at": when(ticket.submitted_at, with_time=True),
             "updated_at": when(ticket.updated_at, with_time=True),
             "acknowledge_by": when(ticket.acknowledge_by),

@@ -20,6 +20,7 @@ from nameko_grpc.errors import GrpcError
 import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from cokit import request_types
 from cokit.auth import policy
 from cokit.errors import error_info
 
@@ -33,7 +34,6 @@ OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = ("planned", "being_implemented", "operational", "suspended")
-REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 UNITS = ("working_days", "days", "months")
 # Roles people hold at an office or its commune (instance-wide and machine roles are given elsewhere).
 PEOPLE_ROLES = ("staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin")
@@ -251,7 +251,7 @@ class AdminPages:
             editing=editing,
             error=error,
             done=request.args.get("done", ""),
-            request_types=REQUEST_TYPES,
+            request_types=request_types.names(),
             units=UNITS,
             name_languages=NAME_LANGUAGES,
             **self._office_context(request, office),

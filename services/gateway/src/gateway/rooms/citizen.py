@@ -28,7 +28,7 @@ from cokit.errors import error_info
 from .. import dependencies, my_data, portal, sessions
 from ..entrypoints import citizen_page
 from ..sessions import CITIZEN_COOKIES, check_csrf, clear_session_cookies, redirect
-from ..translate import KIND_KEYS
+from ..translate import kind_key
 
 MESSAGE_MAX = 5000
 PAGE_SIZE = 20
@@ -61,7 +61,7 @@ def _summary(status) -> dict:
     return {
         "id": status.ticket_id,
         "code": status.tracking_code,
-        "kind": KIND_KEYS.get(status.kind, "complaint"),
+        "kind": kind_key(status.kind),
         "category": status.category,
         "status": status.status,
         "rating": status.rating,

@@ -200,7 +200,7 @@ class Open311Room:
         receipt = self.tickets.Submit(
             tickets_pb.SubmitRequest(
                 office_id=office.office_id,
-                kind=open311.REQUEST_TYPES[entry.request_type],
+                kind=open311.offered_kinds()[entry.request_type],
                 category=entry.category,
                 description=values.get("description", ""),
                 citizen_id=citizen_id,
@@ -231,7 +231,7 @@ class Open311Room:
         offices = self._open311_offices(args)
         catalogues = {o.office_id: self._open311_catalogue(o) for o in offices}
         ids = _comma_list(args, "service_request_id")
-        kinds = list(open311.REQUEST_TYPES.values())
+        kinds = list(open311.offered_kinds().values())
         pairs = None
         if ids:
             if len(ids) > open311.MAX_REQUESTS:
@@ -251,7 +251,7 @@ class Open311Room:
                         field="service_code",
                     )
                 pairs = {(entries[c].request_type, entries[c].category) for c in codes}
-                kinds = sorted({open311.REQUEST_TYPES[kind] for kind, _ in pairs})
+                kinds = sorted({open311.offered_kinds()[kind] for kind, _ in pairs})
             start, end = open311.period(
                 args.get("start_date", ""), args.get("end_date", ""), dt.datetime.now(dt.timezone.utc)
             )
@@ -267,7 +267,7 @@ class Open311Room:
         items = [
             i
             for i in self.tickets.ListPublicRequests(query).requests
-            if i.office_id in catalogues and (pairs is None or (open311.KIND_NAMES.get(i.kind), i.category) in pairs)
+            if i.office_id in catalogues and (pairs is None or (open311.offered_kind(i.kind), i.category) in pairs)
         ]
         return self._open311_request_list(request, fmt, items, {o.office_id: o for o in offices}, catalogues)
 
@@ -276,7 +276,7 @@ class Open311Room:
         offices = self._open311_offices(request.args, required=False)
         reply = self.tickets.ListPublicRequests(
             tickets_pb.PublicRequestsQuery(
-                ticket_ids=[service_request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1
+                ticket_ids=[service_request_id], kinds=list(open311.offered_kinds().values()), limit=1
             )
         )
         items = [i for i in reply.requests if not offices or i.office_id in {o.office_id for o in offices}]
@@ -296,7 +296,7 @@ class Open311Room:
             if error.code in (StatusCode.NOT_FOUND, StatusCode.INVALID_ARGUMENT):
                 raise not_found("TOKEN_NOT_FOUND", f"no service request has the token {token!r}") from None
             raise
-        if status.kind not in open311.KIND_NAMES:
+        if not open311.offered_kind(status.kind):
             raise not_found("TOKEN_NOT_FOUND", f"no service request has the token {token!r}")
         return open311.document(fmt, "service_requests", [{"service_request_id": status.ticket_id, "token": token}])
 

@@ -25,7 +25,7 @@ from .. import dependencies, portal, public_map
 from ..entrypoints import public_page
 from ..fallback import fallback
 from ..submissions import submit
-from ..translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS
+from ..translate import KIND_LABELS, STATUS_LABELS, kind_key
 
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
@@ -140,7 +140,7 @@ class PublicPages:
         ][:PLACES_SHOWN]
         places = [
             {
-                "kind": KIND_KEYS.get(r.kind, "complaint"),
+                "kind": kind_key(r.kind),
                 "category": r.category,
                 "status": r.status,
                 "date": portal.when(r.submitted_at),
@@ -193,7 +193,7 @@ class PublicPages:
                 (
                     r.location.latitude,
                     r.location.longitude,
-                    f"{kinds.get(KIND_KEYS.get(r.kind, 'complaint'), '')} · {categories.get(r.category, r.category)}",
+                    f"{kinds.get(kind_key(r.kind), '')} · {categories.get(r.category, r.category)}",
                 )
                 for r in located
             ],

@@ -22,19 +22,19 @@ import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
+from cokit import request_types
 from cokit.auth import policy
 from cokit.errors import error_info, invalid_argument, status_code
 from cokit.refusals import Refusal
 
 from .. import dependencies, portal, sessions
 from ..entrypoints import staff_page
-from ..office_work import REQUESTER_FIELDS, TRANSITION_FIELDS, WALK_IN_KINDS, register_walk_in
+from ..office_work import REQUESTER_FIELDS, register_walk_in, transition_fields, walk_in_kinds
 from ..scopes import office_scope, scope_message, scope_of
 from ..sessions import STAFF_TEXT, Session, check_csrf, redirect, render
-from ..translate import KIND_KEYS
+from ..translate import kind_key
 
 LONG_FIELDS = ("answer", "reason", "message", "remedies", "redaction")
-OUTCOMES = {"answer": ("positive", "negative"), "answer_appeal": ("upheld", "dismissed")}
 
 ACTIVITY_KINDS = (
     "strategic_workshop",
@@ -67,7 +67,7 @@ def walk_in_subjects(entries, lang: str) -> list[dict]:
     catalogue lacks is offered once, as "other"."""
     other = portal.TEXT[lang]["categories"]["other"]
     groups = []
-    for kind in WALK_IN_KINDS:
+    for kind in walk_in_kinds():
         options = {
             f"{kind}:{e.category}": portal.office_name(e, lang) or e.code
             for e in entries
@@ -96,10 +96,6 @@ def _count(form, name: str) -> int:
     if not raw.isdigit() or len(raw) > 6:
         raise invalid_argument("BAD_PARTICIPANTS", f"{name} is a whole number", field=name)
     return int(raw)
-
-
-def _kind(value: int) -> str:
-    return KIND_KEYS.get(value, "complaint")
 
 
 def roles_here(caller: policy.Caller, scope: policy.Scope) -> set[str]:
@@ -149,7 +145,7 @@ class StaffPages:
         mine = request.args.get("mine") == "1"
         items, next_link = [], ""
         if office_ids:
-            kinds = [pb.TicketKind.Value(kind.upper())] if kind in STAFF_TEXT["en"]["kinds"] else []
+            kinds = [request_types.wire(kind)] if request_types.known(kind) else []
             reply = self.tickets.Search(
                 pb.SearchRequest(
                     office_ids=office_ids,
@@ -167,7 +163,7 @@ class StaffPages:
                 {
                     "id": i.ticket_id,
                     "code": i.tracking_code,
-                    "kind": _kind(i.kind),
+                    "kind": kind_key(i.kind),
                     "category": i.category,
                     "status": i.status,
                     "office": names.get(i.office_id, ""),
@@ -227,8 +223,9 @@ class StaffPages:
         ]
         events.sort(key=lambda e: (e["at"].seconds, e["at"].nanos))
         mine = roles_here(session.caller, scope)
+        machine = request_types.get(kind_key(ticket.kind)).machine
         actions = [
-            {"action": a.action, "required": list(a.required), "outcomes": OUTCOMES.get(a.action, ())}
+            {"action": a.action, "required": list(a.required), "outcomes": machine.outcomes(a.action)}
             for a in ticket.action_details
             if mine & set(a.roles)
         ]
@@ -243,7 +240,7 @@ class StaffPages:
             ticket={
                 "id": ticket.ticket_id,
                 "code": ticket.tracking_code,
-                "kind": _kind(ticket.kind),
+                "kind": kind_key(ticket.kind),
                 "category": ticket.category,
                 "status": ticket.status,
                 "priority": ticket.priority,
@@ -293,7 +290,7 @@ class StaffPages:
         ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id), metadata=session.metadata)
         policy.require(session.caller, "ticket.transition", scope_of(self.registry, {"office": ticket.office_id}))
         action = request.form.get("action", "")
-        fields = {k: request.form.get(k, "").strip() for k in TRANSITION_FIELDS}
+        fields = {k: request.form.get(k, "").strip() for k in transition_fields()}
         try:
             # tickets reads the staff member from the token and picks the workflow role itself.
             self.tickets.Transition(

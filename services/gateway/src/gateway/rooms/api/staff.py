@@ -14,7 +14,7 @@ from cokit.auth import policy
 from ... import dependencies
 from ...caller import forward
 from ...entrypoints import api
-from ...office_work import TRANSITION_FIELDS, register_walk_in
+from ...office_work import register_walk_in, transition_fields
 from ...scopes import scope_of
 from ...translate import receipt_json, status_json
 from .common import json_object, json_response, signed_in
@@ -62,7 +62,7 @@ class StaffApi:
         data = json_object(request)
         ticket = self.tickets.Get(pb.GetTicketRequest(ticket_id=ticket_id))
         policy.require(caller, "ticket.transition", scope_of(self.registry, {"office": ticket.office_id}))
-        fields = {k: str(data.get(k, "")) for k in TRANSITION_FIELDS}
+        fields = {k: str(data.get(k, "")) for k in transition_fields()}
         # tickets maps the caller's roles at this office to the workflow's actors itself.
         status = self.tickets.Transition(
             pb.TransitionRequest(ticket_id=ticket_id, action=str(data.get("action", "")), **fields),
