@@ -91,6 +91,37 @@ def public_of(infra, ticket_id: str) -> bool:
         return bool(conn.execute(sa.text("select public from tickets where ticket_id = :t"), {"t": ticket_id}).scalar())
 
 
+def working_days_entry(office, code: str, count: int, unit: str = "working_days"):
+    """A complaint category of `office` answered within `count` `unit`."""
+    return registry_pb2.SetCatalogueEntryRequest(
+        office_id=office.office_id,
+        entry=registry_pb2.CatalogueEntry(
+            code=code,
+            request_type="complaint",
+            category=code,
+            active=True,
+            name=registry_pb2.LocalizedName(fr="Lampadaires"),
+            deadline_count=count,
+            deadline_unit=unit,
+        ),
+    )
+
+
+def mobile_complaint(tickets, office, code: str):
+    """A complaint of category `code` filed from the mobile channel; its receipt."""
+    return tickets.Submit(
+        pb.SubmitRequest(
+            office_id=office.office_id,
+            kind=pb.COMPLAINT,
+            category=code,
+            description=TEXT,
+            channel=pb.MOBILE,
+            language="fr",
+        ),
+        timeout=30,
+    )
+
+
 def test_a_new_office_gets_the_default_rules_per_category(registry, office):
     entries = {
         e.code: (e.publicity, e.anonymous_allowed)
@@ -253,18 +284,7 @@ def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open
     code = f"lamps-{RUN}"
 
     def lamps(count: int, unit: str):
-        return registry_pb2.SetCatalogueEntryRequest(
-            office_id=office.office_id,
-            entry=registry_pb2.CatalogueEntry(
-                code=code,
-                request_type="complaint",
-                category=code,
-                active=True,
-                name=registry_pb2.LocalizedName(fr="Lampadaires"),
-                deadline_count=count,
-                deadline_unit=unit,
-            ),
-        )
+        return working_days_entry(office, code, count, unit)
 
     # Beyond the decree's two months: refused, with the reason.
     with pytest.raises(grpc.RpcError) as err:
@@ -272,17 +292,7 @@ def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open
     assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.INVALID_ARGUMENT, "DEADLINE_BEYOND_LEGAL")
     registry.SetCatalogueEntry(lamps(5, "working_days"), timeout=30)
     time.sleep(1.1)  # tickets asks the registry again for a category it has not seen, once a second at most
-    receipt = tickets.Submit(
-        pb.SubmitRequest(
-            office_id=office.office_id,
-            kind=pb.COMPLAINT,
-            category=code,
-            description=TEXT,
-            channel=pb.MOBILE,
-            language="fr",
-        ),
-        timeout=30,
-    )
+    receipt = mobile_complaint(tickets, office, code)
     zone = ZoneInfo("Africa/Casablanca")
     received = receipt.submitted_at.ToDatetime().replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
     last_day = dt.date.fromisoformat(
@@ -313,36 +323,11 @@ def test_a_holiday_added_or_removed_reaches_the_next_receipt(registry, tickets, 
     every replica, drops it: the next receipt counts the new holiday, and no longer counts it
     once it is removed."""
     code = f"holiday-{RUN}"
-    registry.SetCatalogueEntry(
-        registry_pb2.SetCatalogueEntryRequest(
-            office_id=office.office_id,
-            entry=registry_pb2.CatalogueEntry(
-                code=code,
-                request_type="complaint",
-                category=code,
-                active=True,
-                name=registry_pb2.LocalizedName(fr="Voirie"),
-                deadline_count=5,
-                deadline_unit="working_days",
-            ),
-        ),
-        timeout=30,
-    )
+    registry.SetCatalogueEntry(working_days_entry(office, code, 5), timeout=30)
     time.sleep(1.1)  # tickets asks the registry again for a category it has not seen, once a second at most
 
     def answer_by():
-        receipt = tickets.Submit(
-            pb.SubmitRequest(
-                office_id=office.office_id,
-                kind=pb.COMPLAINT,
-                category=code,
-                description=TEXT,
-                channel=pb.MOBILE,
-                language="fr",
-            ),
-            timeout=30,
-        )
-        return receipt.answer_by.ToDatetime()
+        return mobile_complaint(tickets, office, code).answer_by.ToDatetime()
 
     before = answer_by()
     zone = ZoneInfo("Africa/Casablanca")

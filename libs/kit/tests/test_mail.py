@@ -54,9 +54,10 @@ def server():
 
 def test_a_session_sends_many_messages_on_one_connection(server):
     recorder, port = server
-    with mailer(port).session() as session:
+    m = mailer(port)
+    with m.session() as session:
         for i in range(5):
-            session.send(f"c{i}@example.ma", "Reçu", "شكرا", "ar", message_id=f"<d{i}@citizenoffice>")
+            session.send(m.message(f"c{i}@example.ma", "Reçu", "شكرا", "ar", message_id=f"<d{i}@citizenoffice>"))
     assert recorder.connections == 1
     assert [m["Message-ID"] for m in recorder.messages] == [f"<d{i}@citizenoffice>" for i in range(5)]
     assert recorder.messages[0]["Content-Language"] == "ar"
@@ -64,11 +65,12 @@ def test_a_session_sends_many_messages_on_one_connection(server):
 
 def test_a_refused_message_leaves_the_connection_to_the_next(server):
     recorder, port = server
-    with mailer(port).session() as session:
-        session.send("a@example.ma", "s", "b", message_id="<a@citizenoffice>")
+    m = mailer(port)
+    with m.session() as session:
+        session.send(m.message("a@example.ma", "s", "b", message_id="<a@citizenoffice>"))
         with pytest.raises(MailError):
-            session.send("refused@example.ma", "s", "b", message_id="<r@citizenoffice>")
-        session.send("b@example.ma", "s", "b", message_id="<b@citizenoffice>")
+            session.send(m.message("refused@example.ma", "s", "b", message_id="<r@citizenoffice>"))
+        session.send(m.message("b@example.ma", "s", "b", message_id="<b@citizenoffice>"))
     assert [m["Message-ID"] for m in recorder.messages] == ["<a@citizenoffice>", "<b@citizenoffice>"]
     assert recorder.connections == 1
 
@@ -76,15 +78,16 @@ def test_a_refused_message_leaves_the_connection_to_the_next(server):
 def test_an_unreachable_server_fails_every_message_of_the_session_at_once():
     port = free_port()  # nothing listens there
     started = time.monotonic()
-    with mailer(port).session() as session:
+    m = mailer(port)
+    with m.session() as session:
         for i in range(3):
             with pytest.raises(MailError):
-                session.send(f"c{i}@example.ma", "s", "b")
+                session.send(m.message(f"c{i}@example.ma", "s", "b"))
     assert time.monotonic() - started < 2.0
 
 
 def test_send_is_one_message_on_a_connection_of_its_own(server):
     recorder, port = server
-    mailer(port).send("c@example.ma", "s", "b", message_id="<one@citizenoffice>")
+    mailer(port).send("c@example.ma", "s", "b", "fr", message_id="<one@citizenoffice>")
     mailer(port).send("d@example.ma", "s", "b", message_id="<two@citizenoffice>")
     assert recorder.connections == 2 and len(recorder.messages) == 2

@@ -71,18 +71,10 @@ class Mailer:
             msg["Content-Language"] = language  # after set_content, which resets Content-* headers
         return msg
 
-    def send(
-        self,
-        to: str,
-        subject: str,
-        body: str,
-        language: str = "",
-        message_id: str = "",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """One message on a connection of its own."""
+    def send(self, to: str, subject: str, body: str, language: str = "", **options) -> None:
+        """One message (`options`: message_id, headers, as for `message`) on a connection of its own."""
         with self.session() as session:
-            session.send(to, subject, body, language, message_id, headers)
+            session.send(self.message(to, subject, body, language, **options))
 
     def session(self) -> "MailSession":
         """A connection for many messages (`with mailer.session() as s: s.send(...)`)."""
@@ -134,16 +126,8 @@ class MailSession:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def send(
-        self,
-        to: str,
-        subject: str,
-        body: str,
-        language: str = "",
-        message_id: str = "",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        msg = self.mailer.message(to, subject, body, language, message_id, headers)
+    def send(self, msg: email.message.EmailMessage) -> None:
+        """Send one message (made by Mailer.message) on the session's connection."""
         while True:
             if self._unreachable is not None:
                 raise MailError(str(self._unreachable))

@@ -269,11 +269,13 @@ class NotificationsService(kit_service(pb)):
         try:
             if channel == domain.EMAIL:
                 mail.send(
-                    address,
-                    message.subject,
-                    message.body,
-                    message.language,
-                    message_id=f"<{delivery['delivery_id']}@citizenoffice>",
+                    self.mailer.message(
+                        address,
+                        message.subject,
+                        message.body,
+                        message.language,
+                        message_id=f"<{delivery['delivery_id']}@citizenoffice>",
+                    )
                 )
             elif self.sms is None:
                 return (self._finish, "skipped", "no SMS provider configured")
