@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import pathlib
+import shutil
 import signal
 import statistics
 import subprocess
@@ -407,24 +408,36 @@ def main() -> int:
     if args.count < 1 or not levels or min(levels) < 1:
         parser.error("--count and --clients are at least 1")
     infra = read_env_file(INFRA_ENV)
+    state = ROOT / ".local" / f"bench-{OFFSET}"
+    smtp_port = 21025 + OFFSET
     stack = Stack(
-        state_dir=ROOT / ".local" / f"bench-{OFFSET}",
+        state_dir=state,
         port_offset=OFFSET,
         postgres=True,
         infra=infra,
-        # one address sends every request: the gateway's rate limits are off (0)
+        # one address sends every request: the gateway's rate limits are off (0); the receipts go
+        # to an SMTP server of the bench's own, not into the shared one's folder that tests read
         overrides={
             "LOG_LEVEL": "WARNING",
             "KAFKA_GROUP_PREFIX": f"bench-{OFFSET}.",
             "RATE_LIMIT_IP_BURST": "0",
             "RATE_LIMIT_CLIENT_BURST": "0",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
         },
     )
     stack.down()
+    shutil.rmtree(state / "mail", ignore_errors=True)
+    sink = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "deploy/local/smtp_sink.py")]
+        + ["--port", str(smtp_port), "--mail-dir", str(state / "mail")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     skip_history(infra["KAFKA_BOOTSTRAP_SERVERS"], f"bench-{OFFSET}.")
-    stack.up()
     results = []
     try:
+        stack.up()
         bootstrap = infra["KAFKA_BOOTSTRAP_SERVERS"]
         through_platform(stack, bootstrap, records(20), max(levels))  # warm-up
         for clients in levels:
@@ -442,6 +455,8 @@ def main() -> int:
             results.append((clients, baseline, run))
     finally:
         stack.down()
+        sink.terminate()
+        sink.wait(timeout=15)
     lines = []
     load = os.getloadavg()
     for clients, baseline, run in results:
