@@ -126,6 +126,9 @@ class Broadcast(DependencyProvider):
             client_id="%s-broadcast" % self.service_name,
             bootstrap_timeout_ms=5_000,
             reconnect_backoff_max_ms=2_000,
+            # A quiet topic (the registry's changes are rare) is asked for records every few
+            # seconds rather than twice a second; a record still comes back as soon as it is written.
+            fetch_max_wait_ms=4_000,
         )
         options.update(self.consumer_options)
         consumer = KafkaConsumer(**options)
