@@ -4,6 +4,7 @@ tickets on every channel: the registry's defaults for a new office, then entries
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import uuid
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from citizenoffice.registry.v1 import registry_pb2, registry_pb2_grpc
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1 import tickets_pb2_grpc
 
+from .helpers import eventually
 from .test_tickets_workflows import reason
 from .tickets_people import people
 from .service_callers import through_platform
@@ -87,6 +89,37 @@ def web(platform, office, **fields) -> requests.Response:
 def public_of(infra, ticket_id: str) -> bool:
     with sa.create_engine(infra.database_url("tickets"), poolclass=sa.pool.NullPool).connect() as conn:
         return bool(conn.execute(sa.text("select public from tickets where ticket_id = :t"), {"t": ticket_id}).scalar())
+
+
+def working_days_entry(office, code: str, count: int, unit: str = "working_days"):
+    """A complaint category of `office` answered within `count` `unit`."""
+    return registry_pb2.SetCatalogueEntryRequest(
+        office_id=office.office_id,
+        entry=registry_pb2.CatalogueEntry(
+            code=code,
+            request_type="complaint",
+            category=code,
+            active=True,
+            name=registry_pb2.LocalizedName(fr="Lampadaires"),
+            deadline_count=count,
+            deadline_unit=unit,
+        ),
+    )
+
+
+def mobile_complaint(tickets, office, code: str):
+    """A complaint of category `code` filed from the mobile channel; its receipt."""
+    return tickets.Submit(
+        pb.SubmitRequest(
+            office_id=office.office_id,
+            kind=pb.COMPLAINT,
+            category=code,
+            description=TEXT,
+            channel=pb.MOBILE,
+            language="fr",
+        ),
+        timeout=30,
+    )
 
 
 def test_a_new_office_gets_the_default_rules_per_category(registry, office):
@@ -251,18 +284,7 @@ def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open
     code = f"lamps-{RUN}"
 
     def lamps(count: int, unit: str):
-        return registry_pb2.SetCatalogueEntryRequest(
-            office_id=office.office_id,
-            entry=registry_pb2.CatalogueEntry(
-                code=code,
-                request_type="complaint",
-                category=code,
-                active=True,
-                name=registry_pb2.LocalizedName(fr="Lampadaires"),
-                deadline_count=count,
-                deadline_unit=unit,
-            ),
-        )
+        return working_days_entry(office, code, count, unit)
 
     # Beyond the decree's two months: refused, with the reason.
     with pytest.raises(grpc.RpcError) as err:
@@ -270,17 +292,7 @@ def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open
     assert (err.value.code(), reason(err.value)) == (grpc.StatusCode.INVALID_ARGUMENT, "DEADLINE_BEYOND_LEGAL")
     registry.SetCatalogueEntry(lamps(5, "working_days"), timeout=30)
     time.sleep(1.1)  # tickets asks the registry again for a category it has not seen, once a second at most
-    receipt = tickets.Submit(
-        pb.SubmitRequest(
-            office_id=office.office_id,
-            kind=pb.COMPLAINT,
-            category=code,
-            description=TEXT,
-            channel=pb.MOBILE,
-            language="fr",
-        ),
-        timeout=30,
-    )
+    receipt = mobile_complaint(tickets, office, code)
     zone = ZoneInfo("Africa/Casablanca")
     received = receipt.submitted_at.ToDatetime().replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
     last_day = dt.date.fromisoformat(
@@ -300,3 +312,41 @@ def test_the_deadline_an_office_sets_on_a_category_is_on_the_receipt_and_in_open
     services = requests.get(f"{platform.base_url}/open311/v2/services.json", params=jurisdiction, timeout=30).json()
     [service] = [s for s in services if s["service_code"] == code]
     assert "answer within 5 working days" in service["description"]
+
+
+@pytest.mark.skipif(
+    os.environ.get("CITIZENOFFICE_E2E_OWN_DATABASES") != "1",
+    reason="adds a holiday this week: only on a registry of the session's own (CITIZENOFFICE_E2E_OWN_DATABASES=1)",
+)
+def test_a_holiday_added_or_removed_reaches_the_next_receipt(registry, tickets, office):
+    """tickets keeps a copy of the registry's calendar (10 minutes); calendar.changed, read by
+    every replica, drops it: the next receipt counts the new holiday, and no longer counts it
+    once it is removed."""
+    code = f"holiday-{RUN}"
+    registry.SetCatalogueEntry(working_days_entry(office, code, 5), timeout=30)
+    time.sleep(1.1)  # tickets asks the registry again for a category it has not seen, once a second at most
+
+    def answer_by():
+        return mobile_complaint(tickets, office, code).answer_by.ToDatetime()
+
+    before = answer_by()
+    zone = ZoneInfo("Africa/Casablanca")
+    today = dt.datetime.now(zone).date()
+    first = dt.date.fromisoformat(
+        registry.AddWorkingDays(
+            registry_pb2.AddWorkingDaysRequest(from_date=today.isoformat(), days=1), timeout=30
+        ).date
+    )
+    key = f"e2e-{RUN}"
+    registry.SetHoliday(
+        registry_pb2.SetHolidayRequest(
+            rule=registry_pb2.HolidayRule(key=key, name_fr="Jour férié de test", date=first.isoformat(), confirmed=True)
+        ),
+        timeout=30,
+    )
+    try:
+        later = eventually(lambda: (lambda d: d if d > before else None)(answer_by()), timeout=20, what="a later day")
+        assert later - before >= dt.timedelta(days=1)
+    finally:
+        registry.DeleteHoliday(registry_pb2.DeleteHolidayRequest(key=key), timeout=30)
+    eventually(lambda: answer_by() == before, timeout=20, what="the holiday gone from the receipts")

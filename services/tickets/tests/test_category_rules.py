@@ -120,3 +120,40 @@ def test_the_catalogue_is_fetched_again_when_stale_or_for_an_unknown_category(mo
     clock[0] += 20.0  # stale
     cache.rules(list_categories, "o", "complaint", "noise")
     assert len(calls) == 3
+
+
+def test_registry_events_drop_the_copies_they_concern(monkeypatch):
+    """catalogue.changed drops that office's catalogue, calendar.changed the calendar (a holiday
+    added or removed reaches the next receipt), office.* every office; a reader that (re)started
+    drops everything."""
+    from cokit.events.envelope import Envelope
+    from tickets import service
+
+    calls = []
+
+    def list_categories(request):
+        calls.append(request.office_id)
+        return types.SimpleNamespace(entries=[entry("noise", "private", False)])
+
+    catalogues = service._Catalogues(ttl=3600.0)
+    monkeypatch.setattr(service, "CATALOGUES", catalogues)
+    catalogues.rules(list_categories, "o1", "complaint", "noise")
+    catalogues.rules(list_categories, "o2", "complaint", "noise")
+    invalidated = []
+    monkeypatch.setattr(service.CALENDARS.cache, "invalidate", lambda: invalidated.append(1))
+    service.OFFICES.get("tetouan", lambda: "office")
+
+    service._on_registry_events([Envelope(type="catalogue.changed", office_id="o1")])
+    catalogues.rules(list_categories, "o1", "complaint", "noise")
+    catalogues.rules(list_categories, "o2", "complaint", "noise")
+    assert calls == ["o1", "o2", "o1"], "only o1's catalogue is fetched again"
+    assert len(service.OFFICES) == 1 and not invalidated
+
+    service._on_registry_events([Envelope(type="calendar.changed")])
+    assert invalidated == [1]
+    service._on_registry_events([Envelope(type="office.updated", office_id="o1")])
+    assert len(service.OFFICES) == 0
+
+    service._on_registry_reset()
+    catalogues.rules(list_categories, "o2", "complaint", "noise")
+    assert calls[-1] == "o2" and invalidated == [1, 1]

@@ -47,7 +47,7 @@ class Mailer:
             )
         )
 
-    def send(
+    def message(
         self,
         to: str,
         subject: str,
@@ -55,7 +55,7 @@ class Mailer:
         language: str = "",
         message_id: str = "",
         headers: dict[str, str] | None = None,
-    ) -> None:
+    ) -> email.message.EmailMessage:
         msg = email.message.EmailMessage()
         msg["From"] = self.settings.sender
         msg["To"] = to
@@ -69,16 +69,109 @@ class Mailer:
         msg.set_content(body, charset="utf-8")
         if language:
             msg["Content-Language"] = language  # after set_content, which resets Content-* headers
+        return msg
+
+    def send(self, to: str, subject: str, body: str, language: str = "", **options) -> None:
+        """One message (`options`: message_id, headers, as for `message`) on a connection of its own."""
+        with self.session() as session:
+            session.send(self.message(to, subject, body, language, **options))
+
+    def session(self) -> "MailSession":
+        """A connection for many messages (`with mailer.session() as s: s.send(...)`)."""
+        return MailSession(self)
+
+    def connect(self) -> smtplib.SMTP:
         s = self.settings
         try:
-            with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            try:
                 if s.starttls:
                     smtp.starttls()
                 if s.username:
                     smtp.login(s.username, s.password)
-                smtp.send_message(msg)
+            except BaseException:
+                smtp.close()
+                raise
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"{type(exc).__name__}: {exc}") from None
+        return smtp
+
+
+# The server closes the connection (or says it will) rather than refusing this message: on a
+# connection already used for others, the message is tried once more on a new one.
+_CLOSING_CODES = (421,)
+
+
+class MailSession:
+    """One SMTP connection, opened at the first message and closed at the end of the `with`.
+
+    Each message is accepted or refused on its own (MailError), as with one connection each; a
+    refused message leaves the connection usable for the next (smtplib resets the transaction).
+    A connection the server dropped is opened again for the next message. If the server dropped
+    it just as a message went through on a connection used before, that one message is sent
+    again on a new connection: with the same Message-ID, which receivers keep once. Once the
+    server cannot be reached at all, the session's later messages fail at once with that error
+    instead of each waiting for the connection to time out.
+    """
+
+    def __init__(self, mailer: Mailer):
+        self.mailer = mailer
+        self._smtp: smtplib.SMTP | None = None
+        self._unreachable: MailError | None = None
+        self.sent = 0
+
+    def __enter__(self) -> "MailSession":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def send(self, msg: email.message.EmailMessage) -> None:
+        """Send one message (made by Mailer.message) on the session's connection."""
+        while True:
+            if self._unreachable is not None:
+                raise MailError(str(self._unreachable))
+            fresh = self._smtp is None
+            if fresh:
+                try:
+                    self._smtp = self.mailer.connect()
+                except MailError as exc:
+                    self._unreachable = exc
+                    raise
+            try:
+                self._smtp.send_message(msg)
+                self.sent += 1
+                return
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code in _CLOSING_CODES:
+                    self._drop()
+                    if not fresh:
+                        continue
+                raise MailError(f"{type(exc).__name__}: {exc}") from None
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise MailError(f"{type(exc).__name__}: {exc}") from None
+            except (OSError, smtplib.SMTPException) as exc:
+                self._drop()
+                if not fresh:
+                    continue
+                raise MailError(f"{type(exc).__name__}: {exc}") from None
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 class MailerProvider(DependencyProvider):

@@ -380,3 +380,33 @@ def test_types_the_handler_does_not_act_on_are_passed_over_and_committed(
         assert is_processed(conn, wanted.event_id, group)
         assert not is_processed(conn, other_id, group), "no record kept of an event passed over"
     engine.dispose()
+
+
+def test_a_marker_rolled_back_by_a_failed_attempt_is_written_after_the_next(
+    container_factory, service_config, unique, kafka
+):
+    """A handler that marks its event in its own transaction spares the consumer a transaction
+    of its own; one whose failed attempt rolled that marker back is marked by the consumer
+    after an attempt that did not mark it."""
+    topic, group = "kit-c-mark-%s" % unique, "g-%s" % unique
+    event_id, value = envelope_bytes("agg-1", "n0")
+    produce(kafka, topic, [(b"agg-1", value)])
+    attempts = []
+
+    def behaviour(service, event):
+        attempts.append(1)
+        if len(attempts) == 1:
+            with service.db.begin() as conn:
+                event.mark_processed(conn)
+                raise RuntimeError("rolled back with the marker")
+
+    container = container_factory(make_service(topic, group, behaviour), service_config)
+    container.start()
+    ext = consumer_of(container)
+    assert wait_for(lambda: ext.stats.handled == 1, timeout=60)
+    engine = sa.create_engine(service_config["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert is_processed(conn, event_id, ext.group)
+    engine.dispose()
+    assert len(attempts) == 2
+    container.stop()

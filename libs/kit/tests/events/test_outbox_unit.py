@@ -115,3 +115,39 @@ def test_outbox_table_definition_has_the_relay_columns():
     t = outbox_table(sa.MetaData())
     assert {"seq", "event_id", "topic", "key", "value", "created_at", "published_at"} <= set(t.c.keys())
     assert t.c.event_id.unique
+
+
+def test_a_batch_kafka_acknowledged_is_not_sent_again_when_its_marking_failed(engine, monkeypatch):
+    """The database went away between Kafka's acknowledgement and the marking: once it is back
+    the relay marks those rows first and publishes only the rest."""
+    from cokit.events import relay as relay_module
+
+    class Producer:
+        def __init__(self):
+            self.sent = []
+
+        def publish(self, records):
+            self.sent += [r.key for r in records]
+            return [None] * len(records)
+
+    relay = relay_module.OutboxRelay(engine=engine)
+    relay._producer = Producer()
+    with engine.begin() as conn:
+        outbox.add(conn, "kit.events.v1", _env("first"))
+    real_mark = outbox.mark_published
+    failures = [sa.exc.OperationalError("UPDATE", {}, Exception("server closed the connection"))]
+
+    def mark_or_fail(conn, seqs):
+        if failures:
+            raise failures.pop()
+        real_mark(conn, seqs)
+
+    monkeypatch.setattr(relay_module._outbox, "mark_published", mark_or_fail)
+    with pytest.raises(sa.exc.OperationalError):
+        relay.relay_once(engine)
+    with engine.begin() as conn:
+        outbox.add(conn, "kit.events.v1", _env("second"))
+    assert relay.relay_once(engine) == 1
+    assert relay._producer.sent == [b"first", b"second"], "first sent once"
+    with engine.connect() as conn:
+        assert outbox.fetch_unpublished(conn, 10) == []

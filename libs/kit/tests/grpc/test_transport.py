@@ -118,7 +118,8 @@ def test_fast_loop_removes_the_idle_wait(bench, spawn_server):
 
 
 def test_deadlines_expire_on_both_sides(server):
-    """Deadlines are watched with a backed-off poll (fastpath) and still expire in time,
+    """Deadlines are watched by a hub timer (fastpath; a backed-off poll for the native-thread
+    Client) and still expire in time,
     on the client (nameko-grpc's Client) and on the server (nameko service)."""
     from nameko_grpc.errors import GrpcError
 

@@ -15,9 +15,12 @@ from citizenoffice.participation.v1.participation_pb2_grpc import ParticipationS
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from cokit.clients import ServiceClient
+from cokit.events.broadcast import Broadcast
+from cokit.events.envelope import topic_for
 from cokit.logs import TraceContext
 from cokit.metrics import Metrics
 
+from . import offices
 from .caller import CallerProvider
 from .limits import RateLimits
 
@@ -28,6 +31,9 @@ tickets = ServiceClient("tickets", TicketsServiceStub)
 documents = ServiceClient("documents", DocumentsServiceStub)
 notifications = ServiceClient("notifications", NotificationsServiceStub)
 participation = ServiceClient("participation", ParticipationServiceStub)
+
+# Every replica reads the registry's events, to drop its copies of offices as soon as they change.
+registry_changes = Broadcast(topic_for("registry"), offices.on_registry_events, offices.on_registry_reset)
 
 # Who calls: a bearer token verified locally, or an API key checked by identity (caller.py).
 auth = CallerProvider()

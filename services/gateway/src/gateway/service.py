@@ -56,6 +56,8 @@ class GatewayService(*ROOMS):
     rate_limits = dependencies.rate_limits
     auth = dependencies.auth
     identity = dependencies.identity
+    # Copies of the registry's answers in this process, dropped on its events (offices.py).
+    registry_changes = dependencies.registry_changes
 
 
 SERVICE = GatewayService

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
-from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
+from . import offices
 from .caller import forward
 from .translate import submission_from_form
 
@@ -19,7 +19,7 @@ def submit(request, channel: int, *, identity, registry, documents, tickets) -> 
     if form.contact is not None:
         citizen = identity.UpsertCitizen(identity_pb.UpsertCitizenRequest(**form.contact))
         citizen_id = citizen.citizen_id
-    office = registry.GetOffice(registry_pb.GetOfficeRequest(office_id=form.office))
+    office = offices.office(registry, form.office)
     attachment_ids = []
     for upload in form.files:
         stored = documents.StoreAttachment(

@@ -47,29 +47,28 @@ def upsert_citizen(conn: sa.Connection, contact: Contact, instance_id: str, agai
         **({"phone": contact.phone} if contact.phone else {}),
         **({"display_name": contact.display_name} if contact.display_name else {}),
     }
+    # The row as written, without reading it back.
     if row is not None:
         conn.execute(citizens.update().where(citizens.c.citizen_id == row["citizen_id"]).values(**values))
-        return get_citizen(conn, row["citizen_id"]), False
-    citizen_id = uuid7()
+        return {**row, **values}, False
+    created = {
+        "citizen_id": uuid7(),
+        "instance_id": instance_id,
+        "created_at": now,
+        "email": contact.email or None,
+        "phone": contact.phone or None,
+        "display_name": contact.display_name,
+        "language": contact.language,
+        "updated_at": now,
+    }
     try:
         with conn.begin_nested():
-            conn.execute(
-                citizens.insert().values(
-                    citizen_id=citizen_id,
-                    instance_id=instance_id,
-                    created_at=now,
-                    email=contact.email or None,
-                    phone=contact.phone or None,
-                    display_name=contact.display_name,
-                    language=contact.language,
-                    updated_at=now,
-                )
-            )
+            conn.execute(citizens.insert().values(**created))
     except sa.exc.IntegrityError:
         if not again:
             raise
         return upsert_citizen(conn, contact, instance_id, again=False)
-    return get_citizen(conn, citizen_id), True
+    return created, True
 
 
 def get_citizen(conn: sa.Connection, citizen_id: str):

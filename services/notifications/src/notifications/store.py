@@ -206,12 +206,42 @@ def opt_outs_of(conn: sa.Connection, citizen_id: str) -> set[tuple[str, str]]:
     return {(r.channel, r.kind) for r in rows}
 
 
+def opt_outs_by_citizen(conn: sa.Connection, citizen_ids) -> dict[str, set[tuple[str, str]]]:
+    """opt_outs_of for many recipients in one query (citizens without any are left out)."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    if citizen_ids:
+        rows = conn.execute(
+            sa.select(opt_outs.c.citizen_id, opt_outs.c.channel, opt_outs.c.kind).where(
+                opt_outs.c.citizen_id.in_(sorted(citizen_ids))
+            )
+        )
+        for r in rows:
+            found.setdefault(r.citizen_id, set()).add((r.channel, r.kind))
+    return found
+
+
+def quiet_hours_by_citizen(conn: sa.Connection, citizen_ids) -> dict:
+    """quiet_hours_of for many recipients in one query (citizens without any are left out)."""
+    if not citizen_ids:
+        return {}
+    rows = conn.execute(sa.select(quiet_hours).where(quiet_hours.c.citizen_id.in_(sorted(citizen_ids)))).mappings()
+    return {r["citizen_id"]: r for r in rows}
+
+
 def quiet_hours_of(conn: sa.Connection, citizen_id: str):
     return conn.execute(sa.select(quiet_hours).where(quiet_hours.c.citizen_id == citizen_id)).mappings().first()
 
 
 def insert_ignoring_duplicate(conn: sa.Connection, table: sa.Table, row: dict) -> bool:
-    """Insert unless the unique key exists already; True when inserted."""
+    """Insert unless a unique key exists already; True when inserted. One statement (ON CONFLICT
+    DO NOTHING) on PostgreSQL and SQLite, a savepoint elsewhere."""
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return conn.execute(insert(table).values(**row).on_conflict_do_nothing()).rowcount == 1
     try:
         with conn.begin_nested():
             conn.execute(table.insert().values(**row))

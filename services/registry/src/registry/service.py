@@ -386,7 +386,19 @@ class RegistryService(kit_service(pb)):
                         "BAD_STAFF", "every staff member needs one distinct account_id", field="staff"
                     )
                 store.replace_staff(conn, row["office_id"], members)
-            return self._profile(conn, store.get_office(conn, row["office_id"]))
+            updated = store.get_office(conn, row["office_id"])
+            self._office_updated(conn, updated)
+            return self._profile(conn, updated)
+
+    def _office_updated(self, conn, row) -> None:
+        """office.updated: services holding a copy of the office (gateway, tickets) drop it."""
+        self.events.add(
+            conn,
+            "office.updated",
+            row["office_id"],
+            pb.OfficeUpdated(office=office_message(row)),
+            office_id=row["office_id"],
+        )
 
     @grpc
     def ChangePhase(self, request, context):
@@ -827,6 +839,7 @@ class RegistryService(kit_service(pb)):
                 phase=office.phase,
             )
             store.save_profile(conn, row["office_id"], office.details)
+            self._office_updated(conn, store.get_office(conn, row["office_id"]))
             if office.phase != row["phase"]:
                 today = local_today(row["timezone"])
                 store.add_phase_step(conn, row["office_id"], office.phase, today, "", "import")

@@ -29,6 +29,8 @@ from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
 from cokit.clients import ServiceClient
 from cokit.errors import failed_precondition, invalid_argument, not_found, permission_denied
+from cokit.copies import Copies
+from cokit.events.broadcast import Broadcast
 from cokit.events.consumer import consume
 from cokit.events.envelope import topic_for
 from cokit.events.relay import OutboxRelay
@@ -93,28 +95,63 @@ WALK_IN_ROLES = workflow.STAFF | workflow.INFORMATION_OFFICERS | {"commune_admin
 
 
 class _Catalogues:
-    """Each office's catalogue from the registry, kept a short while per process: a change in the
-    registry is seen within `ttl` seconds, and at once for a category not seen before."""
+    """Each office's catalogue from the registry, kept per process: dropped when the registry says
+    it changed (catalogue.changed, read by every replica: see _on_registry_events), else after
+    `ttl` seconds, and fetched again at once for a category not seen before."""
 
-    def __init__(self, ttl: float = 15.0):
+    def __init__(self, ttl: float = 60.0):
         self.ttl = ttl
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, list]] = {}
+        self._generation = 0
 
     def rules(self, list_categories, office_id: str, kind: str, category: str) -> domain.CategoryRules:
         now = time.monotonic()
         with self._lock:
             at, entries = self._entries.get(office_id, (-math.inf, []))
+            generation = self._generation
         known = any(category in (e.category, e.code) for e in entries)
         # An unknown category is fetched again, but not more than once a second per office.
         if now - at > self.ttl or (not known and now - at > 1.0):
             entries = list(list_categories(registry_pb2.ListCategoriesRequest(office_id=office_id)).entries)
             with self._lock:
-                self._entries[office_id] = (now, entries)
+                # Not kept when dropped meanwhile: it may have been read before the change.
+                if generation == self._generation:
+                    self._entries[office_id] = (now, entries)
         return domain.category_rules(entries, kind, category)
+
+    def drop(self, office_id: str | None = None) -> None:
+        with self._lock:
+            self._generation += 1
+            if office_id is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(office_id, None)
 
 
 CATALOGUES = _Catalogues()
+# GetOffice's answers by the office id or slug asked (status, time zone, commune).
+OFFICES = Copies(ttl=60.0)
+
+
+def _on_registry_events(envelopes) -> None:
+    """The registry changed something tickets keeps a copy of: drop the copy."""
+    for envelope in envelopes:
+        if envelope.type == "calendar.changed":
+            CALENDARS.cache.invalidate()
+        elif envelope.type == "catalogue.changed":
+            CATALOGUES.drop(envelope.office_id or None)
+        elif envelope.type.startswith("office."):
+            OFFICES.drop()
+            _OFFICE_SCOPES.clear()
+
+
+def _on_registry_reset() -> None:
+    """The reader of the registry's events (re)started: a change may have been missed."""
+    CALENDARS.cache.invalidate()
+    CATALOGUES.drop()
+    OFFICES.drop()
+    _OFFICE_SCOPES.clear()
 
 
 def _coordinate(value: float) -> float | None:
@@ -244,6 +281,9 @@ class TicketsService(kit_service(pb)):
     events = OutboxRelay(engine="db")
     registry = ServiceClient("registry", RegistryServiceStub)
     documents = ServiceClient("documents", DocumentsServiceStub)
+    # Every replica reads the registry's events, to drop its copies of offices, catalogues and
+    # the calendar as soon as they change.
+    registry_changes = Broadcast(topic_for("registry"), _on_registry_events, _on_registry_reset)
     # Counted at each scrape, so "overdue tickets rising" is seen without waiting for the scheduler.
     overdue = DatabaseGauge(
         "citizenoffice_tickets_overdue",
@@ -283,6 +323,11 @@ class TicketsService(kit_service(pb)):
             raise callers.authentication_required()
         return caller
 
+    def _office(self, office_id: str):
+        return OFFICES.get(
+            office_id, lambda: self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=office_id))
+        )
+
     def _office_scope(self, office_id: str) -> policy.Scope:
         scope = _OFFICE_SCOPES.get(office_id)
         if scope is None:
@@ -318,7 +363,7 @@ class TicketsService(kit_service(pb)):
         key = domain.submission_key(sub) if sub.idempotency_key else ""
         if key and (again := self._filed_before(key, sub)) is not None:
             return again
-        office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=sub.office_id))
+        office = self._office(sub.office_id)
         if office.status != "operational":
             raise failed_precondition(
                 "OFFICE_NOT_ACCEPTING", "this office does not take requests yet", office_id=office.office_id

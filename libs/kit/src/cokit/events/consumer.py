@@ -74,6 +74,9 @@ class ReceivedEvent:
     partition: int
     offset: int
     group: str
+    # Set by mark_processed: the marker then commits with the handler's own transaction, and the
+    # consumer writes none of its own after the handler.
+    marked: bool = False
 
     @property
     def event_id(self) -> str:
@@ -87,9 +90,13 @@ class ReceivedEvent:
         """Mark this event handled in the handler's own transaction.
 
         Returns False when it already was: the handler can then skip its
-        state change, which makes state and marker commit together.
+        state change, which makes state and marker commit together. A handler
+        that marks its event lets that transaction commit when it returns
+        normally (it raises to roll back).
         """
-        return _processed.mark_processed(conn, self.event_id, self.group)
+        recorded = _processed.mark_processed(conn, self.event_id, self.group)
+        self.marked = True
+        return recorded
 
 
 def error_text(exc: BaseException) -> str:
@@ -191,10 +198,16 @@ class KafkaConsumerEntrypoint(Entrypoint):
         consumer_options: Optional[dict] = None,
         stuck_after: Optional[float] = None,
         types: Optional[Iterable[str]] = None,
+        lanes: int = 1,
         **kwargs,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if lanes < 1:
+            raise ValueError("lanes must be at least 1")
+        # Records of one partition with different keys (aggregates) handled side by side, up to
+        # this many at once; one key's records always one after the other, in offset order.
+        self.lanes = lanes
         self.topic = topic
         # The event types the handler acts on (None: all). Others are passed over on the Kafka
         # side: no worker, no processed-event record, their offsets committed with the rest.
@@ -523,18 +536,36 @@ class KafkaConsumerEntrypoint(Entrypoint):
         )
 
     def _process_batch(self, tp, records, gen: _Generation) -> None:
-        next_offset = None
+        done: set[int] = set()
+
+        def run_lane(lane) -> None:
+            try:
+                for rec in lane:
+                    if not self._current(gen):
+                        return
+                    self._handle_record(rec)
+                    done.add(rec.offset)
+            except _Stop:
+                pass
+            except Exception:
+                log.exception("batch of %s stopped", tp)
+
         try:
-            for rec in records:
-                if not self._current(gen):
-                    break
-                self._handle_record(rec)
-                next_offset = rec.offset + 1
-        except _Stop:
-            pass
-        except Exception:
-            log.exception("batch of %s stopped", tp)
+            lanes = _lanes(records) if self.lanes > 1 else [records]
+            if len(lanes) == 1:
+                run_lane(lanes[0])
+            else:
+                pool = eventlet.GreenPool(self.lanes)
+                for lane in lanes:
+                    pool.spawn_n(run_lane, lane)
+                pool.waitall()
         finally:
+            # The group's progress: up to the first record not handled, whatever came after it.
+            next_offset = None
+            for rec in records:
+                if rec.offset not in done:
+                    break
+                next_offset = rec.offset + 1
             gen.results.put((tp, next_offset))
 
     def _handle_record(self, rec) -> None:
@@ -554,10 +585,12 @@ class KafkaConsumerEntrypoint(Entrypoint):
         attempt = 0
         while True:
             attempt += 1
+            event.marked = False  # a failed attempt's marker rolled back with its transaction
             exc = self._run_worker(event)
             if exc is None:
                 try:
-                    _processed.mark_processed_in(self._engine, env.event_id, self.group)
+                    if not event.marked:
+                        _processed.mark_processed_in(self._engine, env.event_id, self.group)
                     self.stats.handled += 1
                     return
                 except Exception as mark_exc:
@@ -631,6 +664,14 @@ class KafkaConsumerEntrypoint(Entrypoint):
             if self._stopping:
                 raise _Stop()
             eventlet.sleep(min(0.05, end - time.monotonic()))
+
+
+def _lanes(records) -> list[list]:
+    """The records of a batch by key, each key's in offset order (records without a key: one lane)."""
+    lanes: dict = {}
+    for rec in records:
+        lanes.setdefault(rec.key, []).append(rec)
+    return list(lanes.values())
 
 
 consume = KafkaConsumerEntrypoint.decorator

@@ -622,6 +622,12 @@ class OfficePhaseChanged(_message.Message):
     changed_on: str
     def __init__(self, office_id: _Optional[str] = ..., from_phase: _Optional[_Union[Phase, str]] = ..., to_phase: _Optional[_Union[Phase, str]] = ..., reason: _Optional[str] = ..., changed_on: _Optional[str] = ...) -> None: ...
 
+class OfficeUpdated(_message.Message):
+    __slots__ = ("office",)
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    office: Office
+    def __init__(self, office: _Optional[_Union[Office, _Mapping]] = ...) -> None: ...
+
 class ActivityRecorded(_message.Message):
     __slots__ = ("activity",)
     ACTIVITY_FIELD_NUMBER: _ClassVar[int]
