@@ -19,6 +19,7 @@ counted too (`sent_again`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import threading
 import time
 
@@ -31,6 +32,7 @@ from .conftest import HERE, RELEASE
 RATE = 2.0  # submissions per second: well inside what the node serves while six pods restart at once
 RETRIES = 5
 SERVICES = platform_facts.NAMES
+UPGRADE_ANNOTATION = "citizenoffice.example/upgrade-test"
 
 
 def under_load(platform, run: str, change, settle_seconds: float = 10.0) -> tuple[list, float]:
@@ -54,7 +56,19 @@ def annotations(cluster, name: str) -> dict:
     return cluster.json("get", "deployment", f"co-{name}")["spec"]["template"]["metadata"].get("annotations") or {}
 
 
-def test_helm_upgrade_under_load_fails_and_loses_nothing(cluster, platform, infra, infra_backend, report):
+def upgrade_values(directory: Path) -> Path:
+    """The changed value of the upgrade test: a pod annotation on every service, so each
+    Deployment rolls out new pods (and the pre-upgrade migration Jobs run) while submissions
+    keep coming."""
+    path = directory / "upgrade.yaml"
+    path.write_text(
+        "".join(f'{name}: {{podAnnotations: {{{UPGRADE_ANNOTATION}: "2"}}}}\n' for name in SERVICES),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_helm_upgrade_under_load_fails_and_loses_nothing(cluster, platform, infra, infra_backend, report, tmp_path):
     before = revision(cluster)
     run = new_run("upgrade")
 
@@ -63,7 +77,7 @@ def test_helm_upgrade_under_load_fails_and_loses_nothing(cluster, platform, infr
             "upgrade",
             RELEASE,
             str(HERE.parents[1] / "charts" / "citizenoffice"),
-            *cluster.values_args(HERE / "upgrade.yaml"),
+            *cluster.values_args(upgrade_values(tmp_path)),
             "--wait",
             "--wait-for-jobs",
             "--timeout",
@@ -73,7 +87,7 @@ def test_helm_upgrade_under_load_fails_and_loses_nothing(cluster, platform, infr
     outcomes, took = under_load(platform, run, upgrade)
     assert revision(cluster) == before + 1
     for name in SERVICES:
-        assert annotations(cluster, name).get("citizenoffice.example/upgrade-test") == "2", name
+        assert annotations(cluster, name).get(UPGRADE_ANNOTATION) == "2", name
     tally = settle(infra, infra_backend, run, outcomes)
     report(f"helm upgrade ({took:.0f} s) under load: {tally.counts()}")
     failed = [o for o in outcomes if not o.accepted]
@@ -121,7 +135,7 @@ def test_helm_rollback_under_load_fails_and_loses_nothing(cluster, platform, inf
     outcomes, took = under_load(platform, run, rollback)
     assert done.is_set() and revision(cluster) == current + 1
     for name in SERVICES:
-        assert "citizenoffice.example/upgrade-test" not in annotations(cluster, name), name
+        assert UPGRADE_ANNOTATION not in annotations(cluster, name), name
     tally = settle(infra, infra_backend, run, outcomes)
     report(f"helm rollback to revision {target} ({took:.0f} s) under load: {tally.counts()}")
     failed = [o for o in outcomes if not o.accepted]
