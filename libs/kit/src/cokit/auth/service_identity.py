@@ -18,9 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from cokit import platform
+
 SERVICE_CONTEXT_KEY = "service-authorization"
 SERVICE_KIND = "service"
-PLATFORM_SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "gateway")
+# Every service of the platform may hold a credential (cokit.platform names them).
+PLATFORM_SERVICES = platform.NAMES
 # A token is renewed this long before it expires, so a call never leaves with a dying one.
 RENEW_BEFORE_SECONDS = 60
 
