@@ -28,7 +28,7 @@ def check_offer(ticket, transfer, to_instance: str, own_instance: str) -> None:
         raise failed_precondition(
             "KIND_NOT_TRANSFERABLE",
             f"a {ticket['kind']} is not moved to another instance; its requester files it there",
-            kind=ticket["kind"],
+            request_kind=ticket["kind"],
         )
     if ticket["decided_at"] is not None or ticket["closed_at"] is not None or ticket["merged_into"]:
         raise failed_precondition("TICKET_NOT_OPEN", "only a request still open can be moved")
