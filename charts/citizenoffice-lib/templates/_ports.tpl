@@ -6,4 +6,5 @@ registry: 50052
 tickets: 50053
 documents: 50054
 notifications: 50055
+federation: 50056
 {{- end -}}

@@ -4,7 +4,8 @@
 {{- define "gateway.facts" -}}
 grpcPort: 0
 httpPort: 8080
-calls: ["identity", "registry", "tickets", "documents", "notifications"]
+peerPort: 0
+calls: ["identity", "registry", "tickets", "documents", "notifications", "federation"]
 calledBy: []
 database: false
 s3: false

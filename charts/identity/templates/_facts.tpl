@@ -4,8 +4,9 @@
 {{- define "identity.facts" -}}
 grpcPort: 50051
 httpPort: 0
+peerPort: 0
 calls: ["notifications"]
-calledBy: ["documents", "gateway", "notifications", "registry", "tickets"]
+calledBy: ["documents", "federation", "gateway", "notifications", "registry", "tickets"]
 database: true
 s3: false
 smtp: false

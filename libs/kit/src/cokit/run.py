@@ -26,7 +26,7 @@ import sys  # noqa: E402
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from cokit import errors, logs, settings as settings_mod  # noqa: E402
+from cokit import errors, logs, platform, settings as settings_mod  # noqa: E402
 
 log = logging.getLogger("cokit.run")
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "service",
         nargs="?",
         default=os.environ.get("SERVICE_NAME"),
-        help="identity, registry, tickets, documents, notifications or gateway (default: $SERVICE_NAME)",
+        help=f"one of {', '.join(platform.NAMES)} (default: $SERVICE_NAME)",
     )
     parser.add_argument("--migrate", action="store_true", help="create or upgrade the schema, then exit")
     opts = parser.parse_args(argv)
