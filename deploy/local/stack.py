@@ -47,7 +47,10 @@ SERVICES = tuple(
 # them from Secrets): setting -> file name under the stack's secrets folder.
 LOCAL_SECRETS = {
     "tickets": {"TICKETS_PII_KEY": "tickets-pii-key"},
-    "identity": {"IDENTITY_KEY_SECRET": "identity-key-secret", "SERVICE_CREDENTIAL_MASTER": "service-credential-master"},
+    "identity": {
+        "IDENTITY_KEY_SECRET": "identity-key-secret",
+        "SERVICE_CREDENTIAL_MASTER": "service-credential-master",
+    },
     "federation": {"FEDERATION_KEY_SECRET": "federation-key-secret"},
 }
 NAMES = tuple(s.name for s in SERVICES)

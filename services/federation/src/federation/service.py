@@ -1093,7 +1093,9 @@ class FederationService(kit_service(pb)):
         now = store.now()
         envelope.check_addressed(opened, me, now, self._window())
         if body.kind not in domain.KINDS or body.in_reply_to:
-            raise invalid_argument("UNKNOWN_KIND", f"no message of kind {body.kind!r} is taken here", message_kind=body.kind)
+            raise invalid_argument(
+                "UNKNOWN_KIND", f"no message of kind {body.kind!r} is taken here", message_kind=body.kind
+            )
         if body.kind == "member.join":
             return self._join(opened, presented, now)
         with self.db.connect() as conn:
