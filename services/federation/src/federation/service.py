@@ -615,9 +615,7 @@ class FederationService(kit_service(pb)):
             for office in offices:
                 profile = self.registry.GetOfficeProfile(registry_pb2.GetOfficeRequest(office_id=office.office_id))
                 if office.commune_code not in communes:
-                    communes[office.commune_code] = self.registry.GetTerritoryUnit(
-                        registry_pb2.GetTerritoryUnitRequest(code=office.commune_code)
-                    )
+                    communes[office.commune_code] = self._unit(office.commune_code)
                 located = profile.HasField("location")
                 figures.offices.add(
                     office_id=office.office_id,
@@ -657,6 +655,14 @@ class FederationService(kit_service(pb)):
                     stats.office_id = office.office_id
                     item.requests.CopyFrom(self.tickets.Stats(stats))
         return figures
+
+    def _unit(self, code: str) -> registry_pb2.TerritoryUnit:
+        try:
+            return self.registry.GetTerritoryUnit(registry_pb2.GetTerritoryUnitRequest(code=code))
+        except GrpcError as error:
+            if error.code != StatusCode.NOT_FOUND:
+                raise
+            return registry_pb2.TerritoryUnit(code=code)
 
     @grpc
     def PullFigures(self, request, context):
@@ -823,31 +829,23 @@ class FederationService(kit_service(pb)):
 
     @consume(topic_for("tickets"), group="federation", types={"ticket.transfer_consented", "ticket.transfer_declined"})
     def on_ticket_event(self, event):
-        """A requester answered an offer: with consent, the request (what the package holds)
-        waits to leave; without, an anonymised notice does. The delivery id is the transfer's
-        idempotency key, so a redelivered event queues nothing more."""
+        """A requester answered an offer: with consent, the request waits to leave (its text is
+        read from tickets when it leaves, never kept here); without, an anonymised notice does.
+        Nothing but this database is asked here, so a tickets or member outage never turns the
+        event into a dead letter. The delivery id is the transfer's idempotency key: a
+        redelivered event queues nothing more."""
         moved = event.payload
         if moved is None:
             return
         if event.type == "ticket.transfer_consented":
-            package = self.tickets.GetTransferPackage(tickets_pb2.GetTicketRequest(ticket_id=moved.ticket_id))
-            state = package.transfer
-            location = package.location if package.HasField("location") else None
             message = pb.TransferRequest(
-                idempotency_key=state.idempotency_key,
-                office_id=state.peer_office_id,
-                kind=state.kind,
-                category=state.category,
-                description=package.description,
-                language=package.language,
-                latitude=location.latitude if location else math.nan,
-                longitude=location.longitude if location else math.nan,
-                address=location.address if location else "",
-                contact=package.contact,
-                origin_tracking_code=state.tracking_code,
-                submitted_on=package.submitted_at.ToDatetime().date().isoformat(),
+                idempotency_key=moved.idempotency_key,
+                office_id=moved.peer_office_id,
+                kind=moved.kind,
+                category=moved.category,
+                origin_tracking_code=moved.tracking_code,
             )
-            kind, delivery_id, event_type = "transfer.request", state.idempotency_key, "federation.transfer_requested"
+            kind, delivery_id, event_type = "transfer.request", moved.idempotency_key, "federation.transfer_requested"
         else:
             message = pb.TransferNotice(
                 notice_id=f"notice:{moved.idempotency_key}",
@@ -874,7 +872,10 @@ class FederationService(kit_service(pb)):
                     ),
                     office_id=moved.office_id,
                 )
-        self._deliver_due(instance_id=moved.peer_instance)
+        try:
+            self._deliver_due(instance_id=moved.peer_instance)
+        except Exception as exc:  # the timer delivers it then; the event is handled either way
+            log.warning("delivery deferred to the schedule", extra={"error": type(exc).__name__})
 
     def _queue(self, conn, delivery_id: str, kind: str, instance_id: str, message, ticket_id: str = "") -> bool:
         sealed = self._sealer().seal(base64.b64encode(message.SerializeToString()).decode(), delivery_id)
@@ -919,6 +920,23 @@ class FederationService(kit_service(pb)):
                 delivered += 1
         return delivered
 
+    def _retry_at(self, row, now: dt.datetime) -> dt.datetime:
+        return domain.next_attempt(row["attempts"] + 1, now, float(_setting("FEDERATION_RETRY_SECONDS", 5.0)))
+
+    def _with_package(self, moved: pb.TransferRequest, ticket_id: str) -> bytes:
+        """The request as it leaves: what tickets gives of it once its requester consented."""
+        package = self.tickets.GetTransferPackage(tickets_pb2.GetTicketRequest(ticket_id=ticket_id))
+        location = package.location if package.HasField("location") else None
+        moved.description = package.description
+        moved.language = package.language
+        moved.latitude = location.latitude if location else math.nan
+        moved.longitude = location.longitude if location else math.nan
+        moved.address = location.address if location else ""
+        moved.contact = package.contact
+        moved.origin_tracking_code = package.transfer.tracking_code
+        moved.submitted_on = package.submitted_at.ToDatetime().date().isoformat()
+        return moved.SerializeToString()
+
     def _deliver(self, row, member) -> bool:
         now = store.now()
         message = base64.b64decode(self._sealer().open(row["payload_sealed"], row["delivery_id"]))
@@ -927,6 +945,17 @@ class FederationService(kit_service(pb)):
             with self.db.begin() as conn:
                 store.delivery_done(conn, row["delivery_id"], now, "refused", error="MEMBER_REVOKED")
             return False
+        if row["kind"] == "transfer.request":
+            try:
+                message = self._with_package(pb.TransferRequest.FromString(message), row["ticket_id"])
+            except GrpcError as error:
+                reason, permanent = refusal_of(error)
+                with self.db.begin() as conn:
+                    if permanent:
+                        store.delivery_done(conn, row["delivery_id"], now, "refused", error="TICKETS_" + reason)
+                    else:
+                        store.delivery_failed(conn, row["delivery_id"], "TICKETS_" + reason, self._retry_at(row, now))
+                return False
         try:
             answer = self._exchange(member, row["kind"], message)
         except PeerRefused as refused:
@@ -934,10 +963,7 @@ class FederationService(kit_service(pb)):
                 if refused.permanent:
                     store.delivery_done(conn, row["delivery_id"], now, "refused", error=refused.reason)
                 else:
-                    retry = domain.next_attempt(
-                        row["attempts"] + 1, now, float(_setting("FEDERATION_RETRY_SECONDS", 5.0))
-                    )
-                    store.delivery_failed(conn, row["delivery_id"], refused.reason, retry)
+                    store.delivery_failed(conn, row["delivery_id"], refused.reason, self._retry_at(row, now))
             return False
         result = ""
         if row["kind"] == "transfer.request":
@@ -952,10 +978,7 @@ class FederationService(kit_service(pb)):
                 # until tickets records it.
                 reason, _ = refusal_of(error)
                 with self.db.begin() as conn:
-                    retry = domain.next_attempt(
-                        row["attempts"] + 1, now, float(_setting("FEDERATION_RETRY_SECONDS", 5.0))
-                    )
-                    store.delivery_failed(conn, row["delivery_id"], "TICKETS_" + reason, retry)
+                    store.delivery_failed(conn, row["delivery_id"], "TICKETS_" + reason, self._retry_at(row, now))
                 return False
         with self.db.begin() as conn:
             store.delivery_done(conn, row["delivery_id"], now, "delivered", result=result)
