@@ -24,11 +24,13 @@ E2E_RATE_LIMITS = {
 
 # The federation service of a session: its schedule turns every second and retries after one,
 # and it keeps what its federation port receives (FEDERATION_CAPTURE_DIR) for the scan of
-# e2e_tests/test_federation.py. Figures are pulled on demand (and while a member is away).
+# e2e_tests/test_federation.py. Figures are pulled on demand (and while a member is away); a
+# member not heard from for 2 s is sent a heartbeat.
 E2E_FEDERATION = {
     "FEDERATION_TICK_SECONDS": "1",
     "FEDERATION_RETRY_SECONDS": "1",
     "FEDERATION_PULL_INTERVAL": "3600",
+    "FEDERATION_HEARTBEAT_SECONDS": "2",
 }
 
 

@@ -62,6 +62,13 @@ def sn(infra, platform):
 
 @pytest.fixture(scope="module")
 def ma(platform):
+    """The session's instance; a partner `sn` an earlier session left in its directory (its
+    databases are kept across sessions, sn's are not) is forgotten first."""
+    engine = federation_pair.engine_of(platform, "federation")
+    with engine.begin() as conn:
+        for table in ("members", "member_figures", "deliveries", "invitations"):
+            conn.execute(sa.text(f"delete from {table} where instance_id = 'sn'"))
+    engine.dispose()
     return platform
 
 
@@ -206,7 +213,7 @@ def test_each_instance_holds_its_own_offices_people_and_requests(ma, sn, admins,
         registry_pb2.RecordActivityRequest(
             activity=registry_pb2.Activity(
                 office_id=sn_office,
-                kind="workshop",
+                kind="strategic_workshop",
                 theme="access_to_information",
                 held_on="2026-03-02",
                 place="Dakar",
@@ -490,8 +497,8 @@ def test_the_partner_away_loses_nothing_and_is_caught_up(ma, sn, admins, state):
             registry_pb2.RecordActivityRequest(
                 activity=registry_pb2.Activity(
                     office_id=state["sn_office"],
-                    kind="workshop",
-                    theme="citizen_participation",
+                    kind="strategic_workshop",
+                    theme="participation",
                     held_on="2026-03-09",
                     place="Dakar",
                     title="Atelier participation",

@@ -33,6 +33,7 @@ KINDS: dict[str, str | None] = {
     "member.join": None,
     "member.approved": None,
     "member.revoked": None,
+    "member.ping": None,  # a heartbeat: is the member there?
     "figures.pull": "",  # answered with whatever is shared (maybe nothing)
     "transfer.request": "transfers",
     "transfer.notice": "transfers",

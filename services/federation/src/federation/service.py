@@ -19,6 +19,7 @@ import logging
 import math
 import os
 
+import eventlet.semaphore
 import sqlalchemy as sa
 from grpc import StatusCode
 from nameko.timer import timer
@@ -79,10 +80,14 @@ class Settings(ServiceSettings):
     federation_peer_url: str = f"https://127.0.0.1:{FACTS.peer_port}"  # what other instances dial
     federation_message_window: float = envelope.DEFAULT_WINDOW_SECONDS
     federation_pull_interval: float = 300.0
+    federation_heartbeat_seconds: float = 60.0
     federation_retry_seconds: float = 5.0
     federation_call_timeout: float = 15.0
     federation_capture_dir: str = ""
 
+
+# One delivery run at a time per process.
+_DELIVERING = eventlet.semaphore.Semaphore()
 
 # Read at import: nameko's timer takes its interval when the class is defined.
 TICK_SECONDS = float(os.environ.get("FEDERATION_TICK_SECONDS", "5") or 5)
@@ -390,6 +395,8 @@ class FederationService(kit_service(pb)):
             if existing is None:
                 store.insert_member(conn, dict(instance_id=invitee, **row))
             else:
+                # What waited for its earlier membership is not for the new one.
+                store.cancel_deliveries(conn, invitee, "MEMBER_INVITED_AGAIN")
                 store.update_member(conn, invitee, **row)
             expires = now + dt.timedelta(hours=hours)
             store.insert_invitation(
@@ -890,24 +897,40 @@ class FederationService(kit_service(pb)):
 
     @timer(interval=TICK_SECONDS)
     def tick(self):
-        """Figures pulled from each active member once per FEDERATION_PULL_INTERVAL (and every
-        tick while it does not answer, so its return is seen at once), deliveries due sent,
-        nonces past any window forgotten."""
+        """Figures pulled from each active member once per FEDERATION_PULL_INTERVAL, a heartbeat
+        (member.ping) to one not heard from for FEDERATION_HEARTBEAT_SECONDS, every tick to one
+        that stopped answering (so its return is seen at once); deliveries due sent; nonces past
+        any window forgotten."""
         interval = float(_setting("FEDERATION_PULL_INTERVAL", 300.0))
+        heartbeat = float(_setting("FEDERATION_HEARTBEAT_SECONDS", 60.0))
         now = store.now()
         with self.db.connect() as conn:
             rows = [r for r in store.list_members(conn) if r["status"] == domain.ACTIVE and not r["revoked_by_peer"]]
             fetched = {k: v["fetched_at"] for k, v in store.all_figures(conn).items()}
         for row in rows:
-            last = store.utc(fetched.get(row["instance_id"]))
-            failing = row["consecutive_failures"] > 0
-            if last is None or failing or (now - last).total_seconds() >= interval:
+            pulled, heard = store.utc(fetched.get(row["instance_id"])), store.utc(row["last_success_at"])
+            if pulled is None or row["consecutive_failures"] > 0 or (now - pulled).total_seconds() >= interval:
                 self._pull(row)
+            elif heard is None or (now - heard).total_seconds() >= heartbeat:
+                try:
+                    self._exchange(row, "member.ping", b"")
+                except PeerRefused:
+                    pass  # recorded against the member: its lag grows, its health says so
         self._deliver_due()
         with self.db.begin() as conn:
             store.forget_nonces_before(conn, now - dt.timedelta(seconds=2 * self._window()))
 
     def _deliver_due(self, instance_id: str = "") -> int:
+        """Sends what is due, one run at a time in this process (the schedule and an event may
+        both ask); replicas may still both send one delivery, which its receiver takes once."""
+        if not _DELIVERING.acquire(blocking=False):
+            return 0
+        try:
+            return self._deliver_all(instance_id)
+        finally:
+            _DELIVERING.release()
+
+    def _deliver_all(self, instance_id: str) -> int:
         delivered = 0
         with self.db.connect() as conn:
             due = store.due_deliveries(conn, store.now(), instance_id=instance_id)
@@ -940,7 +963,11 @@ class FederationService(kit_service(pb)):
     def _deliver(self, row, member) -> bool:
         now = store.now()
         message = base64.b64decode(self._sealer().open(row["payload_sealed"], row["delivery_id"]))
-        blocked = member["revoked_by_peer"] or (member["status"] == domain.REVOKED and row["kind"] != "member.revoked")
+        blocked = (
+            member["revoked_by_peer"]
+            or not member["peer_url"]
+            or (member["status"] == domain.REVOKED and row["kind"] != "member.revoked")
+        )
         if blocked:
             with self.db.begin() as conn:
                 store.delivery_done(conn, row["delivery_id"], now, "refused", error="MEMBER_REVOKED")
@@ -1138,6 +1165,7 @@ class FederationService(kit_service(pb)):
         handler = {
             "member.approved": self._on_approved,
             "member.revoked": self._on_revoked,
+            "member.ping": self._on_ping,
             "figures.pull": self._on_figures_pull,
             "transfer.request": self._on_transfer,
             "transfer.notice": self._on_notice,
@@ -1289,6 +1317,9 @@ class FederationService(kit_service(pb)):
         self.keyring.refresh()
         return "member.revoked" + domain.REPLY_SUFFIX, pb.Ack(status=domain.REVOKED).SerializeToString()
 
+    def _on_ping(self, member, body):
+        return "member.ping" + domain.REPLY_SUFFIX, pb.Ack(status="ok").SerializeToString()
+
     def _on_figures_pull(self, member, body):
         figures = self._public_figures(store.shares_of(member))
         return "figures.pull" + domain.REPLY_SUFFIX, figures.SerializeToString()
@@ -1316,18 +1347,29 @@ class FederationService(kit_service(pb)):
             )
         )
         with self.db.begin() as conn:
-            self.events.add(
+            first = store.record_received(
                 conn,
-                "federation.transfer_received",
-                state.ticket_id,
-                pb.TransferEvent(
-                    delivery_id=moved.idempotency_key,
+                dict(
+                    idempotency_key=f"{member['instance_id']}:{moved.idempotency_key}"[:64],
+                    from_instance=member["instance_id"],
                     ticket_id=state.ticket_id,
-                    instance_id=member["instance_id"],
-                    kind=moved.kind,
-                    category=moved.category,
+                    tracking_code=state.tracking_code,
+                    received_at=store.now(),
                 ),
             )
+            if first:
+                self.events.add(
+                    conn,
+                    "federation.transfer_received",
+                    state.ticket_id,
+                    pb.TransferEvent(
+                        delivery_id=moved.idempotency_key,
+                        ticket_id=state.ticket_id,
+                        instance_id=member["instance_id"],
+                        kind=moved.kind,
+                        category=moved.category,
+                    ),
+                )
         receipt = pb.TransferReceipt(tracking_code=state.tracking_code, received_at=store.now().isoformat())
         return "transfer.request" + domain.REPLY_SUFFIX, receipt.SerializeToString()
 

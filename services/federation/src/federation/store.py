@@ -150,6 +150,18 @@ notices = sa.Table(
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Requests other instances moved here: the first receipt of a key is the one announced
+# (federation.transfer_received); a retry finds it here.
+received_transfers = sa.Table(
+    "received_transfers",
+    metadata,
+    sa.Column("idempotency_key", sa.String(64), primary_key=True),
+    sa.Column("from_instance", sa.String(16), nullable=False),
+    sa.Column("ticket_id", sa.String(36), nullable=False),
+    sa.Column("tracking_code", sa.String(16), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 GENESIS = "0" * 64
 
 
@@ -415,7 +427,7 @@ def delivery_done(conn, delivery_id: str, at: dt.datetime, status: str, result: 
     conn.execute(
         deliveries.update()
         .where(deliveries.c.delivery_id == delivery_id)
-        .values(status=status, delivered_at=at, result=result, last_error=error[:200], payload_sealed=None)
+        .values(status=status, delivered_at=at, result=result, last_error=error[:200])
     )
 
 
@@ -427,6 +439,14 @@ def delivery_failed(conn, delivery_id: str, error: str, retry_at: dt.datetime) -
     )
 
 
+def cancel_deliveries(conn, instance_id: str, reason: str) -> int:
+    return conn.execute(
+        deliveries.update()
+        .where(deliveries.c.instance_id == instance_id, deliveries.c.status == "queued")
+        .values(status="refused", last_error=reason, delivered_at=now())
+    ).rowcount
+
+
 def queued_by_member(conn) -> dict[tuple, float]:
     rows = conn.execute(
         sa.select(deliveries.c.instance_id, sa.func.count())
@@ -434,6 +454,16 @@ def queued_by_member(conn) -> dict[tuple, float]:
         .group_by(deliveries.c.instance_id)
     )
     return {(i,): n for i, n in rows}
+
+
+def record_received(conn, row: dict) -> bool:
+    """False when this key was received before."""
+    try:
+        with conn.begin_nested():
+            conn.execute(received_transfers.insert().values(**row))
+    except sa.exc.IntegrityError:
+        return False
+    return True
 
 
 # --- notices -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The federation's first schema: this instance's identity, the directory of members,
-invitations, seen nonces, the message log (append-only: triggers refuse UPDATE and DELETE on
+invitations, seen nonces, the requests received, the message log (append-only: triggers refuse UPDATE and DELETE on
 both databases) and its head row, member figures, deliveries, notices, and the kit's outbox.
 
 Revision 0001, the service's first.
@@ -106,7 +106,7 @@ def upgrade() -> None:
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_reason", sa.String(length=300), server_default="", nullable=False),
-        sa.Column("revoked_by_peer", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("revoked_by_peer", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=200), server_default="", nullable=False),
@@ -171,6 +171,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", "consumer_group"),
     )
     op.create_table(
+        "received_transfers",
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("from_instance", sa.String(length=16), nullable=False),
+        sa.Column("ticket_id", sa.String(length=36), nullable=False),
+        sa.Column("tracking_code", sa.String(length=16), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("idempotency_key"),
+    )
+    op.create_table(
         "seen_nonces",
         sa.Column("sender", sa.String(length=16), nullable=False),
         sa.Column("nonce", sa.String(length=32), nullable=False),
@@ -202,6 +211,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seen_nonces_seen_at"))
 
     op.drop_table("seen_nonces")
+    op.drop_table("received_transfers")
     op.drop_table("processed_events")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index(
