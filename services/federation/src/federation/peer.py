@@ -261,21 +261,35 @@ class Keyring(DependencyProvider):
         # load() -> InstanceKeys; trusted() -> [PEM]; version() -> str: read by the service.
         self._load, self._trusted, self._version = load, trusted, version
 
-    def start(self):
-        self.keys = self._load(self.container)
+    def setup(self):
+        # Set up before anything starts: the federation port may take a connection as soon as it
+        # listens, whatever order the container starts its extensions in.
+        self._keys = None
         self._context = None
         self._context_version = None
         self._checked_at = 0.0
         self._lock = eventlet.semaphore.Semaphore()
 
+    def start(self):
+        self.keys  # opened now: a wrong secret shows at start, not at the first message
+
+    @property
+    def keys(self) -> keys_mod.InstanceKeys:
+        if self._keys is None:
+            with self._lock:
+                if self._keys is None:
+                    self._keys = self._load(self.container)
+        return self._keys
+
     def server_context(self) -> ssl.SSLContext:
+        own = self.keys
         with self._lock:
             now = time.monotonic()
             if self._context is None or now - self._checked_at > 1.0:
                 version = self._version(self.container)
                 self._checked_at = now
                 if version != self._context_version or self._context is None:
-                    self._context = server_context(self.keys, self._trusted(self.container))
+                    self._context = server_context(own, self._trusted(self.container))
                     self._context_version = version
             return self._context
 
