@@ -537,7 +537,11 @@ def test_the_partner_away_loses_nothing_and_is_caught_up(ma, sn, admins, state):
         entry = reply.instances[0]
         return entry if not entry.stale and entry.figures.achievements.activities_total == 2 else None
 
-    entry = eventually(fresh, timeout=60, what="sn's figures caught up")
+    eventually(fresh, timeout=60, what="sn's figures pulled again on its return")
+    # The request it received since counts in its figures as soon as they are asked for again.
+    [result] = ma_fed.PullFigures(pb.PullRequest(instance_id="sn"), timeout=120).results
+    assert result.ok
+    entry = fresh()
     assert_matches(sn, entry.figures)
     assert metric(ma, "federation", "citizenoffice_federation_member_lag_seconds", member="sn") < 30
 
