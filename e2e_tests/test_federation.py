@@ -54,6 +54,22 @@ def sn(infra, platform):
     try:
         stack.down()
         stack.up()
+        # The gateway relays a registration once it holds its own service token (fetched from
+        # the new identity on first use, later on a busy machine).
+        eventually(
+            lambda: (
+                requests.post(
+                    f"{stack.base_url}/api/v1/auth/register",
+                    json={"email": f"warmup.{uuid.uuid4().hex[:8]}@example.sn", "password": "correct horse battery"},
+                    timeout=30,
+                ).status_code
+                == 202
+                or None
+            ),
+            timeout=120,
+            interval=2,
+            what="sn's gateway relaying",
+        )
         yield stack
     finally:
         stack.down()

@@ -21,7 +21,7 @@ import subprocess
 import pytest
 import sqlalchemy as sa
 
-from cokit import settings as settings_mod
+from cokit import platform as platform_facts, settings as settings_mod
 from cokit.db import create_engine
 from cokit.migrations import History, NewerDatabase
 from identity import domain as identity_domain, keyseal
@@ -31,7 +31,7 @@ from .helpers import drop_database, fresh_database
 OFFSET = int(os.environ.get("CITIZENOFFICE_E2E_PORT_OFFSET", "100"))
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
-SERVICES = ("identity", "registry", "tickets", "documents", "notifications")
+SERVICES = platform_facts.DATABASES
 KEY_SECRET = base64.b64encode(b"migrations-test-key-secret-32by!").decode()
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc)
 
@@ -55,7 +55,13 @@ def database(request, tmp_path):
 
 
 def environment(service: str, url: str) -> dict[str, str]:
-    return {"DATABASE_URL": url, "IDENTITY_KEY_SECRET": KEY_SECRET, "LOG_FORMAT": "text", "SERVICE_NAME": service}
+    return {
+        "DATABASE_URL": url,
+        "IDENTITY_KEY_SECRET": KEY_SECRET,
+        "FEDERATION_KEY_SECRET": KEY_SECRET,
+        "LOG_FORMAT": "text",
+        "SERVICE_NAME": service,
+    }
 
 
 def run_migrate(service: str, url: str) -> str:
