@@ -2,8 +2,28 @@
 
 import pytest
 
-from cokit import legal_deadlines as law
+from cokit import legal_deadlines, request_types
 from cokit.legal_deadlines import Rule
+
+
+class law:
+    """The bounds of a request type's definition, asked by the type's name."""
+
+    @staticmethod
+    def problems(request_type, count, unit):
+        return request_types.get(request_type).deadline.problems(request_type, count, unit)
+
+    @staticmethod
+    def applied(request_type, count, unit):
+        return request_types.get(request_type).deadline.applied(count, unit)
+
+    @staticmethod
+    def office_rule(request_type, count, unit):
+        return request_types.get(request_type).deadline.office_rule(count, unit)
+
+    @staticmethod
+    def legal_rule(request_type):
+        return request_types.get(request_type).deadline.legal
 
 
 def reasons(request_type, count, unit):
@@ -59,11 +79,11 @@ def test_a_deadline_needs_a_known_unit_and_a_count():
     assert reasons("complaint", -1, "days") == ["BAD_DEADLINE"]
     assert law.applied("complaint", 0, "working_days") == Rule(2, "months")
     assert law.office_rule("complaint", 0, "working_days") is None
-    # An unknown request type is the registry's own refusal; its deadline is not judged here.
-    assert law.problems("wish", 400, "days") == [
+    # Whatever the request type: an unknown one is the registry's own refusal.
+    assert legal_deadlines.shape_problems(400, "days") == [
         ("deadline_count", "BAD_DEADLINE", "deadline_count must be within 1..365")
     ]
-    assert law.problems("wish", 12, "days") == []
+    assert legal_deadlines.shape_problems(12, "days") == []
 
 
 def test_a_rule_reads_as_a_sentence_would_say_it():

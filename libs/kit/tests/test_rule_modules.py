@@ -72,6 +72,7 @@ KIT_AND_GATEWAY_RULES = (
     "cokit.sealing",
     "cokit.settings",
     "cokit.legal_deadlines",
+    "cokit.request_types",
     "cokit.auth",
     "cokit.auth.tokens",
     "cokit.auth.policy",

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from werkzeug.test import EnvironBuilder
 
+from cokit import request_types
 from cokit.auth import policy
-from gateway import admin_portal, portal
+from gateway import portal
+from gateway.rooms import admin as admin_pages
 
 from .test_staff_portal import keys
 
@@ -16,8 +18,8 @@ PAGES = {
     "admin_offices.html": {"offices": [dict(OFFICE, status="operational")], "calendar": True},
     "admin_office.html": {
         "office": OFFICE,
-        "weekdays": admin_portal.WEEKDAYS,
-        "statuses": admin_portal.STATUSES,
+        "weekdays": admin_pages.WEEKDAYS,
+        "statuses": admin_pages.STATUSES,
         "values": {
             "status": "operational",
             "address": "Av. 1",
@@ -29,9 +31,9 @@ PAGES = {
     },
     "admin_catalogue.html": {
         "office": OFFICE,
-        "request_types": admin_portal.REQUEST_TYPES,
-        "units": admin_portal.UNITS,
-        "name_languages": admin_portal.NAME_LANGUAGES,
+        "request_types": request_types.names(),
+        "units": admin_pages.UNITS,
+        "name_languages": admin_pages.NAME_LANGUAGES,
         "editing": None,
         "entries": [
             {
@@ -64,19 +66,19 @@ PAGES = {
 
 
 def test_every_language_says_everything():
-    assert set(admin_portal.ADMIN_TEXT) == set(portal.LANGUAGES)
-    table = admin_portal.ADMIN_TEXT
+    assert set(admin_pages.ADMIN_TEXT) == set(portal.LANGUAGES)
+    table = admin_pages.ADMIN_TEXT
     assert keys(table["ar"]) == keys(table["fr"]) == keys(table["en"])
     for lang in portal.LANGUAGES:
-        assert set(table[lang]["statuses"]) == set(admin_portal.STATUSES)
-        assert set(table[lang]["weekdays"]) == set(admin_portal.WEEKDAYS)
+        assert set(table[lang]["statuses"]) == set(admin_pages.STATUSES)
+        assert set(table[lang]["weekdays"]) == set(admin_pages.WEEKDAYS)
 
 
 @pytest.mark.parametrize("template", sorted(PAGES))
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_every_page_renders_with_its_form_token(template, lang):
     request = EnvironBuilder(path=f"/staff/admin?lang={lang}").get_request()
-    response = admin_portal._render(request, template, csrf="TOKEN", here="/staff/admin", **PAGES[template])
+    response = admin_pages._render(request, template, csrf="TOKEN", here="/staff/admin", **PAGES[template])
     html = response.get_data(as_text=True)
     assert f'lang="{lang}"' in html and 'name="csrf" value="TOKEN"' in html
     assert response.headers["Cache-Control"] == "no-store"
@@ -91,11 +93,11 @@ def test_only_admins_manage_offices_and_a_commune_admin_only_in_their_commune():
         return policy.Caller("u", "user", "ma", (policy.RoleBinding(role, scope),))
 
     commune_admin = caller("commune_admin", policy.Scope("ma", "tetouan"))
-    assert policy.decide(commune_admin, admin_portal.OFFICE_MANAGE, here).allowed
-    assert not policy.decide(commune_admin, admin_portal.OFFICE_MANAGE, elsewhere).allowed
-    assert not policy.decide(commune_admin, admin_portal.CALENDAR_MANAGE, policy.Scope("ma")).allowed
+    assert policy.decide(commune_admin, admin_pages.OFFICE_MANAGE, here).allowed
+    assert not policy.decide(commune_admin, admin_pages.OFFICE_MANAGE, elsewhere).allowed
+    assert not policy.decide(commune_admin, admin_pages.CALENDAR_MANAGE, policy.Scope("ma")).allowed
     national = caller("national_admin", policy.Scope("ma"))
-    assert policy.decide(national, admin_portal.OFFICE_MANAGE, elsewhere).allowed
-    assert policy.decide(national, admin_portal.CALENDAR_MANAGE, policy.Scope("ma")).allowed
+    assert policy.decide(national, admin_pages.OFFICE_MANAGE, elsewhere).allowed
+    assert policy.decide(national, admin_pages.CALENDAR_MANAGE, policy.Scope("ma")).allowed
     for role in ("staff", "office_manager"):
-        assert not policy.decide(caller(role, here), admin_portal.OFFICE_MANAGE, here).allowed
+        assert not policy.decide(caller(role, here), admin_pages.OFFICE_MANAGE, here).allowed

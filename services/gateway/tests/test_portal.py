@@ -76,16 +76,17 @@ def test_the_track_page_names_every_status_of_every_kind_in_every_language():
     """Whatever the kind of request and its status in the workflow, the citizen reads the message
     catalogue's label in their language, and nothing on the page is a key or another language."""
     from citizenoffice.tickets.v1 import tickets_pb2 as pb
-    from tickets.workflow import MACHINES
+    from cokit import request_types
 
     submitted = Timestamp()
     submitted.FromJsonString("2026-11-25T09:30:00Z")
-    for kind, machine in MACHINES.items():
-        for status in sorted(machine.statuses() | {"merged"}):
+    for request_type in request_types.all_types():
+        kind = request_type.name
+        for status in sorted(request_type.machine.statuses() | {request_types.MERGED}):
             for lang in portal.LANGUAGES:
                 ticket = pb.TicketStatus(
                     tracking_code="7K3M-9QX2-B",
-                    kind=pb.TicketKind.Value(kind.upper()),
+                    kind=request_type.wire,
                     status=status,
                     submitted_at=submitted,
                     answer_by=submitted,
@@ -103,15 +104,15 @@ def test_the_track_page_names_every_status_of_every_kind_in_every_language():
 
 
 def test_one_label_table_for_kinds_and_statuses_from_the_catalogue():
-    from gateway import staff_portal
+    from gateway import sessions
     from gateway.translate import KIND_LABELS, STATUS_LABELS
 
     for lang in portal.LANGUAGES:
         assert STATUS_LABELS[lang] == comessages.table("status", lang) and KIND_LABELS[lang] == comessages.table(
             "kind", lang
         )
-        assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["statuses"]
-        assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is staff_portal.STAFF_TEXT[lang]["kinds"]
+        assert portal.TEXT[lang]["statuses"] is STATUS_LABELS[lang] is sessions.STAFF_TEXT[lang]["statuses"]
+        assert portal.TEXT[lang]["kinds"] is KIND_LABELS[lang] is sessions.STAFF_TEXT[lang]["kinds"]
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)

@@ -7,7 +7,9 @@ import pytest
 from werkzeug.test import EnvironBuilder
 
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
-from gateway import portal, staff_desk, staff_portal
+from cokit import request_types
+from gateway import portal, sessions
+from gateway.rooms import staff as staff_pages
 
 CATALOGUE = [
     registry_pb.CatalogueEntry(
@@ -43,23 +45,23 @@ CATALOGUE = [
 
 def test_every_activity_kind_and_theme_is_named():
     for lang in portal.LANGUAGES:
-        assert set(staff_desk.DESK_TEXT[lang]["activity_kinds"]) == set(staff_desk.ACTIVITY_KINDS)
-        assert set(staff_desk.DESK_TEXT[lang]["themes"]) == set(staff_desk.WORKSHOP_THEMES)
+        assert set(staff_pages.DESK_TEXT[lang]["activity_kinds"]) == set(staff_pages.ACTIVITY_KINDS)
+        assert set(staff_pages.DESK_TEXT[lang]["themes"]) == set(staff_pages.WORKSHOP_THEMES)
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_desk_pages_render_in_every_language(lang):
     req = EnvironBuilder(query_string=f"lang={lang}").get_request()
-    walk_in = staff_desk._desk(
+    walk_in = staff_pages._desk(
         req,
         "staff_walk_in.html",
         400,
         offices={"o1": "Tétouan"},
         chosen="o1",
-        subjects=staff_desk.walk_in_subjects(CATALOGUE, lang),
-        id_kinds=staff_desk.ID_KINDS,
-        formats=staff_desk.FORMATS,
-        languages_named=staff_desk.LANGUAGE_NAMES,
+        subjects=staff_pages.walk_in_subjects(CATALOGUE, lang),
+        id_kinds=staff_pages.ID_KINDS,
+        formats=staff_pages.FORMATS,
+        languages_named=staff_pages.LANGUAGE_NAMES,
         csrf="C",
         error={"field": "id_number", "reason": "ID_NUMBER_INVALID"},
         form={"requester_name": "Amina"},
@@ -70,8 +72,8 @@ def test_desk_pages_render_in_every_language(lang):
         'id="requester_id_number" name="requester_id_number" dir="ltr" autocomplete="off" aria-describedby="id-note" aria-invalid="true"'
         in html
     )
-    assert staff_desk.DESK_TEXT[lang]["requester_id_number"] in html and 'value="Amina"' in html
-    activities = staff_desk._desk(
+    assert staff_pages.DESK_TEXT[lang]["requester_id_number"] in html and 'value="Amina"' in html
+    activities = staff_pages._desk(
         req,
         "staff_activities.html",
         offices={"o1": "Tétouan"},
@@ -88,8 +90,8 @@ def test_desk_pages_render_in_every_language(lang):
             }
         ],
         may_record=True,
-        kinds=staff_desk.ACTIVITY_KINDS,
-        themes=staff_desk.WORKSHOP_THEMES,
+        kinds=staff_pages.ACTIVITY_KINDS,
+        themes=staff_pages.WORKSHOP_THEMES,
         csrf="C",
         error={"field": "date", "reason": "DATE_REQUIRED"},
         done="",
@@ -97,16 +99,16 @@ def test_desk_pages_render_in_every_language(lang):
         form={},
     )
     html = activities.get_data(as_text=True)
-    assert staff_desk.DESK_TEXT[lang]["activity_kinds"]["forum"] in html and 'aria-invalid="true"' in html
-    assert html.count('name="csrf" value="C"') == 2 and staff_portal.STAFF_TEXT[lang]["activities_link"] in html
+    assert staff_pages.DESK_TEXT[lang]["activity_kinds"]["forum"] in html and 'aria-invalid="true"' in html
+    assert html.count('name="csrf" value="C"') == 2 and sessions.STAFF_TEXT[lang]["activities_link"] in html
     assert activities.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_the_ticket_page_offers_the_assignment(lang):
     req = EnvironBuilder(query_string=f"lang={lang}").get_request()
-    text = staff_desk.DESK_TEXT[lang]
-    page = staff_portal._render(
+    text = staff_pages.DESK_TEXT[lang]
+    page = sessions.render(
         req,
         "staff_ticket.html",
         400,
@@ -122,7 +124,7 @@ def test_the_ticket_page_offers_the_assignment(lang):
         },
         events=[],
         actions=[],
-        long_fields=staff_portal.LONG_FIELDS,
+        long_fields=staff_pages.LONG_FIELDS,
         csrf="C",
         done="",
         form={},
@@ -130,7 +132,7 @@ def test_the_ticket_page_offers_the_assignment(lang):
         assign={
             "departments": ["Voirie", "Éclairage"],
             "people": {"u1": text["me"], "u2": "Karim"},
-            "priorities": staff_desk.PRIORITIES,
+            "priorities": staff_pages.PRIORITIES,
             "d": text,
         },
     )
@@ -139,13 +141,13 @@ def test_the_ticket_page_offers_the_assignment(lang):
     assert '<option value="Éclairage">' in html and '<option value="u2">Karim</option>' in html
     assert f'<option value="2" selected>{text["priorities"]["2"]}</option>' in html
     assert 'id="assign-priority" name="priority" aria-invalid="true"' in html
-    assert f"«{staff_portal.STAFF_TEXT[lang]['priority']}»" in html
+    assert f"«{sessions.STAFF_TEXT[lang]['priority']}»" in html
 
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_the_ticket_page_names_the_assignee(lang):
     req = EnvironBuilder(query_string=f"lang={lang}").get_request()
-    text, s = staff_desk.DESK_TEXT[lang], staff_portal.STAFF_TEXT[lang]
+    text, s = staff_pages.DESK_TEXT[lang], sessions.STAFF_TEXT[lang]
     ticket = {
         "id": "t1",
         "code": "7K3M-9QX2-B",
@@ -155,16 +157,16 @@ def test_the_ticket_page_names_the_assignee(lang):
         "priority": 2,
         "office": "Tétouan",
     }
-    assign = {"departments": [], "people": {"u1": text["me"]}, "priorities": staff_desk.PRIORITIES, "d": text}
+    assign = {"departments": [], "people": {"u1": text["me"]}, "priorities": staff_pages.PRIORITIES, "d": text}
 
     def assigned(**changes) -> str:
-        page = staff_portal._render(
+        page = sessions.render(
             req,
             "staff_ticket.html",
             ticket=dict(ticket, **changes),
             events=[],
             actions=[],
-            long_fields=staff_portal.LONG_FIELDS,
+            long_fields=staff_pages.LONG_FIELDS,
             csrf="C",
             done="",
             form={},
@@ -184,8 +186,8 @@ def test_the_ticket_page_names_the_assignee(lang):
 
 @pytest.mark.parametrize("lang", portal.LANGUAGES)
 def test_the_walk_in_form_offers_the_offices_own_catalogue(lang):
-    groups = {g["kind"]: g["options"] for g in staff_desk.walk_in_subjects(CATALOGUE, lang)}
-    assert list(groups) == list(staff_desk.WALK_IN_KINDS)
+    groups = {g["kind"]: g["options"] for g in staff_pages.walk_in_subjects(CATALOGUE, lang)}
+    assert list(groups) == list(request_types.names())  # every type is registered at the desk
     names = {"ar": "الأسواق الجماعية", "fr": "Marchés communaux", "en": "Communal markets"}
     assert list(groups["complaint"]) == ["complaint:lighting", "complaint:markets"]  # active entries only
     assert groups["complaint"]["complaint:markets"] == names[lang]
@@ -194,15 +196,15 @@ def test_the_walk_in_form_offers_the_offices_own_catalogue(lang):
     # a request type the catalogue lacks is still offered, once
     assert groups["petition"] == {"petition:other": portal.TEXT[lang]["categories"]["other"]}
     req = EnvironBuilder(query_string=f"lang={lang}").get_request()
-    html = staff_desk._desk(
+    html = staff_pages._desk(
         req,
         "staff_walk_in.html",
         offices={"o1": "Tétouan", "o2": "Martil"},
         chosen="o2",
-        subjects=staff_desk.walk_in_subjects(CATALOGUE, lang),
-        id_kinds=staff_desk.ID_KINDS,
-        formats=staff_desk.FORMATS,
-        languages_named=staff_desk.LANGUAGE_NAMES,
+        subjects=staff_pages.walk_in_subjects(CATALOGUE, lang),
+        id_kinds=staff_pages.ID_KINDS,
+        formats=staff_pages.FORMATS,
+        languages_named=staff_pages.LANGUAGE_NAMES,
         csrf="C",
         error=None,
         form={"subject": "complaint:markets"},
@@ -236,22 +238,22 @@ def test_the_staff_bar_links_the_admin_pages_for_admins_only(role, linked):
     caller = policy.Caller("u1", "user", "ma", (policy.RoleBinding(role, scope),))
     for lang in portal.LANGUAGES:
         req = EnvironBuilder(query_string=f"lang={lang}").get_request()
-        req.environ[staff_portal.SESSION_KEY] = SimpleNamespace(caller=caller)
-        html = staff_desk._desk(
+        req.environ[sessions.SESSION_KEY] = SimpleNamespace(caller=caller)
+        html = staff_pages._desk(
             req,
             "staff_activities.html",
             offices={"o1": "Tétouan"},
             chosen="o1",
             items=[],
             may_record=False,
-            kinds=staff_desk.ACTIVITY_KINDS,
-            themes=staff_desk.WORKSHOP_THEMES,
+            kinds=staff_pages.ACTIVITY_KINDS,
+            themes=staff_pages.WORKSHOP_THEMES,
             csrf="C",
             error=None,
             done="",
             today="2026-11-25",
             form={},
         ).get_data(as_text=True)
-        link = f'<a href="/staff/admin">{staff_portal.STAFF_TEXT[lang]["admin_link"]}</a>'
+        link = f'<a href="/staff/admin">{sessions.STAFF_TEXT[lang]["admin_link"]}</a>'
         assert (link in html) is linked
         assert ('href="/staff/admin"' in html) is linked

@@ -8,7 +8,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from werkzeug.test import EnvironBuilder
 
 from cokit.errors import DomainError
-from gateway import citizen_portal, portal, public_portal, staff_desk, staff_portal
+from gateway import portal, sessions
+from gateway.rooms import citizen as citizen_pages, public as public_pages, staff as staff_pages
 
 
 def request(method="GET", path="/", **kwargs):
@@ -25,7 +26,7 @@ def keys(tree, prefix=""):
 
 
 @pytest.mark.parametrize(
-    "table", [staff_portal.STAFF_TEXT, public_portal.PUBLIC_TEXT, staff_desk.DESK_TEXT, citizen_portal.ME_TEXT]
+    "table", [sessions.STAFF_TEXT, public_pages.PUBLIC_TEXT, staff_pages.DESK_TEXT, citizen_pages.ME_TEXT]
 )
 def test_every_language_says_everything(table):
     assert set(table) == set(portal.LANGUAGES)
@@ -34,13 +35,11 @@ def test_every_language_says_everything(table):
 
 def test_the_form_token_must_match_the_cookie():
     token = "a" * 43
-    staff_portal.check_csrf(
-        request("POST", data={"csrf": token}, headers={"Cookie": f"{staff_portal.CSRF_COOKIE}={token}"})
-    )
+    sessions.check_csrf(request("POST", data={"csrf": token}, headers={"Cookie": f"{sessions.CSRF_COOKIE}={token}"}))
     for form, cookie in (({"csrf": token}, ""), ({}, token), ({"csrf": "b" * 43}, token), ({"csrf": ""}, "")):
-        headers = {"Cookie": f"{staff_portal.CSRF_COOKIE}={cookie}"} if cookie else {}
+        headers = {"Cookie": f"{sessions.CSRF_COOKIE}={cookie}"} if cookie else {}
         with pytest.raises(DomainError) as refused:
-            staff_portal.check_csrf(request("POST", data=form, headers=headers))
+            sessions.check_csrf(request("POST", data=form, headers=headers))
         assert refused.value.reason == "CSRF_TOKEN_INVALID"
 
 
@@ -58,14 +57,14 @@ def test_the_form_token_must_match_the_cookie():
     ],
 )
 def test_after_sign_in_only_a_staff_page(value, expected):
-    assert staff_portal.safe_next(value) == expected
+    assert sessions.safe_next(value) == expected
 
 
 def test_session_cookies_are_secure_httponly_strict_and_scoped():
     from citizenoffice.identity.v1 import identity_pb2
 
-    response = staff_portal.redirect("/staff")
-    staff_portal.set_session_cookies(
+    response = sessions.redirect("/staff")
+    sessions.set_session_cookies(
         response, identity_pb2.TokenPair(access_token="A", refresh_token="R", expires_in=300), csrf="C"
     )
     cookies = response.headers.getlist("Set-Cookie")
@@ -85,7 +84,7 @@ def ts(text: str) -> Timestamp:
 def test_staff_pages_render_in_every_language(lang):
     at = portal.when(ts("2026-11-25T10:00:00Z"), with_time=True)
     req = request(query_string=f"lang={lang}")
-    queue = staff_portal._render(
+    queue = sessions.render(
         req,
         "staff_queue.html",
         items=[
@@ -111,9 +110,9 @@ def test_staff_pages_render_in_every_language(lang):
         csrf="C",
     )
     html = queue.get_data(as_text=True)
-    assert 'class="late"' in html and staff_portal.STAFF_TEXT[lang]["overdue"] in html
+    assert 'class="late"' in html and sessions.STAFF_TEXT[lang]["overdue"] in html
     assert f'dir="{"rtl" if lang == "ar" else "ltr"}"' in html
-    ticket = staff_portal._render(
+    ticket = sessions.render(
         req,
         "staff_ticket.html",
         ticket={
@@ -140,7 +139,7 @@ def test_staff_pages_render_in_every_language(lang):
             {"at": at, "type": "note", "role": "staff", "body": "voir le prestataire"},
         ],
         actions=[{"action": "answer", "required": ["answer", "outcome"], "outcomes": ("positive", "negative")}],
-        long_fields=staff_portal.LONG_FIELDS,
+        long_fields=staff_pages.LONG_FIELDS,
         csrf="C",
         error={"form": "answer", "field": "answer", "reason": "FIELD_REQUIRED"},
         done="",
@@ -149,5 +148,5 @@ def test_staff_pages_render_in_every_language(lang):
     html = ticket.get_data(as_text=True)
     assert html.count('name="csrf" value="C"') == 4  # sign-out, the transition, the reply and the note
     assert 'id="answer-answer"' in html and 'aria-invalid="true"' in html
-    assert staff_portal.STAFF_TEXT[lang]["internal"] in html
+    assert sessions.STAFF_TEXT[lang]["internal"] in html
     assert ticket.headers["Cache-Control"] == "no-store"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
-from gateway.citizen_routes import ticket_json
+from gateway.rooms.api.me import ticket_json
 from gateway.translate import status_json
 
 

@@ -11,10 +11,10 @@ import pytest
 import comessages
 from comessages import checks
 from notifications import digest, domain
-from tickets.workflow import MACHINES
+from cokit import request_types
 
-KINDS = sorted(MACHINES)
-STATUSES = sorted({status for machine in MACHINES.values() for status in machine.statuses()} | {"merged"})
+KINDS = request_types.names()
+STATUSES = request_types.statuses()
 LANGUAGES = comessages.catalogue().languages
 DUE = dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
 DIGEST = digest.fields(

@@ -38,21 +38,21 @@ def test_office_roles_most_specific_first_and_only_where_they_reach():
 
 def test_a_clerk_of_tetouan_is_refused_on_a_martil_request():
     clerk = user("clerk", ("staff", TETOUAN))
-    step = workflow.COMPLAINT.transition("acknowledge")
+    step = workflow.machine_for("complaint").transition("acknowledge")
     assert callers.actor_for(clerk, TETOUAN, "", step.actors, "x") == workflow.Actor("clerk", "staff")
     assert refusal(callers.actor_for, clerk, MARTIL, "", step.actors, "x") == (Kind.DENIED, "OUTSIDE_YOUR_SCOPE")
 
 
 def test_the_workflow_decides_which_of_the_callers_roles_acts():
     officer = user("o1", ("information_officer", Scope("ma", "tetouan-commune")), ("staff", TETOUAN))
-    extend = workflow.INFORMATION_REQUEST.transition("extend")
+    extend = workflow.machine_for("information_request").transition("extend")
     assert callers.actor_for(officer, TETOUAN, "", extend.actors, "x").role == "information_officer"
     clerk = user("c1", ("staff", TETOUAN))
     assert refusal(callers.actor_for, clerk, TETOUAN, "", extend.actors, "x") == (Kind.DENIED, "ACTOR_NOT_ALLOWED")
 
 
 def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
-    appeal = workflow.INFORMATION_REQUEST.transition("appeal")
+    appeal = workflow.machine_for("information_request").transition("appeal")
     me = user("citizen-1")
     assert callers.actor_for(me, TETOUAN, "citizen-1", appeal.actors, "x") == workflow.Actor("citizen-1", "citizen")
     assert refusal(callers.actor_for, me, TETOUAN, "citizen-2", appeal.actors, "x") == (Kind.DENIED, "NOT_YOUR_REQUEST")
@@ -60,7 +60,7 @@ def test_a_citizen_acts_only_on_their_own_request_and_never_as_the_system():
     assert refusal(callers.actor_for, user(""), TETOUAN, "", appeal.actors, "x")[0] == Kind.DENIED
     machine = Caller("key-1", "machine", "ma", (RoleBinding("open311_client", TETOUAN),))
     assert refusal(callers.actor_for, machine, TETOUAN, "key-1", appeal.actors, "x")[0] == Kind.DENIED
-    refuse = workflow.INFORMATION_REQUEST.transition("refuse_implicitly")
+    refuse = workflow.machine_for("information_request").transition("refuse_implicitly")
     admin = user("n1", ("national_admin", Scope("ma")), ("commune_admin", Scope("ma", "tetouan-commune")))
     assert refusal(callers.actor_for, admin, TETOUAN, "", refuse.actors, "x")[1] == "ACTOR_NOT_ALLOWED"
 

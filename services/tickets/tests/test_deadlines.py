@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from citizenoffice.registry.v1 import registry_pb2
-from cokit import legal_deadlines
 from cokit.legal_deadlines import Rule
 from tickets import deadlines, domain, pii
 
@@ -57,10 +56,6 @@ def test_complaint_deadlines_stay_in_calendar_days():
 
 def test_petition_decision_within_three_months():
     assert deadlines.at_submission("petition", at("2026-01-15"), CAL, CLOCK).answer_by == at("2026-04-15")
-
-
-def test_every_request_type_has_its_legal_deadline():
-    assert set(domain.KINDS) == set(legal_deadlines.BOUNDS)
 
 
 def test_an_office_s_shorter_complaint_deadline_applies_in_working_days():

@@ -1,18 +1,19 @@
-"""The legal answer deadline of every request type, and how far an office's catalogue may move it.
+"""Answer deadlines: the terms the laws set, and how far an office's catalogue may move one.
 
-One definition for three services: the registry refuses a catalogue entry outside these bounds
-when it is set or imported, tickets computes each request's deadlines from the entry it is filed
-under, and the gateway tells Open311 clients the rule tickets applies. Plain Python.
+Each request type's bounds are in its definition (cokit.request_types); the registry refuses a
+catalogue entry outside them when it is set or imported, tickets computes each request's
+deadlines from the entry it is filed under, and the gateway tells Open311 clients the rule
+tickets applies. Plain Python.
 
-Per request type (DOMAIN.md):
+The terms (DOMAIN.md):
 - complaint, observation, suggestion (decree 2-17-265): processed within two months at most, so
   an office may promise less (10 working days on street lighting), never more. The 15-day
   acknowledgement is the decree's; no catalogue entry changes it.
 - information request (Law 31-13): 20 working days, and only that. The end of this term turns the
   silence into an implicit refusal and opens the appeal; a shorter term in the catalogue would
   either set that off while the law still gives the body time, or be a second deadline nobody
-  watches, which is the disagreement this module exists to remove. Urgency (3 working days) and
-  the one extension (20) are decided per request, not per category.
+  watches. Urgency (3 working days) and the one extension (20) are decided per request, not per
+  category.
 - petition (Organic Law 113-14): admissible or rejected with reasons within 3 months, and only that.
 - administrative request: no legal term. The office's rule, by default 2 months (what every
   request type without its own law has been promised), at most 3 months: no request waits
@@ -57,82 +58,55 @@ class Bounds:
     fixed: bool  # the law sets the term itself: an entry may only repeat it
     basis: str
 
+    def longest_count(self, unit: str) -> int:
+        """The largest count an entry may state in `unit`."""
+        if self.longest.unit == unit:
+            return self.longest.count
+        return self.longest.count * DAYS_IN_A_MONTH[unit]
 
-_DECREE = "decree 2-17-265"
-_COMPLAINTS = Bounds(Rule(ANSWER_WITHIN_MONTHS, "months"), Rule(ANSWER_WITHIN_MONTHS, "months"), False, _DECREE)
-BOUNDS = {
-    "complaint": _COMPLAINTS,
-    "observation": _COMPLAINTS,
-    "suggestion": _COMPLAINTS,
-    "information_request": Bounds(
-        Rule(INFORMATION_WORKING_DAYS, "working_days"),
-        Rule(INFORMATION_WORKING_DAYS, "working_days"),
-        True,
-        "Law 31-13",
-    ),
-    "administrative_request": Bounds(
-        Rule(ANSWER_WITHIN_MONTHS, "months"),
-        Rule(ADMINISTRATIVE_LONGEST_MONTHS, "months"),
-        False,
-        "no legal term; the platform's ceiling",
-    ),
-    "petition": Bounds(
-        Rule(PETITION_DECISION_MONTHS, "months"), Rule(PETITION_DECISION_MONTHS, "months"), True, "Organic Law 113-14"
-    ),
-}
+    def problems(self, request_type: str, count: int, unit: str) -> list[tuple[str, str, str]]:
+        """(field, reason, message) for each way a catalogue entry's deadline for a request of
+        `request_type` (the name the messages use) breaks these bounds."""
+        found = shape_problems(count, unit)
+        if found:
+            return found
+        asked = Rule(count, unit)
+        if self.fixed and asked != self.legal:
+            return [
+                (
+                    "deadline_count",
+                    "DEADLINE_FIXED_BY_LAW",
+                    f"{self.basis} sets the deadline of a {request_type}: {self.legal}",
+                )
+            ]
+        if count > self.longest_count(unit):
+            return [
+                (
+                    "deadline_count",
+                    "DEADLINE_BEYOND_LEGAL",
+                    f"a {request_type} is answered within {self.longest} at most ({self.basis}): "
+                    f"{self.longest_count(unit)} {unit.replace('_', ' ')} at the most; an office may "
+                    "promise less, never more",
+                )
+            ]
+        return []
+
+    def office_rule(self, count: int, unit: str) -> Rule | None:
+        """The entry's own rule when these bounds allow it; None when the legal rule applies
+        instead (no rule stated, or one stored before these bounds were checked)."""
+        if self.problems("", count, unit):
+            return None
+        return Rule(count, unit)
+
+    def applied(self, count: int, unit: str) -> Rule:
+        """The rule tickets applies to a request filed under an entry with this deadline."""
+        return self.office_rule(count, unit) or self.legal
 
 
-def legal_rule(request_type: str) -> Rule:
-    return BOUNDS[request_type].legal
-
-
-def longest_count(request_type: str, unit: str) -> int:
-    """The largest count an entry of this type may state in `unit`."""
-    longest = BOUNDS[request_type].longest
-    if longest.unit == unit:
-        return longest.count
-    return longest.count * DAYS_IN_A_MONTH[unit]
-
-
-def problems(request_type: str, count: int, unit: str) -> list[tuple[str, str, str]]:
-    """(field, reason, message) for each way a catalogue entry's deadline breaks the rules."""
+def shape_problems(count: int, unit: str) -> list[tuple[str, str, str]]:
+    """A deadline no request type could have: an unknown unit, a count out of range."""
     if unit not in UNITS:
         return [("deadline_unit", "BAD_DEADLINE", f"deadline_unit must be one of {', '.join(UNITS)}")]
     if not 0 < count <= COUNT_MAX:
         return [("deadline_count", "BAD_DEADLINE", f"deadline_count must be within 1..{COUNT_MAX}")]
-    bounds = BOUNDS.get(request_type)
-    if bounds is None:
-        return []
-    asked = Rule(count, unit)
-    if bounds.fixed and asked != bounds.legal:
-        return [
-            (
-                "deadline_count",
-                "DEADLINE_FIXED_BY_LAW",
-                f"{bounds.basis} sets the deadline of a {request_type}: {bounds.legal}",
-            )
-        ]
-    if count > longest_count(request_type, unit):
-        return [
-            (
-                "deadline_count",
-                "DEADLINE_BEYOND_LEGAL",
-                f"a {request_type} is answered within {bounds.longest} at most ({bounds.basis}): "
-                f"{longest_count(request_type, unit)} {unit.replace('_', ' ')} at the most; an office may "
-                "promise less, never more",
-            )
-        ]
     return []
-
-
-def office_rule(request_type: str, count: int, unit: str) -> Rule | None:
-    """The entry's own rule when the bounds allow it; None when the request type's legal rule
-    applies instead (no rule stated, or one stored before these bounds were checked)."""
-    if request_type not in BOUNDS or problems(request_type, count, unit):
-        return None
-    return Rule(count, unit)
-
-
-def applied(request_type: str, count: int, unit: str) -> Rule:
-    """The rule tickets applies to a request filed under an entry with this deadline."""
-    return office_rule(request_type, count, unit) or legal_rule(request_type)

@@ -9,7 +9,7 @@ from citizenoffice.identity.v1 import identity_pb2
 from cokit.auth import policy
 from cokit.auth.provider import Authn, TokenVerifier
 
-from .http import source_address
+from .limits import source_address
 
 AUTH_METADATA = "x-nameko-authorization"
 

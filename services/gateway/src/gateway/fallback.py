@@ -4,22 +4,24 @@ Werkzeug's router would answer such an address with its own English page; the po
 in the visitor's language instead (a small page, like every citizen page). A known address
 asked with another method still gets 405 with its Allow header, and the machine interfaces
 (/api, /open311, /.well-known) keep the router's plain 404, so a client can tell a missing
-route from a resource the API does not have (a problem body).
+route from a resource the API does not have (a problem body). The page itself is a public page
+(entrypoints.PublicPage): request id, limits and the error page as on any other.
 """
 
 from __future__ import annotations
 
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from cokit.metrics import http_answered
 
+from .entrypoints import PublicPage
+
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MACHINE_PREFIXES = ("/api/", "/open311/", "/.well-known/")
 
 
-class Fallback(HttpRequestHandler):
+class Fallback(PublicPage):
     """Any path, any method; the router tries it last (a path converter ranks below every
     static part)."""
 

@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (wiki.open311.org/GeoReport_v2): the catalogue as services, tickets as
 service requests, in JSON and XML, with the specification's error bodies.
 
-Plain Python over protobuf messages: what the routes (open311_routes.py) fetch goes in, the
+Plain Python over protobuf messages: what the routes (rooms/open311.py) fetch goes in, the
 specification's documents come out. The jurisdiction is the commune; a service is an entry of
 its office's catalogue; a service request is a complaint, an observation or a suggestion.
 """
@@ -15,19 +15,24 @@ from xml.etree import ElementTree
 
 from werkzeug.wrappers import Response
 
-from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
-from cokit import legal_deadlines
+from cokit import request_types
 from cokit.errors import invalid_argument
 
 FORMATS = ("json", "xml")
-# The request types GeoReport fits: reports anyone may make about the public space. Information
-# requests and petitions identify their author by law and stay out of it.
-REQUEST_TYPES = {
-    "complaint": tickets_pb.COMPLAINT,
-    "observation": tickets_pb.OBSERVATION,
-    "suggestion": tickets_pb.SUGGESTION,
-}
-KIND_NAMES = {value: name for name, value in REQUEST_TYPES.items()}
+
+
+def offered_kinds() -> dict[str, int]:
+    """The request types GeoReport fits, by name, with their TicketKind values: reports anyone may
+    make about the public space (the definitions' `open311`). Information requests and petitions
+    identify their author by law and stay out of it."""
+    return {t.name: t.wire for t in request_types.all_types() if t.open311}
+
+
+def offered_kind(value: int) -> str:
+    """The offered request type of a TicketKind value; "" for any other."""
+    found = request_types.by_wire(value)
+    return found.name if found and found.open311 else ""
+
 
 # Every status of every workflow (tickets/workflow.py), as GeoReport's open or closed: closed
 # once the office has given its decision or the request is over.
@@ -92,7 +97,7 @@ CHANGESET = "2026-11-25T00:00:00Z"
 
 
 def open_or_closed(status: str) -> str:
-    return STATUSES.get(status, OPEN)
+    return CLOSED if status in request_types.closed_statuses() else OPEN
 
 
 def statuses_for(values: str) -> list[str]:
@@ -102,7 +107,8 @@ def statuses_for(values: str) -> list[str]:
         raise invalid_argument("STATUS_INVALID", "status is open, closed or both comma-separated", field="status")
     if wanted in (set(), {OPEN, CLOSED}):
         return []
-    return sorted(s for s, group in STATUSES.items() if group in wanted)
+    statuses = {s for t in request_types.all_types() for s in t.machine.statuses()}
+    return sorted(s for s in statuses if open_or_closed(s) in wanted)
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -159,7 +165,7 @@ def w3c(ts) -> str | None:
 
 
 def offered(entry) -> bool:
-    return entry.active and entry.request_type in REQUEST_TYPES
+    return entry.active and entry.request_type in offered_kinds()
 
 
 def name_of(named, language: str, fallback: str = "") -> str:
@@ -179,7 +185,7 @@ def language_of(accept_language: str) -> str:
 
 def _deadline(entry) -> str:
     """The answer deadline tickets puts on the receipt of a request of this service."""
-    rule = legal_deadlines.applied(entry.request_type, entry.deadline_count, entry.deadline_unit)
+    rule = request_types.get(entry.request_type).deadline.applied(entry.deadline_count, entry.deadline_unit)
     return f"answer within {rule}"
 
 
@@ -240,7 +246,7 @@ def definition_json(entry) -> dict:
 
 def entry_for(item, entries):
     """The catalogue entry a ticket was filed under: its request type and category."""
-    kind = KIND_NAMES.get(item.kind, "")
+    kind = offered_kind(item.kind)
     for entry in entries:
         if entry.request_type == kind and entry.category == item.category:
             return entry

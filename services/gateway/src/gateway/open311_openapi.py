@@ -1,4 +1,4 @@
-"""The Open311 GeoReport v2 routes (open311_routes.py) in the OpenAPI document: each operation
+"""The Open311 GeoReport v2 routes (rooms/open311.py) in the OpenAPI document: each operation
 in JSON or XML by its extension, and errors in the specification's own shape rather than as
 problem bodies, as GeoReport clients expect."""
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 
+from cokit import request_types
+
 from . import open311_openapi
 
 PROBLEM = "application/problem+json"
@@ -63,7 +65,7 @@ SCHEMAS = {
         "required": ["office", "description"],
         "properties": {
             "office": {"type": "string", "description": "office slug or id", "examples": ["tetouan"]},
-            "kind": {"type": "string", "enum": ["complaint", "observation", "suggestion"], "default": "complaint"},
+            "kind": {"type": "string", "enum": [], "default": "complaint"},  # enum: document()
             "category": {"type": "string", "examples": ["lighting", "roads", "waste", "water", "other"]},
             "description": {"type": "string", "minLength": 1, "maxLength": 5000},
             "name": {"type": "string"},
@@ -108,17 +110,7 @@ SCHEMAS = {
             "ticket_id": {"type": "string"},
             "tracking_code": {"type": "string"},
             "office_id": {"type": "string"},
-            "kind": {
-                "type": "string",
-                "enum": [
-                    "complaint",
-                    "observation",
-                    "suggestion",
-                    "information_request",
-                    "administrative_request",
-                    "petition",
-                ],
-            },
+            "kind": {"type": "string", "enum": []},  # enum: document()
             "category": {"type": "string"},
             "status": {"type": "string"},
             "submitted_at": _TIMESTAMP,
@@ -415,8 +407,6 @@ SCHEMAS = {
     },
 }
 
-_KINDS = ["complaint", "observation", "suggestion", "information_request", "administrative_request", "petition"]
-
 
 def _input(required: list[str], **properties) -> dict:
     return {"type": "object", "required": required, "properties": properties}
@@ -430,7 +420,7 @@ SCHEMAS.update(
             "required": ["ticket_id", "tracking_code", "kind", "status", "available_actions"],
             "properties": {
                 **SCHEMAS["TicketStatus"]["properties"],
-                "kind": {"type": "string", "enum": _KINDS},
+                "kind": {"type": "string", "enum": []},  # enum: document()
                 "available_actions": {
                     "type": "array",
                     "items": {"type": "string"},
@@ -978,4 +968,10 @@ DOCUMENT = {
 
 
 def document() -> dict:
-    return copy.deepcopy(DOCUMENT)
+    """The document, its request types as the definitions (cokit.request_types) list them now."""
+    doc = copy.deepcopy(DOCUMENT)
+    schemas = doc["components"]["schemas"]
+    schemas["Submission"]["properties"]["kind"]["enum"] = list(request_types.where(public_form=True))
+    for name in ("TicketStatus", "MyTicket"):
+        schemas[name]["properties"]["kind"]["enum"] = list(request_types.names())
+    return doc

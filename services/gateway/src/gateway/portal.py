@@ -1,4 +1,6 @@
-"""The citizen portal: small server-rendered pages that work without JavaScript.
+"""How the citizen portal's pages are drawn: small server-rendered pages that work without
+JavaScript (the routes are in rooms/public.py and rooms/citizen.py; every page entrypoint draws
+its errors with `error_page`).
 
 Language: `?lang=` sets it and a cookie remembers it; otherwise the browser's
 Accept-Language; Arabic by default. Arabic pages are right to left.
@@ -7,7 +9,6 @@ Accept-Language; Arabic by default. Arabic pages are right to left.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import pathlib
 import zoneinfo
 from urllib.parse import quote, urlencode
@@ -16,8 +17,9 @@ import jinja2
 from werkzeug.wrappers import Response
 
 import comessages
+from cokit import request_types
 
-from .translate import KIND_KEYS, KIND_LABELS, STATUS_LABELS, iso
+from .translate import KIND_LABELS, STATUS_LABELS, iso, kind_key
 
 LANGUAGES = ("ar", "fr", "en")
 # Times are stored in UTC and shown in the offices' local time (one zone per instance for now;
@@ -32,12 +34,7 @@ RTL = {"ar"}
 TEXT = {lang: comessages.table("portal", lang) for lang in LANGUAGES}
 
 for _lang, _text in TEXT.items():
-    # The web form's three kinds by their own key, as home.html names them.
-    _text.update(
-        kinds=KIND_LABELS[_lang],
-        statuses=STATUS_LABELS[_lang],
-        **{k: KIND_LABELS[_lang][k] for k in ("complaint", "observation", "suggestion")},
-    )
+    _text.update(kinds=KIND_LABELS[_lang], statuses=STATUS_LABELS[_lang])
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(pathlib.Path(__file__).parent / "templates"),
@@ -103,7 +100,14 @@ def home(request, offices, error=None, status: int = 200) -> Response:
     lang = language(request)
     choices = [(o.slug, office_name(o, lang), o.name.zgh) for o in offices]
     return _render(
-        request, "home.html", status, offices=choices, error=error, form=request.form, visibility=VISIBILITY[lang]
+        request,
+        "home.html",
+        status,
+        offices=choices,
+        kinds=request_types.where(public_form=True),
+        error=error,
+        form=request.form,
+        visibility=VISIBILITY[lang],
     )
 
 
@@ -138,7 +142,7 @@ def track(request, ticket, error=None, status: int = 200) -> Response:
         details = {
             "code": ticket.tracking_code,
             "status": ticket.status,
-            "kind": KIND_KEYS.get(ticket.kind, "complaint"),
+            "kind": kind_key(ticket.kind),
             "submitted_at": when(ticket.submitted_at, with_time=True),
             "updated_at": when(ticket.updated_at, with_time=True),
             "acknowledge_by": when(ticket.acknowledge_by),
@@ -154,25 +158,7 @@ def not_found(request) -> Response:
     return _render(request, "not_found.html", 404)
 
 
-def html_errors(route):
-    """Citizens get an error as a page in their language, not a problem body: wraps a portal
-    route's guard and turns its problem responses into that page (same status, same request id)."""
-
-    @functools.wraps(route)
-    def wrapper(self, request, *args, **kwargs):
-        response = route(self, request, *args, **kwargs)
-        if response.mimetype != "application/problem+json":
-            return response
-        page = _render(
-            request,
-            "error.html",
-            response.status_code,
-            request_id=response.headers.get("X-Request-Id", ""),
-            client_error=response.status_code < 500,
-        )
-        page.headers["X-Request-Id"] = response.headers.get("X-Request-Id", "")
-        if "Retry-After" in response.headers:
-            page.headers["Retry-After"] = response.headers["Retry-After"]
-        return page
-
-    return wrapper
+def error_page(request, status: int, request_id: str) -> Response:
+    """A refusal or a failure as a page in the visitor's language, not a problem body: what every
+    page entrypoint answers when a route raised or a limit was reached (same status)."""
+    return _render(request, "error.html", status, request_id=request_id, client_error=status < 500)

@@ -1,54 +1,21 @@
-"""The gateway: HTTP for citizens, staff, the public and Open311 clients, over gRPC services.
+"""The gateway's nameko service: its settings, and the one service class made of its rooms.
 
-It owns no data. Every request gets a request id (also the trace id passed to the
-services), every error becomes a problem body, and nothing a service raises reaches the
-client as a stack trace.
+The rooms (gateway/rooms, listed in gateway/__init__.py) hold the routes; each names the
+dependencies it uses (dependencies.py) and uses nothing else of the service, so the class below
+is only their sum. The edge the entrypoints apply to every route (entrypoints.py) uses the
+dependencies named here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 
-import nameko
-from nameko.web.handlers import http
-from nameko_grpc.errors import GrpcError
-from werkzeug.wrappers import Response
-
-from citizenoffice.documents.v1 import documents_pb2 as documents_pb
-from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
-from citizenoffice.identity.v1 import identity_pb2 as identity_pb
-from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
-from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
-from citizenoffice.registry.v1 import registry_pb2 as registry_pb
-from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
-from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
-from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
-from cokit.clients import ServiceClient
-from cokit.logs import TraceContext
-from cokit.metrics import Metrics
 from cokit import platform
 from cokit.settings import ServiceSettings
 
-from . import openapi, portal
-from .admin_portal import AdminPortal
-from .auth_routes import AuthRoutes
-from .caller import forward
-from .citizen_portal import CitizenPortal
-from .citizen_routes import CitizenRoutes
-from .fallback import fallback
-from .documents_routes import DocumentsRoutes
-from .inbox_routes import InboxRoutes
-from .open311_routes import Open311Routes
-from .public_portal import PublicPortal
-from .registry_routes import RegistryRoutes
-from .staff_desk import StaffDesk
-from .staff_portal import StaffPortal
-from .tickets_routes import TicketsRoutes
-from .http import RATE_LIMIT_DEFAULTS, RateLimits, guarded, json_response
-from .translate import office_json, receipt_json, status_json, submission_from_form
-
-log = logging.getLogger(__name__)
+from . import dependencies
+from .limits import MAX_REQUEST_BYTES, RATE_LIMIT_DEFAULTS
+from .rooms import ROOMS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +23,7 @@ class Settings(ServiceSettings):
     service_name: str = "gateway"
     http_port: int = platform.facts("gateway").http_port
     http_bind_address: str = "0.0.0.0"
-    max_request_bytes: int = 12 * 1024 * 1024
+    max_request_bytes: int = MAX_REQUEST_BYTES
     identity_grpc_target: str = platform.local_target("identity")
     registry_grpc_target: str = platform.local_target("registry")
     tickets_grpc_target: str = platform.local_target("tickets")
@@ -78,144 +45,16 @@ class Settings(ServiceSettings):
         return config
 
 
-class GatewayService(
-    DocumentsRoutes,
-    AuthRoutes,
-    RegistryRoutes,
-    TicketsRoutes,
-    CitizenRoutes,
-    InboxRoutes,
-    Open311Routes,
-    StaffPortal,
-    StaffDesk,
-    AdminPortal,
-    PublicPortal,
-    CitizenPortal,
-):
+class GatewayService(*ROOMS):
     name = "gateway"
 
-    trace_id = TraceContext()
-    metrics = Metrics()
-    rate_limits = RateLimits()
-    identity = ServiceClient("identity", IdentityServiceStub)
-    registry = ServiceClient("registry", RegistryServiceStub)
-    tickets = ServiceClient("tickets", TicketsServiceStub)
-    documents = ServiceClient("documents", DocumentsServiceStub)
-    notifications = ServiceClient("notifications", NotificationsServiceStub)
-
-    @property
-    def max_request_bytes(self) -> int:
-        return int(nameko.config.get("MAX_REQUEST_BYTES", Settings.max_request_bytes))
-
-    # --- REST API -------------------------------------------------------------------------
-
-    @http("GET", "/api/v1/offices")
-    @guarded
-    def list_offices(self, request):
-        reply = self.registry.ListOffices(registry_pb.ListOfficesRequest(status=request.args.get("status", "")))
-        return json_response({"items": [office_json(o) for o in reply.offices]})
-
-    @http("POST", "/api/v1/tickets")
-    @guarded
-    def submit_ticket(self, request):
-        receipt = self._submit(request, channel=tickets_pb.WEB)
-        return json_response(receipt_json(receipt), status=201)
-
-    @http("GET", "/api/v1/tickets/track/<string:code>")
-    @guarded
-    def track_ticket(self, request, code):
-        status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
-        return json_response(status_json(status))
-
-    @http("GET", "/api/v1/openapi.json")
-    @guarded
-    def openapi_document(self, request):
-        return json_response(openapi.document())
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return Response("ok\n", mimetype="text/plain")
-
-    # --- portal ---------------------------------------------------------------------------
-
-    @http("GET", "/")
-    @portal.html_errors
-    @guarded
-    def home(self, request):
-        offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
-        return portal.home(request, offices)
-
-    @http("POST", "/submit")
-    @portal.html_errors
-    @guarded
-    def portal_submit(self, request):
-        try:
-            receipt = self._submit(request, channel=tickets_pb.WEB)
-        except GrpcError as error:
-            offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
-            return portal.home(request, offices, error=error, status=400)
-        return portal.receipt(request, receipt)
-
-    @http("GET", "/track")
-    @portal.html_errors
-    @guarded
-    def portal_track(self, request):
-        code = request.args.get("code", "")
-        if not code:
-            return portal.track(request, None)
-        try:
-            status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
-        except GrpcError as error:
-            return portal.track(request, None, error=error, status=404 if error.code.name == "NOT_FOUND" else 400)
-        return portal.track(request, status)
-
-    @fallback
-    @portal.html_errors
-    @guarded
-    def portal_not_found(self, request, path):
-        return portal.not_found(request)
-
-    # --- helpers --------------------------------------------------------------------------
-
-    def _submit(self, request, channel):
-        """Contact to identity, files to documents, then the ticket: only pseudonyms and
-        attachment ids reach tickets."""
-        form = submission_from_form(request)
-        citizen_id = ""
-        if form.contact is not None:
-            citizen = self.identity.UpsertCitizen(identity_pb.UpsertCitizenRequest(**form.contact))
-            citizen_id = citizen.citizen_id
-        office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=form.office))
-        attachment_ids = []
-        for upload in form.files:
-            stored = self.documents.StoreAttachment(
-                documents_pb.StoreAttachmentRequest(
-                    office_id=office.office_id,
-                    filename=upload.filename,
-                    declared_content_type=upload.content_type,
-                    content=upload.content,
-                    owner_citizen_id=citizen_id,
-                ),
-                # A signed-in citizen's files are theirs: documents reads the verified token.
-                metadata=forward(request),
-            )
-            attachment_ids.append(stored.attachment_id)
-        return self.tickets.Submit(
-            tickets_pb.SubmitRequest(
-                office_id=office.office_id,
-                kind=form.kind,
-                category=form.category,
-                description=form.description,
-                citizen_id=citizen_id,
-                attachment_ids=attachment_ids,
-                location=form.location,
-                channel=channel,
-                language=form.language,
-                public=form.public,
-            ),
-            # A signed-in citizen's request is theirs: tickets reads the verified token.
-            metadata=forward(request),
-        )
+    # What the entrypoints use on every request: the request id on log lines and gRPC calls, the
+    # metrics, the rate limits' buckets, and the caller (a client's bucket, a page's session).
+    trace_id = dependencies.trace_id
+    metrics = dependencies.metrics
+    rate_limits = dependencies.rate_limits
+    auth = dependencies.auth
+    identity = dependencies.identity
 
 
 SERVICE = GatewayService

@@ -10,12 +10,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 import comessages
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
+from cokit import request_types
 from cokit.errors import invalid_argument
 
-KINDS = {"complaint": tickets_pb.COMPLAINT, "observation": tickets_pb.OBSERVATION, "suggestion": tickets_pb.SUGGESTION}
-KIND_NAMES = {value: name for name, value in KINDS.items()}
-# Every kind of request by its key (web submissions use the first three only).
-KIND_KEYS = {value: name.lower() for name, value in tickets_pb.TicketKind.items() if value}
 MAX_FILES = 5
 
 # Every request kind and status in each language, from the message catalogue: one table for the
@@ -23,6 +20,13 @@ MAX_FILES = 5
 # a citizen is named as staff name it).
 KIND_LABELS = {lang: comessages.table("kind", lang) for lang in comessages.catalogue().languages}
 STATUS_LABELS = {lang: comessages.table("status", lang) for lang in comessages.catalogue().languages}
+
+
+def kind_key(value: int) -> str:
+    """A TicketKind value's request type, the key of its label (`kind.<name>`); a complaint when
+    the value is unspecified or unknown to this release."""
+    found = request_types.by_wire(value)
+    return found.name if found else "complaint"
 
 
 @dataclasses.dataclass
@@ -87,8 +91,9 @@ def submission_from_form(request) -> SubmissionForm:
     if len(files) > MAX_FILES:
         raise invalid_argument("TOO_MANY_ATTACHMENTS", f"at most {MAX_FILES} files", field="photo")
     kind_name = str(values.get("kind") or "complaint")
-    if kind_name not in KINDS:
-        raise invalid_argument("KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind")
+    public_kinds = request_types.where(public_form=True)
+    if kind_name not in public_kinds:
+        raise invalid_argument("KIND_UNKNOWN", f"kind must be one of {', '.join(public_kinds)}", field="kind")
     office = str(values.get("office") or values.get("office_id") or "").strip()
     if not office:
         raise invalid_argument("OFFICE_REQUIRED", "choose the office the request is for", field="office")
@@ -107,7 +112,7 @@ def submission_from_form(request) -> SubmissionForm:
         )
     return SubmissionForm(
         office=office,
-        kind=KINDS[kind_name],
+        kind=request_types.wire(kind_name),
         category=str(values.get("category") or ""),
         description=str(values.get("description") or ""),
         language=language,
@@ -141,7 +146,7 @@ def status_json(status) -> dict:
         "tracking_code": status.tracking_code,
         "office_id": status.office_id,
         # Any request type (the web form takes the first three only); unspecified reads as a complaint.
-        "kind": tickets_pb.TicketKind.Name(status.kind).lower() if status.kind else "complaint",
+        "kind": kind_key(status.kind),
         "category": status.category,
         "status": status.status,
         "submitted_at": iso(status.submitted_at),

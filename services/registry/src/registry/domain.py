@@ -11,7 +11,7 @@ import datetime as dt
 import math as _math
 import re as _re
 
-from cokit import legal_deadlines
+from cokit import legal_deadlines, request_types
 from cokit.refusals import failed_precondition, invalid_argument
 
 PHASES = ("creation", "implementation", "operationalization", "evaluation", "institutionalization")
@@ -249,27 +249,25 @@ def merge(parts) -> Figures:
 
 # --- service catalogue -------------------------------------------------------------------
 
-REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
-# The deadline an entry states is the one tickets applies, within the law's bounds per request type.
+# Each entry is of one request type (cokit.request_types); its deadline is the one tickets
+# applies, within the bounds of that type's definition.
 DEADLINE_UNITS = legal_deadlines.UNITS
 # Whether requests of a category are shown to the public (map, lists, Open311): never, as the
 # requester chooses, or always.
-PUBLICITY = ("private", "choice", "public")
-# An information request (Law 31-13) and a petition (Organic Law 113-14) name who asks: the law
-# needs to know, so their categories never take anonymous requests.
-IDENTIFIED_BY_LAW = frozenset({"information_request", "petition"})
+PUBLICITY = request_types.PUBLICITY
 
 
 def default_publicity(request_type: str) -> str:
-    """Requests about the public space may be shown if the requester wishes; a request about
-    one's own file (information, administrative help) never; a petition is public by nature."""
-    if request_type in ("information_request", "administrative_request"):
-        return "private"
-    return "public" if request_type == "petition" else "choice"
+    """The type's own: requests about the public space may be shown if the requester wishes; a
+    request about one's own file (information, administrative help) never; a petition always."""
+    found = request_types.REGISTRY.get(request_type)
+    return found.publicity if found else "choice"
 
 
 def default_anonymous_allowed(request_type: str) -> bool:
-    return request_type in ("complaint", "observation", "suggestion")
+    """Where the law names who asks (information requests, petitions), never."""
+    found = request_types.REGISTRY.get(request_type)
+    return bool(found and found.anonymous_allowed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -302,21 +300,28 @@ def entry_problems(entry: CatalogueEntry) -> list[tuple[str, str, str]]:
     problems = []
     if not _re.match(r"^[a-z0-9][a-z0-9_.-]{0,63}$", entry.code or ""):
         problems.append(("code", "BAD_CODE", "code: lower-case letters, digits, '_', '.' or '-'"))
-    if entry.request_type not in REQUEST_TYPES:
-        problems.append(("request_type", "BAD_REQUEST_TYPE", f"request_type must be one of {', '.join(REQUEST_TYPES)}"))
+    request_type = request_types.REGISTRY.get(entry.request_type)
+    if request_type is None:
+        names = ", ".join(request_types.names())
+        problems.append(("request_type", "BAD_REQUEST_TYPE", f"request_type must be one of {names}"))
     if not _re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", entry.category or ""):
         problems.append(("category", "BAD_CATEGORY", "category: lower-case letters, digits, '_' or '-'"))
     if not (entry.name_fr.strip() or entry.name_ar.strip()):
         problems.append(("name", "NAME_REQUIRED", "a French or Arabic name is required"))
-    problems += legal_deadlines.problems(entry.request_type, entry.deadline_count, entry.deadline_unit)
+    if request_type is None:
+        problems += legal_deadlines.shape_problems(entry.deadline_count, entry.deadline_unit)
+    else:
+        problems += request_type.deadline.problems(entry.request_type, entry.deadline_count, entry.deadline_unit)
     if entry.publicity not in PUBLICITY:
         problems.append(("publicity", "BAD_PUBLICITY", f"publicity must be one of {', '.join(PUBLICITY)}"))
-    if entry.anonymous_allowed and entry.request_type in IDENTIFIED_BY_LAW:
+    if entry.anonymous_allowed and request_type is not None and not request_type.anonymous_allowed:
+        because = f" ({request_type.law})" if request_type.law else ""
         problems.append(
             (
                 "anonymous_allowed",
                 "ANONYMITY_NOT_LAWFUL",
-                f"the law names who files a {entry.request_type}: anonymous requests cannot be allowed",
+                f"requests of type {entry.request_type} name their requester{because}: "
+                "anonymous requests cannot be allowed",
             )
         )
     return problems
@@ -471,20 +476,3 @@ DEFAULT_CATALOGUE = (
         True,
     ),
 )
-
-
-def open311_services(entries) -> list[dict]:
-    """GeoReport v2 service list: one service per active catalogue entry."""
-    return [
-        {
-            "service_code": e.code,
-            "service_name": e.name_fr or e.name_ar,
-            "description": e.name_en or e.name_fr,
-            "metadata": e.requires_attachments,
-            "type": "realtime",
-            "keywords": ",".join(k for k in (e.request_type, e.category) if k),
-            "group": e.category,
-        }
-        for e in entries
-        if e.active and e.request_type in ("complaint", "observation", "suggestion")
-    ]

@@ -10,7 +10,8 @@ has ended in the office's time zone. A deadline in calendar days is counted the 
 in months ends at the same time of day, months later.
 
 The answer deadline is the office's own rule from its catalogue where the law lets an office set
-one (cokit.legal_deadlines holds the bounds, which the registry checks too), else the law's.
+one (each request type's bounds are in its definition, cokit.request_types, which the registry
+checks too), else the law's.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import datetime as dt
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from cokit import legal_deadlines
-from cokit.legal_deadlines import INFORMATION_EXTENSION_DAYS, INFORMATION_URGENT_WORKING_DAYS, Rule
+from cokit import request_types
+from cokit.legal_deadlines import INFORMATION_EXTENSION_DAYS, Rule
 
 from .domain import ACKNOWLEDGE_WITHIN_DAYS, add_months
 
@@ -122,15 +123,16 @@ def at_submission(
 ) -> Deadlines:
     """The deadlines printed on the receipt. `rule`: the office's deadline for the request's
     category (domain.category_rules); None, the request type's legal one."""
-    if kind == "information_request" and urgent:
-        rule = Rule(INFORMATION_URGENT_WORKING_DAYS, "working_days")
-    rule = rule or legal_deadlines.legal_rule(kind)
+    request_type = request_types.get(kind)
+    if urgent and request_type.urgent_rule:
+        rule = request_type.urgent_rule
+    rule = rule or request_type.deadline.legal
     # Never past the law's maximum, even where holidays stretch an office's working days beyond it.
     answer_by = min(
         due_after(rule, submitted_at, calendar, clock),
-        due_after(legal_deadlines.BOUNDS[kind].longest, submitted_at, calendar, clock),
+        due_after(request_type.deadline.longest, submitted_at, calendar, clock),
     )
-    if kind in ("information_request", "petition"):
+    if request_type.acknowledged_at_receipt:
         # The receipt is itself the acknowledgement (issued at once, whatever the channel).
         return Deadlines(acknowledge_by=submitted_at, answer_by=answer_by)
     # An office that answers sooner than the acknowledgement's 15 days acknowledges by its answer.
@@ -154,9 +156,7 @@ def appeal_answer_by(appealed_at: dt.datetime, calendar: Calendar, clock: Clock)
 
 def watched_deadline(kind: str, status: str, acknowledge_by: dt.datetime, answer_by: dt.datetime) -> dt.datetime | None:
     """The deadline the scheduler watches in this status (None once nothing is owed)."""
-    from .workflow import machine_for
-
-    machine = machine_for(kind)
+    machine = request_types.get(kind).machine
     if status in machine.waiting_for_acknowledgement:
         return acknowledge_by
     if status in machine.open_statuses:

@@ -1,11 +1,11 @@
 """Rules for citizen requests: kinds, statuses, tracking codes and legal deadlines.
 
 Plain Python: no nameko, no I/O, so the rules can be read and tested on their own.
-Practice of the national complaints portal (decree 2-17-265): complaint, observation or
-suggestion; acknowledgement within 15 days; processing within two months at most. Access-to-
-information requests (Law 31-13), administrative requests and petitions to the communal
-council (Organic Law 113-14) share the submission rules; their workflows are in `workflow`,
-their deadlines in `deadlines`.
+Every request type (complaint, observation, suggestion, access-to-information request,
+administrative request, petition to the communal council) shares the submission rules below;
+what differs per type (who must be named, an ID document, urgency, publicity) is read from its
+definition in cokit.request_types. Their workflows run in `workflow`, their deadlines in
+`deadlines`.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ import datetime as dt
 import re
 import secrets
 
-from cokit import legal_deadlines
+from cokit import legal_deadlines, request_types
 from cokit.refusals import invalid_argument, permission_denied
 
-KINDS = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
-# Who asks for information or petitions the council must be identified by law; a complaint
-# about a street light need not be.
-ANONYMOUS_KINDS = frozenset({"complaint", "observation", "suggestion"})
 ID_KINDS = ("cin", "residence_permit")
 PREFERRED_FORMATS = ("electronic", "paper", "on_site")
 CHANNELS = ("web", "mobile", "open311", "walk_in")
@@ -133,8 +129,7 @@ def validate_submission(sub: Submission) -> Submission:
     """Return the submission cleaned up, or raise INVALID_ARGUMENT naming the field."""
     if not sub.office_id:
         raise invalid_argument("OFFICE_REQUIRED", "choose the office the request is for", field="office_id")
-    if sub.kind not in KINDS:
-        raise invalid_argument("KIND_UNKNOWN", f"kind must be one of {', '.join(KINDS)}", field="kind")
+    request_type = request_types.get(sub.kind)
     category = sub.category.strip()
     if not category or len(category) > CATEGORY_MAX:
         raise invalid_argument("CATEGORY_REQUIRED", "choose a category", field="category")
@@ -161,7 +156,7 @@ def validate_submission(sub: Submission) -> Submission:
     if sub.latitude is not None:
         if not (-90.0 <= sub.latitude <= 90.0) or not (-180.0 <= sub.longitude <= 180.0):
             raise invalid_argument("LOCATION_OUT_OF_RANGE", "latitude or longitude out of range", field="location")
-    if sub.anonymous and sub.kind not in ANONYMOUS_KINDS:
+    if sub.anonymous and not request_type.anonymous_allowed:
         raise invalid_argument("REQUESTER_REQUIRED", f"a {sub.kind} needs an identified requester", field="requester")
     if sub.channel == "walk_in" and not sub.registered_by:
         raise invalid_argument(
@@ -180,20 +175,23 @@ def validate_submission(sub: Submission) -> Submission:
             f"media_url is an http or https address of at most {MEDIA_URL_MAX} characters",
             field="media_url",
         )
-    if sub.urgent and (sub.kind != "information_request" or not sub.urgency_reason.strip()):
+    if sub.urgent and (request_type.urgent_rule is None or not sub.urgency_reason.strip()):
+        urgent_kinds = ", ".join(t.name for t in request_types.all_types() if t.urgent_rule)
         raise invalid_argument(
             "URGENCY_UNFOUNDED",
-            "only an information request can be urgent, with its reason (life, safety, freedom)",
+            f"only requests of type {urgent_kinds} can be urgent, with their reason (life, safety, freedom)",
             field="urgency_reason",
         )
     id_number = sub.id_number
-    if sub.kind == "information_request":
-        _validate_information_requester(sub)
+    if request_type.identity_document:
+        _validate_identified_requester(sub)
         id_number = "".join(sub.id_number.split()).upper()
     elif sub.id_number:
-        # Law 09-08: the ID number is collected only where Law 31-13 asks for it.
+        # Law 09-08: the ID number is collected only where the law asks for it (Law 31-13).
         raise invalid_argument(
-            "ID_NUMBER_NOT_ALLOWED", "an ID number is only asked for information requests", field="id_number"
+            "ID_NUMBER_NOT_ALLOWED",
+            f"an ID number is only asked for requests of type {', '.join(request_types.where(identity_document=True))}",
+            field="id_number",
         )
     return dataclasses.replace(
         sub,
@@ -206,10 +204,10 @@ def validate_submission(sub: Submission) -> Submission:
     )
 
 
-def _validate_information_requester(sub: Submission) -> None:
+def _validate_identified_requester(sub: Submission) -> None:
     if not sub.requester_name.strip():
         raise invalid_argument(
-            "REQUESTER_NAME_REQUIRED", "an information request carries the requester's name", field="requester_name"
+            "REQUESTER_NAME_REQUIRED", f"a request of type {sub.kind} names its requester", field="requester_name"
         )
     if sub.id_kind not in ID_KINDS:
         raise invalid_argument("ID_KIND_UNKNOWN", f"id_kind must be one of {', '.join(ID_KINDS)}", field="id_kind")
@@ -228,7 +226,7 @@ def _validate_information_requester(sub: Submission) -> None:
 
 # --- what the office's catalogue allows per category --------------------------------------
 
-PUBLICITY = ("private", "choice", "public")
+PUBLICITY = request_types.PUBLICITY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,25 +242,23 @@ class CategoryRules:
 
 def kind_rules(kind: str) -> CategoryRules:
     """For a category the catalogue does not list: the request type's own rules."""
-    if kind in ("information_request", "administrative_request"):
-        return CategoryRules("private", False)
-    if kind == "petition":
-        return CategoryRules("public", False)
-    return CategoryRules("choice", True)
+    request_type = request_types.get(kind)
+    return CategoryRules(request_type.publicity, request_type.anonymous_allowed)
 
 
 def category_rules(entries, kind: str, category: str) -> CategoryRules:
     """The rules of the first active entry of this request type whose category (or code) is the
     request's category; the request type's own rules when there is none. `entries` are the
     registry's CatalogueEntry messages or anything with the same attributes."""
+    request_type = request_types.get(kind)
     for entry in entries:
         if entry.active and entry.request_type == kind and category in (entry.category, entry.code):
-            publicity = entry.publicity if entry.publicity in PUBLICITY else kind_rules(kind).publicity
+            publicity = entry.publicity if entry.publicity in PUBLICITY else request_type.publicity
             # The law names who asks for information or petitions, whatever the catalogue says.
             return CategoryRules(
                 publicity,
-                bool(entry.anonymous_allowed) and kind in ANONYMOUS_KINDS,
-                legal_deadlines.office_rule(kind, entry.deadline_count, entry.deadline_unit),
+                bool(entry.anonymous_allowed) and request_type.anonymous_allowed,
+                request_type.deadline.office_rule(entry.deadline_count, entry.deadline_unit),
             )
     return kind_rules(kind)
 

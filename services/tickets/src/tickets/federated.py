@@ -10,11 +10,13 @@ law of the other country decides who may ask it for information), an account or 
 
 from __future__ import annotations
 
+from cokit import request_types
 from cokit.refusals import failed_precondition, invalid_argument
 
-# Petitions belong to a commune's council and information requests to the body that holds the
-# information (and carry an ID number that never leaves): the requester files those anew there.
-TRANSFERABLE_KINDS = frozenset({"complaint", "observation", "suggestion", "administrative_request"})
+# The types whose definition lets them move (cokit.request_types). Petitions belong to a
+# commune's council and information requests to the body that holds the information (and carry
+# an ID number that never leaves): their requesters file them anew there.
+TRANSFERABLE_KINDS = frozenset(request_types.where(moves_between_instances=True))
 
 OFFERED, CONSENTED, DECLINED, COMPLETED, RECEIVED = "offered", "consented", "declined", "completed", "received"
 CONTACT_MAX = 200

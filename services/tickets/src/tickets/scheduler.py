@@ -15,6 +15,7 @@ import logging
 
 import sqlalchemy as sa
 
+from cokit import request_types
 from cokit.db import is_postgres
 from cokit.refusals import Refusal
 
@@ -24,8 +25,6 @@ from . import deadlines, store, transitions, workflow
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = workflow.Actor("scheduler", workflow.SYSTEM)
-# Automatic transitions: (kind, action) taken by the system once the watched deadline passed.
-AUTOMATIC = {"information_request": "refuse_implicitly"}
 
 
 @dataclasses.dataclass
@@ -67,7 +66,7 @@ def run_once(
             rows = _claim(conn, query, engine)
             fresh = 0
             for row in rows:
-                action = AUTOMATIC.get(row["kind"])
+                action = request_types.get(row["kind"]).on_deadline
                 if action and row["status"] in workflow.machine_for(row["kind"]).transition(action).sources:
                     try:
                         store.apply_transition(conn, outbox, transitions.plan(row, action, SYSTEM_ACTOR, {}, ctx))
@@ -109,7 +108,7 @@ def _deadline_payload(row, left: int) -> pb.TicketDeadline:
     return pb.TicketDeadline(
         ticket_id=row["ticket_id"],
         office_id=row["office_id"],
-        kind=transitions.KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         status=row["status"],
         due_at=transitions.timestamp(row["due_at"]),
         working_days_left=left,

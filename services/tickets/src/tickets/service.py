@@ -23,7 +23,7 @@ from citizenoffice.tickets.v1 import tickets_pb2 as pb
 from citizenoffice.tickets.v1.tickets_pb2_grpc import TicketsServiceStub
 from nameko.timer import timer
 
-from cokit import paging
+from cokit import paging, request_types
 from cokit.auth import policy
 from cokit.auth.provider import TokenVerifier
 from cokit.calendar import CalendarCache, registry_fetcher
@@ -55,13 +55,12 @@ from . import (
     transitions,
     workflow,
 )
-from .transitions import KIND_VALUES, timestamp
+from .transitions import timestamp
 
 log = logging.getLogger(__name__)
 grpc = rpc(TicketsServiceStub)
 add_event_tables(store.metadata)
 
-KIND_NAMES = {value: name for name, value in KIND_VALUES.items()}
 CHANNEL_NAMES = {pb.WEB: "web", pb.MOBILE: "mobile", pb.OPEN311: "open311", pb.WALK_IN: "walk_in"}
 # Moved here from another instance (ReceiveTransfer): never a channel a submission names.
 CHANNEL_VALUES = {**{name: value for value, name in CHANNEL_NAMES.items()}, "federation": pb.FEDERATION}
@@ -141,7 +140,7 @@ def submission_from(request) -> domain.Submission:
     requester = request.requester
     return domain.Submission(
         office_id=request.office_id,
-        kind=KIND_NAMES.get(request.kind, "complaint" if request.kind == pb.TICKET_KIND_UNSPECIFIED else "?"),
+        kind=transitions.kind_name(request.kind),
         category=request.category,
         description=request.description,
         citizen_id=request.citizen_id,
@@ -187,7 +186,7 @@ def status_message(row, role: str = "", staff: bool = False) -> pb.TicketStatus:
         ticket_id=row["ticket_id"],
         tracking_code=row["tracking_code"],
         office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         category=row["category"],
         status=row["status"],
         submitted_at=timestamp(row["submitted_at"]),
@@ -214,7 +213,7 @@ def submitted_payload(row, attachment_ids) -> pb.TicketSubmitted:
         ticket_id=row["ticket_id"],
         tracking_code=row["tracking_code"],
         office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         category=row["category"],
         citizen_id=row["citizen_id"],
         channel=CHANNEL_VALUES[row["channel"]],
@@ -336,8 +335,9 @@ class TicketsService(kit_service(pb)):
             )
         rules = CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category)
         sub = domain.apply_category_rules(sub, rules)
-        sealer = self._sealer() if sub.kind == "information_request" else None
-        threshold = self._signature_threshold(office) if sub.kind == "petition" else 0
+        request_type = request_types.get(sub.kind)
+        sealer = self._sealer() if request_type.identity_document else None
+        threshold = self._signature_threshold(office) if request_type.collects_signatures else 0
         actor, role = (
             (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
         )
@@ -353,7 +353,7 @@ class TicketsService(kit_service(pb)):
             submitted_at=timestamp(submitted_at),
             acknowledge_by=timestamp(due.acknowledge_by),
             answer_by=timestamp(due.answer_by),
-            kind=KIND_VALUES[sub.kind],
+            kind=request_types.wire(sub.kind),
             possible_duplicates=duplicates,
         )
 
@@ -431,7 +431,7 @@ class TicketsService(kit_service(pb)):
 
     @staticmethod
     def _duplicate_candidates(conn, sub: domain.Submission, office_id: str) -> list:
-        if sub.kind not in domain.ANONYMOUS_KINDS:
+        if not request_types.get(sub.kind).duplicates_nearby:
             return []
         return store.duplicate_candidates(conn, office_id, sub.category, sub.kind, sub.latitude, sub.longitude)
 
@@ -547,7 +547,7 @@ class TicketsService(kit_service(pb)):
             pb.TicketChanged(
                 ticket_id=row["ticket_id"],
                 office_id=row["office_id"],
-                kind=KIND_VALUES[row["kind"]],
+                kind=request_types.wire(row["kind"]),
                 change=change,
                 actor_role=actor.role,
                 **extra,
@@ -717,7 +717,7 @@ class TicketsService(kit_service(pb)):
                 office_ids=office_ids,
                 statuses=request.statuses,
                 categories=request.categories,
-                kinds=[KIND_NAMES[k] for k in request.kinds if k in KIND_NAMES],
+                kinds=[t.name for t in map(request_types.by_wire, request.kinds) if t],
                 assignee_id=request.assignee_id,
                 overdue=request.overdue,
                 text=request.text.strip(),
@@ -882,8 +882,8 @@ class TicketsService(kit_service(pb)):
         limit = request.limit or PUBLIC_LIST_MAX
         if not 0 < limit <= PUBLIC_LIST_MAX:
             raise invalid_argument("LIMIT_OUT_OF_RANGE", f"limit is 1 to {PUBLIC_LIST_MAX}", field="limit")
-        unknown = [k for k in request.kinds if k not in KIND_NAMES]
-        if unknown:
+        kinds = [request_types.by_wire(k) for k in request.kinds]
+        if None in kinds:
             raise invalid_argument("KIND_UNKNOWN", "unknown request kind", field="kinds")
         if len(request.ticket_ids) > PUBLIC_LIST_MAX:
             raise invalid_argument("TOO_MANY_IDS", f"at most {PUBLIC_LIST_MAX} ids", field="ticket_ids")
@@ -894,7 +894,7 @@ class TicketsService(kit_service(pb)):
                 conn,
                 office_ids=request.office_ids,
                 ticket_ids=request.ticket_ids,
-                kinds=[KIND_NAMES[k] for k in request.kinds],
+                kinds=[t.name for t in kinds],
                 categories=request.categories,
                 statuses=request.statuses,
                 start=start,
@@ -970,7 +970,7 @@ class TicketsService(kit_service(pb)):
             offered_at=timestamp(transfer["offered_at"]),
             answered_at=timestamp(transfer["answered_at"]) if transfer["answered_at"] else None,
             completed_at=timestamp(transfer["completed_at"]) if transfer["completed_at"] else None,
-            kind=KIND_VALUES[ticket["kind"]],
+            kind=request_types.wire(ticket["kind"]),
             category=ticket["category"],
             tracking_code=ticket["tracking_code"],
         )
@@ -983,7 +983,7 @@ class TicketsService(kit_service(pb)):
             pb.TicketTransfer(
                 ticket_id=ticket["ticket_id"],
                 office_id=ticket["office_id"],
-                kind=KIND_VALUES[ticket["kind"]],
+                kind=request_types.wire(ticket["kind"]),
                 category=ticket["category"],
                 peer_instance=transfer["peer_instance"],
                 peer_office_id=transfer["peer_office_id"],
@@ -1173,7 +1173,7 @@ class TicketsService(kit_service(pb)):
         location = request.location if request.HasField("location") else None
         sub = domain.Submission(
             office_id=request.office_id,
-            kind=KIND_NAMES.get(request.kind, "?"),
+            kind=transitions.kind_name(request.kind),
             category=request.category,
             description=request.description,
             citizen_id="",
@@ -1266,7 +1266,7 @@ def public_request(r) -> pb.PublicRequest:
     item = pb.PublicRequest(
         ticket_id=r["ticket_id"],
         office_id=r["office_id"],
-        kind=KIND_VALUES[r["kind"]],
+        kind=request_types.wire(r["kind"]),
         category=r["category"],
         status=r["status"],
         submitted_at=timestamp(r["submitted_at"]),
@@ -1321,7 +1321,7 @@ def queue_item(r, now: dt.datetime) -> pb.QueueItem:
         ticket_id=r["ticket_id"],
         tracking_code=r["tracking_code"],
         office_id=r["office_id"],
-        kind=KIND_VALUES[r["kind"]],
+        kind=request_types.wire(r["kind"]),
         category=r["category"],
         status=r["status"],
         submitted_at=timestamp(r["submitted_at"]),

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector and to_tsquery for PostgreSQL)
 
-from cokit import db
+from cokit import db, request_types
 from cokit.refusals import failed_precondition
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
 from . import domain, erasure, transitions
@@ -732,7 +732,7 @@ def citizen_export(conn: sa.Connection, citizen_id: str) -> dict:
 
 # --- transfers between instances -------------------------------------------------------------
 
-TRANSFERRED = "transferred"
+TRANSFERRED = request_types.TRANSFERRED
 
 
 def transfer_of(conn, ticket_id: str):

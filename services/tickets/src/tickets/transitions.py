@@ -8,35 +8,28 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from cokit import request_types
 from cokit.timestamps import as_utc, to_timestamp
 
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
 
 from . import deadlines, workflow
 
-KIND_VALUES = {
-    "complaint": pb.COMPLAINT,
-    "observation": pb.OBSERVATION,
-    "suggestion": pb.SUGGESTION,
-    "information_request": pb.INFORMATION_REQUEST,
-    "administrative_request": pb.ADMINISTRATIVE_REQUEST,
-    "petition": pb.PETITION,
-}
-# What a transition may record, and so show the requester; anything else in the request is dropped.
-DETAIL_FIELDS = (
-    "reason",
-    "answer",
-    "outcome",
-    "exception_code",
-    "remedies",
-    "redaction",
-    "message",
-    "committee",
-    "session_date",
-)
+# What a transition may record, and so show the requester (the fields any type's transitions ask
+# for); anything else in the request is dropped.
+DETAIL_FIELDS = request_types.transition_fields()
 
 
 timestamp = to_timestamp
+
+
+def kind_name(value: int) -> str:
+    """The request type of a TicketKind value: complaint when unspecified, '?' (refused by the
+    rules as unknown) when no type has it."""
+    if value == pb.TICKET_KIND_UNSPECIFIED:
+        return "complaint"
+    found = request_types.by_wire(value)
+    return found.name if found else "?"
 
 
 def facts_of(row) -> workflow.Facts:
@@ -104,7 +97,7 @@ def plan(row, action: str, actor: workflow.Actor, fields: dict, ctx: workflow.Co
     event = pb.TicketTransitioned(
         ticket_id=row["ticket_id"],
         office_id=row["office_id"],
-        kind=KIND_VALUES[row["kind"]],
+        kind=request_types.wire(row["kind"]),
         action=action,
         from_status=facts.status,
         to_status=step.target,

@@ -1,5 +1,7 @@
-"""One state machine per request type: each transition names its source statuses, target,
-allowed actors, required fields and guard.
+"""The request types' state machines at work: `decide()` says which transition an actor may
+apply now. The machines themselves (statuses, transitions, actors, required fields, the names of
+their guards) are part of each request type's definition in cokit.request_types; the guards'
+code is here, in GUARDS.
 
 Plain Python, no I/O. `decide()` either returns the transition to apply or raises the
 domain error the caller gets: INVALID_ARGUMENT (unknown action, missing field),
@@ -16,16 +18,21 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from cokit import request_types
 from cokit.refusals import failed_precondition, invalid_argument, permission_denied
+from cokit.request_types import (  # noqa: F401 - the workflow's vocabulary, read from here by tickets
+    CITIZEN,
+    COUNCIL_BUREAU,
+    HEAD_OF_BODY,
+    INFORMATION_OFFICERS,
+    STAFF,
+    SYSTEM,
+    Machine,
+    Transition,
+)
 
 from . import deadlines, legal
 
-CITIZEN = "citizen"
-SYSTEM = "system"
-STAFF = frozenset({"staff", "office_manager"})
-INFORMATION_OFFICERS = frozenset({"information_officer", "deputy_information_officer"})
-HEAD_OF_BODY = frozenset({"office_manager", "commune_admin"})
-COUNCIL_BUREAU = frozenset({"commune_admin"})
 ORDINARY_SESSION_MONTHS = (2, 5, 10)  # first weeks of February, May and October
 
 
@@ -62,56 +69,6 @@ class Context:
 Guard = Callable[[Facts, Mapping[str, str], Context], None]
 
 
-@dataclasses.dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    actors: frozenset[str]
-    required: tuple[str, ...] = ()
-    guards: tuple[Guard, ...] = ()
-    decision: bool = False  # the body's answer to the request (starts the appeal window)
-    closes: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class Machine:
-    kind: str
-    initial: str
-    transitions: tuple[Transition, ...]
-    waiting_for_acknowledgement: frozenset[str] = frozenset()
-    open_statuses: frozenset[str] = frozenset()  # the body owes an answer: deadline watched
-
-    def transition(self, action: str) -> Transition:
-        for t in self.transitions:
-            if t.action == action:
-                return t
-        raise invalid_argument(
-            "ACTION_UNKNOWN",
-            f"a {self.kind} has no action {action!r}",
-            field="action",
-            actions=",".join(self.actions()),
-        )
-
-    def actions(self) -> list[str]:
-        return [t.action for t in self.transitions]
-
-    def statuses(self) -> set[str]:
-        found = {self.initial}
-        for t in self.transitions:
-            found |= t.sources | {t.target}
-        return found
-
-    def available(self, status: str) -> list[str]:
-        return [t.action for t in self.transitions if status in t.sources]
-
-
-def t(action, sources, target, actors, required=(), guards=(), **flags) -> Transition:
-    sources = frozenset([sources] if isinstance(sources, str) else sources)
-    actors = frozenset([actors] if isinstance(actors, str) else actors)
-    return Transition(action, sources, target, actors, tuple(required), tuple(guards), **flags)
-
-
 # --- guards: each raises FAILED_PRECONDITION with its own reason -------------------------
 
 
@@ -137,14 +94,6 @@ def known_exception(facts, fields, ctx):
             "a refusal must name one of the exceptions of Law 31-13",
             exceptions=",".join(legal.EXCEPTIONS),
         )
-
-
-def outcome_is(*allowed):
-    def guard(facts, fields, ctx):
-        if fields.get("outcome") not in allowed:
-            raise failed_precondition("OUTCOME_UNKNOWN", f"outcome must be one of {', '.join(allowed)}")
-
-    return guard
 
 
 def within_appeal_window(facts, fields, ctx):
@@ -183,171 +132,24 @@ def ordinary_session(facts, fields, ctx):
         )
 
 
-# --- the machines ------------------------------------------------------------------------
-
-ANSWERERS = STAFF | {"commune_admin"}
-
-COMPLAINT = Machine(
-    "complaint",
-    "submitted",
-    (
-        t("acknowledge", "submitted", "acknowledged", ANSWERERS),
-        t("start", ("acknowledged", "reopened"), "in_progress", ANSWERERS),
-        t(
-            "answer",
-            "in_progress",
-            "answered",
-            ANSWERERS,
-            ("answer", "outcome"),
-            (outcome_is("positive", "negative"),),
-            decision=True,
-        ),
-        t("close", "answered", "closed", ANSWERERS | {CITIZEN, SYSTEM}, closes=True),
-        t("reopen", "closed", "reopened", {CITIZEN} | ANSWERERS, ("reason",), (within_reopen_window,)),
-    ),
-    waiting_for_acknowledgement=frozenset({"submitted"}),
-    open_statuses=frozenset({"acknowledged", "in_progress", "reopened"}),
-)
-
-OBSERVATION = Machine(
-    "observation",
-    "submitted",
-    (
-        t("acknowledge", "submitted", "acknowledged", ANSWERERS),
-        t("answer", "acknowledged", "answered", ANSWERERS, ("answer",), decision=True),
-        t("close", ("acknowledged", "answered"), "closed", ANSWERERS | {SYSTEM}, closes=True),
-    ),
-    waiting_for_acknowledgement=frozenset({"submitted"}),
-    open_statuses=frozenset({"acknowledged"}),
-)
-
-SUGGESTION = Machine(
-    "suggestion",
-    "submitted",
-    (
-        t("acknowledge", "submitted", "acknowledged", ANSWERERS),
-        t("study", "acknowledged", "under_study", ANSWERERS),
-        t("accept", "under_study", "accepted", ANSWERERS, ("answer",), decision=True),
-        t("decline", "under_study", "declined", ANSWERERS, ("reason",), decision=True),
-        t("close", ("accepted", "declined"), "closed", ANSWERERS | {SYSTEM}, closes=True),
-    ),
-    waiting_for_acknowledgement=frozenset({"submitted"}),
-    open_statuses=frozenset({"acknowledged", "under_study"}),
-)
-
-INFORMATION_REQUEST = Machine(
-    "information_request",
-    "received",
-    (
-        t("extend", "received", "extended", INFORMATION_OFFICERS, ("reason",), (not_extended_yet, before_deadline)),
-        t("answer", ("received", "extended"), "answered", INFORMATION_OFFICERS, ("answer",), decision=True),
-        t(
-            "answer_partially",
-            ("received", "extended"),
-            "partially_answered",
-            INFORMATION_OFFICERS,
-            ("answer", "redaction", "exception_code"),
-            (known_exception,),
-            decision=True,
-        ),
-        t(
-            "refuse",
-            ("received", "extended"),
-            "refused",
-            INFORMATION_OFFICERS,
-            ("exception_code", "reason", "remedies"),
-            (known_exception,),
-            decision=True,
-        ),
-        t(
-            "refuse_implicitly",
-            ("received", "extended"),
-            "implicitly_refused",
-            {SYSTEM},
-            (),
-            (deadline_passed,),
-            decision=True,
-        ),
-        t(
-            "appeal",
-            ("refused", "partially_answered", "implicitly_refused"),
-            "appealed",
-            {CITIZEN},
-            ("reason",),
-            (within_appeal_window,),
-        ),
-        t(
-            "answer_appeal",
-            "appealed",
-            "appeal_answered",
-            HEAD_OF_BODY,
-            ("answer", "outcome"),
-            (outcome_is("upheld", "dismissed"),),
-        ),
-        t(
-            "close",
-            ("answered", "partially_answered", "refused", "implicitly_refused", "appeal_answered"),
-            "closed",
-            INFORMATION_OFFICERS | {SYSTEM},
-            closes=True,
-        ),
-    ),
-    open_statuses=frozenset({"received", "extended", "appealed"}),
-)
-
-ADMINISTRATIVE_REQUEST = Machine(
-    "administrative_request",
-    "submitted",
-    (
-        t("take", "submitted", "in_progress", STAFF),
-        t("ask_citizen", "in_progress", "waiting_for_citizen", STAFF, ("message",)),
-        t("resume", "waiting_for_citizen", "in_progress", STAFF | {CITIZEN}),
-        t("complete", "in_progress", "completed", STAFF, ("answer",), decision=True),
-        t("reject", ("submitted", "in_progress"), "rejected", STAFF, ("reason",), decision=True),
-        t("close", ("completed", "rejected"), "closed", STAFF | {CITIZEN, SYSTEM}, closes=True),
-    ),
-    waiting_for_acknowledgement=frozenset({"submitted"}),
-    open_statuses=frozenset({"in_progress"}),
-)
-
-PETITION = Machine(
-    "petition",
-    "filed",
-    (
-        t("open_signatures", "filed", "collecting_signatures", STAFF | COUNCIL_BUREAU),
-        t("request_check", "collecting_signatures", "admissibility_check", {CITIZEN} | STAFF, (), (enough_signatures,)),
-        t(
-            "accept",
-            "admissibility_check",
-            "accepted",
-            COUNCIL_BUREAU,
-            ("committee", "session_date"),
-            (ordinary_session,),
-            decision=True,
-        ),
-        t(
-            "reject",
-            ("filed", "collecting_signatures", "admissibility_check"),
-            "rejected",
-            COUNCIL_BUREAU,
-            ("reason",),
-            decision=True,
-        ),
-    ),
-    open_statuses=frozenset({"filed", "collecting_signatures", "admissibility_check"}),
-)
-
-MACHINES = {
-    m.kind: m for m in (COMPLAINT, OBSERVATION, SUGGESTION, INFORMATION_REQUEST, ADMINISTRATIVE_REQUEST, PETITION)
+GUARDS: dict[str, Guard] = {
+    "before_deadline": before_deadline,
+    "not_extended_yet": not_extended_yet,
+    "deadline_passed": deadline_passed,
+    "known_exception": known_exception,
+    "within_appeal_window": within_appeal_window,
+    "within_reopen_window": within_reopen_window,
+    "enough_signatures": enough_signatures,
+    "ordinary_session": ordinary_session,
 }
 
 
 def machine_for(kind: str) -> Machine:
-    return MACHINES[kind]
+    return request_types.get(kind).machine
 
 
 def initial_status(kind: str) -> str:
-    return MACHINES[kind].initial
+    return machine_for(kind).initial
 
 
 def decide(facts: Facts, action: str, actor: Actor, fields: Mapping[str, str], ctx: Context) -> Transition:
@@ -378,8 +180,10 @@ def decide(facts: Facts, action: str, actor: Actor, fields: Mapping[str, str], c
     for name in step.required:
         if not str(fields.get(name, "")).strip():
             raise invalid_argument("FIELD_REQUIRED", f"{action} needs {name}", field=name, action=action)
+    if step.outcomes and fields.get("outcome") not in step.outcomes:
+        raise failed_precondition("OUTCOME_UNKNOWN", f"outcome must be one of {', '.join(step.outcomes)}")
     for guard in step.guards:
-        guard(facts, fields, ctx)
+        GUARDS[guard](facts, fields, ctx)
     return step
 
 
@@ -422,7 +226,7 @@ def check_rating(facts: Facts, actor: Actor, rating: int) -> None:
 
 
 def check_signature(facts: Facts, actor: Actor, eligible: bool) -> None:
-    if facts.kind != "petition":
+    if not request_types.get(facts.kind).collects_signatures:
         raise failed_precondition("NOT_A_PETITION", "only petitions collect signatures")
     if facts.status != "collecting_signatures":
         raise failed_precondition("NOT_COLLECTING", "this petition is not collecting signatures", status=facts.status)

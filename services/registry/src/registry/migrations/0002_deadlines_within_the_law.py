@@ -1,5 +1,5 @@
 """Catalogue deadlines within the law: entries saved before the registry held deadlines to the
-law's bounds (cokit.legal_deadlines) and that break them get their request type's legal
+law's bounds (each request type's, cokit.request_types) and that break them get their request type's legal
 deadline, the one tickets applies to them in any case, so the catalogue says what happens.
 
 Revision 0002, after 0001.
@@ -8,7 +8,7 @@ Revision 0002, after 0001.
 import sqlalchemy as sa
 from alembic import op
 
-from cokit import legal_deadlines
+from cokit import request_types
 
 revision = "0002"
 down_revision = "0001"
@@ -37,10 +37,11 @@ def upgrade() -> None:
         )
     ).all()
     for row in rows:
-        if row.request_type not in legal_deadlines.BOUNDS:
+        request_type = request_types.REGISTRY.get(row.request_type)
+        if request_type is None:
             continue
-        if legal_deadlines.office_rule(row.request_type, row.deadline_count, row.deadline_unit) is None:
-            rule = legal_deadlines.legal_rule(row.request_type)
+        if request_type.deadline.office_rule(row.deadline_count, row.deadline_unit) is None:
+            rule = request_type.deadline.legal
             conn.execute(
                 entries.update()
                 .where(entries.c.office_id == row.office_id, entries.c.code == row.code)

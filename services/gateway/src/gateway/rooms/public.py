@@ -1,7 +1,12 @@
-"""Public pages of the portal: each office in figures over the last twelve months (volumes,
-response time, share answered within the deadline, satisfaction) and its latest published
-documents. The figures are tickets' public statistics, where groups of fewer than five
-requests are folded so nobody is recognisable; nothing here needs an account.
+"""The public room: the portal's pages for anyone, no account needed. The home page with the
+form to file a complaint, an observation or a suggestion, its receipt, tracking by code, the
+page of an address no route takes (fallback.py), and each office in figures over the last twelve
+months (volumes, response time, share answered within the deadline, satisfaction) with its
+latest published documents. The figures are tickets' public statistics, where groups of fewer
+than five requests are folded so nobody is recognisable.
+
+Every route is a `public_page` entrypoint (entrypoints.PublicPage): an error is a page in the
+visitor's language (portal.py draws the pages). A new page for anyone goes here, with @public_page.
 """
 
 from __future__ import annotations
@@ -9,16 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from nameko.web.handlers import http
+from nameko_grpc.errors import GrpcError
 
 import comessages
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
-from . import portal, public_map
-from .http import guarded
-from .staff_portal import KIND_KEYS, STAFF_TEXT
+from .. import dependencies, portal, public_map
+from ..entrypoints import public_page
+from ..fallback import fallback
+from ..submissions import submit
+from ..translate import KIND_LABELS, STATUS_LABELS, kind_key
 
 PERIOD_DAYS = 365
 DOCUMENTS_SHOWN = 5
@@ -30,7 +37,7 @@ PUBLIC_TEXT = {lang: comessages.table("public", lang) for lang in portal.LANGUAG
 
 def _render(request, template: str, **context):
     lang = portal.language(request)
-    text = dict(PUBLIC_TEXT[lang], kinds=STAFF_TEXT[lang]["kinds"], statuses=STAFF_TEXT[lang]["statuses"])
+    text = dict(PUBLIC_TEXT[lang], kinds=KIND_LABELS[lang], statuses=STATUS_LABELS[lang])
     return portal._render(request, template, 200, p=text, **context)
 
 
@@ -39,20 +46,62 @@ def _number(value: float, lang: str, digits: int = 1) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-class PublicPortal:
-    @http("GET", "/offices")
-    @portal.html_errors
-    @guarded
+class PublicPages:
+    identity = dependencies.identity
+    registry = dependencies.registry
+    tickets = dependencies.tickets
+    documents = dependencies.documents
+
+    # --- filing and tracking a request -------------------------------------------------------
+
+    def _operational_offices(self):
+        return self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
+
+    @public_page("GET", "/")
+    def home(self, request):
+        return portal.home(request, self._operational_offices())
+
+    @public_page("POST", "/submit")
+    def portal_submit(self, request):
+        try:
+            receipt = submit(
+                request,
+                tickets_pb.WEB,
+                identity=self.identity,
+                registry=self.registry,
+                documents=self.documents,
+                tickets=self.tickets,
+            )
+        except GrpcError as error:
+            return portal.home(request, self._operational_offices(), error=error, status=400)
+        return portal.receipt(request, receipt)
+
+    @public_page("GET", "/track")
+    def portal_track(self, request):
+        code = request.args.get("code", "")
+        if not code:
+            return portal.track(request, None)
+        try:
+            status = self.tickets.TrackByCode(tickets_pb.TrackByCodeRequest(tracking_code=code))
+        except GrpcError as error:
+            return portal.track(request, None, error=error, status=404 if error.code.name == "NOT_FOUND" else 400)
+        return portal.track(request, status)
+
+    @fallback
+    def portal_not_found(self, request, path):
+        return portal.not_found(request)
+
+    # --- the offices in figures ----------------------------------------------------------------
+
+    @public_page("GET", "/offices")
     def public_offices(self, request):
         lang = portal.language(request)
-        offices = self.registry.ListOffices(registry_pb.ListOfficesRequest(status="operational")).offices
+        offices = self._operational_offices()
         return _render(
             request, "offices.html", offices=[(o.slug, portal.office_name(o, lang), o.name.zgh) for o in offices]
         )
 
-    @http("GET", "/offices/<string:office>")
-    @portal.html_errors
-    @guarded
+    @public_page("GET", "/offices/<string:office>")
     def public_office(self, request, office):
         lang = portal.language(request)
         found = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=office))
@@ -91,7 +140,7 @@ class PublicPortal:
         ][:PLACES_SHOWN]
         places = [
             {
-                "kind": KIND_KEYS.get(r.kind, "complaint"),
+                "kind": kind_key(r.kind),
                 "category": r.category,
                 "status": r.status,
                 "date": portal.when(r.submitted_at),
@@ -137,14 +186,14 @@ class PublicPortal:
                 sum(r.location.latitude for r in located) / len(located),
                 sum(r.location.longitude for r in located) / len(located),
             )
-        kinds, categories = STAFF_TEXT[lang]["kinds"], portal.TEXT[lang]["categories"]
+        kinds, categories = KIND_LABELS[lang], portal.TEXT[lang]["categories"]
         return public_map.draw(
             centre,
             [
                 (
                     r.location.latitude,
                     r.location.longitude,
-                    f"{kinds.get(KIND_KEYS.get(r.kind, 'complaint'), '')} · {categories.get(r.category, r.category)}",
+                    f"{kinds.get(kind_key(r.kind), '')} · {categories.get(r.category, r.category)}",
                 )
                 for r in located
             ],

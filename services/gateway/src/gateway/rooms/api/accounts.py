@@ -1,4 +1,6 @@
-"""HTTP routes of accounts, sessions, roles, API keys, signing keys and data-subject rights.
+"""The REST API's accounts: registration and sign-in, sessions, signing keys, roles, the audit
+trail, API keys and the data-subject rights (my data, rectification, consents, erasure). identity
+decides; the caller's bearer token goes on to it.
 
 Passwords and tokens only pass through: the gateway never logs a body of these routes.
 """
@@ -6,49 +8,19 @@ Passwords and tokens only pass through: the gateway never logs a body of these r
 from __future__ import annotations
 
 import json
-import logging
 
-import nameko
-from nameko.web.handlers import http
-from nameko_grpc.errors import GrpcError
 from werkzeug.wrappers import Response
 
-from citizenoffice.documents.v1 import documents_pb2
 from citizenoffice.identity.v1 import identity_pb2 as pb
-from citizenoffice.notifications.v1 import notifications_pb2
-from citizenoffice.registry.v1 import registry_pb2
-from citizenoffice.tickets.v1 import tickets_pb2
-from cokit.auth import policy
 from cokit.errors import invalid_argument
 from google.protobuf.json_format import MessageToDict
 
-from .http import guarded, json_response, source_address
-from .caller import CallerProvider, forward
-from .problems import problem
-from .translate import status_json
-
-log = logging.getLogger(__name__)
-# The services whose records join "my data", each asked with this deadline (seconds).
-EXPORTERS = {
-    "tickets": tickets_pb2.ExportCitizenDataRequest,
-    "documents": documents_pb2.ExportCitizenDataRequest,
-    "notifications": notifications_pb2.ExportCitizenDataRequest,
-}
-EXPORT_DEADLINE = 5.0
-
-
-def _start(method, message, metadata=None):
-    """Send the call now (the services answer in parallel); the returned function waits for
-    the reply and raises its GrpcError, including a peer that could not even be reached."""
-    try:
-        return method.future(message, timeout=EXPORT_DEADLINE, metadata=metadata).result
-    except GrpcError as exc:
-        error = exc
-
-        def failed():
-            raise error
-
-        return failed
+from ... import dependencies, my_data
+from ...caller import forward
+from ...entrypoints import api
+from ...limits import source_address
+from ...scopes import scope_message, scope_of
+from .common import json_response
 
 
 def _body(request) -> dict:
@@ -88,34 +60,25 @@ def _binding_json(b) -> dict:
     }
 
 
-class AuthRoutes:
-    auth = CallerProvider()
+class AccountsApi:
+    identity = dependencies.identity
+    registry = dependencies.registry
+    auth = dependencies.auth
+    # "my data" gathers what every service holds
+    tickets = dependencies.tickets
+    documents = dependencies.documents
+    notifications = dependencies.notifications
 
-    def _instance(self) -> str:
-        return nameko.config.get("INSTANCE_ID") or "ma"
+    def _scope(self, data) -> pb.Scope:
+        """The scope a request names, as identity's message (an office is looked up in the registry)."""
+        return scope_message(scope_of(self.registry, data))
 
-    def _scope(self, data: dict) -> policy.Scope:
-        """The scope a request names; offices are looked up in the registry, so a caller cannot
-        place an office in a commune it is not in."""
-        instance = str(data.get("instance") or self._instance())
-        office, commune = str(data.get("office") or ""), str(data.get("commune") or "")
-        if instance != self._instance():
-            return policy.Scope(instance, commune, office)
-        if office:
-            found = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=office))
-            return policy.Scope(found.instance_id, found.commune_code, found.office_id)
-        return policy.Scope(instance, commune)
-
-    def _scope_message(self, scope: policy.Scope) -> pb.Scope:
-        return pb.Scope(instance_id=scope.instance, commune_code=scope.commune, office_id=scope.office)
-
-    def _who(self, request) -> policy.Caller:
+    def _who(self, request):
         return self.auth.resolve(request, self.identity)
 
     # --- accounts and sessions ---------------------------------------------------------------
 
-    @http("POST", "/api/v1/auth/register")
-    @guarded
+    @api("POST", "/api/v1/auth/register")
     def auth_register(self, request):
         d = _body(request)
         reply = self.identity.Register(
@@ -129,21 +92,18 @@ class AuthRoutes:
         )
         return json_response({"status": reply.status}, status=202)
 
-    @http("POST", "/api/v1/auth/verify")
-    @guarded
+    @api("POST", "/api/v1/auth/verify")
     def auth_verify(self, request):
         d = _body(request)
         reply = self.identity.Verify(pb.VerifyRequest(login=_login(d), code=str(d.get("code") or "")))
         return json_response({"citizen_id": reply.citizen_id, "status": reply.status})
 
-    @http("POST", "/api/v1/auth/verify/resend")
-    @guarded
+    @api("POST", "/api/v1/auth/verify/resend")
     def auth_verify_resend(self, request):
         self.identity.ResendVerificationCode(pb.ResendCodeRequest(login=_login(_body(request))))
         return json_response({"status": "if this account waits for a code, a new one is on its way"}, status=202)
 
-    @http("POST", "/api/v1/auth/login")
-    @guarded
+    @api("POST", "/api/v1/auth/login")
     def auth_login(self, request):
         d = _body(request)
         pair = self.identity.Login(
@@ -151,14 +111,12 @@ class AuthRoutes:
         )
         return json_response(_tokens(pair))
 
-    @http("POST", "/api/v1/auth/refresh")
-    @guarded
+    @api("POST", "/api/v1/auth/refresh")
     def auth_refresh(self, request):
         pair = self.identity.Refresh(pb.RefreshRequest(refresh_token=str(_body(request).get("refresh_token") or "")))
         return json_response(_tokens(pair))
 
-    @http("POST", "/api/v1/auth/logout")
-    @guarded
+    @api("POST", "/api/v1/auth/logout")
     def auth_logout(self, request):
         self._who(request)
         self.identity.Logout(
@@ -166,14 +124,12 @@ class AuthRoutes:
         )
         return Response(status=204)
 
-    @http("POST", "/api/v1/auth/password-reset")
-    @guarded
+    @api("POST", "/api/v1/auth/password-reset")
     def auth_password_reset(self, request):
         self.identity.RequestPasswordReset(pb.PasswordResetRequest(login=_login(_body(request))))
         return json_response({"status": "if this account exists, a code is on its way"}, status=202)
 
-    @http("POST", "/api/v1/auth/password-reset/confirm")
-    @guarded
+    @api("POST", "/api/v1/auth/password-reset/confirm")
     def auth_password_reset_confirm(self, request):
         d = _body(request)
         self.identity.ResetPassword(
@@ -183,16 +139,14 @@ class AuthRoutes:
         )
         return Response(status=204)
 
-    @http("GET", "/.well-known/jwks.json")
-    @guarded
+    @api("GET", "/.well-known/jwks.json")
     def jwks(self, request):
         state = self.identity.GetTrustState(pb.Empty())
         response = Response(state.jwks_json, mimetype="application/jwk-set+json")
         response.headers["Cache-Control"] = "public, max-age=60"
         return response
 
-    @http("POST", "/api/v1/admin/signing-keys/rotate")
-    @guarded
+    @api("POST", "/api/v1/admin/signing-keys/rotate")
     def rotate_signing_key(self, request):
         self._who(request)
         d = _body(request)
@@ -204,8 +158,7 @@ class AuthRoutes:
 
     # --- roles, audit, API keys ----------------------------------------------------------------
 
-    @http("POST", "/api/v1/roles")
-    @guarded
+    @api("POST", "/api/v1/roles")
     def grant_role(self, request):
         self._who(request)
         d = _body(request)
@@ -213,42 +166,34 @@ class AuthRoutes:
             pb.GrantRoleRequest(
                 citizen_id=str(d.get("citizen_id") or ""),
                 role=str(d.get("role") or ""),
-                scope=self._scope_message(self._scope(d.get("scope") or {})),
+                scope=self._scope(d.get("scope") or {}),
             ),
             metadata=forward(request),
         )
         return json_response(_binding_json(binding), status=201)
 
-    @http("DELETE", "/api/v1/roles/<string:binding_id>")
-    @guarded
+    @api("DELETE", "/api/v1/roles/<string:binding_id>")
     def revoke_role(self, request, binding_id):
         self._who(request)
         self.identity.RevokeRole(pb.RevokeRoleRequest(binding_id=binding_id), metadata=forward(request))
         return Response(status=204)
 
-    @http("GET", "/api/v1/roles")
-    @guarded
+    @api("GET", "/api/v1/roles")
     def list_roles(self, request):
         self._who(request)
-        reply = self.identity.ListRoles(
-            pb.ListRolesRequest(scope=self._scope_message(self._scope(request.args))), metadata=forward(request)
-        )
+        reply = self.identity.ListRoles(pb.ListRolesRequest(scope=self._scope(request.args)), metadata=forward(request))
         return json_response({"items": [_binding_json(b) for b in reply.bindings]})
 
-    @http("GET", "/api/v1/audit")
-    @guarded
+    @api("GET", "/api/v1/audit")
     def audit(self, request):
         self._who(request)
         reply = self.identity.ListSecurityEvents(
-            pb.AuditRequest(
-                scope=self._scope_message(self._scope(request.args)), limit=int(request.args.get("limit", "100") or 100)
-            ),
+            pb.AuditRequest(scope=self._scope(request.args), limit=int(request.args.get("limit", "100") or 100)),
             metadata=forward(request),
         )
         return json_response({"items": [MessageToDict(e, preserving_proto_field_name=True) for e in reply.events]})
 
-    @http("POST", "/api/v1/api-keys")
-    @guarded
+    @api("POST", "/api/v1/api-keys")
     def create_api_key(self, request):
         self._who(request)
         d = _body(request)
@@ -256,7 +201,7 @@ class AuthRoutes:
             pb.CreateApiKeyRequest(
                 label=str(d.get("label") or ""),
                 role=str(d.get("role") or ""),
-                scope=self._scope_message(self._scope(d.get("scope") or {})),
+                scope=self._scope(d.get("scope") or {}),
             ),
             metadata=forward(request),
         )
@@ -271,54 +216,30 @@ class AuthRoutes:
             status=201,
         )
 
-    @http("DELETE", "/api/v1/api-keys/<string:key_id>")
-    @guarded
+    @api("DELETE", "/api/v1/api-keys/<string:key_id>")
     def revoke_api_key(self, request, key_id):
         self._who(request)
         self.identity.RevokeApiKey(pb.RevokeApiKeyRequest(key_id=key_id), metadata=forward(request))
         return Response(status=204)
 
-    # --- staff reads ---------------------------------------------------------------------------
-
-    @http("GET", "/api/v1/staff/tickets/<string:ticket_id>")
-    @guarded
-    def staff_ticket(self, request, ticket_id):
-        caller = self._who(request)
-        if not caller.authenticated:
-            return problem(401, "AUTHENTICATION_REQUIRED", "sign in to do this", self.trace_id)
-        ticket = self.tickets.Get(tickets_pb2.GetTicketRequest(ticket_id=ticket_id))
-        policy.require(caller, "ticket.read", self._scope({"office": ticket.office_id}))
-        return json_response(status_json(ticket))
-
     # --- my data (Law 09-08) -------------------------------------------------------------------
 
-    @http("GET", "/api/v1/me/data")
-    @guarded
+    @api("GET", "/api/v1/me/data")
     def my_data(self, request):
         """Everything every service holds about the signed-in person. Identity answers first (and
         refuses anyone but a signed-in person); a service that does not answer within the
         deadline is named under `unavailable` and the rest is still returned."""
-        return json_response(self._my_data(self._who(request), forward(request)))
+        data = my_data.gather(
+            self._who(request),
+            forward(request),
+            identity=self.identity,
+            tickets=self.tickets,
+            documents=self.documents,
+            notifications=self.notifications,
+        )
+        return json_response(data)
 
-    def _my_data(self, caller: policy.Caller, metadata) -> dict:
-        """My data gathered from every service, the person's token on every call (the JSON route
-        and the portal's page share it)."""
-        reply = self.identity.ExportMyData(pb.Empty(), metadata=metadata)
-        asked = {
-            name: _start(getattr(self, name).ExportCitizenData, request_type(citizen_id=caller.subject), metadata)
-            for name, request_type in EXPORTERS.items()
-        }
-        data, unavailable = {"identity": json.loads(reply.json)}, []
-        for name, future in asked.items():
-            try:
-                data[name] = json.loads(future().json)
-            except GrpcError as error:
-                log.warning("export incomplete", extra={"service": name, "code": error.code.name})
-                unavailable.append({"service": name, "code": error.code.name})
-        return dict(data, complete=not unavailable, unavailable=unavailable)
-
-    @http("PATCH", "/api/v1/me")
-    @guarded
+    @api("PATCH", "/api/v1/me")
     def rectify_me(self, request):
         self._who(request)
         d = _body(request)
@@ -333,8 +254,7 @@ class AuthRoutes:
         )
         return json_response(MessageToDict(citizen, preserving_proto_field_name=True))
 
-    @http("POST", "/api/v1/me/consents")
-    @guarded
+    @api("POST", "/api/v1/me/consents")
     def record_consent(self, request):
         self._who(request)
         d = _body(request)
@@ -344,8 +264,7 @@ class AuthRoutes:
         )
         return Response(status=204)
 
-    @http("DELETE", "/api/v1/me")
-    @guarded
+    @api("DELETE", "/api/v1/me")
     def erase_me(self, request):
         self._who(request)
         status = self.identity.EraseMe(pb.Empty(), metadata=forward(request))

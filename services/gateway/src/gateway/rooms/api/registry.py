@@ -1,19 +1,17 @@
-"""Read-only HTTP routes of the registry: office profiles, catalogue, territory, the
-achievements in figures and the working-day calendar, for the portal and open data.
-
-A mixin of GatewayService: it uses the service's registry client and its problem-body guard.
+"""The REST API's public reads of the registry: the offices, their profiles and catalogues, the
+territory, the achievements in figures and the working-day calendar, for the portal and open data.
 Staff account ids stay out of these public bodies.
 """
 
 from __future__ import annotations
 
-
-from nameko.web.handlers import http
-
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.errors import invalid_argument
 
-from .http import guarded, json_response
+from ... import dependencies
+from ...entrypoints import api
+from ...translate import office_json
+from .common import json_response
 
 
 def _int_arg(request, name: str, default: int = 0) -> int:
@@ -99,22 +97,26 @@ def achievements_json(a) -> dict:
     }
 
 
-class RegistryRoutes:
-    @http("GET", "/api/v1/registry/offices/<string:office>")
-    @guarded
+class RegistryApi:
+    registry = dependencies.registry
+
+    @api("GET", "/api/v1/offices")
+    def list_offices(self, request):
+        reply = self.registry.ListOffices(registry_pb.ListOfficesRequest(status=request.args.get("status", "")))
+        return json_response({"items": [office_json(o) for o in reply.offices]})
+
+    @api("GET", "/api/v1/registry/offices/<string:office>")
     def registry_office(self, request, office):
         return json_response(
             profile_json(self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office)))
         )
 
-    @http("GET", "/api/v1/registry/offices/<string:office>/catalogue")
-    @guarded
+    @api("GET", "/api/v1/registry/offices/<string:office>/catalogue")
     def registry_catalogue(self, request, office):
         reply = self.registry.ListCategories(registry_pb.ListCategoriesRequest(office_id=office))
         return json_response({"office_id": reply.office_id, "items": [entry_json(e) for e in reply.entries]})
 
-    @http("GET", "/api/v1/registry/achievements")
-    @guarded
+    @api("GET", "/api/v1/registry/achievements")
     def registry_achievements(self, request):
         reply = self.registry.AchievementsInFigures(
             registry_pb.AchievementsRequest(
@@ -123,8 +125,7 @@ class RegistryRoutes:
         )
         return json_response(achievements_json(reply))
 
-    @http("GET", "/api/v1/registry/territory")
-    @guarded
+    @api("GET", "/api/v1/registry/territory")
     def registry_territory(self, request):
         reply = self.registry.ListTerritory(
             registry_pb.ListTerritoryRequest(
@@ -148,8 +149,7 @@ class RegistryRoutes:
             }
         )
 
-    @http("GET", "/api/v1/registry/calendar")
-    @guarded
+    @api("GET", "/api/v1/registry/calendar")
     def registry_calendar(self, request):
         first = _int_arg(request, "from_year")
         reply = self.registry.GetCalendar(
@@ -163,8 +163,7 @@ class RegistryRoutes:
             }
         )
 
-    @http("GET", "/api/v1/registry/working-days")
-    @guarded
+    @api("GET", "/api/v1/registry/working-days")
     def registry_working_days(self, request):
         """?from=YYYY-MM-DD&days=N (the deadline) or ?from=...&to=... (days between)."""
         start = request.args.get("from", "")

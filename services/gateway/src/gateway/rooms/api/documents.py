@@ -1,8 +1,7 @@
-"""HTTP routes of documents: uploads (direct and presigned) and the public library of each
+"""The REST API of documents: uploads (direct and presigned) and the public library of each
 commune with its open-data export.
 
-A mixin of GatewayService: it uses the service's clients (registry, documents) and its
-problem-body guard. The caller's bearer token goes on to documents, which verifies it and
+The caller's bearer token goes on to documents, which verifies it and
 decides: a signed-in person's uploads are theirs, and a download URL is given to the owner or
 to staff whose role binding covers the attachment's office.
 """
@@ -12,16 +11,17 @@ from __future__ import annotations
 import json
 import re
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from cokit.errors import invalid_argument
 
-from .caller import forward
-from .http import guarded, json_response
-from .translate import iso
+from ... import dependencies
+from ...caller import forward
+from ...entrypoints import api
+from ...translate import iso
+from .common import json_response
 
 
 def _body(request) -> dict:
@@ -81,7 +81,12 @@ def published_json(d) -> dict:
     }
 
 
-class DocumentsRoutes:
+class DocumentsApi:
+    identity = dependencies.identity
+    registry = dependencies.registry
+    documents = dependencies.documents
+    auth = dependencies.auth
+
     def _office_id(self, slug_or_id: str) -> str:
         if not slug_or_id:
             raise invalid_argument("OFFICE_REQUIRED", "say which office", field="office")
@@ -89,13 +94,12 @@ class DocumentsRoutes:
 
     def _uploader(self, request) -> str:
         """A signed-in person's upload is theirs: they may download it and attach it to their messages."""
-        caller = self._who(request)
+        caller = self.auth.resolve(request, self.identity)
         return caller.subject if caller.authenticated and caller.kind == "user" else ""
 
     # --- uploads --------------------------------------------------------------------------
 
-    @http("POST", "/api/v1/attachments")
-    @guarded
+    @api("POST", "/api/v1/attachments")
     def upload_attachment(self, request):
         upload = request.files.get("file")
         if upload is None:
@@ -113,8 +117,7 @@ class DocumentsRoutes:
         )
         return json_response(attachment_json(stored), status=201)
 
-    @http("POST", "/api/v1/uploads")
-    @guarded
+    @api("POST", "/api/v1/uploads")
     def start_upload(self, request):
         body = _body(request)
         try:
@@ -147,8 +150,7 @@ class DocumentsRoutes:
             status=201,
         )
 
-    @http("POST", "/api/v1/uploads/<string:upload_id>/complete")
-    @guarded
+    @api("POST", "/api/v1/uploads/<string:upload_id>/complete")
     def complete_upload(self, request, upload_id):
         parts = _body(request).get("parts") or []
         if not isinstance(parts, list) or not all(
@@ -167,8 +169,7 @@ class DocumentsRoutes:
         )
         return json_response(attachment_json(stored), status=201)
 
-    @http("GET", "/api/v1/attachments/<string:attachment_id>/download")
-    @guarded
+    @api("GET", "/api/v1/attachments/<string:attachment_id>/download")
     def attachment_download(self, request, attachment_id):
         """Short-lived URLs of the file and its thumbnail, for the owner or the office's staff."""
         url = self.documents.GetDownloadUrl(
@@ -180,8 +181,7 @@ class DocumentsRoutes:
 
     # --- the public library (Law 31-13) ---------------------------------------------------
 
-    @http("GET", "/api/v1/offices/<string:office>/library")
-    @guarded
+    @api("GET", "/api/v1/offices/<string:office>/library")
     def library(self, request, office):
         args = request.args
         reply = self.documents.ListPublished(
@@ -202,8 +202,7 @@ class DocumentsRoutes:
             {"items": [published_json(d) for d in reply.documents], "next_page_token": reply.next_page_token or None}
         )
 
-    @http("GET", "/api/v1/offices/<string:office>/library/export.<string:fmt>")
-    @guarded
+    @api("GET", "/api/v1/offices/<string:office>/library/export.<string:fmt>")
     def library_export(self, request, office, fmt):
         reply = self.documents.ExportPublished(
             documents_pb.ExportPublishedRequest(office_id=self._office_id(office), format=fmt)
@@ -212,8 +211,7 @@ class DocumentsRoutes:
         response.headers["Content-Disposition"] = f'attachment; filename="library-{office}.{fmt}"'
         return response
 
-    @http("GET", "/api/v1/library/<string:document_id>/file")
-    @guarded
+    @api("GET", "/api/v1/library/<string:document_id>/file")
     def library_file(self, request, document_id):
         document = self.documents.GetPublished(documents_pb.GetPublishedRequest(document_id=document_id))
         # A fresh short-lived URL each time, so links in the open-data export never expire.

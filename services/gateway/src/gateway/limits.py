@@ -1,30 +1,23 @@
-"""What every gateway route shares: JSON responses, the rate limits, and the guard that turns
-any failure into a problem body (RFC 9457) and tags every response with the request id."""
+"""The limits every request meets at the gateway's edge (entrypoints.py applies them): the size of a
+request, and the rate limits per source address and per client, with the source address itself.
+The buckets' rules are plain Python in ratelimit.py; here they meet nameko's config and metrics."""
 
 from __future__ import annotations
 
 import functools
-import json
-import logging
 
 import nameko
 from nameko.extensions import DependencyProvider
-from nameko_grpc.errors import GrpcError
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wrappers import Response
 
-from cokit.errors import to_grpc_error
 from cokit.refusals import Refusal
 
 from . import ratelimit
-from .inputs import refuse_unstorable_text
-from .problems import from_grpc_error, problem
-
-log = logging.getLogger("gateway.service")
+from .problems import problem
 
 SOURCE_KEY = "citizenoffice.source_address"
-STAFF_ACCESS_COOKIE = "co_staff_access"  # staff_portal.ACCESS_COOKIE (imported there from here)
+STAFF_ACCESS_COOKIE = "co_staff_access"  # sessions.STAFF_COOKIES.access (imported there from here)
 LIMITED_PREFIXES = ("/api/v1/", "/open311/")
+MAX_REQUEST_BYTES = 12 * 1024 * 1024  # Settings.max_request_bytes, MAX_REQUEST_BYTES in the environment
 # Settings (GatewaySettings) with their defaults; 0 turns a limit off.
 RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_IP_BURST": 300,
@@ -32,6 +25,10 @@ RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_CLIENT_BURST": 120,
     "RATE_LIMIT_CLIENT_PER_MINUTE": 300,
 }
+
+
+def max_request_bytes() -> int:
+    return int(nameko.config.get("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES))
 
 
 def _setting(name: str):
@@ -131,44 +128,3 @@ def check_rate_limits(service, request):
     )
     response.headers["Retry-After"] = str(refused.retry_after)
     return response
-
-
-def json_response(body, status: int = 200, request_id: str = "") -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
-    if request_id:
-        response.headers["X-Request-Id"] = request_id
-    return response
-
-
-def guarded(method):
-    """Turn every failure into a problem body; tag every response with the request id."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        request_id = self.trace_id
-        try:
-            request.max_content_length = self.max_request_bytes
-            if request.content_length and request.content_length > self.max_request_bytes:
-                raise RequestEntityTooLarge()
-            response = check_rate_limits(self, request)
-            if response is None:
-                refuse_unstorable_text(request, kwargs)
-                response = method(self, request, *args, **kwargs)
-        except GrpcError as error:
-            response = from_grpc_error(error, request_id)
-        except Refusal as error:
-            response = from_grpc_error(to_grpc_error(error), request_id)
-        except RequestEntityTooLarge:
-            response = problem(
-                413,
-                "REQUEST_TOO_LARGE",
-                f"requests are limited to {self.max_request_bytes // (1024 * 1024)} MB",
-                request_id,
-            )
-        except Exception:
-            log.exception("unhandled error in gateway")
-            response = problem(500, "INTERNAL", "something went wrong on our side; please try again", request_id)
-        response.headers["X-Request-Id"] = request_id
-        return response
-
-    return wrapper

@@ -1,22 +1,21 @@
-"""Open311 GeoReport v2 under /open311/v2: the commune's services, service requests filed by
-API-key clients (channel open311) and the public list of requests.
+"""The Open311 room: GeoReport v2 under /open311/v2 for partner systems and civic apps: the
+commune's services, service requests filed by API-key clients (channel open311) and the public
+list of requests.
 
-A mixin of GatewayService: it uses the service's registry, tickets and identity clients and
-its guard; failures leave as the specification's error bodies ([{"code", "description"}] or
-<errors>) instead of problem bodies. What of a request may be shown is decided by tickets.
+Every route is an `open311` entrypoint (entrypoints.Open311): the format is the URL's extension,
+and failures leave as the specification's error bodies ([{"code", "description"}] or <errors>)
+instead of problem bodies. The documents themselves are made in gateway/open311.py; what of a
+request may be shown is decided by tickets. A new GeoReport route goes here, with @open311.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import math
 
 import nameko
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc import StatusCode
-from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
@@ -25,36 +24,14 @@ from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 from cokit.auth import policy
 from cokit.errors import invalid_argument, not_found, permission_denied
 
-from . import open311
-from .caller import machine_caller
-from .http import guarded, source_address
+from .. import dependencies, entrypoints, open311
+from ..caller import machine_caller
+from ..limits import source_address
+from ..scopes import instance
 
 PREFIX = "/open311/v2"
 SUBMIT = "open311.request.submit"
 policy.register_action(SUBMIT, ("open311_client",))
-
-
-def open311_errors(method):
-    """Outside `guarded`: its problem bodies become GeoReport errors in the URL's format."""
-
-    @functools.wraps(method)
-    def wrapper(self, request, *args, **kwargs):
-        fmt = kwargs.get("fmt", "")
-        if fmt not in open311.FORMATS:
-            response = open311.errors("json", 404, "the format is .json or .xml")
-            response.headers["X-Request-Id"] = self.trace_id
-            return response
-        response = method(self, request, *args, **kwargs)
-        if response.mimetype == "application/problem+json":
-            problem = json.loads(response.get_data())
-            converted = open311.errors(fmt, response.status_code, problem.get("detail") or problem.get("title", ""))
-            converted.headers["X-Request-Id"] = response.headers.get("X-Request-Id", self.trace_id)
-            if "Retry-After" in response.headers:
-                converted.headers["Retry-After"] = response.headers["Retry-After"]
-            return converted
-        return response
-
-    return wrapper
 
 
 def _number(values, name: str) -> float | None:
@@ -80,7 +57,11 @@ def _comma_list(values, name: str) -> list[str]:
     return [v.strip() for v in values.get(name, "").split(",") if v.strip()]
 
 
-class Open311Routes:
+class Open311Room:
+    identity = dependencies.identity
+    registry = dependencies.registry
+    tickets = dependencies.tickets
+
     # --- the jurisdiction and its catalogue -----------------------------------------------------
 
     def _open311_offices(self, values, *, required: bool = True, accepting: bool = False) -> list:
@@ -126,7 +107,7 @@ class Open311Routes:
                 "API_KEY_REQUIRED", "api_key is required to submit a service request", field="api_key"
             )
         try:
-            return machine_caller(self.identity, secret, source_address(request), self._instance())
+            return machine_caller(self.identity, secret, source_address(request), instance())
         except GrpcError as error:
             if error.code == StatusCode.UNAUTHENTICATED:
                 raise permission_denied(
@@ -136,24 +117,18 @@ class Open311Routes:
 
     # --- discovery and services -------------------------------------------------------------------
 
-    @http("GET", PREFIX + "/discovery.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/discovery.<string:fmt>")
     def open311_discovery(self, request, fmt):
         base = nameko.config.get("PUBLIC_BASE_URL") or request.host_url
         return open311.document(fmt, "discovery", [open311.discovery_json(base)])
 
-    @http("GET", PREFIX + "/services.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/services.<string:fmt>")
     def open311_services(self, request, fmt):
         language = open311.language_of(request.headers.get("Accept-Language", ""))
         services = self._open311_services(self._open311_offices(request.args, accepting=True))
         return open311.document(fmt, "services", [open311.service_json(e, language) for _, e in services])
 
-    @http("GET", PREFIX + "/services/<string:service_code>.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/services/<string:service_code>.<string:fmt>")
     def open311_service_definition(self, request, service_code, fmt):
         services = self._open311_services(self._open311_offices(request.args, accepting=True))
         for _, entry in services:
@@ -163,9 +138,7 @@ class Open311Routes:
 
     # --- service requests -------------------------------------------------------------------------
 
-    @http("POST", PREFIX + "/requests.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("POST", PREFIX + "/requests.<string:fmt>")
     def open311_submit(self, request, fmt):
         values = request.values
         caller = self._open311_caller(request, values)
@@ -227,7 +200,7 @@ class Open311Routes:
         receipt = self.tickets.Submit(
             tickets_pb.SubmitRequest(
                 office_id=office.office_id,
-                kind=open311.REQUEST_TYPES[entry.request_type],
+                kind=open311.offered_kinds()[entry.request_type],
                 category=entry.category,
                 description=values.get("description", ""),
                 citizen_id=citizen_id,
@@ -252,15 +225,13 @@ class Open311Routes:
         )
         return citizen.citizen_id
 
-    @http("GET", PREFIX + "/requests.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/requests.<string:fmt>")
     def open311_requests(self, request, fmt):
         args = request.args
         offices = self._open311_offices(args)
         catalogues = {o.office_id: self._open311_catalogue(o) for o in offices}
         ids = _comma_list(args, "service_request_id")
-        kinds = list(open311.REQUEST_TYPES.values())
+        kinds = list(open311.offered_kinds().values())
         pairs = None
         if ids:
             if len(ids) > open311.MAX_REQUESTS:
@@ -280,7 +251,7 @@ class Open311Routes:
                         field="service_code",
                     )
                 pairs = {(entries[c].request_type, entries[c].category) for c in codes}
-                kinds = sorted({open311.REQUEST_TYPES[kind] for kind, _ in pairs})
+                kinds = sorted({open311.offered_kinds()[kind] for kind, _ in pairs})
             start, end = open311.period(
                 args.get("start_date", ""), args.get("end_date", ""), dt.datetime.now(dt.timezone.utc)
             )
@@ -296,18 +267,16 @@ class Open311Routes:
         items = [
             i
             for i in self.tickets.ListPublicRequests(query).requests
-            if i.office_id in catalogues and (pairs is None or (open311.KIND_NAMES.get(i.kind), i.category) in pairs)
+            if i.office_id in catalogues and (pairs is None or (open311.offered_kind(i.kind), i.category) in pairs)
         ]
         return self._open311_request_list(request, fmt, items, {o.office_id: o for o in offices}, catalogues)
 
-    @http("GET", PREFIX + "/requests/<string:service_request_id>.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/requests/<string:service_request_id>.<string:fmt>")
     def open311_request(self, request, service_request_id, fmt):
         offices = self._open311_offices(request.args, required=False)
         reply = self.tickets.ListPublicRequests(
             tickets_pb.PublicRequestsQuery(
-                ticket_ids=[service_request_id], kinds=list(open311.REQUEST_TYPES.values()), limit=1
+                ticket_ids=[service_request_id], kinds=list(open311.offered_kinds().values()), limit=1
             )
         )
         items = [i for i in reply.requests if not offices or i.office_id in {o.office_id for o in offices}]
@@ -318,9 +287,7 @@ class Open311Routes:
             request, fmt, items, {office.office_id: office}, {office.office_id: self._open311_catalogue(office)}
         )
 
-    @http("GET", PREFIX + "/tokens/<string:token>.<string:fmt>")
-    @open311_errors
-    @guarded
+    @entrypoints.open311("GET", PREFIX + "/tokens/<string:token>.<string:fmt>")
     def open311_token(self, request, token, fmt):
         """The token is the tracking code the submission answered with."""
         try:
@@ -329,7 +296,7 @@ class Open311Routes:
             if error.code in (StatusCode.NOT_FOUND, StatusCode.INVALID_ARGUMENT):
                 raise not_found("TOKEN_NOT_FOUND", f"no service request has the token {token!r}") from None
             raise
-        if status.kind not in open311.KIND_NAMES:
+        if not open311.offered_kind(status.kind):
             raise not_found("TOKEN_NOT_FOUND", f"no service request has the token {token!r}")
         return open311.document(fmt, "service_requests", [{"service_request_id": status.ticket_id, "token": token}])
 

@@ -1,12 +1,13 @@
-"""The admin pages of the portal, for national and commune admins: the offices they manage (hours,
-contacts, status), each office's service catalogue, its staff and roles, and the instance's
-calendar (holidays; religious ones confirmed once announced).
+"""The admin room: the pages of national and commune admins under /staff/admin. The offices they
+manage (hours, contacts, status), each office's service catalogue, its staff and roles, and the
+instance's calendar (holidays; religious ones confirmed once announced).
 
-Under /staff/admin so they share the staff pages' session and per-session form token
-(staff_portal). The gateway decides first with the one policy (cokit.auth.policy): a commune
-admin manages only the offices of their commune, the calendar is the national admin's. Roles
-are granted and revoked by identity with the admin's own token, so identity decides again
-which roles they may hand out.
+Every route is an `admin_page` entrypoint (entrypoints.AdminPage): the staff pages' session and
+per-session form token (sessions.py), and admins only, before the route runs. The gateway then
+decides with the one policy (cokit.auth.policy): a commune admin manages only the offices of
+their commune, the calendar is the national admin's. Roles are granted and revoked by identity
+with the admin's own token, so identity decides again which roles they may hand out. A new
+admin page goes here, with @admin_page.
 """
 
 from __future__ import annotations
@@ -14,25 +15,25 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote
 
-from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 
 import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
+from cokit import request_types
 from cokit.auth import policy
-from cokit.errors import error_info, permission_denied
+from cokit.errors import error_info
 
-from . import portal
-from .http import guarded
-from .staff_portal import SESSION_KEY, Session, _render as staff_render, check_csrf, is_admin, redirect, staff_page
+from .. import dependencies, portal, sessions
+from ..entrypoints import admin_page
+from ..scopes import instance, office_scope, scope_message
+from ..sessions import Session, check_csrf, redirect
 
 # The registry asks the same two actions of the policy (cokit.auth.policy.ACTIONS) on every change.
 OFFICE_MANAGE, CALENDAR_MANAGE = "office.manage", "calendar.manage"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = ("planned", "being_implemented", "operational", "suspended")
-REQUEST_TYPES = ("complaint", "observation", "suggestion", "information_request", "administrative_request", "petition")
 UNITS = ("working_days", "days", "months")
 # Roles people hold at an office or its commune (instance-wide and machine roles are given elsewhere).
 PEOPLE_ROLES = ("staff", "office_manager", "information_officer", "deputy_information_officer", "commune_admin")
@@ -43,11 +44,7 @@ ADMIN_TEXT = {lang: comessages.table("admin", lang) for lang in portal.LANGUAGES
 
 def _render(request, template: str, status: int = 200, **context):
     lang = portal.language(request)
-    return staff_render(request, template, status, a=ADMIN_TEXT[lang], **context)
-
-
-def _scope(office) -> policy.Scope:
-    return policy.Scope(office.instance_id, office.commune_code, office.office_id)
+    return sessions.render(request, template, status, a=ADMIN_TEXT[lang], **context)
 
 
 def _form_error(error: GrpcError, form: str) -> dict:
@@ -73,20 +70,17 @@ def _form_error(error: GrpcError, form: str) -> dict:
     }
 
 
-class AdminPortal:
-    # --- who and where ------------------------------------------------------------------------
+class AdminPages:
+    identity = dependencies.identity
+    registry = dependencies.registry
 
-    def _admin(self, request) -> Session:
-        session: Session = request.environ[SESSION_KEY]
-        if not is_admin(session.caller):
-            raise permission_denied("ADMIN_ONLY", "the admin pages are for national and commune admins")
-        return session
+    # --- where ---------------------------------------------------------------------------------
 
     def _managed_office(self, request, office_id: str):
         """The office, if the signed-in admin manages it (PERMISSION_DENIED otherwise)."""
-        session = self._admin(request)
+        session = sessions.current(request)
         office = self.registry.GetOffice(registry_pb.GetOfficeRequest(office_id=office_id))
-        policy.require(session.caller, OFFICE_MANAGE, _scope(office))
+        policy.require(session.caller, OFFICE_MANAGE, office_scope(office))
         return session, office
 
     def _office_context(self, request, office) -> dict:
@@ -103,19 +97,16 @@ class AdminPortal:
 
     # --- offices ------------------------------------------------------------------------------
 
-    @http("GET", "/staff/admin")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("GET", "/staff/admin")
     def admin_offices(self, request):
-        session = self._admin(request)
+        session = sessions.current(request)
         lang = portal.language(request)
         offices = [
             o
             for o in self.registry.ListOffices(registry_pb.ListOfficesRequest()).offices
-            if policy.decide(session.caller, OFFICE_MANAGE, _scope(o)).allowed
+            if policy.decide(session.caller, OFFICE_MANAGE, office_scope(o)).allowed
         ]
-        calendar = policy.decide(session.caller, CALENDAR_MANAGE, policy.Scope(self._instance())).allowed
+        calendar = policy.decide(session.caller, CALENDAR_MANAGE, policy.Scope(instance())).allowed
         return _render(
             request,
             "admin_offices.html",
@@ -135,7 +126,7 @@ class AdminPortal:
         )
 
     def _office_page(self, request, office, status: int = 200, error: dict | None = None):
-        session: Session = request.environ[SESSION_KEY]
+        session = sessions.current(request)
         profile = self.registry.GetOfficeProfile(registry_pb.GetOfficeRequest(office_id=office.office_id))
         hours = {h.weekday: {"opens": h.opens, "closes": h.closes} for h in profile.opening_hours}
         values = {
@@ -170,18 +161,12 @@ class AdminPortal:
             **self._office_context(request, office),
         )
 
-    @http("GET", "/staff/admin/offices/<string:office_id>")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("GET", "/staff/admin/offices/<string:office_id>")
     def admin_office(self, request, office_id):
         _, office = self._managed_office(request, office_id)
         return self._office_page(request, office)
 
-    @http("POST", "/staff/admin/offices/<string:office_id>")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/offices/<string:office_id>")
     def admin_office_save(self, request, office_id):
         check_csrf(request)
         session, office = self._managed_office(request, office_id)
@@ -216,7 +201,7 @@ class AdminPortal:
     # --- the service catalogue -----------------------------------------------------------------
 
     def _catalogue_page(self, request, office, status: int = 200, error: dict | None = None):
-        session: Session = request.environ[SESSION_KEY]
+        session = sessions.current(request)
         lang = portal.language(request)
         entries = self.registry.ListCategories(
             registry_pb.ListCategoriesRequest(office_id=office.office_id, include_inactive=True)
@@ -266,24 +251,18 @@ class AdminPortal:
             editing=editing,
             error=error,
             done=request.args.get("done", ""),
-            request_types=REQUEST_TYPES,
+            request_types=request_types.names(),
             units=UNITS,
             name_languages=NAME_LANGUAGES,
             **self._office_context(request, office),
         )
 
-    @http("GET", "/staff/admin/offices/<string:office_id>/catalogue")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("GET", "/staff/admin/offices/<string:office_id>/catalogue")
     def admin_catalogue(self, request, office_id):
         _, office = self._managed_office(request, office_id)
         return self._catalogue_page(request, office)
 
-    @http("POST", "/staff/admin/offices/<string:office_id>/catalogue")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/offices/<string:office_id>/catalogue")
     def admin_catalogue_save(self, request, office_id):
         check_csrf(request)
         session, office = self._managed_office(request, office_id)
@@ -318,9 +297,9 @@ class AdminPortal:
     # --- staff and roles ------------------------------------------------------------------------
 
     def _roles_page(self, request, office, status: int = 200, error: dict | None = None):
-        session: Session = request.environ[SESSION_KEY]
+        session = sessions.current(request)
         meta = session.metadata
-        here = self._scope_message(_scope(office))
+        here = scope_message(office_scope(office))
         bindings = list(self.identity.ListRoles(identity_pb.ListRolesRequest(scope=here), metadata=meta).bindings)
         commune = identity_pb.Scope(instance_id=office.instance_id, commune_code=office.commune_code)
         bindings += [
@@ -328,7 +307,7 @@ class AdminPortal:
             for b in self.identity.ListRoles(identity_pb.ListRolesRequest(scope=commune), metadata=meta).bindings
             if not b.scope.office_id
         ]
-        mine = {b.role for b in session.caller.bindings if b.scope.covers(_scope(office))}
+        mine = {b.role for b in session.caller.bindings if b.scope.covers(office_scope(office))}
         grantable = set().union(*(policy.GRANTABLE.get(r, ()) for r in mine)) if mine else set()
         return _render(
             request,
@@ -353,30 +332,24 @@ class AdminPortal:
             **self._office_context(request, office),
         )
 
-    @http("GET", "/staff/admin/offices/<string:office_id>/roles")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("GET", "/staff/admin/offices/<string:office_id>/roles")
     def admin_roles(self, request, office_id):
         _, office = self._managed_office(request, office_id)
         return self._roles_page(request, office)
 
-    @http("POST", "/staff/admin/offices/<string:office_id>/roles")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/offices/<string:office_id>/roles")
     def admin_grant_role(self, request, office_id):
         check_csrf(request)
         session, office = self._managed_office(request, office_id)
         role, account = request.form.get("role", ""), request.form.get("account", "").strip()
         if role not in PEOPLE_ROLES:
             return self._roles_page(request, office, 400, {"form": "grant", "field": "role", "status": 400})
-        scope = _scope(office)
+        scope = office_scope(office)
         if policy.ROLES[role].level == policy.COMMUNE:
             scope = policy.Scope(scope.instance, scope.commune)
         try:
             self.identity.GrantRole(
-                identity_pb.GrantRoleRequest(citizen_id=account, role=role, scope=self._scope_message(scope)),
+                identity_pb.GrantRoleRequest(citizen_id=account, role=role, scope=scope_message(scope)),
                 metadata=session.metadata,
             )
         except GrpcError as error:
@@ -385,10 +358,7 @@ class AdminPortal:
             return self._roles_page(request, office, problem["status"], problem)
         return redirect(f"/staff/admin/offices/{quote(office.slug)}/roles?done=granted")
 
-    @http("POST", "/staff/admin/offices/<string:office_id>/roles/<string:binding_id>/revoke")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/offices/<string:office_id>/roles/<string:binding_id>/revoke")
     def admin_revoke_role(self, request, office_id, binding_id):
         check_csrf(request)
         session, office = self._managed_office(request, office_id)
@@ -402,12 +372,12 @@ class AdminPortal:
     # --- the instance's calendar -----------------------------------------------------------------
 
     def _calendar_admin(self, request) -> Session:
-        session = self._admin(request)
-        policy.require(session.caller, CALENDAR_MANAGE, policy.Scope(self._instance()))
+        session = sessions.current(request)
+        policy.require(session.caller, CALENDAR_MANAGE, policy.Scope(instance()))
         return session
 
     def _calendar_page(self, request, status: int = 200, error: dict | None = None):
-        session: Session = request.environ[SESSION_KEY]
+        session = sessions.current(request)
         lang = portal.language(request)
         year = dt.date.today().year
         calendar = self.registry.GetCalendar(registry_pb.GetCalendarRequest(from_year=year, to_year=year + 1))
@@ -432,18 +402,12 @@ class AdminPortal:
             holidays=[{"date": h.date, "name": h.name, "confirmed": h.confirmed} for h in calendar.holidays],
         )
 
-    @http("GET", "/staff/admin/calendar")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("GET", "/staff/admin/calendar")
     def admin_calendar(self, request):
         self._calendar_admin(request)
         return self._calendar_page(request)
 
-    @http("POST", "/staff/admin/calendar/confirm")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/calendar/confirm")
     def admin_confirm_holiday(self, request):
         """An estimated religious holiday confirmed on the announced date (which may differ)."""
         check_csrf(request)
@@ -463,10 +427,7 @@ class AdminPortal:
             return self._calendar_page(request, problem["status"], dict(problem, field=problem["field"] or "date"))
         return redirect(f"/staff/admin/calendar?done={quote(key)}")
 
-    @http("POST", "/staff/admin/calendar/holidays")
-    @staff_page
-    @portal.html_errors
-    @guarded
+    @admin_page("POST", "/staff/admin/calendar/holidays")
     def admin_add_holiday(self, request):
         check_csrf(request)
         session = self._calendar_admin(request)

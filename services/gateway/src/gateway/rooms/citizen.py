@@ -1,12 +1,14 @@
-"""A signed-in citizen's own pages of the portal, under /me: my requests (each with its public
-timeline and thread, a reply, a rating once decided), my notifications (the in-app inbox) and
-my data (the export as a JSON file, and erasure after a confirmation step).
+"""The citizen room: a signed-in citizen's own pages of the portal, under /me: my requests (each
+with its public timeline and thread, a reply, a rating once decided), my notifications (the
+in-app inbox) and my data (the export as a JSON file, and erasure after a confirmation step).
 
-The session is the staff pages' mechanism (staff_portal.session_page) with its own cookies,
-sent only under /me: identity's token pair in Secure, HttpOnly, SameSite=Strict cookies and a
-per-session token on every form. The citizen's token goes on every gRPC call
-(`caller.forward_token`); the services verify it and decide (a request of someone else's is
-not found, internal notes are never sent).
+Every route is a `citizen_page` entrypoint (entrypoints.CitizenPage): the staff pages' session
+mechanism (sessions.py) with its own cookies, sent only under /me: identity's token pair in
+Secure, HttpOnly, SameSite=Strict cookies and a per-session token on every form; the pages are
+for a signed-in person (`signed_in=False` for sign-in and sign-out). The citizen's token goes on
+every gRPC call (`Session.metadata`); the services verify it and decide (a request of someone
+else's is not found, internal notes are never sent). A new page of a citizen's own goes here,
+with @citizen_page; a page for anyone, in public.py.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-from nameko.web.handlers import http
 from nameko_grpc.errors import GrpcError
 from werkzeug.wrappers import Response
 
@@ -22,15 +23,13 @@ import comessages
 from citizenoffice.identity.v1 import identity_pb2 as identity_pb
 from citizenoffice.notifications.v1 import notifications_pb2 as notifications_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as pb
-from cokit.errors import error_info, permission_denied
+from cokit.errors import error_info
 
-from . import portal, staff_portal
-from .http import guarded
-from .staff_portal import SESSION_KEY, Session, SessionCookies, check_csrf, clear_session_cookies, redirect
-from .translate import KIND_KEYS
+from .. import dependencies, my_data, portal, sessions
+from ..entrypoints import citizen_page
+from ..sessions import CITIZEN_COOKIES, check_csrf, clear_session_cookies, redirect
+from ..translate import kind_key
 
-CITIZEN_COOKIES = SessionCookies("co_me_access", "co_me_refresh", "co_me_csrf", "/me")
-me_page = staff_portal.session_page(CITIZEN_COOKIES)
 MESSAGE_MAX = 5000
 PAGE_SIZE = 20
 INBOX_SIZE = 50
@@ -55,26 +54,14 @@ ME_TEXT = {lang: comessages.table("me", lang) for lang in portal.LANGUAGES}
 
 def _render(request, template: str, status: int = 200, here: str | None = None, **context) -> Response:
     lang = portal.language(request)
-    return staff_portal._render(request, template, status, here=here, m=ME_TEXT[lang], **context)
-
-
-def _session(request) -> Session:
-    return request.environ[SESSION_KEY]
-
-
-def _citizen(request) -> Session:
-    """The signed-in person (an API key never reaches these pages; a staff member reads their own)."""
-    session = _session(request)
-    if session.caller.kind != "user":
-        raise permission_denied("CITIZENS_ONLY", "these pages are for a signed-in person")
-    return session
+    return sessions.render(request, template, status, here=here, m=ME_TEXT[lang], **context)
 
 
 def _summary(status) -> dict:
     return {
         "id": status.ticket_id,
         "code": status.tracking_code,
-        "kind": KIND_KEYS.get(status.kind, "complaint"),
+        "kind": kind_key(status.kind),
         "category": status.category,
         "status": status.status,
         "rating": status.rating,
@@ -84,39 +71,36 @@ def _summary(status) -> dict:
     }
 
 
-class CitizenPortal:
+def _sign_in_text(request) -> dict:
+    text = ME_TEXT[portal.language(request)]
+    return {"title": text["login_title"], "note": text["no_account"]}
+
+
+class CitizenPages:
+    identity = dependencies.identity
+    tickets = dependencies.tickets
+    documents = dependencies.documents
+    notifications = dependencies.notifications
+
     # --- sign-in and sign-out ----------------------------------------------------------------
 
-    def _me_sign_in_text(self, request) -> dict:
-        text = ME_TEXT[portal.language(request)]
-        return {"title": text["login_title"], "note": text["no_account"]}
-
-    @http("GET", "/me/login")
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/login", signed_in=False)
     def me_login_form(self, request):
-        return self._login_page(request, cookies=CITIZEN_COOKIES, **self._me_sign_in_text(request))
+        return sessions.login_page(request, cookies=CITIZEN_COOKIES, **_sign_in_text(request))
 
-    @http("POST", "/me/login")
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/login", signed_in=False)
     def me_login(self, request):
-        return self._sign_in(request, CITIZEN_COOKIES, **self._me_sign_in_text(request))
+        return sessions.sign_in(request, CITIZEN_COOKIES, identity=self.identity, **_sign_in_text(request))
 
-    @http("POST", "/me/logout")
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/logout", signed_in=False)
     def me_logout(self, request):
-        return self._sign_out(request, CITIZEN_COOKIES)
+        return sessions.sign_out(request, CITIZEN_COOKIES, identity=self.identity)
 
     # --- my requests -------------------------------------------------------------------------
 
-    @http("GET", "/me")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me")
     def me_requests(self, request):
-        session = _citizen(request)
+        session = sessions.current(request)
         reply = self.tickets.ListMine(
             pb.ListMineRequest(page_size=PAGE_SIZE, page_token=request.args.get("page", "")), metadata=session.metadata
         )
@@ -130,7 +114,7 @@ class CitizenPortal:
         )
 
     def _request_page(self, request, ticket_id: str, status: int = 200, error: str = "") -> Response:
-        session = _citizen(request)
+        session = sessions.current(request)
         mine = self.tickets.GetMine(pb.GetTicketRequest(ticket_id=ticket_id), metadata=session.metadata)
         events = [
             {
@@ -167,20 +151,14 @@ class CitizenPortal:
             form=request.form,
         )
 
-    @http("GET", "/me/requests/<string:ticket_id>")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/requests/<string:ticket_id>")
     def me_request(self, request, ticket_id):
         return self._request_page(request, ticket_id)
 
-    @http("POST", "/me/requests/<string:ticket_id>/messages")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/requests/<string:ticket_id>/messages")
     def me_request_message(self, request, ticket_id):
         check_csrf(request, CITIZEN_COOKIES)
-        session = _citizen(request)
+        session = sessions.current(request)
         body = request.form.get("body", "").strip()
         if not body:
             return self._request_page(request, ticket_id, 400, "message_empty")
@@ -194,13 +172,10 @@ class CitizenPortal:
             return self._request_page(request, ticket_id, 400, "failed")
         return redirect(f"/me/requests/{quote(ticket_id)}?done=message")
 
-    @http("POST", "/me/requests/<string:ticket_id>/rating")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/requests/<string:ticket_id>/rating")
     def me_request_rating(self, request, ticket_id):
         check_csrf(request, CITIZEN_COOKIES)
-        session = _citizen(request)
+        session = sessions.current(request)
         raw = request.form.get("rating", "")
         if raw not in ("1", "2", "3", "4", "5"):
             return self._request_page(request, ticket_id, 400, "failed")
@@ -219,13 +194,10 @@ class CitizenPortal:
             )
         return redirect(f"/me/requests/{quote(ticket_id)}?done=rating")
 
-    @http("POST", "/me/requests/<string:ticket_id>/transitions")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/requests/<string:ticket_id>/transitions")
     def me_request_transition(self, request, ticket_id):
         check_csrf(request, CITIZEN_COOKIES)
-        session = _citizen(request)
+        session = sessions.current(request)
         action, reason = request.form.get("action", ""), request.form.get("reason", "").strip()
         try:
             self.tickets.Transition(
@@ -245,12 +217,9 @@ class CitizenPortal:
 
     # --- my notifications --------------------------------------------------------------------
 
-    @http("GET", "/me/notifications")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/notifications")
     def me_notifications(self, request):
-        session = _citizen(request)
+        session = sessions.current(request)
         inbox = self.notifications.ListInbox(
             notifications_pb.ListInboxRequest(citizen_id=session.caller.subject, page_size=INBOX_SIZE),
             metadata=session.metadata,
@@ -268,13 +237,10 @@ class CitizenPortal:
         ]
         return _render(request, "me_notifications.html", items=items, unread=inbox.unread, csrf=session.csrf)
 
-    @http("POST", "/me/notifications/<string:item_id>/read")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/notifications/<string:item_id>/read")
     def me_notification_read(self, request, item_id):
         check_csrf(request, CITIZEN_COOKIES)
-        session = _citizen(request)
+        session = sessions.current(request)
         self.notifications.MarkRead(
             notifications_pb.MarkReadRequest(citizen_id=session.caller.subject, item_id=item_id),
             metadata=session.metadata,
@@ -283,40 +249,35 @@ class CitizenPortal:
 
     # --- my data (Law 09-08) -----------------------------------------------------------------
 
-    @http("GET", "/me/data")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/data")
     def me_data(self, request):
-        session = _citizen(request)
+        session = sessions.current(request)
         return _render(request, "me_data.html", csrf=session.csrf, confirm=False, error="")
 
-    @http("GET", "/me/data/export.json")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/data/export.json")
     def me_data_export(self, request):
-        session = _citizen(request)
-        data = self._my_data(session.caller, session.metadata)
+        session = sessions.current(request)
+        data = my_data.gather(
+            session.caller,
+            session.metadata,
+            identity=self.identity,
+            tickets=self.tickets,
+            documents=self.documents,
+            notifications=self.notifications,
+        )
         response = Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json")
         response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
         return response
 
-    @http("GET", "/me/data/erase")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("GET", "/me/data/erase")
     def me_erase_confirm(self, request):
-        session = _citizen(request)
+        session = sessions.current(request)
         return _render(request, "me_data.html", here="/me/data/erase", csrf=session.csrf, confirm=True, error="")
 
-    @http("POST", "/me/data/erase")
-    @me_page
-    @portal.html_errors
-    @guarded
+    @citizen_page("POST", "/me/data/erase")
     def me_erase(self, request):
         check_csrf(request, CITIZEN_COOKIES)
-        session = _citizen(request)
+        session = sessions.current(request)
         if request.form.get("confirm") != "yes":
             return _render(
                 request,
