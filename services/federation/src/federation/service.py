@@ -323,12 +323,15 @@ class FederationService(kit_service(pb)):
     def _sealer(self) -> Sealer:
         return sealer_of(_setting("FEDERATION_KEY_SECRET", ""))
 
-    def _count(self, direction: str, kind: str, outcome: str) -> None:
-        self.metrics.counter(
+    def _messages(self):
+        return self.metrics.counter(
             "citizenoffice_federation_messages",
             "Messages exchanged with member instances, by direction, kind and outcome.",
             ["direction", "kind", "outcome"],
-        ).labels(direction, kind, outcome).inc()
+        )
+
+    def _count(self, direction: str, kind: str, outcome: str) -> None:
+        self._messages().labels(direction, kind, outcome).inc()
 
     def _member(self, conn, instance_id: str):
         row = store.get_member(conn, domain.check_instance_id(instance_id))
@@ -901,6 +904,7 @@ class FederationService(kit_service(pb)):
         (member.ping) to one not heard from for FEDERATION_HEARTBEAT_SECONDS, every tick to one
         that stopped answering (so its return is seen at once); deliveries due sent; nonces past
         any window forgotten."""
+        self._messages()  # declared from the first tick, so a dashboard finds it before any message
         interval = float(_setting("FEDERATION_PULL_INTERVAL", 300.0))
         heartbeat = float(_setting("FEDERATION_HEARTBEAT_SECONDS", 60.0))
         now = store.now()
