@@ -226,6 +226,7 @@ CSV_COLUMNS = (
     "level",
     "instance_id",
     "country",
+    "instance_name",
     "region_code",
     "region_name",
     "office_id",
@@ -288,6 +289,7 @@ def rows(instances) -> list[dict]:
         base = {
             "instance_id": item.instance_id,
             "country": item.country,
+            "instance_name": item.name,
             "period_from": f.period_from,
             "period_to": f.period_to,
             "fetched_at": item.fetched_at,

@@ -9,6 +9,7 @@ one provider per attribute name for the container, whichever room names it first
 from __future__ import annotations
 
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
+from citizenoffice.federation.v1.federation_pb2_grpc import FederationServiceStub
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from citizenoffice.registry.v1.registry_pb2_grpc import RegistryServiceStub
@@ -26,6 +27,7 @@ registry = ServiceClient("registry", RegistryServiceStub)
 tickets = ServiceClient("tickets", TicketsServiceStub)
 documents = ServiceClient("documents", DocumentsServiceStub)
 notifications = ServiceClient("notifications", NotificationsServiceStub)
+federation = ServiceClient("federation", FederationServiceStub)
 
 # Who calls: a bearer token verified locally, or an API key checked by identity (caller.py).
 auth = CallerProvider()
