@@ -64,7 +64,13 @@ class PrivateKafka:
         self._run("down")
 
 
-def partner(infra: Endpoints, port_offset: int, instance: str = "sn", country: str = "SN"):
+def partner(
+    infra: Endpoints,
+    port_offset: int,
+    instance: str = "sn",
+    country: str = "SN",
+    name: str = "Bureau Citoyen du Sénégal",
+):
     """(stack, broker, databases) of a partner instance, not started yet."""
     name = f"fed-{instance}-{port_offset}"
     broker = PrivateKafka(ROOT / ".local" / name / "servers", port_offset)
@@ -85,7 +91,7 @@ def partner(infra: Endpoints, port_offset: int, instance: str = "sn", country: s
         port_offset,
         INSTANCE_ID=instance,
         FEDERATION_COUNTRY=country,
-        FEDERATION_NAME=f"Bureau Citoyen ({country})",
+        FEDERATION_NAME=name,
         **secrets,
     )
     shutil.rmtree(capture_dir(stack), ignore_errors=True)

@@ -9,7 +9,9 @@ each instance received and the message logs of both."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import signal
 import time
@@ -19,6 +21,7 @@ import grpc
 import pytest
 import requests
 import sqlalchemy as sa
+from google.protobuf import json_format
 from google.rpc.error_details_pb2 import ErrorInfo
 from google.rpc.status_pb2 import Status
 from kafka import KafkaConsumer
@@ -341,6 +344,40 @@ def test_figures_cross_both_ways_and_match_each_instances_own(ma, sn, admins, st
     )
     assert {"ma", "sn"} <= set(federation_scope.instances)
     state["page"] = page
+
+
+def test_the_national_page_and_its_export_show_both_instances_exactly(ma, sn):
+    """Through ma's gateway, for anyone: the JSON, the CSV table and the page."""
+    figures = requests.get(f"{ma.base_url}/api/v1/federation/figures", timeout=120)
+    assert figures.status_code == 200, figures.text
+    by_instance = {i["instance_id"]: i for i in figures.json()["instances"]}
+    sn_figures = pb.PublicFigures()
+    json_format.ParseDict(by_instance["sn"]["figures"], sn_figures)
+    assert_matches(sn, sn_figures)
+    own = pb.PublicFigures()
+    json_format.ParseDict(by_instance["ma"]["figures"], own)
+    assert_matches(ma, own)
+    exported = requests.get(f"{ma.base_url}/api/v1/federation/export?format=csv", timeout=120)
+    assert exported.status_code == 200 and exported.headers["Content-Type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    for instance, figures_of in (("sn", sn_figures), ("ma", own)):
+        [country] = [r for r in table if r["instance_id"] == instance and r["level"] == "country"]
+        assert int(country["requests_total"]) == figures_of.requests.total
+        assert int(country["requests_answered"]) == figures_of.requests.answered
+        assert float(country["median_working_days"]) == figures_of.requests.median_working_days
+        assert float(country["within_deadline_share"]) == figures_of.requests.within_deadline_share
+        assert int(country["activities_total"]) == figures_of.achievements.activities_total
+        assert int(country["offices_total"]) == figures_of.achievements.offices_total
+        offices = {r["office_id"]: r for r in table if r["instance_id"] == instance and r["level"] == "office"}
+        for office in figures_of.office_figures:
+            assert int(offices[office.office_id]["requests_total"]) == office.requests.total
+            assert int(offices[office.office_id]["activities_total"]) == office.achievements.activities_total
+    regions = [r for r in table if r["instance_id"] == "sn" and r["level"] == "region"]
+    assert [(r["region_code"], r["region_name"]) for r in regions] == [("sn-dakar", "Dakar")]
+    page = requests.get(f"{ma.base_url}/federation?lang=fr", timeout=120)
+    assert page.status_code == 200
+    assert "Bureau Citoyen Dakar-Plateau" in page.text and 'data-instance="sn"' in page.text
+    assert "Bureau Citoyen du Sénégal (SN)" in page.text and "Bureau Citoyen (MA)" in page.text
 
 
 # --- 4. a request moved with its requester's consent ---------------------------------------------------
@@ -670,7 +707,20 @@ def test_both_message_logs_hold_every_exchange_and_an_auditor_reads_them(ma, sn,
                 break
             after = page.last_seq
         logs[name] = entries
-    # A citizen reads none of it.
+    # The same through the gateway's JSON, for the auditor; a citizen reads none of it.
+    auditor_http = requests.get(
+        f"{ma.base_url}/api/v1/federation/log?peer=sn&limit=5",
+        headers={"Authorization": f"Bearer {auditor.token}"},
+        timeout=30,
+    )
+    assert auditor_http.status_code == 200 and len(auditor_http.json()["items"]) == 5
+    assert auditor_http.json()["items"][0]["peer"] == "sn"
+    citizen_http = requests.get(
+        f"{ma.base_url}/api/v1/federation/log",
+        headers={"Authorization": f"Bearer {state['citizen'].token}"},
+        timeout=30,
+    )
+    assert citizen_http.status_code == 403 and citizen_http.json()["reason"] == "NOT_ALLOWED"
     assert refused(lambda: stub(ma, "federation", state["citizen"]).MessageLog(pb.MessageLogRequest(), timeout=10)) == (
         "NOT_ALLOWED"
     )
