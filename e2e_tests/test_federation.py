@@ -1,6 +1,6 @@
 """Two complete instances on this machine: the session's platform is the national instance `ma`,
 and a partner `sn` runs beside it (e2e_tests/federation_pair.py: its own services, databases,
-Kafka broker, bucket and keys, on ports + 600). Their federation services speak over mutual TLS
+Kafka broker, bucket and keys, on ports + 500). Their federation services speak over mutual TLS
 with signed envelopes. In order: invite and accept, figures that cross and match each
 instance's own, a request moved with its requester's consent, a refusal that only sends a
 notice, a receipt lost to a crash (exactly one request at the partner), the partner away and
@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import signal
 import time
 import uuid
@@ -41,7 +42,8 @@ from .helpers import eventually
 from .service_callers import through_platform
 from .tickets_people import instance_admin, people
 
-PARTNER_OFFSET = E2E_PORT_OFFSET + 600
+# The partner's ports (and its broker's): + 500 from the session's, or as set.
+PARTNER_OFFSET = int(os.environ.get("CITIZENOFFICE_FEDERATION_PARTNER_OFFSET", str(E2E_PORT_OFFSET + 500)))
 MARK = uuid.uuid4().hex[:10]
 # Personal data of each instance that must never reach the other one.
 NEVER = {"ma": [], "sn": []}

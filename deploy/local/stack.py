@@ -220,6 +220,14 @@ class Stack:
         existing = self.pid_of(name)
         if existing:
             return existing
+        # The services listen with SO_REUSEPORT (eventlet's default): a second process on a port
+        # another one holds would start without a word and share its connections with it.
+        service = self.services[name]
+        taken = [
+            p for p in (service.grpc_port, service.http_port, service.metrics_port, service.peer_port) if p and _open(p)
+        ]
+        if taken:
+            raise SystemExit(f"cannot start {name}: another process listens on 127.0.0.1:{taken[0]}")
         log = open(self.log_path(name), "ab")
         proc = subprocess.Popen(
             [str(PYTHON), "-m", "cokit.run", name],
@@ -285,6 +293,14 @@ class Stack:
             print(f"{name:14} {state:9} pid={pid or '-':<8} {where:28} log={self.log_path(name)}")
             rc = rc if ready else 3
         return rc
+
+
+def _open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _reap(pid: int) -> None:
