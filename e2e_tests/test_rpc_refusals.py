@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from citizenoffice.documents.v1 import documents_pb2, documents_pb2_grpc
+from citizenoffice.federation.v1 import federation_pb2, federation_pb2_grpc
 from citizenoffice.identity.v1 import identity_pb2, identity_pb2_grpc
 from citizenoffice.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from citizenoffice.registry.v1 import registry_pb2, registry_pb2_grpc
@@ -45,6 +46,7 @@ SERVICES = {
     "tickets": (tickets_pb2, tickets_pb2_grpc.TicketsServiceStub),
     "documents": (documents_pb2, documents_pb2_grpc.DocumentsServiceStub),
     "notifications": (notifications_pb2, notifications_pb2_grpc.NotificationsServiceStub),
+    "federation": (federation_pb2, federation_pb2_grpc.FederationServiceStub),
 }
 
 READS = {
@@ -74,6 +76,7 @@ READS = {
         "GetMine",
         "ListPublicRequests",
         "ExportCitizenData",
+        "GetTransfer",
     },
     "documents": {
         "GetAttachment",
@@ -84,6 +87,17 @@ READS = {
         "ExportCitizenData",
     },
     "notifications": {"ListInbox", "GetPreferences", "ExportCitizenData"},
+    "federation": {
+        "GetInstance",
+        "ListMembers",
+        "GetMember",
+        "FederationFigures",
+        "ExportFigures",
+        "ListDeliveries",
+        "ListNotices",
+        "MessageLog",
+        "VerifyMessageLog",
+    },
 }
 
 
@@ -98,7 +112,7 @@ def w(request, allowed=frozenset(), stream=False) -> Write:
     return Write(request, frozenset(allowed), stream)
 
 
-ID, R, T, D, N = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2
+ID, R, T, D, N, F = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2, federation_pb2
 TETOUAN = "tetouan"
 
 WRITES: dict[str, dict[str, Write]] = {
@@ -170,6 +184,13 @@ WRITES: dict[str, dict[str, Write]] = {
         "Sign": w(lambda x: T.SignRequest(ticket_id=x["ticket"]), SIGNED_IN),
         "Rate": w(lambda x: T.RateRequest(ticket_id=x["ticket"], rating=5)),
         "Moderate": w(lambda x: T.ModerateRequest(ticket_id=x["ticket"], reason="matrix")),
+        # A move to another instance: offered by the office, answered by the requester, carried
+        # by the federation service alone.
+        "OfferTransfer": w(lambda x: T.OfferTransferRequest(ticket_id=x["ticket"], to_instance="sn", to_office_id="o")),
+        "AnswerTransfer": w(lambda x: T.AnswerTransferRequest(ticket_id=x["ticket"], consent=True)),
+        "GetTransferPackage": w(lambda x: T.GetTicketRequest(ticket_id=x["ticket"])),
+        "ReceiveTransfer": w(lambda x: T.ReceiveTransferRequest(idempotency_key="matrix", office_id=x["tetouan_id"])),
+        "CompleteTransfer": w(lambda x: T.CompleteTransferRequest(ticket_id=x["ticket"], peer_tracking_code="X")),
     },
     "documents": {
         # A citizen's files go with what they file: public, like filing.
@@ -211,6 +232,17 @@ WRITES: dict[str, dict[str, Write]] = {
                 channel="email", address="victim@example.ma", purpose="locked", language="fr", minutes=15
             )
         ),
+    },
+    "federation": {
+        # The directory: the instance's admins alone.
+        "Invite": w(lambda x: F.InviteRequest(instance_id="zz", country="ZZ")),
+        "AcceptInvitation": w(lambda x: F.AcceptInvitationRequest(bundle="cofed1.x")),
+        "ApproveMember": w(lambda x: F.MemberRequest(instance_id="zz")),
+        "RevokeMember": w(lambda x: F.RevokeRequest(instance_id="zz", reason="matrix")),
+        "PullFigures": w(lambda x: F.PullRequest()),
+        # The office offers a move (tickets checks its staff first), the requester answers.
+        "OfferTransfer": w(lambda x: F.OfferTransferRequest(ticket_id=x["ticket"], instance_id="zz", office_id="o")),
+        "AnswerTransfer": w(lambda x: F.AnswerTransferRequest(ticket_id=x["ticket"], consent=True)),
     },
 }
 

@@ -772,9 +772,11 @@ class FederationService(kit_service(pb)):
     def OfferTransfer(self, request, context):
         """The office offers to move a request to the member it concerns; tickets checks that the
         caller is the office's staff and records the offer the requester then answers."""
-        caller = self.auth.from_context()
-        if not caller.authenticated:
-            raise unauthenticated("AUTHENTICATION_REQUIRED", "sign in to do this")
+        offer = tickets_pb2.OfferTransferRequest(
+            ticket_id=request.ticket_id, to_instance=request.instance_id.strip(), to_office_id=request.office_id.strip()
+        )
+        # The office's staff first (tickets decides), before anything of the directory is looked up.
+        self.tickets.OfferTransfer(tickets_pb2.OfferTransferRequest(check_only=True, **_fields(offer)))
         with self.db.connect() as conn:
             member = self._member(conn, request.instance_id)
             stored = store.all_figures(conn).get(member["instance_id"])
@@ -792,11 +794,7 @@ class FederationService(kit_service(pb)):
             )
         if office.status != "operational":
             raise failed_precondition("MEMBER_OFFICE_NOT_ACCEPTING", "that office does not take requests")
-        return self.tickets.OfferTransfer(
-            tickets_pb2.OfferTransferRequest(
-                ticket_id=request.ticket_id, to_instance=member["instance_id"], to_office_id=office.office_id
-            )
-        )
+        return self.tickets.OfferTransfer(offer)
 
     @grpc
     def AnswerTransfer(self, request, context):
@@ -1405,6 +1403,10 @@ class FederationService(kit_service(pb)):
                     ),
                 )
         return "transfer.notice" + domain.REPLY_SUFFIX, pb.Ack(status="noted").SerializeToString()
+
+
+def _fields(message) -> dict:
+    return {f.name: v for f, v in message.ListFields()}
 
 
 def _same(a: bytes, b: bytes) -> bool:

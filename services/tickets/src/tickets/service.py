@@ -1012,6 +1012,8 @@ class TicketsService(kit_service(pb)):
             federated.check_offer(row, transfer, to_instance, current_instance())
             if not request.to_office_id.strip():
                 raise invalid_argument("OFFICE_REQUIRED", "name the member's office", field="to_office_id")
+            if request.check_only:
+                return pb.TransferState(ticket_id=row["ticket_id"], direction="out", peer_instance=to_instance)
             moved = dict(
                 ticket_id=row["ticket_id"],
                 direction="out",

@@ -622,14 +622,16 @@ class ExportCitizenDataReply(_message.Message):
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
 class OfferTransferRequest(_message.Message):
-    __slots__ = ("ticket_id", "to_instance", "to_office_id")
+    __slots__ = ("ticket_id", "to_instance", "to_office_id", "check_only")
     TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     TO_INSTANCE_FIELD_NUMBER: _ClassVar[int]
     TO_OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
     ticket_id: str
     to_instance: str
     to_office_id: str
-    def __init__(self, ticket_id: _Optional[str] = ..., to_instance: _Optional[str] = ..., to_office_id: _Optional[str] = ...) -> None: ...
+    check_only: bool
+    def __init__(self, ticket_id: _Optional[str] = ..., to_instance: _Optional[str] = ..., to_office_id: _Optional[str] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class AnswerTransferRequest(_message.Message):
     __slots__ = ("ticket_id", "consent", "contact")
