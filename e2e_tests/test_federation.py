@@ -43,6 +43,9 @@ from .service_callers import through_platform
 from .tickets_people import instance_admin, people
 
 # The partner's ports (and its broker's): + 500 from the session's, or as set.
+# Starting a second instance (seven services, their migrations, a broker) on a busy machine takes
+# minutes, counted in the first test's time.
+pytestmark = pytest.mark.timeout(900)
 PARTNER_OFFSET = int(os.environ.get("CITIZENOFFICE_FEDERATION_PARTNER_OFFSET", str(E2E_PORT_OFFSET + 500)))
 MARK = uuid.uuid4().hex[:10]
 # Personal data of each instance that must never reach the other one.
