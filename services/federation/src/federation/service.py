@@ -185,60 +185,24 @@ def _version(container):
 # --- messages ------------------------------------------------------------------------------------
 
 
+def from_row(cls, row, **values):
+    """A message of `cls` from a row: each field the row has (times in RFC 3339, none left out
+    when empty), then `values`."""
+    for field in cls.DESCRIPTOR.fields:
+        if field.name in values or field.name not in row.keys() or row[field.name] is None:
+            continue
+        value = row[field.name]
+        values[field.name] = store.iso(value) if isinstance(value, dt.datetime) else value
+    return cls(**values)
+
+
 def member_message(row, figures_at=None) -> pb.Member:
-    return pb.Member(
-        instance_id=row["instance_id"],
-        country=row["country"],
-        name=row["name"],
-        peer_url=row["peer_url"],
-        status=row["status"],
+    return from_row(
+        pb.Member,
+        row,
         shares=store.shares_of(row),
         sees_of_it=store.shares_of(row, "sees_of_it"),
-        signing_key_id=row["signing_key_id"],
-        tls_fingerprint=row["tls_fingerprint"],
-        invited_at=store.iso(row["invited_at"]),
-        joined_at=store.iso(row["joined_at"]),
-        revoked_at=store.iso(row["revoked_at"]),
-        revoked_reason=row["revoked_reason"],
-        last_success_at=store.iso(row["last_success_at"]),
-        last_failure_at=store.iso(row["last_failure_at"]),
-        last_error=row["last_error"],
-        consecutive_failures=row["consecutive_failures"],
         figures_fetched_at=store.iso(figures_at),
-        revoked_by_peer=bool(row["revoked_by_peer"]),
-    )
-
-
-def log_message(row) -> pb.LogEntry:
-    return pb.LogEntry(
-        seq=row["seq"],
-        logged_at=store.iso(row["logged_at"]),
-        direction=row["direction"],
-        peer=row["peer"],
-        kind=row["kind"],
-        message_id=row["message_id"],
-        in_reply_to=row["in_reply_to"],
-        digest=row["digest"],
-        sent_at=store.iso(row["sent_at"]),
-        outcome=row["outcome"],
-        reason=row["reason"],
-        size=row["size"],
-        entry_hash=row["entry_hash"],
-    )
-
-
-def delivery_message(row) -> pb.Delivery:
-    return pb.Delivery(
-        delivery_id=row["delivery_id"],
-        kind=row["kind"],
-        instance_id=row["instance_id"],
-        ticket_id=row["ticket_id"],
-        status=row["status"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        created_at=store.iso(row["created_at"]),
-        delivered_at=store.iso(row["delivered_at"]),
-        result=row["result"],
     )
 
 
@@ -345,16 +309,9 @@ class FederationService(kit_service(pb)):
     def GetInstance(self, request, context):
         with self.db.connect() as conn:
             row = self._me(conn)
-        return pb.InstanceIdentity(
-            instance_id=row["instance_id"],
-            country=row["country"],
-            name=row["name"],
-            peer_url=row["peer_url"],
-            signing_key_id=row["signing_key_id"],
-            signing_public_key=row["signing_public_key"],
-            certificate_pem=row["certificate_pem"],
-            tls_fingerprint=row["tls_fingerprint"],
-            created_at=store.iso(row["created_at"]),
+        return from_row(
+            pb.InstanceIdentity,
+            row,
             certificate_not_after=self.keyring.keys.certificate.not_valid_after_utc.isoformat(),
         )
 
@@ -579,7 +536,7 @@ class FederationService(kit_service(pb)):
         with self.db.connect() as conn:
             rows = store.read_log(conn, request.after_seq, limit, request.peer.strip())
         return pb.MessageLogReply(
-            entries=[log_message(r) for r in rows], last_seq=rows[-1]["seq"] if rows else request.after_seq
+            entries=[from_row(pb.LogEntry, r) for r in rows], last_seq=rows[-1]["seq"] if rows else request.after_seq
         )
 
     @grpc
@@ -813,7 +770,7 @@ class FederationService(kit_service(pb)):
         self.auth.require("federation.read")
         with self.db.connect() as conn:
             rows = store.list_deliveries(conn, request.ticket_id.strip(), request.status.strip())
-        return pb.DeliveriesReply(deliveries=[delivery_message(r) for r in rows])
+        return pb.DeliveriesReply(deliveries=[from_row(pb.Delivery, r) for r in rows])
 
     @grpc
     def ListNotices(self, request, context):
