@@ -69,7 +69,7 @@ def partner(
     port_offset: int,
     instance: str = "sn",
     country: str = "SN",
-    name: str = "Bureau Citoyen du Sénégal",
+    title: str = "Bureau Citoyen du Sénégal",
 ):
     """(stack, broker, databases) of a partner instance, not started yet."""
     name = f"fed-{instance}-{port_offset}"
@@ -91,7 +91,7 @@ def partner(
         port_offset,
         INSTANCE_ID=instance,
         FEDERATION_COUNTRY=country,
-        FEDERATION_NAME=name,
+        FEDERATION_NAME=title,
         **secrets,
     )
     shutil.rmtree(capture_dir(stack), ignore_errors=True)
