@@ -55,6 +55,8 @@ NEVER = {"ma": [], "sn": []}
 # the plaintext).
 MOVED_TEXT = f"Lampadaire tombe rue de Dakar, signale par erreur au Maroc ref {MARK}"
 MOVED_CONTACT = f"reach.{MARK}@example.sn"
+# Where each instance's message log stood when this module began.
+LOG_START = {"ma": 0, "sn": 0}
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +95,8 @@ def ma(platform):
     with engine.begin() as conn:
         for table in ("members", "member_figures", "deliveries", "invitations"):
             conn.execute(sa.text(f"delete from {table} where instance_id = 'sn'"))
+        # Its message log keeps the earlier partners' exchanges: this module reads what follows.
+        LOG_START["ma"] = conn.execute(sa.text("select coalesce(max(seq), 0) from message_log")).scalar()
     engine.dispose()
     return platform
 
@@ -706,7 +710,7 @@ def test_both_message_logs_hold_every_exchange_and_an_auditor_reads_them(ma, sn,
         fed = stub(stack, "federation", reader)
         check = fed.VerifyMessageLog(pb.Empty(), timeout=30)
         assert check.intact and check.entries > 0
-        entries, after = [], 0
+        entries, after = [], LOG_START[name]
         while True:
             page = fed.MessageLog(pb.MessageLogRequest(after_seq=after, limit=1000), timeout=30)
             entries += page.entries
