@@ -417,7 +417,7 @@ def offer_and_answer(ma, state, text: str, consent: bool, contact: str = "") -> 
     return ticket_id
 
 
-def delivered(ma, admin, ticket_id: str, timeout: float = 60) -> pb.Delivery:
+def delivered(ma, admin, ticket_id: str, timeout: float = 120) -> pb.Delivery:
     def done():
         found = stub(ma, "federation", admin).ListDeliveries(pb.DeliveriesRequest(ticket_id=ticket_id), timeout=10)
         return next((d for d in found.deliveries if d.status == "delivered"), None)
