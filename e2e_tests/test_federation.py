@@ -85,6 +85,11 @@ def sn(infra, platform):
     finally:
         stack.down()
         federation_pair.remove(infra, broker, databases)
+        # Whatever became of the test, the session's registry counts this partner no more.
+        registry = RegistryServiceStub(
+            through_platform(grpc.insecure_channel(platform.grpc_target("registry")), platform, service="federation")
+        )
+        registry.ReportMemberFigures(registry_pb2.MemberFigures(instance_id="sn", withdrawn=True), timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -672,6 +677,10 @@ def test_a_revoked_member_is_refused(ma, sn, admins, state):
         assert refused(lambda: peer.Exchange(message, timeout=30)) == "MEMBER_REVOKED"
     page = stub(ma, "federation").FederationFigures(pb.FederationFiguresRequest(), timeout=120)
     assert [i.instance_id for i in page.instances] == ["ma"]
+    federation_scope = stub(ma, "registry").AchievementsInFigures(
+        registry_pb2.AchievementsRequest(scope="federation"), timeout=30
+    )
+    assert "sn" not in federation_scope.instances
     revocations = events_of(
         sn.infra["KAFKA_BOOTSTRAP_SERVERS"], "federation.events.v1", lambda e: e.type == "federation.member_revoked"
     )

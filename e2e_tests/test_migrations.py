@@ -157,7 +157,12 @@ def test_a_tickets_database_of_the_previous_release_is_upgraded_with_its_rows(da
 
     first = run_migrate("tickets", url)
     assert "database made before versioned migrations: brought up to the baseline" in first
-    assert dump(engine) == {**before, History.of("tickets").version_table: [repr(History.of("tickets").heads())]}
+    after = dump(engine)
+    # The revisions after the baseline may add tables; they start empty.
+    added = set(after) - set(before) - {History.of("tickets").version_table}
+    assert all(after[table] == [] for table in added), added
+    kept = {table: rows for table, rows in after.items() if table not in added}
+    assert kept == {**before, History.of("tickets").version_table: [repr(History.of("tickets").heads())]}
     assert schema_of(engine, "tickets") == (History.of("tickets").heads(), [])
     with engine.connect() as conn:
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("tickets")}

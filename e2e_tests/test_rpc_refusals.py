@@ -248,8 +248,10 @@ WRITES: dict[str, dict[str, Write]] = {
 
 
 def rpc_names(service: str) -> set[str]:
-    module, _ = SERVICES[service]
-    (descriptor,) = module.DESCRIPTOR.services_by_name.values()
+    module, stub = SERVICES[service]
+    # federation's contract also holds the PeerService of the federation port (mutual TLS,
+    # signed envelopes: e2e_tests/test_federation.py and the service's own tests)
+    descriptor = module.DESCRIPTOR.services_by_name[stub.__name__.removesuffix("Stub")]
     return {m.name for m in descriptor.methods}
 
 

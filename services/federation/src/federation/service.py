@@ -502,7 +502,15 @@ class FederationService(kit_service(pb)):
             )
             member = store.get_member(conn, row["instance_id"])
         self.keyring.refresh()
+        self._withdraw_figures(row["instance_id"])
         return member_message(member)
+
+    def _withdraw_figures(self, instance_id: str) -> None:
+        """A member gone: the registry's federation figures count it no more."""
+        try:
+            self.registry.ReportMemberFigures(registry_pb2.MemberFigures(instance_id=instance_id, withdrawn=True))
+        except GrpcError as error:
+            log.warning("member figures not withdrawn from the registry", extra={"reason": refusal_of(error)[0]})
 
     @grpc
     def ListMembers(self, request, context):
@@ -1274,6 +1282,7 @@ class FederationService(kit_service(pb)):
                 pb.MemberRevoked(instance_id=member["instance_id"], reason=decision.reason[:300], by_peer=True),
             )
         self.keyring.refresh()
+        self._withdraw_figures(member["instance_id"])
         return "member.revoked" + domain.REPLY_SUFFIX, pb.Ack(status=domain.REVOKED).SerializeToString()
 
     def _on_ping(self, member, body):

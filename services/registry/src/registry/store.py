@@ -180,6 +180,10 @@ def save_member_figures(conn, instance_id: str, name: str, figures: bytes) -> dt
     return stamp
 
 
+def forget_member_figures(conn, instance_id: str) -> None:
+    conn.execute(federation_members.delete().where(federation_members.c.instance_id == instance_id))
+
+
 def member_figures(conn):
     return conn.execute(sa.select(federation_members).order_by(federation_members.c.instance_id)).mappings().all()
 
