@@ -267,9 +267,15 @@ def test_each_instance_holds_its_own_offices_people_and_requests(ma, sn, admins,
     found = people(
         ma,
         infra_backend,
-        {f"macitizen{MARK}": None, f"maother{MARK}": None, f"maclerk{MARK}": ("staff", {"office": "tetouan"})},
+        {
+            f"macitizen{MARK}": None,
+            f"maother{MARK}": None,
+            f"maclerk{MARK}": ("staff", {"office": "tetouan"}),
+            f"maauditor{MARK}": ("auditor", {"instance": "ma"}),
+        },
     )
     citizen, other, clerk = found[f"macitizen{MARK}"], found[f"maother{MARK}"], found[f"maclerk{MARK}"]
+    state["auditor"] = found[f"maauditor{MARK}"]
     tetouan = office_id(ma, "tetouan")
     walk_in_name, walk_in_contact = f"Requerant{MARK} Alaoui", f"06{int(MARK[:6], 16) % 10**8:08d}"
     submit(
@@ -294,7 +300,16 @@ def test_each_instance_holds_its_own_offices_people_and_requests(ma, sn, admins,
             name=f"Nom{MARK}", address=f"Derb {MARK} Tetouan", id_kind="cin", id_number=id_number, contact=other.email
         ),
     )
-    NEVER["ma"] += [citizen.email, other.email, clerk.email, walk_in_name, walk_in_contact, id_number, f"Derb {MARK}"]
+    NEVER["ma"] += [
+        citizen.email,
+        other.email,
+        clerk.email,
+        state["auditor"].email,
+        walk_in_name,
+        walk_in_contact,
+        id_number,
+        f"Derb {MARK}",
+    ]
     state.update(sn_office=sn_office, citizen=citizen, clerk=clerk, tetouan=tetouan)
 
 
@@ -712,8 +727,8 @@ def test_personal_data_never_reaches_the_other_instance(ma, sn):
     assert len(NEVER["ma"]) >= 8 and len(NEVER["sn"]) >= 2
 
 
-def test_both_message_logs_hold_every_exchange_and_an_auditor_reads_them(ma, sn, admins, infra_backend, state):
-    auditor = people(ma, infra_backend, {f"auditor{MARK}": ("auditor", {"instance": "ma"})})[f"auditor{MARK}"]
+def test_both_message_logs_hold_every_exchange_and_an_auditor_reads_them(ma, sn, admins, state):
+    auditor = state["auditor"]
     logs = {}
     for name, stack, reader in (("ma", ma, auditor), ("sn", sn, admins["sn"])):
         fed = stub(stack, "federation", reader)
