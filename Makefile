@@ -41,14 +41,14 @@ infra-status: ## one line per local server
 	@bash deploy/local/infra.sh status all
 
 .PHONY: dev stop status
-dev: venv reserve-ports ## run the platform: servers, the seven services (SQLite; DB=postgres for PostgreSQL), seed data
+dev: venv reserve-ports ## run the platform: servers, every service (SQLite; DB=postgres for PostgreSQL), seed data
 	@for s in $(DEV_SERVERS); do bash deploy/local/infra.sh up $$s || exit 1; done
 	@$(PY) deploy/local/stack.py up $(STACK_FLAGS)
 	@echo
 	@echo "Citizen portal:  http://127.0.0.1:8080/   (API: http://127.0.0.1:8080/api/v1/offices)"
 	@echo "Logs:            .local/logs/<service>.log    Mail received: .local/infra/mail/"
 	@echo "Stop:            make stop   (servers: make infra-down)"
-stop: ## stop the seven services of `make dev`
+stop: ## stop the services of `make dev`
 	@$(PY) deploy/local/stack.py down
 status: ## state of the services and servers
 	@$(PY) deploy/local/stack.py status || true

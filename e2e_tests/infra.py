@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+from cokit import platform
+
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "participation")
+SERVICES = platform.DATABASES
 SERVERS = ("kafka", "s3", "postgres", "smtp")
 
 S3_ACCESS_KEY = "citizenoffice"
@@ -198,6 +200,15 @@ class LocalBackend(Backend):
             with open(path, "rb") as fh:
                 found.append(email.message_from_binary_file(fh, policy=email.policy.default))
         return found
+
+
+def _database_urls(values: Mapping[str, str]) -> dict[str, str]:
+    """Each service's database URL from the env file; a service the file does not name yet (it
+    was written by an older tree sharing these servers) has its database beside the others',
+    named after it, as deploy/local/postgres.sh creates it."""
+    urls = {s: values[f"DATABASE_URL_{s.upper()}"] for s in SERVICES if f"DATABASE_URL_{s.upper()}" in values}
+    base = next(iter(urls.values())).rpartition("/")[0]
+    return {s: urls.get(s, f"{base}/{s}") for s in SERVICES}
 
 
 class PrivateBackend(LocalBackend):

@@ -22,6 +22,18 @@ E2E_RATE_LIMITS = {
 }
 
 
+# The federation service of a session: its schedule turns every second and retries after one,
+# and it keeps what its federation port receives (FEDERATION_CAPTURE_DIR) for the scan of
+# e2e_tests/test_federation.py. Figures are pulled on demand (and while a member is away); a
+# member not heard from for 2 s is sent a heartbeat.
+E2E_FEDERATION = {
+    "FEDERATION_TICK_SECONDS": "1",
+    "FEDERATION_RETRY_SECONDS": "1",
+    "FEDERATION_PULL_INTERVAL": "3600",
+    "FEDERATION_HEARTBEAT_SECONDS": "2",
+}
+
+
 def session_stack(endpoints: Endpoints, name: str, port_offset: int, **overrides: str) -> stack_module.Stack:
     """The services on PostgreSQL and the other servers of `endpoints`, in .local/<name>, on
     ports + `port_offset`, with consumer groups prefixed `<name>.`."""
@@ -34,6 +46,8 @@ def session_stack(endpoints: Endpoints, name: str, port_offset: int, **overrides
             "INSTANCE_ID": "ma",
             "LOG_LEVEL": "INFO",
             "KAFKA_GROUP_PREFIX": f"{name}.",
+            "FEDERATION_CAPTURE_DIR": str(ROOT / ".local" / name / "federation-capture"),
+            **E2E_FEDERATION,
             **E2E_RATE_LIMITS,
             # Consultations open and close and proposals go to their office within seconds.
             "PARTICIPATION_CLOCK_INTERVAL": "2",

@@ -14,11 +14,13 @@ from pathlib import Path
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from cokit import platform as platform_facts
+
 from .helpers import jpeg_bytes
 from .test_walking_skeleton import submit
 
 CHART = Path(__file__).resolve().parents[1] / "charts" / "citizenoffice"
-SERVICES = ["identity", "registry", "tickets", "documents", "notifications", "gateway"]
+SERVICES = list(platform_facts.NAMES)
 SUFFIXES = {
     "counter": ["_total", "_created"],
     "histogram": ["_bucket", "_sum", "_count", "_created"],

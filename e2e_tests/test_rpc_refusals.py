@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from citizenoffice.documents.v1 import documents_pb2, documents_pb2_grpc
+from citizenoffice.federation.v1 import federation_pb2, federation_pb2_grpc
 from citizenoffice.identity.v1 import identity_pb2, identity_pb2_grpc
 from citizenoffice.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from citizenoffice.participation.v1 import participation_pb2, participation_pb2_grpc
@@ -48,6 +49,7 @@ SERVICES = {
     "documents": (documents_pb2, documents_pb2_grpc.DocumentsServiceStub),
     "notifications": (notifications_pb2, notifications_pb2_grpc.NotificationsServiceStub),
     "participation": (participation_pb2, participation_pb2_grpc.ParticipationServiceStub),
+    "federation": (federation_pb2, federation_pb2_grpc.FederationServiceStub),
 }
 
 READS = {
@@ -77,6 +79,7 @@ READS = {
         "GetMine",
         "ListPublicRequests",
         "ExportCitizenData",
+        "GetTransfer",
     },
     "documents": {
         "GetAttachment",
@@ -98,6 +101,17 @@ READS = {
         "SimilarProposals",
         "ExportCitizenData",
     },
+    "federation": {
+        "GetInstance",
+        "ListMembers",
+        "GetMember",
+        "FederationFigures",
+        "ExportFigures",
+        "ListDeliveries",
+        "ListNotices",
+        "MessageLog",
+        "VerifyMessageLog",
+    },
 }
 
 
@@ -113,6 +127,7 @@ def w(request, allowed=frozenset(), stream=False) -> Write:
 
 
 ID, R, T, D, N, P = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2, participation_pb2
+ID, R, T, D, N, F = identity_pb2, registry_pb2, tickets_pb2, documents_pb2, notifications_pb2, federation_pb2
 TETOUAN = "tetouan"
 
 WRITES: dict[str, dict[str, Write]] = {
@@ -184,6 +199,13 @@ WRITES: dict[str, dict[str, Write]] = {
         "Sign": w(lambda x: T.SignRequest(ticket_id=x["ticket"]), SIGNED_IN),
         "Rate": w(lambda x: T.RateRequest(ticket_id=x["ticket"], rating=5)),
         "Moderate": w(lambda x: T.ModerateRequest(ticket_id=x["ticket"], reason="matrix")),
+        # A move to another instance: offered by the office, answered by the requester, carried
+        # by the federation service alone.
+        "OfferTransfer": w(lambda x: T.OfferTransferRequest(ticket_id=x["ticket"], to_instance="sn", to_office_id="o")),
+        "AnswerTransfer": w(lambda x: T.AnswerTransferRequest(ticket_id=x["ticket"], consent=True)),
+        "GetTransferPackage": w(lambda x: T.GetTicketRequest(ticket_id=x["ticket"])),
+        "ReceiveTransfer": w(lambda x: T.ReceiveTransferRequest(idempotency_key="matrix", office_id=x["tetouan_id"])),
+        "CompleteTransfer": w(lambda x: T.CompleteTransferRequest(ticket_id=x["ticket"], peer_tracking_code="X")),
     },
     "documents": {
         # A citizen's files go with what they file: public, like filing.
@@ -243,12 +265,25 @@ WRITES: dict[str, dict[str, Write]] = {
         "PostProposal": w(lambda x: P.ProposalDraft(office_id=x["tetouan_id"], title="m", body="m"), SIGNED_IN),
         "SupportProposal": w(lambda x: P.ProposalRef(proposal_id=x["proposal"]), SIGNED_IN),
     },
+    "federation": {
+        # The directory: the instance's admins alone.
+        "Invite": w(lambda x: F.InviteRequest(instance_id="zz", country="ZZ")),
+        "AcceptInvitation": w(lambda x: F.AcceptInvitationRequest(bundle="cofed1.x")),
+        "ApproveMember": w(lambda x: F.MemberRequest(instance_id="zz")),
+        "RevokeMember": w(lambda x: F.RevokeRequest(instance_id="zz", reason="matrix")),
+        "PullFigures": w(lambda x: F.PullRequest()),
+        # The office offers a move (tickets checks its staff first), the requester answers.
+        "OfferTransfer": w(lambda x: F.OfferTransferRequest(ticket_id=x["ticket"], instance_id="zz", office_id="o")),
+        "AnswerTransfer": w(lambda x: F.AnswerTransferRequest(ticket_id=x["ticket"], consent=True)),
+    },
 }
 
 
 def rpc_names(service: str) -> set[str]:
-    module, _ = SERVICES[service]
-    (descriptor,) = module.DESCRIPTOR.services_by_name.values()
+    module, stub = SERVICES[service]
+    # federation's contract also holds the PeerService of the federation port (mutual TLS,
+    # signed envelopes: e2e_tests/test_federation.py and the service's own tests)
+    descriptor = module.DESCRIPTOR.services_by_name[stub.__name__.removesuffix("Stub")]
     return {m.name for m in descriptor.methods}
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-GRPC_SERVICES = {"identity", "registry", "tickets", "documents", "notifications", "participation"}
+from cokit import platform
+
+# The services owning a database (each a CloudNativePG Cluster in the partner profile).
+GRPC_SERVICES = set(platform.DATABASES)
 
 
 def pod_specs(docs, kind):
@@ -86,8 +89,8 @@ def test_national_profile_scales_and_spreads():
     kinds = {}
     for d in docs:
         kinds.setdefault(d["kind"], []).append(d)
-    assert len(kinds["HorizontalPodAutoscaler"]) == 7
-    assert len(kinds["PodDisruptionBudget"]) == 7
+    assert len(kinds["HorizontalPodAutoscaler"]) == len(platform.NAMES)
+    assert len(kinds["PodDisruptionBudget"]) == len(platform.NAMES)
     for d, pod in pod_specs(docs, "Deployment"):
         assert "requiredDuringSchedulingIgnoredDuringExecution" in pod["affinity"]["podAntiAffinity"]
         assert "replicas" not in d["spec"]  # the autoscaler owns it
@@ -109,7 +112,6 @@ def test_kafka_topics_with_dead_letter_topics():
     from render import load
 
     topics = {d["spec"]["topicName"]: d["spec"] for d in load("profile-national") if d["kind"] == "KafkaTopic"}
-    domains = ["identity", "registry", "tickets", "documents", "notifications", "participation"]
-    assert set(topics) == {f"{d}.events.v1{s}" for d in domains for s in ("", ".dlq")}
+    assert set(topics) == {f"{t}{s}" for t in platform.TOPICS for s in ("", ".dlq")}
     for spec in topics.values():
         assert spec["partitions"] >= 1 and spec["replicas"] >= 1 and int(spec["config"]["retention.ms"]) > 0

@@ -22,6 +22,9 @@ def expected(profile: str) -> set[tuple[str, str, str]]:
     flows |= {("egress", s, "kafka") for s in SERVICES}
     flows |= {("egress", s, "postgres") for s in DB} | {("egress", f"{s}-migrate", "postgres") for s in DB}
     flows |= {("egress", "documents", "s3"), ("egress", "notifications", "smtp")}
+    # The federation port: reached by the other instances, and dialling theirs.
+    flows |= {("ingress", s.name, "peer-instances") for s in platform.SERVICES if s.peer_port}
+    flows |= {("egress", s.name, "peer-instances") for s in platform.SERVICES if s.peer_port}
     flows |= {("ingress", s, "prometheus") for s in SERVICES} | {("ingress", "gateway", "ingress-controller")}
     if profile == "partner":  # bundled S3 server and CloudNativePG instances in the namespace
         flows -= {("egress", "documents", "s3")}
@@ -65,6 +68,7 @@ PORTS = {
     2525: "smtp",
     53: "dns",
     6443: "kube-api",
+    50443: "peer-instances",
 }
 
 

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import yaml
 
+from cokit import platform
+
 CHARTS = Path(__file__).resolve().parents[1]
-APP_CHARTS = [
-    "identity",
-    "registry",
-    "tickets",
-    "documents",
-    "notifications",
-    "gateway",
-    "participation",
-    "citizenoffice",
-]
+APP_CHARTS = [*platform.NAMES, "citizenoffice"]
 
 
 # Maps whose entries are data (settings, resources, topics, selectors): documented as a whole.

@@ -31,8 +31,9 @@ SMTP_HOST=127.0.0.1
 SMTP_PORT=$((1025 + PORT_OFFSET))
 SMTP_MAIL_DIR=$(printf '%q' "$STATE/mail")
 EOF
-  local svc
-  for svc in identity registry tickets documents notifications participation; do
+  local svc dbs
+  dbs=$(platform_databases) || exit 1
+  for svc in $dbs; do
     echo "DATABASE_URL_${svc^^}=postgresql+pg8000://citizenoffice:citizenoffice@127.0.0.1:$((55432 + PORT_OFFSET))/$svc" >>"$tmp"
   done
   mv "$tmp" "$STATE/env"

@@ -24,6 +24,12 @@ need_python() {
   [ -x "$PY" ] || die "$PY is missing: run 'make venv' (uv sync --all-packages) first"
 }
 
+# The services that own a database, one database each (cokit.platform, the one list of them).
+platform_databases() {
+  need_python
+  "$PY" -c 'from cokit import platform; print(*platform.DATABASES)'
+}
+
 # Something accepts TCP connections on 127.0.0.1:$1.
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

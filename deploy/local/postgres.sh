@@ -8,7 +8,6 @@ NAME=postgres
 PORT=$((55432 + PORT_OFFSET))
 DB_USER=citizenoffice
 DB_PASSWORD=citizenoffice
-DATABASES=(identity registry tickets documents notifications participation)
 DATA="$STATE/postgres"
 LOG="$STATE/postgres.log"
 
@@ -118,8 +117,9 @@ psql_admin() {
 }
 
 ensure_databases() {
-  local db
-  for db in "${DATABASES[@]}"; do
+  local db dbs
+  dbs=$(platform_databases) || exit 1
+  for db in $dbs; do
     if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
       psql_admin -c "CREATE DATABASE \"$db\" OWNER \"$DB_USER\"" || die "postgres: creating database $db failed"
       info "postgres: created database $db"
@@ -146,7 +146,7 @@ up() {
     { tail -n 20 "$LOG" >&2; die "postgres: did not start; log: $LOG"; }
   wait_until_ready
   ensure_databases
-  info "postgres: ready (pid $(server_pid)), databases ${DATABASES[*]}; log: $LOG"
+  info "postgres: ready (pid $(server_pid)), databases $(platform_databases | tr ' ' ','); log: $LOG"
 }
 
 wait_until_ready() {

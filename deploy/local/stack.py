@@ -34,10 +34,25 @@ class Service:
     grpc_port: int | None
     metrics_port: int
     http_port: int | None = None
+    peer_port: int | None = None  # the federation port other instances dial (mutual TLS)
 
 
 # The ports are the platform's (cokit.platform); a stack may shift them all (port_offset).
-SERVICES = tuple(Service(f.name, f.grpc_port or None, f.metrics_port, f.http_port or None) for f in platform.SERVICES)
+SERVICES = tuple(
+    Service(f.name, f.grpc_port or None, f.metrics_port, f.http_port or None, f.peer_port or None)
+    for f in platform.SERVICES
+)
+
+# Keys a service seals its secrets with, made once per stack beside its data (clusters take
+# them from Secrets): setting -> file name under the stack's secrets folder.
+LOCAL_SECRETS = {
+    "tickets": {"TICKETS_PII_KEY": "tickets-pii-key"},
+    "identity": {
+        "IDENTITY_KEY_SECRET": "identity-key-secret",
+        "SERVICE_CREDENTIAL_MASTER": "service-credential-master",
+    },
+    "federation": {"FEDERATION_KEY_SECRET": "federation-key-secret"},
+}
 NAMES = tuple(s.name for s in SERVICES)
 
 
@@ -79,6 +94,7 @@ class Stack:
                 s.grpc_port + port_offset if s.grpc_port else None,
                 s.metrics_port + port_offset,
                 s.http_port + port_offset if s.http_port else None,
+                s.peer_port + port_offset if s.peer_port else None,
             )
             for s in SERVICES
         }
@@ -88,6 +104,10 @@ class Stack:
 
     def grpc_target(self, name: str) -> str:
         return f"127.0.0.1:{self.services[name].grpc_port}"
+
+    @property
+    def peer_url(self) -> str:
+        return f"https://127.0.0.1:{self.services['federation'].peer_port}"
 
     @property
     def base_url(self) -> str:
@@ -106,6 +126,9 @@ class Stack:
             env["GRPC_PORT"] = str(service.grpc_port)
         if service.http_port:
             env["HTTP_PORT"] = str(service.http_port)
+        if service.peer_port:
+            env["FEDERATION_PEER_PORT"] = str(service.peer_port)
+            env["FEDERATION_PEER_URL"] = f"https://127.0.0.1:{service.peer_port}"
         for other in self.services.values():
             if other.grpc_port:
                 env[f"{other.name.upper()}_GRPC_TARGET"] = f"127.0.0.1:{other.grpc_port}"
@@ -118,12 +141,9 @@ class Stack:
             else:
                 env["DATABASE_URL"] = f"sqlite:///{self.state_dir / 'data' / (name + '.db')}"
         env.update(self.overrides)
-        if name == "tickets" and "TICKETS_PII_KEY" not in env:
-            env["TICKETS_PII_KEY"] = self.local_secret("tickets-pii-key")
-        if name == "identity" and "IDENTITY_KEY_SECRET" not in env:
-            env["IDENTITY_KEY_SECRET"] = self.local_secret("identity-key-secret")
-        if name == "identity" and "SERVICE_CREDENTIAL_MASTER" not in env:
-            env["SERVICE_CREDENTIAL_MASTER"] = self.local_secret("service-credential-master")
+        for setting, secret in LOCAL_SECRETS.get(name, {}).items():
+            if setting not in env:
+                env[setting] = self.local_secret(secret)
         if "SERVICE_CREDENTIAL" not in self.overrides:
             env["SERVICE_CREDENTIAL"] = self.service_credential(name)
         env.setdefault("PYTHONUNBUFFERED", "1")
@@ -200,6 +220,14 @@ class Stack:
         existing = self.pid_of(name)
         if existing:
             return existing
+        # The services listen with SO_REUSEPORT (eventlet's default): a second process on a port
+        # another one holds would start without a word and share its connections with it.
+        service = self.services[name]
+        taken = [
+            p for p in (service.grpc_port, service.http_port, service.metrics_port, service.peer_port) if p and _open(p)
+        ]
+        if taken:
+            raise SystemExit(f"cannot start {name}: another process listens on 127.0.0.1:{taken[0]}")
         log = open(self.log_path(name), "ab")
         proc = subprocess.Popen(
             [str(PYTHON), "-m", "cokit.run", name],
@@ -265,6 +293,14 @@ class Stack:
             print(f"{name:14} {state:9} pid={pid or '-':<8} {where:28} log={self.log_path(name)}")
             rc = rc if ready else 3
         return rc
+
+
+def _open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _reap(pid: int) -> None:

@@ -15,7 +15,9 @@ tools="$root/.cache/chart-tools"
 export PATH="$tools/bin:$PATH"
 out="$root/.cache/chart-render"
 rm -rf "$out" && mkdir -p "$out"
-services=(identity registry tickets documents notifications gateway participation)
+# The services of cokit.platform, one chart each.
+# shellcheck disable=SC2207
+services=($(.venv/bin/python -c 'from cokit import platform; print(*platform.NAMES)'))
 profiles=(default national partner local)
 profile_args() { [ "$1" = default ] || echo "-f deploy/profiles/$1.yaml"; }
 

@@ -1,6 +1,8 @@
-"""Writes (or with --check, compares) charts/<service>/templates/_facts.tpl and the library
-chart's port table from cokit.platform, the one place the platform's ports, calls and
-backends are written."""
+"""Writes (or with --check, compares) charts/<service>/templates/_facts.tpl, the library
+chart's port table and the umbrella chart's list of databases from cokit.platform, the one
+place the platform's ports, calls and backends are written; with --check it also names a
+service the umbrella chart does not deploy (its Chart.yaml dependency and values key) and an
+event topic its values do not list."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ def facts_template(name: str) -> str:
         f'{{{{- define "{name}.facts" -}}}}',
         f"grpcPort: {facts.grpc_port}",
         f"httpPort: {facts.http_port}",
+        f"peerPort: {facts.peer_port}",
         f"calls: {json.dumps(list(facts.calls))}",
         f"calledBy: {json.dumps(list(platform.called_by(name)))}",
         f"database: {json.dumps(facts.database)}",
@@ -43,10 +46,46 @@ def ports_template() -> str:
     return "\n".join(lines) + "\n"
 
 
+def umbrella_template() -> str:
+    lines = [
+        "{{/* Written from cokit.platform by deploy/tools/platform_facts.py (edit it there). */}}",
+        "{{/* The umbrella chart runs no service of its own. */}}",
+        '{{- define "citizenoffice.facts" -}}',
+        "grpcPort: 0",
+        "httpPort: 0",
+        "peerPort: 0",
+        "calls: []",
+        "calledBy: []",
+        "{{- end -}}",
+        "",
+        "{{/* Services that own a database. */}}",
+        '{{- define "citizenoffice.dbServices" -}}',
+        f"[{', '.join(platform.DATABASES)}]",
+        "{{- end -}}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def written() -> dict[Path, str]:
     files = {CHARTS / name / "templates" / "_facts.tpl": facts_template(name) for name in platform.NAMES}
     files[CHARTS / "citizenoffice-lib" / "templates" / "_ports.tpl"] = ports_template()
+    files[CHARTS / "citizenoffice" / "templates" / "_facts.tpl"] = umbrella_template()
     return files
+
+
+def umbrella_gaps() -> list[str]:
+    """What the umbrella chart lacks of the platform: a service it does not deploy, a topic it
+    does not list (written by hand there: their comments and settings are the operator's)."""
+    import yaml
+
+    chart = yaml.safe_load((CHARTS / "citizenoffice" / "Chart.yaml").read_text())
+    values = yaml.safe_load((CHARTS / "citizenoffice" / "values.yaml").read_text())
+    deployed = {d["name"] for d in chart.get("dependencies", [])}
+    gaps = [f"charts/citizenoffice/Chart.yaml: no dependency {n}" for n in platform.NAMES if n not in deployed]
+    gaps += [f"charts/citizenoffice/values.yaml: no key {n}" for n in platform.NAMES if n not in values]
+    topics = values.get("kafka", {}).get("topics", {})
+    gaps += [f"charts/citizenoffice/values.yaml: kafka.topics lacks {t}" for t in platform.TOPICS if t not in topics]
+    return gaps
 
 
 def main(argv: list[str]) -> int:
@@ -60,6 +99,10 @@ def main(argv: list[str]) -> int:
             path.write_text(text)
     if stale:
         print("stale, run `python deploy/tools/platform_facts.py`: " + ", ".join(stale), file=sys.stderr)
+        return 1
+    gaps = umbrella_gaps() if check else []
+    if gaps:
+        print("the umbrella chart lacks what cokit.platform names:\n  " + "\n  ".join(gaps), file=sys.stderr)
         return 1
     return 0
 

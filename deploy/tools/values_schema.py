@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from cokit import platform
+
 CHARTS = Path(__file__).resolve().parents[2] / "charts"
 FREE = {
     "config",
@@ -28,7 +30,7 @@ FREE = {
     "requests",
     "limits",
 }
-SUBCHARTS = {"identity", "registry", "tickets", "documents", "notifications", "gateway", "participation"}
+SUBCHARTS = set(platform.NAMES)
 
 
 def schema_of(value, key: str = "", top: bool = False, umbrella: bool = False) -> dict:

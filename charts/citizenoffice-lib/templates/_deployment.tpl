@@ -69,6 +69,11 @@ spec:
               containerPort: {{ $facts.httpPort }}
               protocol: TCP
             {{- end }}
+            {{- if $facts.peerPort }}
+            - name: peer
+              containerPort: {{ $facts.peerPort }}
+              protocol: TCP
+            {{- end }}
             - name: metrics
               containerPort: {{ .Values.global.metricsPort }}
               protocol: TCP

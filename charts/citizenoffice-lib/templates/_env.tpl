@@ -31,6 +31,10 @@
 - name: GRPC_PORT
   value: {{ . | quote }}
 {{- end }}
+{{- with $facts.peerPort }}
+- name: FEDERATION_PEER_PORT
+  value: {{ . | quote }}
+{{- end }}
 - name: METRICS_PORT
   value: {{ .Values.global.metricsPort | quote }}
 - name: KAFKA_BOOTSTRAP_SERVERS

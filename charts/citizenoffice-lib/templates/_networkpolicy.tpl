@@ -50,6 +50,15 @@ spec:
         - protocol: TCP
           port: {{ $facts.httpPort }}
     {{- end }}
+    {{- if $facts.peerPort }}
+    - {{- with .Values.peer.networkPeers }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      ports:
+        - protocol: TCP
+          port: {{ $facts.peerPort }}
+    {{- end }}
     - {{- with $np.prometheusPeers }}
       from:
         {{- toYaml . | nindent 8 }}
@@ -80,6 +89,9 @@ spec:
     {{- end }}
     {{- if $facts.smtp }}
     {{- include "colib.egressRule" (dict "peers" .Values.global.smtp.networkPeers "ports" .Values.global.smtp.ports) | nindent 4 }}
+    {{- end }}
+    {{- if $facts.peerPort }}
+    {{- include "colib.egressRule" (dict "peers" .Values.peer.egressPeers "ports" .Values.peer.egressPorts) | nindent 4 }}
     {{- end }}
 {{- if and $facts.database .Values.migration.enabled }}
 ---

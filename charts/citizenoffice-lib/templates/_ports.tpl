@@ -7,4 +7,5 @@ tickets: 50053
 documents: 50054
 notifications: 50055
 participation: 50058
+federation: 50056
 {{- end -}}

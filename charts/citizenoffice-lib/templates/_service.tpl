@@ -28,6 +28,33 @@ spec:
     - name: metrics
       port: {{ .Values.global.metricsPort }}
       targetPort: metrics
+{{- if $facts.peerPort }}
+---
+# The federation port, reached by the other instances (mutual TLS ends in the pod itself: a
+# load balancer or an ingress in front of it passes TCP through, never terminates TLS).
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ printf "%s-peer" (include "colib.fullname" .) | trunc 63 | trimSuffix "-" }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "colib.labels" . | nindent 4 }}
+    app.kubernetes.io/component: server
+  {{- with .Values.peer.service.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ .Values.peer.service.type }}
+  selector:
+    {{- include "colib.selectorLabels" . | nindent 4 }}
+    app.kubernetes.io/component: server
+  ports:
+    - name: peer
+      port: {{ .Values.peer.service.port }}
+      targetPort: peer
+      protocol: TCP
+{{- end }}
 {{- end -}}
 
 {{- define "colib.serviceAccount" -}}

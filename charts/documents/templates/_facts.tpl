@@ -4,6 +4,7 @@
 {{- define "documents.facts" -}}
 grpcPort: 50054
 httpPort: 0
+peerPort: 0
 calls: ["registry", "identity"]
 calledBy: ["gateway", "tickets"]
 database: true

@@ -4,7 +4,8 @@
 {{- define "gateway.facts" -}}
 grpcPort: 0
 httpPort: 8080
-calls: ["identity", "registry", "tickets", "documents", "notifications", "participation"]
+peerPort: 0
+calls: ["identity", "registry", "tickets", "documents", "notifications", "participation", "federation"]
 calledBy: []
 database: false
 s3: false

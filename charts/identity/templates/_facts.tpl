@@ -4,8 +4,9 @@
 {{- define "identity.facts" -}}
 grpcPort: 50051
 httpPort: 0
+peerPort: 0
 calls: ["notifications"]
-calledBy: ["documents", "gateway", "notifications", "participation", "registry", "tickets"]
+calledBy: ["documents", "federation", "gateway", "notifications", "participation", "registry", "tickets"]
 database: true
 s3: false
 smtp: false

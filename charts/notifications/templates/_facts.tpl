@@ -4,6 +4,7 @@
 {{- define "notifications.facts" -}}
 grpcPort: 50055
 httpPort: 0
+peerPort: 0
 calls: ["identity", "registry", "participation"]
 calledBy: ["gateway", "identity"]
 database: true

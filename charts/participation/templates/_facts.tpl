@@ -4,6 +4,7 @@
 {{- define "participation.facts" -}}
 grpcPort: 50058
 httpPort: 0
+peerPort: 0
 calls: ["identity", "registry", "tickets"]
 calledBy: ["gateway", "notifications"]
 database: true

@@ -4,8 +4,9 @@
 {{- define "registry.facts" -}}
 grpcPort: 50052
 httpPort: 0
+peerPort: 0
 calls: ["identity"]
-calledBy: ["documents", "gateway", "notifications", "participation", "tickets"]
+calledBy: ["documents", "federation", "gateway", "notifications", "participation", "tickets"]
 database: true
 s3: false
 smtp: false

@@ -4,8 +4,9 @@
 {{- define "tickets.facts" -}}
 grpcPort: 50053
 httpPort: 0
+peerPort: 0
 calls: ["registry", "identity", "documents"]
-calledBy: ["gateway", "participation"]
+calledBy: ["federation", "gateway", "participation"]
 database: true
 s3: false
 smtp: false

@@ -3,8 +3,8 @@ Kafka or MinIO, directly or through the kit (DESIGN.md: nameko and eventlet are 
 maintenance mode, so the transport must be replaceable without touching the rules).
 
 Which modules are rules:
-- every module of a domain service's package (identity, registry, tickets, documents,
-  notifications), found on disk, except `service` (the nameko container), `store` (the
+- every module of a domain service's package (every service of cokit.platform that answers
+  gRPC), found on disk, except `service` (the nameko container), `store` (the
   database), `__main__`, and the adapters named in ADAPTERS with what they talk to;
 - the kit's plain modules and the gateway's rules, named in KIT_AND_GATEWAY_RULES.
 A new module of a domain service is a rule until it is named an adapter.
@@ -22,15 +22,18 @@ import sys
 
 import pytest
 
+from cokit import platform
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 TRANSPORT = ("grpc", "nameko", "nameko_grpc", "eventlet", "sqlalchemy", "kafka", "minio")
-DOMAIN_SERVICES = ("identity", "registry", "tickets", "documents", "notifications", "participation")
+DOMAIN_SERVICES = platform.GRPC_SERVICES
 NOT_RULES = ("service", "store", "__main__")
 ADAPTERS = {
     "tickets.scheduler": "the deadline timer's job: claims due tickets in the database",
     "identity.admin": "operator commands run beside the service, on its database",
     "documents.multipart": "S3 multipart uploads on the MinIO client",
     "notifications.sms": "the SMS provider's HTTP API, as a nameko dependency",
+    "federation.peer": "the federation port: nameko-grpc over mutual TLS, its server and client",
 }
 # Named as well as found, so that a rule module moved away or renamed is noticed here.
 SERVICE_RULES = (
@@ -44,6 +47,7 @@ SERVICE_RULES = (
     "tickets.erasure",
     "tickets.pii",
     "tickets.callers",
+    "tickets.federated",
     "registry.domain",
     "registry.calendar",
     "registry.territory",
@@ -55,6 +59,9 @@ SERVICE_RULES = (
     "notifications.domain",
     "notifications.digest",
     "participation.domain",
+    "federation.domain",
+    "federation.envelope",
+    "federation.keys",
 )
 KIT_AND_GATEWAY_RULES = (
     "cokit",

@@ -25,6 +25,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+from cokit import platform
 from cokit.auth import policy
 from cokit.errors import to_grpc_error
 from cokit.metrics import Metrics
@@ -195,9 +196,8 @@ def gateway():
         "RATE_LIMIT_IP_PER_MINUTE": 0.1,
         "RATE_LIMIT_CLIENT_BURST": 100,
         "RATE_LIMIT_CLIENT_PER_MINUTE": 0.1,
-        **{f"{name}_GRPC_TARGET": "127.0.0.1:9" for name in ("IDENTITY", "REGISTRY", "TICKETS", "DOCUMENTS")},
-        "NOTIFICATIONS_GRPC_TARGET": "127.0.0.1:9",
-        "PARTICIPATION_GRPC_TARGET": "127.0.0.1:9",
+        # Every service the gateway calls (cokit.platform), none of them there.
+        **{f"{name.upper()}_GRPC_TARGET": "127.0.0.1:9" for name in platform.facts("gateway").calls},
     }
     with nameko.config.patch(config):
         container = ServiceContainer(throwaway_service())

@@ -24,6 +24,9 @@ class ServiceFacts:
     database: bool = True
     s3: bool = False
     smtp: bool = False
+    events: bool = True  # produces events on its own topic, <name>.events.v1
+    # The instance-to-instance port (mutual TLS), reached from other instances; 0: none.
+    peer_port: int = 0
 
 
 SERVICES: tuple[ServiceFacts, ...] = (
@@ -37,13 +40,22 @@ SERVICES: tuple[ServiceFacts, ...] = (
         0,
         9106,
         http_port=8080,
-        calls=("identity", "registry", "tickets", "documents", "notifications", "participation"),
+        calls=("identity", "registry", "tickets", "documents", "notifications", "participation", "federation"),
         database=False,
+        events=False,
     ),
     ServiceFacts("participation", 50058, 9108, calls=("identity", "registry", "tickets")),
+    # Directory of member instances, the signed exchanges between them and the message log.
+    ServiceFacts("federation", 50056, 9107, calls=("identity", "registry", "tickets"), peer_port=50443),
 )
 BY_NAME = {s.name: s for s in SERVICES}
 NAMES = tuple(s.name for s in SERVICES)
+# The services that own a database (one database each, named after the service).
+DATABASES = tuple(s.name for s in SERVICES if s.database)
+# The services that answer gRPC (every one but the gateway).
+GRPC_SERVICES = tuple(s.name for s in SERVICES if s.grpc_port)
+# The event topics, one per producing service.
+TOPICS = tuple(f"{s.name}.events.v1" for s in SERVICES if s.events)
 
 
 def facts(name: str) -> ServiceFacts:

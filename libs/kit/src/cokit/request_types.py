@@ -35,6 +35,8 @@ ANSWERERS = STAFF | {"commune_admin"}
 NAME_MAX = 24  # tickets' `kind` column; the registry's `request_type` holds 40
 PUBLICITY = ("private", "choice", "public")  # never shown, as the requester chooses, always shown
 MERGED = "merged"  # a duplicate folded into another request, whatever its type
+# Moved to another member instance with its requester's consent (the federation), whatever its type.
+TRANSFERRED = "transferred"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +122,9 @@ class RequestType:
     public_form: bool = False  # filed on the public form and POST /api/v1/tickets, with a contact at most
     open311: bool = False  # offered to Open311 clients as services, their requests listed there
     walk_in: bool = True  # registered by staff at the office's desk
+    # Filed at the wrong instance (another country's), may move to that member instance with its
+    # requester's consent: only what the other office needs crosses, never an ID number.
+    moves_between_instances: bool = False
 
     @property
     def label_key(self) -> str:
@@ -184,6 +189,7 @@ COMPLAINT = RequestType(
     duplicates_nearby=True,
     public_form=True,
     open311=True,
+    moves_between_instances=True,
 )
 
 OBSERVATION = RequestType(
@@ -208,6 +214,7 @@ OBSERVATION = RequestType(
     duplicates_nearby=True,
     public_form=True,
     open311=True,
+    moves_between_instances=True,
 )
 
 SUGGESTION = RequestType(
@@ -234,6 +241,7 @@ SUGGESTION = RequestType(
     duplicates_nearby=True,
     public_form=True,
     open311=True,
+    moves_between_instances=True,
 )
 
 # Law 31-13: 20 working days and only that (the end of the term turns silence into an implicit
@@ -340,6 +348,7 @@ ADMINISTRATIVE_REQUEST = RequestType(
     ),
     anonymous_allowed=False,
     publicity="private",
+    moves_between_instances=True,
 )
 
 # Organic Law 113-14: admissible or rejected with reasons within 3 months, and only that.
@@ -437,8 +446,8 @@ def where(**flags) -> tuple[str, ...]:
 
 
 def statuses() -> list[str]:
-    """Every status of every type, and MERGED: what status labels must cover."""
-    found = {MERGED}
+    """Every status of every type, MERGED and TRANSFERRED: what status labels must cover."""
+    found = {MERGED, TRANSFERRED}
     for t in REGISTRY.values():
         found |= t.machine.statuses()
     return sorted(found)
@@ -446,8 +455,8 @@ def statuses() -> list[str]:
 
 def closed_statuses() -> set[str]:
     """The statuses in which some type's request is decided or over (a status means the same in
-    every machine that has it)."""
-    return {s for t in REGISTRY.values() for s in t.machine.closed_statuses}
+    every machine that has it), and TRANSFERRED: over here, handled at another instance."""
+    return {s for t in REGISTRY.values() for s in t.machine.closed_statuses} | {TRANSFERRED}
 
 
 def transition_fields() -> tuple[str, ...]:

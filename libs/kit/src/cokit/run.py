@@ -27,7 +27,7 @@ import time  # noqa: E402
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from cokit import errors, logs, settings as settings_mod  # noqa: E402
+from cokit import errors, logs, platform, settings as settings_mod  # noqa: E402
 
 log = logging.getLogger("cokit.run")
 
@@ -67,7 +67,9 @@ def drain(runner, seconds: float = DRAIN_SECONDS) -> None:
     for container in runner.containers:
         for extension in list(container.subextensions):
             if isinstance(extension, GrpcServer):
-                extension.channel.stop()
+                # A server of its own kind (federation's mutual-TLS port) says how it drains.
+                stop_taking = getattr(extension, "drain", None) or extension.channel.stop
+                stop_taking()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and any(c._worker_threads for c in runner.containers):
         eventlet.sleep(0.1)
@@ -82,7 +84,11 @@ def serve(module, cfg) -> None:
     runner.add_service(module.SERVICE)
 
     def stop():
-        drain(runner)
+        try:
+            drain(runner)
+        except Exception:
+            # A drain that fails must not keep the process from stopping.
+            log.exception("drain failed; stopping at once")
         runner.stop()
 
     def shutdown(signum, frame):
@@ -110,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "service",
         nargs="?",
         default=os.environ.get("SERVICE_NAME"),
-        help="identity, registry, tickets, documents, notifications or gateway (default: $SERVICE_NAME)",
+        help=f"one of {', '.join(platform.NAMES)} (default: $SERVICE_NAME)",
     )
     parser.add_argument("--migrate", action="store_true", help="create or upgrade the schema, then exit")
     opts = parser.parse_args(argv)

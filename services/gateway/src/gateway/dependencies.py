@@ -9,6 +9,7 @@ one provider per attribute name for the container, whichever room names it first
 from __future__ import annotations
 
 from citizenoffice.documents.v1.documents_pb2_grpc import DocumentsServiceStub
+from citizenoffice.federation.v1.federation_pb2_grpc import FederationServiceStub
 from citizenoffice.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from citizenoffice.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from citizenoffice.participation.v1.participation_pb2_grpc import ParticipationServiceStub
@@ -31,6 +32,7 @@ tickets = ServiceClient("tickets", TicketsServiceStub)
 documents = ServiceClient("documents", DocumentsServiceStub)
 notifications = ServiceClient("notifications", NotificationsServiceStub)
 participation = ServiceClient("participation", ParticipationServiceStub)
+federation = ServiceClient("federation", FederationServiceStub)
 
 # Every replica reads the registry's events, to drop its copies of offices as soon as they change.
 registry_changes = Broadcast(topic_for("registry"), offices.on_registry_events, offices.on_registry_reset)

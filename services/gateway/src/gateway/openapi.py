@@ -775,6 +775,43 @@ PATHS = {
             "responses": {**_ok("The figures", "Achievements"), **_errors("404")},
         },
     },
+    "/api/v1/federation/figures": {
+        "get": {
+            "operationId": "federationFigures",
+            "tags": ["federation"],
+            "summary": "Each member instance's figures as it published them (this one's computed now)",
+            "description": "Counts, medians and shares per country, region and office, and the offices' public "
+            "directory; never a record about a person. `stale`: the member did not answer since `fetched_at`.",
+            "parameters": [_query("instance", "one instance id only")],
+            "responses": {
+                "200": {
+                    "description": "The federation's figures",
+                    "headers": _REQUEST_ID,
+                    "content": {JSON: {"schema": {"type": "object", "required": ["instances", "computed_at"]}}},
+                },
+                **_errors(),
+            },
+        },
+    },
+    "/api/v1/federation/export": {
+        "get": {
+            "operationId": "federationExport",
+            "tags": ["federation"],
+            "summary": "The federation's table: one row per country, region and office",
+            "parameters": [_query("format", "csv (default) or json", {"type": "string", "enum": ["csv", "json"]})],
+            "responses": {
+                "200": {
+                    "description": "The table",
+                    "headers": _REQUEST_ID,
+                    "content": {
+                        "text/csv": {"schema": {"type": "string"}},
+                        JSON: {"schema": {"type": "object", "required": ["columns", "rows"]}},
+                    },
+                },
+                **_errors(),
+            },
+        },
+    },
     "/api/v1/registry/territory": {
         "get": {
             "operationId": "listTerritory",
@@ -950,6 +987,7 @@ DOCUMENT = {
         {"name": "my notifications"},
         {"name": "documents"},
         {"name": "registry"},
+        {"name": "federation", "description": "the member instances' figures, as each published them"},
         {"name": "meta"},
         {
             "name": "open311",

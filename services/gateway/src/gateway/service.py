@@ -30,6 +30,7 @@ class Settings(ServiceSettings):
     documents_grpc_target: str = platform.local_target("documents")
     notifications_grpc_target: str = platform.local_target("notifications")
     participation_grpc_target: str = platform.local_target("participation")
+    federation_grpc_target: str = platform.local_target("federation")
     public_base_url: str = "http://127.0.0.1:8080"
     # Token buckets per source address and per client (API key or signed-in account): the
     # burst allowed at once and the requests per minute put back; 0 turns a limit off.

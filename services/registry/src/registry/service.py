@@ -543,6 +543,10 @@ class RegistryService(kit_service(pb)):
             raise failed_precondition(
                 "OWN_INSTANCE", "this instance's figures come from its own records", instance_id=member
             )
+        if request.withdrawn:
+            with self.db.begin() as conn:
+                store.forget_member_figures(conn, member)
+            return pb.MemberFiguresReply(instance_id=member, reported_at=store.now().isoformat())
         figures = figures_from(request.figures)
         counts = [
             *figures.offices_by_status.values(),

@@ -180,6 +180,10 @@ def save_member_figures(conn, instance_id: str, name: str, figures: bytes) -> dt
     return stamp
 
 
+def forget_member_figures(conn, instance_id: str) -> None:
+    conn.execute(federation_members.delete().where(federation_members.c.instance_id == instance_id))
+
+
 def member_figures(conn):
     return conn.execute(sa.select(federation_members).order_by(federation_members.c.instance_id)).mappings().all()
 
@@ -213,7 +217,9 @@ def seed(conn: sa.Connection, instance_id: str) -> int:
         conn.execute(calendars.insert().values(instance_id=instance_id, weekend="5,6"))
     existing = set(conn.execute(sa.select(offices.c.slug)).scalars())
     stamp = now()
-    for office in domain.SEED_OFFICES:
+    # The first offices are Moroccan, in the Moroccan territory seeded above: a partner
+    # instance starts with its own territory and offices, imported by its admin.
+    for office in domain.SEED_OFFICES if instance_id == "ma" else ():
         if office.slug in existing:
             continue
         office_id = uuid7()

@@ -43,7 +43,20 @@ from cokit.settings import ServiceSettings
 
 import json
 
-from . import callers, deadlines, domain, erasure, pii, scheduler, similarity, stats, store, transitions, workflow
+from . import (
+    callers,
+    deadlines,
+    domain,
+    erasure,
+    federated,
+    pii,
+    scheduler,
+    similarity,
+    stats,
+    store,
+    transitions,
+    workflow,
+)
 from .transitions import timestamp
 
 log = logging.getLogger(__name__)
@@ -51,7 +64,8 @@ grpc = rpc(TicketsServiceStub)
 add_event_tables(store.metadata)
 
 CHANNEL_NAMES = {pb.WEB: "web", pb.MOBILE: "mobile", pb.OPEN311: "open311", pb.WALK_IN: "walk_in"}
-CHANNEL_VALUES = {name: value for value, name in CHANNEL_NAMES.items()}
+# Moved here from another instance (ReceiveTransfer): never a channel a submission names.
+CHANNEL_VALUES = {**{name: value for value, name in CHANNEL_NAMES.items()}, "federation": pb.FEDERATION}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -373,6 +387,54 @@ class TicketsService(kit_service(pb)):
         request_type = request_types.get(sub.kind)
         sealer = self._sealer() if request_type.identity_document else None
         threshold = self._signature_threshold(office) if request_type.collects_signatures else 0
+        actor, role = (
+            (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
+        )
+        also = exists = None
+        if key:
+            fingerprint = domain.submission_fingerprint(sub)
+
+            def also(conn, row):
+                store.add_submission_key(conn, key, row["ticket_id"], fingerprint, row["submitted_at"])
+
+            def exists():
+                # The same key sent again meanwhile (another replica filed it first).
+                return self._filed_before(key, sub) is not None
+
+        try:
+            row, due, candidates = self._file(
+                sub,
+                office,
+                rules,
+                request.requester.contact[:200],
+                actor,
+                role,
+                sealer=sealer,
+                threshold=threshold,
+                also=also,
+                exists=exists,
+            )
+        except sa.exc.IntegrityError:
+            if key and (again := self._filed_before(key, sub)) is not None:
+                return again
+            raise
+        submitted_at, ticket_id = row["submitted_at"], row["ticket_id"]
+        duplicates = possible_duplicates(sub, candidates)
+        return pb.Receipt(
+            ticket_id=ticket_id,
+            tracking_code=row["tracking_code"],
+            status=row["status"],
+            submitted_at=timestamp(submitted_at),
+            acknowledge_by=timestamp(due.acknowledge_by),
+            answer_by=timestamp(due.answer_by),
+            kind=request_types.wire(sub.kind),
+            possible_duplicates=duplicates,
+        )
+
+    def _file(self, sub, office, rules, contact, actor, role, *, sealer=None, threshold=0, also=None, exists=None):
+        """A new request stored with its deadlines, its first history entry and its
+        ticket.submitted event, in one transaction (`also(conn, row)` adds to it); returns the
+        row, the deadlines and the possible duplicates' candidates."""
         submitted_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
         clock = deadlines.Clock(office.timezone or self._clock().timezone)
         # The registry's calendar is fetched only if a term in working days asks it something.
@@ -405,7 +467,7 @@ class TicketsService(kit_service(pb)):
             "registered_by": sub.registered_by,
             "requester_name": sub.requester_name,
             "requester_address": sub.requester_address,
-            "requester_contact": request.requester.contact[:200],
+            "requester_contact": contact,
             "preferred_format": sub.preferred_format,
             "id_kind": sub.id_kind,
             "id_number_sealed": sealer.seal(sub.id_number, ticket_id) if sealer else None,
@@ -413,9 +475,6 @@ class TicketsService(kit_service(pb)):
             "media_url": sub.media_url,
         }
         candidates = None
-        actor, role = (
-            (sub.registered_by, "staff") if sub.channel == "walk_in" else (f"citizen:{sub.channel}", "citizen")
-        )
         for _ in range(5):
             row["tracking_code"] = domain.new_tracking_code()
             try:
@@ -424,8 +483,8 @@ class TicketsService(kit_service(pb)):
                         # Read in the same transaction, before the insert: one connection per submission.
                         candidates = self._duplicate_candidates(conn, sub, office.office_id)
                     store.insert_ticket(conn, row, sub.attachment_ids, actor=actor, actor_role=role)
-                    if key:
-                        store.add_submission_key(conn, key, ticket_id, domain.submission_fingerprint(sub), submitted_at)
+                    if also is not None:
+                        also(conn, row)
                     self.events.add(
                         conn,
                         "ticket.submitted",
@@ -435,24 +494,14 @@ class TicketsService(kit_service(pb)):
                     )
                 break
             except sa.exc.IntegrityError:
-                # The same key sent again meanwhile (another replica filed it first), or a
-                # tracking-code collision (1 in 32^8 per pair): then draw another code.
-                if key and (again := self._filed_before(key, sub)) is not None:
-                    return again
+                # A tracking-code collision (1 in 32^8 per pair): draw another one, unless what
+                # collided is the request itself, filed meanwhile by another call.
+                if exists is not None and exists():
+                    raise
                 continue
         else:
             raise failed_precondition("TRACKING_CODE_EXHAUSTED", "could not allocate a tracking code")
-        duplicates = possible_duplicates(sub, candidates)
-        return pb.Receipt(
-            ticket_id=ticket_id,
-            tracking_code=row["tracking_code"],
-            status=row["status"],
-            submitted_at=timestamp(submitted_at),
-            acknowledge_by=timestamp(due.acknowledge_by),
-            answer_by=timestamp(due.answer_by),
-            kind=request_types.wire(sub.kind),
-            possible_duplicates=duplicates,
-        )
+        return row, due, candidates
 
     def _filed_before(self, key: str, sub: domain.Submission) -> pb.Receipt | None:
         """The receipt of the ticket filed under this submission's key, or None. The same key
@@ -1004,6 +1053,301 @@ class TicketsService(kit_service(pb)):
                 self._changed(conn, row, erasure.REQUESTER_ERASED, actor)
                 log.info("walk-in requester's data erased", extra={"ticket_id": row["ticket_id"], "actor": actor.id})
             return self._status(conn, row["ticket_id"], actor.role)
+
+    # --- requests moved between instances (asked through the federation service) ------------
+
+    def _transfer_state(self, ticket, transfer) -> pb.TransferState:
+        return pb.TransferState(
+            ticket_id=ticket["ticket_id"],
+            direction=transfer["direction"],
+            peer_instance=transfer["peer_instance"],
+            peer_office_id=transfer["peer_office_id"],
+            status=transfer["status"],
+            idempotency_key=transfer["idempotency_key"],
+            peer_tracking_code=transfer["peer_tracking_code"],
+            offered_at=timestamp(transfer["offered_at"]),
+            answered_at=timestamp(transfer["answered_at"]) if transfer["answered_at"] else None,
+            completed_at=timestamp(transfer["completed_at"]) if transfer["completed_at"] else None,
+            kind=request_types.wire(ticket["kind"]),
+            category=ticket["category"],
+            tracking_code=ticket["tracking_code"],
+        )
+
+    def _transfer_event(self, conn, ticket, transfer, change: str) -> None:
+        self.events.add(
+            conn,
+            f"ticket.transfer_{change}",
+            ticket["ticket_id"],
+            pb.TicketTransfer(
+                ticket_id=ticket["ticket_id"],
+                office_id=ticket["office_id"],
+                kind=request_types.wire(ticket["kind"]),
+                category=ticket["category"],
+                peer_instance=transfer["peer_instance"],
+                peer_office_id=transfer["peer_office_id"],
+                idempotency_key=transfer["idempotency_key"],
+                status=transfer["status"],
+                citizen_id=ticket["citizen_id"],
+                tracking_code=ticket["tracking_code"],
+            ),
+            office_id=ticket["office_id"],
+        )
+
+    def _federation_only(self) -> None:
+        policy.require(self._caller(), "ticket.transfer.move", policy.Scope(current_instance()))
+
+    @grpc
+    def OfferTransfer(self, request, context):
+        """The office's staff offer to move the request to the member instance it concerns; the
+        requester sees the offer on their request and answers it."""
+        caller = self._signed_in()
+        now = self._now()
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            actor = callers.staff_actor(caller, self._office_scope(row["office_id"]), "offer to move this request")
+            transfer = store.transfer_of(conn, row["ticket_id"])
+            to_instance = request.to_instance.strip()
+            federated.check_offer(row, transfer, to_instance, current_instance())
+            if not request.to_office_id.strip():
+                raise invalid_argument("OFFICE_REQUIRED", "name the member's office", field="to_office_id")
+            if request.check_only:
+                return pb.TransferState(ticket_id=row["ticket_id"], direction="out", peer_instance=to_instance)
+            moved = dict(
+                ticket_id=row["ticket_id"],
+                direction="out",
+                peer_instance=to_instance,
+                peer_office_id=request.to_office_id.strip()[:36],
+                status=federated.OFFERED,
+                idempotency_key=uuid7(),
+                peer_tracking_code="",
+                contact="",
+                offered_at=now,
+                answered_at=None,
+                completed_at=None,
+            )
+            store.save_transfer(conn, moved)
+            store.add_history(
+                conn,
+                row["ticket_id"],
+                row["status"],
+                now,
+                actor.id,
+                "transfer_offered",
+                row["status"],
+                actor.role,
+                {"to_instance": to_instance},
+            )
+            self._transfer_event(conn, row, moved, "offered")
+            return self._transfer_state(row, moved)
+
+    @grpc
+    def AnswerTransfer(self, request, context):
+        """The requester's explicit answer: consent (with the contact they choose to give the other
+        office, if any) or refusal. Only the requester answers."""
+        caller = self._signed_in()
+        now = self._now()
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            if not callers.is_requester(caller, row["citizen_id"]):
+                raise permission_denied("REQUESTER_ONLY", "only the requester consents to moving their request")
+            transfer = store.transfer_of(conn, row["ticket_id"])
+            contact = federated.check_answer(transfer, request.contact)
+            status = federated.CONSENTED if request.consent else federated.DECLINED
+            store.update_transfer(
+                conn, row["ticket_id"], status=status, answered_at=now, contact=contact if request.consent else ""
+            )
+            store.add_history(
+                conn,
+                row["ticket_id"],
+                row["status"],
+                now,
+                caller.subject,
+                "transfer_consented" if request.consent else "transfer_declined",
+                row["status"],
+                workflow.CITIZEN,
+                {"to_instance": transfer["peer_instance"]},
+            )
+            transfer = store.transfer_of(conn, row["ticket_id"])
+            self._transfer_event(conn, row, transfer, status)
+            return self._transfer_state(row, transfer)
+
+    @grpc
+    def GetTransfer(self, request, context):
+        caller = self._signed_in()
+        with self.db.connect() as conn:
+            row = self._row(conn, request.ticket_id)
+            transfer = store.transfer_of(conn, row["ticket_id"])
+        staff = callers.roles_at(caller, self._office_scope(row["office_id"]), among=callers.READERS)
+        if not staff and not callers.is_requester(caller, row["citizen_id"]):
+            raise permission_denied("NOT_ALLOWED", "only the office and the requester see a move of the request")
+        if transfer is None:
+            raise not_found("NO_TRANSFER", "this request has no move offered")
+        return self._transfer_state(row, transfer)
+
+    @grpc
+    def GetTransferPackage(self, request, context):
+        """What crosses, once the requester consented: for the federation service alone."""
+        self._federation_only()
+        with self.db.connect() as conn:
+            row = self._row(conn, request.ticket_id)
+            transfer = store.transfer_of(conn, row["ticket_id"])
+        if (
+            transfer is None
+            or transfer["direction"] != "out"
+            or transfer["status"]
+            not in (
+                federated.CONSENTED,
+                federated.COMPLETED,
+            )
+        ):
+            raise failed_precondition("NO_CONSENT", "nothing of this request leaves without its requester's consent")
+        package = pb.TransferPackage(
+            transfer=self._transfer_state(row, transfer),
+            description=row["description"],
+            language=row["language"],
+            contact=transfer["contact"],
+            submitted_at=timestamp(row["submitted_at"]),
+        )
+        if row["latitude"] is not None and row["longitude"] is not None:
+            package.location.CopyFrom(
+                pb.Location(latitude=row["latitude"], longitude=row["longitude"], address=row["address"])
+            )
+        return package
+
+    @grpc
+    def CompleteTransfer(self, request, context):
+        """The other instance issued its own code: the request is closed here as moved, with the
+        code in its history. Asked again after a crash, it changes nothing."""
+        self._federation_only()
+        now = self._now()
+        code = request.peer_tracking_code.strip()
+        if not code:
+            raise invalid_argument(
+                "CODE_REQUIRED", "the other instance's tracking code is required", field="peer_tracking_code"
+            )
+        with self.db.begin() as conn:
+            row = self._row(conn, request.ticket_id)
+            transfer = store.transfer_of(conn, row["ticket_id"])
+            if transfer is None or transfer["direction"] != "out":
+                raise failed_precondition("NO_TRANSFER_OFFERED", "no move of this request was offered")
+            if transfer["status"] == federated.COMPLETED:
+                return self._transfer_state(row, transfer)
+            if transfer["status"] != federated.CONSENTED:
+                raise failed_precondition("NO_CONSENT", "the requester has not consented to the move")
+            store.update_transfer(
+                conn,
+                row["ticket_id"],
+                status=federated.COMPLETED,
+                completed_at=now,
+                peer_tracking_code=code[:16],
+                contact="",
+            )
+            store.mark_transferred(conn, row["ticket_id"], now)
+            store.add_history(
+                conn,
+                row["ticket_id"],
+                store.TRANSFERRED,
+                now,
+                "federation",
+                "transferred",
+                row["status"],
+                workflow.SYSTEM,
+                {"to_instance": transfer["peer_instance"], "tracking_code": code},
+            )
+            transfer = store.transfer_of(conn, row["ticket_id"])
+            self._transfer_event(conn, row, transfer, "completed")
+            return self._transfer_state(row, transfer)
+
+    @grpc
+    def ReceiveTransfer(self, request, context):
+        """A request moved here by another instance, with its requester's consent: filed at the
+        office named, once per idempotency key; every retry gets the same request back."""
+        self._federation_only()
+        key = request.idempotency_key.strip()
+        if not key or len(key) > 64:
+            raise invalid_argument("KEY_REQUIRED", "idempotency_key: 1 to 64 characters", field="idempotency_key")
+        with self.db.connect() as conn:
+            known = store.transfer_by_key(conn, key)
+            if known is not None:
+                return self._transfer_state(store.find_by_id(conn, known["ticket_id"]), known)
+        location = request.location if request.HasField("location") else None
+        sub = domain.Submission(
+            office_id=request.office_id,
+            kind=transitions.kind_name(request.kind),
+            category=request.category,
+            description=request.description,
+            citizen_id="",
+            channel="web",
+            language=request.language,
+            attachment_ids=(),
+            latitude=_coordinate(location.latitude) if location else None,
+            longitude=_coordinate(location.longitude) if location else None,
+            address=location.address if location else "",
+            public=False,
+        )
+        sub = domain.validate_submission(sub)
+        if sub.kind not in federated.TRANSFERABLE_KINDS:
+            raise failed_precondition("KIND_NOT_TRANSFERABLE", f"a {sub.kind} is not moved between instances")
+        office = self.registry.GetOffice(registry_pb2.GetOfficeRequest(office_id=sub.office_id))
+        if office.status != "operational":
+            raise failed_precondition(
+                "OFFICE_NOT_ACCEPTING", "this office does not take requests", office_id=office.office_id
+            )
+        # Another instance's category may be unknown here: the request type's own rules apply then.
+        rules = CATALOGUES.rules(self.registry.ListCategories, office.office_id, sub.kind, sub.category)
+        sub = dataclasses.replace(sub, channel="federation", public=False)
+        rules = dataclasses.replace(rules, publicity="private", anonymous_allowed=True)
+        origin = request.origin_tracking_code.strip()[:16]
+        source = request.from_instance.strip()[:16]
+
+        def record(conn, row):
+            moved = dict(
+                ticket_id=row["ticket_id"],
+                direction="in",
+                peer_instance=source,
+                peer_office_id="",
+                status=federated.RECEIVED,
+                idempotency_key=key,
+                peer_tracking_code=origin,
+                contact="",
+                offered_at=row["submitted_at"],
+                answered_at=row["submitted_at"],
+                completed_at=row["submitted_at"],
+            )
+            store.save_transfer(conn, moved)
+            self._transfer_event(conn, row, moved, "received")
+            store.add_history(
+                conn,
+                row["ticket_id"],
+                row["status"],
+                row["submitted_at"],
+                "federation",
+                "transfer_received",
+                "",
+                workflow.SYSTEM,
+                {"from_instance": source, "tracking_code": origin, "submitted_on": request.submitted_on[:10]},
+            )
+
+        def exists() -> bool:
+            with self.db.connect() as conn:
+                return store.transfer_by_key(conn, key) is not None
+
+        try:
+            row, _, _ = self._file(
+                sub,
+                office,
+                rules,
+                " ".join(request.contact.split())[:200],
+                "federation",
+                workflow.SYSTEM,
+                also=record,
+                exists=exists,
+            )
+        except sa.exc.IntegrityError:
+            pass  # the same move, filed by a retry racing this one
+        with self.db.connect() as conn:
+            transfer = store.transfer_by_key(conn, key)
+            return self._transfer_state(store.find_by_id(conn, transfer["ticket_id"]), transfer)
 
     @grpc
     def ExportCitizenData(self, request, context):

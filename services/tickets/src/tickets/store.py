@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector and to_tsquery for PostgreSQL)
 
-from cokit import db
+from cokit import db, request_types
 from cokit.refusals import failed_precondition
 from cokit.timestamps import as_utc  # noqa: F401  (used here and by the service)
 from . import domain, erasure, transitions
@@ -205,6 +205,26 @@ ticket_alerts = sa.Table(
     sa.Column("alert", sa.String(24), primary_key=True),
     sa.Column("due_at", sa.DateTime(timezone=True), primary_key=True),
     sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A request's move to another instance (out: offered here, answered by its requester, completed
+# once the other instance issued its own code) or from one (in). One row per ticket; the
+# idempotency key is what the other side sees on every retry.
+ticket_transfers = sa.Table(
+    "ticket_transfers",
+    metadata,
+    sa.Column("ticket_id", sa.String(36), sa.ForeignKey("tickets.ticket_id"), primary_key=True),
+    sa.Column("direction", sa.String(3), nullable=False),
+    sa.Column("peer_instance", sa.String(16), nullable=False),
+    sa.Column("peer_office_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("peer_tracking_code", sa.String(16), nullable=False, server_default=""),
+    # What the requester chose to give the other office with their consent; emptied once moved.
+    sa.Column("contact", sa.String(200), nullable=False, server_default=""),
+    sa.Column("offered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 
@@ -568,7 +588,13 @@ def for_stats(conn, office_id: str, start: dt.datetime, end: dt.datetime):
     t = tickets
     q = sa.select(
         t.c.ticket_id, t.c.kind, t.c.category, t.c.submitted_at, t.c.decided_at, t.c.answer_by, t.c.rating
-    ).where(t.c.submitted_at >= start, t.c.submitted_at < end, t.c.merged_into == "")
+    ).where(
+        t.c.submitted_at >= start,
+        t.c.submitted_at < end,
+        t.c.merged_into == "",
+        # Moved to another instance with its requester's consent: counted there, not twice.
+        t.c.status != TRANSFERRED,
+    )
     if office_id:
         q = q.where(t.c.office_id == office_id)
     return conn.execute(q).mappings().all()
@@ -731,3 +757,67 @@ def citizen_export(conn: sa.Connection, citizen_id: str) -> dict:
         "follows": [erasure.exported_follow(x) for x in follows],
         "signatures": [erasure.exported_signature(x) for x in signed],
     }
+
+
+# --- transfers between instances -------------------------------------------------------------
+
+TRANSFERRED = request_types.TRANSFERRED
+
+
+def transfer_of(conn, ticket_id: str):
+    return conn.execute(sa.select(ticket_transfers).where(ticket_transfers.c.ticket_id == ticket_id)).mappings().first()
+
+
+def transfer_by_key(conn, idempotency_key: str):
+    return (
+        conn.execute(sa.select(ticket_transfers).where(ticket_transfers.c.idempotency_key == idempotency_key))
+        .mappings()
+        .first()
+    )
+
+
+def save_transfer(conn, row: dict) -> None:
+    if transfer_of(conn, row["ticket_id"]) is None:
+        conn.execute(ticket_transfers.insert().values(**row))
+    else:
+        conn.execute(ticket_transfers.update().where(ticket_transfers.c.ticket_id == row["ticket_id"]).values(**row))
+
+
+def update_transfer(conn, ticket_id: str, **values) -> None:
+    conn.execute(ticket_transfers.update().where(ticket_transfers.c.ticket_id == ticket_id).values(**values))
+
+
+def add_history(
+    conn,
+    ticket_id: str,
+    status: str,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    from_status: str,
+    role: str,
+    details: dict,
+) -> None:
+    import json
+
+    conn.execute(
+        ticket_history.insert().values(
+            ticket_id=ticket_id,
+            status=status,
+            at=at,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            actor_role=role,
+            details=json.dumps(details),
+        )
+    )
+
+
+def mark_transferred(conn, ticket_id: str, at: dt.datetime) -> None:
+    """Moved out: no deadline is watched here any more."""
+    conn.execute(
+        tickets.update()
+        .where(tickets.c.ticket_id == ticket_id)
+        .values(status=TRANSFERRED, due_at=None, closed_at=at, updated_at=at, version=tickets.c.version + 1)
+    )

@@ -148,7 +148,6 @@ ACTIONS: dict[str, Action] = {
     "calendar.manage": Action(frozenset({"national_admin"})),
     "territory.manage": Action(frozenset({"national_admin"})),
     "registry.import": Action(frozenset({"national_admin"})),
-    "figures.report": Action(frozenset({"national_admin", "partner_instance"})),
     # participation: the office's staff, its commune's admins and national admins run an office's
     # consultations and moderate its proposals; anyone takes part through the platform.
     "consultation.manage": Action(frozenset({"staff", "office_manager", "commune_admin", "national_admin"})),
@@ -156,6 +155,17 @@ ACTIONS: dict[str, Action] = {
     "consultation.take_part": Action(frozenset(), public=True),
     "participation.clock": Action(frozenset({"national_admin"})),
     "participation.subscribers": Action(frozenset(), services=frozenset({"notifications"})),
+    "figures.report": Action(frozenset({"national_admin", "partner_instance"}), services=frozenset({"federation"})),
+    # The federation: its directory and invitations (the instance's admins), the message log
+    # (auditors too), the federation-wide figures (public), a pull asked now (admins).
+    "federation.manage": Action(frozenset({"national_admin"})),
+    "federation.read": Action(frozenset({"national_admin", "auditor"})),
+    "federation.log.read": Action(frozenset({"national_admin", "auditor"})),
+    "federation.figures.read": Action(frozenset(), public=True),
+    "federation.pull": Action(frozenset({"national_admin"})),
+    # A request moving between instances: what crosses, read, received and recorded by the
+    # federation service alone.
+    "ticket.transfer.move": Action(frozenset(), services=frozenset({"federation"})),
 }
 
 # Who may hand out which role (always within the granter's own scope).

@@ -22,7 +22,7 @@ from cokit import platform
 
 SERVICE_CONTEXT_KEY = "service-authorization"
 SERVICE_KIND = "service"
-# Every service of the platform (cokit.platform) has a credential: a service added there has one.
+# Every service of the platform may hold a credential (cokit.platform names them).
 PLATFORM_SERVICES = platform.NAMES
 # A token is renewed this long before it expires, so a call never leaves with a dying one.
 RENEW_BEFORE_SECONDS = 60

@@ -20,6 +20,7 @@ import sys
 
 from alembic import command
 
+from cokit import platform
 from cokit.db import create_engine
 from cokit.migrations import History
 
@@ -34,7 +35,7 @@ def database_url(service: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cokit.migrations")
-    parser.add_argument("service", help="identity, registry, tickets, documents or notifications")
+    parser.add_argument("service", help=f"one of {', '.join(platform.DATABASES)}")
     commands = parser.add_subparsers(dest="command", required=True)
     revision = commands.add_parser("revision", help="write the next revision")
     revision.add_argument("-m", "--message", required=True)

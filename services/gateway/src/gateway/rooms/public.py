@@ -3,7 +3,9 @@ form to file a complaint, an observation or a suggestion, its receipt, tracking 
 page of an address no route takes (fallback.py), and each office in figures over the last twelve
 months (volumes, response time, share answered within the deadline, satisfaction) with its
 latest published documents. The figures are tickets' public statistics, where groups of fewer
-than five requests are folded so nobody is recognisable.
+than five requests are folded so nobody is recognisable. The federation in figures: each member
+instance's figures per country, region and office, as each published them (the federation
+service pulls them; nothing about a person crosses), with the table as CSV or JSON.
 
 Every route is a `public_page` entrypoint (entrypoints.PublicPage): an error is a page in the
 visitor's language (portal.py draws the pages). A new page for anyone goes here, with @public_page.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import json
 import math
 
 from nameko_grpc.errors import GrpcError
@@ -20,6 +23,7 @@ from nameko_grpc.errors import GrpcError
 import comessages
 from citizenoffice.documents.v1 import documents_pb2 as documents_pb
 from citizenoffice.participation.v1 import participation_pb2 as participation_pb
+from citizenoffice.federation.v1 import federation_pb2 as federation_pb
 from citizenoffice.registry.v1 import registry_pb2 as registry_pb
 from citizenoffice.tickets.v1 import tickets_pb2 as tickets_pb
 
@@ -50,12 +54,22 @@ def _number(value: float, lang: str, digits: int = 1) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
+def _figure(value, lang: str, digits: int = 1) -> str:
+    """A cell of the federation table: empty stays empty (not shared, or not additive)."""
+    if value == "" or value is None:
+        return ""
+    if isinstance(value, float):
+        return _number(value, lang, digits)
+    return str(value)
+
+
 class PublicPages:
     identity = dependencies.identity
     registry = dependencies.registry
     tickets = dependencies.tickets
     documents = dependencies.documents
     participation = dependencies.participation
+    federation = dependencies.federation
 
     # --- filing and tracking a request -------------------------------------------------------
 
@@ -206,6 +220,46 @@ class PublicPages:
                 for s in found.surveys
             ],
         }
+
+    @public_page("GET", "/federation")
+    def public_federation(self, request):
+        """Every member instance per country, region and office: the federation service's table
+        (the same rows as its CSV and JSON export), as each instance computed them."""
+        lang = portal.language(request)
+        table = json.loads(self.federation.ExportFigures(federation_pb.ExportRequest(format="json")).content)
+        rows = []
+        for row in table["rows"]:
+            level = row["level"]
+            place = {
+                "country": f"{row['instance_name'] or row['instance_id']} ({row['country']})",
+                "region": row["region_name"] or row["region_code"],
+                "office": row["office_name"] or row["office_id"],
+            }[level]
+            share = row["within_deadline_share"]
+            rows.append(
+                {
+                    "level": level,
+                    "place": place,
+                    "instance_id": row["instance_id"],
+                    "offices": _figure(row["offices_total"], lang),
+                    "activities": _figure(row["activities_total"], lang),
+                    "participants": _figure(
+                        sum(row[k] for k in ("participants_women", "participants_men", "participants_others"))
+                        if row["participants_women"] != ""
+                        else "",
+                        lang,
+                    ),
+                    "requests": _figure(row["requests_total"], lang),
+                    "answered": _figure(row["requests_answered"], lang),
+                    "median": _figure(row["median_working_days"], lang) if row["requests_answered"] else "",
+                    "within": _figure(share * 100, lang, 0) + ("\u202f%" if lang == "fr" else "%")
+                    if share != "" and row["requests_answered"]
+                    else "",
+                    "stale": row["stale"] and level == "country",
+                    "fetched_at": row["fetched_at"][:16].replace("T", " "),
+                }
+            )
+        return _render(request, "federation.html", rows=rows)
 
     def _public_map(self, office, located, lang: str) -> public_map.Drawing:
         """The office at the centre (where the registry has no place for it, the middle of the requests)."""

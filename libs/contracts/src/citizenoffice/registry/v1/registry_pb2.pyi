@@ -321,14 +321,16 @@ class Achievements(_message.Message):
     def __init__(self, scope: _Optional[str] = ..., key: _Optional[str] = ..., offices_total: _Optional[int] = ..., offices_by_status: _Optional[_Mapping[str, int]] = ..., phases: _Optional[_Iterable[_Union[PhaseFigures, _Mapping]]] = ..., workshops_by_theme: _Optional[_Mapping[str, int]] = ..., participants: _Optional[_Union[Participants, _Mapping]] = ..., activities_total: _Optional[int] = ..., instances: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MemberFigures(_message.Message):
-    __slots__ = ("instance_id", "name", "figures")
+    __slots__ = ("instance_id", "name", "figures", "withdrawn")
     INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FIGURES_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
     instance_id: str
     name: str
     figures: Achievements
-    def __init__(self, instance_id: _Optional[str] = ..., name: _Optional[str] = ..., figures: _Optional[_Union[Achievements, _Mapping]] = ...) -> None: ...
+    withdrawn: bool
+    def __init__(self, instance_id: _Optional[str] = ..., name: _Optional[str] = ..., figures: _Optional[_Union[Achievements, _Mapping]] = ..., withdrawn: _Optional[bool] = ...) -> None: ...
 
 class MemberFiguresReply(_message.Message):
     __slots__ = ("instance_id", "reported_at")

@@ -27,6 +27,7 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MOBILE: _ClassVar[Channel]
     OPEN311: _ClassVar[Channel]
     WALK_IN: _ClassVar[Channel]
+    FEDERATION: _ClassVar[Channel]
 TICKET_KIND_UNSPECIFIED: TicketKind
 COMPLAINT: TicketKind
 OBSERVATION: TicketKind
@@ -39,6 +40,7 @@ WEB: Channel
 MOBILE: Channel
 OPEN311: Channel
 WALK_IN: Channel
+FEDERATION: Channel
 
 class Location(_message.Message):
     __slots__ = ("latitude", "longitude", "address")
@@ -621,6 +623,108 @@ class ExportCitizenDataReply(_message.Message):
     json: str
     def __init__(self, json: _Optional[str] = ...) -> None: ...
 
+class OfferTransferRequest(_message.Message):
+    __slots__ = ("ticket_id", "to_instance", "to_office_id", "check_only")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    to_instance: str
+    to_office_id: str
+    check_only: bool
+    def __init__(self, ticket_id: _Optional[str] = ..., to_instance: _Optional[str] = ..., to_office_id: _Optional[str] = ..., check_only: _Optional[bool] = ...) -> None: ...
+
+class AnswerTransferRequest(_message.Message):
+    __slots__ = ("ticket_id", "consent", "contact")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    consent: bool
+    contact: str
+    def __init__(self, ticket_id: _Optional[str] = ..., consent: _Optional[bool] = ..., contact: _Optional[str] = ...) -> None: ...
+
+class TransferState(_message.Message):
+    __slots__ = ("ticket_id", "direction", "peer_instance", "peer_office_id", "status", "idempotency_key", "peer_tracking_code", "offered_at", "answered_at", "completed_at", "kind", "category", "tracking_code")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PEER_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    PEER_OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PEER_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    OFFERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    direction: str
+    peer_instance: str
+    peer_office_id: str
+    status: str
+    idempotency_key: str
+    peer_tracking_code: str
+    offered_at: _timestamp_pb2.Timestamp
+    answered_at: _timestamp_pb2.Timestamp
+    completed_at: _timestamp_pb2.Timestamp
+    kind: TicketKind
+    category: str
+    tracking_code: str
+    def __init__(self, ticket_id: _Optional[str] = ..., direction: _Optional[str] = ..., peer_instance: _Optional[str] = ..., peer_office_id: _Optional[str] = ..., status: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., peer_tracking_code: _Optional[str] = ..., offered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., tracking_code: _Optional[str] = ...) -> None: ...
+
+class TransferPackage(_message.Message):
+    __slots__ = ("transfer", "description", "language", "location", "contact", "submitted_at")
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    transfer: TransferState
+    description: str
+    language: str
+    location: Location
+    contact: str
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, transfer: _Optional[_Union[TransferState, _Mapping]] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., contact: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReceiveTransferRequest(_message.Message):
+    __slots__ = ("idempotency_key", "from_instance", "office_id", "kind", "category", "description", "language", "location", "contact", "origin_tracking_code", "submitted_on")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    FROM_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_ON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    from_instance: str
+    office_id: str
+    kind: TicketKind
+    category: str
+    description: str
+    language: str
+    location: Location
+    contact: str
+    origin_tracking_code: str
+    submitted_on: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., from_instance: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., language: _Optional[str] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., contact: _Optional[str] = ..., origin_tracking_code: _Optional[str] = ..., submitted_on: _Optional[str] = ...) -> None: ...
+
+class CompleteTransferRequest(_message.Message):
+    __slots__ = ("ticket_id", "peer_tracking_code")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    PEER_TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    peer_tracking_code: str
+    def __init__(self, ticket_id: _Optional[str] = ..., peer_tracking_code: _Optional[str] = ...) -> None: ...
+
 class ListMineRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -716,6 +820,30 @@ class TicketDeadline(_message.Message):
     working_days_left: int
     tracking_code: str
     def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., status: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days_left: _Optional[int] = ..., tracking_code: _Optional[str] = ...) -> None: ...
+
+class TicketTransfer(_message.Message):
+    __slots__ = ("ticket_id", "office_id", "kind", "category", "peer_instance", "peer_office_id", "idempotency_key", "status", "citizen_id", "tracking_code")
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    PEER_INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    PEER_OFFICE_ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CITIZEN_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_CODE_FIELD_NUMBER: _ClassVar[int]
+    ticket_id: str
+    office_id: str
+    kind: TicketKind
+    category: str
+    peer_instance: str
+    peer_office_id: str
+    idempotency_key: str
+    status: str
+    citizen_id: str
+    tracking_code: str
+    def __init__(self, ticket_id: _Optional[str] = ..., office_id: _Optional[str] = ..., kind: _Optional[_Union[TicketKind, str]] = ..., category: _Optional[str] = ..., peer_instance: _Optional[str] = ..., peer_office_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., status: _Optional[str] = ..., citizen_id: _Optional[str] = ..., tracking_code: _Optional[str] = ...) -> None: ...
 
 class TicketChanged(_message.Message):
     __slots__ = ("ticket_id", "office_id", "kind", "change", "from_office_id", "into_ticket_id", "count", "actor_role", "attachment_ids")

@@ -139,6 +139,36 @@ class TicketsServiceStub:
                 request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.SerializeToString,
                 response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.FromString,
                 _registered_method=True)
+        self.OfferTransfer = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/OfferTransfer',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.OfferTransferRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+                _registered_method=True)
+        self.AnswerTransfer = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/AnswerTransfer',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AnswerTransferRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+                _registered_method=True)
+        self.GetTransfer = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/GetTransfer',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+                _registered_method=True)
+        self.GetTransferPackage = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/GetTransferPackage',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferPackage.FromString,
+                _registered_method=True)
+        self.ReceiveTransfer = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/ReceiveTransfer',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ReceiveTransferRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+                _registered_method=True)
+        self.CompleteTransfer = channel.unary_unary(
+                '/citizenoffice.tickets.v1.TicketsService/CompleteTransfer',
+                request_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.CompleteTransferRequest.SerializeToString,
+                response_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+                _registered_method=True)
 
 
 class TicketsServiceServicer:
@@ -274,6 +304,45 @@ class TicketsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OfferTransfer(self, request, context):
+        """A request filed at the wrong instance (another country's): the office offers to move it
+        there, the requester consents or declines. Asked through the federation service, which
+        carries it; the last three are the federation service's own (its service token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTransferPackage(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteTransfer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -381,6 +450,36 @@ def add_TicketsServiceServicer_to_server(servicer, server):
                     servicer.ExportCitizenData,
                     request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.FromString,
                     response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.SerializeToString,
+            ),
+            'OfferTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.OfferTransfer,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.OfferTransferRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.SerializeToString,
+            ),
+            'AnswerTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerTransfer,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AnswerTransferRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.SerializeToString,
+            ),
+            'GetTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransfer,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.SerializeToString,
+            ),
+            'GetTransferPackage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransferPackage,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferPackage.SerializeToString,
+            ),
+            'ReceiveTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveTransfer,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ReceiveTransferRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.SerializeToString,
+            ),
+            'CompleteTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteTransfer,
+                    request_deserializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.CompleteTransferRequest.FromString,
+                    response_serializer=citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -950,6 +1049,168 @@ class TicketsService:
             '/citizenoffice.tickets.v1.TicketsService/ExportCitizenData',
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataRequest.SerializeToString,
             citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ExportCitizenDataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OfferTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/OfferTransfer',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.OfferTransferRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/AnswerTransfer',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.AnswerTransferRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/GetTransfer',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransferPackage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/GetTransferPackage',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.GetTicketRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferPackage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/ReceiveTransfer',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.ReceiveTransferRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/citizenoffice.tickets.v1.TicketsService/CompleteTransfer',
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.CompleteTransferRequest.SerializeToString,
+            citizenoffice_dot_tickets_dot_v1_dot_tickets__pb2.TransferState.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,6 +10,8 @@ One class per topic, each naming the services it calls:
 - accounts.py: accounts, sessions, signing keys, roles, audit, API keys and the data-subject rights
 - me.py: a signed-in person's own requests and inbox
 - staff.py: the office's work on requests (staff read, walk-in, transitions, requester erasure)
+- federation.py: the federation's figures, its directory, invitations and message log, and a
+  request's move to another instance (offered by the office, answered by its requester)
 
 A new API route goes, with @api, in the class of its topic (a new topic: a module here, its class
 added to API below).
@@ -18,9 +20,10 @@ added to API below).
 from .about import AboutApi
 from .accounts import AccountsApi
 from .documents import DocumentsApi
+from .federation import FederationApi
 from .me import MeApi
 from .registry import RegistryApi
 from .staff import StaffApi
 from .tickets import TicketsApi
 
-API = (AboutApi, RegistryApi, TicketsApi, DocumentsApi, AccountsApi, MeApi, StaffApi)
+API = (AboutApi, RegistryApi, TicketsApi, DocumentsApi, AccountsApi, MeApi, StaffApi, FederationApi)
