@@ -47,6 +47,7 @@ for svc in $("$ROOT/.venv/bin/python" -c 'from cokit import platform; print(*(s.
 done
 secret citizenoffice-object-storage Opaque '{"accessKey": secrets.token_hex(10), "secretKey": secrets.token_urlsafe(30)}'
 secret citizenoffice-identity-keys Opaque '{"keySecret": base64.b64encode(os.urandom(32)).decode()}'
+secret citizenoffice-federation-keys Opaque '{"keySecret": base64.b64encode(os.urandom(32)).decode()}'
 secret citizenoffice-service-credentials Opaque 'service_credentials("")'
 
 started=$SECONDS
