@@ -18,7 +18,7 @@ BOOTSTRAP = "127.0.0.1:9092"
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "kafka_outage: stops and restarts the shared local Kafka broker (select with -m kafka_outage)",
+        "kafka_outage: stops and restarts a Kafka broker of its own (select with -m kafka_outage)",
     )
 
 

@@ -1,4 +1,3 @@
-import subprocess
 import time
 from pathlib import Path
 
@@ -80,14 +79,23 @@ def test_relay_publishes_committed_events_in_order(container_factory, service_co
     assert get_extension(container, OutboxRelay).published == len(sent)
 
 
-def _infra(action):
-    subprocess.run(
-        ["bash", "deploy/local/infra.sh", action, "kafka"], cwd=REPO, check=True, stdout=subprocess.DEVNULL, timeout=120
-    )
+@pytest.fixture
+def own_broker():
+    """A broker of this test's own (deploy/local with its own state and ports): the test stops
+    it, and a shared broker stopped under other tests' feet fails them."""
+    from e2e_tests.infra import PrivateBackend
+
+    backend = PrivateBackend(REPO / ".local" / "kit-outage" / "servers", port_offset=700)
+    try:
+        yield backend, backend.up("kafka").kafka_bootstrap
+    finally:
+        backend.close()
 
 
 @pytest.mark.kafka_outage
-def test_relay_keeps_events_while_the_broker_is_down(container_factory, service_config, unique):
+def test_relay_keeps_events_while_the_broker_is_down(container_factory, service_config, unique, own_broker):
+    backend, bootstrap = own_broker
+    service_config = {**service_config, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     topic = "kit-outage-%s.events.v1" % unique
     container = container_factory(make_service(topic), service_config)
     container.start()
@@ -96,7 +104,7 @@ def test_relay_keeps_events_while_the_broker_is_down(container_factory, service_
         for i in range(5):
             sent.append((add_note("a%d" % i, "agg-%d" % (i % 2)), "agg-%d" % (i % 2)))
     assert wait_for(lambda: _unpublished(service_config["DATABASE_URL"]) == 0, timeout=20)
-    _infra("down")
+    backend.stop("kafka")
     try:
         with entrypoint_hook(container, "add_note") as add_note:
             for i in range(20):
@@ -105,7 +113,7 @@ def test_relay_keeps_events_while_the_broker_is_down(container_factory, service_
         time.sleep(2)
         assert _unpublished(service_config["DATABASE_URL"]) == 20
     finally:
-        _infra("up")
+        backend.start("kafka")
     assert wait_for(lambda: _unpublished(service_config["DATABASE_URL"]) == 0, timeout=90)
     records = read_all(service_config["KAFKA_BOOTSTRAP_SERVERS"], topic, expect=len(sent))
     _check_order(records, sent)
