@@ -72,7 +72,7 @@ chart-check: venv ## Helm charts: lint, render every profile, Kubernetes schemas
 # storage tests run monkey patched, like the services themselves.
 test-unit: venv ## domain rules and the service kit (its Kafka and S3 tests use the local servers)
 	@bash deploy/local/infra.sh up all
-	@$(PYTEST) -q services libs/kit/tests/test_logs.py libs/kit/tests/test_platform.py libs/kit/tests/test_rule_modules.py libs/kit/tests/test_legal_deadlines.py libs/kit/tests/test_request_types.py libs/kit/tests/test_copies.py libs/kit/tests/test_mail.py libs/messages/tests
+	@$(PYTEST) -q services libs/kit/tests/test_logs.py libs/kit/tests/test_platform.py libs/kit/tests/test_rule_modules.py libs/kit/tests/test_legal_deadlines.py libs/kit/tests/test_request_types.py libs/kit/tests/test_migration_histories.py libs/kit/tests/test_copies.py libs/kit/tests/test_mail.py libs/messages/tests
 	@$(PYTEST) -q libs/kit/tests/grpc
 	@$(PYTEST) -q libs/kit/tests/events libs/kit/tests/test_metrics.py libs/kit/tests/test_storage.py libs/kit/tests/auth libs/kit/tests/test_db_errors.py
 

@@ -87,7 +87,17 @@ class History:
 
     @property
     def script(self) -> ScriptDirectory:
-        return ScriptDirectory.from_config(self.config())
+        script = ScriptDirectory.from_config(self.config())
+        # Two files with the same revision id (two lines of work each adding "the next one")
+        # would leave one of them out silently: alembic only warns.
+        files = [p for p in self.location.glob("*.py") if not p.name.startswith("__")]
+        distinct = {r.revision for r in script.walk_revisions()}
+        if len(files) != len(distinct):
+            raise RuntimeError(
+                f"{self.service}: {len(files)} revision files but {len(distinct)} distinct revisions; "
+                "two files share a revision id (renumber the later one after the head)"
+            )
+        return script
 
     def module(self, revision: str):
         """The loaded revision file (e.g. 0001's frozen `baseline` tables)."""

@@ -1,14 +1,14 @@
 """Requests moved between instances: one row per request offered, answered, moved out or
 received (tickets/federated.py); a new table, so older replicas are untouched.
 
-Revision 0002, after 0001.
+Revision 0003, after 0002.
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
