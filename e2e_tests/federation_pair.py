@@ -1,6 +1,6 @@
 """The partner instance of the federation e2e tests, beside the session's own (the national
-instance `ma`): every service of its own on ports + CITIZENOFFICE_E2E_PORT_OFFSET + 600, its
-own databases on the shared PostgreSQL (`<service>_fed_sn_<offset>`, blank at each start), its
+instance `ma`): every service of its own on ports shifted by the session's offset + 500 (600
+by default), its own databases on the shared PostgreSQL (`<service>_fed_sn_<offset>`, blank at each start), its
 own Kafka broker (deploy/local with INFRA_STATE_DIR and INFRA_PORT_OFFSET: an instance's events
 never share a cluster with another's), its own bucket on the shared S3 server, its own keys.
 

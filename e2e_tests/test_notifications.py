@@ -60,6 +60,16 @@ def _wait_port(port: int, open_: bool = True, timeout: float = 20.0) -> None:
     raise AssertionError(f"port {port} did not {'open' if open_ else 'close'}")
 
 
+def _port_free(port: int) -> None:
+    """Another process on the port (left by an interrupted session) would take this test's mail
+    and outlive its stop: said at once, not as a port that never closes."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return
+    raise AssertionError(f"port {port} is already taken by another process (an interrupted session's?)")
+
+
 @dataclasses.dataclass
 class OwnServers:
     state: pathlib.Path
@@ -78,6 +88,7 @@ class OwnServers:
         return f"http://127.0.0.1:{self.sms_port}"
 
     def start_smtp(self) -> None:
+        _port_free(self.smtp_port)
         self.smtp = subprocess.Popen(
             [
                 str(PYTHON),
@@ -100,6 +111,7 @@ class OwnServers:
         _wait_port(self.smtp_port, open_=False)
 
     def start_sms(self) -> None:
+        _port_free(self.sms_port)
         self.sms = subprocess.Popen(
             [
                 str(PYTHON),
