@@ -25,19 +25,31 @@ bash "$HERE/cluster.sh" load
 
 kubectl get namespace "$NAMESPACE" >/dev/null 2>&1 || kubectl create namespace "$NAMESPACE" >/dev/null
 
-# secret <name> <type> <python expression giving a dict of keys>: made once, never replaced.
+# secret <name> <type> <python expression giving a dict of keys>: made once; a key that a later
+# release adds (a new service's credential) is added to it, and no key is ever replaced. The
+# expression sees the Secret's keys as they are in `existing` ({} for a new Secret).
 secret() {
-  local name=$1 type=$2 expr=$3
-  kubectl -n "$NAMESPACE" get secret "$name" >/dev/null 2>&1 && return 0
-  "$PY" -W ignore - "$name" "$type" "$NAMESPACE" "$expr" <<'PY' | kubectl apply -f - >/dev/null
+  local name=$1 type=$2 expr=$3 current out verb
+  current=$(kubectl -n "$NAMESPACE" get secret "$name" -o json 2>/dev/null || true)
+  out=$("$PY" -W ignore - "$name" "$type" "$NAMESPACE" "$expr" "$current" <<'PY'
 import base64, json, os, secrets, sys
-name, kind, namespace, expr = sys.argv[1:]
+name, kind, namespace, expr, current = sys.argv[1:]
 from identity.admin import service_credentials  # noqa: F401 (used by the expression)
-data = eval(expr, {"secrets": secrets, "base64": base64, "os": os, "service_credentials": service_credentials})
+existing = {k: base64.b64decode(v).decode() for k, v in (json.loads(current)["data"] if current else {}).items()}
+wanted = eval(expr, {"secrets": secrets, "base64": base64, "os": os, "existing": existing,
+                     "service_credentials": service_credentials})
+added = sorted(set(wanted) - set(existing))
+verb = "made" if not current else (f"given {', '.join(added)}" if added else "")
+print(verb)
 print(json.dumps({"apiVersion": "v1", "kind": "Secret", "type": kind,
-                  "metadata": {"name": name, "namespace": namespace}, "stringData": data}))
+                  "metadata": {"name": name, "namespace": namespace},
+                  "stringData": {**wanted, **existing}}))
 PY
-  info "install: Secret $name made"
+) || die "install: Secret $name could not be written"
+  verb=$(head -n 1 <<<"$out")
+  [ -n "$verb" ] || return 0 # every key there already
+  tail -n +2 <<<"$out" | kubectl apply -f - >/dev/null || die "install: Secret $name could not be applied"
+  info "install: Secret $name $verb"
 }
 
 secret citizenoffice-postgres Opaque '{"password": secrets.token_urlsafe(24)}'
@@ -48,7 +60,7 @@ done
 secret citizenoffice-object-storage Opaque '{"accessKey": secrets.token_hex(10), "secretKey": secrets.token_urlsafe(30)}'
 secret citizenoffice-identity-keys Opaque '{"keySecret": base64.b64encode(os.urandom(32)).decode()}'
 secret citizenoffice-federation-keys Opaque '{"keySecret": base64.b64encode(os.urandom(32)).decode()}'
-secret citizenoffice-service-credentials Opaque 'service_credentials("")'
+secret citizenoffice-service-credentials Opaque 'service_credentials(existing.get("master", ""))'
 
 started=$SECONDS
 info "install: helm upgrade --install $RELEASE charts/citizenoffice -n $NAMESPACE -f deploy/profiles/local.yaml $*"
