@@ -216,3 +216,48 @@ def test_the_capture_holds_what_the_port_received(instance):
     exchange(instance, sent, "sn")
     captured = b"".join(p.read_bytes() for p in (instance["folder"] / "capture").glob("received-*.bin"))
     assert sent.body in captured  # decrypted: the signed body as it travelled inside TLS
+
+
+def test_it_starts_before_its_migration_and_answers_once_the_keys_exist(tmp_path):
+    """On a cluster the migration Job may run after the pods start (post-install): the service
+    waits for its keys, refusing calls as unavailable, instead of crashing in a loop."""
+    grpc_port, metrics_port, peer_port = GRPC_PORT + 10, METRICS_PORT + 10, PEER_PORT + 10
+    env = {
+        **os.environ,
+        "SERVICE_NAME": "federation",
+        "INSTANCE_ID": "ma",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'federation.db'}",
+        "FEDERATION_KEY_SECRET": base64.b64encode(os.urandom(32)).decode(),
+        "GRPC_PORT": str(grpc_port),
+        "METRICS_PORT": str(metrics_port),
+        "FEDERATION_PEER_PORT": str(peer_port),
+        "FEDERATION_PEER_URL": f"https://127.0.0.1:{peer_port}",
+        "KAFKA_GROUP_PREFIX": f"federation-test-early-{os.getpid()}.",
+        "LOG_FORMAT": "text",
+    }
+    run = [sys.executable, "-m", "cokit.run", "federation"]
+    log = open(tmp_path / "federation.log", "wb")
+    process = subprocess.Popen(run, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        reason = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and reason is None:
+            assert process.poll() is None, (tmp_path / "federation.log").read_text()[-3000:]
+            with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as ch:
+                try:
+                    federation_pb2_grpc.FederationServiceStub(ch).GetInstance(pb.Empty(), timeout=2)
+                    raise AssertionError("answered before its keys were made")
+                except grpc.RpcError as error:
+                    if error.code() == grpc.StatusCode.UNAVAILABLE and _status(error):
+                        reason = error_info(_status(error)).reason
+                    else:
+                        time.sleep(0.3)
+        assert reason == "FEDERATION_NOT_READY"
+        subprocess.run([*run, "--migrate"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as ch:
+            card = federation_pb2_grpc.FederationServiceStub(ch).GetInstance(pb.Empty(), timeout=10)
+        assert card.instance_id == "ma" and "BEGIN CERTIFICATE" in card.certificate_pem
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(30)

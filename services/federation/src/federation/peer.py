@@ -49,6 +49,7 @@ from nameko_grpc.errors import GrpcError
 from citizenoffice.federation.v1 import federation_pb2 as pb
 from citizenoffice.federation.v1.federation_pb2_grpc import PeerServiceStub
 from cokit.metrics import Sample
+from cokit.refusals import unavailable
 
 from . import domain
 from . import keys as keys_mod
@@ -190,7 +191,7 @@ class PeerGrpcServer(GrpcServer):
         raw.settimeout(HANDSHAKE_TIMEOUT)
         try:
             tls = self.keyring.server_context().wrap_socket(raw, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
+        except (ssl.SSLError, OSError, KeysNotMadeYet) as exc:
             # A stranger's certificate, no TLS at all, or a handshake stalled past the timeout.
             self.handshakes_refused += 1
             log.info("federation handshake refused", extra={"peer_address": address[0], "error": type(exc).__name__})
@@ -260,6 +261,14 @@ def presented_certificate(context) -> str:
 # --- this instance's keys and the TLS contexts made of them -------------------------------------
 
 
+class KeysNotMadeYet(Exception):
+    """The migration has not made this instance's keys yet (on a cluster the migration Job may run
+    after the pods start): calls are refused as unavailable until it has."""
+
+    def __str__(self) -> str:
+        return "no federation identity yet: the migration (`--migrate`, the migration Job) makes it"
+
+
 class Keyring(DependencyProvider):
     """This instance's keys (opened at start), and the federation port's TLS context, rebuilt
     when the directory's certificates or statuses change (checked at most once a second)."""
@@ -278,7 +287,14 @@ class Keyring(DependencyProvider):
         self._lock = eventlet.semaphore.Semaphore()
 
     def start(self):
-        self.keys  # opened now: a wrong secret shows at start, not at the first message
+        # Opened now: a wrong secret shows at start, not at the first message. Keys the
+        # migration has not made yet are waited for (opened at the first need).
+        try:
+            self.keys
+        except KeysNotMadeYet:
+            log.warning(
+                "federation keys not made yet: the federation port and the federation's calls wait for the migration"
+            )
 
     @property
     def keys(self) -> keys_mod.InstanceKeys:
@@ -287,6 +303,13 @@ class Keyring(DependencyProvider):
                 if self._keys is None:
                     self._keys = self._load(self.container)
         return self._keys
+
+    def ready_keys(self) -> keys_mod.InstanceKeys:
+        """The keys, or a refusal saying to come back once the migration has made them."""
+        try:
+            return self.keys
+        except KeysNotMadeYet as waiting:
+            raise unavailable("FEDERATION_NOT_READY", str(waiting)) from None
 
     def server_context(self) -> ssl.SSLContext:
         own = self.keys

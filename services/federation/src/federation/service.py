@@ -168,8 +168,15 @@ def _engine(container):
 
 
 def _load_keys(container):
-    with _engine(container).connect() as conn:
-        return open_keys(conn, container.config["FEDERATION_KEY_SECRET"], container.config["INSTANCE_ID"])
+    try:
+        with _engine(container).connect() as conn:
+            if not sa.inspect(conn).has_table(store.identity.name):
+                raise peer.KeysNotMadeYet()
+            return open_keys(conn, container.config["FEDERATION_KEY_SECRET"], container.config["INSTANCE_ID"])
+    except SettingsError as error:
+        if "no federation identity yet" in str(error):
+            raise peer.KeysNotMadeYet() from None
+        raise
 
 
 def _trusted(container):
@@ -279,6 +286,7 @@ class FederationService(kit_service(pb)):
     # --- helpers ------------------------------------------------------------------------------
 
     def _me(self, conn):
+        self.keyring.ready_keys()  # refused as unavailable until the migration has made them
         return store.get_identity(conn)
 
     def _window(self) -> float:
@@ -312,7 +320,7 @@ class FederationService(kit_service(pb)):
         return from_row(
             pb.InstanceIdentity,
             row,
-            certificate_not_after=self.keyring.keys.certificate.not_valid_after_utc.isoformat(),
+            certificate_not_after=self.keyring.ready_keys().certificate.not_valid_after_utc.isoformat(),
         )
 
     @grpc
@@ -407,7 +415,7 @@ class FederationService(kit_service(pb)):
         signing_key = base64.b64decode(inviter["signing_public_key"])
         keys_mod.signing_key_from_raw(signing_key)
         fingerprint = keys_mod.fingerprint_of_pem(inviter["certificate_pem"])
-        own = self.keyring.keys
+        own = self.keyring.ready_keys()
         join = pb.JoinRequest(
             invitation_id=bundle.invitation_id,
             proof=domain.join_proof(bundle.secret, me["instance_id"], own.signing_key_id, own.tls_fingerprint),
@@ -994,7 +1002,7 @@ class FederationService(kit_service(pb)):
     def _exchange(self, member, kind: str, payload: bytes, present_certificate: bool = True) -> Answer:
         """Send a signed message and verify the signed answer; both are logged. A refusal or an
         unreachable member is a PeerRefused, recorded against the member."""
-        own = self.keyring.keys
+        own = self.keyring.ready_keys()
         me = current_instance()
         request = envelope.seal(own, me, member["instance_id"], kind, payload)
         sent = pb.Body.FromString(request.body)
@@ -1161,7 +1169,7 @@ class FederationService(kit_service(pb)):
 
     def _answer(self, instance_id: str, request: pb.Body, kind: str, payload: bytes) -> pb.SignedEnvelope:
         reply = envelope.seal(
-            self.keyring.keys, current_instance(), instance_id, kind, payload, in_reply_to=request.message_id
+            self.keyring.ready_keys(), current_instance(), instance_id, kind, payload, in_reply_to=request.message_id
         )
         body = pb.Body.FromString(reply.body)
         with self.db.begin() as conn:
