@@ -110,7 +110,7 @@ def sealer_of(secret: str) -> Sealer:
 def open_keys(conn, secret: str, instance: str) -> keys_mod.InstanceKeys:
     row = store.get_identity(conn)
     if row is None:
-        raise SettingsError("no federation identity yet: run `python -m cokit.run federation --migrate` first")
+        raise peer.KeysNotMadeYet()
     try:
         return keys_mod.unseal(row, sealer_of(secret), row["instance_id"])
     except (InvalidTag, ValueError):
@@ -155,7 +155,8 @@ def preflight(settings) -> None:
     try:
         with engine.connect() as conn:
             open_keys(conn, settings.federation_key_secret, settings.instance_id)
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, peer.KeysNotMadeYet) as exc:
+        # Not made yet (the migration Job may run after the pods start): waited for.
         log.warning("federation keys not checked at start", extra={"error": type(exc).__name__})
     finally:
         engine.dispose()
@@ -168,15 +169,10 @@ def _engine(container):
 
 
 def _load_keys(container):
-    try:
-        with _engine(container).connect() as conn:
-            if not sa.inspect(conn).has_table(store.identity.name):
-                raise peer.KeysNotMadeYet()
-            return open_keys(conn, container.config["FEDERATION_KEY_SECRET"], container.config["INSTANCE_ID"])
-    except SettingsError as error:
-        if "no federation identity yet" in str(error):
-            raise peer.KeysNotMadeYet() from None
-        raise
+    with _engine(container).connect() as conn:
+        if not sa.inspect(conn).has_table(store.identity.name):
+            raise peer.KeysNotMadeYet()
+        return open_keys(conn, container.config["FEDERATION_KEY_SECRET"], container.config["INSTANCE_ID"])
 
 
 def _trusted(container):
