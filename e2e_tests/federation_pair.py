@@ -13,7 +13,6 @@ import base64
 import dataclasses
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import grpc
@@ -27,41 +26,8 @@ from citizenoffice.federation.v1 import federation_pb2_grpc
 from cokit import platform as platform_facts
 
 from .helpers import drop_database, fresh_database
-from .infra import Endpoints
+from .infra import Endpoints, PrivateBackend
 from .session import ROOT, session_stack
-
-
-class PrivateKafka:
-    """A broker of the partner's own, through deploy/local/infra.sh (never the shared one)."""
-
-    def __init__(self, state_dir: Path, port_offset: int):
-        self.state_dir = state_dir
-        self.env = {**os.environ, "INFRA_STATE_DIR": str(state_dir), "INFRA_PORT_OFFSET": str(port_offset)}
-
-    def _run(self, action: str) -> None:
-        done = subprocess.run(
-            ["bash", str(ROOT / "deploy" / "local" / "infra.sh"), action, "kafka"],
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"infra.sh {action} kafka failed:\n{done.stdout}\n{done.stderr}")
-
-    def up(self) -> str:
-        self._run("down")  # left running by an interrupted session: start blank
-        shutil.rmtree(self.state_dir, ignore_errors=True)
-        self._run("up")
-        for line in (self.state_dir / "env").read_text().splitlines():
-            if line.startswith("KAFKA_BOOTSTRAP_SERVERS="):
-                return line.split("=", 1)[1].strip()
-        raise RuntimeError("the partner's broker wrote no address")
-
-    def down(self) -> None:
-        self._run("down")
 
 
 def partner(
@@ -73,8 +39,9 @@ def partner(
 ):
     """(stack, broker, databases) of a partner instance, not started yet."""
     name = f"fed-{instance}-{port_offset}"
-    broker = PrivateKafka(ROOT / ".local" / name / "servers", port_offset)
-    bootstrap = broker.up()
+    # Its own broker (infra.sh with its own state and ports), blank at each start.
+    broker = PrivateBackend(ROOT / ".local" / name / "servers", port_offset)
+    bootstrap = broker.up("kafka").kafka_bootstrap
     databases = {s: f"{s}_fed_{instance}_{port_offset}" for s in platform_facts.DATABASES}
     urls = {s: fresh_database(infra.database_url(s), db) for s, db in databases.items()}
     endpoints = dataclasses.replace(
@@ -98,8 +65,8 @@ def partner(
     return stack, broker, databases
 
 
-def remove(infra: Endpoints, broker: PrivateKafka, databases: dict[str, str]) -> None:
-    broker.down()
+def remove(infra: Endpoints, broker: PrivateBackend, databases: dict[str, str]) -> None:
+    broker.close()
     for service, name in databases.items():
         drop_database(infra.database_url(service), name)
 
